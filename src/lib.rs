@@ -1,0 +1,8 @@
+//! keyward: an encrypted secret vault that keeps Supabase Edge Function secrets in sync.
+//!
+//! Dependencies point one way: `cli` -> `vault`, `supabase`. `vault` and `supabase`
+//! know nothing of each other; nothing here but the (future) `tui` knows ratatui exists.
+
+pub mod cli;
+pub mod supabase;
+pub mod vault;

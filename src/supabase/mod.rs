@@ -1,0 +1,1 @@
+//! Everything that speaks the Supabase Management API: types, client, emulator.

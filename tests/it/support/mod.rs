@@ -1,0 +1,2 @@
+//! Shared helpers: start an emulator, make a vault, run the binary.
+#![allow(dead_code)]
