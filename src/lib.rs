@@ -4,5 +4,6 @@
 //! know nothing of each other; nothing here but the (future) `tui` knows ratatui exists.
 
 pub mod cli;
+pub mod engine;
 pub mod supabase;
 pub mod vault;

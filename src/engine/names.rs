@@ -1,0 +1,292 @@
+//! Environment names: derivation from secret names, Supabase's rules, conflicts.
+//!
+//! Pure functions, checked at mapping time so that a bad name is refused per secret
+//! and never fails a whole batch later.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Supabase refuses names longer than this.
+pub const MAX_NAME_CHARS: usize = 256;
+/// Supabase refuses values longer than this.
+pub const MAX_VALUE_CHARS: usize = 24_576;
+/// Supabase holds at most this many Edge Function secrets per project.
+pub const PROJECT_SECRET_CAP: usize = 100;
+/// The platform's own variables start with this; they are never ours to write.
+pub const RESERVED_PREFIX: &str = "SUPABASE_";
+
+/// Upper-case, every run of characters other than A-Z and 0-9 becomes one `_`, no
+/// leading or trailing `_`. `None` when nothing is left ("!!!", "日本").
+pub fn derive_env_name(name: &str) -> Option<String> {
+    let mut out = String::with_capacity(name.len());
+    let mut gap = false;
+    for c in name.chars().map(|c| c.to_ascii_uppercase()) {
+        if c.is_ascii_uppercase() || c.is_ascii_digit() {
+            if gap && !out.is_empty() {
+                out.push('_');
+            }
+            gap = false;
+            out.push(c);
+        } else {
+            gap = true;
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// The variable of one field of a structured secret: `<NAME>_<FIELD>`.
+pub fn derive_field_env_name(secret: &str, field: &str) -> Option<String> {
+    Some(format!(
+        "{}_{}",
+        derive_env_name(secret)?,
+        derive_env_name(field)?
+    ))
+}
+
+/// Why Supabase would refuse a variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameError {
+    /// The secret (or field) name has no A-Z/0-9 character to build a name from.
+    Empty {
+        source: String,
+    },
+    TooLong {
+        name: String,
+        chars: usize,
+    },
+    Reserved {
+        name: String,
+    },
+    /// An override that is not a plain environment name.
+    Invalid {
+        name: String,
+    },
+    ValueTooLong {
+        name: String,
+        chars: usize,
+    },
+}
+
+impl fmt::Display for NameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NameError::Empty { source } => write!(
+                f,
+                "\"{source}\" has no letter or digit to make a variable name from: map it with --as NAME"
+            ),
+            NameError::TooLong { name, chars } => write!(
+                f,
+                "{}… is {chars} characters; Supabase allows {MAX_NAME_CHARS}: map it with a shorter --as NAME",
+                truncate(name, 40)
+            ),
+            NameError::Reserved { name } => write!(
+                f,
+                "{name} starts with {RESERVED_PREFIX}, which Supabase reserves for its own variables: map it with --as NAME"
+            ),
+            NameError::Invalid { name } => write!(
+                f,
+                "\"{}\" is not a valid variable name: use letters, digits and _ (not starting with a digit)",
+                truncate(name, 40)
+            ),
+            NameError::ValueTooLong { name, chars } => write!(
+                f,
+                "the value of {name} is {chars} characters; Supabase allows {MAX_VALUE_CHARS}: shorten it or split it into fields"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for NameError {}
+
+fn truncate(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+/// Checks a variable name against Supabase's rules. Overrides (`--as`) go through this
+/// too, so they must also look like an environment variable.
+pub fn check_env_name(name: &str) -> Result<(), NameError> {
+    let chars = name.chars().count();
+    if chars == 0 {
+        return Err(NameError::Empty {
+            source: name.to_string(),
+        });
+    }
+    if chars > MAX_NAME_CHARS {
+        return Err(NameError::TooLong {
+            name: name.to_string(),
+            chars,
+        });
+    }
+    // Case-insensitive: a lower-case `supabase_url` would shadow the platform's variable
+    // in code that normalises case, and the platform's own check is not documented.
+    if name.len() >= RESERVED_PREFIX.len()
+        && name[..RESERVED_PREFIX.len()].eq_ignore_ascii_case(RESERVED_PREFIX)
+    {
+        return Err(NameError::Reserved {
+            name: name.to_string(),
+        });
+    }
+    let mut it = name.chars();
+    let first_ok = it
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    if !first_ok || !it.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(NameError::Invalid {
+            name: name.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Checks a value against Supabase's length limit.
+pub fn check_value(name: &str, value: &str) -> Result<(), NameError> {
+    let chars = value.chars().count();
+    if chars > MAX_VALUE_CHARS {
+        return Err(NameError::ValueTooLong {
+            name: name.to_string(),
+            chars,
+        });
+    }
+    Ok(())
+}
+
+/// Two sources that would write the same variable in one target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict<S> {
+    pub name: String,
+    pub first: S,
+    pub second: S,
+}
+
+impl<S: fmt::Display> fmt::Display for Conflict<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} would be written by both {} and {}: map one of them with --as NAME",
+            self.name, self.first, self.second
+        )
+    }
+}
+
+/// Finds every name claimed by more than one source. `vars` is every (name, source)
+/// that one target would receive: existing mappings and proposed ones together.
+pub fn find_conflicts<S: Clone + PartialEq>(
+    vars: impl IntoIterator<Item = (String, S)>,
+) -> Vec<Conflict<S>> {
+    let mut seen: BTreeMap<String, S> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (name, source) in vars {
+        match seen.get(&name) {
+            Some(first) if *first != source => out.push(Conflict {
+                name,
+                first: first.clone(),
+                second: source,
+            }),
+            Some(_) => {}
+            None => {
+                seen.insert(name, source);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derives_names_as_the_spec_says() {
+        assert_eq!(derive_env_name("Database URL").unwrap(), "DATABASE_URL");
+        assert_eq!(
+            derive_env_name("stripe secret-key").unwrap(),
+            "STRIPE_SECRET_KEY"
+        );
+        assert_eq!(derive_env_name("  --a..b--  ").unwrap(), "A_B");
+        assert_eq!(derive_env_name("api2 key").unwrap(), "API2_KEY");
+        assert_eq!(derive_env_name("café au lait").unwrap(), "CAF_AU_LAIT");
+        assert_eq!(derive_env_name("!!!"), None);
+        assert_eq!(derive_env_name("日本"), None);
+        assert_eq!(
+            derive_field_env_name("database", "host").unwrap(),
+            "DATABASE_HOST"
+        );
+        assert_eq!(derive_field_env_name("database", "--"), None);
+    }
+
+    #[test]
+    fn enforces_supabase_rules() {
+        assert!(check_env_name("DATABASE_URL").is_ok());
+        assert!(check_env_name("_PRIVATE").is_ok());
+        assert!(matches!(
+            check_env_name("SUPABASE_URL"),
+            Err(NameError::Reserved { .. })
+        ));
+        assert!(matches!(
+            check_env_name("supabase_url"),
+            Err(NameError::Reserved { .. })
+        ));
+        assert!(check_env_name("SUPABASE").is_ok());
+        assert!(matches!(
+            check_env_name(&"A".repeat(257)),
+            Err(NameError::TooLong { chars: 257, .. })
+        ));
+        assert!(check_env_name(&"A".repeat(256)).is_ok());
+        assert!(matches!(
+            check_env_name("1PASSWORD"),
+            Err(NameError::Invalid { .. })
+        ));
+        assert!(matches!(
+            check_env_name("A-B"),
+            Err(NameError::Invalid { .. })
+        ));
+        assert!(check_value("A", &"x".repeat(24_576)).is_ok());
+        assert!(matches!(
+            check_value("A", &"x".repeat(24_577)),
+            Err(NameError::ValueTooLong { chars: 24_577, .. })
+        ));
+    }
+
+    #[test]
+    fn errors_are_one_line_and_say_what_to_do() {
+        let errs = [
+            NameError::Empty {
+                source: "!!".into(),
+            },
+            NameError::TooLong {
+                name: "A".repeat(300),
+                chars: 300,
+            },
+            NameError::Reserved {
+                name: "SUPABASE_X".into(),
+            },
+            NameError::Invalid { name: "a-b".into() },
+            NameError::ValueTooLong {
+                name: "X".into(),
+                chars: 30_000,
+            },
+        ];
+        for e in errs {
+            let s = e.to_string();
+            assert!(!s.contains('\n'), "{s}");
+            assert!(s.len() < 160, "{s}");
+        }
+    }
+
+    #[test]
+    fn finds_conflicts_naming_both_sources() {
+        let vars = [
+            ("DB_URL".to_string(), "billing/db url"),
+            ("TOKEN".to_string(), "billing/token"),
+            ("DB_URL".to_string(), "web/DB-URL"),
+            ("TOKEN".to_string(), "billing/token"),
+        ];
+        let c = find_conflicts(vars);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].name, "DB_URL");
+        assert_eq!(
+            c[0].to_string(),
+            "DB_URL would be written by both billing/db url and web/DB-URL: map one of them with --as NAME"
+        );
+    }
+}
