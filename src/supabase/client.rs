@@ -444,8 +444,11 @@ fn bool_str(b: bool) -> &'static str {
 }
 
 fn parse_http_url(raw: &str, what: &str) -> Result<Url, Error> {
-    let url = Url::parse(raw.trim())
-        .map_err(|e| Error::Config(format!("{what} `{raw}` is not a URL: {e}")))?;
+    let url = Url::parse(raw.trim()).map_err(|e| {
+        Error::Config(format!(
+            "{what} `{raw}` is not a URL ({e}): give a full http:// or https:// URL"
+        ))
+    })?;
     match url.scheme() {
         "http" | "https" => {}
         other => {

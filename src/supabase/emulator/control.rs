@@ -67,6 +67,8 @@ pub struct Exchange {
     pub request_body: Vec<u8>,
     pub status: u16,
     pub response_content_type: Option<String>,
+    /// Every response header, lowercase names, in order.
+    pub response_headers: Vec<(String, String)>,
     pub response_body: Vec<u8>,
 }
 

@@ -58,6 +58,7 @@ pub async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -
             request_body: bytes.to_vec(),
             status: 0,
             response_content_type: None,
+            response_headers: Vec::new(),
             response_body: Vec::new(),
         };
         (Request::from_parts(parts, Body::from(bytes)), Some(rec))
@@ -128,6 +129,11 @@ pub async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
+            rec.response_headers = parts
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+                .collect();
             rec.response_body = bytes.to_vec();
             shared.control.record(rec);
             Response::from_parts(parts, Body::from(bytes))

@@ -149,14 +149,18 @@ impl Emulator {
                         }
                     };
                     let _ = ready_tx.send(Ok(()));
-                    let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                        let _ = stop_rx.await;
-                    });
-                    if let Err(e) = serve.await {
-                        tracing::warn!("emulator stopped: {e}");
+                    // Stop at once rather than gracefully: a test that shuts the emulator
+                    // down must not wait for requests sleeping in injected latency.
+                    tokio::select! {
+                        r = axum::serve(listener, app) => {
+                            if let Err(e) = r {
+                                tracing::warn!("emulator stopped: {e}");
+                            }
+                        }
+                        _ = stop_rx => {}
                     }
                 });
-                // Requests still sleeping in injected latency must not hold the thread.
+                // Drops every connection task still running.
                 rt.shutdown_background();
             })?;
         ready_rx.recv().map_err(std::io::Error::other)??;
