@@ -59,6 +59,9 @@ pub struct FaultArgs {
     /// Answer 404 to a bulk delete naming an absent secret (default: 200)
     #[arg(long)]
     pub delete_absent_404: bool,
+    /// Answer 403 to reveal=true from project-scoped tokens (a known Supabase bug)
+    #[arg(long)]
+    pub scoped_reveal_403: bool,
 }
 
 pub fn run(args: Args) -> CmdResult {
@@ -113,6 +116,7 @@ pub fn run(args: Args) -> CmdResult {
                 Masking::Masked
             },
             delete_absent_404: faults.delete_absent_404,
+            scoped_reveal_403: faults.scoped_reveal_403,
         },
         state_file: args.state.clone(),
     };

@@ -7,6 +7,7 @@ pub mod api;
 pub mod client;
 pub mod emulator;
 pub mod error;
+mod http;
 pub mod ratelimit;
 pub mod token;
 

@@ -8,10 +8,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 
 use super::reply::{ApiError, json_body};
-use super::world::{DeletedKey, new_key};
+use super::world::{DeletedKey, TokenSpec, new_key};
 use super::{PROJECT_PATH_TEMPLATE, Shared};
 use crate::supabase::api::{ApiKey, ApiKeyType};
 
@@ -42,12 +42,25 @@ fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
     }
 }
 
+/// The scoped-token reveal bug, when the knob turns it on.
+fn check_reveal(s: &Shared, token: &TokenSpec, reveal: bool) -> Result<(), ApiError> {
+    if reveal && token.projects.is_some() && s.control.faults().scoped_reveal_403 {
+        return Err(ApiError::forbidden(
+            "Your token does not have the permissions required to reveal API keys",
+            &[],
+        ));
+    }
+    Ok(())
+}
+
 async fn list(
     State(s): State<Arc<Shared>>,
+    Extension(token): Extension<TokenSpec>,
     Path(r): Path<String>,
     Query(q): Q,
 ) -> Result<Json<Vec<ApiKey>>, ApiError> {
     let reveal = flag(&q, "reveal")?;
+    check_reveal(&s, &token, reveal)?;
     let masking = s.control.faults().secret_key_masking;
     let mut w = s.world();
     let p = w.project_mut(&r)?;
@@ -58,10 +71,12 @@ async fn list(
 
 async fn get_one(
     State(s): State<Arc<Shared>>,
+    Extension(token): Extension<TokenSpec>,
     Path((r, id)): Path<(String, String)>,
     Query(q): Q,
 ) -> Result<Json<ApiKey>, ApiError> {
     let reveal = flag(&q, "reveal")?;
+    check_reveal(&s, &token, reveal)?;
     let masking = s.control.faults().secret_key_masking;
     let mut w = s.world();
     let p = w.project_mut(&r)?;
@@ -75,12 +90,14 @@ async fn get_one(
 
 async fn create(
     State(s): State<Arc<Shared>>,
+    Extension(token): Extension<TokenSpec>,
     Path(r): Path<String>,
     Query(q): Q,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let reveal = flag(&q, "reveal")?;
+    check_reveal(&s, &token, reveal)?;
     let v = json_body(&headers, &body)?;
     let key_type = match v.get("type").and_then(|t| t.as_str()) {
         Some("publishable") => ApiKeyType::Publishable,
@@ -132,10 +149,12 @@ pub fn valid_key_name(name: &str) -> bool {
 
 async fn delete(
     State(s): State<Arc<Shared>>,
+    Extension(token): Extension<TokenSpec>,
     Path((r, id)): Path<(String, String)>,
     Query(q): Q,
 ) -> Result<Json<ApiKey>, ApiError> {
     let reveal = flag(&q, "reveal")?;
+    check_reveal(&s, &token, reveal)?;
     let was_compromised = flag(&q, "was_compromised")?;
     let reason = q.get("reason").cloned();
     let masking = s.control.faults().secret_key_masking;

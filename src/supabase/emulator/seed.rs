@@ -92,8 +92,11 @@ impl Seed {
                 world.add_project(&p.project_ref, &p.name, &p.organization);
             }
         }
+        // A token already in the state keeps its scope and, above all, its revocation.
         for t in &self.tokens {
-            world.add_token(t.clone());
+            if !world.tokens.contains_key(&t.token) {
+                world.add_token(t.clone());
+            }
         }
         for (r, name, value) in &self.secrets {
             if let Some(p) = world.projects.get_mut(r) {

@@ -251,3 +251,39 @@ async fn a_scoped_token_without_key_permissions_sees_why() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn the_scoped_reveal_bug_is_reported_with_what_to_do() {
+    let e = emu::start();
+    e.control().update_faults(|f| f.scoped_reveal_403 = true);
+    let scoped = emu::client(&e, emu::SCOPED_TOKEN);
+    scoped.list_api_keys(REF_A, false).await.unwrap();
+    let err = scoped.list_api_keys(REF_A, true).await.unwrap_err();
+    assert!(matches!(err, Error::Forbidden { .. }), "{err:?}");
+    assert!(err.to_string().contains("\"API Key Secrets\""), "{err}");
+    // Account tokens are not affected.
+    emu::client(&e, emu::TOKEN)
+        .list_api_keys(REF_A, true)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_client_for_another_token_shares_the_pool_not_the_identity() {
+    let e = emu::start();
+    let account = emu::client(&e, emu::TOKEN);
+    account.list_projects().await.unwrap();
+    let scoped = account.with_token(secret(emu::SCOPED_TOKEN));
+    assert!(matches!(
+        scoped.list_projects().await,
+        Err(Error::Forbidden { .. })
+    ));
+    account.list_projects().await.unwrap();
+    // Each token has its own budget on the API and its own readings in the client.
+    let reading = |c: &keyward::supabase::Client| {
+        c.rate_limit(keyward::supabase::Endpoint::ListProjects, None)
+            .unwrap()
+            .remaining
+    };
+    assert_eq!((reading(&account), reading(&scoped)), (118, 119));
+}
