@@ -114,10 +114,11 @@ impl ApiKey {
     }
 }
 
-/// Masked keys are the key's prefix followed by dots (the API uses `•`; tolerate `.` and
-/// `*` too, since the mask is presentation, not contract).
+/// Masked keys are the key's prefix followed by dots. Real keys are letters, digits and
+/// underscores, so any mask character anywhere means masked (`•`, `·`, `…`, `...`, `*`:
+/// the mask is presentation, not contract).
 pub fn is_masked(key: &str) -> bool {
-    key.is_empty() || key.ends_with('•') || key.ends_with("...") || key.ends_with('*')
+    key.is_empty() || key.contains(['•', '·', '…', '*']) || key.contains("...")
 }
 
 impl std::fmt::Debug for ApiKey {

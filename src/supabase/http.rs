@@ -7,7 +7,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{StatusCode, Url};
 
 use super::api::ErrorBody;
-use super::error::Error;
+use super::error::{Error, hints};
 use super::ratelimit::RateLimit;
 
 pub(crate) fn parse_http_url(raw: &str, what: &str) -> Result<Url, Error> {
@@ -85,9 +85,15 @@ pub(crate) fn status_error(
             message: parsed.message,
         },
         StatusCode::FORBIDDEN => Error::Forbidden {
+            // A 403 naming the permissions it lacks is about those, whatever the call;
+            // the reveal hint is for the bare 403 scoped tokens get when revealing.
+            hint: if hint == hints::REVEAL && !parsed.missing_permissions.is_empty() {
+                hints::DEFAULT
+            } else {
+                hint
+            },
             message: parsed.message,
             missing_permissions: parsed.missing_permissions,
-            hint,
         },
         StatusCode::NOT_FOUND => Error::NotFound {
             message: parsed.message,
@@ -122,7 +128,6 @@ fn retry_after(headers: &HeaderMap) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::supabase::error::hints;
     use reqwest::header::HeaderValue;
 
     #[test]

@@ -59,6 +59,7 @@ pub(crate) struct Shared {
     world: Mutex<World>,
     pub(crate) control: Control,
     state_file: Option<PathBuf>,
+    persisting: Mutex<()>,
 }
 
 impl Shared {
@@ -70,6 +71,8 @@ impl Shared {
     /// kill mid-write leaves the previous state intact.
     pub(crate) fn persist(&self) {
         let Some(path) = &self.state_file else { return };
+        // Concurrent changes would otherwise race on the temporary file.
+        let _writing = self.persisting.lock().unwrap_or_else(|e| e.into_inner());
         let json = match serde_json::to_vec_pretty(&*self.world()) {
             Ok(j) => j,
             Err(e) => {
@@ -121,6 +124,7 @@ impl Emulator {
             world: Mutex::new(world),
             control: Control::new(config.faults.clone()),
             state_file: config.state_file.clone(),
+            persisting: Mutex::new(()),
         });
         shared.persist();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -265,6 +269,7 @@ fn router(shared: Arc<Shared>) -> axum::Router {
     let api = routes::routes()
         .merge(keys::routes())
         .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             gate::gate,

@@ -32,6 +32,13 @@ pub async fn not_found(uri: Uri) -> ApiError {
     ApiError::not_found(format!("Cannot find {}", uri.path()))
 }
 
+pub async fn method_not_allowed(method: axum::http::Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("Cannot {method} {}", uri.path()),
+    )
+}
+
 async fn list_projects(
     State(s): State<Arc<Shared>>,
     Extension(token): Extension<TokenSpec>,

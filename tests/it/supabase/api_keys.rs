@@ -239,8 +239,12 @@ async fn a_scoped_token_without_key_permissions_sees_why() {
     let err = c.list_api_keys(REF_A, true).await.unwrap_err();
     let line = err.to_string();
     assert!(
-        line.contains("api_gateway_keys_read") && line.contains("API Key Secrets"),
+        line.contains("missing permissions: api_gateway_keys_read"),
         "{line}"
+    );
+    assert!(
+        !line.contains("API Key Secrets"),
+        "a named permission is the cause: {line}"
     );
     let err = c
         .upsert_secrets(REF_A, &[keyward::supabase::api::NewSecret::new("X", "y")])
