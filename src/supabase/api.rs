@@ -10,11 +10,14 @@ use serde::{Deserialize, Serialize};
 /// `V1ProjectWithDatabaseResponse`: one item of `GET /v1/projects`, and `GET /v1/projects/{ref}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Project {
-    /// Deprecated by the API in favour of `ref`; still required in its responses.
+    /// Deprecated by the API in favour of `ref`; still required in its responses, but
+    /// read leniently so its removal upstream does not break listing.
+    #[serde(default)]
     pub id: String,
     #[serde(rename = "ref")]
     pub project_ref: String,
-    /// Deprecated by the API in favour of `organization_slug`; still required.
+    /// Deprecated by the API in favour of `organization_slug`; still required (read leniently).
+    #[serde(default)]
     pub organization_id: String,
     pub organization_slug: String,
     pub name: String,
@@ -36,7 +39,8 @@ pub struct Database {
 /// `OrganizationResponseV1`: one item of `GET /v1/organizations`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Organization {
-    /// Deprecated by the API in favour of `slug`; still required.
+    /// Deprecated by the API in favour of `slug`; still required (read leniently).
+    #[serde(default)]
     pub id: String,
     pub slug: String,
     pub name: String,
@@ -121,6 +125,31 @@ pub fn is_masked(key: &str) -> bool {
     key.is_empty() || key.contains(['•', '·', '…', '*']) || key.contains("...")
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_key_type_still_parses() {
+        let k: ApiKey = serde_json::from_str(r#"{"name": "x", "type": "quantum"}"#).unwrap();
+        assert_eq!(k.key_type, Some(ApiKeyType::Unknown));
+        let k: ApiKey = serde_json::from_str(r#"{"name": "x", "type": null}"#).unwrap();
+        assert_eq!(k.key_type, None);
+    }
+
+    #[test]
+    fn masks_are_recognised_and_real_keys_are_not() {
+        assert!(is_masked("sb_secret_abcd••••••••"));
+        assert!(is_masked("sb_secret_abcd..."));
+        assert!(!is_masked("sb_secret_abcdEFGH1234_xyz"));
+        assert_eq!(secret_digest("").len(), 64);
+        assert_eq!(
+            secret_digest("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
+
 impl std::fmt::Debug for ApiKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // A revealed secret key is a credential: keep it out of logs and panics.
@@ -149,6 +178,9 @@ pub enum ApiKeyType {
     Legacy,
     Publishable,
     Secret,
+    /// A type this build does not know: a new one must not make the whole list unreadable.
+    #[serde(other)]
+    Unknown,
 }
 
 /// The key types that can be created (`CreateApiKeyBody.type`).

@@ -328,7 +328,7 @@ fn check_secret_name(name: &str) -> Result<(), ApiError> {
 pub fn new_key(key_type: ApiKeyType, name: &str, description: Option<String>) -> KeyRecord {
     let now = clock::now_rfc3339();
     let (api_key, prefix) = match key_type {
-        ApiKeyType::Legacy => {
+        ApiKeyType::Legacy | ApiKeyType::Unknown => {
             let k = format!(
                 "eyJhbGciOiJIUzI1NiJ9.{}.{}",
                 clock::random_alnum(48),
