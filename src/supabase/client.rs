@@ -91,6 +91,9 @@ impl Client {
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
             .user_agent(concat!("keyward/", env!("CARGO_PKG_VERSION")))
+            // The API does not redirect; a proxy that does would turn a POST into a GET
+            // or send the token elsewhere. A 3xx is reported, not followed.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         let host = base.host_str().unwrap_or("the Management API").to_owned();

@@ -127,7 +127,14 @@ pub(crate) fn transport(err: &reqwest::Error, host: &str, timeout: Duration) -> 
         }
         found
     };
-    if err.is_timeout() {
+    if err.is_timeout() && err.is_connect() {
+        Error::Transport {
+            kind: TransportKind::Timeout,
+            message: format!(
+                "connecting to {host} timed out: the host is unreachable or filtered; check the instance URL and the network"
+            ),
+        }
+    } else if err.is_timeout() {
         Error::Transport {
             kind: TransportKind::Timeout,
             message: format!(

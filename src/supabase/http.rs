@@ -16,6 +16,13 @@ pub(crate) fn parse_http_url(raw: &str, what: &str) -> Result<Url, Error> {
             "{what} `{raw}` is not a URL ({e}): give a full http:// or https:// URL"
         ))
     })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        // Credentials in a URL end up in logs and error messages; the token is the auth,
+        // and this check comes first so no later message echoes them.
+        return Err(Error::Config(format!(
+            "{what} must not carry a user name or password"
+        )));
+    }
     match url.scheme() {
         "http" | "https" => {}
         other => {
@@ -146,6 +153,17 @@ mod tests {
         assert_eq!(
             u.join("v1/projects").unwrap().as_str(),
             "http://proxy.local:8080/supabase/v1/projects"
+        );
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_refused_without_echoing_them() {
+        let err = parse_base_url("https://me:hunter2@api.example.com")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("user name or password") && !err.contains("hunter2"),
+            "{err}"
         );
     }
 
