@@ -132,6 +132,9 @@ impl Control {
 
     /// Fails the next `count` calls of `route` (`"POST /v1/projects/{ref}/secrets"`, or `*`).
     pub fn fail_next(&self, route: &str, count: u32, status: u16) {
+        if count == 0 {
+            return;
+        }
         lock(&self.fail_next).push_back(FailNext {
             route: route.to_owned(),
             count,
@@ -225,5 +228,41 @@ impl Control {
     /// The exchanges kept since recording started.
     pub fn recorded(&self) -> Vec<Exchange> {
         lock(&self.recording).clone().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budgets_are_per_caller_scope_and_endpoint() {
+        let c = Control::new(Faults {
+            rate_limit: 2,
+            ..Faults::default()
+        });
+        let spend = |who, scope, ep| c.spend(who, scope, ep);
+        assert_eq!(spend("t", "p", "GET /a").remaining, 1);
+        assert_eq!(spend("t", "p", "GET /a").remaining, 0);
+        let third = spend("t", "p", "GET /a");
+        assert!(third.exceeded && third.reset.as_secs() >= 1 && third.reset.as_secs() <= 60);
+        assert!(!spend("u", "p", "GET /a").exceeded, "another token");
+        assert!(!spend("t", "q", "GET /a").exceeded, "another project");
+        assert!(!spend("t", "p", "GET /b").exceeded, "another endpoint");
+        c.reset_rate_limits();
+        assert!(!spend("t", "p", "GET /a").exceeded);
+    }
+
+    #[test]
+    fn scripted_failures_are_consumed_in_order() {
+        let c = Control::default();
+        c.fail_next("GET /a", 2, 503);
+        c.fail_next("*", 1, 429);
+        c.fail_next("GET /a", 0, 500);
+        assert_eq!(c.take_failure("GET /b"), Some(429));
+        assert_eq!(c.take_failure("GET /b"), None);
+        assert_eq!(c.take_failure("GET /a"), Some(503));
+        assert_eq!(c.take_failure("GET /a"), Some(503));
+        assert_eq!(c.take_failure("GET /a"), None);
     }
 }
