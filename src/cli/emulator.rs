@@ -16,13 +16,13 @@ pub struct Args {
     pub listen: SocketAddr,
     /// A token the emulator accepts: TOKEN sees every project, TOKEN=REF[,REF] only those
     /// (a project-scoped token) [repeatable; also KEYWARD_EMULATOR_TOKENS, space-separated]
-    #[arg(long = "token", value_name = "TOKEN")]
+    #[arg(long = "token", value_name = "TOKEN", num_args = 1..)]
     pub tokens: Vec<String>,
     /// Read tokens from a file, one per line, in the --token forms (# starts a comment)
     #[arg(long, value_name = "FILE")]
     pub tokens_file: Option<PathBuf>,
     /// A project: REF:NAME or REF:NAME:ORG (REF is 20 lowercase letters) [repeatable]
-    #[arg(long = "project", value_name = "REF:NAME")]
+    #[arg(long = "project", value_name = "REF:NAME", num_args = 1..)]
     pub projects: Vec<String>,
     #[command(flatten)]
     pub faults: Box<FaultArgs>,

@@ -106,3 +106,49 @@ async fn keyward_emulator_without_flags_serves_the_demo_data() {
     let scoped = emu::client_with(config, DEMO_SCOPED_TOKEN);
     scoped.validate_token(Some(DEMO_STAGING_REF)).await.unwrap();
 }
+
+#[tokio::test]
+async fn keyward_emulator_state_survives_a_kill_and_flags_revoke_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let state_arg = state.to_str().unwrap();
+    let project = format!("{}:web", emu::REF_B);
+    let config = |url: &str| ClientConfig {
+        instance_url: url.to_owned(),
+        ..ClientConfig::default()
+    };
+    {
+        let (_child, url) = spawn(&[
+            "--token",
+            emu::TOKEN,
+            emu::OTHER_TOKEN,
+            "--revoke",
+            emu::OTHER_TOKEN,
+            "--project",
+            &project,
+            "--state",
+            state_arg,
+        ]);
+        let c = emu::client_with(config(&url), emu::TOKEN);
+        c.upsert_secrets(emu::REF_B, &[NewSecret::new("SURVIVES", "yes")])
+            .await
+            .unwrap();
+        let revoked = emu::client_with(config(&url), emu::OTHER_TOKEN);
+        assert!(matches!(
+            revoked.list_projects().await,
+            Err(keyward::supabase::Error::Unauthorized { .. })
+        ));
+    } // killed (SIGKILL) here
+    let (_child, url) = spawn(&["--state", state_arg]);
+    let list = emu::client_with(config(&url), emu::TOKEN)
+        .list_secrets(emu::REF_B)
+        .await
+        .unwrap();
+    assert!(list.iter().any(|s| s.name == "SURVIVES"));
+    assert!(
+        emu::client_with(config(&url), emu::OTHER_TOKEN)
+            .list_projects()
+            .await
+            .is_err()
+    );
+}
