@@ -1,1 +1,26 @@
-//! Everything that speaks the Supabase Management API: types, client, emulator.
+//! Everything that speaks the Supabase Management API: the spec's types (`api`), the
+//! client (`Client`), token validation (`token`), and an in-process emulator of the same
+//! API (`emulator`). Nothing here knows about the vault or the engine.
+//!
+//! - One [`Client`] per connection (instance URL + token); clone it freely, share it
+//!   across tasks. Every call returns its value or an [`Error`] whose Display is one line
+//!   a user can act on.
+//! - Rate limits are per token, project and endpoint; the client keeps the latest
+//!   `x-ratelimit-*` reading per ([`Endpoint`], project) in [`Client::rate_limit`].
+//! - Upserts of more than 100 secrets are refused (`Error::BatchTooLarge`), never split,
+//!   so a batch stays atomic; deletes are sent in chunks of 100.
+//! - [`emulator::Emulator::start`] serves the same API on loopback for tests, benchmarks
+//!   and the demo.
+
+pub mod api;
+pub mod client;
+pub mod emulator;
+pub mod error;
+mod http;
+pub mod ratelimit;
+pub mod token;
+
+pub use client::{Client, ClientConfig, KeyCheck};
+pub use error::{Error, TransportKind};
+pub use ratelimit::{Endpoint, RateLimit};
+pub use token::{TokenScope, TokenValidation, token_format_warning};

@@ -1,4 +1,5 @@
 //! One integration-test binary (builds are slow on small machines): every area is a
 //! module here, sharing the helpers in `support`.
 
+mod supabase;
 mod support;

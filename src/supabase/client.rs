@@ -1,0 +1,464 @@
+//! The Management API client: one per connection (instance URL + token), cheap to clone
+//! (an `Arc` inside) and safe to share across tasks working on many projects at once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::{Method, StatusCode, Url};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+
+use super::api::{
+    ApiKey, CreateApiKey, DeleteApiKey, NewSecret, Organization, Project, Secret, limits,
+};
+use super::error::{self, Error, hints};
+use super::http::{error_message, parse_base_url, parse_http_url, status_error};
+use super::ratelimit::{Endpoint, RateLimit, RateLimitBook};
+
+pub const DEFAULT_INSTANCE_URL: &str = "https://api.supabase.com";
+pub const DEFAULT_PROJECT_URL_TEMPLATE: &str = "https://{ref}.supabase.co";
+
+/// How to reach the API. `Default` is Supabase's hosted platform.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The Management API's base URL; a trailing slash is tolerated.
+    pub instance_url: String,
+    /// A project's own URL, `{ref}` replaced by the project ref; the API-key check calls
+    /// `GET {project URL}/auth/v1/settings`.
+    pub project_url_template: String,
+    pub connect_timeout: Duration,
+    /// The whole request, connection included.
+    pub request_timeout: Duration,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            instance_url: DEFAULT_INSTANCE_URL.into(),
+            project_url_template: DEFAULT_PROJECT_URL_TEMPLATE.into(),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    /// Always ends with `/`, so joining a relative path keeps any path prefix.
+    base: Url,
+    host: String,
+    project_url_template: String,
+    request_timeout: Duration,
+    token: SecretString,
+    rate_limits: RateLimitBook,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("instance_url", &self.inner.base.as_str())
+            .field("token", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+/// The hosted platform's answer to a key check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyCheck {
+    /// The project accepted the key.
+    Accepted,
+    /// The project refused it (401/403): deleted, wrong project, or mistyped.
+    Refused,
+}
+
+impl Client {
+    /// Builds a client for one token. Fails only on an unusable configuration.
+    pub fn new(config: &ClientConfig, token: SecretString) -> Result<Self, Error> {
+        let base = parse_base_url(&config.instance_url)?;
+        if !config.project_url_template.contains("{ref}") {
+            return Err(Error::Config(format!(
+                "project URL template `{}` has no `{{ref}}` placeholder",
+                config.project_url_template
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .user_agent(concat!("keyward/", env!("CARGO_PKG_VERSION")))
+            // The API does not redirect; a proxy that does would turn a POST into a GET
+            // or send the token elsewhere. A 3xx is reported, not followed.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let host = base.host_str().unwrap_or("the Management API").to_owned();
+        let host = match base.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host,
+        };
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                host,
+                project_url_template: config.project_url_template.clone(),
+                request_timeout: config.request_timeout,
+                token,
+                rate_limits: RateLimitBook::default(),
+            }),
+        })
+    }
+
+    /// A client for another token on the same instance, sharing this one's connection
+    /// pool and settings; rate-limit readings are kept per token, so it starts with none.
+    pub fn with_token(&self, token: SecretString) -> Client {
+        Client {
+            inner: Arc::new(Inner {
+                http: self.inner.http.clone(),
+                base: self.inner.base.clone(),
+                host: self.inner.host.clone(),
+                project_url_template: self.inner.project_url_template.clone(),
+                request_timeout: self.inner.request_timeout,
+                token,
+                rate_limits: RateLimitBook::default(),
+            }),
+        }
+    }
+
+    pub(super) fn token(&self) -> &SecretString {
+        &self.inner.token
+    }
+
+    /// The instance URL, normalised (with a trailing slash).
+    pub fn instance_url(&self) -> &str {
+        self.inner.base.as_str()
+    }
+
+    /// The latest rate-limit reading for an endpoint; `project` is `None` for the
+    /// account-wide endpoints (projects and organizations lists).
+    pub fn rate_limit(&self, endpoint: Endpoint, project: Option<&str>) -> Option<RateLimit> {
+        self.inner.rate_limits.get(endpoint, project)
+    }
+
+    /// Every reading kept, by endpoint then project.
+    pub fn rate_limits(&self) -> Vec<(Endpoint, Option<String>, RateLimit)> {
+        self.inner.rate_limits.all()
+    }
+
+    // ---- projects and organizations ----
+
+    pub async fn list_projects(&self) -> Result<Vec<Project>, Error> {
+        let req = self.request(Method::GET, "v1/projects", &[], &[])?;
+        self.json(Endpoint::ListProjects, None, req, hints::LIST_PROJECTS)
+            .await
+    }
+
+    pub async fn get_project(&self, project_ref: &str) -> Result<Project, Error> {
+        let req = self.request(Method::GET, "v1/projects", &[project_ref], &[])?;
+        self.json(Endpoint::GetProject, Some(project_ref), req, hints::DEFAULT)
+            .await
+    }
+
+    pub async fn list_organizations(&self) -> Result<Vec<Organization>, Error> {
+        let req = self.request(Method::GET, "v1/organizations", &[], &[])?;
+        self.json(Endpoint::ListOrganizations, None, req, hints::DEFAULT)
+            .await
+    }
+
+    // ---- Edge Function secrets ----
+
+    /// Names and SHA-256 digests, the platform's `SUPABASE_*` entries included.
+    pub async fn list_secrets(&self, project_ref: &str) -> Result<Vec<Secret>, Error> {
+        let req = self.request(Method::GET, "v1/projects", &[project_ref, "secrets"], &[])?;
+        self.json(
+            Endpoint::ListSecrets,
+            Some(project_ref),
+            req,
+            hints::DEFAULT,
+        )
+        .await
+    }
+
+    /// Creates or overwrites these secrets in one request, which the API applies as a
+    /// whole. More than 100 is refused with `BatchTooLarge` rather than split: a split
+    /// batch could half-succeed, and callers rely on a batch being atomic (and no project
+    /// can hold more than 100 anyway).
+    pub async fn upsert_secrets(
+        &self,
+        project_ref: &str,
+        secrets: &[NewSecret],
+    ) -> Result<(), Error> {
+        if secrets.len() > limits::MAX_SECRETS_PER_REQUEST {
+            return Err(Error::BatchTooLarge {
+                count: secrets.len(),
+                max: limits::MAX_SECRETS_PER_REQUEST,
+            });
+        }
+        if secrets.is_empty() {
+            return Ok(());
+        }
+        let req = self
+            .request(Method::POST, "v1/projects", &[project_ref, "secrets"], &[])?
+            .json(secrets);
+        self.empty(Endpoint::UpsertSecrets, Some(project_ref), req)
+            .await
+    }
+
+    /// Deletes these names. Sent in requests of at most 100 names; unlike an upsert this
+    /// may be split, because deleting is idempotent and a partial success is simply
+    /// finished by the retry. Absent names are not an error (whether the API answers 200
+    /// or 404 for them is unconfirmed; a 404 on a delete is treated as done).
+    pub async fn delete_secrets(&self, project_ref: &str, names: &[String]) -> Result<(), Error> {
+        for chunk in names.chunks(limits::MAX_SECRETS_PER_REQUEST) {
+            // reqwest's `.json()` sets `content-type: application/json` on the DELETE too.
+            let req = self
+                .request(
+                    Method::DELETE,
+                    "v1/projects",
+                    &[project_ref, "secrets"],
+                    &[],
+                )?
+                .json(chunk);
+            match self
+                .empty(Endpoint::DeleteSecrets, Some(project_ref), req)
+                .await
+            {
+                Ok(()) | Err(Error::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    // ---- API keys ----
+
+    /// Without `reveal`, secret keys come back masked or `null` (`ApiKey::revealed_key`).
+    pub async fn list_api_keys(
+        &self,
+        project_ref: &str,
+        reveal: bool,
+    ) -> Result<Vec<ApiKey>, Error> {
+        let req = self.request(
+            Method::GET,
+            "v1/projects",
+            &[project_ref, "api-keys"],
+            &[("reveal", bool_str(reveal))],
+        )?;
+        let hint = if reveal {
+            hints::REVEAL
+        } else {
+            hints::DEFAULT
+        };
+        self.json(Endpoint::ListApiKeys, Some(project_ref), req, hint)
+            .await
+    }
+
+    /// Creates a key and asks for it revealed: the response is the only time a secret
+    /// key's value can be read without `reveal` later.
+    pub async fn create_api_key(
+        &self,
+        project_ref: &str,
+        body: &CreateApiKey,
+    ) -> Result<ApiKey, Error> {
+        let req = self
+            .request(
+                Method::POST,
+                "v1/projects",
+                &[project_ref, "api-keys"],
+                &[("reveal", "true")],
+            )?
+            .json(body);
+        self.json(
+            Endpoint::CreateApiKey,
+            Some(project_ref),
+            req,
+            hints::REVEAL,
+        )
+        .await
+    }
+
+    pub async fn get_api_key(
+        &self,
+        project_ref: &str,
+        id: &str,
+        reveal: bool,
+    ) -> Result<ApiKey, Error> {
+        let req = self.request(
+            Method::GET,
+            "v1/projects",
+            &[project_ref, "api-keys", id],
+            &[("reveal", bool_str(reveal))],
+        )?;
+        let hint = if reveal {
+            hints::REVEAL
+        } else {
+            hints::DEFAULT
+        };
+        self.json(Endpoint::GetApiKey, Some(project_ref), req, hint)
+            .await
+    }
+
+    /// Deletes a key; returns the deleted key as the API reports it.
+    pub async fn delete_api_key(
+        &self,
+        project_ref: &str,
+        id: &str,
+        how: &DeleteApiKey,
+    ) -> Result<ApiKey, Error> {
+        let mut query = vec![("was_compromised", bool_str(how.was_compromised))];
+        if let Some(reason) = &how.reason {
+            query.push(("reason", reason));
+        }
+        let req = self.request(
+            Method::DELETE,
+            "v1/projects",
+            &[project_ref, "api-keys", id],
+            &query,
+        )?;
+        self.json(
+            Endpoint::DeleteApiKey,
+            Some(project_ref),
+            req,
+            hints::DEFAULT,
+        )
+        .await
+    }
+
+    /// Checks that a project accepts an API key: `GET {project URL}/auth/v1/settings`
+    /// with the key in the `apikey` header. Not a Management API call: no token is sent.
+    pub async fn check_api_key(
+        &self,
+        project_ref: &str,
+        key: &SecretString,
+    ) -> Result<KeyCheck, Error> {
+        let base = self
+            .inner
+            .project_url_template
+            .replace("{ref}", project_ref);
+        let url = format!("{}/auth/v1/settings", base.trim_end_matches('/'));
+        let url = parse_http_url(&url, "project URL")?;
+        let host = url.host_str().unwrap_or("the project").to_owned();
+        let mut value = HeaderValue::from_str(key.expose_secret()).map_err(|_| {
+            Error::Config("the API key contains characters a header cannot carry".into())
+        })?;
+        value.set_sensitive(true);
+        let resp = self
+            .inner
+            .http
+            .get(url)
+            .header("apikey", value)
+            .send()
+            .await
+            .map_err(|e| error::transport(&e, &host, self.inner.request_timeout))?;
+        match resp.status() {
+            s if s.is_success() => Ok(KeyCheck::Accepted),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Ok(KeyCheck::Refused),
+            s => {
+                let body = resp.bytes().await.unwrap_or_default();
+                Err(Error::Rejected {
+                    status: s.as_u16(),
+                    message: error_message(s, &body).message,
+                })
+            }
+        }
+    }
+
+    // ---- plumbing ----
+
+    fn request(
+        &self,
+        method: Method,
+        root: &str,
+        segments: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<reqwest::RequestBuilder, Error> {
+        let mut url = self
+            .inner
+            .base
+            .join(root)
+            .map_err(|e| Error::Config(format!("bad instance URL: {e}")))?;
+        // Segments are pushed, not formatted into the string, so a ref or id can never
+        // add a path segment or a query of its own.
+        url.path_segments_mut()
+            .map_err(|()| Error::Config("the instance URL cannot carry a path".into()))?
+            .extend(segments);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let mut auth =
+            HeaderValue::from_str(&format!("Bearer {}", self.inner.token.expose_secret()))
+                .map_err(|_| {
+                    Error::Config("the token contains characters a header cannot carry".into())
+                })?;
+        auth.set_sensitive(true);
+        Ok(self
+            .inner
+            .http
+            .request(method, url)
+            .header(AUTHORIZATION, auth)
+            .header(ACCEPT, "application/json"))
+    }
+
+    async fn send(
+        &self,
+        endpoint: Endpoint,
+        project: Option<&str>,
+        req: reqwest::RequestBuilder,
+        hint: &'static str,
+    ) -> Result<(StatusCode, Vec<u8>), Error> {
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| error::transport(&e, &self.inner.host, self.inner.request_timeout))?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        if let Some(rl) = RateLimit::from_headers(&headers) {
+            self.inner.rate_limits.record(endpoint, project, rl);
+        }
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| error::transport(&e, &self.inner.host, self.inner.request_timeout))?;
+        tracing::debug!(%endpoint, project, status = status.as_u16(), "management api");
+        if status.is_success() {
+            return Ok((status, body.to_vec()));
+        }
+        Err(status_error(status, &headers, &body, hint))
+    }
+
+    async fn json<T: DeserializeOwned>(
+        &self,
+        endpoint: Endpoint,
+        project: Option<&str>,
+        req: reqwest::RequestBuilder,
+        hint: &'static str,
+    ) -> Result<T, Error> {
+        let (status, body) = self.send(endpoint, project, req, hint).await?;
+        serde_json::from_slice(&body).map_err(|e| Error::UnexpectedResponse {
+            status: status.as_u16(),
+            message: format!(
+                "{endpoint} answered with a body that does not match the API spec: {e}"
+            ),
+        })
+    }
+
+    async fn empty(
+        &self,
+        endpoint: Endpoint,
+        project: Option<&str>,
+        req: reqwest::RequestBuilder,
+    ) -> Result<(), Error> {
+        self.send(endpoint, project, req, hints::DEFAULT)
+            .await
+            .map(drop)
+    }
+}
+
+fn bool_str(b: bool) -> &'static str {
+    if b { "true" } else { "false" }
+}

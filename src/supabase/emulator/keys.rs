@@ -1,0 +1,216 @@
+//! API keys (publishable / secret) and the project-side key check.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+
+use super::reply::{ApiError, json_body};
+use super::world::{DeletedKey, TokenSpec, new_key};
+use super::{PROJECT_PATH_TEMPLATE, Shared};
+use crate::supabase::api::{ApiKey, ApiKeyType};
+
+pub fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/v1/projects/{ref}/api-keys", get(list).post(create))
+        .route(
+            "/v1/projects/{ref}/api-keys/{id}",
+            get(get_one).delete(delete),
+        )
+        .route(
+            &format!("{PROJECT_PATH_TEMPLATE}/auth/v1/settings"),
+            get(settings),
+        )
+}
+
+type Q = Query<HashMap<String, String>>;
+
+/// The spec's boolean strings: `true` or `false`, absent = false.
+fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
+    match q.get(name).map(String::as_str) {
+        None => Ok(false),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "{name} must be a boolean string, true or false, not {other:?}"
+        ))),
+    }
+}
+
+/// The scoped-token reveal bug, when the knob turns it on.
+fn check_reveal(s: &Shared, token: &TokenSpec, reveal: bool) -> Result<(), ApiError> {
+    if reveal && token.projects.is_some() && s.control.faults().scoped_reveal_403 {
+        return Err(ApiError::forbidden(
+            "Your token does not have the permissions required to reveal API keys",
+            &[],
+        ));
+    }
+    Ok(())
+}
+
+async fn list(
+    State(s): State<Arc<Shared>>,
+    Extension(token): Extension<TokenSpec>,
+    Path(r): Path<String>,
+    Query(q): Q,
+) -> Result<Json<Vec<ApiKey>>, ApiError> {
+    let reveal = flag(&q, "reveal")?;
+    check_reveal(&s, &token, reveal)?;
+    let masking = s.control.faults().secret_key_masking;
+    let mut w = s.world();
+    let p = w.project_mut(&r)?;
+    Ok(Json(
+        p.api_keys.iter().map(|k| k.view(reveal, masking)).collect(),
+    ))
+}
+
+async fn get_one(
+    State(s): State<Arc<Shared>>,
+    Extension(token): Extension<TokenSpec>,
+    Path((r, id)): Path<(String, String)>,
+    Query(q): Q,
+) -> Result<Json<ApiKey>, ApiError> {
+    let reveal = flag(&q, "reveal")?;
+    check_reveal(&s, &token, reveal)?;
+    let masking = s.control.faults().secret_key_masking;
+    let mut w = s.world();
+    let p = w.project_mut(&r)?;
+    let k = p
+        .api_keys
+        .iter()
+        .find(|k| k.id == id)
+        .ok_or_else(|| ApiError::not_found("API key not found"))?;
+    Ok(Json(k.view(reveal, masking)))
+}
+
+async fn create(
+    State(s): State<Arc<Shared>>,
+    Extension(token): Extension<TokenSpec>,
+    Path(r): Path<String>,
+    Query(q): Q,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let reveal = flag(&q, "reveal")?;
+    check_reveal(&s, &token, reveal)?;
+    let v = json_body(&headers, &body)?;
+    let key_type = match v.get("type").and_then(|t| t.as_str()) {
+        Some("publishable") => ApiKeyType::Publishable,
+        Some("secret") => ApiKeyType::Secret,
+        _ => {
+            return Err(ApiError::bad_request(
+                "type must be one of: publishable, secret",
+            ));
+        }
+    };
+    let name = v.get("name").and_then(|n| n.as_str()).unwrap_or_default();
+    if !valid_key_name(name) {
+        return Err(ApiError::bad_request(
+            "name must be 4 to 64 characters matching ^[a-z_][a-z0-9_]+$",
+        ));
+    }
+    let description = match v.get("description") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(d)) => Some(d.clone()),
+        Some(_) => return Err(ApiError::bad_request("description must be a string")),
+    };
+    let template = match v.get("secret_jwt_template") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::Object(o)) => Some(o.clone()),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "secret_jwt_template must be an object",
+            ));
+        }
+    };
+    let masking = s.control.faults().secret_key_masking;
+    let mut w = s.world();
+    let p = w.project_mut(&r)?;
+    let mut key = new_key(key_type, name, description);
+    key.secret_jwt_template = template;
+    let view = key.view(reveal, masking);
+    p.api_keys.push(key);
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+pub fn valid_key_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    (4..=64).contains(&b.len())
+        && (b[0].is_ascii_lowercase() || b[0] == b'_')
+        && b[1..]
+            .iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_')
+}
+
+async fn delete(
+    State(s): State<Arc<Shared>>,
+    Extension(token): Extension<TokenSpec>,
+    Path((r, id)): Path<(String, String)>,
+    Query(q): Q,
+) -> Result<Json<ApiKey>, ApiError> {
+    let reveal = flag(&q, "reveal")?;
+    check_reveal(&s, &token, reveal)?;
+    let was_compromised = flag(&q, "was_compromised")?;
+    let reason = q.get("reason").cloned();
+    let masking = s.control.faults().secret_key_masking;
+    let mut w = s.world();
+    let p = w.project_mut(&r)?;
+    let i = p
+        .api_keys
+        .iter()
+        .position(|k| k.id == id)
+        .ok_or_else(|| ApiError::not_found("API key not found"))?;
+    if p.api_keys[i].key_type == ApiKeyType::Legacy {
+        return Err(ApiError::bad_request(
+            "Legacy API keys cannot be deleted through this endpoint",
+        ));
+    }
+    let key = p.api_keys.remove(i);
+    w.deleted_keys.push(DeletedKey {
+        project_ref: r,
+        id: key.id.clone(),
+        name: key.name.clone(),
+        was_compromised,
+        reason,
+    });
+    Ok(Json(key.view(reveal, masking)))
+}
+
+/// `GET {project URL}/auth/v1/settings` with `apikey`: 200 for a live key of the
+/// project, 401 otherwise, as the project's auth service answers.
+async fn settings(
+    State(s): State<Arc<Shared>>,
+    Path(r): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let key = headers
+        .get("apikey")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let w = s.world();
+    let live = w
+        .projects
+        .get(&r)
+        .is_some_and(|p| !key.is_empty() && p.api_keys.iter().any(|k| k.api_key == key));
+    if !live {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(serde_json::json!({"message": "Invalid API key"})),
+        )
+            .into_response();
+    }
+    Json(serde_json::json!({
+        "external": {"email": true, "phone": false},
+        "disable_signup": false,
+        "mailer_autoconfirm": false,
+        "phone_autoconfirm": false,
+        "sms_provider": "",
+        "saml_enabled": false
+    }))
+    .into_response()
+}
