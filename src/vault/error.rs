@@ -12,7 +12,7 @@ pub enum VaultError {
     #[error("a file already exists at {0}: keep it, or pass --vault PATH for the new vault")]
     AlreadyExists(PathBuf),
     #[error(
-        "{path} is not a keyward vault ({why}): check --vault / KEYWARD_VAULT, or restore the file from a backup"
+        "{path} is not a usable keyward vault ({why}): check --vault / KEYWARD_VAULT, or restore the file from a backup"
     )]
     NotAVault { path: PathBuf, why: String },
     #[error(

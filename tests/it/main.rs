@@ -2,3 +2,4 @@
 //! module here, sharing the helpers in `support`.
 
 mod support;
+mod vault;

@@ -1,2 +1,3 @@
 //! Shared helpers: start an emulator, make a vault, run the binary.
 #![allow(dead_code)]
+pub mod vault;

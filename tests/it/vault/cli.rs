@@ -1,0 +1,487 @@
+//! The command line contract (cli.md, vault part) through the real binary.
+
+use crate::support::vault::{Sandbox, fails, json, ok};
+
+fn init() -> Sandbox {
+    let sb = Sandbox::new();
+    ok(&sb.kw(&["init"], ""));
+    ok(&sb.kw(&["project", "add", "billing"], ""));
+    sb
+}
+
+fn history(sb: &Sandbox, s: &str) -> Vec<(u64, String)> {
+    let h = json(&sb.kw(&["secret", "history", s, "--json"], ""));
+    h.as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["version"].as_u64().unwrap(),
+                v["cause"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn audit_actions(sb: &Sandbox) -> Vec<String> {
+    let a = json(&sb.kw(&["audit", "--json"], ""));
+    a.as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn get(sb: &Sandbox, s: &str) -> String {
+    ok(&sb.kw(&["secret", "get", s], ""))
+}
+
+#[test]
+fn set_rotate_rollback_trash_restore_purge_end_to_end() {
+    let sb = init();
+    let s = "billing/Stripe key";
+
+    // set: the trailing newline of stdin is stripped
+    ok(&sb.kw(&["secret", "set", s], "sk_live_first\n"));
+    assert_eq!(get(&sb, s), "sk_live_first\n");
+    assert_eq!(history(&sb, s), [(1, "edit".into())]);
+    assert!(audit_actions(&sb).ends_with(&["secret-create".into(), "secret-reveal".into()]));
+
+    // rotate, under a policy
+    ok(&sb.kw(
+        &[
+            "secret",
+            "policy",
+            s,
+            "--every",
+            "30d",
+            "--generate",
+            "base64url:43",
+        ],
+        "",
+    ));
+    let r = json(&sb.kw(&["secret", "rotate", s, "--json"], ""));
+    assert_eq!(r["version"], 2);
+    let rotated = get(&sb, s);
+    assert_eq!(rotated.trim_end().len(), 43);
+    assert_ne!(rotated, "sk_live_first\n");
+    assert_eq!(history(&sb, s).last().unwrap(), &(2, "rotation".into()));
+    assert!(audit_actions(&sb).contains(&"secret-rotate".into()));
+
+    // rollback to version 1: a new version 3 with version 1's value
+    let r = json(&sb.kw(&["secret", "rollback", s, "1", "--json"], ""));
+    assert_eq!(r["version"], 3);
+    assert_eq!(get(&sb, s), "sk_live_first\n");
+    let h = json(&sb.kw(&["secret", "history", s, "--json"], ""));
+    assert_eq!(h[2]["cause"], "rollback");
+    assert_eq!(h[2]["from"], 1);
+    assert_eq!(h[2]["current"], true);
+    assert!(audit_actions(&sb).contains(&"secret-rollback".into()));
+
+    // trash: gone from the listing, present in the trash
+    ok(&sb.kw(&["secret", "rm", s], ""));
+    assert_eq!(
+        json(&sb.kw(&["secret", "list", "--json"], ""))
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let t = json(&sb.kw(&["trash", "list", "--json"], ""));
+    assert_eq!(t[0]["name"], "Stripe key");
+    assert!(t[0]["purge_after"].as_str().unwrap().ends_with('Z'));
+    fails(&sb.kw(&["secret", "get", s], ""), "is in the trash");
+    assert!(audit_actions(&sb).contains(&"secret-trash".into()));
+
+    // restore: back with its current value, as version 4
+    let r = json(&sb.kw(&["secret", "restore", s, "--json"], ""));
+    assert_eq!(r["version"], 4);
+    assert_eq!(get(&sb, s), "sk_live_first\n");
+    assert_eq!(history(&sb, s).last().unwrap(), &(4, "restore".into()));
+    assert!(audit_actions(&sb).contains(&"secret-restore".into()));
+
+    // purge: only from the trash, then gone for good
+    fails(&sb.kw(&["trash", "purge", s], ""), "not in the trash");
+    ok(&sb.kw(&["secret", "rm", s], ""));
+    ok(&sb.kw(&["trash", "purge", s], ""));
+    fails(
+        &sb.kw(&["secret", "history", s], ""),
+        "no secret billing/Stripe key",
+    );
+    assert_eq!(
+        json(&sb.kw(&["trash", "list", "--json"], ""))
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let audit = json(&sb.kw(&["audit", "--json", "--action", "secret-purge"], ""));
+    assert_eq!(audit[0]["subject"], "billing/Stripe key");
+    assert_eq!(
+        audit[0]["actor"].as_str().unwrap().split('@').next(),
+        Some("tester")
+    );
+
+    // The whole walk is in an intact chain, and no value ever reached the log.
+    let v = json(&sb.kw(&["audit", "verify", "--json"], ""));
+    assert_eq!(v["intact"], true);
+    let log = ok(&sb.kw(&["audit", "--json"], ""));
+    assert!(!log.contains("sk_live_first") && !log.contains(rotated.trim_end()));
+}
+
+#[test]
+fn structured_secrets_take_key_value_lines_on_stdin() {
+    let sb = init();
+    ok(&sb.kw(
+        &[
+            "secret",
+            "set",
+            "billing/db",
+            "--field",
+            "host",
+            "--field",
+            "password",
+        ],
+        "host=db.local\npassword=p=w\n",
+    ));
+    assert_eq!(
+        ok(&sb.kw(&["secret", "get", "billing/db", "--field", "password"], "")),
+        "p=w\n"
+    );
+    let j = json(&sb.kw(&["secret", "get", "billing/db", "--json"], ""));
+    assert_eq!(j["fields"][0]["name"], "host");
+    assert_eq!(j["fields"][1]["value"], "p=w");
+    fails(
+        &sb.kw(
+            &[
+                "secret",
+                "set",
+                "billing/db",
+                "--field",
+                "host",
+                "--field",
+                "user",
+            ],
+            "host=x\n",
+        ),
+        "no line for the field \"user\"",
+    );
+    fails(
+        &sb.kw(
+            &["secret", "set", "billing/db", "--field", "host"],
+            "host=x\nport=5\n",
+        ),
+        "not a --field",
+    );
+    ok(&sb.kw(
+        &[
+            "secret",
+            "policy",
+            "billing/db",
+            "--field",
+            "password",
+            "--every",
+            "7d",
+            "--generate",
+            "password:24",
+        ],
+        "",
+    ));
+    ok(&sb.kw(
+        &["secret", "rotate", "billing/db", "--field", "password"],
+        "",
+    ));
+    assert_eq!(
+        ok(&sb.kw(&["secret", "get", "billing/db", "--field", "password"], ""))
+            .trim_end()
+            .len(),
+        24
+    );
+    assert_eq!(
+        ok(&sb.kw(&["secret", "get", "billing/db", "--field", "host"], "")),
+        "db.local\n"
+    );
+}
+
+#[test]
+fn rename_list_and_projects_through_the_cli() {
+    let sb = init();
+    ok(&sb.kw(
+        &["secret", "set", "billing/Database URL", "--note", "primary"],
+        "postgres://x",
+    ));
+    ok(&sb.kw(&["secret", "rename", "billing/Database URL", "DB URL"], ""));
+    let l = json(&sb.kw(&["secret", "list", "billing", "--json"], ""));
+    assert_eq!(l[0]["name"], "DB URL");
+    assert_eq!(l[0]["note"], "primary");
+    assert_eq!(l[0]["kind"], "simple");
+    assert!(l[0]["targets"].as_array().unwrap().is_empty());
+    assert_eq!(history(&sb, "billing/DB URL").len(), 1);
+    let p = json(&sb.kw(&["project", "list", "--json"], ""));
+    assert_eq!(p[0]["name"], "billing");
+    assert_eq!(p[0]["secrets"], 1);
+    fails(
+        &sb.kw(&["project", "rm", "billing"], ""),
+        "still holds secrets",
+    );
+    fails(&sb.kw(&["project", "add", "billing"], ""), "already exists");
+}
+
+#[test]
+fn import_dry_run_import_and_export() {
+    let sb = init();
+    let env = sb.dir.path().join("app.env");
+    std::fs::write(
+        &env,
+        "# app\nDATABASE_URL=postgres://a\nexport API_KEY=\"k 1\"\n",
+    )
+    .unwrap();
+    let plan = json(&sb.kw(
+        &[
+            "import",
+            "billing",
+            env.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+        ],
+        "",
+    ));
+    assert_eq!(plan["changes"][0]["name"], "DATABASE_URL");
+    assert_eq!(plan["changes"][0]["change"], "create");
+    let dry = ok(&sb.kw(
+        &["import", "billing", env.to_str().unwrap(), "--dry-run"],
+        "",
+    ));
+    assert!(
+        dry.contains("would create\tAPI_KEY") && !dry.contains("k 1"),
+        "{dry}"
+    );
+    assert_eq!(
+        json(&sb.kw(&["secret", "list", "--json"], ""))
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    ok(&sb.kw(&["import", "billing", env.to_str().unwrap()], ""));
+    let out = ok(&sb.kw(&["export", "billing"], ""));
+    assert_eq!(out, "API_KEY=\"k 1\"\nDATABASE_URL=\"postgres://a\"\n");
+
+    let bad = sb.dir.path().join("bad.env");
+    std::fs::write(&bad, "GOOD=1\nOTHER=2\n=novalue\n").unwrap();
+    fails(
+        &sb.kw(&["import", "billing", bad.to_str().unwrap()], ""),
+        "line 3",
+    );
+    let l = json(&sb.kw(&["secret", "list", "--json"], ""));
+    assert!(
+        l.as_array().unwrap().iter().all(|s| s["name"] != "GOOD"),
+        "a malformed file imported something"
+    );
+}
+
+#[test]
+fn wrong_passphrase_is_one_clear_line_and_is_audited() {
+    let sb = init();
+    fails(
+        &sb.kw_env(&["secret", "list"], "", &[("KEYWARD_PASSPHRASE", "wrong")]),
+        "wrong passphrase",
+    );
+    let pf = sb.dir.path().join("pass");
+    std::fs::write(&pf, "also wrong\n").unwrap();
+    fails(
+        &sb.kw_env(
+            &["--passphrase-file", pf.to_str().unwrap(), "secret", "list"],
+            "",
+            &[],
+        ),
+        "wrong passphrase",
+    );
+    let a = json(&sb.kw(&["audit", "--json", "--action", "unseal"], ""));
+    assert_eq!(a.as_array().unwrap().len(), 2);
+    assert_eq!(a[0]["outcome"], "failed");
+    // No passphrase at all and no terminal: says how to give one.
+    fails(
+        &sb.kw_env(&["secret", "list"], "", &[("KEYWARD_PASSPHRASE", "")]),
+        "wrong passphrase",
+    );
+    fails(
+        &sb.kw_env(&["secret", "list"], "", &[]),
+        "no passphrase: set KEYWARD_PASSPHRASE",
+    );
+}
+
+#[test]
+fn passphrase_file_and_passphrase_change() {
+    let sb = init();
+    ok(&sb.kw(&["secret", "set", "billing/k"], "v"));
+    let newf = sb.dir.path().join("new");
+    std::fs::write(&newf, "brand new\n").unwrap();
+    ok(&sb.kw(
+        &[
+            "passphrase",
+            "change",
+            "--new-passphrase-file",
+            newf.to_str().unwrap(),
+        ],
+        "",
+    ));
+    fails(
+        &sb.kw(&["secret", "get", "billing/k"], ""),
+        "wrong passphrase",
+    );
+    let o = sb.kw_env(
+        &[
+            "--passphrase-file",
+            newf.to_str().unwrap(),
+            "secret",
+            "get",
+            "billing/k",
+        ],
+        "",
+        &[],
+    );
+    assert_eq!(ok(&o), "v\n");
+}
+
+#[test]
+fn not_a_vault_truncated_and_missing_files_are_refused() {
+    let sb = Sandbox::new();
+    fails(&sb.kw(&["secret", "list"], ""), "keyward init");
+    std::fs::write(&sb.path, b"just some text, not a database\n").unwrap();
+    fails(
+        &sb.kw(&["secret", "list"], ""),
+        "not a usable keyward vault",
+    );
+    std::fs::remove_file(&sb.path).unwrap();
+    ok(&sb.kw(&["init"], ""));
+    fails(&sb.kw(&["init"], ""), "already exists");
+    let full = std::fs::read(&sb.path).unwrap();
+    std::fs::write(&sb.path, &full[..full.len() / 3]).unwrap();
+    fails(
+        &sb.kw(&["secret", "list"], ""),
+        "not a usable keyward vault",
+    );
+}
+
+#[test]
+fn a_second_process_is_refused_with_the_holder_named_and_nothing_is_damaged() {
+    let sb = init();
+    ok(&sb.kw(&["secret", "set", "billing/k"], "kept"));
+    let before = std::fs::read(&sb.path).unwrap();
+    {
+        let _held = sb.open(); // this test process holds the vault
+        let line = fails(
+            &sb.kw(&["secret", "set", "billing/k"], "clobber"),
+            "open in another process",
+        );
+        assert!(
+            line.contains(&format!("pid {}", std::process::id())),
+            "{line}"
+        );
+        fails(&sb.kw(&["secret", "list"], ""), "open in another process");
+    }
+    assert_eq!(std::fs::read(&sb.path).unwrap().len(), before.len());
+    assert_eq!(get(&sb, "billing/k"), "kept\n");
+    assert_eq!(history(&sb, "billing/k").len(), 1);
+}
+
+#[test]
+fn bad_names_values_and_addresses_are_one_clear_line() {
+    let sb = init();
+    fails(
+        &sb.kw(&["secret", "set", "billing/k"], ""),
+        "the value is empty",
+    );
+    fails(
+        &sb.kw(&["secret", "set", "billing/k"], "\n"),
+        "the value is empty",
+    );
+    fails(
+        &sb.kw(&["secret", "set", "billing/k"], &"x".repeat(65_537)),
+        "limit is 65536",
+    );
+    fails(
+        &sb.kw(
+            &["secret", "set", &format!("billing/{}", "n".repeat(129))],
+            "v",
+        ),
+        "limit is 128",
+    );
+    fails(&sb.kw(&["secret", "set", "billing/ "], "v"), "empty");
+    fails(
+        &sb.kw(&["secret", "set", "billing"], "v"),
+        "is not PROJECT/NAME",
+    );
+    fails(&sb.kw(&["project", "add", ""], ""), "empty");
+    fails(
+        &sb.kw(&["project", "add", &"p".repeat(65)], ""),
+        "limit is 64",
+    );
+    fails(
+        &sb.kw(&["secret", "set", "nope/k"], "v"),
+        "no project named \"nope\"",
+    );
+    fails(
+        &sb.kw(&["secret", "get", "billing/missing"], ""),
+        "no secret billing/missing",
+    );
+    ok(&sb.kw(&["secret", "set", "billing/k"], "v"));
+    fails(
+        &sb.kw(&["secret", "rollback", "billing/k", "7"], ""),
+        "has no version 7",
+    );
+    fails(
+        &sb.kw(&["secret", "get", "billing/k", "--version", "2"], ""),
+        "has no version 2",
+    );
+    fails(
+        &sb.kw(&["secret", "rotate", "billing/k"], ""),
+        "no rotation policy",
+    );
+    fails(
+        &sb.kw(
+            &[
+                "secret",
+                "policy",
+                "billing/k",
+                "--every",
+                "soon",
+                "--generate",
+                "hex:32",
+            ],
+            "",
+        ),
+        "not a duration",
+    );
+    fails(
+        &sb.kw(
+            &[
+                "secret",
+                "policy",
+                "billing/k",
+                "--every",
+                "1d",
+                "--generate",
+                "hex:2",
+            ],
+            "",
+        ),
+        "bad generator",
+    );
+    // A value given in a file works like stdin, and nothing was written by the failures.
+    let f = sb.dir.path().join("value");
+    std::fs::write(&f, "from a file\n").unwrap();
+    ok(&sb.kw(
+        &[
+            "secret",
+            "set",
+            "billing/k",
+            "--value-file",
+            f.to_str().unwrap(),
+        ],
+        "",
+    ));
+    assert_eq!(get(&sb, "billing/k"), "from a file\n");
+    assert_eq!(history(&sb, "billing/k").len(), 2);
+}

@@ -1,0 +1,7 @@
+//! The vault: storage and sealing through the library, and the command line contract
+//! through the real binary.
+
+mod audit;
+mod cli;
+mod sealing;
+mod store;
