@@ -6,6 +6,7 @@
 
 mod audit;
 mod clock;
+mod codec;
 mod dotenv;
 mod envfile;
 mod error;
@@ -38,4 +39,6 @@ pub use seal::{
     RECOMMENDED_MIN_WORK_FACTOR, load_identities, parse_recipient, work_factor_from_env,
 };
 pub use secrets::Written;
-pub use store::{InitOptions, ReadTx, TRASH_RETENTION, Unlock, Vault, WriteTx};
+pub use store::{
+    InitOptions, ReadTx, SealedVault, TRASH_RETENTION, Unlock, UnsealedKey, Vault, WriteTx,
+};

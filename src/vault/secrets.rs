@@ -38,7 +38,7 @@ fn meta_of(t: &impl ReadableTable<u64, &'static [u8]>, id: u64) -> Result<Secret
     let g = t
         .get(id)?
         .ok_or_else(|| VaultError::Storage(format!("secret {id} is indexed but missing")))?;
-    Ok(serde_json::from_slice(g.value())?)
+    super::codec::decode_meta(g.value())
 }
 
 fn version_meta(
@@ -76,7 +76,7 @@ impl WriteTx<'_> {
     pub(crate) fn put_meta(&mut self, m: &SecretMeta) -> Result<()> {
         self.tx
             .open_table(SECRETS)?
-            .insert(m.id.0, serde_json::to_vec(m)?.as_slice())?;
+            .insert(m.id.0, super::codec::encode_meta(m).as_slice())?;
         Ok(())
     }
 
@@ -290,7 +290,7 @@ impl ReadTx<'_> {
         let mut out = Vec::new();
         for row in t.iter()? {
             let (_, v) = row?;
-            let meta: SecretMeta = serde_json::from_slice(v.value())?;
+            let meta = super::codec::decode_meta(v.value())?;
             if meta.is_trashed() != trashed || only.is_some_and(|p| p != meta.project) {
                 continue;
             }

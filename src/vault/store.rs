@@ -151,55 +151,11 @@ impl Vault {
         Self::open_with(path, unlock, Clock::system())
     }
 
-    /// Opens and unseals. Cost after the key is unwrapped: two index probes (expired trash,
-    /// pending audit events); a write happens only when one of them has work.
+    /// Opens and unseals in one go; see [`SealedVault`] for the steps.
     pub fn open_with(path: &Path, unlock: &Unlock, clock: Clock) -> Result<Vault> {
-        let db = open_db(path)?;
-        let lock = LockNote::take(path);
-        let (pass_wrap, rcpt_wrap) = read_wraps(&db, path)?;
-        let unwrapped = match unlock {
-            Unlock::Passphrase(p) => seal::unwrap_with_passphrase(&pass_wrap, p),
-            Unlock::Identity(file) => {
-                let ids = seal::load_identities(file)?;
-                match &rcpt_wrap {
-                    Some(w) => seal::unwrap_with_identities(w, &ids),
-                    None => Err(UnwrapError::NoMatch),
-                }
-            }
-        };
-        let key = match unwrapped {
-            Ok(k) => k,
-            Err(UnwrapError::NoMatch) => {
-                let (err, how) = match unlock {
-                    Unlock::Passphrase(_) => (
-                        VaultError::WrongPassphrase(path.to_path_buf()),
-                        "wrong passphrase",
-                    ),
-                    Unlock::Identity(_) => (
-                        VaultError::WrongIdentity(path.to_path_buf()),
-                        "identity did not match",
-                    ),
-                };
-                audit::record_pending(&db, clock.now(), how)?;
-                return Err(err);
-            }
-            Err(UnwrapError::Damaged(why)) => {
-                return Err(VaultError::NotAVault {
-                    path: path.to_path_buf(),
-                    why: format!("its sealed key is damaged: {why}"),
-                });
-            }
-        };
-        let vault = Vault {
-            db,
-            key,
-            path: path.to_path_buf(),
-            actor: audit::actor(),
-            clock,
-            _lock: lock,
-        };
-        vault.housekeeping()?;
-        Ok(vault)
+        let sealed = SealedVault::open(path, clock)?;
+        let key = sealed.unwrap_key(unlock)?;
+        sealed.finish(key)
     }
 
     /// Folds pending audit events into the chain and purges trash past its retention.
@@ -266,6 +222,95 @@ impl Vault {
                 .insert(WRAP_PASSPHRASE, wrap.as_slice())?;
             tx.audit("passphrase-change", "vault", Outcome::Ok, "")
         })
+    }
+}
+
+/// A vault file that is open and locked but still sealed. Splitting the open lets a
+/// prompt retry a wrong passphrase without reopening the file, and lets the benchmark
+/// time "open after the key is unwrapped" on its own.
+pub struct SealedVault {
+    lock: LockNote,
+    db: Database,
+    path: PathBuf,
+    clock: Clock,
+    pass_wrap: Vec<u8>,
+    rcpt_wrap: Option<Vec<u8>>,
+}
+
+/// The vault key, unwrapped, waiting for [`SealedVault::finish`]. Opaque and redacted.
+pub struct UnsealedKey(VaultKey);
+
+impl std::fmt::Debug for UnsealedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UnsealedKey(<redacted>)")
+    }
+}
+
+impl SealedVault {
+    /// Opens the file (taking the lock) and checks that it is a keyward vault.
+    pub fn open(path: &Path, clock: Clock) -> Result<SealedVault> {
+        let db = open_db(path)?;
+        let lock = LockNote::take(path);
+        let (pass_wrap, rcpt_wrap) = read_wraps(&db, path)?;
+        Ok(SealedVault {
+            lock,
+            db,
+            path: path.to_path_buf(),
+            clock,
+            pass_wrap,
+            rcpt_wrap,
+        })
+    }
+
+    /// Unwraps the vault key (the scrypt or X25519 work). A failure is recorded for the
+    /// audit log and can be retried.
+    pub fn unwrap_key(&self, unlock: &Unlock) -> Result<UnsealedKey> {
+        let unwrapped = match unlock {
+            Unlock::Passphrase(p) => seal::unwrap_with_passphrase(&self.pass_wrap, p),
+            Unlock::Identity(file) => {
+                let ids = seal::load_identities(file)?;
+                match &self.rcpt_wrap {
+                    Some(w) => seal::unwrap_with_identities(w, &ids),
+                    None => Err(UnwrapError::NoMatch),
+                }
+            }
+        };
+        match unwrapped {
+            Ok(k) => Ok(UnsealedKey(k)),
+            Err(UnwrapError::NoMatch) => {
+                let (err, how) = match unlock {
+                    Unlock::Passphrase(_) => (
+                        VaultError::WrongPassphrase(self.path.clone()),
+                        "wrong passphrase",
+                    ),
+                    Unlock::Identity(_) => (
+                        VaultError::WrongIdentity(self.path.clone()),
+                        "identity did not match",
+                    ),
+                };
+                audit::record_pending(&self.db, self.clock.now(), how)?;
+                Err(err)
+            }
+            Err(UnwrapError::Damaged(why)) => Err(VaultError::NotAVault {
+                path: self.path.clone(),
+                why: format!("its sealed key is damaged: {why}"),
+            }),
+        }
+    }
+
+    /// Finishes opening: folds pending audit events and purges expired trash (index
+    /// probes; a write only when there is work).
+    pub fn finish(self, key: UnsealedKey) -> Result<Vault> {
+        let vault = Vault {
+            _lock: self.lock,
+            db: self.db,
+            key: key.0,
+            path: self.path,
+            actor: audit::actor(),
+            clock: self.clock,
+        };
+        vault.housekeeping()?;
+        Ok(vault)
     }
 }
 

@@ -98,7 +98,7 @@ impl WriteTx<'_> {
                 let g = t.get(*id)?.ok_or_else(|| {
                     VaultError::Storage(format!("trashed secret {id} is missing"))
                 })?;
-                serde_json::from_slice(g.value())?
+                super::codec::decode_meta(g.value())?
             };
             let project = self.project_name(m.project.0)?;
             self.erase(&m)?;
