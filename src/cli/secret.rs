@@ -9,8 +9,8 @@ use zeroize::Zeroizing;
 use super::common::{addr, open, print_json, read_value};
 use super::{CmdResult, GlobalArgs};
 use crate::vault::{
-    Cause, Generator, Outcome, SecretValue, Shape, Written, format_duration, parse_duration,
-    rfc3339,
+    Cause, Generator, Outcome, Policy, SecretValue, Shape, Written, format_duration,
+    parse_duration, rfc3339,
 };
 
 #[derive(clap::Subcommand, Debug)]
@@ -157,6 +157,13 @@ fn structured(text: &str, fields: &[String], what: &str) -> CmdResult<SecretValu
     Ok(SecretValue::Fields(ordered))
 }
 
+fn policy_json(p: &Policy) -> serde_json::Value {
+    serde_json::json!({
+        "field": p.field, "every": format_duration(p.every), "generate": p.generator.to_string(),
+        "next_due": rfc3339(p.next_due), "last_rotated": p.last_rotated.map(rfc3339),
+    })
+}
+
 fn written(json: bool, p: &str, n: &str, w: Written, verb: &str) -> CmdResult {
     if json {
         return print_json(
@@ -251,8 +258,10 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
         }
         SecretCmd::List { project, json } => {
             let vault = open(g)?;
-            let items = vault.read()?.secrets(project.as_deref())?;
+            let r = vault.read()?;
+            let items = r.secrets(project.as_deref())?;
             if json {
+                let policies = r.all_policies()?;
                 let rows: Vec<_> = items
                     .iter()
                     .map(|s| {
@@ -270,6 +279,11 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
                         if let Some(note) = &s.meta.note {
                             v["note"] = note.clone().into();
                         }
+                        v["rotation"] = policies
+                            .get(&s.meta.id)
+                            .map(|ps| ps.iter().map(policy_json).collect::<Vec<_>>())
+                            .unwrap_or_default()
+                            .into();
                         v
                     })
                     .collect();

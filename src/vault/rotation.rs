@@ -7,7 +7,7 @@ use super::audit::Outcome;
 use super::clock::{Millis, format_duration};
 use super::error::{Result, VaultError};
 use super::generate::Generator;
-use super::model::{Cause, Policy, SecretMeta, SecretValue, Shape};
+use super::model::{Cause, Policy, SecretId, SecretMeta, SecretValue, Shape};
 use super::secrets::Written;
 use super::store::{POLICIES, ReadTx, WriteTx};
 use zeroize::Zeroizing;
@@ -150,6 +150,19 @@ fn subject(project: &str, name: &str, field: Option<&str>) -> String {
 }
 
 impl ReadTx<'_> {
+    /// Every policy in the vault, by secret: one scan, for listings.
+    pub fn all_policies(&self) -> Result<std::collections::HashMap<SecretId, Vec<Policy>>> {
+        let mut out: std::collections::HashMap<SecretId, Vec<Policy>> =
+            std::collections::HashMap::new();
+        for row in self.tx.open_table(POLICIES)?.iter()? {
+            let (k, v) = row?;
+            out.entry(SecretId(k.value().0))
+                .or_default()
+                .push(serde_json::from_slice(v.value())?);
+        }
+        Ok(out)
+    }
+
     pub fn policies(&self, project: &str, name: &str) -> Result<Vec<Policy>> {
         let m = self.secret(project, name)?;
         all_policies(&self.tx.open_table(POLICIES)?, m.id.0)

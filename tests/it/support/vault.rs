@@ -56,6 +56,18 @@ impl Sandbox {
     }
 
     pub fn kw_env(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
+        self.run(args, stdin, env, true)
+    }
+
+    /// Like `kw_env`, optionally without KEYWARD_VAULT (the default location, under the
+    /// sandbox's XDG_DATA_HOME).
+    pub fn run(
+        &self,
+        args: &[&str],
+        stdin: &str,
+        env: &[(&str, &str)],
+        with_vault: bool,
+    ) -> Output {
         let home = self.dir.path().join("home");
         std::fs::create_dir_all(&home).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_keyward"));
@@ -67,11 +79,13 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("XDG_STATE_HOME", home.join("state"))
             .env("USER", "tester")
-            .env("KEYWARD_VAULT", &self.path)
             .env("KEYWARD_KDF_WORK_FACTOR", TEST_WORK_FACTOR.to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        if with_vault {
+            cmd.env("KEYWARD_VAULT", &self.path);
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -485,3 +485,91 @@ fn bad_names_values_and_addresses_are_one_clear_line() {
     assert_eq!(get(&sb, "billing/k"), "from a file\n");
     assert_eq!(history(&sb, "billing/k").len(), 2);
 }
+
+#[test]
+fn init_with_a_recipient_then_unseal_headless_with_the_identity() {
+    use age::secrecy::ExposeSecret;
+    let sb = Sandbox::new();
+    let id = age::x25519::Identity::generate();
+    let id_file = sb.dir.path().join("daemon.key");
+    std::fs::write(&id_file, format!("{}\n", id.to_string().expose_secret())).unwrap();
+    let public = id.to_public().to_string();
+    fails(
+        &sb.kw(&["init", "--recipient", "age1notakey"], ""),
+        "not an age X25519 recipient",
+    );
+    assert!(!sb.path.exists(), "a refused init left a file behind");
+    ok(&sb.kw(&["init", "--recipient", &public], ""));
+    ok(&sb.kw(&["project", "add", "ops"], ""));
+    ok(&sb.kw(&["secret", "set", "ops/k"], "for the daemon"));
+    // No passphrase anywhere: the identity alone unseals.
+    let o = sb.kw_env(
+        &[
+            "--identity",
+            id_file.to_str().unwrap(),
+            "secret",
+            "get",
+            "ops/k",
+        ],
+        "",
+        &[("KEYWARD_PASSPHRASE", "")],
+    );
+    assert_eq!(ok(&o), "for the daemon\n");
+    let other = sb.dir.path().join("other.key");
+    std::fs::write(
+        &other,
+        age::x25519::Identity::generate()
+            .to_string()
+            .expose_secret(),
+    )
+    .unwrap();
+    fails(
+        &sb.kw(
+            &["--identity", other.to_str().unwrap(), "secret", "list"],
+            "",
+        ),
+        "cannot unseal",
+    );
+}
+
+#[test]
+fn the_default_vault_lives_in_the_xdg_data_dir() {
+    let sb = Sandbox::new();
+    let env = [("KEYWARD_PASSPHRASE", crate::support::vault::PASS)];
+    ok(&sb.run(&["init"], "", &env, false));
+    assert!(sb.dir.path().join("home/data/keyward/vault.redb").exists());
+    ok(&sb.run(&["project", "add", "p"], "", &env, false));
+    ok(&sb.run(&["secret", "set", "p/k", "--json"], "v", &env, false));
+    let l = json(&sb.run(&["secret", "list", "--json"], "", &env, false));
+    assert_eq!(l[0]["name"], "k");
+}
+
+#[test]
+fn list_json_shows_rotation_policies() {
+    let sb = init();
+    ok(&sb.kw(&["secret", "set", "billing/k"], "v"));
+    ok(&sb.kw(
+        &[
+            "secret",
+            "policy",
+            "billing/k",
+            "--every",
+            "2w",
+            "--generate",
+            "uuid",
+        ],
+        "",
+    ));
+    let l = json(&sb.kw(&["secret", "list", "--json"], ""));
+    assert_eq!(l[0]["rotation"][0]["every"], "2w");
+    assert_eq!(l[0]["rotation"][0]["generate"], "uuid");
+    assert!(
+        l[0]["rotation"][0]["next_due"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
+    ok(&sb.kw(&["secret", "policy", "billing/k", "--off"], ""));
+    let l = json(&sb.kw(&["secret", "list", "--json"], ""));
+    assert!(l[0]["rotation"].as_array().unwrap().is_empty());
+}
