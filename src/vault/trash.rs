@@ -37,14 +37,12 @@ impl WriteTx<'_> {
     /// whatever consumes versions (the sync engine) sees it come back.
     pub fn restore(&mut self, project: &str, name: &str) -> Result<Written> {
         let mut m = self.secret(project, name)?;
-        let Some(trashed) = m.trashed else {
+        if !m.is_trashed() {
             return Err(VaultError::conflict(format!(
                 "{project}/{name} is not in the trash: nothing to restore"
             )));
-        };
-        self.tx
-            .open_table(TRASH_EXPIRY)?
-            .remove((trashed + TRASH_RETENTION, m.id.0))?;
+        }
+        self.unindex_trash(&m)?;
         m.trashed = None;
         self.put_meta(&m)?;
         let value = self.value_at(m.id, m.version)?;
@@ -112,6 +110,21 @@ impl WriteTx<'_> {
         Ok(ids.len())
     }
 
+    /// Drops the secret's expiry entry: the exact key first (the common case), then, if
+    /// the retention period changed since it was trashed, a scan of the (small) index by
+    /// id so that no entry is ever orphaned.
+    fn unindex_trash(&mut self, m: &SecretMeta) -> Result<()> {
+        let mut t = self.tx.open_table(TRASH_EXPIRY)?;
+        let exact = match m.trashed {
+            Some(at) => t.remove((at + TRASH_RETENTION, m.id.0))?.is_some(),
+            None => false,
+        };
+        if !exact {
+            t.retain(|(_, sid), _| sid != m.id.0)?;
+        }
+        Ok(())
+    }
+
     fn project_name(&self, id: u64) -> Result<String> {
         let t = self.tx.open_table(PROJECTS)?;
         let g = t
@@ -139,11 +152,7 @@ impl WriteTx<'_> {
             pol.remove((id, f.as_str()))?;
         }
         drop(pol);
-        if let Some(t) = m.trashed {
-            self.tx
-                .open_table(TRASH_EXPIRY)?
-                .remove((t + TRASH_RETENTION, id))?;
-        }
+        self.unindex_trash(m)?;
         self.tx
             .open_table(SECRET_NAMES)?
             .remove((m.project.0, m.name.as_str()))?;

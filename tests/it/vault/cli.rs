@@ -573,3 +573,13 @@ fn list_json_shows_rotation_policies() {
     let l = json(&sb.kw(&["secret", "list", "--json"], ""));
     assert!(l[0]["rotation"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn init_refuses_an_empty_passphrase_and_leaves_no_file() {
+    let sb = Sandbox::new();
+    fails(
+        &sb.kw_env(&["init"], "", &[("KEYWARD_PASSPHRASE", "")]),
+        "the passphrase is empty",
+    );
+    assert!(!sb.path.exists());
+}

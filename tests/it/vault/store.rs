@@ -360,3 +360,17 @@ fn a_project_with_secrets_cannot_be_removed() {
     v.write(|tx| tx.remove_project("billing")).unwrap();
     assert!(v.read().unwrap().projects().unwrap().is_empty());
 }
+
+#[test]
+fn the_vault_can_be_shared_across_threads() {
+    // The engine and the TUI will hold one Vault from several tasks.
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<keyward::vault::Vault>();
+    let (_sb, v) = setup();
+    set(&v, "k", "x");
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| assert_eq!(v.read().unwrap().secrets(None).unwrap().len(), 1));
+        }
+    });
+}
