@@ -11,8 +11,11 @@ pub struct AuditArgs {
     /// Only entries of this action (e.g. secret-rotate, unseal)
     #[arg(long)]
     pub action: Option<String>,
-    #[arg(long)]
+    #[arg(long, conflicts_with = "jsonl")]
     pub json: bool,
+    /// One JSON object per line (for export to log tooling)
+    #[arg(long)]
+    pub jsonl: bool,
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -61,6 +64,12 @@ pub fn run(g: &GlobalArgs, a: AuditArgs) -> CmdResult {
             let entries = r.audit_entries(a.action.as_deref())?;
             if a.json {
                 return print_json(&entries.iter().map(row).collect::<Vec<_>>());
+            }
+            if a.jsonl {
+                for e in &entries {
+                    println!("{}", row(e));
+                }
+                return Ok(());
             }
             for e in entries {
                 let outcome = if e.event.outcome == Outcome::Ok {

@@ -19,9 +19,12 @@ pub enum SecretCmd {
     Set {
         #[arg(value_name = "PROJECT/NAME")]
         secret: String,
-        /// Make a structured secret with these fields, in this order
+        /// Set these fields of a structured secret (others are kept; new ones are added)
         #[arg(long = "field", value_name = "KEY")]
         fields: Vec<String>,
+        /// With --field: the given fields become the whole set (drops the others)
+        #[arg(long, requires = "fields")]
+        replace: bool,
         /// Read the value from this file instead of stdin
         #[arg(long, value_name = "FILE")]
         value_file: Option<PathBuf>,
@@ -183,6 +186,7 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
         SecretCmd::Set {
             secret,
             fields,
+            replace,
             value_file,
             note,
             json,
@@ -196,7 +200,7 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
             };
             let vault = open(g)?;
             let w = vault.write(|tx| {
-                let w = tx.set_value(&p, &n, &value, Cause::Edit)?;
+                let w = tx.set_fields(&p, &n, value, replace, Cause::Edit)?;
                 if let Some(note) = &note {
                     tx.set_note(&p, &n, Some(note))?;
                 }

@@ -85,6 +85,17 @@ impl ReadTx<'_> {
                 }
             }
         }
+        // Two secrets that derive the same variable would silently shadow each other in
+        // the file; refuse instead.
+        let mut seen = std::collections::HashSet::new();
+        for l in &lines {
+            let var = l.split('=').next().unwrap_or_default();
+            if !seen.insert(var) {
+                return Err(super::error::VaultError::conflict(format!(
+                    "two secrets of {project} export as {var}: rename one of them (`keyward secret rename`)"
+                )));
+            }
+        }
         Ok((lines, skipped))
     }
 }

@@ -186,6 +186,39 @@ impl WriteTx<'_> {
         Ok(n)
     }
 
+    /// Sets some fields of a structured secret, keeping the others in their place; new
+    /// fields go at the end. A missing or simple secret gets exactly the given fields.
+    /// With `replace`, the given fields become the whole set (how a field is removed).
+    pub fn set_fields(
+        &mut self,
+        project: &str,
+        name: &str,
+        given: SecretValue,
+        replace: bool,
+        cause: Cause,
+    ) -> Result<Written> {
+        let SecretValue::Fields(given) = given else {
+            return self.set_value(project, name, &given, cause);
+        };
+        let current = match self.secret(project, name) {
+            Ok(m) if !replace && !m.is_trashed() => Some(self.value_at(m.id, m.version)?),
+            _ => None,
+        };
+        let merged = match current {
+            Some(SecretValue::Fields(mut fs)) => {
+                for (k, v) in given {
+                    match fs.iter_mut().find(|(f, _)| *f == k) {
+                        Some(slot) => slot.1 = v,
+                        None => fs.push((k, v)),
+                    }
+                }
+                fs
+            }
+            _ => given,
+        };
+        self.set_value(project, name, &SecretValue::Fields(merged), cause)
+    }
+
     pub fn set_note(&mut self, project: &str, name: &str, note: Option<&str>) -> Result<()> {
         if let Some(n) = note {
             limits::note(n)?;

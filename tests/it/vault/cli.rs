@@ -583,3 +583,76 @@ fn init_refuses_an_empty_passphrase_and_leaves_no_file() {
     );
     assert!(!sb.path.exists());
 }
+
+#[test]
+fn setting_some_fields_keeps_the_others_unless_replace_is_given() {
+    let sb = init();
+    ok(&sb.kw(
+        &[
+            "secret",
+            "set",
+            "billing/db",
+            "--field",
+            "host",
+            "--field",
+            "password",
+        ],
+        "host=h\npassword=one\n",
+    ));
+    ok(&sb.kw(
+        &[
+            "secret",
+            "set",
+            "billing/db",
+            "--field",
+            "password",
+            "--field",
+            "port",
+        ],
+        "password=two\nport=5432\n",
+    ));
+    assert_eq!(get(&sb, "billing/db"), "host=h\npassword=two\nport=5432\n");
+    ok(&sb.kw(
+        &["secret", "set", "billing/db", "--replace", "--field", "url"],
+        "url=postgres://h\n",
+    ));
+    assert_eq!(get(&sb, "billing/db"), "url=postgres://h\n");
+    // Every state is still in the history.
+    assert_eq!(history(&sb, "billing/db").len(), 3);
+    let old = ok(&sb.kw(
+        &[
+            "secret",
+            "get",
+            "billing/db",
+            "--version",
+            "2",
+            "--field",
+            "port",
+        ],
+        "",
+    ));
+    assert_eq!(old, "5432\n");
+}
+
+#[test]
+fn audit_exports_as_json_lines() {
+    let sb = init();
+    let out = ok(&sb.kw(&["audit", "--jsonl"], ""));
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["action"], "init");
+    assert_eq!(lines[1]["action"], "project-add");
+}
+
+#[test]
+fn export_refuses_two_secrets_that_derive_the_same_variable() {
+    let sb = init();
+    ok(&sb.kw(&["secret", "set", "billing/api key"], "a"));
+    ok(&sb.kw(&["secret", "set", "billing/API-KEY"], "b"));
+    let o = sb.kw(&["export", "billing"], "");
+    fails(&o, "export as API_KEY");
+    assert!(o.stdout.is_empty(), "a refused export printed values");
+}
