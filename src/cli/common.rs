@@ -10,7 +10,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::{CmdResult, GlobalArgs};
-use crate::vault::{Unlock, Vault};
+use crate::vault::{Clock, SealedVault, Unlock, Vault, VaultError};
 
 pub fn vault_path(g: &GlobalArgs) -> CmdResult<PathBuf> {
     if let Some(p) = &g.vault {
@@ -59,12 +59,34 @@ pub fn unlock(g: &GlobalArgs) -> CmdResult<Unlock> {
     }
 }
 
+/// Opens and unseals the vault. At an interactive prompt a wrong passphrase may be
+/// retried (three tries, each failure audited) without reopening the file.
 pub fn open(g: &GlobalArgs) -> CmdResult<Vault> {
     let path = vault_path(g)?;
     if !path.exists() {
         return Err(crate::vault::VaultError::NoVault(path).into());
     }
-    Ok(Vault::open(&path, &unlock(g)?)?)
+    let prompting = g.identity.is_none()
+        && g.passphrase_file.is_none()
+        && std::env::var_os("KEYWARD_PASSPHRASE").is_none()
+        && std::io::stdin().is_terminal();
+    let sealed = SealedVault::open(&path, Clock::system())?;
+    if !prompting {
+        let key = sealed.unwrap_key(&unlock(g)?)?;
+        return Ok(sealed.finish(key)?);
+    }
+    let mut tries = 0;
+    loop {
+        let pass = SecretString::from(prompt("passphrase")?.to_string());
+        match sealed.unwrap_key(&Unlock::Passphrase(pass)) {
+            Ok(key) => return Ok(sealed.finish(key)?),
+            Err(VaultError::WrongPassphrase(_)) if tries < 2 => {
+                tries += 1;
+                eprintln!("wrong passphrase, try again");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 /// Reads a line from the terminal without echoing it.

@@ -192,13 +192,14 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
             json,
         } => {
             let (p, n) = addr(&secret)?;
+            // Unseal first, so that at a terminal the passphrase is asked before the value.
+            let vault = open(g)?;
             let raw = read_value(value_file.as_deref(), &secret)?;
             let value = if fields.is_empty() {
                 SecretValue::Simple(raw)
             } else {
                 structured(&raw, &fields, &secret)?
             };
-            let vault = open(g)?;
             let w = vault.write(|tx| {
                 let w = tx.set_fields(&p, &n, value, replace, Cause::Edit)?;
                 if let Some(note) = &note {
