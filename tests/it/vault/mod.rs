@@ -3,5 +3,6 @@
 
 mod audit;
 mod cli;
+mod cli_errors;
 mod sealing;
 mod store;
