@@ -101,6 +101,8 @@ pub enum SecretCmd {
         /// Remove the policy
         #[arg(long, conflicts_with_all = ["every", "generate"])]
         off: bool,
+        #[arg(long, conflicts_with = "off")]
+        json: bool,
     },
     /// Move a secret to the trash (purged after 30 days)
     Rm {
@@ -387,20 +389,28 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
             every,
             generate,
             off,
+            json,
         } => {
             let (p, n) = addr(&secret)?;
-            let vault = open(g)?;
             if off {
-                vault.write(|tx| tx.clear_policy(&p, &n, field.as_deref()))?;
+                open(g)?.write(|tx| tx.clear_policy(&p, &n, field.as_deref()))?;
                 println!("{secret}: rotation policy removed");
                 return Ok(());
             }
+            // Check the spec before asking for the passphrase.
             let every_s = every.unwrap_or_default();
-            let every = parse_duration(&every_s)
-                .ok_or_else(|| format!("--every {every_s:?} is not a duration: write a number and a unit, e.g. 30d, 12h, 2w"))?;
+            let every = parse_duration(&every_s).ok_or_else(|| {
+                format!("--every {every_s:?} is not a duration: write a number and a unit, e.g. 30d, 12h, 2w")
+            })?;
             let generator = Generator::parse(&generate.unwrap_or_default())?;
             let pol =
-                vault.write(|tx| tx.set_policy(&p, &n, field.as_deref(), every, generator))?;
+                open(g)?.write(|tx| tx.set_policy(&p, &n, field.as_deref(), every, generator))?;
+            if json {
+                let mut doc = policy_json(&pol);
+                doc["project"] = p.into();
+                doc["name"] = n.into();
+                return print_json(&doc);
+            }
             println!(
                 "{secret}: rotate with {} every {}, next due {}",
                 pol.generator,

@@ -15,6 +15,8 @@ pub enum TrashCmd {
     Purge {
         #[arg(value_name = "PROJECT/NAME")]
         secret: Option<String>,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -47,13 +49,22 @@ pub fn run(g: &GlobalArgs, c: TrashCmd) -> CmdResult {
                 );
             }
         }
-        TrashCmd::Purge { secret: Some(s) } => {
+        TrashCmd::Purge {
+            secret: Some(s),
+            json,
+        } => {
             let (p, n) = addr(&s)?;
             vault.write(|tx| tx.purge(&p, &n))?;
+            if json {
+                return print_json(&serde_json::json!({ "purged": 1 }));
+            }
             println!("purged {p}/{n} for good");
         }
-        TrashCmd::Purge { secret: None } => {
+        TrashCmd::Purge { secret: None, json } => {
             let n = vault.write(|tx| tx.purge_all())?;
+            if json {
+                return print_json(&serde_json::json!({ "purged": n }));
+            }
             println!("purged {n} secret(s) for good");
         }
     }

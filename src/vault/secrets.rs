@@ -327,22 +327,18 @@ impl ReadTx<'_> {
             if meta.is_trashed() != trashed || only.is_some_and(|p| p != meta.project) {
                 continue;
             }
-            let project = projects
-                .iter()
-                .find(|(id, _)| *id == meta.project)
-                .map(|(_, n)| n.clone())
-                .unwrap_or_default();
+            let project = projects.get(&meta.project).cloned().unwrap_or_default();
             out.push(Listed { project, meta });
         }
         out.sort_by(|a, b| (&a.project, &a.meta.name).cmp(&(&b.project, &b.meta.name)));
         Ok(out)
     }
 
-    fn project_names(&self) -> Result<Vec<(ProjectId, String)>> {
-        let mut out = Vec::new();
+    fn project_names(&self) -> Result<std::collections::HashMap<ProjectId, String>> {
+        let mut out = std::collections::HashMap::new();
         for row in self.tx.open_table(PROJECTS)?.iter()? {
             let p: Project = serde_json::from_slice(row?.1.value())?;
-            out.push((p.id, p.name));
+            out.insert(p.id, p.name);
         }
         Ok(out)
     }

@@ -396,6 +396,21 @@ fn list_json_shows_rotation_policies() {
             .unwrap()
             .ends_with('Z')
     );
+    let pol = json(&sb.kw(
+        &[
+            "secret",
+            "policy",
+            "billing/k",
+            "--every",
+            "3d",
+            "--generate",
+            "hex:16",
+            "--json",
+        ],
+        "",
+    ));
+    assert_eq!(pol["every"], "3d");
+    assert_eq!(pol["name"], "k");
     ok(&sb.kw(&["secret", "policy", "billing/k", "--off"], ""));
     let l = json(&sb.kw(&["secret", "list", "--json"], ""));
     assert!(l[0]["rotation"].as_array().unwrap().is_empty());
