@@ -11,6 +11,7 @@ pub struct AuditArgs {
     /// Only entries of this action (e.g. secret-rotate, unseal)
     #[arg(long)]
     pub action: Option<String>,
+    /// Print the result as one JSON document (see docs/json.md)
     #[arg(long, conflicts_with = "jsonl")]
     pub json: bool,
     /// One JSON object per line (for export to log tooling)
@@ -22,6 +23,7 @@ pub struct AuditArgs {
 pub enum AuditCmd {
     /// Check the chain: exit 1 if an entry was edited or removed
     Verify {
+        /// Print the result as one JSON document (see docs/json.md)
         #[arg(long)]
         json: bool,
     },

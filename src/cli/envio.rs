@@ -15,6 +15,7 @@ pub struct ImportArgs {
     /// List what would be created or updated (names only) and write nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// Print the result as one JSON document (see docs/json.md)
     #[arg(long)]
     pub json: bool,
 }

@@ -13,7 +13,7 @@ pub struct InitArgs {
     /// Also seal the vault key to this age X25519 recipient (age1...), for `--identity` unseal
     #[arg(long = "recipient", value_name = "AGE_PUBLIC_KEY")]
     pub recipients: Vec<String>,
-    /// Print the result as JSON
+    /// Print the result as one JSON document (see docs/json.md)
     #[arg(long)]
     pub json: bool,
 }

@@ -10,6 +10,7 @@ pub enum ProjectCmd {
     Add { name: String },
     /// List projects with their number of secrets
     List {
+        /// Print the result as one JSON document (see docs/json.md)
         #[arg(long)]
         json: bool,
     },

@@ -31,6 +31,7 @@ pub enum SecretCmd {
         /// A free-text note (metadata, stored in clear)
         #[arg(long)]
         note: Option<String>,
+        /// Print the result as one JSON document (see docs/json.md)
         #[arg(long)]
         json: bool,
     },
@@ -42,12 +43,14 @@ pub enum SecretCmd {
         field: Option<String>,
         #[arg(long, value_name = "N")]
         version: Option<u32>,
+        /// Print the result as one JSON document (see docs/json.md)
         #[arg(long)]
         json: bool,
     },
     /// List secrets (of one project or all) with their metadata
     List {
         project: Option<String>,
+        /// Print the result as one JSON document (see docs/json.md)
         #[arg(long)]
         json: bool,
     },
@@ -61,6 +64,7 @@ pub enum SecretCmd {
     History {
         #[arg(value_name = "PROJECT/NAME")]
         secret: String,
+        /// Print the result as one JSON document (see docs/json.md)
         #[arg(long)]
         json: bool,
     },
@@ -69,6 +73,7 @@ pub enum SecretCmd {
         #[arg(value_name = "PROJECT/NAME")]
         secret: String,
         version: u32,
+        /// Print the result as one JSON document (see docs/json.md)
         #[arg(long)]
         json: bool,
     },
@@ -78,6 +83,7 @@ pub enum SecretCmd {
         secret: String,
         #[arg(long, value_name = "KEY")]
         field: Option<String>,
+        /// Print the result as one JSON document (see docs/json.md)
         #[arg(long)]
         json: bool,
     },
@@ -101,6 +107,7 @@ pub enum SecretCmd {
         /// Remove the policy
         #[arg(long, conflicts_with_all = ["every", "generate"])]
         off: bool,
+        /// Print the result as one JSON document (see docs/json.md)
         #[arg(long, conflicts_with = "off")]
         json: bool,
     },
@@ -113,6 +120,7 @@ pub enum SecretCmd {
     Restore {
         #[arg(value_name = "PROJECT/NAME")]
         secret: String,
+        /// Print the result as one JSON document (see docs/json.md)
         #[arg(long)]
         json: bool,
     },

@@ -8,6 +8,7 @@ use crate::vault::{TRASH_RETENTION, rfc3339};
 pub enum TrashCmd {
     /// List trashed secrets and when each will be purged
     List {
+        /// Print the result as one JSON document (see docs/json.md)
         #[arg(long)]
         json: bool,
     },
@@ -15,6 +16,7 @@ pub enum TrashCmd {
     Purge {
         #[arg(value_name = "PROJECT/NAME")]
         secret: Option<String>,
+        /// Print the result as one JSON document (see docs/json.md)
         #[arg(long)]
         json: bool,
     },
