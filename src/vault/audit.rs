@@ -283,12 +283,9 @@ impl ReadTx<'_> {
             .transpose()
             .map_err(|_| VaultError::Tampered("audit head".into()))?;
         match head {
-            None if count == 0 => Ok(Verdict {
-                entries: 0,
-                intact: true,
-                problem: None,
-            }),
-            None => bad(count, "the audit head is missing: it was removed".into()),
+            // Every vault's log starts with its `init` entry, so a vault always has a head:
+            // none at all means the log was wiped.
+            None => bad(count, "the audit head is missing: the log was wiped".into()),
             Some(h) => {
                 if !eq(&head_tag(&key, h.count, &h.last), &h.tag) {
                     return bad(count, "the audit head was edited".into());

@@ -141,3 +141,19 @@ fn entries_name_actor_and_subject_but_never_a_value() {
     assert_eq!(create.event.subject, "p/k");
     assert!(create.event.actor.contains('@'));
 }
+
+#[test]
+fn wiping_the_whole_log_is_detected() {
+    let sb = busy();
+    let db = redb::Database::open(&sb.path).unwrap();
+    let tx = db.begin_write().unwrap();
+    tx.delete_table(AUDIT).unwrap();
+    tx.open_table(AUDIT).unwrap();
+    {
+        let meta: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+        tx.open_table(meta).unwrap().remove("audit_head").unwrap();
+    }
+    tx.commit().unwrap();
+    drop(db);
+    assert!(problem(&sb).contains("wiped"));
+}
