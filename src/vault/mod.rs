@@ -1,8 +1,23 @@
 //! The domain and its storage: the only code that opens redb or touches keys.
 //!
-//! Entry points: [`Vault::create`] / [`Vault::open`] (unseal), then [`Vault::read`] for a
-//! snapshot and [`Vault::write`] for one durable transaction. Operations are methods of
-//! [`ReadTx`] and [`WriteTx`], spread over one file per concept.
+//! Opening: [`Vault::create`] (init) and [`Vault::open`] (unseal), or step by step with
+//! [`SealedVault`] (open file and lock, [`SealedVault::unwrap_key`] which may be retried,
+//! [`SealedVault::finish`]). Then:
+//!
+//! - [`Vault::read`] gives a [`ReadTx`]: a snapshot that never blocks and is never
+//!   blocked by the writer (the TUI renders from these).
+//! - [`Vault::write`] runs a closure on a [`WriteTx`] in one redb write transaction,
+//!   committed durably if the closure returns `Ok`, discarded otherwise. Everything a
+//!   change implies (version row, sealed value, audit entry, and later the sync
+//!   engine's outbox rows) goes in that one transaction.
+//!
+//! Operations are methods of `ReadTx`/`WriteTx`, one file per concept. To add a concept
+//! (connections, targets, mappings, outbox, ledger...): declare its tables in its own
+//! file with `redb::TableDefinition` (names are part of the file format and of sealed
+//! records' associated data), create them in `Vault::create_with` (and lazily for vaults
+//! made before), and add `impl WriteTx<'_>` / `impl ReadTx<'_>` blocks there. Secret
+//! material is sealed with `WriteTx::seal(table, record_key, plaintext)` and opened with
+//! the vault key bound to the same table and key.
 
 mod audit;
 mod clock;
