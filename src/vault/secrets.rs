@@ -34,11 +34,15 @@ pub(crate) fn in_trash(project: &str, name: &str) -> VaultError {
     ))
 }
 
-fn meta_of(t: &impl ReadableTable<u64, &'static [u8]>, id: u64) -> Result<SecretMeta> {
+fn meta_of(
+    t: &impl ReadableTable<u64, &'static [u8]>,
+    id: u64,
+    key: &[u8; 32],
+) -> Result<SecretMeta> {
     let g = t
         .get(id)?
         .ok_or_else(|| VaultError::Storage(format!("secret {id} is indexed but missing")))?;
-    super::codec::decode_meta(g.value())
+    super::codec::decode_meta_verified(g.value(), id, key)
 }
 
 fn version_meta(
@@ -61,7 +65,7 @@ impl WriteTx<'_> {
             .get((pid.0, name))?
             .map(|g| g.value())
             .ok_or_else(|| unknown_secret(project, name))?;
-        meta_of(&self.tx.open_table(SECRETS)?, id)
+        meta_of(&self.tx.open_table(SECRETS)?, id, &self.vault.meta_key)
     }
 
     /// The secret's metadata, refusing trashed ones.
@@ -74,9 +78,10 @@ impl WriteTx<'_> {
     }
 
     pub(crate) fn put_meta(&mut self, m: &SecretMeta) -> Result<()> {
-        self.tx
-            .open_table(SECRETS)?
-            .insert(m.id.0, super::codec::encode_meta(m).as_slice())?;
+        self.tx.open_table(SECRETS)?.insert(
+            m.id.0,
+            super::codec::encode_meta(m, &self.vault.meta_key).as_slice(),
+        )?;
         Ok(())
     }
 
@@ -103,7 +108,7 @@ impl WriteTx<'_> {
             .map(|g| g.value());
         let (mut meta, created) = match existing {
             Some(id) => {
-                let m = meta_of(&self.tx.open_table(SECRETS)?, id)?;
+                let m = meta_of(&self.tx.open_table(SECRETS)?, id, &self.vault.meta_key)?;
                 if m.is_trashed() {
                     return Err(in_trash(project, name));
                 }
@@ -307,7 +312,7 @@ impl ReadTx<'_> {
             .get((pid.0, name))?
             .map(|g| g.value())
             .ok_or_else(|| unknown_secret(project, name))?;
-        meta_of(&self.tx.open_table(SECRETS)?, id)
+        meta_of(&self.tx.open_table(SECRETS)?, id, &self.vault.meta_key)
     }
 
     /// Live secrets (not trashed), of one project or all, sorted by project then name.

@@ -74,6 +74,8 @@ pub struct Vault {
     _lock: LockNote,
     pub(crate) db: Database,
     pub(crate) key: VaultKey,
+    /// Authenticates metadata rows (see codec.rs); derived once per open.
+    pub(crate) meta_key: zeroize::Zeroizing<[u8; 32]>,
     path: PathBuf,
     actor: String,
     clock: Clock,
@@ -112,6 +114,7 @@ impl Vault {
         let lock = LockNote::take(path);
         let vault = Vault {
             db,
+            meta_key: key.derive("meta"),
             key,
             path: path.to_path_buf(),
             actor: audit::actor(),
@@ -304,6 +307,7 @@ impl SealedVault {
         let vault = Vault {
             _lock: self.lock,
             db: self.db,
+            meta_key: key.0.derive("meta"),
             key: key.0,
             path: self.path,
             actor: audit::actor(),

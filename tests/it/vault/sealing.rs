@@ -256,3 +256,47 @@ fn creating_over_an_existing_file_is_refused() {
     ));
     assert_eq!(std::fs::read(&sb.path).unwrap(), b"precious");
 }
+
+#[test]
+fn a_metadata_row_edited_without_the_key_is_refused() {
+    let sb = Sandbox::new();
+    let (a, b) = {
+        let v = sb.create();
+        v.write(|tx| {
+            tx.add_project("p")?;
+            let a = tx.set_value("p", "a", &SecretValue::simple("a1"), Cause::Edit)?;
+            tx.set_value("p", "a", &SecretValue::simple("a2"), Cause::Edit)?;
+            let b = tx.set_value("p", "b", &SecretValue::simple("b1"), Cause::Edit)?;
+            Ok((a.id.0, b.id.0))
+        })
+        .unwrap()
+    };
+    let secrets: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("secrets");
+    {
+        let db = redb::Database::open(&sb.path).unwrap();
+        let tx = db.begin_write().unwrap();
+        {
+            let mut t = tx.open_table(secrets).unwrap();
+            let original = t.get(a).unwrap().unwrap().value().to_vec();
+            // Re-point a's current version from 2 to 1 (the version field: bytes 17..21).
+            let mut row = original.clone();
+            assert_eq!(row[17..21], 2u32.to_be_bytes());
+            row[17..21].copy_from_slice(&1u32.to_be_bytes());
+            t.insert(a, row.as_slice()).unwrap();
+            // And put a's genuine row in b's slot.
+            t.insert(b, original.as_slice()).unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let v = sb.open();
+    let r = v.read().unwrap();
+    for name in ["a", "b"] {
+        let e = r.value("p", name, None).unwrap_err();
+        assert!(matches!(e, VaultError::Tampered(_)), "{name}: {e}");
+    }
+    drop(r);
+    let e = v
+        .write(|tx| tx.set_value("p", "a", &SecretValue::simple("a3"), Cause::Edit))
+        .unwrap_err();
+    assert!(matches!(e, VaultError::Tampered(_)), "{e}");
+}
