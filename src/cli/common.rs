@@ -98,9 +98,10 @@ pub fn prompt(label: &str) -> CmdResult<Zeroizing<String>> {
             eprintln!();
         }
     }
-    eprint!("{label}: ");
+    // Raw mode first: anything typed once the prompt is visible must not be echoed.
     crossterm::terminal::enable_raw_mode()?;
     let _raw = Raw;
+    eprint!("{label}: ");
     let mut s = Zeroizing::new(String::new());
     loop {
         if let Event::Key(k) = event::read()? {
@@ -117,6 +118,9 @@ pub fn prompt(label: &str) -> CmdResult<Zeroizing<String>> {
                 {
                     return Err("cancelled at the prompt".into());
                 }
+                // A line typed ahead in cooked mode ends in '\n', which raw mode reads as Ctrl-J.
+                KeyCode::Char('j') if k.modifiers.contains(KeyModifiers::CONTROL) => return Ok(s),
+                KeyCode::Char(_) if k.modifiers.contains(KeyModifiers::CONTROL) => {}
                 KeyCode::Esc => return Err("cancelled at the prompt".into()),
                 KeyCode::Char(c) => s.push(c),
                 _ => {}

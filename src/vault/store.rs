@@ -121,7 +121,7 @@ impl Vault {
             clock,
             _lock: lock,
         };
-        vault.write(|tx| {
+        let made = vault.write(|tx| {
             let mut meta = tx.tx.open_table(META)?;
             meta.insert("format", FORMAT)?;
             meta.insert("next_id", 1u64.to_be_bytes().as_slice())?;
@@ -146,7 +146,13 @@ impl Vault {
                 opts.recipients.len()
             );
             tx.audit("init", "vault", Outcome::Ok, &detail)
-        })?;
+        });
+        if let Err(e) = made {
+            // Leave no half-made file behind for the next `init` to trip over.
+            drop(vault);
+            let _ = std::fs::remove_file(path);
+            return Err(e);
+        }
         Ok(vault)
     }
 

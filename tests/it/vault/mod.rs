@@ -4,5 +4,6 @@
 mod audit;
 mod cli;
 mod cli_errors;
+mod prompt;
 mod sealing;
 mod store;
