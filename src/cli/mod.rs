@@ -6,8 +6,15 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod audit;
+mod common;
 mod demo;
 mod emulator;
+mod envio;
+mod init;
+mod project;
+mod secret;
+mod trash;
 
 /// Every command returns this; the error's Display is the one line the user sees.
 pub type CmdResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -45,6 +52,26 @@ pub enum Command {
     Demo,
     /// Run a Supabase Management API emulator on loopback
     Emulator(emulator::Args),
+    /// Create a vault (passphrase from KEYWARD_PASSPHRASE, --passphrase-file or the prompt)
+    Init(init::InitArgs),
+    /// Change the vault passphrase
+    #[command(subcommand)]
+    Passphrase(init::PassphraseCmd),
+    /// Projects: named groups of secrets
+    #[command(subcommand)]
+    Project(project::ProjectCmd),
+    /// Secrets: values, versions, rotation, trash
+    #[command(subcommand)]
+    Secret(secret::SecretCmd),
+    /// Trashed secrets
+    #[command(subcommand)]
+    Trash(trash::TrashCmd),
+    /// Import a .env file into a project
+    Import(envio::ImportArgs),
+    /// Export a project as a .env file on stdout
+    Export(envio::ExportArgs),
+    /// The audit log: list, filter, verify
+    Audit(audit::AuditArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -53,6 +80,14 @@ pub fn main() -> ExitCode {
         None => Err("the dashboard is not built yet: run `keyward --help` for the commands".into()),
         Some(Command::Demo) => demo::run(),
         Some(Command::Emulator(args)) => emulator::run(args),
+        Some(Command::Init(a)) => init::init(&cli.global, a),
+        Some(Command::Passphrase(c)) => init::passphrase(&cli.global, c),
+        Some(Command::Project(c)) => project::run(&cli.global, c),
+        Some(Command::Secret(c)) => secret::run(&cli.global, c),
+        Some(Command::Trash(c)) => trash::run(&cli.global, c),
+        Some(Command::Import(a)) => envio::import(&cli.global, a),
+        Some(Command::Export(a)) => envio::export(&cli.global, a),
+        Some(Command::Audit(a)) => audit::run(&cli.global, a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

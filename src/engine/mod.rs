@@ -2,6 +2,7 @@
 //! async task (Commands in, Events out, the single writer) builds on them.
 
 pub mod budget;
+pub mod handle;
 pub mod names;
 pub mod plan;
 pub mod retry;

@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::vault::env_name;
+
 /// Supabase refuses names longer than this.
 pub const MAX_NAME_CHARS: usize = 256;
 /// Supabase refuses values longer than this.
@@ -15,26 +17,14 @@ pub const PROJECT_SECRET_CAP: usize = 100;
 /// The platform's own variables start with this; they are never ours to write.
 pub const RESERVED_PREFIX: &str = "SUPABASE_";
 
-/// Upper-case, every run of characters other than A-Z and 0-9 becomes one `_`, no
-/// leading or trailing `_`. `None` when nothing is left ("!!!", "日本").
+/// The derived name ("Database URL" -> `DATABASE_URL`), or `None` when the name has no
+/// A-Z/0-9 character to build one from ("!!!", "日本").
 pub fn derive_env_name(name: &str) -> Option<String> {
-    let mut out = String::with_capacity(name.len());
-    let mut gap = false;
-    for c in name.chars().map(|c| c.to_ascii_uppercase()) {
-        if c.is_ascii_uppercase() || c.is_ascii_digit() {
-            if gap && !out.is_empty() {
-                out.push('_');
-            }
-            gap = false;
-            out.push(c);
-        } else {
-            gap = true;
-        }
-    }
-    (!out.is_empty()).then_some(out)
+    Some(env_name(name)).filter(|n| !n.is_empty())
 }
 
-/// The variable of one field of a structured secret: `<NAME>_<FIELD>`.
+/// The variable of one field of a structured secret: `<NAME>_<FIELD>`; `None` when
+/// either part derives to nothing.
 pub fn derive_field_env_name(secret: &str, field: &str) -> Option<String> {
     Some(format!(
         "{}_{}",

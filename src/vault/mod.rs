@@ -1,1 +1,59 @@
 //! The domain and its storage: the only code that opens redb or touches keys.
+//!
+//! Opening: [`Vault::create`] (init) and [`Vault::open`] (unseal), or step by step with
+//! [`SealedVault`] (open file and lock, [`SealedVault::unwrap_key`] which may be retried,
+//! [`SealedVault::finish`]). Then:
+//!
+//! - [`Vault::read`] gives a [`ReadTx`]: a snapshot that never blocks and is never
+//!   blocked by the writer (the TUI renders from these).
+//! - [`Vault::write`] runs a closure on a [`WriteTx`] in one redb write transaction,
+//!   committed durably if the closure returns `Ok`, discarded otherwise. Everything a
+//!   change implies (version row, sealed value, audit entry, and later the sync
+//!   engine's outbox rows) goes in that one transaction.
+//!
+//! Operations are methods of `ReadTx`/`WriteTx`, one file per concept. To add a concept
+//! (connections, targets, mappings, outbox, ledger...): declare its tables in its own
+//! file with `redb::TableDefinition` (names are part of the file format and of sealed
+//! records' associated data), create them in `Vault::create_with` (and lazily for vaults
+//! made before), and add `impl WriteTx<'_>` / `impl ReadTx<'_>` blocks there. Secret
+//! material is sealed with `WriteTx::seal(table, record_key, plaintext)` and opened with
+//! the vault key bound to the same table and key.
+
+mod audit;
+mod clock;
+mod codec;
+mod dotenv;
+mod envfile;
+mod error;
+mod generate;
+mod limits;
+mod lock;
+mod model;
+mod names;
+mod projects;
+mod rotation;
+mod seal;
+mod secrets;
+mod store;
+mod trash;
+
+pub use audit::{Entry as AuditEntry, Event as AuditEvent, Outcome, Verdict};
+pub use clock::{Clock, DAY_MS, Millis, format_duration, parse_duration, rfc3339};
+pub use envfile::{Change, Planned};
+pub use error::{Result, VaultError};
+pub use generate::Generator;
+pub use limits::{
+    FIELD_NAME_MAX, FIELDS_MAX, NOTE_MAX, PROJECT_NAME_MAX, SECRET_NAME_MAX, VALUE_MAX,
+};
+pub use model::{
+    Cause, Listed, Policy, Project, ProjectId, SecretId, SecretMeta, SecretValue, Shape,
+    VersionMeta,
+};
+pub use names::{env_name, field_env_name};
+pub use seal::{
+    RECOMMENDED_MIN_WORK_FACTOR, load_identities, parse_recipient, work_factor_from_env,
+};
+pub use secrets::Written;
+pub use store::{
+    InitOptions, ReadTx, SealedVault, TRASH_RETENTION, Unlock, UnsealedKey, Vault, WriteTx,
+};

@@ -3,3 +3,4 @@
 
 mod supabase;
 mod support;
+mod vault;

@@ -1,0 +1,101 @@
+//! `keyward audit [--json] [--action A] | verify`.
+
+use super::common::{open, print_json};
+use super::{CmdResult, GlobalArgs};
+use crate::vault::{AuditEntry, Outcome, rfc3339};
+
+#[derive(clap::Args, Debug)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub verify: Option<AuditCmd>,
+    /// Only entries of this action (e.g. secret-rotate, unseal)
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Print the result as one JSON document (see docs/json.md)
+    #[arg(long, conflicts_with = "jsonl")]
+    pub json: bool,
+    /// One JSON object per line (for export to log tooling)
+    #[arg(long)]
+    pub jsonl: bool,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum AuditCmd {
+    /// Check the chain: exit 1 if an entry was edited or removed
+    Verify {
+        /// Print the result as one JSON document (see docs/json.md)
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn row(e: &AuditEntry) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "seq": e.seq, "at": rfc3339(e.event.at), "actor": e.event.actor, "action": e.event.action,
+        "subject": e.event.subject, "outcome": e.event.outcome,
+    });
+    if !e.event.detail.is_empty() {
+        v["detail"] = e.event.detail.clone().into();
+    }
+    if e.event.late {
+        v["late"] = true.into();
+    }
+    v
+}
+
+pub fn run(g: &GlobalArgs, a: AuditArgs) -> CmdResult {
+    let vault = open(g)?;
+    let r = vault.read()?;
+    match a.verify {
+        Some(AuditCmd::Verify { json }) => {
+            let v = r.audit_verify()?;
+            if json {
+                print_json(&v)?;
+            }
+            match v.problem {
+                None => {
+                    if !json {
+                        println!("the audit log is intact: {} entries", v.entries);
+                    }
+                    Ok(())
+                }
+                Some(p) => Err(format!("the audit log was tampered with: {p}; restore the vault from a backup and investigate").into()),
+            }
+        }
+        None => {
+            let entries = r.audit_entries(a.action.as_deref())?;
+            if a.json {
+                return print_json(&entries.iter().map(row).collect::<Vec<_>>());
+            }
+            if a.jsonl {
+                for e in &entries {
+                    println!("{}", row(e));
+                }
+                return Ok(());
+            }
+            for e in entries {
+                let outcome = if e.event.outcome == Outcome::Ok {
+                    "ok"
+                } else {
+                    "FAILED"
+                };
+                let late = if e.event.late {
+                    " (recorded while sealed)"
+                } else {
+                    ""
+                };
+                println!(
+                    "{:>5}  {}  {}  {}  {}  {}  {}{late}",
+                    e.seq,
+                    rfc3339(e.event.at),
+                    e.event.actor,
+                    e.event.action,
+                    e.event.subject,
+                    outcome,
+                    e.event.detail
+                );
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! `keyward init` and `keyward passphrase change`.
+
+use age::secrecy::{ExposeSecret, SecretString};
+
+use super::common::{self, print_json};
+use super::{CmdResult, GlobalArgs};
+use crate::vault::{
+    InitOptions, RECOMMENDED_MIN_WORK_FACTOR, Vault, parse_recipient, work_factor_from_env,
+};
+
+#[derive(clap::Args, Debug)]
+pub struct InitArgs {
+    /// Also seal the vault key to this age X25519 recipient (age1...), for `--identity` unseal
+    #[arg(long = "recipient", value_name = "AGE_PUBLIC_KEY")]
+    pub recipients: Vec<String>,
+    /// Print the result as one JSON document (see docs/json.md)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum PassphraseCmd {
+    /// Re-wrap the vault key to a new passphrase (from KEYWARD_NEW_PASSPHRASE,
+    /// --new-passphrase-file or a prompt); values are not re-sealed
+    Change {
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<std::path::PathBuf>,
+    },
+}
+
+fn work_factor() -> CmdResult<Option<u8>> {
+    let wf = work_factor_from_env()?;
+    if let Some(n) = wf.filter(|n| *n < RECOMMENDED_MIN_WORK_FACTOR) {
+        eprintln!(
+            "warning: KEYWARD_KDF_WORK_FACTOR={n} is below {RECOMMENDED_MIN_WORK_FACTOR}: the passphrase is cheap to guess; use this for tests only"
+        );
+    }
+    Ok(wf)
+}
+
+/// A new passphrase: from the given source, or typed twice at the prompt.
+fn new_passphrase(file: Option<&std::path::Path>, env: &str) -> CmdResult<SecretString> {
+    let p = if let Some(f) = file {
+        common::passphrase_file(f)?
+    } else if let Ok(p) = std::env::var(env) {
+        SecretString::from(p)
+    } else if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        let a = common::prompt("new passphrase")?;
+        let b = common::prompt("repeat it")?;
+        if *a != *b {
+            return Err("the two passphrases differ: run the command again".into());
+        }
+        SecretString::from(a.to_string())
+    } else {
+        return Err(format!(
+            "no new passphrase: set {env}, pass a passphrase file, or run in a terminal"
+        )
+        .into());
+    };
+    if p.expose_secret().is_empty() {
+        return Err("the passphrase is empty: choose a non-empty passphrase".into());
+    }
+    Ok(p)
+}
+
+pub fn init(g: &GlobalArgs, a: InitArgs) -> CmdResult {
+    let path = common::vault_path(g)?;
+    let recipients = a
+        .recipients
+        .iter()
+        .map(|r| parse_recipient(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    if path.exists() {
+        return Err(crate::vault::VaultError::AlreadyExists(path).into());
+    }
+    let passphrase = new_passphrase(g.passphrase_file.as_deref(), "KEYWARD_PASSPHRASE")?;
+    let vault = Vault::create(
+        &path,
+        &InitOptions {
+            passphrase,
+            recipients,
+            work_factor: work_factor()?,
+        },
+    )?;
+    if a.json {
+        print_json(&serde_json::json!({ "vault": vault.path(), "recipients": a.recipients.len() }))
+    } else {
+        println!("created the vault {}", vault.path().display());
+        Ok(())
+    }
+}
+
+pub fn passphrase(g: &GlobalArgs, c: PassphraseCmd) -> CmdResult {
+    let PassphraseCmd::Change {
+        new_passphrase_file,
+    } = c;
+    let vault = common::open(g)?;
+    let new = new_passphrase(new_passphrase_file.as_deref(), "KEYWARD_NEW_PASSPHRASE")?;
+    vault.change_passphrase(&new, work_factor()?)?;
+    println!("the passphrase of {} is changed", vault.path().display());
+    Ok(())
+}

@@ -1,0 +1,444 @@
+//! `keyward secret ...`: set, get, list, rename, history, rollback, rotate, policy, rm,
+//! restore.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use zeroize::Zeroizing;
+
+use super::common::{addr, open, print_json, read_value};
+use super::{CmdResult, GlobalArgs};
+use crate::vault::{
+    Cause, Generator, Outcome, Policy, SecretValue, Shape, Written, format_duration,
+    parse_duration, rfc3339,
+};
+
+#[derive(clap::Subcommand, Debug)]
+pub enum SecretCmd {
+    /// Set a value (from stdin, or --value-file); with --field, stdin holds KEY=VALUE lines
+    Set {
+        #[arg(value_name = "PROJECT/NAME")]
+        secret: String,
+        /// Set these fields of a structured secret (others are kept; new ones are added)
+        #[arg(long = "field", value_name = "KEY")]
+        fields: Vec<String>,
+        /// With --field: the given fields become the whole set (drops the others)
+        #[arg(long, requires = "fields")]
+        replace: bool,
+        /// Read the value from this file instead of stdin
+        #[arg(long, value_name = "FILE")]
+        value_file: Option<PathBuf>,
+        /// A free-text note (metadata, stored in clear)
+        #[arg(long)]
+        note: Option<String>,
+        /// Print the result as one JSON document (see docs/json.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a value (or one field, or an older version)
+    Get {
+        #[arg(value_name = "PROJECT/NAME")]
+        secret: String,
+        #[arg(long, value_name = "KEY")]
+        field: Option<String>,
+        #[arg(long, value_name = "N")]
+        version: Option<u32>,
+        /// Print the result as one JSON document (see docs/json.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// List secrets (of one project or all) with their metadata
+    List {
+        project: Option<String>,
+        /// Print the result as one JSON document (see docs/json.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rename a secret; it keeps its identity and history
+    Rename {
+        #[arg(value_name = "PROJECT/NAME")]
+        secret: String,
+        new_name: String,
+    },
+    /// Every version with its time, actor and cause
+    History {
+        #[arg(value_name = "PROJECT/NAME")]
+        secret: String,
+        /// Print the result as one JSON document (see docs/json.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a new version holding an older version's value
+    Rollback {
+        #[arg(value_name = "PROJECT/NAME")]
+        secret: String,
+        version: u32,
+        /// Print the result as one JSON document (see docs/json.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Generate a new value now from the rotation policy
+    Rotate {
+        #[arg(value_name = "PROJECT/NAME")]
+        secret: String,
+        #[arg(long, value_name = "KEY")]
+        field: Option<String>,
+        /// Print the result as one JSON document (see docs/json.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set or remove the rotation policy of a secret or one of its fields
+    Policy {
+        #[arg(value_name = "PROJECT/NAME")]
+        secret: String,
+        #[arg(long, value_name = "KEY")]
+        field: Option<String>,
+        /// Interval: 30d, 12h, 2w, 90m
+        #[arg(
+            long,
+            value_name = "DURATION",
+            required_unless_present = "off",
+            requires = "generate"
+        )]
+        every: Option<String>,
+        /// alnum:LEN, hex:LEN, base64url:LEN, uuid, password:LEN[:lower,upper,digit,symbol]
+        #[arg(long, value_name = "SPEC", requires = "every")]
+        generate: Option<String>,
+        /// Remove the policy
+        #[arg(long, conflicts_with_all = ["every", "generate"])]
+        off: bool,
+        /// Print the result as one JSON document (see docs/json.md)
+        #[arg(long, conflicts_with = "off")]
+        json: bool,
+    },
+    /// Move a secret to the trash (purged after 30 days)
+    Rm {
+        #[arg(value_name = "PROJECT/NAME")]
+        secret: String,
+    },
+    /// Bring a secret back from the trash with its current value
+    Restore {
+        #[arg(value_name = "PROJECT/NAME")]
+        secret: String,
+        /// Print the result as one JSON document (see docs/json.md)
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `--field` lines: `KEY=VALUE`, every declared field exactly once, nothing else.
+fn structured(text: &str, fields: &[String], what: &str) -> CmdResult<SecretValue> {
+    let mut got: Vec<(String, Zeroizing<String>)> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Some((k, v)) = line.split_once('=') else {
+            return Err(format!(
+                "line {} on stdin for {what} is not KEY=VALUE: give one KEY=VALUE line per --field",
+                i + 1
+            )
+            .into());
+        };
+        let k = k.trim();
+        if !fields.iter().any(|f| f == k) {
+            return Err(format!(
+                "stdin for {what} gives {k:?}, which is not a --field: declare it with --field {k}"
+            )
+            .into());
+        }
+        got.push((k.to_string(), Zeroizing::new(v.to_string())));
+    }
+    let mut ordered = Vec::with_capacity(fields.len());
+    for f in fields {
+        let mut matching = got.iter().filter(|(k, _)| k == f);
+        match (matching.next(), matching.next()) {
+            (Some((_, v)), None) => ordered.push((f.clone(), v.clone())),
+            (None, _) => {
+                return Err(format!(
+                    "stdin for {what} has no line for the field {f:?}: add {f}=VALUE"
+                )
+                .into());
+            }
+            (Some(_), Some(_)) => {
+                return Err(
+                    format!("stdin for {what} gives the field {f:?} twice: give it once").into(),
+                );
+            }
+        }
+    }
+    Ok(SecretValue::Fields(ordered))
+}
+
+fn policy_json(p: &Policy) -> serde_json::Value {
+    serde_json::json!({
+        "field": p.field, "every": format_duration(p.every), "generate": p.generator.to_string(),
+        "next_due": rfc3339(p.next_due), "last_rotated": p.last_rotated.map(rfc3339),
+    })
+}
+
+fn written(json: bool, p: &str, n: &str, w: Written, verb: &str) -> CmdResult {
+    if json {
+        return print_json(
+            &serde_json::json!({ "project": p, "name": n, "version": w.version, "changed": w.changed }),
+        );
+    }
+    if w.changed {
+        println!("{p}/{n}: {verb}, version {}", w.version);
+    } else {
+        println!("{p}/{n}: unchanged (same value), version {}", w.version);
+    }
+    Ok(())
+}
+
+pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
+    match c {
+        SecretCmd::Set {
+            secret,
+            fields,
+            replace,
+            value_file,
+            note,
+            json,
+        } => {
+            let (p, n) = addr(&secret)?;
+            // Unseal first, so that at a terminal the passphrase is asked before the value.
+            let vault = open(g)?;
+            let raw = read_value(value_file.as_deref(), &secret)?;
+            let value = if fields.is_empty() {
+                SecretValue::Simple(raw)
+            } else {
+                structured(&raw, &fields, &secret)?
+            };
+            let w = vault.write(|tx| {
+                let w = tx.set_fields(&p, &n, value, replace, Cause::Edit)?;
+                if let Some(note) = &note {
+                    tx.set_note(&p, &n, Some(note))?;
+                }
+                Ok(w)
+            })?;
+            written(json, &p, &n, w, if w.created { "created" } else { "set" })
+        }
+        SecretCmd::Get {
+            secret,
+            field,
+            version,
+            json,
+        } => {
+            let (p, n) = addr(&secret)?;
+            let vault = open(g)?;
+            let (v, value) = vault.read()?.value(&p, &n, version)?;
+            let shown: Option<&str> = match (&field, &value) {
+                (Some(f), _) => Some(value.field(f).ok_or_else(|| match value.shape() {
+                    Shape::Simple => format!("{secret} is a simple secret: drop --field"),
+                    Shape::Structured { fields } => format!(
+                        "{secret} has no field {f:?}: its fields are {}",
+                        fields.join(", ")
+                    ),
+                })?),
+                (None, SecretValue::Simple(s)) => Some(s),
+                (None, SecretValue::Fields(_)) => None,
+            };
+            // Revealing a value is an audited action; record it before printing.
+            let detail = match &field {
+                Some(f) => format!("version {v}, field {f}"),
+                None => format!("version {v}"),
+            };
+            vault
+                .write(|tx| tx.audit("secret-reveal", &format!("{p}/{n}"), Outcome::Ok, &detail))?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                let mut doc = serde_json::json!({ "project": p, "name": n, "version": v });
+                match (shown, &value) {
+                    (Some(s), _) => doc["value"] = s.into(),
+                    (None, SecretValue::Fields(fs)) => {
+                        doc["fields"] = fs
+                            .iter()
+                            .map(|(k, v)| serde_json::json!({ "name": k, "value": v.as_str() }))
+                            .collect();
+                    }
+                    (None, SecretValue::Simple(_)) => {
+                        unreachable!("a simple value is always shown")
+                    }
+                }
+                writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+            } else if let Some(s) = shown {
+                writeln!(out, "{s}")?;
+            } else if let SecretValue::Fields(fs) = &value {
+                for (k, v) in fs {
+                    writeln!(out, "{k}={}", v.as_str())?;
+                }
+            }
+            Ok(())
+        }
+        SecretCmd::List { project, json } => {
+            let vault = open(g)?;
+            let r = vault.read()?;
+            let items = r.secrets(project.as_deref())?;
+            if json {
+                let policies = r.all_policies()?;
+                let rows: Vec<_> = items
+                    .iter()
+                    .map(|s| {
+                        let mut v = serde_json::json!({
+                            "project": s.project, "name": s.meta.name, "id": s.meta.id.0,
+                            "kind": match s.meta.shape { Shape::Simple => "simple", Shape::Structured { .. } => "structured" },
+                            "version": s.meta.version, "created": rfc3339(s.meta.created), "updated": rfc3339(s.meta.updated),
+                            // Per-target sync state arrives with the engine; the key is here so
+                            // scripts can rely on it.
+                            "targets": [],
+                        });
+                        if let Shape::Structured { fields } = &s.meta.shape {
+                            v["fields"] = fields.clone().into();
+                        }
+                        if let Some(note) = &s.meta.note {
+                            v["note"] = note.clone().into();
+                        }
+                        v["rotation"] = policies
+                            .get(&s.meta.id)
+                            .map(|ps| ps.iter().map(policy_json).collect::<Vec<_>>())
+                            .unwrap_or_default()
+                            .into();
+                        v
+                    })
+                    .collect();
+                return print_json(&rows);
+            }
+            for s in items {
+                let kind = match &s.meta.shape {
+                    Shape::Simple => String::new(),
+                    Shape::Structured { fields } => format!("\t[{}]", fields.join(", ")),
+                };
+                println!(
+                    "{}/{}\tv{}\tupdated {}{kind}",
+                    s.project,
+                    s.meta.name,
+                    s.meta.version,
+                    rfc3339(s.meta.updated)
+                );
+            }
+            Ok(())
+        }
+        SecretCmd::Rename { secret, new_name } => {
+            let (p, n) = addr(&secret)?;
+            open(g)?.write(|tx| tx.rename(&p, &n, &new_name))?;
+            println!("renamed {p}/{n} to {p}/{new_name}");
+            Ok(())
+        }
+        SecretCmd::History { secret, json } => {
+            let (p, n) = addr(&secret)?;
+            let vault = open(g)?;
+            let r = vault.read()?;
+            let meta = r.secret(&p, &n)?;
+            let versions = r.history(&p, &n)?;
+            if json {
+                let rows: Vec<_> = versions
+                    .iter()
+                    .map(|v| {
+                        let mut o = serde_json::json!({
+                            "version": v.number, "at": rfc3339(v.at), "actor": v.actor,
+                            "cause": v.cause.as_str(), "current": v.number == meta.version,
+                        });
+                        if let Cause::Rollback { from } = v.cause {
+                            o["from"] = from.into();
+                        }
+                        o
+                    })
+                    .collect();
+                return print_json(&rows);
+            }
+            for v in versions {
+                let from = match v.cause {
+                    Cause::Rollback { from } => format!(" (value of version {from})"),
+                    _ => String::new(),
+                };
+                let cur = if v.number == meta.version {
+                    "  <- current"
+                } else {
+                    ""
+                };
+                println!(
+                    "{:>4}  {}  {}  {}{from}{cur}",
+                    v.number,
+                    rfc3339(v.at),
+                    v.actor,
+                    v.cause.as_str()
+                );
+            }
+            Ok(())
+        }
+        SecretCmd::Rollback {
+            secret,
+            version,
+            json,
+        } => {
+            let (p, n) = addr(&secret)?;
+            let w = open(g)?.write(|tx| tx.rollback(&p, &n, version))?;
+            written(
+                json,
+                &p,
+                &n,
+                w,
+                &format!("rolled back to the value of version {version}"),
+            )
+        }
+        SecretCmd::Rotate {
+            secret,
+            field,
+            json,
+        } => {
+            let (p, n) = addr(&secret)?;
+            let w = open(g)?.write(|tx| tx.rotate(&p, &n, field.as_deref()))?;
+            written(json, &p, &n, w, "rotated")
+        }
+        SecretCmd::Policy {
+            secret,
+            field,
+            every,
+            generate,
+            off,
+            json,
+        } => {
+            let (p, n) = addr(&secret)?;
+            if off {
+                open(g)?.write(|tx| tx.clear_policy(&p, &n, field.as_deref()))?;
+                println!("{secret}: rotation policy removed");
+                return Ok(());
+            }
+            // Check the spec before asking for the passphrase.
+            let every_s = every.unwrap_or_default();
+            let every = parse_duration(&every_s).ok_or_else(|| {
+                format!("--every {every_s:?} is not a duration: write a number and a unit, e.g. 30d, 12h, 2w")
+            })?;
+            let generator = Generator::parse(&generate.unwrap_or_default())?;
+            let pol =
+                open(g)?.write(|tx| tx.set_policy(&p, &n, field.as_deref(), every, generator))?;
+            if json {
+                let mut doc = policy_json(&pol);
+                doc["project"] = p.into();
+                doc["name"] = n.into();
+                return print_json(&doc);
+            }
+            println!(
+                "{secret}: rotate with {} every {}, next due {}",
+                pol.generator,
+                format_duration(pol.every),
+                rfc3339(pol.next_due)
+            );
+            Ok(())
+        }
+        SecretCmd::Rm { secret } => {
+            let (p, n) = addr(&secret)?;
+            open(g)?.write(|tx| tx.trash(&p, &n))?;
+            println!(
+                "moved {p}/{n} to the trash (purged after 30 days; `keyward secret restore {p}/{n}` brings it back)"
+            );
+            Ok(())
+        }
+        SecretCmd::Restore { secret, json } => {
+            let (p, n) = addr(&secret)?;
+            let w = open(g)?.write(|tx| tx.restore(&p, &n))?;
+            written(json, &p, &n, w, "restored")
+        }
+    }
+}

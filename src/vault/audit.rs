@@ -1,0 +1,317 @@
+//! The audit log: append-only and hash-chained under a key derived from the vault key.
+//!
+//! Each entry's MAC covers its content and the previous entry's MAC; a head record
+//! (count + last MAC, itself MACed) catches removal of the newest entries. Without the
+//! vault key nobody can recompute the chain, so an edited, removed or reordered entry is
+//! detected by `verify`. Rolling the whole file back to an older copy is not detectable
+//! from inside the file (see docs/security.md).
+//!
+//! Failed unseals happen without the key: they go to a pending table in clear and are
+//! folded into the keyed chain, with `late: true`, at the next successful unseal.
+
+use hmac::{Hmac, Mac};
+use redb::{Database, ReadableTable};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use super::clock::Millis;
+use super::error::{Result, VaultError};
+use super::store::{AUDIT, AUDIT_PENDING, META, ReadTx, WriteTx};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Ok,
+    Failed,
+}
+
+/// What an entry says. Never a value or a token: subjects are names, details are
+/// version numbers and causes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub at: Millis,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub outcome: Outcome,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+    /// Recorded while the vault was sealed and authenticated only when folded in.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub late: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub seq: u64,
+    #[serde(flatten)]
+    pub event: Event,
+    /// hex MAC of the previous entry (zeros for the first).
+    pub prev: String,
+    pub mac: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Head {
+    count: u64,
+    last: String,
+    tag: String,
+}
+
+/// The result of `verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub entries: u64,
+    pub intact: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// `user@host`, from the environment and the kernel; never fails.
+pub fn actor() -> String {
+    let user = ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .or_else(user_from_passwd)
+        .unwrap_or_else(|| "unknown".into());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .unwrap_or_else(|| "unknown-host".into());
+    format!("{user}@{host}")
+}
+
+/// Daemons and containers often run without USER; fall back to the passwd entry of our uid.
+#[cfg(unix)]
+fn user_from_passwd() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid().to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        (f.nth(1)? == uid).then(|| name.to_string())
+    })
+}
+#[cfg(not(unix))]
+fn user_from_passwd() -> Option<String> {
+    None
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn entry_mac(key: &[u8; 32], seq: u64, event: &Event, prev: &str) -> Result<String> {
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
+    m.update(b"entry\0");
+    m.update(&seq.to_be_bytes());
+    m.update(prev.as_bytes());
+    m.update(&serde_json::to_vec(event)?);
+    Ok(hex(&m.finalize().into_bytes()))
+}
+
+fn head_tag(key: &[u8; 32], count: u64, last: &str) -> String {
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
+    m.update(b"head\0");
+    m.update(&count.to_be_bytes());
+    m.update(last.as_bytes());
+    hex(&m.finalize().into_bytes())
+}
+
+fn eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+impl WriteTx<'_> {
+    /// Appends one entry to the chain, in this transaction.
+    pub fn audit(
+        &mut self,
+        action: &str,
+        subject: &str,
+        outcome: Outcome,
+        detail: &str,
+    ) -> Result<()> {
+        let event = Event {
+            at: self.now,
+            actor: self.vault.actor().to_string(),
+            action: action.into(),
+            subject: subject.into(),
+            outcome,
+            detail: detail.into(),
+            late: false,
+        };
+        self.append_event(event)
+    }
+
+    fn append_event(&mut self, event: Event) -> Result<()> {
+        let key = self.vault.key.derive("audit");
+        let mut meta = self.tx.open_table(META)?;
+        let (count, last) = match meta.get("audit_head")? {
+            Some(g) => {
+                let h: Head = serde_json::from_slice(g.value())?;
+                (h.count, h.last)
+            }
+            None => (0, GENESIS.to_string()),
+        };
+        let seq = count + 1;
+        let mac = entry_mac(&key, seq, &event, &last)?;
+        let entry = Entry {
+            seq,
+            event,
+            prev: last,
+            mac: mac.clone(),
+        };
+        self.tx
+            .open_table(AUDIT)?
+            .insert(seq, serde_json::to_vec(&entry)?.as_slice())?;
+        let head = Head {
+            count: seq,
+            tag: head_tag(&key, seq, &mac),
+            last: mac,
+        };
+        meta.insert("audit_head", serde_json::to_vec(&head)?.as_slice())?;
+        Ok(())
+    }
+
+    pub(crate) fn fold_pending_audit(&mut self) -> Result<()> {
+        let pending: Vec<Event> = {
+            let mut t = self.tx.open_table(AUDIT_PENDING)?;
+            let mut out = Vec::new();
+            while let Some((_, v)) = t.pop_first()? {
+                let mut e: Event = serde_json::from_slice(v.value())?;
+                e.late = true;
+                out.push(e);
+            }
+            out
+        };
+        for e in pending {
+            self.append_event(e)?;
+        }
+        Ok(())
+    }
+}
+
+/// Records a failed unseal without the key (see the module comment).
+pub(crate) fn record_pending(db: &Database, at: Millis, detail: &str) -> Result<()> {
+    let tx = db.begin_write()?;
+    {
+        let mut t = tx.open_table(AUDIT_PENDING)?;
+        let seq = t.last()?.map(|(k, _)| k.value() + 1).unwrap_or(1);
+        let e = Event {
+            at,
+            actor: actor(),
+            action: "unseal".into(),
+            subject: "vault".into(),
+            outcome: Outcome::Failed,
+            detail: detail.into(),
+            late: true,
+        };
+        t.insert(seq, serde_json::to_vec(&e)?.as_slice())?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+impl ReadTx<'_> {
+    /// Entries oldest first, optionally only one action.
+    pub fn audit_entries(&self, action: Option<&str>) -> Result<Vec<Entry>> {
+        let t = self.tx.open_table(AUDIT)?;
+        let mut out = Vec::new();
+        for row in t.iter()? {
+            let (_, v) = row?;
+            let e: Entry = serde_json::from_slice(v.value())?;
+            if action.is_none_or(|a| a == e.event.action) {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Recomputes the chain and checks the head. Reports the first problem found.
+    pub fn audit_verify(&self) -> Result<Verdict> {
+        let key = self.vault.key.derive("audit");
+        let t = self.tx.open_table(AUDIT)?;
+        let mut expected_seq = 1u64;
+        let mut prev = GENESIS.to_string();
+        let bad = |entries, problem: String| {
+            Ok(Verdict {
+                entries,
+                intact: false,
+                problem: Some(problem),
+            })
+        };
+        for row in t.iter()? {
+            let (k, v) = row?;
+            let seq = k.value();
+            let Ok(e) = serde_json::from_slice::<Entry>(v.value()) else {
+                return bad(seq, format!("entry {seq} is unreadable: it was edited"));
+            };
+            if seq != expected_seq {
+                let gap = if seq > expected_seq + 1 {
+                    format!("entries {expected_seq} to {} are missing", seq - 1)
+                } else {
+                    format!("entry {expected_seq} is missing")
+                };
+                return bad(seq, format!("{gap}: they were removed"));
+            }
+            if e.seq != seq
+                || !eq(&e.prev, &prev)
+                || !eq(&entry_mac(&key, seq, &e.event, &prev)?, &e.mac)
+            {
+                return bad(
+                    seq,
+                    format!("entry {seq} does not match its chain: it was edited"),
+                );
+            }
+            prev = e.mac;
+            expected_seq += 1;
+        }
+        let count = expected_seq - 1;
+        let head: Option<Head> = self
+            .tx
+            .open_table(META)?
+            .get("audit_head")?
+            .map(|g| serde_json::from_slice(g.value()))
+            .transpose()
+            .map_err(|_| VaultError::Tampered("audit head".into()))?;
+        match head {
+            // Every vault's log starts with its `init` entry, so a vault always has a head:
+            // none at all means the log was wiped.
+            None => bad(count, "the audit head is missing: the log was wiped".into()),
+            Some(h) => {
+                if !eq(&head_tag(&key, h.count, &h.last), &h.tag) {
+                    return bad(count, "the audit head was edited".into());
+                }
+                if h.count > count {
+                    return bad(
+                        count,
+                        format!(
+                            "the newest {} entries were removed (the head records {}, {count} remain)",
+                            h.count - count,
+                            h.count
+                        ),
+                    );
+                }
+                if h.count < count || !eq(&h.last, &prev) {
+                    return bad(
+                        count,
+                        "entries were added or replaced after the head".into(),
+                    );
+                }
+                Ok(Verdict {
+                    entries: count,
+                    intact: true,
+                    problem: None,
+                })
+            }
+        }
+    }
+}

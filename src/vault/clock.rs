@@ -1,0 +1,113 @@
+//! Time as unix milliseconds, an injectable clock (tests fix it), and RFC 3339 output.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Unix time in milliseconds, UTC.
+pub type Millis = i64;
+
+pub const DAY_MS: Millis = 24 * 60 * 60 * 1000;
+
+/// The vault's notion of "now". Fixed clocks let tests jump 30 days without sleeping.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Clock(Option<Millis>);
+
+impl Clock {
+    pub fn system() -> Self {
+        Clock(None)
+    }
+    pub fn fixed(at: Millis) -> Self {
+        Clock(Some(at))
+    }
+    pub fn now(&self) -> Millis {
+        self.0.unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_millis() as Millis)
+                .unwrap_or(0)
+        })
+    }
+}
+
+/// `2026-11-23T14:18:29Z`. Hand-rolled (days-from-civil inverse) to avoid a date crate
+/// for one format.
+pub fn rfc3339(ms: Millis) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        sod / 3600,
+        (sod % 3600) / 60,
+        sod % 60
+    )
+}
+
+// Howard Hinnant's algorithm, valid for the proleptic Gregorian calendar.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Parses `30d`, `12h`, `90m`, `45s`, `2w` into milliseconds.
+pub fn parse_duration(s: &str) -> Option<Millis> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit())?;
+    let (n, unit) = s.split_at(split);
+    let n: i64 = n.parse().ok().filter(|n| *n > 0)?;
+    let unit_ms = match unit {
+        "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => DAY_MS,
+        "w" => 7 * DAY_MS,
+        _ => return None,
+    };
+    n.checked_mul(unit_ms)
+}
+
+/// The inverse of [`parse_duration`], choosing the largest exact unit.
+pub fn format_duration(ms: Millis) -> String {
+    for (unit, size) in [
+        ("w", 7 * DAY_MS),
+        ("d", DAY_MS),
+        ("h", 3_600_000),
+        ("m", 60_000),
+    ] {
+        if ms % size == 0 {
+            return format!("{}{unit}", ms / size);
+        }
+    }
+    format!("{}s", ms / 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_795_443_509_000), "2026-11-23T14:18:29Z");
+        assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn durations_round_trip() {
+        assert_eq!(parse_duration("30d"), Some(30 * DAY_MS));
+        assert_eq!(parse_duration("12h"), Some(12 * 3_600_000));
+        assert_eq!(parse_duration("0d"), None);
+        assert_eq!(parse_duration("d"), None);
+        assert_eq!(parse_duration("5y"), None);
+        assert_eq!(format_duration(14 * DAY_MS), "2w");
+        assert_eq!(format_duration(90 * 60_000), "90m");
+    }
+}

@@ -1,0 +1,101 @@
+//! Import from and export to `.env` files, with a dry run that lists names only.
+
+use serde::Serialize;
+
+use super::dotenv;
+use super::error::Result;
+use super::model::{Cause, SecretValue};
+use super::names;
+use super::store::{ReadTx, WriteTx};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    Create,
+    Update,
+    Unchanged,
+}
+
+/// One line of an import plan: a name and what would happen to it. Never a value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Planned {
+    pub name: String,
+    pub change: Change,
+}
+
+impl WriteTx<'_> {
+    /// Imports every `KEY=VALUE` of `text` as a simple secret named KEY in `project`.
+    /// All or nothing: a malformed line, an empty value or a secret in the trash aborts
+    /// the whole import. With `dry_run`, nothing is written.
+    pub fn import_env(&mut self, project: &str, text: &str, dry_run: bool) -> Result<Vec<Planned>> {
+        let entries = dotenv::parse(text)?;
+        self.project_id(project)?;
+        let mut plan = Vec::with_capacity(entries.len());
+        for (key, value) in entries {
+            let value = SecretValue::Simple(value);
+            super::limits::value(&value).map_err(|e| {
+                super::error::VaultError::invalid(format!("{key}: {e}; nothing was imported"))
+            })?;
+            let change = match self.secret(project, &key) {
+                Ok(m) if m.is_trashed() => return Err(super::secrets::in_trash(project, &key)),
+                Ok(m) if self.value_at(m.id, m.version)? == value => Change::Unchanged,
+                Ok(_) => Change::Update,
+                Err(super::error::VaultError::NotFound(_)) => Change::Create,
+                Err(e) => return Err(e),
+            };
+            if !dry_run && change != Change::Unchanged {
+                self.set_value(project, &key, &value, Cause::Import)?;
+            }
+            plan.push(Planned { name: key, change });
+        }
+        Ok(plan)
+    }
+}
+
+impl ReadTx<'_> {
+    /// The project's live secrets as `.env` lines: simple secrets under their derived
+    /// environment name, structured ones as one `<NAME>_<FIELD>` per field. Names that
+    /// derive to nothing are skipped and returned separately.
+    pub fn export_env(
+        &self,
+        project: &str,
+    ) -> Result<(Vec<zeroize::Zeroizing<String>>, Vec<String>)> {
+        let mut lines = Vec::new();
+        let mut skipped = Vec::new();
+        for s in self.secrets(Some(project))? {
+            let (_, value) = self.value(project, &s.meta.name, None)?;
+            match &value {
+                SecretValue::Simple(v) => {
+                    let env = names::env_name(&s.meta.name);
+                    if env.is_empty() {
+                        skipped.push(s.meta.name.clone());
+                    } else {
+                        lines.push(dotenv::line(&env, v));
+                    }
+                }
+                SecretValue::Fields(fs) => {
+                    for (f, v) in fs {
+                        let env = names::field_env_name(&s.meta.name, f);
+                        if env.is_empty() {
+                            skipped.push(format!("{}.{f}", s.meta.name));
+                        } else {
+                            lines.push(dotenv::line(&env, v));
+                        }
+                    }
+                }
+            }
+        }
+        // Two secrets that derive the same variable would silently shadow each other in
+        // the file; refuse instead.
+        let mut seen = std::collections::HashSet::new();
+        for l in &lines {
+            let var = l.split('=').next().unwrap_or_default();
+            if !seen.insert(var) {
+                return Err(super::error::VaultError::conflict(format!(
+                    "two secrets of {project} export as {var}: rename one of them (`keyward secret rename`)"
+                )));
+            }
+        }
+        Ok((lines, skipped))
+    }
+}

@@ -1,0 +1,94 @@
+//! Projects: named groups of secrets.
+
+use redb::ReadableTable;
+
+use super::audit::Outcome;
+use super::error::{Result, VaultError};
+use super::limits;
+use super::model::{Project, ProjectId};
+use super::store::{PROJECT_NAMES, PROJECTS, ReadTx, SECRET_NAMES, WriteTx};
+
+fn unknown(name: &str) -> VaultError {
+    VaultError::not_found(format!(
+        "no project named {name:?}: see `keyward project list`, or create it with `keyward project add`"
+    ))
+}
+
+pub(crate) fn lookup(
+    names: &impl ReadableTable<&'static str, u64>,
+    name: &str,
+) -> Result<ProjectId> {
+    names
+        .get(name)?
+        .map(|g| ProjectId(g.value()))
+        .ok_or_else(|| unknown(name))
+}
+
+impl WriteTx<'_> {
+    pub fn add_project(&mut self, name: &str) -> Result<Project> {
+        limits::project_name(name)?;
+        if self.tx.open_table(PROJECT_NAMES)?.get(name)?.is_some() {
+            return Err(VaultError::conflict(format!(
+                "a project named {name:?} already exists: pick another name"
+            )));
+        }
+        let p = Project {
+            id: ProjectId(self.next_id()?),
+            name: name.into(),
+            created: self.now,
+        };
+        self.tx
+            .open_table(PROJECTS)?
+            .insert(p.id.0, serde_json::to_vec(&p)?.as_slice())?;
+        self.tx.open_table(PROJECT_NAMES)?.insert(name, p.id.0)?;
+        self.audit("project-add", name, Outcome::Ok, "")?;
+        Ok(p)
+    }
+
+    /// Removes an empty project. Secrets (trashed ones included) must be purged first so
+    /// that removal never destroys history silently.
+    pub fn remove_project(&mut self, name: &str) -> Result<()> {
+        let id = lookup(&self.tx.open_table(PROJECT_NAMES)?, name)?;
+        let has_secrets = self
+            .tx
+            .open_table(SECRET_NAMES)?
+            .range((id.0, "")..(id.0 + 1, ""))?
+            .next()
+            .is_some();
+        if has_secrets {
+            return Err(VaultError::conflict(format!(
+                "the project {name:?} still holds secrets (trashed ones count): `keyward secret rm` and `keyward trash purge` them first"
+            )));
+        }
+        self.tx.open_table(PROJECTS)?.remove(id.0)?;
+        self.tx.open_table(PROJECT_NAMES)?.remove(name)?;
+        self.audit("project-rm", name, Outcome::Ok, "")
+    }
+
+    pub(crate) fn project_id(&self, name: &str) -> Result<ProjectId> {
+        lookup(&self.tx.open_table(PROJECT_NAMES)?, name)
+    }
+}
+
+impl ReadTx<'_> {
+    /// Every project by name, with how many live (untrashed) secrets it holds.
+    pub fn projects(&self) -> Result<Vec<(Project, usize)>> {
+        let t = self.tx.open_table(PROJECTS)?;
+        let mut out = Vec::new();
+        for row in t.iter()? {
+            let p: Project = serde_json::from_slice(row?.1.value())?;
+            out.push((p, 0));
+        }
+        for s in self.secrets(None)? {
+            if let Some(p) = out.iter_mut().find(|(p, _)| p.id == s.meta.project) {
+                p.1 += 1;
+            }
+        }
+        out.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        Ok(out)
+    }
+
+    pub fn project_id(&self, name: &str) -> Result<ProjectId> {
+        lookup(&self.tx.open_table(PROJECT_NAMES)?, name)
+    }
+}

@@ -1,0 +1,170 @@
+//! Rotation policies (per secret or per field) and rotating on demand. The schedule
+//! itself belongs to the engine; this stores the interval and the next due time.
+
+use redb::ReadableTable;
+
+use super::audit::Outcome;
+use super::clock::{Millis, format_duration};
+use super::error::{Result, VaultError};
+use super::generate::Generator;
+use super::model::{Cause, Policy, SecretId, SecretMeta, SecretValue, Shape};
+use super::secrets::Written;
+use super::store::{POLICIES, ReadTx, WriteTx};
+use zeroize::Zeroizing;
+
+fn field_key(field: Option<&str>) -> &str {
+    field.unwrap_or("")
+}
+
+fn check_field(m: &SecretMeta, project: &str, field: Option<&str>) -> Result<()> {
+    match (&m.shape, field) {
+        (Shape::Simple, None) => Ok(()),
+        (Shape::Simple, Some(f)) => Err(VaultError::invalid(format!(
+            "{project}/{} is a simple secret and has no field {f:?}: drop --field",
+            m.name
+        ))),
+        (Shape::Structured { fields }, Some(f)) if fields.iter().any(|x| x == f) => Ok(()),
+        (Shape::Structured { fields }, Some(f)) => Err(VaultError::not_found(format!(
+            "{project}/{} has no field {f:?}: its fields are {}",
+            m.name,
+            fields.join(", ")
+        ))),
+        (Shape::Structured { .. }, None) => Err(VaultError::invalid(format!(
+            "{project}/{} is structured: a policy applies to one field, give --field KEY",
+            m.name
+        ))),
+    }
+}
+
+fn all_policies(
+    t: &impl ReadableTable<(u64, &'static str), &'static [u8]>,
+    id: u64,
+) -> Result<Vec<Policy>> {
+    let mut out = Vec::new();
+    for row in t.range((id, "")..(id + 1, ""))? {
+        out.push(serde_json::from_slice(row?.1.value())?);
+    }
+    Ok(out)
+}
+
+impl WriteTx<'_> {
+    pub fn set_policy(
+        &mut self,
+        project: &str,
+        name: &str,
+        field: Option<&str>,
+        every: Millis,
+        generator: Generator,
+    ) -> Result<Policy> {
+        let m = self.live_secret(project, name)?;
+        check_field(&m, project, field)?;
+        let p = Policy {
+            field: field.map(str::to_string),
+            every,
+            generator,
+            next_due: self.now + every,
+            last_rotated: None,
+        };
+        self.tx.open_table(POLICIES)?.insert(
+            (m.id.0, field_key(field)),
+            serde_json::to_vec(&p)?.as_slice(),
+        )?;
+        let detail = format!("{} every {}", p.generator, format_duration(every));
+        let subject = subject(project, name, field);
+        self.audit("secret-policy", &subject, Outcome::Ok, &detail)?;
+        Ok(p)
+    }
+
+    pub fn clear_policy(&mut self, project: &str, name: &str, field: Option<&str>) -> Result<()> {
+        let m = self.live_secret(project, name)?;
+        let removed = self
+            .tx
+            .open_table(POLICIES)?
+            .remove((m.id.0, field_key(field)))?
+            .is_some();
+        if !removed {
+            return Err(VaultError::not_found(format!(
+                "{} has no rotation policy: nothing to turn off",
+                subject(project, name, field)
+            )));
+        }
+        self.audit(
+            "secret-policy",
+            &subject(project, name, field),
+            Outcome::Ok,
+            "off",
+        )
+    }
+
+    /// Generates new material now for the policy of the secret (or of `field`; for a
+    /// structured secret without `field`, every field that has a policy) as one version.
+    pub fn rotate(&mut self, project: &str, name: &str, field: Option<&str>) -> Result<Written> {
+        let m = self.live_secret(project, name)?;
+        if let Some(f) = field {
+            check_field(&m, project, Some(f))?;
+        }
+        let policies: Vec<Policy> = all_policies(&self.tx.open_table(POLICIES)?, m.id.0)?
+            .into_iter()
+            .filter(|p| field.is_none() || p.field.as_deref() == field)
+            .collect();
+        if policies.is_empty() {
+            return Err(VaultError::not_found(format!(
+                "{} has no rotation policy: set one with `keyward secret policy {project}/{name} --every 30d --generate alnum:32`",
+                subject(project, name, field)
+            )));
+        }
+        let current = self.value_at(m.id, m.version)?;
+        let next = match current {
+            SecretValue::Simple(_) => SecretValue::Simple(policies[0].generator.generate()),
+            SecretValue::Fields(mut fs) => {
+                for p in &policies {
+                    if let Some(slot) = fs
+                        .iter_mut()
+                        .find(|(k, _)| Some(k.as_str()) == p.field.as_deref())
+                    {
+                        slot.1 = Zeroizing::new(p.generator.generate().to_string());
+                    }
+                }
+                SecretValue::Fields(fs)
+            }
+        };
+        let w = self.set_value(project, name, &next, Cause::Rotation)?;
+        let mut t = self.tx.open_table(POLICIES)?;
+        for mut p in policies {
+            p.last_rotated = Some(self.now);
+            p.next_due = self.now + p.every;
+            t.insert(
+                (m.id.0, field_key(p.field.as_deref())),
+                serde_json::to_vec(&p)?.as_slice(),
+            )?;
+        }
+        Ok(w)
+    }
+}
+
+fn subject(project: &str, name: &str, field: Option<&str>) -> String {
+    match field {
+        Some(f) => format!("{project}/{name} field {f}"),
+        None => format!("{project}/{name}"),
+    }
+}
+
+impl ReadTx<'_> {
+    /// Every policy in the vault, by secret: one scan, for listings.
+    pub fn all_policies(&self) -> Result<std::collections::HashMap<SecretId, Vec<Policy>>> {
+        let mut out: std::collections::HashMap<SecretId, Vec<Policy>> =
+            std::collections::HashMap::new();
+        for row in self.tx.open_table(POLICIES)?.iter()? {
+            let (k, v) = row?;
+            out.entry(SecretId(k.value().0))
+                .or_default()
+                .push(serde_json::from_slice(v.value())?);
+        }
+        Ok(out)
+    }
+
+    pub fn policies(&self, project: &str, name: &str) -> Result<Vec<Policy>> {
+        let m = self.secret(project, name)?;
+        all_policies(&self.tx.open_table(POLICIES)?, m.id.0)
+    }
+}

@@ -1,0 +1,442 @@
+//! The redb layer: table definitions and key encodings, opening and creating the file,
+//! and the typed transactions every other vault module works through.
+//!
+//! `Vault::write` runs a closure in one redb write transaction and commits it durably;
+//! modules extend [`WriteTx`] with their own `impl` blocks (the sync engine will add its
+//! outbox rows there, in the same transaction as the change that caused them).
+
+use std::path::{Path, PathBuf};
+
+use age::secrecy::SecretString;
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+
+use super::audit::{self, Outcome};
+use super::clock::{Clock, Millis};
+use super::error::{Result, VaultError};
+use super::lock::LockNote;
+use super::seal::{self, UnwrapError, VaultKey};
+
+// Tables. Names are part of the file format and of every sealed record's associated data:
+// never rename one.
+pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+pub(crate) const KEYWRAP: TableDefinition<&str, &[u8]> = TableDefinition::new("keywrap");
+pub(crate) const PROJECTS: TableDefinition<u64, &[u8]> = TableDefinition::new("projects");
+pub(crate) const PROJECT_NAMES: TableDefinition<&str, u64> = TableDefinition::new("project_names");
+pub(crate) const SECRETS: TableDefinition<u64, &[u8]> = TableDefinition::new("secrets");
+/// (project id, secret name) -> secret id. Trashed secrets keep their name reserved.
+pub(crate) const SECRET_NAMES: TableDefinition<(u64, &str), u64> =
+    TableDefinition::new("secret_names");
+/// (secret id, version) -> VersionMeta (clear).
+pub(crate) const VERSIONS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("versions");
+/// (secret id, version) -> sealed SecretValue.
+pub(crate) const VALUES: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("values");
+/// (secret id, field or "" for the whole secret) -> Policy.
+pub(crate) const POLICIES: TableDefinition<(u64, &str), &[u8]> = TableDefinition::new("policies");
+/// (purge-after time, secret id): lets opening purge expired trash with a range scan.
+pub(crate) const TRASH_EXPIRY: TableDefinition<(i64, u64), ()> =
+    TableDefinition::new("trash_expiry");
+pub(crate) const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+/// Events recorded while the key is unavailable (failed unseals); folded into the keyed
+/// chain at the next successful unseal.
+pub(crate) const AUDIT_PENDING: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_pending");
+
+pub(crate) const VALUES_TABLE: &str = "values";
+const FORMAT: &[u8] = b"keyward-vault-1";
+const WRAP_PASSPHRASE: &str = "passphrase";
+const WRAP_RECIPIENTS: &str = "recipients";
+pub const TRASH_RETENTION: Millis = 30 * super::clock::DAY_MS;
+
+/// The associated data key of a sealed value: big-endian (secret id, version).
+pub(crate) fn value_key(secret: u64, version: u32) -> [u8; 12] {
+    let mut k = [0u8; 12];
+    k[..8].copy_from_slice(&secret.to_be_bytes());
+    k[8..].copy_from_slice(&version.to_be_bytes());
+    k
+}
+
+/// How to unseal an existing vault.
+pub enum Unlock {
+    Passphrase(SecretString),
+    /// An age identity file holding X25519 keys the vault was sealed to.
+    Identity(PathBuf),
+}
+
+/// What `init` needs.
+pub struct InitOptions {
+    pub passphrase: SecretString,
+    pub recipients: Vec<age::x25519::Recipient>,
+    /// scrypt log2(N); None = age's default (about one second here).
+    pub work_factor: Option<u8>,
+}
+
+pub struct Vault {
+    // Declared first so the holder note goes before the redb lock is released.
+    _lock: LockNote,
+    pub(crate) db: Database,
+    pub(crate) key: VaultKey,
+    /// Authenticates metadata rows (see codec.rs); derived once per open.
+    pub(crate) meta_key: zeroize::Zeroizing<[u8; 32]>,
+    path: PathBuf,
+    actor: String,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Vault {
+    /// Creates a new vault file. Refuses to touch an existing file.
+    pub fn create(path: &Path, opts: &InitOptions) -> Result<Vault> {
+        Self::create_with(path, opts, Clock::system())
+    }
+
+    pub fn create_with(path: &Path, opts: &InitOptions, clock: Clock) -> Result<Vault> {
+        if path.exists() {
+            return Err(VaultError::AlreadyExists(path.to_path_buf()));
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let key = VaultKey::generate();
+        let pass_wrap = seal::wrap_with_passphrase(&key, &opts.passphrase, opts.work_factor)?;
+        let rcpt_wrap = if opts.recipients.is_empty() {
+            None
+        } else {
+            Some(seal::wrap_to_recipients(&key, &opts.recipients)?)
+        };
+        let db = Database::create(path).map_err(|e| open_error(path, e))?;
+        restrict_permissions(path);
+        let lock = LockNote::take(path);
+        let vault = Vault {
+            db,
+            meta_key: key.derive("meta"),
+            key,
+            path: path.to_path_buf(),
+            actor: audit::actor(),
+            clock,
+            _lock: lock,
+        };
+        let made = vault.write(|tx| {
+            let mut meta = tx.tx.open_table(META)?;
+            meta.insert("format", FORMAT)?;
+            meta.insert("next_id", 1u64.to_be_bytes().as_slice())?;
+            let mut wraps = tx.tx.open_table(KEYWRAP)?;
+            wraps.insert(WRAP_PASSPHRASE, pass_wrap.as_slice())?;
+            if let Some(w) = &rcpt_wrap {
+                wraps.insert(WRAP_RECIPIENTS, w.as_slice())?;
+            }
+            drop((meta, wraps));
+            // Create every table now so read transactions never meet a missing one.
+            tx.tx.open_table(PROJECTS)?;
+            tx.tx.open_table(PROJECT_NAMES)?;
+            tx.tx.open_table(SECRETS)?;
+            tx.tx.open_table(SECRET_NAMES)?;
+            tx.tx.open_table(VERSIONS)?;
+            tx.tx.open_table(VALUES)?;
+            tx.tx.open_table(POLICIES)?;
+            tx.tx.open_table(TRASH_EXPIRY)?;
+            tx.tx.open_table(AUDIT_PENDING)?;
+            let detail = format!(
+                "{} recipient(s) besides the passphrase",
+                opts.recipients.len()
+            );
+            tx.audit("init", "vault", Outcome::Ok, &detail)
+        });
+        if let Err(e) = made {
+            // Leave no half-made file behind for the next `init` to trip over.
+            drop(vault);
+            let _ = std::fs::remove_file(path);
+            return Err(e);
+        }
+        Ok(vault)
+    }
+
+    pub fn open(path: &Path, unlock: &Unlock) -> Result<Vault> {
+        Self::open_with(path, unlock, Clock::system())
+    }
+
+    /// Opens and unseals in one go; see [`SealedVault`] for the steps.
+    pub fn open_with(path: &Path, unlock: &Unlock, clock: Clock) -> Result<Vault> {
+        let sealed = SealedVault::open(path, clock)?;
+        let key = sealed.unwrap_key(unlock)?;
+        sealed.finish(key)
+    }
+
+    /// Folds pending audit events into the chain and purges trash past its retention.
+    fn housekeeping(&self) -> Result<()> {
+        let now = self.clock.now();
+        let work = {
+            let r = self.db.begin_read()?;
+            let pending = r.open_table(AUDIT_PENDING)?.first()?.is_some();
+            let expired = r
+                .open_table(TRASH_EXPIRY)?
+                .range(..=(now, u64::MAX))?
+                .next()
+                .is_some();
+            pending || expired
+        };
+        if work {
+            self.write(|tx| {
+                tx.fold_pending_audit()?;
+                tx.purge_expired()
+            })?;
+        }
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+    pub fn now(&self) -> Millis {
+        self.clock.now()
+    }
+
+    /// A snapshot: sees the state as of now, never blocks or is blocked by the writer.
+    pub fn read(&self) -> Result<ReadTx<'_>> {
+        Ok(ReadTx {
+            tx: self.db.begin_read()?,
+            vault: self,
+        })
+    }
+
+    /// Runs `f` in one write transaction and commits it durably if `f` succeeds; on error
+    /// nothing is written.
+    pub fn write<T>(&self, f: impl FnOnce(&mut WriteTx<'_>) -> Result<T>) -> Result<T> {
+        let tx = self.db.begin_write()?;
+        let mut wtx = WriteTx {
+            tx,
+            vault: self,
+            now: self.clock.now(),
+        };
+        let out = f(&mut wtx)?;
+        wtx.tx.commit()?;
+        Ok(out)
+    }
+
+    /// Re-wraps the vault key to a new passphrase. Values are not re-sealed: the key is
+    /// unchanged, only its passphrase wrap is replaced.
+    pub fn change_passphrase(&self, new: &SecretString, work_factor: Option<u8>) -> Result<()> {
+        let wrap = seal::wrap_with_passphrase(&self.key, new, work_factor)?;
+        self.write(|tx| {
+            tx.tx
+                .open_table(KEYWRAP)?
+                .insert(WRAP_PASSPHRASE, wrap.as_slice())?;
+            tx.audit("passphrase-change", "vault", Outcome::Ok, "")
+        })
+    }
+}
+
+/// A vault file that is open and locked but still sealed. Splitting the open lets a
+/// prompt retry a wrong passphrase without reopening the file, and lets the benchmark
+/// time "open after the key is unwrapped" on its own.
+pub struct SealedVault {
+    lock: LockNote,
+    db: Database,
+    path: PathBuf,
+    clock: Clock,
+    pass_wrap: Vec<u8>,
+    rcpt_wrap: Option<Vec<u8>>,
+}
+
+/// The vault key, unwrapped, waiting for [`SealedVault::finish`]. Opaque and redacted.
+pub struct UnsealedKey(VaultKey);
+
+impl std::fmt::Debug for UnsealedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UnsealedKey(<redacted>)")
+    }
+}
+
+impl SealedVault {
+    /// Opens the file (taking the lock) and checks that it is a keyward vault.
+    pub fn open(path: &Path, clock: Clock) -> Result<SealedVault> {
+        let db = open_db(path)?;
+        let lock = LockNote::take(path);
+        let (pass_wrap, rcpt_wrap) = read_wraps(&db, path)?;
+        Ok(SealedVault {
+            lock,
+            db,
+            path: path.to_path_buf(),
+            clock,
+            pass_wrap,
+            rcpt_wrap,
+        })
+    }
+
+    /// Unwraps the vault key (the scrypt or X25519 work). A failure is recorded for the
+    /// audit log and can be retried.
+    pub fn unwrap_key(&self, unlock: &Unlock) -> Result<UnsealedKey> {
+        let unwrapped = match unlock {
+            Unlock::Passphrase(p) => seal::unwrap_with_passphrase(&self.pass_wrap, p),
+            Unlock::Identity(file) => {
+                let ids = seal::load_identities(file)?;
+                match &self.rcpt_wrap {
+                    Some(w) => seal::unwrap_with_identities(w, &ids),
+                    None => Err(UnwrapError::NoMatch),
+                }
+            }
+        };
+        match unwrapped {
+            Ok(k) => Ok(UnsealedKey(k)),
+            Err(UnwrapError::NoMatch) => {
+                let (err, how) = match unlock {
+                    Unlock::Passphrase(_) => (
+                        VaultError::WrongPassphrase(self.path.clone()),
+                        "wrong passphrase",
+                    ),
+                    Unlock::Identity(_) => (
+                        VaultError::WrongIdentity(self.path.clone()),
+                        "identity did not match",
+                    ),
+                };
+                audit::record_pending(&self.db, self.clock.now(), how)?;
+                Err(err)
+            }
+            Err(UnwrapError::Damaged(why)) => Err(VaultError::NotAVault {
+                path: self.path.clone(),
+                why: format!("its sealed key is damaged: {why}"),
+            }),
+        }
+    }
+
+    /// Finishes opening: folds pending audit events and purges expired trash (index
+    /// probes; a write only when there is work).
+    pub fn finish(self, key: UnsealedKey) -> Result<Vault> {
+        let vault = Vault {
+            _lock: self.lock,
+            db: self.db,
+            meta_key: key.0.derive("meta"),
+            key: key.0,
+            path: self.path,
+            actor: audit::actor(),
+            clock: self.clock,
+        };
+        vault.housekeeping()?;
+        Ok(vault)
+    }
+}
+
+fn open_db(path: &Path) -> Result<Database> {
+    let md = match std::fs::metadata(path) {
+        Ok(md) => md,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(VaultError::NoVault(path.to_path_buf()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let not_a_vault = |why: &str| VaultError::NotAVault {
+        path: path.to_path_buf(),
+        why: why.into(),
+    };
+    if md.is_dir() {
+        return Err(not_a_vault("it is a directory"));
+    }
+    if md.len() == 0 {
+        // redb would happily initialise an empty file; an empty file is never a vault.
+        return Err(not_a_vault("the file is empty"));
+    }
+    let db = Database::builder()
+        .open(path)
+        .map_err(|e| open_error(path, e))?;
+    let format = (|| -> Result<bool> {
+        let r = db.begin_read()?;
+        let meta = match r.open_table(META) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(meta.get("format")?.is_some_and(|f| f.value() == FORMAT))
+    })()
+    .map_err(|e| not_a_vault(&e.to_string()))?;
+    if !format {
+        return Err(not_a_vault("a redb database, but not one keyward created"));
+    }
+    Ok(db)
+}
+
+fn open_error(path: &Path, e: redb::DatabaseError) -> VaultError {
+    match e {
+        redb::DatabaseError::DatabaseAlreadyOpen => VaultError::Locked {
+            path: path.to_path_buf(),
+            holder: LockNote::describe_holder(path),
+        },
+        redb::DatabaseError::Storage(redb::StorageError::Io(io))
+            if io.kind() == std::io::ErrorKind::PermissionDenied =>
+        {
+            VaultError::Storage(format!("permission denied on {}", path.display()))
+        }
+        other => VaultError::NotAVault {
+            path: path.to_path_buf(),
+            why: other.to_string(),
+        },
+    }
+}
+
+fn read_wraps(db: &Database, path: &Path) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
+    let r = db.begin_read()?;
+    let t = r.open_table(KEYWRAP).map_err(|e| VaultError::NotAVault {
+        path: path.to_path_buf(),
+        why: e.to_string(),
+    })?;
+    let pass = t
+        .get(WRAP_PASSPHRASE)?
+        .map(|g| g.value().to_vec())
+        .ok_or_else(|| VaultError::NotAVault {
+            path: path.to_path_buf(),
+            why: "its sealed key is missing".into(),
+        })?;
+    let rcpt = t.get(WRAP_RECIPIENTS)?.map(|g| g.value().to_vec());
+    Ok((pass, rcpt))
+}
+
+#[cfg(unix)]
+fn restrict_permissions(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    // Best effort: the file is sealed anyway; 0600 keeps metadata from other local users.
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+}
+#[cfg(not(unix))]
+fn restrict_permissions(_: &Path) {}
+
+/// A read snapshot.
+pub struct ReadTx<'v> {
+    pub(crate) tx: redb::ReadTransaction,
+    pub(crate) vault: &'v Vault,
+}
+
+/// One write transaction. Other vault modules add operations with `impl WriteTx<'_>`.
+pub struct WriteTx<'v> {
+    pub(crate) tx: redb::WriteTransaction,
+    pub(crate) vault: &'v Vault,
+    /// One timestamp for everything this transaction records.
+    pub(crate) now: Millis,
+}
+
+impl WriteTx<'_> {
+    pub fn now(&self) -> Millis {
+        self.now
+    }
+
+    /// Allocates a fresh, never-reused id (projects and secrets share the sequence).
+    pub(crate) fn next_id(&mut self) -> Result<u64> {
+        let mut meta = self.tx.open_table(META)?;
+        let id = meta
+            .get("next_id")?
+            .and_then(|g| g.value().try_into().ok().map(u64::from_be_bytes))
+            .unwrap_or(1);
+        meta.insert("next_id", (id + 1).to_be_bytes().as_slice())?;
+        Ok(id)
+    }
+
+    pub(crate) fn seal(&self, table: &str, key: &[u8], plain: &[u8]) -> Vec<u8> {
+        self.vault.key.seal(table, key, plain)
+    }
+}

@@ -1,0 +1,198 @@
+//! Every bad input of the command line is one clear line, exits non-zero and changes
+//! nothing.
+
+use super::cli::{get, history, init};
+use crate::support::vault::{Sandbox, fails, json, ok};
+
+#[test]
+fn wrong_passphrase_is_one_clear_line_and_is_audited() {
+    let sb = init();
+    fails(
+        &sb.kw_env(&["secret", "list"], "", &[("KEYWARD_PASSPHRASE", "wrong")]),
+        "wrong passphrase",
+    );
+    let pf = sb.dir.path().join("pass");
+    std::fs::write(&pf, "also wrong\n").unwrap();
+    fails(
+        &sb.kw_env(
+            &["--passphrase-file", pf.to_str().unwrap(), "secret", "list"],
+            "",
+            &[],
+        ),
+        "wrong passphrase",
+    );
+    let a = json(&sb.kw(&["audit", "--json", "--action", "unseal"], ""));
+    assert_eq!(a.as_array().unwrap().len(), 2);
+    assert_eq!(a[0]["outcome"], "failed");
+    // No passphrase at all and no terminal: says how to give one.
+    fails(
+        &sb.kw_env(&["secret", "list"], "", &[("KEYWARD_PASSPHRASE", "")]),
+        "wrong passphrase",
+    );
+    fails(
+        &sb.kw_env(&["secret", "list"], "", &[]),
+        "no passphrase: set KEYWARD_PASSPHRASE",
+    );
+}
+
+#[test]
+fn not_a_vault_truncated_and_missing_files_are_refused() {
+    let sb = Sandbox::new();
+    fails(&sb.kw(&["secret", "list"], ""), "keyward init");
+    std::fs::write(&sb.path, b"just some text, not a database\n").unwrap();
+    fails(
+        &sb.kw(&["secret", "list"], ""),
+        "not a usable keyward vault",
+    );
+    std::fs::remove_file(&sb.path).unwrap();
+    ok(&sb.kw(&["init"], ""));
+    fails(&sb.kw(&["init"], ""), "already exists");
+    let full = std::fs::read(&sb.path).unwrap();
+    std::fs::write(&sb.path, &full[..full.len() / 3]).unwrap();
+    fails(
+        &sb.kw(&["secret", "list"], ""),
+        "not a usable keyward vault",
+    );
+}
+
+#[test]
+fn a_second_process_is_refused_with_the_holder_named_and_nothing_is_damaged() {
+    let sb = init();
+    ok(&sb.kw(&["secret", "set", "billing/k"], "kept"));
+    let before = std::fs::read(&sb.path).unwrap();
+    {
+        let _held = sb.open(); // this test process holds the vault
+        let line = fails(
+            &sb.kw(&["secret", "set", "billing/k"], "clobber"),
+            "open in another process",
+        );
+        assert!(
+            line.contains(&format!("pid {}", std::process::id())),
+            "{line}"
+        );
+        fails(&sb.kw(&["secret", "list"], ""), "open in another process");
+    }
+    assert_eq!(std::fs::read(&sb.path).unwrap().len(), before.len());
+    assert_eq!(get(&sb, "billing/k"), "kept\n");
+    assert_eq!(history(&sb, "billing/k").len(), 1);
+}
+
+#[test]
+fn bad_names_values_and_addresses_are_one_clear_line() {
+    let sb = init();
+    fails(
+        &sb.kw(&["secret", "set", "billing/k"], ""),
+        "the value is empty",
+    );
+    fails(
+        &sb.kw(&["secret", "set", "billing/k"], "\n"),
+        "the value is empty",
+    );
+    fails(
+        &sb.kw(&["secret", "set", "billing/k"], &"x".repeat(65_537)),
+        "limit is 65536",
+    );
+    fails(
+        &sb.kw(
+            &["secret", "set", &format!("billing/{}", "n".repeat(129))],
+            "v",
+        ),
+        "limit is 128",
+    );
+    fails(&sb.kw(&["secret", "set", "billing/ "], "v"), "empty");
+    fails(
+        &sb.kw(&["secret", "set", "billing"], "v"),
+        "is not PROJECT/NAME",
+    );
+    fails(&sb.kw(&["project", "add", ""], ""), "empty");
+    fails(
+        &sb.kw(&["project", "add", &"p".repeat(65)], ""),
+        "limit is 64",
+    );
+    fails(
+        &sb.kw(&["secret", "set", "nope/k"], "v"),
+        "no project named \"nope\"",
+    );
+    fails(
+        &sb.kw(&["secret", "get", "billing/missing"], ""),
+        "no secret billing/missing",
+    );
+    ok(&sb.kw(&["secret", "set", "billing/k"], "v"));
+    fails(
+        &sb.kw(&["secret", "rollback", "billing/k", "7"], ""),
+        "has no version 7",
+    );
+    fails(
+        &sb.kw(&["secret", "get", "billing/k", "--version", "2"], ""),
+        "has no version 2",
+    );
+    fails(
+        &sb.kw(&["secret", "rotate", "billing/k"], ""),
+        "no rotation policy",
+    );
+    fails(
+        &sb.kw(
+            &[
+                "secret",
+                "policy",
+                "billing/k",
+                "--every",
+                "soon",
+                "--generate",
+                "hex:32",
+            ],
+            "",
+        ),
+        "not a duration",
+    );
+    fails(
+        &sb.kw(
+            &[
+                "secret",
+                "policy",
+                "billing/k",
+                "--every",
+                "1d",
+                "--generate",
+                "hex:2",
+            ],
+            "",
+        ),
+        "bad generator",
+    );
+    // A value given in a file works like stdin, and nothing was written by the failures.
+    let f = sb.dir.path().join("value");
+    std::fs::write(&f, "from a file\n").unwrap();
+    ok(&sb.kw(
+        &[
+            "secret",
+            "set",
+            "billing/k",
+            "--value-file",
+            f.to_str().unwrap(),
+        ],
+        "",
+    ));
+    assert_eq!(get(&sb, "billing/k"), "from a file\n");
+    assert_eq!(history(&sb, "billing/k").len(), 2);
+}
+
+#[test]
+fn init_refuses_an_empty_passphrase_and_leaves_no_file() {
+    let sb = Sandbox::new();
+    fails(
+        &sb.kw_env(&["init"], "", &[("KEYWARD_PASSPHRASE", "")]),
+        "the passphrase is empty",
+    );
+    assert!(!sb.path.exists());
+}
+
+#[test]
+fn export_refuses_two_secrets_that_derive_the_same_variable() {
+    let sb = init();
+    ok(&sb.kw(&["secret", "set", "billing/api key"], "a"));
+    ok(&sb.kw(&["secret", "set", "billing/API-KEY"], "b"));
+    let o = sb.kw(&["export", "billing"], "");
+    fails(&o, "export as API_KEY");
+    assert!(o.stdout.is_empty(), "a refused export printed values");
+}

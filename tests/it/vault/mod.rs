@@ -1,0 +1,9 @@
+//! The vault: storage and sealing through the library, and the command line contract
+//! through the real binary.
+
+mod audit;
+mod cli;
+mod cli_errors;
+mod prompt;
+mod sealing;
+mod store;
