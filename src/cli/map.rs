@@ -1,4 +1,4 @@
-//! `keyward map | unmap`: many secrets x many targets, in one write (all or nothing).
+//! `keyward map | unmap`: many secrets x many targets.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -59,18 +59,26 @@ pub fn map(g: &GlobalArgs, a: MapArgs) -> CmdResult {
             .map_err(|e| format!("cannot list {t} to check its names: {e}"))?;
         remote.insert(t.clone(), list.into_iter().map(|s| s.name).collect());
     }
-    let made = vault.write(|tx| {
-        let mut made = Vec::new();
-        for (p, n) in &pairs {
-            for t in &a.targets {
-                let names = tx.map(p, n, t, a.env_name.as_deref(), a.adopt, remote.get(t))?;
-                made.push(format!("{p}/{n} -> {t} as {}", names.join(", ")));
+    // One transaction per (secret, target): a refused one (bad name, conflict, cap)
+    // is reported with its reason and never stops the others.
+    let mut refused = Vec::new();
+    for (p, n) in &pairs {
+        for t in &a.targets {
+            let done =
+                vault.write(|tx| tx.map(p, n, t, a.env_name.as_deref(), a.adopt, remote.get(t)));
+            match done {
+                Ok(names) => println!("mapped {p}/{n} -> {t} as {}", names.join(", ")),
+                Err(e) => refused.push(format!("{p}/{n} -> {t}: {e}")),
             }
         }
-        Ok(made)
-    })?;
-    for m in made {
-        println!("mapped {m}");
+    }
+    if !refused.is_empty() {
+        return Err(format!(
+            "{} mapping(s) refused: {}",
+            refused.len(),
+            refused.join("; ")
+        )
+        .into());
     }
     println!("pushed at the next `keyward sync` (or by the running dashboard/daemon)");
     Ok(())

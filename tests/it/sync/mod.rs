@@ -2,6 +2,7 @@
 //! batches, faults, and the binary's sync commands end to end.
 
 mod basic;
+mod faults;
 mod scenario;
 
 use std::collections::BTreeMap;
@@ -92,12 +93,32 @@ pub fn settle(v: &Vault, what: &str, done: impl Fn(&ReadTx<'_>) -> bool) {
         if done(&v.read().unwrap()) {
             return;
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "timed out waiting for {what}"
-        );
+        if start.elapsed() > Duration::from_secs(20) {
+            let r = v.read().unwrap();
+            panic!(
+                "timed out waiting for {what}; outbox {:?}; status {:#?}; targets {:#?}",
+                r.outbox_totals().unwrap(),
+                r.sync_status(None).unwrap(),
+                r.targets().unwrap()
+            );
+        }
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// The state of one variable.
+pub fn var(r: &ReadTx<'_>, target: &str, name: &str) -> Option<keyward::vault::VarState> {
+    r.sync_status(Some(target))
+        .unwrap()
+        .into_iter()
+        .find(|s| s.variable == name)
+        .map(|s| s.state)
+}
+
+/// No open work: the outbox is empty or holds only failures.
+pub fn settled(r: &ReadTx<'_>) -> bool {
+    let (total, failed) = r.outbox_totals().unwrap();
+    total == failed
 }
 
 /// True when no work is left in the outbox (failures included).
@@ -107,11 +128,15 @@ pub fn drained(r: &ReadTx<'_>) -> bool {
 
 /// A runtime with the engine started on `v`.
 pub fn engine(emu: &Emulator, v: &Arc<Vault>) -> (tokio::runtime::Runtime, EngineHandle) {
+    engine_with(v, config(emu))
+}
+
+pub fn engine_with(v: &Arc<Vault>, cfg: EngineConfig) -> (tokio::runtime::Runtime, EngineHandle) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let h = rt.block_on(async { keyward::engine::start_with(v.clone(), config(emu)).0 });
+    let h = rt.block_on(async { keyward::engine::start_with(v.clone(), cfg).0 });
     (rt, h)
 }
