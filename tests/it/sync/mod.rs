@@ -2,8 +2,11 @@
 //! batches, faults, and the binary's sync commands end to end.
 
 mod basic;
+mod crash;
+mod economy;
 mod faults;
 mod scenario;
+mod validation;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
