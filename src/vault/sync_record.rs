@@ -142,6 +142,16 @@ impl WriteTx<'_> {
         Ok(())
     }
 
+    /// Marks names keyward is about to create as its own, durably, before the request:
+    /// a crash after Supabase applied it must not leave a variable nobody owns.
+    pub fn claim_names(&mut self, target: &str, names: &[String]) -> Result<()> {
+        let mut ledger = self.tx.open_table(LEDGER)?;
+        for n in names {
+            ledger.insert((target, n.as_str()), ())?;
+        }
+        Ok(())
+    }
+
     /// Records names deleted (or found absent) on Supabase.
     pub fn record_deleted(&mut self, target: &str, names: &[String], audit: bool) -> Result<()> {
         for var in names {
