@@ -22,6 +22,9 @@ pub(crate) const MAPPINGS: TableDefinition<(u64, &str), &[u8]> = TableDefinition
 pub(crate) const VARS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("sync_vars");
 /// (target ref, variable) -> OutboxOp
 pub(crate) const OUTBOX: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("outbox");
+/// (target ref, variable) -> retry time: variables whose last attempt failed. Kept
+/// beside VARS so the scheduler finds due work by key scans, without decoding states.
+pub(crate) const WAITS: TableDefinition<(&str, &str), i64> = TableDefinition::new("sync_waits");
 /// (target ref, variable) -> () : names keyward owns there.
 pub(crate) const LEDGER: TableDefinition<(&str, &str), ()> = TableDefinition::new("ledger");
 
@@ -136,6 +139,7 @@ impl WriteTx<'_> {
         self.tx.open_table(VARS)?;
         self.tx.open_table(OUTBOX)?;
         self.tx.open_table(LEDGER)?;
+        self.tx.open_table(WAITS)?;
         self.tx.open_table(super::targets::TARGETS)?;
         self.tx.open_table(super::connections::CONNECTIONS)?;
         self.tx.open_table(super::connections::TOKENS)?;
@@ -175,6 +179,24 @@ impl WriteTx<'_> {
         self.tx
             .open_table(VARS)?
             .insert((target, var), serde_json::to_vec(s)?.as_slice())?;
+        let mut waits = self.tx.open_table(WAITS)?;
+        match s.next_retry {
+            Some(at) => waits.insert((target, var), at)?,
+            None => waits.remove((target, var))?,
+        };
+        Ok(())
+    }
+
+    pub(crate) fn var_state(&self, target: &str, var: &str) -> Result<Option<VarState>> {
+        let t = self.tx.open_table(VARS)?;
+        let g = t.get((target, var))?;
+        g.map(|g| serde_json::from_slice(g.value()).map_err(Into::into))
+            .transpose()
+    }
+
+    pub(crate) fn drop_var(&mut self, target: &str, var: &str) -> Result<()> {
+        self.tx.open_table(VARS)?.remove((target, var))?;
+        self.tx.open_table(WAITS)?.remove((target, var))?;
         Ok(())
     }
 

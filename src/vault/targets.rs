@@ -6,7 +6,7 @@ use redb::{ReadableTable, TableDefinition};
 
 use super::audit::Outcome;
 use super::error::{Result, VaultError};
-use super::outbox::{LEDGER, MAPPINGS, OUTBOX, VARS, scan_ledger};
+use super::outbox::{LEDGER, MAPPINGS, OUTBOX, scan_ledger};
 use super::store::{ReadTx, WriteTx};
 use super::sync_model::{OutboxOp, SyncState, Target, TargetHealth};
 
@@ -136,7 +136,7 @@ impl WriteTx<'_> {
                 s.next_retry = None;
                 self.put_var(r, &var, &s)?;
             } else {
-                self.tx.open_table(VARS)?.remove((r, var.as_str()))?;
+                self.drop_var(r, &var)?;
                 self.tx.open_table(OUTBOX)?.remove((r, var.as_str()))?;
             }
         }
@@ -166,7 +166,7 @@ impl WriteTx<'_> {
             return Ok(false);
         }
         for (var, _) in self.var_states(r)? {
-            self.tx.open_table(VARS)?.remove((r, var.as_str()))?;
+            self.drop_var(r, &var)?;
         }
         for var in scan_ledger(&self.tx.open_table(LEDGER)?, r)? {
             self.tx.open_table(LEDGER)?.remove((r, var.as_str()))?;
