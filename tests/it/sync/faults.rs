@@ -167,14 +167,16 @@ fn an_unmanaged_variable_of_the_same_name_is_not_taken_over() {
     let emu = emus::start();
     let (_sb, v) = vault_with(&emu, &[(REF_A, "billing-api")]);
     set(&v, "app/hand set", "ours");
-    let remote_names = remote(&emu, REF_A).keys().cloned().collect();
+    let (rt, h) = engine(&emu, &v);
+    let remote_names = rt.block_on(h.remote_names(REF_A.into())).unwrap();
+    assert!(remote_names.contains("HAND_SET"));
     let e = v
         .write(|tx| tx.map("app", "hand set", REF_A, None, false, Some(&remote_names)))
         .unwrap_err();
     assert!(e.to_string().contains("--adopt"), "{e}");
     // Mapped without a listing (offline), the push still refuses to take it over.
     map(&v, "app/hand set", REF_A);
-    let (_rt, h) = engine(&emu, &v);
+    h.kick();
     settle(&v, "refused at push", |r| {
         var(r, REF_A, "HAND_SET").unwrap().state == SyncState::Failed
     });
