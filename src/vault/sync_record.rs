@@ -56,13 +56,6 @@ impl ReadTx<'_> {
                 continue;
             }
             let r = t.project_ref.as_str();
-            let mut rows = 0usize;
-            for row in outbox.range((r, "")..)? {
-                if row?.0.value().0 != r {
-                    break;
-                }
-                rows += 1;
-            }
             let mut waiting = 0usize;
             for row in waits.range((r, "")..)? {
                 let (k, v) = row?;
@@ -74,6 +67,14 @@ impl ReadTx<'_> {
                     waiting += 1;
                     next = Some(next.map_or(at, |n| n.min(at)));
                 }
+            }
+            // Count outbox rows only as far as needed to know some are not waiting.
+            let mut rows = 0usize;
+            for row in outbox.range((r, "")..)? {
+                if row?.0.value().0 != r || rows > waiting {
+                    break;
+                }
+                rows += 1;
             }
             if rows > waiting {
                 due.push(t.project_ref);
