@@ -89,7 +89,13 @@ impl WriteTx<'_> {
         }
         self.tx.open_table(MAPPINGS)?.insert(
             (meta.id.0, target),
-            serde_json::to_vec(&mapping)?.as_slice(),
+            super::tagged::encode(
+                &self.vault.meta_key,
+                "mappings",
+                &[&meta.id.0.to_string(), target],
+                &mapping,
+            )?
+            .as_slice(),
         )?;
         self.resync(meta.id, target, Some(&mapping))?;
         let names: Vec<String> = vars.into_iter().map(|(n, _)| n).collect();
@@ -143,7 +149,12 @@ impl ReadTx<'_> {
             if !only(SecretId(id), target) {
                 continue;
             }
-            let mapping: Mapping = serde_json::from_slice(v.value())?;
+            let mapping: Mapping = super::tagged::decode(
+                &self.vault.meta_key,
+                "mappings",
+                &[&id.to_string(), target],
+                v.value(),
+            )?;
             let variables = self
                 .var_rows(target)?
                 .into_iter()
@@ -179,7 +190,11 @@ impl ReadTx<'_> {
     pub(crate) fn var_rows(&self, target: &str) -> Result<Vec<(String, VarState)>> {
         scan_target(&self.tx.open_table(super::outbox::VARS)?, target)?
             .into_iter()
-            .map(|(n, b)| Ok((n, serde_json::from_slice(&b)?)))
+            .map(|(n, b)| {
+                let s =
+                    super::tagged::decode(&self.vault.meta_key, "sync_vars", &[target, &n], &b)?;
+                Ok((n, s))
+            })
             .collect()
     }
 

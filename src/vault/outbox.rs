@@ -163,7 +163,14 @@ impl WriteTx<'_> {
         let mut out = Vec::new();
         for row in t.range((id.0, "")..(id.0 + 1, ""))? {
             let (k, v) = row?;
-            out.push((k.value().1.to_string(), serde_json::from_slice(v.value())?));
+            let t = k.value().1;
+            let m = super::tagged::decode(
+                &self.vault.meta_key,
+                "mappings",
+                &[&id.0.to_string(), t],
+                v.value(),
+            )?;
+            out.push((t.to_string(), m));
         }
         Ok(out)
     }
@@ -171,14 +178,19 @@ impl WriteTx<'_> {
     pub(crate) fn var_states(&self, target: &str) -> Result<Vec<(String, VarState)>> {
         scan_target(&self.tx.open_table(VARS)?, target)?
             .into_iter()
-            .map(|(n, b)| Ok((n, serde_json::from_slice(&b)?)))
+            .map(|(n, b)| {
+                let s =
+                    super::tagged::decode(&self.vault.meta_key, "sync_vars", &[target, &n], &b)?;
+                Ok((n, s))
+            })
             .collect()
     }
 
     pub(crate) fn put_var(&mut self, target: &str, var: &str, s: &VarState) -> Result<()> {
-        self.tx
-            .open_table(VARS)?
-            .insert((target, var), serde_json::to_vec(s)?.as_slice())?;
+        self.tx.open_table(VARS)?.insert(
+            (target, var),
+            super::tagged::encode(&self.vault.meta_key, "sync_vars", &[target, var], s)?.as_slice(),
+        )?;
         let mut waits = self.tx.open_table(WAITS)?;
         match s.next_retry {
             Some(at) => waits.insert((target, var), at)?,
@@ -190,8 +202,10 @@ impl WriteTx<'_> {
     pub(crate) fn var_state(&self, target: &str, var: &str) -> Result<Option<VarState>> {
         let t = self.tx.open_table(VARS)?;
         let g = t.get((target, var))?;
-        g.map(|g| serde_json::from_slice(g.value()).map_err(Into::into))
-            .transpose()
+        g.map(|g| {
+            super::tagged::decode(&self.vault.meta_key, "sync_vars", &[target, var], g.value())
+        })
+        .transpose()
     }
 
     pub(crate) fn drop_var(&mut self, target: &str, var: &str) -> Result<()> {
@@ -201,9 +215,10 @@ impl WriteTx<'_> {
     }
 
     pub(crate) fn put_op(&mut self, target: &str, var: &str, op: &OutboxOp) -> Result<()> {
-        self.tx
-            .open_table(OUTBOX)?
-            .insert((target, var), serde_json::to_vec(op)?.as_slice())?;
+        self.tx.open_table(OUTBOX)?.insert(
+            (target, var),
+            super::tagged::encode(&self.vault.meta_key, "outbox", &[target, var], op)?.as_slice(),
+        )?;
         Ok(())
     }
 

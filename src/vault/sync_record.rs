@@ -19,7 +19,10 @@ impl ReadTx<'_> {
     pub fn outbox(&self, target: &str) -> Result<Vec<(String, OutboxOp)>> {
         scan_target(&self.tx.open_table(OUTBOX)?, target)?
             .into_iter()
-            .map(|(n, b)| Ok((n, serde_json::from_slice(&b)?)))
+            .map(|(n, b)| {
+                let op = super::tagged::decode(&self.vault.meta_key, "outbox", &[target, &n], &b)?;
+                Ok((n, op))
+            })
             .collect()
     }
 
@@ -112,7 +115,7 @@ impl WriteTx<'_> {
     fn op_at(&self, target: &str, var: &str) -> Result<Option<OutboxOp>> {
         let t = self.tx.open_table(OUTBOX)?;
         let g = t.get((target, var))?;
-        g.map(|g| serde_json::from_slice(g.value()).map_err(Into::into))
+        g.map(|g| super::tagged::decode(&self.vault.meta_key, "outbox", &[target, var], g.value()))
             .transpose()
     }
 
@@ -272,7 +275,12 @@ impl WriteTx<'_> {
                     out.push((
                         SecretId(id),
                         tr.to_string(),
-                        serde_json::from_slice(v.value())?,
+                        super::tagged::decode(
+                            &self.vault.meta_key,
+                            "mappings",
+                            &[&id.to_string(), tr],
+                            v.value(),
+                        )?,
                     ));
                 }
             }

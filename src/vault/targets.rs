@@ -60,16 +60,18 @@ impl WriteTx<'_> {
     }
 
     pub(crate) fn put_target(&mut self, t: &Target) -> Result<()> {
-        self.tx
-            .open_table(TARGETS)?
-            .insert(t.project_ref.as_str(), serde_json::to_vec(t)?.as_slice())?;
+        self.tx.open_table(TARGETS)?.insert(
+            t.project_ref.as_str(),
+            super::tagged::encode(&self.vault.meta_key, "targets", &[&t.project_ref], t)?
+                .as_slice(),
+        )?;
         Ok(())
     }
 
     pub(crate) fn target_opt(&self, r: &str) -> Result<Option<Target>> {
         let t = self.tx.open_table(TARGETS)?;
         let g = t.get(r)?;
-        g.map(|g| serde_json::from_slice(g.value()).map_err(Into::into))
+        g.map(|g| super::tagged::decode(&self.vault.meta_key, "targets", &[r], g.value()))
             .transpose()
     }
 
@@ -81,7 +83,9 @@ impl WriteTx<'_> {
         let t = self.tx.open_table(TARGETS)?;
         let mut out = Vec::new();
         for row in t.iter()? {
-            let t: Target = serde_json::from_slice(row?.1.value())?;
+            let (k, v) = row?;
+            let t: Target =
+                super::tagged::decode(&self.vault.meta_key, "targets", &[k.value()], v.value())?;
             if t.connection == connection {
                 out.push(t);
             }
@@ -182,7 +186,13 @@ impl ReadTx<'_> {
         let t = self.tx.open_table(TARGETS)?;
         let mut out = Vec::new();
         for row in t.iter()? {
-            out.push(serde_json::from_slice(row?.1.value())?);
+            let (k, v) = row?;
+            out.push(super::tagged::decode(
+                &self.vault.meta_key,
+                "targets",
+                &[k.value()],
+                v.value(),
+            )?);
         }
         Ok(out)
     }
@@ -190,6 +200,6 @@ impl ReadTx<'_> {
     pub fn target(&self, r: &str) -> Result<Target> {
         let t = self.tx.open_table(TARGETS)?;
         let g = t.get(r)?.ok_or_else(|| unknown_target(r))?;
-        Ok(serde_json::from_slice(g.value())?)
+        super::tagged::decode(&self.vault.meta_key, "targets", &[r], g.value())
     }
 }
