@@ -42,7 +42,7 @@ impl WriteTx<'_> {
         };
         let vars = derive_vars(&meta, &mapping)
             .map_err(|e| prefix(e, &format!("{project}/{name} -> {target}")))?;
-        let owned = scan_ledger(&self.tx.open_table(LEDGER)?, target)?;
+        let owned = scan_ledger(&self.vault.meta_key, &self.tx.open_table(LEDGER)?, target)?;
         let states = self.var_states(target)?;
         let ours_now: BTreeSet<&str> = states
             .iter()
@@ -64,7 +64,8 @@ impl WriteTx<'_> {
             if adopt {
                 let mut ledger = self.tx.open_table(LEDGER)?;
                 for n in taken {
-                    ledger.insert((target, n), ())?;
+                    let row = super::outbox::ledger_row(&self.vault.meta_key, target, n)?;
+                    ledger.insert((target, n), row.as_slice())?;
                 }
             }
         }
@@ -236,6 +237,6 @@ impl ReadTx<'_> {
 
     /// Names keyward owns in a target.
     pub fn owned_names(&self, target: &str) -> Result<BTreeSet<String>> {
-        scan_ledger(&self.tx.open_table(LEDGER)?, target)
+        scan_ledger(&self.vault.meta_key, &self.tx.open_table(LEDGER)?, target)
     }
 }

@@ -25,8 +25,10 @@ pub(crate) const OUTBOX: TableDefinition<(&str, &str), &[u8]> = TableDefinition:
 /// (target ref, variable) -> retry time: variables whose last attempt failed. Kept
 /// beside VARS so the scheduler finds due work by key scans, without decoding states.
 pub(crate) const WAITS: TableDefinition<(&str, &str), i64> = TableDefinition::new("sync_waits");
-/// (target ref, variable) -> () : names keyward owns there.
-pub(crate) const LEDGER: TableDefinition<(&str, &str), ()> = TableDefinition::new("ledger");
+/// (target ref, variable) -> tag : names keyward owns there. The value is the row's
+/// HMAC (see tagged.rs), so an owned name cannot be slipped in to have keyward delete a
+/// variable it never made.
+pub(crate) const LEDGER: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("ledger");
 
 /// Variables of `target` in a (target, variable)-keyed table, with their raw bytes.
 pub(crate) fn scan_target(
@@ -46,19 +48,26 @@ pub(crate) fn scan_target(
 }
 
 pub(crate) fn scan_ledger(
-    t: &impl ReadableTable<(&'static str, &'static str), ()>,
+    key: &[u8; 32],
+    t: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>,
     target: &str,
 ) -> Result<BTreeSet<String>> {
     let mut out = BTreeSet::new();
     for row in t.range((target, "")..)? {
-        let (k, _) = row?;
+        let (k, v) = row?;
         let (tr, var) = k.value();
         if tr != target {
             break;
         }
+        let () = super::tagged::decode(key, "ledger", &[tr, var], v.value())?;
         out.insert(var.to_string());
     }
     Ok(out)
+}
+
+/// The ledger row of an owned name.
+pub(crate) fn ledger_row(key: &[u8; 32], target: &str, var: &str) -> Result<Vec<u8>> {
+    super::tagged::encode(key, "ledger", &[target, var], &())
 }
 
 pub(crate) fn meta_by_id(

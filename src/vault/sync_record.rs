@@ -127,9 +127,10 @@ impl WriteTx<'_> {
             let OutboxOp::Upsert { version, .. } = op else {
                 continue;
             };
+            let row = super::outbox::ledger_row(&self.vault.meta_key, target, var)?;
             self.tx
                 .open_table(LEDGER)?
-                .insert((target, var.as_str()), ())?;
+                .insert((target, var.as_str()), row.as_slice())?;
             let current = self.op_at(target, var)?;
             let state = self.var_state(target, var)?.map(|s| (var, s));
             match (current, state) {
@@ -168,7 +169,8 @@ impl WriteTx<'_> {
     pub fn claim_names(&mut self, target: &str, names: &[String]) -> Result<()> {
         let mut ledger = self.tx.open_table(LEDGER)?;
         for n in names {
-            ledger.insert((target, n.as_str()), ())?;
+            let row = super::outbox::ledger_row(&self.vault.meta_key, target, n)?;
+            ledger.insert((target, n.as_str()), row.as_slice())?;
         }
         Ok(())
     }

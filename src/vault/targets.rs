@@ -114,7 +114,7 @@ impl WriteTx<'_> {
     /// mappings. Returns the names to be deleted.
     pub fn remove_target(&mut self, r: &str) -> Result<Vec<String>> {
         let mut t = self.target_record(r)?;
-        let owned = scan_ledger(&self.tx.open_table(LEDGER)?, r)?;
+        let owned = scan_ledger(&self.vault.meta_key, &self.tx.open_table(LEDGER)?, r)?;
         let mapped: Vec<u64> = {
             let m = self.tx.open_table(MAPPINGS)?;
             let mut ids = Vec::new();
@@ -172,7 +172,7 @@ impl WriteTx<'_> {
         for (var, _) in self.var_states(r)? {
             self.drop_var(r, &var)?;
         }
-        for var in scan_ledger(&self.tx.open_table(LEDGER)?, r)? {
+        for var in scan_ledger(&self.vault.meta_key, &self.tx.open_table(LEDGER)?, r)? {
             self.tx.open_table(LEDGER)?.remove((r, var.as_str()))?;
         }
         self.tx.open_table(TARGETS)?.remove(r)?;
