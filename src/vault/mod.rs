@@ -33,6 +33,7 @@ mod mappings;
 mod model;
 mod names;
 mod outbox;
+mod outbox_watch;
 mod projects;
 mod rotation;
 mod seal;
@@ -58,6 +59,7 @@ pub use model::{
     VersionMeta,
 };
 pub use names::{env_name, field_env_name};
+pub use outbox_watch::{OutboxRows, RowState, touched_rows};
 pub use seal::{
     RECOMMENDED_MIN_WORK_FACTOR, load_identities, parse_recipient, work_factor_from_env,
 };
