@@ -3,6 +3,8 @@
 
 pub mod budget;
 pub mod handle;
+pub mod keyrotation;
 pub mod names;
 pub mod plan;
 pub mod retry;
+pub mod schedule;

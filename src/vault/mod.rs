@@ -26,6 +26,7 @@ mod dotenv;
 mod envfile;
 mod error;
 mod generate;
+mod keyrotation;
 mod limits;
 mod lock;
 mod model;
@@ -42,6 +43,11 @@ pub use clock::{Clock, DAY_MS, Millis, format_duration, parse_duration, rfc3339}
 pub use envfile::{Change, Planned};
 pub use error::{Result, VaultError};
 pub use generate::Generator;
+pub use keyrotation::{
+    IntoSecret, KeyKind, KeyRef, KeyRotation, KeyRotationState, NewKeyRotation, Phase,
+    ROTATION_NAME_MAX, format_time_of_day, next_due_after, parse_time_of_day,
+    reserved_name_warning,
+};
 pub use limits::{
     FIELD_NAME_MAX, FIELDS_MAX, NOTE_MAX, PROJECT_NAME_MAX, SECRET_NAME_MAX, VALUE_MAX,
 };
@@ -50,6 +56,7 @@ pub use model::{
     VersionMeta,
 };
 pub use names::{env_name, field_env_name};
+pub use rotation::DueRotation;
 pub use seal::{
     RECOMMENDED_MIN_WORK_FACTOR, load_identities, parse_recipient, work_factor_from_env,
 };
