@@ -13,6 +13,7 @@ mod emulator;
 mod envio;
 mod init;
 mod project;
+mod rotation;
 mod secret;
 mod trash;
 
@@ -72,6 +73,12 @@ pub enum Command {
     Export(envio::ExportArgs),
     /// The audit log: list, filter, verify
     Audit(audit::AuditArgs),
+    /// Supabase API key rotations (two keys alive): add, list, run, revoke, rm
+    #[command(subcommand)]
+    Rotation(rotation::RotationCmd),
+    /// Supabase API keys made by hand: create (the value is shown once)
+    #[command(subcommand, name = "supabase-key")]
+    SupabaseKey(rotation::SupabaseKeyCmd),
 }
 
 pub fn main() -> ExitCode {
@@ -88,6 +95,8 @@ pub fn main() -> ExitCode {
         Some(Command::Import(a)) => envio::import(&cli.global, a),
         Some(Command::Export(a)) => envio::export(&cli.global, a),
         Some(Command::Audit(a)) => audit::run(&cli.global, a),
+        Some(Command::Rotation(c)) => rotation::run(&cli.global, c),
+        Some(Command::SupabaseKey(c)) => rotation::supabase_key(&cli.global, c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -605,6 +605,74 @@ impl KeyRotator {
     }
 }
 
+/// Creates an ad hoc key (not part of a rotation) and returns its id and value, revealed
+/// once. A key Supabase created but did not reveal is deleted again, so nothing is left
+/// that nobody can use.
+pub async fn create_key(
+    client: &Client,
+    project_ref: &str,
+    kind: KeyKind,
+    name: &str,
+    description: Option<&str>,
+) -> Result<(String, SecretString), String> {
+    let mut body = CreateApiKey::new(api_key_type(kind), name);
+    if let Some(d) = description {
+        body = body.with_description(d);
+    }
+    let k = client
+        .create_api_key(project_ref, &body)
+        .await
+        .map_err(|e| format!("Supabase did not create the key: {e}"))?;
+    let id = k.id.clone().unwrap_or_default();
+    match k.revealed_key() {
+        Some(v) => Ok((id, SecretString::from(v.to_owned()))),
+        None => {
+            if !id.is_empty() {
+                let _ = client
+                    .delete_api_key(project_ref, &id, &DeleteApiKey::default())
+                    .await;
+            }
+            Err("Supabase created the key but did not reveal its value, so it was deleted again: use a token allowed to reveal keys".into())
+        }
+    }
+}
+
+/// The client that reaches a target's project, from the target's stored connection.
+pub fn client_for_target(vault: &Vault, project_ref: &str) -> Result<Client, String> {
+    let _ = vault;
+    Err(format!(
+        "no connection reaches {project_ref}: connections and targets are not built yet"
+    ))
+}
+
+/// The name of the connection a target is reached through, when it is a target.
+pub fn connection_of_target(vault: &Vault, project_ref: &str) -> Result<Option<String>, String> {
+    let _ = (vault, project_ref);
+    Ok(None)
+}
+
+/// Clients for rotations, from each rotation's target connection.
+pub fn clients_from_vault(vault: Arc<Vault>) -> ClientFor {
+    Arc::new(move |r: &KeyRotation| client_for_target(&vault, &r.project_ref))
+}
+
+/// The rotation loops a front end runs: the vault-policy scheduler and the key driver.
+pub struct RotationTasks {
+    pub scheduler: tokio::task::JoinHandle<()>,
+    pub keys: tokio::task::JoinHandle<()>,
+}
+
+/// Starts both rotation loops on the current runtime (`keyward daemon`, the dashboard).
+/// They end when the engine stops.
+pub fn start(vault: Arc<Vault>, handle: EngineHandle, clients: ClientFor) -> RotationTasks {
+    let scheduler = super::schedule::Scheduler::new(vault.clone(), handle.clone());
+    let keys = KeyRotator::new(vault, handle, clients);
+    RotationTasks {
+        scheduler: tokio::spawn(scheduler.run()),
+        keys: tokio::spawn(keys.run()),
+    }
+}
+
 /// The result of one [`KeyRotator::tick`].
 #[derive(Debug, Default)]
 pub struct KeyTick {

@@ -117,6 +117,36 @@ impl KeyRotationState {
     }
 }
 
+/// A one-word summary for listings and the dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyRotationStatus {
+    /// No key yet: the first run creates one.
+    New,
+    /// An attempt is in flight (or was interrupted and awaits recovery).
+    Rotating,
+    /// The last attempt failed; retried at `retry_at`.
+    Failing,
+    /// Rotated; a retired key is still to be deleted.
+    CleanupPending,
+    /// Due now (waiting for the scheduler, or for a manual run).
+    Due,
+    Ok,
+}
+
+impl KeyRotationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Rotating => "rotating",
+            Self::Failing => "failing",
+            Self::CleanupPending => "cleanup_pending",
+            Self::Due => "due",
+            Self::Ok => "ok",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRotation {
     pub name: String,
@@ -150,6 +180,23 @@ impl KeyRotation {
         let prefix = format!("keyward_{}_", self.name.replace('-', "_"));
         name.strip_prefix(&prefix)
             .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    }
+
+    pub fn status(&self, now: Millis) -> KeyRotationStatus {
+        let s = &self.state;
+        if !matches!(s.phase, Phase::Idle) {
+            KeyRotationStatus::Rotating
+        } else if s.retry_at.is_some() && !s.cleanup_pending() {
+            KeyRotationStatus::Failing
+        } else if s.cleanup_pending() {
+            KeyRotationStatus::CleanupPending
+        } else if s.current.is_none() {
+            KeyRotationStatus::New
+        } else if s.next_due <= now {
+            KeyRotationStatus::Due
+        } else {
+            KeyRotationStatus::Ok
+        }
     }
 
     /// Every key this rotation knows it created and has not deleted.

@@ -44,8 +44,8 @@ pub use envfile::{Change, Planned};
 pub use error::{Result, VaultError};
 pub use generate::Generator;
 pub use keyrotation::{
-    IntoSecret, KeyKind, KeyRef, KeyRotation, KeyRotationState, NewKeyRotation, Phase,
-    ROTATION_NAME_MAX, format_time_of_day, next_due_after, parse_time_of_day,
+    IntoSecret, KeyKind, KeyRef, KeyRotation, KeyRotationState, KeyRotationStatus, NewKeyRotation,
+    Phase, ROTATION_NAME_MAX, format_time_of_day, next_due_after, parse_time_of_day,
     reserved_name_warning,
 };
 pub use limits::{
