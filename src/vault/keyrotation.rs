@@ -408,6 +408,46 @@ impl WriteTx<'_> {
         self.audit("key-rotation-rm", name, Outcome::Ok, "")
     }
 
+    /// Changes the schedule (interval, time of day, auto, grace) of a rotation; the next
+    /// due time is recomputed from the last success (a rotation that never ran stays
+    /// due at once). Target, key type and receiving secret are fixed: remove and add the
+    /// rotation to change them.
+    pub fn edit_key_rotation(
+        &mut self,
+        name: &str,
+        every_days: u32,
+        at_minute: u32,
+        auto: bool,
+        grace: Option<Millis>,
+    ) -> Result<KeyRotation> {
+        if every_days == 0 {
+            return Err(VaultError::invalid(
+                "the interval must be at least 1 day: give 1 or more",
+            ));
+        }
+        if at_minute >= 24 * 60 {
+            return Err(VaultError::invalid(
+                "the time of day must be 00:00 to 23:59",
+            ));
+        }
+        let mut r = self.key_rotation(name)?;
+        r.every_days = every_days;
+        r.at_minute = at_minute;
+        r.auto = auto;
+        r.grace = grace;
+        if let Some(t) = r.state.last_success {
+            r.state.next_due = next_due_after(t, every_days, at_minute);
+        }
+        self.save_key_rotation(&r)?;
+        let detail = format!(
+            "every {every_days} day(s) at {} UTC{}",
+            format_time_of_day(at_minute),
+            if auto { "" } else { ", manual only" }
+        );
+        self.audit("key-rotation-edit", name, Outcome::Ok, &detail)?;
+        Ok(r)
+    }
+
     /// Turns automatic runs on or off.
     pub fn set_key_rotation_auto(&mut self, name: &str, auto: bool) -> Result<KeyRotation> {
         let mut r = self.key_rotation(name)?;

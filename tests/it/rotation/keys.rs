@@ -272,3 +272,24 @@ async fn a_receiving_secret_named_like_a_reserved_variable_is_warned_about() {
     let dup = w.vault.write(|tx| tx.add_key_rotation(spec(1)).map(drop));
     assert!(dup.unwrap_err().to_string().contains("already exists"));
 }
+
+#[tokio::test]
+async fn editing_the_schedule_recomputes_the_next_due_time_from_the_last_success() {
+    let e = emu::start();
+    let w = World::new().await;
+    w.add_rotation("edit", "edit key", true);
+    let kr = w.rotator(&e);
+    kr.rotate_now("edit").await.unwrap();
+    let day0 = T0 - T0.rem_euclid(DAY_MS);
+    let r = w
+        .vault
+        .write(|tx| tx.edit_key_rotation("edit", 3, 90, false, None))
+        .unwrap();
+    assert_eq!(r.state.next_due, day0 + 3 * DAY_MS + 90 * 60_000);
+    assert!(!r.auto);
+    assert!(
+        w.vault
+            .write(|tx| tx.edit_key_rotation("edit", 0, 0, true, None))
+            .is_err()
+    );
+}
