@@ -534,6 +534,48 @@ mod tests {
     }
 
     #[test]
+    fn status_summarises_the_state() {
+        let mut r = sample();
+        assert_eq!(r.status(0), KeyRotationStatus::New);
+        r.state.current = Some(KeyRef {
+            id: "1".into(),
+            name: "keyward_web_prod_1".into(),
+        });
+        r.state.next_due = 10;
+        assert_eq!(r.status(5), KeyRotationStatus::Ok);
+        assert_eq!(r.status(10), KeyRotationStatus::Due);
+        r.state.retry_at = Some(20);
+        assert_eq!(r.status(5), KeyRotationStatus::Failing);
+        r.state.retiring.push(r.state.current.clone().unwrap());
+        assert_eq!(r.status(5), KeyRotationStatus::CleanupPending);
+        r.state.phase = Phase::Creating {
+            key_name: "keyward_web_prod_2".into(),
+            key_id: None,
+        };
+        assert_eq!(r.status(5), KeyRotationStatus::Rotating);
+    }
+
+    fn sample() -> KeyRotation {
+        KeyRotation {
+            name: "web-prod".into(),
+            project_ref: "a".repeat(20),
+            connection: None,
+            key_type: KeyKind::Secret,
+            every_days: 1,
+            at_minute: 0,
+            auto: true,
+            into: IntoSecret {
+                project: "p".into(),
+                name: "k".into(),
+                id: None,
+            },
+            grace: None,
+            created: 0,
+            state: KeyRotationState::default(),
+        }
+    }
+
+    #[test]
     fn key_names_are_valid_for_supabase_and_recognised_as_ours() {
         let r = KeyRotation {
             name: "web-prod".into(),
