@@ -22,6 +22,7 @@
 mod audit;
 mod clock;
 mod codec;
+mod connections;
 mod dotenv;
 mod envfile;
 mod error;
@@ -29,17 +30,24 @@ mod generate;
 mod keyrotation;
 mod limits;
 mod lock;
+mod mappings;
 mod model;
 mod names;
+mod outbox;
 mod projects;
 mod rotation;
 mod seal;
 mod secrets;
 mod store;
+mod sync_model;
+mod sync_record;
+mod tagged;
+mod targets;
 mod trash;
 
 pub use audit::{Entry as AuditEntry, Event as AuditEvent, Outcome, Verdict};
 pub use clock::{Clock, DAY_MS, Millis, format_duration, parse_duration, rfc3339};
+pub use connections::token_fingerprint;
 pub use envfile::{Change, Planned};
 pub use error::{Result, VaultError};
 pub use generate::Generator;
@@ -63,4 +71,8 @@ pub use seal::{
 pub use secrets::Written;
 pub use store::{
     InitOptions, ReadTx, SealedVault, TRASH_RETENTION, Unlock, UnsealedKey, Vault, WriteTx,
+};
+pub use sync_model::{
+    Connection, Mapping, MappingRow, OutboxOp, SyncState, Target, TargetHealth, TargetTotals,
+    VarState, VarStatus,
 };

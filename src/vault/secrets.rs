@@ -166,6 +166,7 @@ impl WriteTx<'_> {
             c => format!("version {version} ({})", c.as_str()),
         };
         self.audit(action, &format!("{project}/{name}"), Outcome::Ok, &detail)?;
+        self.sync_secret(meta.id)?;
         Ok(Written {
             id: meta.id,
             version,
@@ -271,6 +272,8 @@ impl WriteTx<'_> {
             Outcome::Ok,
             &format!("from {name:?}"),
         )?;
+        // New names are upserted, the old ones deleted after (upserts go first).
+        self.sync_secret(m.id)?;
         Ok(m)
     }
 
@@ -292,6 +295,7 @@ impl WriteTx<'_> {
             Outcome::Ok,
             &format!("version {version} (value of version {to})"),
         )?;
+        self.sync_secret(m.id)?;
         Ok(Written {
             id: m.id,
             version,

@@ -4,4 +4,5 @@
 mod rotation;
 mod supabase;
 mod support;
+mod sync;
 mod vault;
