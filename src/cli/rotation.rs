@@ -5,12 +5,15 @@ use std::sync::Arc;
 
 use super::common::{addr, open, print_json};
 use super::{CmdResult, GlobalArgs};
-use crate::engine::handle::{self, EngineHandle};
-use crate::engine::keyrotation::{self, KeyRotator, Rotated};
+use crate::engine::keyrotation::{self, KeyRotator, Rotated, TargetClients};
+use crate::engine::{self, EngineConfig, EngineHandle};
 use crate::vault::{
     Cause, KeyKind, KeyRotation, NewKeyRotation, SecretValue, Vault, format_time_of_day,
     parse_duration, parse_time_of_day, reserved_name_warning, rfc3339,
 };
+
+/// How long `rotation run` / `revoke` wait for the new key to reach mapped targets.
+const SYNC_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The vault project that receives keys when `--into` is not given.
 pub const DEFAULT_KEYS_PROJECT: &str = "supabase-keys";
@@ -78,23 +81,25 @@ pub enum SupabaseKeyCmd {
     },
 }
 
-fn runtime() -> CmdResult<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?)
+use super::engine_rt::runtime;
+
+/// Waits (at most `timeout`) until the outbox is empty or holds only failures, so the
+/// rotated key reaches mapped targets before the command exits.
+async fn settle(h: &EngineHandle, vault: &Vault, timeout: std::time::Duration) {
+    h.kick();
+    super::engine_rt::wait_until(h, vault, Some(timeout), super::engine_rt::settled).await;
 }
 
-/// The engine for one command: the single writer over this vault.
-fn engine(vault: Vault) -> (Arc<Vault>, EngineHandle) {
+/// The engine for one command (the single writer over this vault, whose push workers
+/// sync the rotated key onward), and a rotation driver on it. Call inside the runtime.
+fn rotator(vault: Vault) -> (KeyRotator, EngineHandle, Arc<Vault>) {
     let vault = Arc::new(vault);
-    let (h, _task) = handle::start(vault.clone());
-    (vault, h)
-}
-
-fn rotator(vault: Vault) -> KeyRotator {
-    let (vault, h) = engine(vault);
-    let clients = keyrotation::clients_from_vault(vault.clone());
-    KeyRotator::new(vault, h, clients)
+    let config = EngineConfig::from_env();
+    let (h, _task) = engine::start_with(vault.clone(), config.clone());
+    let clients = TargetClients::new(vault.clone(), config.clone()).for_rotations();
+    let mut kr = KeyRotator::new(vault.clone(), h.clone(), clients);
+    kr.retry = config.retry;
+    (kr, h, vault)
 }
 
 fn row(r: &KeyRotation, now: i64) -> serde_json::Value {
@@ -220,15 +225,29 @@ pub fn run(g: &GlobalArgs, c: RotationCmd) -> CmdResult {
         RotationCmd::Run { name } => {
             let vault = open(g)?;
             vault.read()?.key_rotation(&name)?;
-            let done =
-                runtime()?.block_on(async move { rotator(vault).rotate_now(&name).await })?;
+            let done = runtime()?.block_on(async move {
+                let (kr, h, v) = rotator(vault);
+                let out = kr.rotate_now(&name).await;
+                if out.is_ok() {
+                    settle(&h, &v, SYNC_WAIT).await;
+                }
+                h.shutdown();
+                out
+            })?;
             print_rotated(&done);
         }
         RotationCmd::Revoke { name, reason } => {
             let vault = open(g)?;
             vault.read()?.key_rotation(&name)?;
-            let done =
-                runtime()?.block_on(async move { rotator(vault).revoke(&name, &reason).await })?;
+            let done = runtime()?.block_on(async move {
+                let (kr, h, v) = rotator(vault);
+                let out = kr.revoke(&name, &reason).await;
+                if out.is_ok() {
+                    settle(&h, &v, SYNC_WAIT).await;
+                }
+                h.shutdown();
+                out
+            })?;
             println!(
                 "{}: the previous keys were deleted as compromised",
                 done.name
@@ -239,7 +258,12 @@ pub fn run(g: &GlobalArgs, c: RotationCmd) -> CmdResult {
             let vault = open(g)?;
             vault.read()?.key_rotation(&name)?;
             let n = name.clone();
-            let count = runtime()?.block_on(async move { rotator(vault).remove(&n).await })?;
+            let count = runtime()?.block_on(async move {
+                let (kr, h, _v) = rotator(vault);
+                let out = kr.remove(&n).await;
+                h.shutdown();
+                out
+            })?;
             println!("{name}: removed; {count} key(s) deleted on Supabase");
         }
     }
@@ -268,15 +292,18 @@ pub fn supabase_key(g: &GlobalArgs, c: SupabaseKeyCmd) -> CmdResult {
     } = c;
     let kind: KeyKind = key_type.parse()?;
     let dest = into.as_deref().map(addr).transpose()?;
-    let vault = open(g)?;
+    let vault = Arc::new(open(g)?);
     if let Some((p, n)) = &dest {
         vault.read()?.project_id(p)?;
         if let Some(w) = reserved_name_warning(n) {
             eprintln!("warning: {w}");
         }
     }
-    let client = keyrotation::client_for_target(&vault, &target)?;
     let rt = runtime()?;
+    let client = {
+        let _guard = rt.enter();
+        TargetClients::new(vault.clone(), EngineConfig::from_env()).client(&target, None)?
+    };
     let (id, value) = rt.block_on(keyrotation::create_key(
         &client,
         &target,

@@ -65,6 +65,8 @@ pub struct KeyRotator {
     pub retry: RetryPolicy,
     /// Longest sleep of [`KeyRotator::run`].
     pub cap: Duration,
+    /// When it turns true, `run` returns at its next wait (never mid-attempt).
+    pub stop: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 fn api_key_type(k: KeyKind) -> NewApiKeyType {
@@ -82,6 +84,7 @@ impl KeyRotator {
             clients,
             retry: RetryPolicy::default(),
             cap: Duration::from_secs(60),
+            stop: None,
         }
     }
 
@@ -582,8 +585,9 @@ impl KeyRotator {
 
     /// Ticks, then sleeps until something is due (at most `cap`), waking on vault
     /// changes. Ends when the engine stops.
-    pub async fn run(self) {
+    pub async fn run(mut self) {
         let mut events = self.handle.subscribe();
+        let mut stop = self.stop.take();
         loop {
             let wait = match self.tick().await {
                 Ok(t) => t
@@ -598,7 +602,8 @@ impl KeyRotator {
                 }
             };
             // A wait of zero after a failure would spin: the backoff is in retry_at.
-            if !wait_or_change(&mut events, wait.max(Duration::from_millis(200))).await {
+            let wait = wait.max(Duration::from_millis(200));
+            if !wait_or_change(&mut events, stop.as_mut(), wait).await {
                 return;
             }
         }
@@ -637,39 +642,96 @@ pub async fn create_key(
     }
 }
 
-/// The client that reaches a target's project, from the target's stored connection.
-pub fn client_for_target(vault: &Vault, project_ref: &str) -> Result<Client, String> {
-    let _ = vault;
-    Err(format!(
-        "no connection reaches {project_ref}: connections and targets are not built yet"
-    ))
+/// The connection that reaches a project: the target's own, or (when the target was
+/// removed since) the one recorded with the rotation.
+fn connection_for(
+    vault: &Vault,
+    project_ref: &str,
+    recorded: Option<&str>,
+) -> Result<crate::vault::Connection, String> {
+    let r = vault.read().map_err(|e| e.to_string())?;
+    let name = match (r.target(project_ref), recorded) {
+        (Ok(t), _) => t.connection,
+        (Err(_), Some(c)) => c.to_owned(),
+        (Err(e), None) => return Err(e.to_string()),
+    };
+    r.connection(&name).map_err(|e| e.to_string())
 }
 
-/// The name of the connection a target is reached through, when it is a target.
+/// The name of the connection a target is reached through; an error naming what to do
+/// when `project_ref` is not a target.
 pub fn connection_of_target(vault: &Vault, project_ref: &str) -> Result<Option<String>, String> {
-    let _ = (vault, project_ref);
-    Ok(None)
+    Ok(Some(connection_for(vault, project_ref, None)?.name))
 }
 
-/// Clients for rotations, from each rotation's target connection.
-pub fn clients_from_vault(vault: Arc<Vault>) -> ClientFor {
-    Arc::new(move |r: &KeyRotation| client_for_target(&vault, &r.project_ref))
+/// Clients for rotations and ad hoc keys, from each target's stored connection (cached
+/// per connection, rebuilt after a reconnect), with the engine's settings (timeouts,
+/// project URL template).
+#[derive(Clone)]
+pub struct TargetClients {
+    vault: Arc<Vault>,
+    clients: Arc<super::clients::Clients>,
+}
+
+impl TargetClients {
+    pub fn new(vault: Arc<Vault>, config: super::EngineConfig) -> Self {
+        let clients = Arc::new(super::clients::Clients::new(vault.clone(), config));
+        Self { vault, clients }
+    }
+
+    /// The client that reaches `project_ref`.
+    pub fn client(&self, project_ref: &str, recorded: Option<&str>) -> Result<Client, String> {
+        let conn = connection_for(&self.vault, project_ref, recorded)?;
+        self.clients.client(&conn)
+    }
+
+    /// The same, in the shape the driver takes.
+    pub fn for_rotations(&self) -> ClientFor {
+        let me = self.clone();
+        Arc::new(move |r: &KeyRotation| me.client(&r.project_ref, r.connection.as_deref()))
+    }
 }
 
 /// The rotation loops a front end runs: the vault-policy scheduler and the key driver.
 pub struct RotationTasks {
     pub scheduler: tokio::task::JoinHandle<()>,
     pub keys: tokio::task::JoinHandle<()>,
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
-/// Starts both rotation loops on the current runtime (`keyward daemon`, the dashboard).
-/// They end when the engine stops.
-pub fn start(vault: Arc<Vault>, handle: EngineHandle, clients: ClientFor) -> RotationTasks {
-    let scheduler = super::schedule::Scheduler::new(vault.clone(), handle.clone());
-    let keys = KeyRotator::new(vault, handle, clients);
+impl RotationTasks {
+    /// Asks both loops to stop at their next wait and waits for them (at most
+    /// `timeout`), so a rotation in flight finishes before the engine is shut down. A
+    /// rotation cut short anyway is recovered at the next start.
+    pub async fn stop(self, timeout: Duration) {
+        let _ = self.stop.send(true);
+        let both = async {
+            let _ = self.scheduler.await;
+            let _ = self.keys.await;
+        };
+        let _ = tokio::time::timeout(timeout, both).await;
+    }
+}
+
+/// Starts both rotation loops on the current runtime (`keyward daemon`, the dashboard),
+/// reaching Supabase through each target's stored connection. They end when the engine
+/// stops.
+pub fn start(
+    vault: Arc<Vault>,
+    handle: EngineHandle,
+    config: super::EngineConfig,
+) -> RotationTasks {
+    let clients = TargetClients::new(vault.clone(), config.clone()).for_rotations();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut scheduler = super::schedule::Scheduler::new(vault.clone(), handle.clone());
+    scheduler.stop = Some(stopped.clone());
+    let mut keys = KeyRotator::new(vault, handle, clients);
+    keys.retry = config.retry;
+    keys.stop = Some(stopped);
     RotationTasks {
         scheduler: tokio::spawn(scheduler.run()),
         keys: tokio::spawn(keys.run()),
+        stop,
     }
 }
 

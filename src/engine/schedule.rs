@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::watch;
 
 use super::handle::{EngineError, EngineHandle, Event};
 use crate::vault::{DueRotation, Millis, Policy, SecretId, Vault, VaultError, WriteTx};
@@ -101,6 +102,8 @@ pub struct Scheduler {
     /// The longest sleep: a bound on how late a rotation can be after the system clock
     /// is changed, and how often a fixed (test) clock is looked at.
     pub cap: Duration,
+    /// When it turns true, `run` returns at its next wait (never mid-rotation).
+    pub stop: Option<watch::Receiver<bool>>,
 }
 
 impl Scheduler {
@@ -109,6 +112,7 @@ impl Scheduler {
             vault,
             handle,
             cap: Duration::from_secs(60),
+            stop: None,
         }
     }
 
@@ -146,8 +150,9 @@ impl Scheduler {
 
     /// Ticks, then sleeps until the next due time (at most `cap`), waking early when the
     /// vault changes (a new or edited policy). Ends when the engine stops.
-    pub async fn run(self) {
+    pub async fn run(mut self) {
         let mut events = self.handle.subscribe();
+        let mut stop = self.stop.take();
         loop {
             let wait = match self.tick().await {
                 Ok(t) => t
@@ -161,19 +166,30 @@ impl Scheduler {
                     self.cap
                 }
             };
-            if !wait_or_change(&mut events, wait).await {
+            if !wait_or_change(&mut events, stop.as_mut(), wait).await {
                 return;
             }
         }
     }
 }
 
-/// Sleeps `wait` or until a vault change; false when the engine stopped.
+/// Sleeps `wait` or until a vault change; false when the engine stopped or `stop` says so.
 pub(crate) async fn wait_or_change(
     events: &mut tokio::sync::broadcast::Receiver<Event>,
+    stop: Option<&mut watch::Receiver<bool>>,
     wait: Duration,
 ) -> bool {
+    let stopped = async {
+        match stop {
+            Some(rx) => {
+                // A dropped sender stops the loop too.
+                let _ = rx.wait_for(|s| *s).await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
     tokio::select! {
+        _ = stopped => false,
         _ = tokio::time::sleep(wait) => true,
         ev = events.recv() => match ev {
             Ok(Event::Stopped) | Err(RecvError::Closed) => false,

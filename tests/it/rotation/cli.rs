@@ -1,40 +1,74 @@
-//! `keyward rotation ...` through the real binary: set-up, listing, bad input.
+//! `keyward rotation ...` and `keyward supabase-key create` through the real binary,
+//! against the emulator through a stored connection.
 
-use crate::support::emulator::REF_A;
-use crate::support::vault::{Sandbox, fails, json, ok};
+use keyward::supabase::api::secret_digest;
+use keyward::supabase::emulator::Emulator;
 
-fn sandbox() -> Sandbox {
-    let sb = Sandbox::new();
-    ok(&sb.kw(&["init"], ""));
-    ok(&sb.kw(&["project", "add", "billing-api"], ""));
-    sb
+use super::keys::{deleted, key_value, live_keys};
+use crate::support::emulator::{self as emus, REF_A, REF_B, TOKEN};
+use crate::support::vault::{PASS, Sandbox, fails, json, ok};
+
+struct Cli {
+    emu: Emulator,
+    sb: Sandbox,
 }
 
-#[test]
-fn add_then_list_as_json() {
-    let sb = sandbox();
-    let out = sb.kw(
-        &[
+impl Cli {
+    /// A vault with project `billing-api`, a connection to the emulator and target REF_A.
+    fn new() -> Cli {
+        let emu = emus::start();
+        let sb = Sandbox::new();
+        let c = Cli { emu, sb };
+        ok(&c.kw(&["init"], ""));
+        ok(&c.kw(&["project", "add", "billing-api"], ""));
+        let url = c.emu.base_url().to_string();
+        ok(&c.kw(&["connect", "main", "--url", &url], &format!("{TOKEN}\n")));
+        ok(&c.kw(&["target", "add", REF_A], ""));
+        c
+    }
+
+    fn kw(&self, args: &[&str], stdin: &str) -> std::process::Output {
+        let template = self.emu.project_url_template();
+        self.sb.kw_env(
+            args,
+            stdin,
+            &[
+                ("KEYWARD_PASSPHRASE", PASS),
+                ("KEYWARD_PROJECT_URL_TEMPLATE", &template),
+                ("KEYWARD_RETRY_FIRST_MS", "20"),
+                ("KEYWARD_RETRY_CAP_MS", "200"),
+            ],
+        )
+    }
+
+    fn add(&self, name: &str, extra: &[&str]) -> std::process::Output {
+        let mut args = vec![
             "rotation",
             "add",
-            "web-secret",
+            name,
             "--target",
             REF_A,
             "--key-type",
             "secret",
             "--every-days",
             "7",
-            "--at",
-            "03:30",
-            "--into",
-            "billing-api/service key",
-        ],
-        "",
+        ];
+        args.extend_from_slice(extra);
+        self.kw(&args, "")
+    }
+}
+
+#[test]
+fn add_then_list_as_json() {
+    let c = Cli::new();
+    let out = c.add(
+        "web-secret",
+        &["--at", "03:30", "--into", "billing-api/service key"],
     );
     let text = ok(&out);
     assert!(text.contains("every 7 day(s) at 03:30 UTC"), "{text}");
     assert!(String::from_utf8_lossy(&out.stderr).is_empty());
-    ok(&sb.kw(
+    ok(&c.kw(
         &[
             "rotation",
             "add",
@@ -49,7 +83,7 @@ fn add_then_list_as_json() {
         ],
         "",
     ));
-    let list = json(&sb.kw(&["rotation", "list", "--json"], ""));
+    let list = json(&c.kw(&["rotation", "list", "--json"], ""));
     let rows = list.as_array().unwrap();
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["name"], "anon");
@@ -58,6 +92,7 @@ fn add_then_list_as_json() {
     assert_eq!(rows[0]["next_due"], serde_json::Value::Null);
     let web = &rows[1];
     assert_eq!(web["target"], REF_A);
+    assert_eq!(web["connection"], "main");
     assert_eq!(web["key_type"], "secret");
     assert_eq!(web["every_days"], 7);
     assert_eq!(web["at"], "03:30");
@@ -68,24 +103,116 @@ fn add_then_list_as_json() {
 }
 
 #[test]
-fn a_reserved_variable_name_is_warned_about_at_set_up() {
-    let sb = sandbox();
-    let out = sb.kw(
+fn run_rotates_and_the_key_reaches_a_mapped_target_in_the_same_run() {
+    let c = Cli::new();
+    ok(&c.kw(&["target", "add", REF_B], ""));
+    ok(&c.kw(
+        &["secret", "set", "billing-api/service key"],
+        "placeholder\n",
+    ));
+    ok(&c.kw(&["map", "billing-api/service key", "--to", REF_B], ""));
+    ok(&c.add("svc", &["--into", "billing-api/service key"]));
+
+    let out = ok(&c.kw(&["rotation", "run", "svc"], ""));
+    assert!(out.contains("rotated to key keyward_svc_1"), "{out}");
+    let key = key_value(&c.emu, "keyward_svc_1");
+    assert!(!out.contains(&key), "the value is never printed");
+    let remote = c.emu.world(|w| {
+        w.projects[REF_B]
+            .secrets
+            .get("SERVICE_KEY")
+            .map(|s| secret_digest(&s.value))
+    });
+    assert_eq!(remote, Some(secret_digest(&key)));
+    ok(&c.kw(&["rotation", "run", "svc"], ""));
+    assert_eq!(
+        live_keys(&c.emu, "svc"),
+        vec!["keyward_svc_1", "keyward_svc_2"]
+    );
+
+    let rows = json(&c.kw(&["rotation", "list", "--json"], ""));
+    assert_eq!(rows[0]["status"], "ok");
+    assert_eq!(rows[0]["current_key"]["name"], "keyward_svc_2");
+    assert_eq!(rows[0]["previous_key"]["name"], "keyward_svc_1");
+    assert!(rows[0]["last_success"].is_string());
+
+    let out = ok(&c.kw(
+        &["rotation", "revoke", "svc", "--reason", "seen in a log"],
+        "",
+    ));
+    assert!(out.contains("keyward_svc_3"), "{out}");
+    assert!(
+        deleted(&c.emu)
+            .iter()
+            .all(|d| d.1 && d.2.as_deref() == Some("seen in a log"))
+    );
+    let out = ok(&c.kw(&["rotation", "rm", "svc"], ""));
+    assert!(out.contains("1 key(s) deleted"), "{out}");
+    assert!(live_keys(&c.emu, "svc").is_empty());
+    assert_eq!(
+        json(&c.kw(&["rotation", "list", "--json"], "")),
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn supabase_key_create_shows_the_value_once_or_saves_it() {
+    let c = Cli::new();
+    let out = c.kw(
         &[
-            "rotation",
-            "add",
-            "svc",
+            "supabase-key",
+            "create",
             "--target",
             REF_A,
-            "--key-type",
+            "--type",
             "secret",
-            "--every-days",
-            "1",
-            "--into",
-            "billing-api/SUPABASE_SECRET",
+            "ci_deploy",
         ],
         "",
     );
+    let printed = ok(&out);
+    let key = key_value(&c.emu, "ci_deploy");
+    assert_eq!(printed.trim_end(), key);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not shown again"));
+
+    let out = ok(&c.kw(
+        &[
+            "supabase-key",
+            "create",
+            "--target",
+            REF_A,
+            "--type",
+            "publishable",
+            "web_anon",
+            "--into",
+            "billing-api/web anon",
+        ],
+        "",
+    ));
+    assert!(!out.contains(&key_value(&c.emu, "web_anon")));
+    let got = ok(&c.kw(&["secret", "get", "billing-api/web anon"], ""));
+    assert_eq!(got.trim_end(), key_value(&c.emu, "web_anon"));
+    fails(
+        &c.kw(
+            &[
+                "supabase-key",
+                "create",
+                "--target",
+                REF_A,
+                "--type",
+                "secret",
+                "Bad Name",
+            ],
+            "",
+        ),
+        "did not create",
+    );
+}
+
+#[test]
+fn a_reserved_variable_name_is_warned_about_at_set_up() {
+    let c = Cli::new();
+    let out = c.add("svc", &["--into", "billing-api/SUPABASE_SECRET"]);
     ok(&out);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -96,12 +223,11 @@ fn a_reserved_variable_name_is_warned_about_at_set_up() {
 
 #[test]
 fn bad_input_is_one_line_and_changes_nothing() {
-    let sb = sandbox();
-    let base = ["rotation", "add", "r1", "--target", REF_A];
+    let c = Cli::new();
     let case = |extra: &[&str], needle: &str| {
-        let mut args: Vec<&str> = base.to_vec();
+        let mut args = vec!["rotation", "add", "r1", "--target", REF_A];
         args.extend_from_slice(extra);
-        fails(&sb.kw(&args, ""), needle);
+        fails(&c.kw(&args, ""), needle);
     };
     case(
         &["--key-type", "secret", "--every-days", "0"],
@@ -126,31 +252,15 @@ fn bad_input_is_one_line_and_changes_nothing() {
         ],
         "no project named",
     );
+    fails(&c.add("Bad Name", &[]), "not a usable rotation name");
     fails(
-        &sb.kw(
-            &[
-                "rotation",
-                "add",
-                "Bad Name",
-                "--target",
-                REF_A,
-                "--key-type",
-                "secret",
-                "--every-days",
-                "1",
-            ],
-            "",
-        ),
-        "not a usable rotation name",
-    );
-    fails(
-        &sb.kw(
+        &c.kw(
             &[
                 "rotation",
                 "add",
                 "r2",
                 "--target",
-                "nope",
+                REF_B,
                 "--key-type",
                 "secret",
                 "--every-days",
@@ -158,18 +268,18 @@ fn bad_input_is_one_line_and_changes_nothing() {
             ],
             "",
         ),
-        "not a project ref",
+        REF_B,
     );
     assert_eq!(
-        json(&sb.kw(&["rotation", "list", "--json"], "")),
+        json(&c.kw(&["rotation", "list", "--json"], "")),
         serde_json::json!([])
     );
     fails(
-        &sb.kw(&["rotation", "run", "ghost"], ""),
+        &c.kw(&["rotation", "run", "ghost"], ""),
         "no key rotation named",
     );
     fails(
-        &sb.kw(&["rotation", "rm", "ghost"], ""),
+        &c.kw(&["rotation", "rm", "ghost"], ""),
         "no key rotation named",
     );
 }

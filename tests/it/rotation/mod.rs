@@ -2,9 +2,11 @@
 //! phase) against the emulator, with a fixed clock the tests move.
 
 mod cli;
+mod daemon;
 mod keys;
 mod keys_faults;
 mod policies;
+mod sync;
 
 use std::sync::Arc;
 
