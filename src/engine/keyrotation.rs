@@ -262,7 +262,20 @@ impl KeyRotator {
             )?;
             Ok(Some(w.version))
         })
-        .await?;
+        .await;
+        let promoted = match promoted {
+            Ok(p) => p,
+            // The vault refused the write (e.g. the receiving secret is in the trash):
+            // the new key is useless, so delete it and back off instead of making and
+            // deleting a key at every tick.
+            Err(EngineError::Vault(e)) => {
+                self.discard(&client, name, &r.project_ref, new_key).await;
+                return Err(self
+                    .fail(name, format!("the new key could not be stored: {e}"))
+                    .await);
+            }
+            Err(e) => return Err(e.into()),
+        };
         let Some(version) = promoted else {
             return Err(KeyRotationError::Failed {
                 name: name.to_owned(),

@@ -182,3 +182,29 @@ async fn an_orphan_with_a_recorded_id_is_deleted_on_restart() {
 async fn an_orphan_known_only_by_name_is_found_in_the_key_list_on_restart() {
     killed_between_create_and_promotion(false).await;
 }
+
+#[tokio::test]
+async fn a_key_the_vault_cannot_store_is_deleted_and_the_attempt_backs_off() {
+    let e = emu::start();
+    let w = World::new().await;
+    w.add_rotation("api", "service key", true);
+    let kr = w.rotator(&e);
+    kr.rotate_now("api").await.unwrap();
+    w.vault
+        .write(|tx| tx.trash("keys", "service key").map(drop))
+        .unwrap();
+    let err = kr.rotate_now("api").await.unwrap_err().to_string();
+    assert!(
+        err.contains("could not be stored") && err.contains("trash"),
+        "{err}"
+    );
+    assert_eq!(
+        live_keys(&e, "api"),
+        vec!["keyward_api_1"],
+        "the new key is deleted"
+    );
+    let r = w.vault.read().unwrap().key_rotation("api").unwrap();
+    assert_eq!(r.state.phase, Phase::Idle);
+    assert!(r.state.retry_at.is_some());
+    assert_eq!(r.state.current.unwrap().name, "keyward_api_1");
+}
