@@ -706,6 +706,8 @@ impl TargetClients {
 }
 
 /// The rotation loops a front end runs: the vault-policy scheduler and the key driver.
+/// Keep it while they should run: dropping it stops them at their next wait, like
+/// [`RotationTasks::stop`] without waiting.
 pub struct RotationTasks {
     pub scheduler: tokio::task::JoinHandle<()>,
     pub keys: tokio::task::JoinHandle<()>,

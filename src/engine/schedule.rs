@@ -188,23 +188,29 @@ pub(crate) async fn wait_or_change(
             None => std::future::pending::<()>().await,
         }
     };
-    tokio::select! {
-        _ = stopped => false,
-        _ = tokio::time::sleep(wait) => true,
-        ev = events.recv() => match ev {
-            Ok(Event::Stopped) | Err(RecvError::Closed) => false,
-            // Lagged: changes happened; look again. A burst of changes (our own writes
-            // included) is one look, not one per event.
-            Ok(_) | Err(RecvError::Lagged(_)) => {
-                while let Ok(ev) = events.try_recv() {
-                    if ev == Event::Stopped {
-                        return false;
-                    }
-                }
-                true
+    // Only committed writes matter here; per-variable progress events are not changes
+    // of policies or rotations.
+    let changed = async {
+        loop {
+            match events.recv().await {
+                Ok(Event::Changed) | Err(RecvError::Lagged(_)) => return true,
+                Ok(Event::Stopped) | Err(RecvError::Closed) => return false,
+                Ok(_) => {}
             }
-        },
+        }
+    };
+    let go_on = tokio::select! {
+        _ = stopped => return false,
+        _ = tokio::time::sleep(wait) => return true,
+        c = changed => c,
+    };
+    // A burst of changes (our own writes included) is one look, not one per event.
+    while let Ok(ev) = events.try_recv() {
+        if ev == Event::Stopped {
+            return false;
+        }
     }
+    go_on
 }
 
 #[cfg(test)]
