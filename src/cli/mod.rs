@@ -107,7 +107,7 @@ pub enum Command {
     Drift(sync::DriftArgs),
     /// Retry failed work now, unhealthy targets included
     Retry(sync::RetryArgs),
-    /// Run the sync engine and its retries without the dashboard
+    /// Run the sync engine, its retries and the rotations without the dashboard
     Daemon,
 }
 
