@@ -1,0 +1,309 @@
+//! The driver: owns the app, the terminal (any ratatui Backend) and the work the app asks
+//! for. One `tokio::select!` over terminal input, engine events, finished work, signals
+//! and a tick; draws only when something changed, at most one frame per [`FRAME`], so a
+//! burst of 500 engine events becomes a few frames. Tests drive it without a terminal:
+//! `press`, `deliver`, `settle`, `draw` into a TestBackend.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind};
+use futures_util::future::BoxFuture;
+use futures_util::stream::{FuturesUnordered, Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::broadcast;
+use tokio::time::Instant;
+
+use super::app::{App, Effect};
+use crate::engine::handle::{self, EngineHandle, Event};
+use crate::vault::{SealedVault, Unlock, Vault, VaultError};
+
+/// The shortest time between two frames.
+pub const FRAME: Duration = Duration::from_millis(12);
+/// Redraw at least this often (relative times, "3m ago").
+const TICK: Duration = Duration::from_secs(1);
+
+enum Done {
+    Unsealed(Box<Vault>),
+    /// The error and, when retrying makes sense, the still-sealed file.
+    NotUnsealed(Option<Box<SealedVault>>, VaultError),
+    Wrote(Result<String, String>),
+}
+
+pub struct Tui<B: Backend> {
+    pub terminal: Terminal<B>,
+    pub app: App,
+    sealed: Option<SealedVault>,
+    engine: Option<(EngineHandle, tokio::task::JoinHandle<()>)>,
+    events: Option<broadcast::Receiver<Event>>,
+    tasks: FuturesUnordered<BoxFuture<'static, Done>>,
+}
+
+impl<B: Backend> Tui<B> {
+    /// Starts at the unseal prompt.
+    pub fn sealed(backend: B, app: App, sealed: SealedVault) -> io::Result<Tui<B>> {
+        let mut t = Tui::bare(backend, app.sealed())?;
+        t.sealed = Some(sealed);
+        Ok(t)
+    }
+
+    /// Starts on an unsealed vault (the passphrase came from the environment, or a demo).
+    /// Must run inside a tokio runtime: the engine starts here.
+    pub fn open(backend: B, app: App, vault: Vault) -> io::Result<Tui<B>> {
+        let mut t = Tui::bare(backend, app)?;
+        t.attach(vault);
+        Ok(t)
+    }
+
+    fn bare(backend: B, app: App) -> io::Result<Tui<B>> {
+        Ok(Tui {
+            terminal: Terminal::new(backend).map_err(|e| io::Error::other(e.to_string()))?,
+            app,
+            sealed: None,
+            engine: None,
+            events: None,
+            tasks: FuturesUnordered::new(),
+        })
+    }
+
+    fn attach(&mut self, vault: Vault) {
+        let vault = Arc::new(vault);
+        let (h, task) = handle::start(vault.clone());
+        self.events = Some(h.subscribe());
+        self.engine = Some((h, task));
+        self.app.unsealed(vault);
+        tracing::info!("dashboard unsealed the vault");
+    }
+
+    pub fn press(&mut self, k: KeyEvent) {
+        self.app.key(&k);
+        self.perform();
+    }
+
+    pub fn deliver(&mut self, e: Event) {
+        self.app.apply(&e);
+    }
+
+    pub fn draw(&mut self) -> io::Result<()> {
+        let app = &self.app;
+        self.terminal
+            .draw(|f| super::view::draw(app, f))
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Carries out what the app asked for; never blocks.
+    fn perform(&mut self) {
+        for e in self.app.take_effects() {
+            match e {
+                Effect::Unseal(pass) => {
+                    let Some(sealed) = self.sealed.take() else {
+                        continue;
+                    };
+                    self.tasks.push(Box::pin(async move {
+                        tokio::task::spawn_blocking(move || {
+                            match sealed.unwrap_key(&Unlock::Passphrase(pass)) {
+                                Ok(k) => match sealed.finish(k) {
+                                    Ok(v) => Done::Unsealed(Box::new(v)),
+                                    Err(e) => Done::NotUnsealed(None, e),
+                                },
+                                Err(e) => Done::NotUnsealed(Some(Box::new(sealed)), e),
+                            }
+                        })
+                        .await
+                        .unwrap_or_else(|e| {
+                            Done::NotUnsealed(None, VaultError::Storage(e.to_string()))
+                        })
+                    }));
+                }
+                Effect::Write { job, done } => {
+                    let Some((h, _)) = &self.engine else { continue };
+                    let rx = h.apply_detached(job);
+                    self.tasks.push(Box::pin(async move {
+                        Done::Wrote(match rx.await {
+                            Ok(Ok(())) => Ok(done),
+                            Ok(Err(e)) => Err(e.to_string()),
+                            Err(_) => Err("the sync engine has stopped: restart keyward".into()),
+                        })
+                    }));
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self, d: Done) {
+        match d {
+            Done::Unsealed(v) => self.attach(*v),
+            Done::NotUnsealed(sealed, e) => {
+                tracing::warn!("unseal failed: {e}");
+                let retry = sealed.is_some();
+                self.sealed = sealed.map(|s| *s);
+                let why = if let VaultError::WrongPassphrase(_) = e {
+                    "wrong passphrase: try again".to_string()
+                } else if retry {
+                    e.to_string()
+                } else {
+                    format!("{e} (esc quits)")
+                };
+                self.app.unseal_failed(why);
+            }
+            Done::Wrote(r) => {
+                if let Err(e) = &r {
+                    tracing::warn!("a change was refused: {e}");
+                }
+                self.app.write_done(r);
+            }
+        }
+    }
+
+    /// Applies every engine event waiting, as one reload.
+    fn drain_events(&mut self) -> bool {
+        let Some(rx) = &mut self.events else {
+            return false;
+        };
+        let mut changed = false;
+        let mut stopped = false;
+        loop {
+            match rx.try_recv() {
+                Ok(Event::Changed) | Err(broadcast::error::TryRecvError::Lagged(_)) => {
+                    changed = true
+                }
+                Ok(Event::Stopped) => stopped = true,
+                Err(_) => break,
+            }
+        }
+        if changed {
+            self.app.apply(&Event::Changed);
+        }
+        if stopped {
+            self.app.apply(&Event::Stopped);
+        }
+        changed || stopped
+    }
+
+    /// Waits until every piece of work in flight is done and its events are applied.
+    pub async fn settle(&mut self) {
+        while let Some(d) = self.tasks.next().await {
+            self.finish(d);
+            self.drain_events();
+        }
+        self.drain_events();
+    }
+
+    /// The loop. Returns when the user quits, the input ends or a signal asks to stop.
+    pub async fn run<S>(&mut self, mut input: S) -> io::Result<()>
+    where
+        S: Stream<Item = io::Result<TermEvent>> + Unpin,
+    {
+        let mut signals = Signals::new()?;
+        let mut dirty = true;
+        let mut last = Instant::now() - FRAME;
+        loop {
+            if self.app.quit {
+                break;
+            }
+            let now = Instant::now();
+            if dirty && now >= last + FRAME {
+                self.draw()?;
+                dirty = false;
+                last = now;
+            }
+            let wake = if dirty { last + FRAME } else { now + TICK };
+            tokio::select! {
+                ev = input.next() => match ev {
+                    Some(Ok(TermEvent::Key(k))) if k.kind != KeyEventKind::Release => {
+                        self.press(k);
+                        dirty = true;
+                    }
+                    Some(Ok(TermEvent::Resize(..))) => {
+                        self.terminal.autoresize().map_err(|e| io::Error::other(e.to_string()))?;
+                        dirty = true;
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => return Err(e),
+                    None => break,
+                },
+                Some(d) = self.tasks.next(), if !self.tasks.is_empty() => {
+                    self.finish(d);
+                    dirty = true;
+                }
+                ev = recv(&mut self.events) => {
+                    match ev {
+                        Some(e) => self.app.apply(&e),
+                        None => self.events = None,
+                    }
+                    self.drain_events();
+                    dirty = true;
+                }
+                _ = tokio::time::sleep_until(wake) => {
+                    dirty |= self.app.vault.is_some();
+                }
+                _ = signals.recv() => {
+                    tracing::info!("signal: quitting");
+                    break;
+                }
+            }
+        }
+        self.shutdown().await;
+        Ok(())
+    }
+
+    /// Lets writes in flight commit, then stops the engine.
+    pub async fn shutdown(&mut self) {
+        while let Some(d) = self.tasks.next().await {
+            self.finish(d);
+        }
+        if let Some((h, task)) = self.engine.take() {
+            h.shutdown();
+            let _ = task.await;
+        }
+    }
+}
+
+/// Waits for the next engine event (missed ones read as one `Changed`); None when the
+/// channel closed. Pending forever when there is no engine yet (sealed).
+async fn recv(rx: &mut Option<broadcast::Receiver<Event>>) -> Option<Event> {
+    match rx {
+        Some(rx) => match rx.recv().await {
+            Ok(e) => Some(e),
+            Err(broadcast::error::RecvError::Lagged(_)) => Some(Event::Changed),
+            Err(broadcast::error::RecvError::Closed) => None,
+        },
+        None => std::future::pending().await,
+    }
+}
+
+/// SIGTERM and SIGHUP end the loop like `q` does, so writes in flight commit.
+struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Signals {
+                term: signal(SignalKind::terminate())?,
+                hup: signal(SignalKind::hangup())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.hup.recv() => {}
+        }
+        #[cfg(not(unix))]
+        std::future::pending::<()>().await
+    }
+}
