@@ -3,4 +3,5 @@
 
 mod supabase;
 mod support;
+mod tui;
 mod vault;

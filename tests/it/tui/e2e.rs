@@ -1,0 +1,139 @@
+//! Unseal, navigate, edit, trash, quit: through the keyboard of a real terminal, checked
+//! on screen and in the vault file afterwards.
+
+use std::path::Path;
+
+use keyward::vault::SecretValue;
+
+use crate::support::tmux::{Tmux, tmux_or_skip};
+use crate::support::vault::{PASS, Sandbox};
+
+/// Runs keyward in tmux, then reports how it exited and the terminal's line settings.
+fn start(sb: &Sandbox, args: &str) -> Tmux {
+    let home = sb.dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let bin = env!("CARGO_BIN_EXE_keyward");
+    let script = format!(
+        "'{bin}' {args}; echo \"keyward exited $?\"; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; sleep 30"
+    );
+    let state = home.join("state");
+    let data = home.join("data");
+    let config = home.join("config");
+    let env: Vec<(&str, &Path)> = vec![
+        ("HOME", &home),
+        ("XDG_STATE_HOME", &state),
+        ("XDG_DATA_HOME", &data),
+        ("XDG_CONFIG_HOME", &config),
+        ("KEYWARD_VAULT", &sb.path),
+    ];
+    Tmux::start(&script, &env, 100, 30)
+}
+
+#[track_caller]
+fn quits_and_restores(t: &Tmux) {
+    t.keys(&["q"]);
+    let s = t.wait_for("keyward exited");
+    assert!(s.contains("keyward exited 0"), "{s}");
+    assert!(!t.alternate_on(), "still on the alternate screen:\n{s}");
+    assert!(s.contains("icanon echo"), "the terminal is still raw:\n{s}");
+}
+
+#[test]
+fn unseal_navigate_edit_trash_and_quit() {
+    if tmux_or_skip("unseal_navigate_edit_trash_and_quit").is_none() {
+        return;
+    }
+    let sb = Sandbox::new();
+    sb.create().write(keyward::cli::demo::seed).unwrap();
+    let t = start(&sb, "");
+    t.wait_for("Unseal the vault");
+    t.text("not it");
+    t.keys(&["Enter"]);
+    t.wait_for("wrong passphrase");
+    t.text(PASS);
+    t.keys(&["Enter"]);
+    t.wait_for("unsealed");
+    assert!(!t.screen().contains(PASS));
+
+    // Into the secrets pane, down to the second secret.
+    t.keys(&["Tab", "Down"]);
+    t.wait_for("Resend API key: not synced");
+    t.keys(&["Enter"]);
+    t.wait_for("Edit billing-api/Resend API key");
+    let s = t.screen();
+    assert!(
+        !s.contains("re_demo_9b2f7c41"),
+        "the value shows unmasked:\n{s}"
+    );
+    for _ in 0..20 {
+        t.keys(&["BSpace"]);
+    }
+    t.text("re_e2e_value");
+    t.keys(&["C-s"]);
+    t.wait_for("saved billing-api/Resend API key");
+
+    t.keys(&["d"]);
+    t.wait_for("to the trash?");
+    t.keys(&["y"]);
+    let s = t.wait_for("moved billing-api/Resend API key to the trash");
+    assert!(s.contains("1 in trash"), "{s}");
+    quits_and_restores(&t);
+    drop(t);
+
+    let v = sb.open();
+    let r = v.read().unwrap();
+    let trashed = r.trash().unwrap();
+    assert_eq!(trashed.len(), 1);
+    assert_eq!(trashed[0].meta.name, "Resend API key");
+    assert_eq!(trashed[0].meta.version, 2);
+    drop(r);
+    v.write(|tx| tx.restore("billing-api", "Resend API key").map(|_| ()))
+        .unwrap();
+    let (_, value) = v
+        .read()
+        .unwrap()
+        .value("billing-api", "Resend API key", None)
+        .unwrap();
+    assert_eq!(value, SecretValue::simple("re_e2e_value"));
+}
+
+#[test]
+fn demo_opens_on_a_fresh_machine_and_quits_cleanly() {
+    if tmux_or_skip("demo_opens_on_a_fresh_machine_and_quits_cleanly").is_none() {
+        return;
+    }
+    let sb = Sandbox::new();
+    let t = start(&sb, "demo");
+    let s = t.wait_for("demo (throwaway vault)");
+    assert!(s.contains("billing-api") && s.contains("web-app"), "{s}");
+    t.keys(&["Tab", "Enter"]);
+    t.wait_for("host");
+    t.keys(&["Escape"]);
+    quits_and_restores(&t);
+    assert!(!sb.path.exists(), "the demo touched the configured vault");
+}
+
+#[test]
+fn sigterm_quits_like_q_and_restores_the_terminal() {
+    if tmux_or_skip("sigterm_quits_like_q_and_restores_the_terminal").is_none() {
+        return;
+    }
+    let sb = Sandbox::new();
+    let t = start(&sb, "demo");
+    t.wait_for("demo (throwaway vault)");
+    // keyward is the only child of this pane's shell.
+    let pid = std::process::Command::new("pgrep")
+        .args(["-P", &t.pane_pid()])
+        .output()
+        .unwrap();
+    let pid = String::from_utf8_lossy(&pid.stdout).trim().to_string();
+    assert!(!pid.is_empty(), "no keyward process found");
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let s = t.wait_for("keyward exited");
+    assert!(s.contains("keyward exited 0"), "{s}");
+    assert!(!t.alternate_on());
+    assert!(s.contains("icanon echo"), "{s}");
+}

@@ -1,0 +1,3 @@
+//! The dashboard end to end: the real binary in a real terminal (tmux).
+
+mod e2e;
