@@ -331,10 +331,14 @@ impl App {
                 if let Some((p, n)) = self.selected_secret() {
                     let (p2, n2) = (p.clone(), n.clone());
                     let job: Job = Box::new(move |tx| tx.trash(&p2, &n2).map(|_| ()));
-                    self.modals.push(Modal::Confirm(modals::confirm::Confirm::new(
-                        format!("Move {p}/{n} to the trash? Mapped copies are deleted from Supabase."),
-                        Effect::Write { job, done: format!("moved {p}/{n} to the trash (t opens it)") },
-                    )));
+                    self.modals
+                        .push(Modal::Confirm(modals::confirm::Confirm::new(
+                            format!("Move {p}/{n} to the trash? It can be restored for 30 days."),
+                            Effect::Write {
+                                job,
+                                done: format!("moved {p}/{n} to the trash (t opens it)"),
+                            },
+                        )));
                 }
             }
             Action::History => {

@@ -34,10 +34,14 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
         "sealed ".to_string()
     } else {
         let secrets = app.data.secrets.len();
+        // Narrow terminals drop the project count: the projects pane shows it.
+        let projects = if area.width >= 100 {
+            format!("{} projects · ", app.data.projects.len())
+        } else {
+            String::new()
+        };
         let mut s = format!(
-            "{} projects · {} secrets · {} in trash · sync: not connected ",
-            app.data.projects.len(),
-            secrets,
+            "{projects}{secrets} secrets · {} in trash · sync: not connected ",
             app.data.trashed
         );
         if app.busy > 0 {

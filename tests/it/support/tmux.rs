@@ -69,6 +69,9 @@ impl Tmux {
         );
         // Keep the pane (and what the shell printed) after the program exits.
         t.tmux(&["set-option", "-t", "t", "remain-on-exit", "on"]);
+        // Without this tmux holds an Esc for 500 ms to see if a sequence follows, and
+        // glues it to the next key (Esc then d arrives as alt-d).
+        t.tmux(&["set-option", "-s", "escape-time", "0"]);
         t
     }
 
