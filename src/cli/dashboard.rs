@@ -7,7 +7,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use super::common;
 use super::{CmdResult, GlobalArgs};
 use crate::tui::Start;
-use crate::vault::{Clock, SealedVault};
+use crate::vault::{Clock, InitOptions, SealedVault, Vault};
 
 pub fn run(g: &GlobalArgs) -> CmdResult {
     let path = common::vault_path(g)?;
@@ -26,13 +26,17 @@ pub fn run(g: &GlobalArgs) -> CmdResult {
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
             return Err("no vault: run `keyward init` to create one, or pass --vault PATH".into());
         }
-        super::init::init(
-            g,
-            super::init::InitArgs {
-                recipients: vec![],
-                json: false,
-            },
-        )?;
+        // Made here rather than through `init` so the new vault opens at once, without
+        // asking for the passphrase just chosen.
+        let passphrase =
+            super::init::new_passphrase(g.passphrase_file.as_deref(), "KEYWARD_PASSPHRASE")?;
+        let opts = InitOptions {
+            passphrase,
+            recipients: vec![],
+            work_factor: super::init::work_factor()?,
+        };
+        let vault = Vault::create(&path, &opts)?;
+        return crate::tui::run(Start::Open(vault), path.display().to_string());
     }
     let from_env = g.identity.is_some()
         || g.passphrase_file.is_some()

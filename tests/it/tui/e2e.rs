@@ -25,6 +25,7 @@ fn start(sb: &Sandbox, args: &str) -> Tmux {
         ("XDG_DATA_HOME", &data),
         ("XDG_CONFIG_HOME", &config),
         ("KEYWARD_VAULT", &sb.path),
+        ("KEYWARD_KDF_WORK_FACTOR", Path::new("4")),
     ];
     Tmux::start(&script, &env, 100, 30)
 }
@@ -136,4 +137,33 @@ fn sigterm_quits_like_q_and_restores_the_terminal() {
     assert!(s.contains("keyward exited 0"), "{s}");
     assert!(!t.alternate_on());
     assert!(s.contains("icanon echo"), "{s}");
+}
+
+#[test]
+fn a_missing_vault_is_created_after_asking_and_opens() {
+    if tmux_or_skip("a_missing_vault_is_created_after_asking_and_opens").is_none() {
+        return;
+    }
+    let sb = Sandbox::new();
+    let t = start(&sb, "");
+    t.wait_for("Create one now? [y/N]");
+    t.text("y");
+    t.keys(&["Enter"]);
+    t.wait_for("new passphrase:");
+    t.text("fresh pass");
+    t.keys(&["Enter"]);
+    t.wait_for("repeat it:");
+    t.text("fresh pass");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("no projects yet");
+    assert!(s.contains("0 secrets"), "{s}");
+    quits_and_restores(&t);
+    assert!(sb.path.exists());
+}
+
+#[test]
+fn without_a_terminal_the_dashboard_says_what_to_do() {
+    let sb = Sandbox::new();
+    let o = sb.kw(&[], "");
+    crate::support::vault::fails(&o, "needs a terminal");
 }
