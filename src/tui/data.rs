@@ -14,12 +14,11 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn load(r: &ReadTx<'_>) -> Result<Snapshot> {
-        let mut projects = r.projects()?;
-        projects.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        let o = r.overview()?;
         Ok(Snapshot {
-            projects,
-            secrets: r.secrets(None)?,
-            trashed: r.trash()?.len(),
+            projects: o.projects,
+            secrets: o.secrets,
+            trashed: o.trashed,
         })
     }
 

@@ -30,6 +30,7 @@ mod limits;
 mod lock;
 mod model;
 mod names;
+mod overview;
 mod projects;
 mod rotation;
 mod seal;
@@ -50,6 +51,7 @@ pub use model::{
     VersionMeta,
 };
 pub use names::{env_name, field_env_name};
+pub use overview::Overview;
 pub use seal::{
     RECOMMENDED_MIN_WORK_FACTOR, load_identities, parse_recipient, work_factor_from_env,
 };
