@@ -346,6 +346,10 @@ impl App {
                     self.open_list(modals::history::History::new(p, n).into());
                 }
             }
+            Action::ToggleSelect if self.focus == Focus::Secrets => self.secrets.toggle(&self.data),
+            Action::SelectAll if self.focus == Focus::Secrets => {
+                self.secrets.toggle_all(&self.data)
+            }
             Action::OpenTrash => self.open_list(modals::trash::TrashBin::default().into()),
             Action::Audit => self.open_list(modals::audit::AuditLog::default().into()),
             _ => {}

@@ -373,3 +373,21 @@ fn ten_thousand_secrets_draw_and_scroll() {
     t.keys(&["g"]);
     assert!(t.screen().contains("secret 00000"));
 }
+
+#[test]
+fn space_and_select_all_mark_secrets_for_bulk_work() {
+    snap("selection", |t| {
+        t.keys(&["tab", " ", "down", " "]);
+    });
+    let mut t = H::open(80, 24);
+    t.keys(&["tab", "/"]).typed("stripe").keys(&["enter", "A"]);
+    assert_eq!(t.tui.app.secrets.marked.len(), 2);
+    t.keys(&["A"]);
+    assert!(t.tui.app.secrets.marked.is_empty());
+    t.keys(&["A", "d", "y"]);
+    assert_eq!(
+        t.tui.app.secrets.marked.len(),
+        1,
+        "a trashed secret is unmarked"
+    );
+}

@@ -95,7 +95,14 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
     for (k, d) in app.keymap.hints(&app.contexts()) {
         if matches!(
             d.as_str(),
-            "down" | "up" | "page down" | "page up" | "previous pane" | "first row" | "last row"
+            "down"
+                | "up"
+                | "page down"
+                | "page up"
+                | "previous pane"
+                | "first row"
+                | "last row"
+                | "select all shown / none"
         ) {
             continue;
         }

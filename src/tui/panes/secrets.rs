@@ -19,6 +19,9 @@ pub struct SecretsPane {
     /// The project the list was built for: the list indexes its run of secrets.
     project: Option<String>,
     current_id: Option<SecretId>,
+    /// Marked for bulk work (space, select all); kept across projects and reloads,
+    /// pruned of secrets that are gone.
+    pub marked: std::collections::BTreeSet<SecretId>,
 }
 
 impl SecretsPane {
@@ -36,6 +39,41 @@ impl SecretsPane {
             .refresh(items, |s| s.meta.name.clone(), Some(&keep_fn));
         self.project = project.map(str::to_string);
         self.current_id = self.list.current().map(|i| items[i].meta.id);
+        let live: std::collections::HashSet<SecretId> =
+            data.secrets.iter().map(|s| s.meta.id).collect();
+        self.marked.retain(|id| live.contains(id));
+    }
+
+    /// Space: marks or unmarks the secret under the cursor, then moves down.
+    pub fn toggle(&mut self, data: &Snapshot) {
+        let Some(id) = self.current_id else { return };
+        if !self.marked.remove(&id) {
+            self.marked.insert(id);
+        }
+        self.list.down(1);
+        self.moved(data);
+    }
+
+    /// Marks every secret the filter shows, or unmarks them all when they all were.
+    pub fn toggle_all(&mut self, data: &Snapshot) {
+        let items = self
+            .project
+            .as_deref()
+            .map(|p| data.secrets_of(p))
+            .unwrap_or(&[]);
+        let shown: Vec<SecretId> = self
+            .list
+            .visible
+            .iter()
+            .map(|i| items[*i].meta.id)
+            .collect();
+        if shown.iter().all(|id| self.marked.contains(id)) {
+            for id in shown {
+                self.marked.remove(&id);
+            }
+        } else {
+            self.marked.extend(shown);
+        }
     }
 
     /// Call after moving the cursor, so the next refresh keeps it.
@@ -62,10 +100,15 @@ impl SecretsPane {
         let project = app.projects.current(&app.data);
         let items = project.map(|p| app.data.secrets_of(p)).unwrap_or(&[]);
         let mut extra = format!("{}", items.len());
+        if !self.marked.is_empty() {
+            extra = format!("{extra} · {} selected", self.marked.len());
+        }
         if !self.list.filter.is_empty() {
             extra = format!("{}/{} /{}", self.list.len(), items.len(), self.list.filter);
         }
         let title = match project {
+            // Narrow: the project name alone leaves room for the counts.
+            Some(p) if area.width < 60 && !self.marked.is_empty() => p.to_string(),
             Some(p) => format!("Secrets · {p}"),
             None => "Secrets".into(),
         };
@@ -101,12 +144,20 @@ impl SecretsPane {
                 format!("{kind:>4} {ver:>4}")
             };
             let name_w = w.saturating_sub(tail.chars().count() + 3);
-            let marker = if sel { "▸ " } else { "  " };
+            let marked = self.marked.contains(&s.meta.id);
+            let marker = match (sel, marked) {
+                (true, true) => "▸●",
+                (true, false) => "▸ ",
+                (false, true) => " ●",
+                (false, false) => "  ",
+            };
             let text = format!("{marker}{:<name_w$} {tail}", fit(&s.meta.name, name_w));
             let style = if sel && focused {
                 t.style(Role::Selected)
             } else if sel {
                 t.style(Role::Title)
+            } else if marked {
+                t.style(Role::Marked)
             } else {
                 Default::default()
             };
