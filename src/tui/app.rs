@@ -34,6 +34,15 @@ pub enum Effect {
         job: Job,
         done: String,
     },
+    /// A question for the engine (it may ask Supabase).
+    Ask(Ask),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    Retry,
+    Plan,
+    Drift,
 }
 
 impl std::fmt::Debug for Effect {
@@ -41,6 +50,7 @@ impl std::fmt::Debug for Effect {
         match self {
             Effect::Unseal(_) => f.write_str("Unseal(<redacted>)"),
             Effect::Write { done, .. } => write!(f, "Write({done:?})"),
+            Effect::Ask(a) => write!(f, "Ask({a:?})"),
         }
     }
 }
@@ -69,6 +79,10 @@ pub struct App {
     pub filtering: Option<Input>,
     /// Writes sent and not yet answered.
     pub busy: usize,
+    /// Bulk work under way: (done, total), from the engine's Progress events.
+    pub progress: Option<(usize, usize)>,
+    /// An event said the vault changed; reloaded once per drain, not per event.
+    stale: bool,
     pub quit: bool,
     effects: Vec<Effect>,
 }
@@ -82,7 +96,9 @@ impl App {
             focus: Focus::Projects,
             projects: ProjectsPane::default(),
             secrets: SecretsPane::default(),
-            mappings: MappingsPane,
+            mappings: MappingsPane::default(),
+            progress: None,
+            stale: false,
             modals: Vec::new(),
             data: Snapshot::default(),
             vault: None,
@@ -151,8 +167,19 @@ impl App {
     /// per frame at most, since the runner draws after draining.
     pub fn apply(&mut self, e: &Event) {
         match e {
-            Event::Changed => self.reload(),
+            Event::Changed | Event::Variable { .. } | Event::TargetHealth { .. } => {
+                self.stale = true
+            }
+            Event::Progress { done, total } => self.progress = Some((*done, *total)),
+            Event::Idle => self.progress = None,
             Event::Stopped => self.fail("the sync engine stopped: quit and restart keyward"),
+        }
+    }
+
+    /// Reloads if an event since the last call said something changed.
+    pub fn refresh_if_stale(&mut self) {
+        if std::mem::take(&mut self.stale) {
+            self.reload();
         }
     }
 
@@ -170,6 +197,7 @@ impl App {
         self.projects.refresh(&self.data);
         self.secrets
             .refresh(&self.data, self.projects.current(&self.data));
+        self.refresh_mappings();
         for m in &mut self.modals {
             if let Err(e) = m.reload(&r) {
                 self.message = Some(Message {
@@ -178,6 +206,20 @@ impl App {
                 });
             }
         }
+    }
+
+    fn refresh_mappings(&mut self) {
+        let n = self
+            .selected_listed()
+            .map(|s| self.data.vars_of(s.meta.id).len())
+            .unwrap_or(0);
+        self.mappings.refresh(n);
+    }
+
+    /// The secret under the secrets pane's cursor, whichever pane has focus.
+    pub fn selected_listed(&self) -> Option<&crate::vault::Listed> {
+        self.secrets
+            .current(&self.data, self.projects.current(&self.data))
     }
 
     // ---- keys ----
@@ -237,6 +279,12 @@ impl App {
                 }
                 self.effect(effect);
             }
+            Outcome::Many(effects) => {
+                self.modals.pop();
+                for e in effects {
+                    self.effect(e);
+                }
+            }
             Outcome::Quit => self.quit = true,
         }
     }
@@ -255,11 +303,13 @@ impl App {
                 self.projects.refresh(&self.data);
                 self.secrets
                     .refresh(&self.data, self.projects.current(&self.data));
+                self.refresh_mappings();
             }
             Focus::Secrets | Focus::Mappings => {
                 self.secrets.list.filter = f;
                 self.secrets
                     .refresh(&self.data, self.projects.current(&self.data));
+                self.refresh_mappings();
             }
         }
     }
@@ -286,7 +336,7 @@ impl App {
                 let list = match self.focus {
                     Focus::Projects => &mut self.projects.list,
                     Focus::Secrets => &mut self.secrets.list,
-                    Focus::Mappings => return,
+                    Focus::Mappings => &mut self.mappings.list,
                 };
                 match a {
                     Action::Up => list.up(1),
@@ -296,12 +346,19 @@ impl App {
                     Action::Top => list.top(),
                     _ => list.bottom(),
                 }
-                if self.focus == Focus::Projects {
-                    self.secrets.list.selected = 0;
-                    self.secrets
-                        .refresh(&self.data, self.projects.current(&self.data));
-                } else {
-                    self.secrets.moved(&self.data);
+                match self.focus {
+                    Focus::Projects => {
+                        self.secrets.list.selected = 0;
+                        self.secrets
+                            .refresh(&self.data, self.projects.current(&self.data));
+                        self.refresh_mappings();
+                    }
+                    Focus::Secrets => {
+                        self.secrets.moved(&self.data);
+                        self.mappings.list.selected = 0;
+                        self.refresh_mappings();
+                    }
+                    Focus::Mappings => {}
                 }
             }
             Action::Filter if self.focus != Focus::Mappings => {
@@ -311,6 +368,7 @@ impl App {
                 };
                 self.filtering = Some(Input::new(cur));
             }
+            Action::Edit if self.focus == Focus::Mappings => self.open_details(),
             Action::Edit => match self.selected_secret() {
                 Some((p, n)) => self.open_editor(Some((p, n)), false),
                 None if self.focus == Focus::Projects => self.focus = Focus::Secrets,
@@ -346,14 +404,100 @@ impl App {
                     self.open_list(modals::history::History::new(p, n).into());
                 }
             }
-            Action::ToggleSelect if self.focus == Focus::Secrets => self.secrets.toggle(&self.data),
+            Action::ToggleSelect if self.focus == Focus::Secrets => {
+                self.secrets.toggle(&self.data);
+                self.refresh_mappings();
+            }
             Action::SelectAll if self.focus == Focus::Secrets => {
                 self.secrets.toggle_all(&self.data)
             }
+            Action::Sync => self.start_sync(),
+            Action::Unmap if self.focus == Focus::Mappings => self.unmap(),
+            Action::Retry => self.effect(Effect::Ask(Ask::Retry)),
+            Action::Plan => self.effect(Effect::Ask(Ask::Plan)),
+            Action::Drift => self.effect(Effect::Ask(Ask::Drift)),
             Action::OpenTrash => self.open_list(modals::trash::TrashBin::default().into()),
             Action::Audit => self.open_list(modals::audit::AuditLog::default().into()),
             _ => {}
         }
+    }
+
+    /// The mappings-pane row under the cursor: (target ref, variable).
+    fn selected_var(
+        &self,
+    ) -> Option<(
+        String,
+        String,
+        crate::tui::theme::Status,
+        crate::vault::VarState,
+        String,
+    )> {
+        let s = self.selected_listed()?;
+        let rows = self.data.vars_of(s.meta.id);
+        let (tv, var, st) = rows.get(self.mappings.list.current()?)?;
+        let status = super::panes::status_of(tv, st);
+        Some((
+            tv.target.project_ref.clone(),
+            var.to_string(),
+            status,
+            (*st).clone(),
+            tv.target.name.clone(),
+        ))
+    }
+
+    fn open_details(&mut self) {
+        if let Some((r, var, status, st, tname)) = self.selected_var() {
+            let health = self
+                .data
+                .targets
+                .iter()
+                .find(|t| t.target.project_ref == r)
+                .map(|t| t.target.health.clone())
+                .unwrap_or_default();
+            let now = self.now();
+            self.modals.push(Modal::Text(modals::text::Text::details(
+                &tname, &r, &var, status, &st, &health, now,
+            )));
+        }
+    }
+
+    fn unmap(&mut self) {
+        let (Some(s), Some((r, _, _, _, tname))) = (self.selected_listed(), self.selected_var())
+        else {
+            return;
+        };
+        let (p, n) = (s.project.clone(), s.meta.name.clone());
+        let q = format!("Stop syncing {p}/{n} to {tname}? Its variables there are deleted.");
+        let done = format!("unmapped {p}/{n} from {tname}: deleting its variables there");
+        let (p2, n2, r2) = (p.clone(), n.clone(), r.clone());
+        let effect = Effect::Write {
+            job: Box::new(move |tx| tx.unmap(&p2, &n2, &r2)),
+            done,
+        };
+        self.modals
+            .push(Modal::Confirm(modals::confirm::Confirm::new(q, effect)));
+    }
+
+    /// `s`: the marked secrets (or the one under the cursor) to targets the user picks.
+    fn start_sync(&mut self) {
+        let chosen: Vec<crate::vault::Listed> = if self.secrets.marked.is_empty() {
+            self.selected_listed().cloned().into_iter().collect()
+        } else {
+            self.data
+                .secrets
+                .iter()
+                .filter(|s| self.secrets.marked.contains(&s.meta.id))
+                .cloned()
+                .collect()
+        };
+        if chosen.is_empty() {
+            return self.fail("nothing to sync: select secrets with space (A: all shown)");
+        }
+        if self.data.targets.is_empty() {
+            return self.fail("no targets: `keyward connect NAME`, then `keyward target add REF`");
+        }
+        self.modals
+            .push(Modal::Sync(modals::sync::SyncFlow::new(chosen, &self.data)));
     }
 
     /// Opens a list modal, loading it from a snapshot.

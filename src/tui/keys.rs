@@ -21,18 +21,20 @@ pub enum Context {
     Trash,
     Audit,
     Editor,
+    Pick,
     Prompt,
     Confirm,
 }
 
 impl Context {
-    pub const ALL: [Context; 8] = [
+    pub const ALL: [Context; 9] = [
         Context::Main,
         Context::List,
         Context::History,
         Context::Trash,
         Context::Audit,
         Context::Editor,
+        Context::Pick,
         Context::Prompt,
         Context::Confirm,
     ];
@@ -49,6 +51,7 @@ impl Context {
             Context::Trash => "trash",
             Context::Audit => "audit",
             Context::Editor => "editor",
+            Context::Pick => "pick",
             Context::Prompt => "prompt",
             Context::Confirm => "confirm",
         }

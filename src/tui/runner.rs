@@ -16,7 +16,10 @@ use ratatui::backend::Backend;
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
+use super::app::Ask;
 use super::app::{App, Effect};
+use super::modals::text::Text;
+use crate::engine::EngineConfig;
 use crate::engine::handle::{self, EngineHandle, Event};
 use crate::vault::{SealedVault, Unlock, Vault, VaultError};
 
@@ -30,6 +33,8 @@ enum Done {
     /// The error and, when retrying makes sense, the still-sealed file.
     NotUnsealed(Option<Box<SealedVault>>, VaultError),
     Wrote(Result<String, String>),
+    /// An engine answer to show as a page, or a failure to show in the footer.
+    Page(Result<Box<super::modals::text::Text>, String>),
 }
 
 pub struct Tui<B: Backend> {
@@ -39,22 +44,46 @@ pub struct Tui<B: Backend> {
     engine: Option<(EngineHandle, tokio::task::JoinHandle<()>)>,
     events: Option<broadcast::Receiver<Event>>,
     tasks: FuturesUnordered<BoxFuture<'static, Done>>,
+    config: EngineConfig,
 }
 
 impl<B: Backend> Tui<B> {
     /// Starts at the unseal prompt.
-    pub fn sealed(backend: B, app: App, sealed: SealedVault) -> io::Result<Tui<B>> {
+    pub fn sealed(
+        backend: B,
+        app: App,
+        sealed: SealedVault,
+        config: EngineConfig,
+    ) -> io::Result<Tui<B>> {
         let mut t = Tui::bare(backend, app.sealed())?;
         t.sealed = Some(sealed);
+        t.config = config;
         Ok(t)
     }
 
     /// Starts on an unsealed vault (the passphrase came from the environment, or a demo).
     /// Must run inside a tokio runtime: the engine starts here.
     pub fn open(backend: B, app: App, vault: Vault) -> io::Result<Tui<B>> {
+        Tui::open_with(backend, app, vault, EngineConfig::from_env())
+    }
+
+    pub fn open_with(
+        backend: B,
+        app: App,
+        vault: Vault,
+        config: EngineConfig,
+    ) -> io::Result<Tui<B>> {
         let mut t = Tui::bare(backend, app)?;
+        t.config = config;
         t.attach(vault);
         Ok(t)
+    }
+
+    /// On an open vault with no engine: what snapshot tests of fixed sync states use
+    /// (an engine would start pushing). Changes are refused as "engine stopped".
+    pub fn detached(backend: B, mut app: App, vault: Vault) -> io::Result<Tui<B>> {
+        app.unsealed(Arc::new(vault));
+        Tui::bare(backend, app)
     }
 
     fn bare(backend: B, app: App) -> io::Result<Tui<B>> {
@@ -65,12 +94,13 @@ impl<B: Backend> Tui<B> {
             engine: None,
             events: None,
             tasks: FuturesUnordered::new(),
+            config: EngineConfig::from_env(),
         })
     }
 
     fn attach(&mut self, vault: Vault) {
         let vault = Arc::new(vault);
-        let (h, task) = handle::start(vault.clone());
+        let (h, task) = handle::start_with(vault.clone(), self.config.clone());
         self.events = Some(h.subscribe());
         self.engine = Some((h, task));
         self.app.unsealed(vault);
@@ -84,6 +114,7 @@ impl<B: Backend> Tui<B> {
 
     pub fn deliver(&mut self, e: Event) {
         self.app.apply(&e);
+        self.app.refresh_if_stale();
     }
 
     pub fn draw(&mut self) -> io::Result<()> {
@@ -118,8 +149,45 @@ impl<B: Backend> Tui<B> {
                         })
                     }));
                 }
+                Effect::Ask(ask) => {
+                    let Some((h, _)) = &self.engine else {
+                        self.app.fail("the sync engine is not running");
+                        continue;
+                    };
+                    let h = h.clone();
+                    self.tasks.push(Box::pin(async move {
+                        match ask {
+                            Ask::Retry => Done::Wrote(match h.retry(None).await {
+                                Ok(t) if t.is_empty() => Ok("nothing to retry".into()),
+                                Ok(t) => Ok(format!("retrying now: {}", t.join(", "))),
+                                Err(e) => Err(e.to_string()),
+                            }),
+                            Ask::Plan => Done::Page(
+                                h.plan(None)
+                                    .await
+                                    .map(|p| Box::new(Text::plan(&p)))
+                                    .map_err(|e| e.to_string()),
+                            ),
+                            Ask::Drift => Done::Page(
+                                h.drift(None)
+                                    .await
+                                    .map(|d| Box::new(Text::drift(&d)))
+                                    .map_err(|e| e.to_string()),
+                            ),
+                        }
+                    }));
+                    if ask != Ask::Retry {
+                        self.app.say("asking Supabase…");
+                    } else {
+                        self.app.busy += 1;
+                    }
+                }
                 Effect::Write { job, done } => {
-                    let Some((h, _)) = &self.engine else { continue };
+                    let Some((h, _)) = &self.engine else {
+                        self.app
+                            .write_done(Err("the sync engine is not running".into()));
+                        continue;
+                    };
                     let rx = h.apply_detached(job);
                     self.tasks.push(Box::pin(async move {
                         Done::Wrote(match rx.await {
@@ -149,6 +217,11 @@ impl<B: Backend> Tui<B> {
                 };
                 self.app.unseal_failed(why);
             }
+            Done::Page(Ok(t)) => {
+                self.app.message = None;
+                self.app.modals.push(super::modals::Modal::Text(*t));
+            }
+            Done::Page(Err(e)) => self.app.fail(e),
             Done::Wrote(r) => {
                 if let Err(e) = &r {
                     tracing::warn!("a change was refused: {e}");
@@ -158,29 +231,22 @@ impl<B: Backend> Tui<B> {
         }
     }
 
-    /// Applies every engine event waiting, as one reload.
+    /// Applies every engine event waiting; whatever changed costs one reload.
     fn drain_events(&mut self) -> bool {
         let Some(rx) = &mut self.events else {
             return false;
         };
-        let mut changed = false;
-        let mut stopped = false;
+        let mut any = false;
         loop {
             match rx.try_recv() {
-                Ok(Event::Changed) | Err(broadcast::error::TryRecvError::Lagged(_)) => {
-                    changed = true
-                }
-                Ok(Event::Stopped) => stopped = true,
+                Ok(e) => self.app.apply(&e),
+                Err(broadcast::error::TryRecvError::Lagged(_)) => self.app.apply(&Event::Changed),
                 Err(_) => break,
             }
+            any = true;
         }
-        if changed {
-            self.app.apply(&Event::Changed);
-        }
-        if stopped {
-            self.app.apply(&Event::Stopped);
-        }
-        changed || stopped
+        self.app.refresh_if_stale();
+        any
     }
 
     /// Waits until every piece of work in flight is done and its events are applied.

@@ -70,7 +70,7 @@ impl H {
         drop(make_vault(&dir, true));
         let sealed = SealedVault::open(&dir.path().join("v.redb"), Clock::fixed(T0)).unwrap();
         let rt = tokio::runtime::Runtime::new().unwrap();
-        let tui = Tui::sealed(TestBackend::new(w, h), app(), sealed).unwrap();
+        let tui = Tui::sealed(TestBackend::new(w, h), app(), sealed, Default::default()).unwrap();
         H { rt, tui, _dir: dir }
     }
 

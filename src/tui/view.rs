@@ -33,17 +33,36 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     let right = if app.vault.is_none() {
         "sealed ".to_string()
     } else {
-        let secrets = app.data.secrets.len();
+        let d = &app.data;
         // Narrow terminals drop the project count: the projects pane shows it.
         let projects = if area.width >= 100 {
-            format!("{} projects · ", app.data.projects.len())
+            format!("{} projects · ", d.projects.len())
         } else {
             String::new()
         };
-        let mut s = format!(
-            "{projects}{secrets} secrets · {} in trash · sync: not connected ",
-            app.data.trashed
-        );
+        let sync = if d.connections.is_empty() {
+            "sync: not connected".to_string()
+        } else {
+            let t = d.totals;
+            let mut s = format!(
+                "✓{} synced · …{} pending · ✗{} failed",
+                t.synced, t.pending, t.failed
+            );
+            if t.drifted > 0 {
+                s.push_str(&format!(" · ≠{} drifted", t.drifted));
+            }
+            s.push_str(&format!(" · !{} unhealthy", d.unhealthy));
+            s
+        };
+        let mut s = if area.width >= 140 || d.connections.is_empty() {
+            format!(
+                "{projects}{} secrets · {} in trash · {sync} ",
+                d.secrets.len(),
+                d.trashed
+            )
+        } else {
+            format!("{sync} ")
+        };
         if app.busy > 0 {
             s = format!("saving… · {s}");
         }
@@ -80,6 +99,17 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
         ]);
         f.render_widget(Paragraph::new(line), msg);
         f.set_cursor_position((msg.x + 1 + input.visual_cursor() as u16, msg.y));
+    } else if let Some((done, total)) = app.progress.filter(|(d, t)| d < t) {
+        // The gauge of bulk work: text, so it reads the same in monochrome.
+        let label = format!(" syncing {done}/{total} ");
+        let bar_w = w.saturating_sub(label.len() + 2).min(40);
+        let filled = if total == 0 { 0 } else { bar_w * done / total };
+        let bar = format!("▕{}{}▏", "█".repeat(filled), "░".repeat(bar_w - filled));
+        let line = Line::from(vec![
+            Span::styled(label, t.style(Role::Pending)),
+            Span::styled(bar, t.style(Role::Pending)),
+        ]);
+        f.render_widget(Paragraph::new(line), msg);
     } else if let Some(m) = &app.message {
         let (glyph, role) = if m.error {
             ("✗ ", Role::Error)

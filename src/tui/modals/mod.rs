@@ -7,6 +7,8 @@ pub mod confirm;
 pub mod editor;
 pub mod help;
 pub mod history;
+pub mod sync;
+pub mod text;
 pub mod trash;
 pub mod unseal;
 
@@ -30,6 +32,8 @@ pub enum Modal {
     Audit(audit::AuditLog),
     Help(help::Help),
     Confirm(confirm::Confirm),
+    Sync(sync::SyncFlow),
+    Text(text::Text),
 }
 
 /// What a modal asks of the app.
@@ -37,7 +41,12 @@ pub enum Outcome {
     None,
     Close,
     Push(Box<Modal>),
-    Effect { effect: Effect, close: bool },
+    Effect {
+        effect: Effect,
+        close: bool,
+    },
+    /// Several changes at once; closes the modal.
+    Many(Vec<Effect>),
     Quit,
 }
 
@@ -52,6 +61,9 @@ impl Modal {
             Modal::Audit(_) => vec![Context::Audit, Context::List],
             Modal::Help(_) => vec![Context::List],
             Modal::Confirm(_) => vec![Context::Confirm],
+            Modal::Sync(s) if s.reviewing() => vec![Context::Confirm],
+            Modal::Sync(_) => vec![Context::Pick, Context::List],
+            Modal::Text(_) => vec![Context::List, Context::Main],
         }
     }
 
@@ -64,6 +76,8 @@ impl Modal {
             Modal::Audit(m) => m.update(a),
             Modal::Help(m) => m.update(a),
             Modal::Confirm(m) => m.update(a),
+            Modal::Sync(m) => m.update(a),
+            Modal::Text(m) => m.update(a),
         }
     }
 
@@ -95,6 +109,8 @@ impl Modal {
             Modal::Audit(m) => m.draw(app, f, area),
             Modal::Help(m) => m.draw(app, f, area),
             Modal::Confirm(m) => m.draw(app, f, area),
+            Modal::Sync(m) => m.draw(app, f, area),
+            Modal::Text(m) => m.draw(app, f, area),
         }
     }
 }

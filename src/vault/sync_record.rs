@@ -1,0 +1,277 @@
+//! What the engine reads to build a batch and writes to record its outcome. An outcome
+//! removes an outbox row only if the row is still the operation that was pushed: a
+//! change that arrived meanwhile stays queued and is pushed next.
+
+use redb::ReadableTable;
+use zeroize::Zeroizing;
+
+use super::audit::Outcome;
+use super::clock::Millis;
+use super::error::Result;
+use super::model::SecretId;
+use super::outbox::{LEDGER, MAPPINGS, OUTBOX, VARS, scan_target};
+use super::secrets::open_value;
+use super::store::{ReadTx, VALUES, WriteTx};
+use super::sync_model::{Mapping, OutboxOp, SyncState, TargetHealth};
+
+impl ReadTx<'_> {
+    /// The pending operations of a target.
+    pub fn outbox(&self, target: &str) -> Result<Vec<(String, OutboxOp)>> {
+        scan_target(&self.tx.open_table(OUTBOX)?, target)?
+            .into_iter()
+            .map(|(n, b)| Ok((n, serde_json::from_slice(&b)?)))
+            .collect()
+    }
+
+    /// The text a variable carries at a version; None when that version is gone (the
+    /// secret was purged: its delete is queued separately).
+    pub fn variable_value(
+        &self,
+        secret: SecretId,
+        version: u32,
+        field: Option<&str>,
+    ) -> Result<Option<Zeroizing<String>>> {
+        let values = self.tx.open_table(VALUES)?;
+        if values.get((secret.0, version))?.is_none() {
+            return Ok(None);
+        }
+        let v = open_value(&self.vault.key, &values, secret, version)?;
+        let text = match field {
+            Some(f) => v.field(f).map(str::to_string),
+            None => v.as_simple().map(str::to_string),
+        };
+        Ok(text.map(Zeroizing::new))
+    }
+
+    /// Targets with work due at `now` (failed work waits for its retry time; an
+    /// unhealthy target waits for the user unless `force`), and the earliest time
+    /// something else becomes due.
+    pub fn due_work(&self, now: Millis) -> Result<(Vec<String>, Option<Millis>)> {
+        let mut due = Vec::new();
+        let mut next: Option<Millis> = None;
+        for t in self.targets()? {
+            if t.health.unhealthy {
+                continue;
+            }
+            let states = self.var_rows(&t.project_ref)?;
+            let mut any = false;
+            for (var, _) in self.outbox(&t.project_ref)? {
+                let at = states
+                    .iter()
+                    .find(|(n, _)| *n == var)
+                    .and_then(|(_, s)| s.next_retry);
+                match at {
+                    Some(at) if at > now => next = Some(next.map_or(at, |n| n.min(at))),
+                    _ => any = true,
+                }
+            }
+            if any {
+                due.push(t.project_ref);
+            }
+        }
+        Ok((due, next))
+    }
+
+    /// Outbox rows left, and how many of them are failed (waiting or out of retries).
+    pub fn outbox_totals(&self) -> Result<(usize, usize)> {
+        let mut total = 0;
+        let mut failed = 0;
+        for t in self.targets()? {
+            let states = self.var_rows(&t.project_ref)?;
+            for (var, _) in self.outbox(&t.project_ref)? {
+                total += 1;
+                let st = states.iter().find(|(n, _)| *n == var).map(|(_, s)| s);
+                if t.health.unhealthy || st.is_some_and(|s| s.state == SyncState::Failed) {
+                    failed += 1;
+                }
+            }
+        }
+        Ok((total, failed))
+    }
+}
+
+impl WriteTx<'_> {
+    fn op_at(&self, target: &str, var: &str) -> Result<Option<OutboxOp>> {
+        let t = self.tx.open_table(OUTBOX)?;
+        let g = t.get((target, var))?;
+        g.map(|g| serde_json::from_slice(g.value()).map_err(Into::into))
+            .transpose()
+    }
+
+    /// Records variables now on Supabase with the value of `op` (pushed, or found
+    /// there already). They become keyward's.
+    pub fn record_pushed(&mut self, target: &str, items: &[(String, OutboxOp)]) -> Result<()> {
+        let mut pushed = Vec::new();
+        for (var, op) in items {
+            let OutboxOp::Upsert { version, .. } = op else {
+                continue;
+            };
+            self.tx
+                .open_table(LEDGER)?
+                .insert((target, var.as_str()), ())?;
+            let current = self.op_at(target, var)?;
+            let state = self.var_states(target)?.into_iter().find(|(n, _)| n == var);
+            match (current, state) {
+                (Some(c), Some((_, mut s))) if c == *op => {
+                    self.tx.open_table(OUTBOX)?.remove((target, var.as_str()))?;
+                    s.state = SyncState::Synced;
+                    s.pushed_version = Some(*version);
+                    s.synced_at = Some(self.now);
+                    s.error = None;
+                    s.attempts = 0;
+                    s.next_retry = None;
+                    self.put_var(target, var, &s)?;
+                }
+                (Some(_), Some((_, mut s))) => {
+                    // Newer work is queued; remember what is there now.
+                    s.pushed_version = Some(*version);
+                    s.synced_at = Some(self.now);
+                    self.put_var(target, var, &s)?;
+                }
+                (None, None) => {
+                    // Unmapped (or its target removed) while in flight: take it back.
+                    self.put_op(target, var, &OutboxOp::Delete)?;
+                }
+                _ => {}
+            }
+            pushed.push(var.as_str());
+        }
+        if !pushed.is_empty() {
+            self.audit("sync_push", target, Outcome::Ok, &pushed.join(", "))?;
+        }
+        Ok(())
+    }
+
+    /// Records names deleted (or found absent) on Supabase.
+    pub fn record_deleted(&mut self, target: &str, names: &[String], audit: bool) -> Result<()> {
+        for var in names {
+            if self.op_at(target, var)? == Some(OutboxOp::Delete) {
+                self.tx.open_table(OUTBOX)?.remove((target, var.as_str()))?;
+                self.tx.open_table(VARS)?.remove((target, var.as_str()))?;
+                self.tx.open_table(LEDGER)?.remove((target, var.as_str()))?;
+            }
+        }
+        if audit && !names.is_empty() {
+            self.audit("sync_delete", target, Outcome::Ok, &names.join(", "))?;
+        }
+        self.finish_removal(target)?;
+        Ok(())
+    }
+
+    /// Marks variables failed with `error`; `retry_at(attempts)` says when to try again.
+    pub fn record_failed(
+        &mut self,
+        target: &str,
+        items: &[(String, String)],
+        retry_at: &dyn Fn(u32) -> Millis,
+    ) -> Result<()> {
+        let states = self.var_states(target)?;
+        for (var, error) in items {
+            let Some((_, mut s)) = states.iter().find(|(n, _)| n == var).cloned() else {
+                continue;
+            };
+            s.attempts = s.attempts.saturating_add(1);
+            s.error = Some(error.clone());
+            s.next_retry = Some(retry_at(s.attempts));
+            if s.state != SyncState::Removing {
+                s.state = SyncState::Failed;
+            }
+            self.put_var(target, var, &s)?;
+        }
+        if !items.is_empty() {
+            let names: Vec<&str> = items.iter().map(|(n, _)| n.as_str()).collect();
+            self.audit(
+                "sync_push",
+                target,
+                Outcome::Failed,
+                &format!("{}: {}", names.join(", "), items[0].1),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// A batch's effect on the target's health. Returns the new health.
+    pub fn record_target_result(
+        &mut self,
+        target: &str,
+        error: Option<&str>,
+        unhealthy_after: u32,
+    ) -> Result<Option<TargetHealth>> {
+        let Some(mut t) = self.target_opt(target)? else {
+            return Ok(None);
+        };
+        match error {
+            None => {
+                t.health = TargetHealth {
+                    last_sync: Some(self.now),
+                    ..TargetHealth::default()
+                }
+            }
+            Some(e) => {
+                t.health.consecutive_failures = t.health.consecutive_failures.saturating_add(1);
+                t.health.last_error = Some(e.to_string());
+                if t.health.consecutive_failures >= unhealthy_after && !t.health.unhealthy {
+                    t.health.unhealthy = true;
+                    self.audit("target-unhealthy", target, Outcome::Failed, e)?;
+                }
+            }
+        }
+        self.put_target(&t)?;
+        Ok(Some(t.health))
+    }
+
+    /// Marks names as edited out of band (seen in a listing).
+    pub fn mark_drifted(&mut self, target: &str, names: &[String]) -> Result<()> {
+        for (var, mut s) in self.var_states(target)? {
+            if names.contains(&var) && s.state == SyncState::Synced {
+                s.state = SyncState::Drifted;
+                self.put_var(target, &var, &s)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues every mapped variable of one target or all (a full reconciliation: the
+    /// engine's digest check skips what is already there).
+    pub fn enqueue_all(&mut self, target: Option<&str>) -> Result<usize> {
+        let pairs: Vec<(SecretId, String, Mapping)> = {
+            let t = self.tx.open_table(MAPPINGS)?;
+            let mut out = Vec::new();
+            for row in t.iter()? {
+                let (k, v) = row?;
+                let (id, tr) = k.value();
+                if target.is_none_or(|t| t == tr) {
+                    out.push((
+                        SecretId(id),
+                        tr.to_string(),
+                        serde_json::from_slice(v.value())?,
+                    ));
+                }
+            }
+            out
+        };
+        for (id, tr, m) in &pairs {
+            self.resync(*id, tr, Some(m))?;
+        }
+        Ok(pairs.len())
+    }
+
+    /// "Retry now": clears health and retry waits of one target or all.
+    pub fn retry_now(&mut self, target: Option<&str>) -> Result<Vec<String>> {
+        let refs: Vec<String> = match target {
+            Some(t) => vec![self.target_record(t)?.project_ref],
+            None => {
+                let t = self.tx.open_table(super::targets::TARGETS)?;
+                let mut out = Vec::new();
+                for row in t.iter()? {
+                    out.push(row?.0.value().to_string());
+                }
+                out
+            }
+        };
+        for r in &refs {
+            self.reset_target_health(r)?;
+        }
+        Ok(refs)
+    }
+}
