@@ -21,19 +21,21 @@ pub enum Context {
     Trash,
     Audit,
     Editor,
+    Details,
     Pick,
     Prompt,
     Confirm,
 }
 
 impl Context {
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 10] = [
         Context::Main,
         Context::List,
         Context::History,
         Context::Trash,
         Context::Audit,
         Context::Editor,
+        Context::Details,
         Context::Pick,
         Context::Prompt,
         Context::Confirm,
@@ -52,6 +54,7 @@ impl Context {
             Context::Audit => "audit",
             Context::Editor => "editor",
             Context::Pick => "pick",
+            Context::Details => "details",
             Context::Prompt => "prompt",
             Context::Confirm => "confirm",
         }

@@ -103,7 +103,7 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
         // The gauge of bulk work: text, so it reads the same in monochrome.
         let label = format!(" syncing {done}/{total} ");
         let bar_w = w.saturating_sub(label.len() + 2).min(40);
-        let filled = if total == 0 { 0 } else { bar_w * done / total };
+        let filled = (bar_w * done).checked_div(total).unwrap_or(0);
         let bar = format!("▕{}{}▏", "█".repeat(filled), "░".repeat(bar_w - filled));
         let line = Line::from(vec![
             Span::styled(label, t.style(Role::Pending)),

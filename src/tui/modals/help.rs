@@ -33,6 +33,7 @@ fn heading(c: Context) -> &'static str {
         Context::Audit => "Audit log",
         Context::Editor => "Secret editor",
         Context::Pick => "Choosing targets",
+        Context::Details => "Failure details",
         Context::Prompt => "Prompts and filters",
         Context::Confirm => "Confirmations",
     }

@@ -63,7 +63,8 @@ impl Modal {
             Modal::Confirm(_) => vec![Context::Confirm],
             Modal::Sync(s) if s.reviewing() => vec![Context::Confirm],
             Modal::Sync(_) => vec![Context::Pick, Context::List],
-            Modal::Text(_) => vec![Context::List, Context::Main],
+            Modal::Text(t) if t.retry => vec![Context::Details, Context::List],
+            Modal::Text(_) => vec![Context::List],
         }
     }
 

@@ -19,7 +19,7 @@ pub struct Text {
     lines: Vec<(Role, String)>,
     list: ListState,
     /// Failure details offer "retry now".
-    retry: bool,
+    pub retry: bool,
 }
 
 impl Text {
