@@ -36,6 +36,14 @@ pub enum Effect {
     },
     /// A question for the engine (it may ask Supabase).
     Ask(Ask),
+    /// Validate a token against the Management API, then store the connection.
+    Connect {
+        name: String,
+        url: String,
+        token: zeroize::Zeroizing<String>,
+    },
+    /// List the projects every connection can see (for "add a target").
+    ListProjects,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +59,10 @@ impl std::fmt::Debug for Effect {
             Effect::Unseal(_) => f.write_str("Unseal(<redacted>)"),
             Effect::Write { done, .. } => write!(f, "Write({done:?})"),
             Effect::Ask(a) => write!(f, "Ask({a:?})"),
+            Effect::Connect { name, url, .. } => {
+                write!(f, "Connect({name:?}, {url:?}, <redacted>)")
+            }
+            Effect::ListProjects => f.write_str("ListProjects"),
         }
     }
 }
@@ -152,6 +164,20 @@ impl App {
     pub fn unseal_failed(&mut self, why: String) {
         if let Some(Modal::Unseal(u)) = self.modals.last_mut() {
             u.failed(why);
+        }
+    }
+
+    /// The outcome of a token validation for the connect modal.
+    pub fn connect_done(&mut self, result: Result<String, String>) {
+        match result {
+            Ok(m) => {
+                self.modals.retain(|m| !matches!(m, Modal::Connect(_)));
+                self.say(m);
+            }
+            Err(e) => match self.modals.last_mut() {
+                Some(Modal::Connect(c)) => c.refused(e),
+                _ => self.fail(e),
+            },
         }
     }
 
@@ -412,6 +438,16 @@ impl App {
                 self.secrets.toggle_all(&self.data)
             }
             Action::Sync => self.start_sync(),
+            Action::Connect => self
+                .modals
+                .push(Modal::Connect(modals::connect::Connect::default())),
+            Action::AddTarget if self.data.connections.is_empty() => {
+                self.fail("no connection yet: c connects a Supabase account")
+            }
+            Action::AddTarget => {
+                self.say("listing the projects your tokens can see…");
+                self.effect(Effect::ListProjects)
+            }
             Action::Unmap if self.focus == Focus::Mappings => self.unmap(),
             Action::Retry => self.effect(Effect::Ask(Ask::Retry)),
             Action::Plan => self.effect(Effect::Ask(Ask::Plan)),
@@ -494,7 +530,7 @@ impl App {
             return self.fail("nothing to sync: select secrets with space (A: all shown)");
         }
         if self.data.targets.is_empty() {
-            return self.fail("no targets: `keyward connect NAME`, then `keyward target add REF`");
+            return self.fail("no targets yet: c connects a Supabase account, T adds a target");
         }
         self.modals
             .push(Modal::Sync(modals::sync::SyncFlow::new(chosen, &self.data)));

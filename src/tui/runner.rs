@@ -21,6 +21,7 @@ use super::app::{App, Effect};
 use super::modals::text::Text;
 use crate::engine::EngineConfig;
 use crate::engine::handle::{self, EngineHandle, Event};
+use crate::supabase::{Client, ClientConfig};
 use crate::vault::{SealedVault, Unlock, Vault, VaultError};
 
 /// The shortest time between two frames.
@@ -33,6 +34,8 @@ enum Done {
     /// The error and, when retrying makes sense, the still-sealed file.
     NotUnsealed(Option<Box<SealedVault>>, VaultError),
     Wrote(Result<String, String>),
+    Connected(Result<String, String>),
+    Projects(Vec<super::modals::targets::Candidate>, Vec<String>),
     /// An engine answer to show as a page, or a failure to show in the footer.
     Page(Result<Box<super::modals::text::Text>, String>),
 }
@@ -182,6 +185,27 @@ impl<B: Backend> Tui<B> {
                         self.app.busy += 1;
                     }
                 }
+                Effect::Connect { name, url, token } => {
+                    let (Some((h, _)), Ok(cfg)) = (&self.engine, self.client_config(&url)) else {
+                        self.app
+                            .connect_done(Err("the sync engine is not running".into()));
+                        continue;
+                    };
+                    let h = h.clone();
+                    self.tasks.push(Box::pin(async move {
+                        Done::Connected(connect(h, cfg, name, url, token).await)
+                    }));
+                }
+                Effect::ListProjects => {
+                    let Some(v) = self.app.vault.clone() else {
+                        continue;
+                    };
+                    let base = self.config.clone();
+                    self.tasks.push(Box::pin(async move {
+                        let (c, e) = list_projects(v, base).await;
+                        Done::Projects(c, e)
+                    }));
+                }
                 Effect::Write { job, done } => {
                     let Some((h, _)) = &self.engine else {
                         self.app
@@ -216,6 +240,13 @@ impl<B: Backend> Tui<B> {
                     format!("{e} (esc quits)")
                 };
                 self.app.unseal_failed(why);
+            }
+            Done::Connected(r) => self.app.connect_done(r),
+            Done::Projects(c, e) => {
+                self.app.message = None;
+                self.app.modals.push(super::modals::Modal::AddTarget(
+                    super::modals::targets::AddTarget::new(c, e),
+                ));
             }
             Done::Page(Ok(t)) => {
                 self.app.message = None;
@@ -316,6 +347,10 @@ impl<B: Backend> Tui<B> {
         Ok(())
     }
 
+    fn client_config(&self, url: &str) -> Result<ClientConfig, ()> {
+        Ok(client_config(&self.config, url))
+    }
+
     /// Lets writes in flight commit, then stops the engine.
     pub async fn shutdown(&mut self) {
         while let Some(d) = self.tasks.next().await {
@@ -372,4 +407,88 @@ impl Signals {
         #[cfg(not(unix))]
         std::future::pending::<()>().await
     }
+}
+
+fn client_config(base: &EngineConfig, url: &str) -> ClientConfig {
+    let mut c = ClientConfig {
+        instance_url: url.to_string(),
+        connect_timeout: base.connect_timeout,
+        request_timeout: base.request_timeout,
+        ..ClientConfig::default()
+    };
+    if let Some(t) = &base.project_url_template {
+        c.project_url_template = t.clone();
+    }
+    c
+}
+
+/// Validates the token, then stores the connection through the engine. Nothing is
+/// stored when the API refuses the token or cannot be reached.
+async fn connect(
+    h: EngineHandle,
+    cfg: ClientConfig,
+    name: String,
+    url: String,
+    token: zeroize::Zeroizing<String>,
+) -> Result<String, String> {
+    let client = Client::new(&cfg, secrecy::SecretString::from(token.to_string()))
+        .map_err(|e| e.to_string())?;
+    let v = client
+        .validate_token(None)
+        .await
+        .map_err(|e| format!("token refused, nothing stored: {e}"))?;
+    let seen = v.projects().len();
+    let n = name.clone();
+    let (tx_token, tx_url) = (token.clone(), url.clone());
+    h.apply(move |tx| tx.add_connection(&n, &tx_url, None, &tx_token).map(|_| ()))
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!("connected {name} to {url}");
+    Ok(format!(
+        "connected {name}: {seen} project(s) visible · T adds one as a target"
+    ))
+}
+
+/// Every project each connection's token can see, marked when already a target.
+async fn list_projects(
+    v: Arc<Vault>,
+    base: EngineConfig,
+) -> (Vec<super::modals::targets::Candidate>, Vec<String>) {
+    use super::modals::targets::Candidate;
+    let (conns, targets) = match v.read().and_then(|r| Ok((r.connections()?, r.targets()?))) {
+        Ok(x) => x,
+        Err(e) => return (Vec::new(), vec![e.to_string()]),
+    };
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for c in conns {
+        let token = match v.read().and_then(|r| r.connection_token(&c.name)) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(format!("{}: {e}", c.name));
+                continue;
+            }
+        };
+        let client = match Client::new(
+            &client_config(&base, &c.url),
+            secrecy::SecretString::from(token.to_string()),
+        ) {
+            Ok(cl) => cl,
+            Err(e) => {
+                errors.push(format!("{}: {e}", c.name));
+                continue;
+            }
+        };
+        match client.list_projects().await {
+            Ok(ps) => out.extend(ps.into_iter().map(|p| Candidate {
+                added: targets.iter().any(|t| t.project_ref == p.project_ref),
+                connection: c.name.clone(),
+                project_ref: p.project_ref,
+                name: p.name,
+                organization: p.organization_slug,
+            })),
+            Err(e) => errors.push(format!("{}: {e}", c.name)),
+        }
+    }
+    (out, errors)
 }

@@ -509,3 +509,41 @@ fn a_progress_event_shows_the_gauge_and_idle_hides_it() {
     t.tui.deliver(crate::engine::Event::Idle);
     assert!(!t.screen().contains("syncing 3/8"));
 }
+
+#[test]
+fn connect_validates_the_token_first_then_add_target_lists_projects() {
+    use crate::supabase::emulator::seed::DEMO_TOKEN;
+    use crate::supabase::emulator::{Emulator, Seed};
+    let emu = Emulator::with_seed(Seed::demo()).unwrap();
+    let mut t = H::open(100, 30);
+    t.keys(&["c"])
+        .typed("acme")
+        .keys(&["tab", "tab"])
+        .typed(DEMO_TOKEN);
+    let s = t.screen();
+    assert!(!s.contains(DEMO_TOKEN), "the token shows:\n{s}");
+    insta::assert_snapshot!("connect@100x30", s);
+    // Point it at the emulator, with a wrong token first.
+    t.keys(&["backtab"]);
+    for _ in 0..40 {
+        t.keys(&["backspace"]);
+    }
+    t.typed(emu.base_url()).keys(&["tab"]);
+    t.typed("sbp_0000000000000000000000000000000000000000")
+        .keys(&["enter"]);
+    let s = t.screen();
+    assert!(s.contains("token refused, nothing stored"), "{s}");
+    assert!(t.vault().read().unwrap().connections().unwrap().is_empty());
+    t.typed(DEMO_TOKEN).keys(&["enter"]);
+    let s = t.screen();
+    assert!(s.contains("connected acme: 2 project(s) visible"), "{s}");
+    assert_eq!(t.vault().read().unwrap().connections().unwrap().len(), 1);
+
+    t.keys(&["T"]);
+    insta::assert_snapshot!("add_target@100x30", t.screen());
+    t.typed("staging").keys(&["enter"]);
+    let targets = t.vault().read().unwrap().targets().unwrap();
+    assert_eq!(targets.len(), 1);
+    assert_eq!(targets[0].name, "demo-staging");
+    emu.shutdown();
+}

@@ -4,10 +4,12 @@
 
 pub mod audit;
 pub mod confirm;
+pub mod connect;
 pub mod editor;
 pub mod help;
 pub mod history;
 pub mod sync;
+pub mod targets;
 pub mod text;
 pub mod trash;
 pub mod unseal;
@@ -34,6 +36,8 @@ pub enum Modal {
     Confirm(confirm::Confirm),
     Sync(sync::SyncFlow),
     Text(text::Text),
+    Connect(connect::Connect),
+    AddTarget(targets::AddTarget),
 }
 
 /// What a modal asks of the app.
@@ -63,6 +67,8 @@ impl Modal {
             Modal::Confirm(_) => vec![Context::Confirm],
             Modal::Sync(s) if s.reviewing() => vec![Context::Confirm],
             Modal::Sync(_) => vec![Context::Pick, Context::List],
+            Modal::Connect(_) => vec![Context::Prompt, Context::Editor],
+            Modal::AddTarget(_) => vec![Context::Prompt],
             Modal::Text(t) if t.retry => vec![Context::Details, Context::List],
             Modal::Text(_) => vec![Context::List],
         }
@@ -79,6 +85,8 @@ impl Modal {
             Modal::Confirm(m) => m.update(a),
             Modal::Sync(m) => m.update(a),
             Modal::Text(m) => m.update(a),
+            Modal::Connect(m) => m.update(a),
+            Modal::AddTarget(m) => m.update(a),
         }
     }
 
@@ -88,6 +96,8 @@ impl Modal {
             Modal::Unseal(m) => m.key(k),
             Modal::Editor(m) => m.key(k),
             Modal::Audit(m) => m.key(k),
+            Modal::Connect(m) => m.key(k),
+            Modal::AddTarget(m) => m.key(k),
             _ => Outcome::None,
         }
     }
@@ -112,6 +122,8 @@ impl Modal {
             Modal::Confirm(m) => m.draw(app, f, area),
             Modal::Sync(m) => m.draw(app, f, area),
             Modal::Text(m) => m.draw(app, f, area),
+            Modal::Connect(m) => m.draw(app, f, area),
+            Modal::AddTarget(m) => m.draw(app, f, area),
         }
     }
 }

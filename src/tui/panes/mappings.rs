@@ -46,7 +46,7 @@ impl MappingsPane {
             let inner = block.inner(area);
             f.render_widget(block, area);
             let msg = if app.data.targets.is_empty() {
-                "No targets yet: `keyward connect` then `keyward target add REF`."
+                "No targets yet: c connects a Supabase account, T adds a target."
             } else {
                 "Select a secret to see where it is synced."
             };
@@ -70,7 +70,7 @@ impl MappingsPane {
         if rows.is_empty() {
             let msg = if app.data.targets.is_empty() {
                 format!(
-                    "{}: not synced anywhere. No targets yet: `keyward connect`, then `keyward target add REF`.",
+                    "{}: not synced anywhere. No targets yet: c connects a Supabase account, T adds a target.",
                     s.meta.name
                 )
             } else {
