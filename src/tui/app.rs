@@ -306,7 +306,9 @@ impl App {
                 self.effect(effect);
             }
             Outcome::Many(effects) => {
+                // Only the sync flow sends several changes: its selection is used up.
                 self.modals.pop();
+                self.secrets.marked.clear();
                 for e in effects {
                     self.effect(e);
                 }

@@ -95,7 +95,7 @@ impl MappingsPane {
             let (tv, var, st) = rows[pos];
             let status = status_of(tv, st);
             let sel = pos == self.list.selected && focused;
-            let head = format!("{} {:<9} {}", status.glyph(), status.word(), tv.target.name);
+            let head = format!("{} {} · {}", status.glyph(), status.word(), tv.target.name);
             let detail = match (status, st) {
                 (Status::Synced, _) => format!(
                     "v{} {}",
