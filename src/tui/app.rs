@@ -440,6 +440,25 @@ impl App {
                 self.secrets.toggle_all(&self.data)
             }
             Action::Sync => self.start_sync(),
+            Action::Manage if self.data.targets.is_empty() => {
+                self.fail("no targets yet: c connects a Supabase account, T adds a target")
+            }
+            Action::Manage => {
+                // The target of the mapping under the cursor, else the first one.
+                let r = self.selected_var().map(|v| v.0);
+                let i = r
+                    .and_then(|r| {
+                        self.data
+                            .targets
+                            .iter()
+                            .position(|t| t.target.project_ref == r)
+                    })
+                    .unwrap_or(0);
+                self.modals
+                    .push(Modal::Manage(modals::manage::ManageTarget::new(
+                        &self.data, i,
+                    )));
+            }
             Action::Connect => self
                 .modals
                 .push(Modal::Connect(modals::connect::Connect::default())),

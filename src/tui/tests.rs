@@ -547,3 +547,39 @@ fn connect_validates_the_token_first_then_add_target_lists_projects() {
     assert_eq!(targets[0].name, "demo-staging");
     emu.shutdown();
 }
+
+#[test]
+fn manage_a_targets_secrets_across_projects() {
+    snap_states("manage", &["M"]);
+    snap_states(
+        "manage_review",
+        &[
+            "M", " ", "/", "s", "e", "n", "t", "r", "y", "enter", " ", "enter",
+        ],
+    );
+    // Through a running engine: add Sentry DSN, remove Database, in one go.
+    let dir = tempfile::tempdir().unwrap();
+    let v = states_vault(&dir);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let tui = {
+        let _g = rt.enter();
+        Tui::open_with(TestBackend::new(100, 30), app(), v, Default::default()).unwrap()
+    };
+    let mut t = H { rt, tui, _dir: dir };
+    t.keys(&["M", " "])
+        .keys(&["/"])
+        .typed("sentry")
+        .keys(&["enter", " ", "enter"]);
+    assert!(t.screen().contains("− remove billing-api/Database"));
+    t.keys(&["y"]);
+    let v = t.vault();
+    let r = v.read().unwrap();
+    let on: Vec<String> = r
+        .mappings_for_target("prodrefabcdefghijklm")
+        .unwrap()
+        .into_iter()
+        .map(|m| m.secret)
+        .collect();
+    assert!(on.contains(&"web-app/Sentry DSN".to_string()), "{on:?}");
+    assert!(!on.contains(&"billing-api/Database".to_string()), "{on:?}");
+}

@@ -8,6 +8,7 @@ pub mod connect;
 pub mod editor;
 pub mod help;
 pub mod history;
+pub mod manage;
 pub mod sync;
 pub mod targets;
 pub mod text;
@@ -38,6 +39,7 @@ pub enum Modal {
     Text(text::Text),
     Connect(connect::Connect),
     AddTarget(targets::AddTarget),
+    Manage(manage::ManageTarget),
 }
 
 /// What a modal asks of the app.
@@ -69,6 +71,7 @@ impl Modal {
             Modal::Sync(_) => vec![Context::Pick, Context::List],
             Modal::Connect(_) => vec![Context::Prompt, Context::Editor],
             Modal::AddTarget(_) => vec![Context::Prompt],
+            Modal::Manage(m) => m.contexts(),
             Modal::Text(t) if t.retry => vec![Context::Details, Context::List],
             Modal::Text(_) => vec![Context::List],
         }
@@ -87,6 +90,7 @@ impl Modal {
             Modal::Text(m) => m.update(a),
             Modal::Connect(m) => m.update(a),
             Modal::AddTarget(m) => m.update(a),
+            Modal::Manage(m) => m.update(a),
         }
     }
 
@@ -98,6 +102,7 @@ impl Modal {
             Modal::Audit(m) => m.key(k),
             Modal::Connect(m) => m.key(k),
             Modal::AddTarget(m) => m.key(k),
+            Modal::Manage(m) => m.key(k),
             _ => Outcome::None,
         }
     }
@@ -124,6 +129,7 @@ impl Modal {
             Modal::Text(m) => m.draw(app, f, area),
             Modal::Connect(m) => m.draw(app, f, area),
             Modal::AddTarget(m) => m.draw(app, f, area),
+            Modal::Manage(m) => m.draw(app, f, area),
         }
     }
 }

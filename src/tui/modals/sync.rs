@@ -111,6 +111,13 @@ impl SyncFlow {
         }
     }
 
+    /// The review of mapping `secrets` to one target (for the manage screen).
+    pub fn review_for(secrets: Vec<Listed>, data: &Snapshot, target: &str) -> Option<Review> {
+        let f = SyncFlow::new(secrets, data);
+        let t = f.targets.iter().find(|t| t.project_ref == target)?;
+        Some(f.review_one(t))
+    }
+
     pub fn reviewing(&self) -> bool {
         self.review.is_some()
     }
