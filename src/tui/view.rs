@@ -52,6 +52,16 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
                 s.push_str(&format!(" · ≠{} drifted", t.drifted));
             }
             s.push_str(&format!(" · !{} unhealthy", d.unhealthy));
+            if area.width >= 140 {
+                // Each connection with the health of its targets: ✓ all healthy, ! not.
+                for c in &d.connections {
+                    let ill = d
+                        .targets
+                        .iter()
+                        .any(|t| t.target.connection == c.name && t.target.health.unhealthy);
+                    s.push_str(&format!(" · {} {}", c.name, if ill { "!" } else { "✓" }));
+                }
+            }
             s
         };
         let mut s = if area.width >= 140 || d.connections.is_empty() {
