@@ -22,7 +22,7 @@ impl Default for EngineConfig {
     fn default() -> Self {
         Self {
             retry: RetryPolicy::default(),
-            parallelism: 16,
+            parallelism: 32,
             project_url_template: None,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),

@@ -47,6 +47,12 @@ pub enum Command {
         target: Option<String>,
         reply: Reply<Vec<TargetDrift>>,
     },
+    /// The names a target holds now (one listing): what `WriteTx::map` takes as
+    /// `remote`, to refuse or adopt names keyward does not own and to count the cap.
+    RemoteNames {
+        target: String,
+        reply: Reply<std::collections::BTreeSet<String>>,
+    },
     Shutdown,
 }
 
@@ -152,6 +158,14 @@ impl EngineHandle {
 
     pub async fn plan(&self, target: Option<String>) -> Result<Vec<TargetPlan>, EngineError> {
         self.ask(|reply| Command::Plan { target, reply }).await
+    }
+
+    pub async fn remote_names(
+        &self,
+        target: String,
+    ) -> Result<std::collections::BTreeSet<String>, EngineError> {
+        self.ask(|reply| Command::RemoteNames { target, reply })
+            .await
     }
 
     pub async fn drift(&self, target: Option<String>) -> Result<Vec<TargetDrift>, EngineError> {

@@ -72,6 +72,18 @@ fn full_state(vault: &Vault, target: &str) -> Result<TargetState, VaultError> {
     Ok(st)
 }
 
+/// The names a target holds now (a listing), for mapping-time checks.
+pub async fn remote_names(
+    vault: Arc<Vault>,
+    clients: Arc<Clients>,
+    target: String,
+) -> Result<std::collections::BTreeSet<String>, VaultError> {
+    remote(&vault, &clients, &target)
+        .await
+        .map(|r| r.into_iter().map(|r| r.name).collect())
+        .map_err(|e| VaultError::Storage(format!("cannot list {target}: {e}")))
+}
+
 async fn remote(vault: &Vault, clients: &Clients, target: &str) -> Result<Vec<Remote>, String> {
     let (conn, r) = {
         let read = vault.read().map_err(|e| e.to_string())?;

@@ -132,11 +132,11 @@ pub async fn run(vault: Arc<Vault>, clients: Arc<Clients>, target: String) -> Ba
             };
         }
     };
-    let outcome = send(&clients, &snap).await;
+    let outcome = send(&vault, &clients, &snap).await;
     record(vault, &clients, snap, outcome).await
 }
 
-async fn send(clients: &Clients, snap: &Snapshot) -> Outcome {
+async fn send(vault: &Arc<Vault>, clients: &Clients, snap: &Snapshot) -> Outcome {
     let mut out = Outcome {
         failed: snap.invalid.clone(),
         ..Outcome::default()
@@ -198,6 +198,27 @@ async fn send(clients: &Clients, snap: &Snapshot) -> Outcome {
     out.forgotten = p.forgotten.clone();
 
     let upserts: Vec<String> = p.upserts.iter().map(|u| u.name.clone()).collect();
+    let creates: Vec<String> = p
+        .upserts
+        .iter()
+        .filter(|u| u.kind == plan::UpsertKind::Create)
+        .map(|u| u.name.clone())
+        .collect();
+    if !creates.is_empty() {
+        let (v, t) = (vault.clone(), r.to_string());
+        let claimed =
+            tokio::task::spawn_blocking(move || v.write(|tx| tx.claim_names(&t, &creates)))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| e.to_string()));
+        if let Err(e) = claimed {
+            all_fail(
+                &mut out,
+                format!("cannot record ownership in the vault: {e}"),
+            );
+            return out;
+        }
+    }
     let order_deletes_first = p.deletes_first;
     if order_deletes_first {
         delete(clients, snap, &client, &p.deletes, &mut out).await;

@@ -189,6 +189,12 @@ pub(super) async fn run(
                             let _ = reply.send(out);
                         });
                     }
+                    Command::RemoteNames { target, reply } => {
+                        let (v, c) = (vault.clone(), clients.clone());
+                        tokio::spawn(async move {
+                            let _ = reply.send(super::inspect::remote_names(v, c, target).await);
+                        });
+                    }
                     Command::Shutdown => break,
                 }
             }

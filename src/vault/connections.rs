@@ -99,16 +99,17 @@ impl WriteTx<'_> {
         self.tx
             .open_table(TOKENS)?
             .insert(c.name.as_str(), sealed.as_slice())?;
-        self.tx
-            .open_table(CONNECTIONS)?
-            .insert(c.name.as_str(), serde_json::to_vec(c)?.as_slice())?;
+        self.tx.open_table(CONNECTIONS)?.insert(
+            c.name.as_str(),
+            super::tagged::encode(&self.vault.meta_key, "connections", &[&c.name], c)?.as_slice(),
+        )?;
         Ok(())
     }
 
     pub(crate) fn connection_record(&self, name: &str) -> Result<Connection> {
         let t = self.tx.open_table(CONNECTIONS)?;
         let g = t.get(name)?.ok_or_else(|| unknown_connection(name))?;
-        Ok(serde_json::from_slice(g.value())?)
+        super::tagged::decode(&self.vault.meta_key, "connections", &[name], g.value())
     }
 
     /// Deletes the connection and its token. Refused while any target remains (one
@@ -141,7 +142,13 @@ impl ReadTx<'_> {
         let t = self.tx.open_table(CONNECTIONS)?;
         let mut out = Vec::new();
         for row in t.iter()? {
-            out.push(serde_json::from_slice(row?.1.value())?);
+            let (k, v) = row?;
+            out.push(super::tagged::decode(
+                &self.vault.meta_key,
+                "connections",
+                &[k.value()],
+                v.value(),
+            )?);
         }
         Ok(out)
     }
@@ -149,7 +156,7 @@ impl ReadTx<'_> {
     pub fn connection(&self, name: &str) -> Result<Connection> {
         let t = self.tx.open_table(CONNECTIONS)?;
         let g = t.get(name)?.ok_or_else(|| unknown_connection(name))?;
-        Ok(serde_json::from_slice(g.value())?)
+        super::tagged::decode(&self.vault.meta_key, "connections", &[name], g.value())
     }
 
     /// The connection's token, opened for the engine to build a client. Zeroized on drop.

@@ -42,7 +42,7 @@ impl WriteTx<'_> {
         };
         let vars = derive_vars(&meta, &mapping)
             .map_err(|e| prefix(e, &format!("{project}/{name} -> {target}")))?;
-        let owned = scan_ledger(&self.tx.open_table(LEDGER)?, target)?;
+        let owned = scan_ledger(&self.vault.meta_key, &self.tx.open_table(LEDGER)?, target)?;
         let states = self.var_states(target)?;
         let ours_now: BTreeSet<&str> = states
             .iter()
@@ -64,7 +64,8 @@ impl WriteTx<'_> {
             if adopt {
                 let mut ledger = self.tx.open_table(LEDGER)?;
                 for n in taken {
-                    ledger.insert((target, n), ())?;
+                    let row = super::outbox::ledger_row(&self.vault.meta_key, target, n)?;
+                    ledger.insert((target, n), row.as_slice())?;
                 }
             }
         }
@@ -89,7 +90,13 @@ impl WriteTx<'_> {
         }
         self.tx.open_table(MAPPINGS)?.insert(
             (meta.id.0, target),
-            serde_json::to_vec(&mapping)?.as_slice(),
+            super::tagged::encode(
+                &self.vault.meta_key,
+                "mappings",
+                &[&meta.id.0.to_string(), target],
+                &mapping,
+            )?
+            .as_slice(),
         )?;
         self.resync(meta.id, target, Some(&mapping))?;
         let names: Vec<String> = vars.into_iter().map(|(n, _)| n).collect();
@@ -143,7 +150,12 @@ impl ReadTx<'_> {
             if !only(SecretId(id), target) {
                 continue;
             }
-            let mapping: Mapping = serde_json::from_slice(v.value())?;
+            let mapping: Mapping = super::tagged::decode(
+                &self.vault.meta_key,
+                "mappings",
+                &[&id.to_string(), target],
+                v.value(),
+            )?;
             let variables = self
                 .var_rows(target)?
                 .into_iter()
@@ -179,7 +191,11 @@ impl ReadTx<'_> {
     pub(crate) fn var_rows(&self, target: &str) -> Result<Vec<(String, VarState)>> {
         scan_target(&self.tx.open_table(super::outbox::VARS)?, target)?
             .into_iter()
-            .map(|(n, b)| Ok((n, serde_json::from_slice(&b)?)))
+            .map(|(n, b)| {
+                let s =
+                    super::tagged::decode(&self.vault.meta_key, "sync_vars", &[target, &n], &b)?;
+                Ok((n, s))
+            })
             .collect()
     }
 
@@ -221,6 +237,6 @@ impl ReadTx<'_> {
 
     /// Names keyward owns in a target.
     pub fn owned_names(&self, target: &str) -> Result<BTreeSet<String>> {
-        scan_ledger(&self.tx.open_table(LEDGER)?, target)
+        scan_ledger(&self.vault.meta_key, &self.tx.open_table(LEDGER)?, target)
     }
 }

@@ -41,6 +41,7 @@ mod secrets;
 mod store;
 mod sync_model;
 mod sync_record;
+mod tagged;
 mod targets;
 mod trash;
 

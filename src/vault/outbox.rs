@@ -22,8 +22,13 @@ pub(crate) const MAPPINGS: TableDefinition<(u64, &str), &[u8]> = TableDefinition
 pub(crate) const VARS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("sync_vars");
 /// (target ref, variable) -> OutboxOp
 pub(crate) const OUTBOX: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("outbox");
-/// (target ref, variable) -> () : names keyward owns there.
-pub(crate) const LEDGER: TableDefinition<(&str, &str), ()> = TableDefinition::new("ledger");
+/// (target ref, variable) -> retry time: variables whose last attempt failed. Kept
+/// beside VARS so the scheduler finds due work by key scans, without decoding states.
+pub(crate) const WAITS: TableDefinition<(&str, &str), i64> = TableDefinition::new("sync_waits");
+/// (target ref, variable) -> tag : names keyward owns there. The value is the row's
+/// HMAC (see tagged.rs), so an owned name cannot be slipped in to have keyward delete a
+/// variable it never made.
+pub(crate) const LEDGER: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("ledger");
 
 /// Variables of `target` in a (target, variable)-keyed table, with their raw bytes.
 pub(crate) fn scan_target(
@@ -43,19 +48,26 @@ pub(crate) fn scan_target(
 }
 
 pub(crate) fn scan_ledger(
-    t: &impl ReadableTable<(&'static str, &'static str), ()>,
+    key: &[u8; 32],
+    t: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>,
     target: &str,
 ) -> Result<BTreeSet<String>> {
     let mut out = BTreeSet::new();
     for row in t.range((target, "")..)? {
-        let (k, _) = row?;
+        let (k, v) = row?;
         let (tr, var) = k.value();
         if tr != target {
             break;
         }
+        let () = super::tagged::decode(key, "ledger", &[tr, var], v.value())?;
         out.insert(var.to_string());
     }
     Ok(out)
+}
+
+/// The ledger row of an owned name.
+pub(crate) fn ledger_row(key: &[u8; 32], target: &str, var: &str) -> Result<Vec<u8>> {
+    super::tagged::encode(key, "ledger", &[target, var], &())
 }
 
 pub(crate) fn meta_by_id(
@@ -136,6 +148,7 @@ impl WriteTx<'_> {
         self.tx.open_table(VARS)?;
         self.tx.open_table(OUTBOX)?;
         self.tx.open_table(LEDGER)?;
+        self.tx.open_table(WAITS)?;
         self.tx.open_table(super::targets::TARGETS)?;
         self.tx.open_table(super::connections::CONNECTIONS)?;
         self.tx.open_table(super::connections::TOKENS)?;
@@ -159,7 +172,14 @@ impl WriteTx<'_> {
         let mut out = Vec::new();
         for row in t.range((id.0, "")..(id.0 + 1, ""))? {
             let (k, v) = row?;
-            out.push((k.value().1.to_string(), serde_json::from_slice(v.value())?));
+            let t = k.value().1;
+            let m = super::tagged::decode(
+                &self.vault.meta_key,
+                "mappings",
+                &[&id.0.to_string(), t],
+                v.value(),
+            )?;
+            out.push((t.to_string(), m));
         }
         Ok(out)
     }
@@ -167,21 +187,47 @@ impl WriteTx<'_> {
     pub(crate) fn var_states(&self, target: &str) -> Result<Vec<(String, VarState)>> {
         scan_target(&self.tx.open_table(VARS)?, target)?
             .into_iter()
-            .map(|(n, b)| Ok((n, serde_json::from_slice(&b)?)))
+            .map(|(n, b)| {
+                let s =
+                    super::tagged::decode(&self.vault.meta_key, "sync_vars", &[target, &n], &b)?;
+                Ok((n, s))
+            })
             .collect()
     }
 
     pub(crate) fn put_var(&mut self, target: &str, var: &str, s: &VarState) -> Result<()> {
-        self.tx
-            .open_table(VARS)?
-            .insert((target, var), serde_json::to_vec(s)?.as_slice())?;
+        self.tx.open_table(VARS)?.insert(
+            (target, var),
+            super::tagged::encode(&self.vault.meta_key, "sync_vars", &[target, var], s)?.as_slice(),
+        )?;
+        let mut waits = self.tx.open_table(WAITS)?;
+        match s.next_retry {
+            Some(at) => waits.insert((target, var), at)?,
+            None => waits.remove((target, var))?,
+        };
+        Ok(())
+    }
+
+    pub(crate) fn var_state(&self, target: &str, var: &str) -> Result<Option<VarState>> {
+        let t = self.tx.open_table(VARS)?;
+        let g = t.get((target, var))?;
+        g.map(|g| {
+            super::tagged::decode(&self.vault.meta_key, "sync_vars", &[target, var], g.value())
+        })
+        .transpose()
+    }
+
+    pub(crate) fn drop_var(&mut self, target: &str, var: &str) -> Result<()> {
+        self.tx.open_table(VARS)?.remove((target, var))?;
+        self.tx.open_table(WAITS)?.remove((target, var))?;
         Ok(())
     }
 
     pub(crate) fn put_op(&mut self, target: &str, var: &str, op: &OutboxOp) -> Result<()> {
-        self.tx
-            .open_table(OUTBOX)?
-            .insert((target, var), serde_json::to_vec(op)?.as_slice())?;
+        self.tx.open_table(OUTBOX)?.insert(
+            (target, var),
+            super::tagged::encode(&self.vault.meta_key, "outbox", &[target, var], op)?.as_slice(),
+        )?;
         Ok(())
     }
 

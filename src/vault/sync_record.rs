@@ -9,7 +9,7 @@ use super::audit::Outcome;
 use super::clock::Millis;
 use super::error::Result;
 use super::model::SecretId;
-use super::outbox::{LEDGER, MAPPINGS, OUTBOX, VARS, scan_target};
+use super::outbox::{LEDGER, MAPPINGS, OUTBOX, WAITS, scan_target};
 use super::secrets::open_value;
 use super::store::{ReadTx, VALUES, WriteTx};
 use super::sync_model::{Mapping, OutboxOp, SyncState, TargetHealth};
@@ -19,7 +19,10 @@ impl ReadTx<'_> {
     pub fn outbox(&self, target: &str) -> Result<Vec<(String, OutboxOp)>> {
         scan_target(&self.tx.open_table(OUTBOX)?, target)?
             .into_iter()
-            .map(|(n, b)| Ok((n, serde_json::from_slice(&b)?)))
+            .map(|(n, b)| {
+                let op = super::tagged::decode(&self.vault.meta_key, "outbox", &[target, &n], &b)?;
+                Ok((n, op))
+            })
             .collect()
     }
 
@@ -44,46 +47,64 @@ impl ReadTx<'_> {
     }
 
     /// Targets with work due at `now` (failed work waits for its retry time; an
-    /// unhealthy target waits for the user unless `force`), and the earliest time
-    /// something else becomes due.
+    /// unhealthy target waits for the user), and the earliest time something else
+    /// becomes due. Key scans only: called after every batch.
     pub fn due_work(&self, now: Millis) -> Result<(Vec<String>, Option<Millis>)> {
+        let outbox = self.tx.open_table(OUTBOX)?;
+        let waits = self.tx.open_table(WAITS)?;
         let mut due = Vec::new();
         let mut next: Option<Millis> = None;
         for t in self.targets()? {
             if t.health.unhealthy {
                 continue;
             }
-            let states = self.var_rows(&t.project_ref)?;
-            let mut any = false;
-            for (var, _) in self.outbox(&t.project_ref)? {
-                let at = states
-                    .iter()
-                    .find(|(n, _)| *n == var)
-                    .and_then(|(_, s)| s.next_retry);
-                match at {
-                    Some(at) if at > now => next = Some(next.map_or(at, |n| n.min(at))),
-                    _ => any = true,
+            let r = t.project_ref.as_str();
+            let mut waiting = 0usize;
+            for row in waits.range((r, "")..)? {
+                let (k, v) = row?;
+                if k.value().0 != r {
+                    break;
+                }
+                let at = v.value();
+                if at > now && outbox.get(k.value())?.is_some() {
+                    waiting += 1;
+                    next = Some(next.map_or(at, |n| n.min(at)));
                 }
             }
-            if any {
+            // Count outbox rows only as far as needed to know some are not waiting.
+            let mut rows = 0usize;
+            for row in outbox.range((r, "")..)? {
+                if row?.0.value().0 != r || rows > waiting {
+                    break;
+                }
+                rows += 1;
+            }
+            if rows > waiting {
                 due.push(t.project_ref);
             }
         }
         Ok((due, next))
     }
 
-    /// Outbox rows left, and how many of them are failed (waiting or out of retries).
+    /// Outbox rows left, and how many of them are failed (waiting for a retry, or on
+    /// an unhealthy target).
     pub fn outbox_totals(&self) -> Result<(usize, usize)> {
+        let outbox = self.tx.open_table(OUTBOX)?;
+        let waits = self.tx.open_table(WAITS)?;
+        let unhealthy: std::collections::HashSet<String> = self
+            .targets()?
+            .into_iter()
+            .filter(|t| t.health.unhealthy)
+            .map(|t| t.project_ref)
+            .collect();
         let mut total = 0;
         let mut failed = 0;
-        for t in self.targets()? {
-            let states = self.var_rows(&t.project_ref)?;
-            for (var, _) in self.outbox(&t.project_ref)? {
-                total += 1;
-                let st = states.iter().find(|(n, _)| *n == var).map(|(_, s)| s);
-                if t.health.unhealthy || st.is_some_and(|s| s.state == SyncState::Failed) {
-                    failed += 1;
-                }
+        for row in outbox.iter()? {
+            let (k, _) = row?;
+            total += 1;
+            let (t, v) = k.value();
+            if unhealthy.contains(t) || waits.get((t, v))?.is_some() {
+                failed += 1;
             }
         }
         Ok((total, failed))
@@ -94,7 +115,7 @@ impl WriteTx<'_> {
     fn op_at(&self, target: &str, var: &str) -> Result<Option<OutboxOp>> {
         let t = self.tx.open_table(OUTBOX)?;
         let g = t.get((target, var))?;
-        g.map(|g| serde_json::from_slice(g.value()).map_err(Into::into))
+        g.map(|g| super::tagged::decode(&self.vault.meta_key, "outbox", &[target, var], g.value()))
             .transpose()
     }
 
@@ -106,11 +127,12 @@ impl WriteTx<'_> {
             let OutboxOp::Upsert { version, .. } = op else {
                 continue;
             };
+            let row = super::outbox::ledger_row(&self.vault.meta_key, target, var)?;
             self.tx
                 .open_table(LEDGER)?
-                .insert((target, var.as_str()), ())?;
+                .insert((target, var.as_str()), row.as_slice())?;
             let current = self.op_at(target, var)?;
-            let state = self.var_states(target)?.into_iter().find(|(n, _)| n == var);
+            let state = self.var_state(target, var)?.map(|s| (var, s));
             match (current, state) {
                 (Some(c), Some((_, mut s))) if c == *op => {
                     self.tx.open_table(OUTBOX)?.remove((target, var.as_str()))?;
@@ -142,12 +164,23 @@ impl WriteTx<'_> {
         Ok(())
     }
 
+    /// Marks names keyward is about to create as its own, durably, before the request:
+    /// a crash after Supabase applied it must not leave a variable nobody owns.
+    pub fn claim_names(&mut self, target: &str, names: &[String]) -> Result<()> {
+        let mut ledger = self.tx.open_table(LEDGER)?;
+        for n in names {
+            let row = super::outbox::ledger_row(&self.vault.meta_key, target, n)?;
+            ledger.insert((target, n.as_str()), row.as_slice())?;
+        }
+        Ok(())
+    }
+
     /// Records names deleted (or found absent) on Supabase.
     pub fn record_deleted(&mut self, target: &str, names: &[String], audit: bool) -> Result<()> {
         for var in names {
             if self.op_at(target, var)? == Some(OutboxOp::Delete) {
                 self.tx.open_table(OUTBOX)?.remove((target, var.as_str()))?;
-                self.tx.open_table(VARS)?.remove((target, var.as_str()))?;
+                self.drop_var(target, var)?;
                 self.tx.open_table(LEDGER)?.remove((target, var.as_str()))?;
             }
         }
@@ -244,7 +277,12 @@ impl WriteTx<'_> {
                     out.push((
                         SecretId(id),
                         tr.to_string(),
-                        serde_json::from_slice(v.value())?,
+                        super::tagged::decode(
+                            &self.vault.meta_key,
+                            "mappings",
+                            &[&id.to_string(), tr],
+                            v.value(),
+                        )?,
                     ));
                 }
             }

@@ -6,7 +6,7 @@ use redb::{ReadableTable, TableDefinition};
 
 use super::audit::Outcome;
 use super::error::{Result, VaultError};
-use super::outbox::{LEDGER, MAPPINGS, OUTBOX, VARS, scan_ledger};
+use super::outbox::{LEDGER, MAPPINGS, OUTBOX, scan_ledger};
 use super::store::{ReadTx, WriteTx};
 use super::sync_model::{OutboxOp, SyncState, Target, TargetHealth};
 
@@ -60,16 +60,18 @@ impl WriteTx<'_> {
     }
 
     pub(crate) fn put_target(&mut self, t: &Target) -> Result<()> {
-        self.tx
-            .open_table(TARGETS)?
-            .insert(t.project_ref.as_str(), serde_json::to_vec(t)?.as_slice())?;
+        self.tx.open_table(TARGETS)?.insert(
+            t.project_ref.as_str(),
+            super::tagged::encode(&self.vault.meta_key, "targets", &[&t.project_ref], t)?
+                .as_slice(),
+        )?;
         Ok(())
     }
 
     pub(crate) fn target_opt(&self, r: &str) -> Result<Option<Target>> {
         let t = self.tx.open_table(TARGETS)?;
         let g = t.get(r)?;
-        g.map(|g| serde_json::from_slice(g.value()).map_err(Into::into))
+        g.map(|g| super::tagged::decode(&self.vault.meta_key, "targets", &[r], g.value()))
             .transpose()
     }
 
@@ -81,7 +83,9 @@ impl WriteTx<'_> {
         let t = self.tx.open_table(TARGETS)?;
         let mut out = Vec::new();
         for row in t.iter()? {
-            let t: Target = serde_json::from_slice(row?.1.value())?;
+            let (k, v) = row?;
+            let t: Target =
+                super::tagged::decode(&self.vault.meta_key, "targets", &[k.value()], v.value())?;
             if t.connection == connection {
                 out.push(t);
             }
@@ -110,7 +114,7 @@ impl WriteTx<'_> {
     /// mappings. Returns the names to be deleted.
     pub fn remove_target(&mut self, r: &str) -> Result<Vec<String>> {
         let mut t = self.target_record(r)?;
-        let owned = scan_ledger(&self.tx.open_table(LEDGER)?, r)?;
+        let owned = scan_ledger(&self.vault.meta_key, &self.tx.open_table(LEDGER)?, r)?;
         let mapped: Vec<u64> = {
             let m = self.tx.open_table(MAPPINGS)?;
             let mut ids = Vec::new();
@@ -136,7 +140,7 @@ impl WriteTx<'_> {
                 s.next_retry = None;
                 self.put_var(r, &var, &s)?;
             } else {
-                self.tx.open_table(VARS)?.remove((r, var.as_str()))?;
+                self.drop_var(r, &var)?;
                 self.tx.open_table(OUTBOX)?.remove((r, var.as_str()))?;
             }
         }
@@ -166,9 +170,9 @@ impl WriteTx<'_> {
             return Ok(false);
         }
         for (var, _) in self.var_states(r)? {
-            self.tx.open_table(VARS)?.remove((r, var.as_str()))?;
+            self.drop_var(r, &var)?;
         }
-        for var in scan_ledger(&self.tx.open_table(LEDGER)?, r)? {
+        for var in scan_ledger(&self.vault.meta_key, &self.tx.open_table(LEDGER)?, r)? {
             self.tx.open_table(LEDGER)?.remove((r, var.as_str()))?;
         }
         self.tx.open_table(TARGETS)?.remove(r)?;
@@ -182,7 +186,13 @@ impl ReadTx<'_> {
         let t = self.tx.open_table(TARGETS)?;
         let mut out = Vec::new();
         for row in t.iter()? {
-            out.push(serde_json::from_slice(row?.1.value())?);
+            let (k, v) = row?;
+            out.push(super::tagged::decode(
+                &self.vault.meta_key,
+                "targets",
+                &[k.value()],
+                v.value(),
+            )?);
         }
         Ok(out)
     }
@@ -190,6 +200,6 @@ impl ReadTx<'_> {
     pub fn target(&self, r: &str) -> Result<Target> {
         let t = self.tx.open_table(TARGETS)?;
         let g = t.get(r)?.ok_or_else(|| unknown_target(r))?;
-        Ok(serde_json::from_slice(g.value())?)
+        super::tagged::decode(&self.vault.meta_key, "targets", &[r], g.value())
     }
 }

@@ -2,6 +2,7 @@
 //! batches, faults, and the binary's sync commands end to end.
 
 mod basic;
+mod cli;
 mod crash;
 mod economy;
 mod faults;

@@ -146,3 +146,45 @@ fn a_bulk_map_maps_the_good_secrets_and_names_the_refused_ones() {
     let b = remote(&emu, REF_B);
     assert_eq!(b.keys().collect::<Vec<_>>(), vec!["GOOD_ONE", "GOOD_TWO"]);
 }
+
+#[test]
+fn a_connection_pointed_elsewhere_in_the_file_is_refused_as_tampering() {
+    use redb::ReadableDatabase;
+    let emu = emus::start();
+    let (sb, v) = vault_with(&emu, &[]);
+    drop(v);
+    let t: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("connections");
+    {
+        let db = redb::Database::open(&sb.path).unwrap();
+        let row = {
+            let r = db.begin_read().unwrap();
+            r.open_table(t)
+                .unwrap()
+                .get("main")
+                .unwrap()
+                .unwrap()
+                .value()
+                .to_vec()
+        };
+        let text = String::from_utf8_lossy(&row).into_owned();
+        assert!(text.contains("127.0.0.1"));
+        let evil = row
+            .windows(9)
+            .position(|w| w == b"127.0.0.1")
+            .map(|i| {
+                let mut b = row.clone();
+                b[i..i + 9].copy_from_slice(b"127.6.6.6");
+                b
+            })
+            .unwrap();
+        let w = db.begin_write().unwrap();
+        w.open_table(t)
+            .unwrap()
+            .insert("main", evil.as_slice())
+            .unwrap();
+        w.commit().unwrap();
+    }
+    let v = sb.open();
+    let e = v.read().unwrap().connections().unwrap_err();
+    assert!(matches!(e, VaultError::Tampered(_)), "{e}");
+}
