@@ -212,14 +212,25 @@ impl App {
     /// Re-reads the panes (and any open list modal) from a fresh snapshot.
     pub fn reload(&mut self) {
         let Some(v) = self.vault.clone() else { return };
+        match v.read().and_then(|r| Snapshot::load(&r)) {
+            Ok(s) => self.loaded(s),
+            Err(e) => self.fail(format!("cannot read the vault: {e}")),
+        }
+    }
+
+    /// Takes the "something changed" flag (the runner then loads off the UI task).
+    pub fn take_stale(&mut self) -> bool {
+        std::mem::take(&mut self.stale)
+    }
+
+    /// Shows a freshly loaded snapshot; the open list modal re-reads its own rows.
+    pub fn loaded(&mut self, s: Snapshot) {
+        self.data = s;
+        let Some(v) = self.vault.clone() else { return };
         let r = match v.read() {
             Ok(r) => r,
             Err(e) => return self.fail(format!("cannot read the vault: {e}")),
         };
-        match Snapshot::load(&r) {
-            Ok(s) => self.data = s,
-            Err(e) => return self.fail(format!("cannot read the vault: {e}")),
-        }
         self.projects.refresh(&self.data);
         self.secrets
             .refresh(&self.data, self.projects.current(&self.data));

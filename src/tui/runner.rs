@@ -35,6 +35,8 @@ enum Done {
     NotUnsealed(Option<Box<SealedVault>>, VaultError),
     Wrote(Result<String, String>),
     Connected(Result<String, String>),
+    /// A snapshot read off the UI task.
+    Loaded(Result<Box<super::data::Snapshot>, String>),
     Projects(Vec<super::modals::targets::Candidate>, Vec<String>),
     /// An engine answer to show as a page, or a failure to show in the footer.
     Page(Result<Box<super::modals::text::Text>, String>),
@@ -48,6 +50,9 @@ pub struct Tui<B: Backend> {
     events: Option<broadcast::Receiver<Event>>,
     tasks: FuturesUnordered<BoxFuture<'static, Done>>,
     config: EngineConfig,
+    /// A snapshot load is in flight; another change since then means one more load.
+    loading: bool,
+    load_again: bool,
 }
 
 impl<B: Backend> Tui<B> {
@@ -98,6 +103,8 @@ impl<B: Backend> Tui<B> {
             events: None,
             tasks: FuturesUnordered::new(),
             config: EngineConfig::from_env(),
+            loading: false,
+            load_again: false,
         })
     }
 
@@ -242,6 +249,16 @@ impl<B: Backend> Tui<B> {
                 self.app.unseal_failed(why);
             }
             Done::Connected(r) => self.app.connect_done(r),
+            Done::Loaded(r) => {
+                self.loading = false;
+                match r {
+                    Ok(s) => self.app.loaded(*s),
+                    Err(e) => self.app.fail(format!("cannot read the vault: {e}")),
+                }
+                if std::mem::take(&mut self.load_again) {
+                    self.load();
+                }
+            }
             Done::Projects(c, e) => {
                 self.app.message = None;
                 self.app.modals.push(super::modals::Modal::AddTarget(
@@ -276,17 +293,45 @@ impl<B: Backend> Tui<B> {
             }
             any = true;
         }
-        self.app.refresh_if_stale();
+        if self.app.take_stale() {
+            self.load();
+        }
         any
+    }
+
+    /// Reads a fresh snapshot on a blocking thread, so a large vault never stalls a
+    /// frame; at most one load runs, and changes meanwhile cause exactly one more.
+    fn load(&mut self) {
+        if self.loading {
+            self.load_again = true;
+            return;
+        }
+        let Some(v) = self.app.vault.clone() else {
+            return;
+        };
+        self.loading = true;
+        self.tasks.push(Box::pin(async move {
+            let r = tokio::task::spawn_blocking(move || {
+                v.read()
+                    .and_then(|r| super::data::Snapshot::load(&r))
+                    .map(Box::new)
+                    .map_err(|e| e.to_string())
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+            Done::Loaded(r)
+        }));
     }
 
     /// Waits until every piece of work in flight is done and its events are applied.
     pub async fn settle(&mut self) {
-        while let Some(d) = self.tasks.next().await {
-            self.finish(d);
+        loop {
             self.drain_events();
+            let Some(d) = self.tasks.next().await else {
+                break;
+            };
+            self.finish(d);
         }
-        self.drain_events();
     }
 
     /// The loop. Returns when the user quits, the input ends or a signal asks to stop.
