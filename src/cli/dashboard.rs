@@ -36,7 +36,11 @@ pub fn run(g: &GlobalArgs) -> CmdResult {
             work_factor: super::init::work_factor()?,
         };
         let vault = Vault::create(&path, &opts)?;
-        return crate::tui::run(Start::Open(vault), path.display().to_string());
+        return crate::tui::run(
+            Start::Open(vault),
+            path.display().to_string(),
+            crate::engine::EngineConfig::from_env(),
+        );
     }
     let from_env = g.identity.is_some()
         || g.passphrase_file.is_some()
@@ -46,5 +50,9 @@ pub fn run(g: &GlobalArgs) -> CmdResult {
     } else {
         Start::Sealed(SealedVault::open(&path, Clock::system())?)
     };
-    crate::tui::run(start, path.display().to_string())
+    crate::tui::run(
+        start,
+        path.display().to_string(),
+        crate::engine::EngineConfig::from_env(),
+    )
 }

@@ -51,6 +51,31 @@ pub fn seed(tx: &mut WriteTx<'_>) -> Result<(), crate::vault::VaultError> {
     Ok(())
 }
 
+/// The demo's sync side: a connection to the emulator, its staging project as a target,
+/// and two secrets (one structured) mapped to it. The engine pushes them at start.
+pub fn connect_demo(tx: &mut WriteTx<'_>, url: &str) -> Result<(), crate::vault::VaultError> {
+    use crate::supabase::emulator::seed::{DEMO_ORG, DEMO_STAGING_REF, DEMO_TOKEN};
+    tx.add_connection("demo", url, None, DEMO_TOKEN)?;
+    tx.add_target(DEMO_STAGING_REF, "demo-staging", DEMO_ORG, "demo")?;
+    tx.map(
+        "billing-api",
+        "Stripe secret key",
+        DEMO_STAGING_REF,
+        None,
+        false,
+        None,
+    )?;
+    tx.map(
+        "billing-api",
+        "Database",
+        DEMO_STAGING_REF,
+        None,
+        false,
+        None,
+    )?;
+    Ok(())
+}
+
 pub fn run() -> CmdResult {
     let dir = std::env::temp_dir().join(format!(
         "keyward-demo-{}-{}",
@@ -69,17 +94,24 @@ pub fn run() -> CmdResult {
     };
     let vault = Vault::create(&dir.join("vault.redb"), &opts)?;
     vault.write(seed)?;
-    // The emulator is for the sync side of the demo; the dashboard works without it, so
-    // a failure to start it (no loopback?) is logged, not fatal.
+    // The vault side of the demo works without the emulator, so a failure to start it
+    // (no loopback?) is logged and the demo opens without a connection.
+    let mut config = crate::engine::EngineConfig::from_env();
     let emulator = match Emulator::with_seed(Seed::demo()) {
-        Ok(e) => Some(e),
+        Ok(e) => {
+            config.project_url_template = Some(e.project_url_template());
+            if let Err(err) = vault.write(|tx| connect_demo(tx, e.base_url())) {
+                tracing::warn!("demo: could not connect to the emulator: {err}");
+            }
+            Some(e)
+        }
         Err(e) => {
             tracing::warn!("demo: the emulator did not start: {e}");
             None
         }
     };
     let label = "demo (throwaway vault)".to_string();
-    let r = crate::tui::run(crate::tui::Start::Open(vault), label);
+    let r = crate::tui::run(crate::tui::Start::Open(vault), label, config);
     if let Some(e) = emulator {
         e.shutdown();
     }

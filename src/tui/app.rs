@@ -34,6 +34,23 @@ pub enum Effect {
         job: Job,
         done: String,
     },
+    /// A question for the engine (it may ask Supabase).
+    Ask(Ask),
+    /// Validate a token against the Management API, then store the connection.
+    Connect {
+        name: String,
+        url: String,
+        token: zeroize::Zeroizing<String>,
+    },
+    /// List the projects every connection can see (for "add a target").
+    ListProjects,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    Retry,
+    Plan,
+    Drift,
 }
 
 impl std::fmt::Debug for Effect {
@@ -41,6 +58,11 @@ impl std::fmt::Debug for Effect {
         match self {
             Effect::Unseal(_) => f.write_str("Unseal(<redacted>)"),
             Effect::Write { done, .. } => write!(f, "Write({done:?})"),
+            Effect::Ask(a) => write!(f, "Ask({a:?})"),
+            Effect::Connect { name, url, .. } => {
+                write!(f, "Connect({name:?}, {url:?}, <redacted>)")
+            }
+            Effect::ListProjects => f.write_str("ListProjects"),
         }
     }
 }
@@ -69,6 +91,10 @@ pub struct App {
     pub filtering: Option<Input>,
     /// Writes sent and not yet answered.
     pub busy: usize,
+    /// Bulk work under way: (done, total), from the engine's Progress events.
+    pub progress: Option<(usize, usize)>,
+    /// An event said the vault changed; reloaded once per drain, not per event.
+    stale: bool,
     pub quit: bool,
     effects: Vec<Effect>,
 }
@@ -82,7 +108,9 @@ impl App {
             focus: Focus::Projects,
             projects: ProjectsPane::default(),
             secrets: SecretsPane::default(),
-            mappings: MappingsPane,
+            mappings: MappingsPane::default(),
+            progress: None,
+            stale: false,
             modals: Vec::new(),
             data: Snapshot::default(),
             vault: None,
@@ -139,6 +167,20 @@ impl App {
         }
     }
 
+    /// The outcome of a token validation for the connect modal.
+    pub fn connect_done(&mut self, result: Result<String, String>) {
+        match result {
+            Ok(m) => {
+                self.modals.retain(|m| !matches!(m, Modal::Connect(_)));
+                self.say(m);
+            }
+            Err(e) => match self.modals.last_mut() {
+                Some(Modal::Connect(c)) => c.refused(e),
+                _ => self.fail(e),
+            },
+        }
+    }
+
     pub fn write_done(&mut self, result: Result<String, String>) {
         self.busy = self.busy.saturating_sub(1);
         match result {
@@ -151,25 +193,48 @@ impl App {
     /// per frame at most, since the runner draws after draining.
     pub fn apply(&mut self, e: &Event) {
         match e {
-            Event::Changed => self.reload(),
+            Event::Changed | Event::Variable { .. } | Event::TargetHealth { .. } => {
+                self.stale = true
+            }
+            Event::Progress { done, total } => self.progress = Some((*done, *total)),
+            Event::Idle => self.progress = None,
             Event::Stopped => self.fail("the sync engine stopped: quit and restart keyward"),
+        }
+    }
+
+    /// Reloads if an event since the last call said something changed.
+    pub fn refresh_if_stale(&mut self) {
+        if std::mem::take(&mut self.stale) {
+            self.reload();
         }
     }
 
     /// Re-reads the panes (and any open list modal) from a fresh snapshot.
     pub fn reload(&mut self) {
         let Some(v) = self.vault.clone() else { return };
+        match v.read().and_then(|r| Snapshot::load(&r)) {
+            Ok(s) => self.loaded(s),
+            Err(e) => self.fail(format!("cannot read the vault: {e}")),
+        }
+    }
+
+    /// Takes the "something changed" flag (the runner then loads off the UI task).
+    pub fn take_stale(&mut self) -> bool {
+        std::mem::take(&mut self.stale)
+    }
+
+    /// Shows a freshly loaded snapshot; the open list modal re-reads its own rows.
+    pub fn loaded(&mut self, s: Snapshot) {
+        self.data = s;
+        let Some(v) = self.vault.clone() else { return };
         let r = match v.read() {
             Ok(r) => r,
             Err(e) => return self.fail(format!("cannot read the vault: {e}")),
         };
-        match Snapshot::load(&r) {
-            Ok(s) => self.data = s,
-            Err(e) => return self.fail(format!("cannot read the vault: {e}")),
-        }
         self.projects.refresh(&self.data);
         self.secrets
             .refresh(&self.data, self.projects.current(&self.data));
+        self.refresh_mappings();
         for m in &mut self.modals {
             if let Err(e) = m.reload(&r) {
                 self.message = Some(Message {
@@ -178,6 +243,20 @@ impl App {
                 });
             }
         }
+    }
+
+    fn refresh_mappings(&mut self) {
+        let n = self
+            .selected_listed()
+            .map(|s| self.data.vars_of(s.meta.id).len())
+            .unwrap_or(0);
+        self.mappings.refresh(n);
+    }
+
+    /// The secret under the secrets pane's cursor, whichever pane has focus.
+    pub fn selected_listed(&self) -> Option<&crate::vault::Listed> {
+        self.secrets
+            .current(&self.data, self.projects.current(&self.data))
     }
 
     // ---- keys ----
@@ -237,6 +316,14 @@ impl App {
                 }
                 self.effect(effect);
             }
+            Outcome::Many(effects) => {
+                // Only the sync flow sends several changes: its selection is used up.
+                self.modals.pop();
+                self.secrets.marked.clear();
+                for e in effects {
+                    self.effect(e);
+                }
+            }
             Outcome::Quit => self.quit = true,
         }
     }
@@ -255,11 +342,13 @@ impl App {
                 self.projects.refresh(&self.data);
                 self.secrets
                     .refresh(&self.data, self.projects.current(&self.data));
+                self.refresh_mappings();
             }
             Focus::Secrets | Focus::Mappings => {
                 self.secrets.list.filter = f;
                 self.secrets
                     .refresh(&self.data, self.projects.current(&self.data));
+                self.refresh_mappings();
             }
         }
     }
@@ -286,7 +375,7 @@ impl App {
                 let list = match self.focus {
                     Focus::Projects => &mut self.projects.list,
                     Focus::Secrets => &mut self.secrets.list,
-                    Focus::Mappings => return,
+                    Focus::Mappings => &mut self.mappings.list,
                 };
                 match a {
                     Action::Up => list.up(1),
@@ -296,12 +385,19 @@ impl App {
                     Action::Top => list.top(),
                     _ => list.bottom(),
                 }
-                if self.focus == Focus::Projects {
-                    self.secrets.list.selected = 0;
-                    self.secrets
-                        .refresh(&self.data, self.projects.current(&self.data));
-                } else {
-                    self.secrets.moved(&self.data);
+                match self.focus {
+                    Focus::Projects => {
+                        self.secrets.list.selected = 0;
+                        self.secrets
+                            .refresh(&self.data, self.projects.current(&self.data));
+                        self.refresh_mappings();
+                    }
+                    Focus::Secrets => {
+                        self.secrets.moved(&self.data);
+                        self.mappings.list.selected = 0;
+                        self.refresh_mappings();
+                    }
+                    Focus::Mappings => {}
                 }
             }
             Action::Filter if self.focus != Focus::Mappings => {
@@ -311,6 +407,7 @@ impl App {
                 };
                 self.filtering = Some(Input::new(cur));
             }
+            Action::Edit if self.focus == Focus::Mappings => self.open_details(),
             Action::Edit => match self.selected_secret() {
                 Some((p, n)) => self.open_editor(Some((p, n)), false),
                 None if self.focus == Focus::Projects => self.focus = Focus::Secrets,
@@ -346,14 +443,129 @@ impl App {
                     self.open_list(modals::history::History::new(p, n).into());
                 }
             }
-            Action::ToggleSelect if self.focus == Focus::Secrets => self.secrets.toggle(&self.data),
+            Action::ToggleSelect if self.focus == Focus::Secrets => {
+                self.secrets.toggle(&self.data);
+                self.refresh_mappings();
+            }
             Action::SelectAll if self.focus == Focus::Secrets => {
                 self.secrets.toggle_all(&self.data)
             }
+            Action::Sync => self.start_sync(),
+            Action::Manage if self.data.targets.is_empty() => {
+                self.fail("no targets yet: c connects a Supabase account, T adds a target")
+            }
+            Action::Manage => {
+                // The target of the mapping under the cursor, else the first one.
+                let r = self.selected_var().map(|v| v.0);
+                let i = r
+                    .and_then(|r| {
+                        self.data
+                            .targets
+                            .iter()
+                            .position(|t| t.target.project_ref == r)
+                    })
+                    .unwrap_or(0);
+                self.modals
+                    .push(Modal::Manage(modals::manage::ManageTarget::new(
+                        &self.data, i,
+                    )));
+            }
+            Action::Connect => self
+                .modals
+                .push(Modal::Connect(modals::connect::Connect::default())),
+            Action::AddTarget if self.data.connections.is_empty() => {
+                self.fail("no connection yet: c connects a Supabase account")
+            }
+            Action::AddTarget => {
+                self.say("listing the projects your tokens can see…");
+                self.effect(Effect::ListProjects)
+            }
+            Action::Unmap if self.focus == Focus::Mappings => self.unmap(),
+            Action::Retry => self.effect(Effect::Ask(Ask::Retry)),
+            Action::Plan => self.effect(Effect::Ask(Ask::Plan)),
+            Action::Drift => self.effect(Effect::Ask(Ask::Drift)),
             Action::OpenTrash => self.open_list(modals::trash::TrashBin::default().into()),
             Action::Audit => self.open_list(modals::audit::AuditLog::default().into()),
             _ => {}
         }
+    }
+
+    /// The mappings-pane row under the cursor: (target ref, variable).
+    fn selected_var(
+        &self,
+    ) -> Option<(
+        String,
+        String,
+        crate::tui::theme::Status,
+        crate::vault::VarState,
+        String,
+    )> {
+        let s = self.selected_listed()?;
+        let rows = self.data.vars_of(s.meta.id);
+        let (tv, var, st) = rows.get(self.mappings.list.current()?)?;
+        let status = super::panes::status_of(tv, st);
+        Some((
+            tv.target.project_ref.clone(),
+            var.to_string(),
+            status,
+            (*st).clone(),
+            tv.target.name.clone(),
+        ))
+    }
+
+    fn open_details(&mut self) {
+        if let Some((r, var, status, st, tname)) = self.selected_var() {
+            let health = self
+                .data
+                .targets
+                .iter()
+                .find(|t| t.target.project_ref == r)
+                .map(|t| t.target.health.clone())
+                .unwrap_or_default();
+            let now = self.now();
+            self.modals.push(Modal::Text(modals::text::Text::details(
+                &tname, &r, &var, status, &st, &health, now,
+            )));
+        }
+    }
+
+    fn unmap(&mut self) {
+        let (Some(s), Some((r, _, _, _, tname))) = (self.selected_listed(), self.selected_var())
+        else {
+            return;
+        };
+        let (p, n) = (s.project.clone(), s.meta.name.clone());
+        let q = format!("Stop syncing {p}/{n} to {tname}? Its variables there are deleted.");
+        let done = format!("unmapped {p}/{n} from {tname}: deleting its variables there");
+        let (p2, n2, r2) = (p.clone(), n.clone(), r.clone());
+        let effect = Effect::Write {
+            job: Box::new(move |tx| tx.unmap(&p2, &n2, &r2)),
+            done,
+        };
+        self.modals
+            .push(Modal::Confirm(modals::confirm::Confirm::new(q, effect)));
+    }
+
+    /// `s`: the marked secrets (or the one under the cursor) to targets the user picks.
+    fn start_sync(&mut self) {
+        let chosen: Vec<crate::vault::Listed> = if self.secrets.marked.is_empty() {
+            self.selected_listed().cloned().into_iter().collect()
+        } else {
+            self.data
+                .secrets
+                .iter()
+                .filter(|s| self.secrets.marked.contains(&s.meta.id))
+                .cloned()
+                .collect()
+        };
+        if chosen.is_empty() {
+            return self.fail("nothing to sync: select secrets with space (A: all shown)");
+        }
+        if self.data.targets.is_empty() {
+            return self.fail("no targets yet: c connects a Supabase account, T adds a target");
+        }
+        self.modals
+            .push(Modal::Sync(modals::sync::SyncFlow::new(chosen, &self.data)));
     }
 
     /// Opens a list modal, loading it from a snapshot.

@@ -21,18 +21,22 @@ pub enum Context {
     Trash,
     Audit,
     Editor,
+    Details,
+    Pick,
     Prompt,
     Confirm,
 }
 
 impl Context {
-    pub const ALL: [Context; 8] = [
+    pub const ALL: [Context; 10] = [
         Context::Main,
         Context::List,
         Context::History,
         Context::Trash,
         Context::Audit,
         Context::Editor,
+        Context::Details,
+        Context::Pick,
         Context::Prompt,
         Context::Confirm,
     ];
@@ -49,6 +53,8 @@ impl Context {
             Context::Trash => "trash",
             Context::Audit => "audit",
             Context::Editor => "editor",
+            Context::Pick => "pick",
+            Context::Details => "details",
             Context::Prompt => "prompt",
             Context::Confirm => "confirm",
         }

@@ -58,6 +58,7 @@ pub fn app(vault_label: String) -> app::App {
 pub fn run(
     start: Start,
     vault_label: String,
+    config: crate::engine::EngineConfig,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let _log = logging::init();
     tracing::info!("dashboard starting");
@@ -67,8 +68,8 @@ pub fn run(
         let backend = CrosstermBackend::new(std::io::stdout());
         let app = app(vault_label);
         let mut tui = match start {
-            Start::Sealed(s) => runner::Tui::sealed(backend, app, s)?,
-            Start::Open(v) => runner::Tui::open(backend, app, v)?,
+            Start::Sealed(s) => runner::Tui::sealed(backend, app, s, config)?,
+            Start::Open(v) => runner::Tui::open_with(backend, app, v, config)?,
         };
         let r = tui.run(EventStream::new()).await;
         drop(guard);

@@ -16,8 +16,12 @@ use ratatui::backend::Backend;
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
+use super::app::Ask;
 use super::app::{App, Effect};
+use super::modals::text::Text;
+use crate::engine::EngineConfig;
 use crate::engine::handle::{self, EngineHandle, Event};
+use crate::supabase::{Client, ClientConfig};
 use crate::vault::{SealedVault, Unlock, Vault, VaultError};
 
 /// The shortest time between two frames.
@@ -30,6 +34,12 @@ enum Done {
     /// The error and, when retrying makes sense, the still-sealed file.
     NotUnsealed(Option<Box<SealedVault>>, VaultError),
     Wrote(Result<String, String>),
+    Connected(Result<String, String>),
+    /// A snapshot read off the UI task.
+    Loaded(Result<Box<super::data::Snapshot>, String>),
+    Projects(Vec<super::modals::targets::Candidate>, Vec<String>),
+    /// An engine answer to show as a page, or a failure to show in the footer.
+    Page(Result<Box<super::modals::text::Text>, String>),
 }
 
 pub struct Tui<B: Backend> {
@@ -39,22 +49,49 @@ pub struct Tui<B: Backend> {
     engine: Option<(EngineHandle, tokio::task::JoinHandle<()>)>,
     events: Option<broadcast::Receiver<Event>>,
     tasks: FuturesUnordered<BoxFuture<'static, Done>>,
+    config: EngineConfig,
+    /// A snapshot load is in flight; another change since then means one more load.
+    loading: bool,
+    load_again: bool,
 }
 
 impl<B: Backend> Tui<B> {
     /// Starts at the unseal prompt.
-    pub fn sealed(backend: B, app: App, sealed: SealedVault) -> io::Result<Tui<B>> {
+    pub fn sealed(
+        backend: B,
+        app: App,
+        sealed: SealedVault,
+        config: EngineConfig,
+    ) -> io::Result<Tui<B>> {
         let mut t = Tui::bare(backend, app.sealed())?;
         t.sealed = Some(sealed);
+        t.config = config;
         Ok(t)
     }
 
     /// Starts on an unsealed vault (the passphrase came from the environment, or a demo).
     /// Must run inside a tokio runtime: the engine starts here.
     pub fn open(backend: B, app: App, vault: Vault) -> io::Result<Tui<B>> {
+        Tui::open_with(backend, app, vault, EngineConfig::from_env())
+    }
+
+    pub fn open_with(
+        backend: B,
+        app: App,
+        vault: Vault,
+        config: EngineConfig,
+    ) -> io::Result<Tui<B>> {
         let mut t = Tui::bare(backend, app)?;
+        t.config = config;
         t.attach(vault);
         Ok(t)
+    }
+
+    /// On an open vault with no engine: what snapshot tests of fixed sync states use
+    /// (an engine would start pushing). Changes are refused as "engine stopped".
+    pub fn detached(backend: B, mut app: App, vault: Vault) -> io::Result<Tui<B>> {
+        app.unsealed(Arc::new(vault));
+        Tui::bare(backend, app)
     }
 
     fn bare(backend: B, app: App) -> io::Result<Tui<B>> {
@@ -65,12 +102,15 @@ impl<B: Backend> Tui<B> {
             engine: None,
             events: None,
             tasks: FuturesUnordered::new(),
+            config: EngineConfig::from_env(),
+            loading: false,
+            load_again: false,
         })
     }
 
     fn attach(&mut self, vault: Vault) {
         let vault = Arc::new(vault);
-        let (h, task) = handle::start(vault.clone());
+        let (h, task) = handle::start_with(vault.clone(), self.config.clone());
         self.events = Some(h.subscribe());
         self.engine = Some((h, task));
         self.app.unsealed(vault);
@@ -84,6 +124,7 @@ impl<B: Backend> Tui<B> {
 
     pub fn deliver(&mut self, e: Event) {
         self.app.apply(&e);
+        self.app.refresh_if_stale();
     }
 
     pub fn draw(&mut self) -> io::Result<()> {
@@ -118,8 +159,66 @@ impl<B: Backend> Tui<B> {
                         })
                     }));
                 }
+                Effect::Ask(ask) => {
+                    let Some((h, _)) = &self.engine else {
+                        self.app.fail("the sync engine is not running");
+                        continue;
+                    };
+                    let h = h.clone();
+                    self.tasks.push(Box::pin(async move {
+                        match ask {
+                            Ask::Retry => Done::Wrote(match h.retry(None).await {
+                                Ok(t) if t.is_empty() => Ok("nothing to retry".into()),
+                                Ok(t) => Ok(format!("retrying now: {}", t.join(", "))),
+                                Err(e) => Err(e.to_string()),
+                            }),
+                            Ask::Plan => Done::Page(
+                                h.plan(None)
+                                    .await
+                                    .map(|p| Box::new(Text::plan(&p)))
+                                    .map_err(|e| e.to_string()),
+                            ),
+                            Ask::Drift => Done::Page(
+                                h.drift(None)
+                                    .await
+                                    .map(|d| Box::new(Text::drift(&d)))
+                                    .map_err(|e| e.to_string()),
+                            ),
+                        }
+                    }));
+                    if ask != Ask::Retry {
+                        self.app.say("asking Supabase…");
+                    } else {
+                        self.app.busy += 1;
+                    }
+                }
+                Effect::Connect { name, url, token } => {
+                    let (Some((h, _)), Ok(cfg)) = (&self.engine, self.client_config(&url)) else {
+                        self.app
+                            .connect_done(Err("the sync engine is not running".into()));
+                        continue;
+                    };
+                    let h = h.clone();
+                    self.tasks.push(Box::pin(async move {
+                        Done::Connected(connect(h, cfg, name, url, token).await)
+                    }));
+                }
+                Effect::ListProjects => {
+                    let Some(v) = self.app.vault.clone() else {
+                        continue;
+                    };
+                    let base = self.config.clone();
+                    self.tasks.push(Box::pin(async move {
+                        let (c, e) = list_projects(v, base).await;
+                        Done::Projects(c, e)
+                    }));
+                }
                 Effect::Write { job, done } => {
-                    let Some((h, _)) = &self.engine else { continue };
+                    let Some((h, _)) = &self.engine else {
+                        self.app
+                            .write_done(Err("the sync engine is not running".into()));
+                        continue;
+                    };
                     let rx = h.apply_detached(job);
                     self.tasks.push(Box::pin(async move {
                         Done::Wrote(match rx.await {
@@ -149,6 +248,28 @@ impl<B: Backend> Tui<B> {
                 };
                 self.app.unseal_failed(why);
             }
+            Done::Connected(r) => self.app.connect_done(r),
+            Done::Loaded(r) => {
+                self.loading = false;
+                match r {
+                    Ok(s) => self.app.loaded(*s),
+                    Err(e) => self.app.fail(format!("cannot read the vault: {e}")),
+                }
+                if std::mem::take(&mut self.load_again) {
+                    self.load();
+                }
+            }
+            Done::Projects(c, e) => {
+                self.app.message = None;
+                self.app.modals.push(super::modals::Modal::AddTarget(
+                    super::modals::targets::AddTarget::new(c, e),
+                ));
+            }
+            Done::Page(Ok(t)) => {
+                self.app.message = None;
+                self.app.modals.push(super::modals::Modal::Text(*t));
+            }
+            Done::Page(Err(e)) => self.app.fail(e),
             Done::Wrote(r) => {
                 if let Err(e) = &r {
                     tracing::warn!("a change was refused: {e}");
@@ -158,38 +279,59 @@ impl<B: Backend> Tui<B> {
         }
     }
 
-    /// Applies every engine event waiting, as one reload.
+    /// Applies every engine event waiting; whatever changed costs one reload.
     fn drain_events(&mut self) -> bool {
         let Some(rx) = &mut self.events else {
             return false;
         };
-        let mut changed = false;
-        let mut stopped = false;
+        let mut any = false;
         loop {
             match rx.try_recv() {
-                Ok(Event::Changed) | Err(broadcast::error::TryRecvError::Lagged(_)) => {
-                    changed = true
-                }
-                Ok(Event::Stopped) => stopped = true,
+                Ok(e) => self.app.apply(&e),
+                Err(broadcast::error::TryRecvError::Lagged(_)) => self.app.apply(&Event::Changed),
                 Err(_) => break,
             }
+            any = true;
         }
-        if changed {
-            self.app.apply(&Event::Changed);
+        if self.app.take_stale() {
+            self.load();
         }
-        if stopped {
-            self.app.apply(&Event::Stopped);
+        any
+    }
+
+    /// Reads a fresh snapshot on a blocking thread, so a large vault never stalls a
+    /// frame; at most one load runs, and changes meanwhile cause exactly one more.
+    fn load(&mut self) {
+        if self.loading {
+            self.load_again = true;
+            return;
         }
-        changed || stopped
+        let Some(v) = self.app.vault.clone() else {
+            return;
+        };
+        self.loading = true;
+        self.tasks.push(Box::pin(async move {
+            let r = tokio::task::spawn_blocking(move || {
+                v.read()
+                    .and_then(|r| super::data::Snapshot::load(&r))
+                    .map(Box::new)
+                    .map_err(|e| e.to_string())
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+            Done::Loaded(r)
+        }));
     }
 
     /// Waits until every piece of work in flight is done and its events are applied.
     pub async fn settle(&mut self) {
-        while let Some(d) = self.tasks.next().await {
-            self.finish(d);
+        loop {
             self.drain_events();
+            let Some(d) = self.tasks.next().await else {
+                break;
+            };
+            self.finish(d);
         }
-        self.drain_events();
     }
 
     /// The loop. Returns when the user quits, the input ends or a signal asks to stop.
@@ -250,6 +392,10 @@ impl<B: Backend> Tui<B> {
         Ok(())
     }
 
+    fn client_config(&self, url: &str) -> Result<ClientConfig, ()> {
+        Ok(client_config(&self.config, url))
+    }
+
     /// Lets writes in flight commit, then stops the engine.
     pub async fn shutdown(&mut self) {
         while let Some(d) = self.tasks.next().await {
@@ -306,4 +452,88 @@ impl Signals {
         #[cfg(not(unix))]
         std::future::pending::<()>().await
     }
+}
+
+fn client_config(base: &EngineConfig, url: &str) -> ClientConfig {
+    let mut c = ClientConfig {
+        instance_url: url.to_string(),
+        connect_timeout: base.connect_timeout,
+        request_timeout: base.request_timeout,
+        ..ClientConfig::default()
+    };
+    if let Some(t) = &base.project_url_template {
+        c.project_url_template = t.clone();
+    }
+    c
+}
+
+/// Validates the token, then stores the connection through the engine. Nothing is
+/// stored when the API refuses the token or cannot be reached.
+async fn connect(
+    h: EngineHandle,
+    cfg: ClientConfig,
+    name: String,
+    url: String,
+    token: zeroize::Zeroizing<String>,
+) -> Result<String, String> {
+    let client = Client::new(&cfg, secrecy::SecretString::from(token.to_string()))
+        .map_err(|e| e.to_string())?;
+    let v = client
+        .validate_token(None)
+        .await
+        .map_err(|e| format!("token refused, nothing stored: {e}"))?;
+    let seen = v.projects().len();
+    let n = name.clone();
+    let (tx_token, tx_url) = (token.clone(), url.clone());
+    h.apply(move |tx| tx.add_connection(&n, &tx_url, None, &tx_token).map(|_| ()))
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!("connected {name} to {url}");
+    Ok(format!(
+        "connected {name}: {seen} project(s) visible · T adds one as a target"
+    ))
+}
+
+/// Every project each connection's token can see, marked when already a target.
+async fn list_projects(
+    v: Arc<Vault>,
+    base: EngineConfig,
+) -> (Vec<super::modals::targets::Candidate>, Vec<String>) {
+    use super::modals::targets::Candidate;
+    let (conns, targets) = match v.read().and_then(|r| Ok((r.connections()?, r.targets()?))) {
+        Ok(x) => x,
+        Err(e) => return (Vec::new(), vec![e.to_string()]),
+    };
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for c in conns {
+        let token = match v.read().and_then(|r| r.connection_token(&c.name)) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(format!("{}: {e}", c.name));
+                continue;
+            }
+        };
+        let client = match Client::new(
+            &client_config(&base, &c.url),
+            secrecy::SecretString::from(token.to_string()),
+        ) {
+            Ok(cl) => cl,
+            Err(e) => {
+                errors.push(format!("{}: {e}", c.name));
+                continue;
+            }
+        };
+        match client.list_projects().await {
+            Ok(ps) => out.extend(ps.into_iter().map(|p| Candidate {
+                added: targets.iter().any(|t| t.project_ref == p.project_ref),
+                connection: c.name.clone(),
+                project_ref: p.project_ref,
+                name: p.name,
+                organization: p.organization_slug,
+            })),
+            Err(e) => errors.push(format!("{}: {e}", c.name)),
+        }
+    }
+    (out, errors)
 }

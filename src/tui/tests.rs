@@ -70,7 +70,7 @@ impl H {
         drop(make_vault(&dir, true));
         let sealed = SealedVault::open(&dir.path().join("v.redb"), Clock::fixed(T0)).unwrap();
         let rt = tokio::runtime::Runtime::new().unwrap();
-        let tui = Tui::sealed(TestBackend::new(w, h), app(), sealed).unwrap();
+        let tui = Tui::sealed(TestBackend::new(w, h), app(), sealed, Default::default()).unwrap();
         H { rt, tui, _dir: dir }
     }
 
@@ -390,4 +390,196 @@ fn space_and_select_all_mark_secrets_for_bulk_work() {
         1,
         "a trashed secret is unmarked"
     );
+}
+
+/// A vault whose variables sit in every state: on "production", Database synced (3
+/// fields), Resend API key failed, Stripe secret key drifted, Stripe webhook secret
+/// pending; on "staging" (unhealthy), Sentry DSN failed.
+fn states_vault(dir: &tempfile::TempDir) -> Vault {
+    use crate::supabase::emulator::seed::DEMO_TOKEN;
+    let v = make_vault(dir, true);
+    let (prod, staging) = ("prodrefabcdefghijklm", "stagingrefabcdefghij");
+    v.write(|tx| {
+        tx.add_connection("acme", "http://127.0.0.1:9", None, DEMO_TOKEN)?;
+        tx.add_target(prod, "production", "acme-org", "acme")?;
+        tx.add_target(staging, "staging", "acme-org", "acme")?;
+        for n in [
+            "Database",
+            "Resend API key",
+            "Stripe secret key",
+            "Stripe webhook secret",
+        ] {
+            tx.map("billing-api", n, prod, None, false, None)?;
+        }
+        tx.map("web-app", "Sentry DSN", staging, None, false, None)?;
+        Ok(())
+    })
+    .unwrap();
+    let outbox = v.read().unwrap().outbox(prod).unwrap();
+    let pushed: Vec<_> = outbox
+        .into_iter()
+        .filter(|(n, _)| n != "STRIPE_WEBHOOK_SECRET")
+        .collect();
+    v.write(|tx| {
+        tx.record_pushed(prod, &pushed)?;
+        let err = "HTTP 400 from Supabase: value rejected".to_string();
+        tx.record_failed(prod, &[("RESEND_API_KEY".into(), err)], &|_| {
+            LATER + 120_000
+        })?;
+        tx.mark_drifted(prod, &["STRIPE_SECRET_KEY".into()])?;
+        let refused = "connection refused".to_string();
+        tx.record_failed(staging, &[("SENTRY_DSN".into(), refused.clone())], &|_| {
+            LATER
+        })?;
+        tx.record_target_result(staging, Some(&refused), 1)?;
+        Ok(())
+    })
+    .unwrap();
+    v
+}
+
+fn states(w: u16, h: u16) -> H {
+    let dir = tempfile::tempdir().unwrap();
+    let v = states_vault(&dir);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let tui = Tui::detached(TestBackend::new(w, h), app(), v).unwrap();
+    H { rt, tui, _dir: dir }
+}
+
+#[test]
+fn mapping_states_synced_failed_drifted_pending_unhealthy() {
+    let cases: [(&str, &[&str]); 5] = [
+        ("synced", &["tab"]),
+        ("failed", &["tab", "down"]),
+        ("drifted", &["tab", "down", "down"]),
+        ("pending", &["tab", "down", "down", "down"]),
+        ("unhealthy", &["down", "tab", "down"]),
+    ];
+    for (w, h, size) in SIZES {
+        for (state, keys) in cases {
+            let mut t = states(w, h);
+            t.keys(keys);
+            let s = t.screen();
+            assert!(s.contains(state), "{state} not shown:\n{s}");
+            insta::assert_snapshot!(format!("state_{state}@{size}"), s);
+        }
+    }
+}
+
+#[test]
+fn failure_details_show_the_error_and_offer_retry() {
+    snap_states("details_failed", &["tab", "down", "tab", "enter"]);
+    snap_states(
+        "details_unhealthy",
+        &["down", "tab", "down", "tab", "enter"],
+    );
+}
+
+fn snap_states(name: &str, keys: &[&str]) {
+    for (w, h, size) in SIZES {
+        let mut t = states(w, h);
+        t.keys(keys);
+        insta::assert_snapshot!(format!("{name}@{size}"), t.screen());
+    }
+}
+
+#[test]
+fn sync_flow_reviews_conflicts_and_the_cap_before_sending() {
+    // Select the two Stripe secrets, sync: choose production, review.
+    snap_states(
+        "sync_pick",
+        &["tab", "/", "s", "t", "r", "i", "p", "e", "enter", "A", "s"],
+    );
+    snap_states(
+        "sync_review",
+        &[
+            "tab", "/", "s", "t", "r", "i", "p", "e", "enter", "A", "s", " ", "down", " ", "enter",
+        ],
+    );
+}
+
+#[test]
+fn a_progress_event_shows_the_gauge_and_idle_hides_it() {
+    let mut t = states(80, 24);
+    t.tui
+        .deliver(crate::engine::Event::Progress { done: 3, total: 8 });
+    let s = t.screen();
+    assert!(s.contains("syncing 3/8"), "{s}");
+    insta::assert_snapshot!("progress@80x24", s);
+    t.tui.deliver(crate::engine::Event::Idle);
+    assert!(!t.screen().contains("syncing 3/8"));
+}
+
+#[test]
+fn connect_validates_the_token_first_then_add_target_lists_projects() {
+    use crate::supabase::emulator::seed::DEMO_TOKEN;
+    use crate::supabase::emulator::{Emulator, Seed};
+    let emu = Emulator::with_seed(Seed::demo()).unwrap();
+    let mut t = H::open(100, 30);
+    t.keys(&["c"])
+        .typed("acme")
+        .keys(&["tab", "tab"])
+        .typed(DEMO_TOKEN);
+    let s = t.screen();
+    assert!(!s.contains(DEMO_TOKEN), "the token shows:\n{s}");
+    insta::assert_snapshot!("connect@100x30", s);
+    // Point it at the emulator, with a wrong token first.
+    t.keys(&["backtab"]);
+    for _ in 0..40 {
+        t.keys(&["backspace"]);
+    }
+    t.typed(emu.base_url()).keys(&["tab"]);
+    t.typed("sbp_0000000000000000000000000000000000000000")
+        .keys(&["enter"]);
+    let s = t.screen();
+    assert!(s.contains("token refused, nothing stored"), "{s}");
+    assert!(t.vault().read().unwrap().connections().unwrap().is_empty());
+    t.typed(DEMO_TOKEN).keys(&["enter"]);
+    let s = t.screen();
+    assert!(s.contains("connected acme: 2 project(s) visible"), "{s}");
+    assert_eq!(t.vault().read().unwrap().connections().unwrap().len(), 1);
+
+    t.keys(&["T"]);
+    insta::assert_snapshot!("add_target@100x30", t.screen());
+    t.typed("staging").keys(&["enter"]);
+    let targets = t.vault().read().unwrap().targets().unwrap();
+    assert_eq!(targets.len(), 1);
+    assert_eq!(targets[0].name, "demo-staging");
+    emu.shutdown();
+}
+
+#[test]
+fn manage_a_targets_secrets_across_projects() {
+    snap_states("manage", &["M"]);
+    snap_states(
+        "manage_review",
+        &[
+            "M", " ", "/", "s", "e", "n", "t", "r", "y", "enter", " ", "enter",
+        ],
+    );
+    // Through a running engine: add Sentry DSN, remove Database, in one go.
+    let dir = tempfile::tempdir().unwrap();
+    let v = states_vault(&dir);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let tui = {
+        let _g = rt.enter();
+        Tui::open_with(TestBackend::new(100, 30), app(), v, Default::default()).unwrap()
+    };
+    let mut t = H { rt, tui, _dir: dir };
+    t.keys(&["M", " "])
+        .keys(&["/"])
+        .typed("sentry")
+        .keys(&["enter", " ", "enter"]);
+    assert!(t.screen().contains("− remove billing-api/Database"));
+    t.keys(&["y"]);
+    let v = t.vault();
+    let r = v.read().unwrap();
+    let on: Vec<String> = r
+        .mappings_for_target("prodrefabcdefghijklm")
+        .unwrap()
+        .into_iter()
+        .map(|m| m.secret)
+        .collect();
+    assert!(on.contains(&"web-app/Sentry DSN".to_string()), "{on:?}");
+    assert!(!on.contains(&"billing-api/Database".to_string()), "{on:?}");
 }

@@ -33,17 +33,46 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     let right = if app.vault.is_none() {
         "sealed ".to_string()
     } else {
-        let secrets = app.data.secrets.len();
+        let d = &app.data;
         // Narrow terminals drop the project count: the projects pane shows it.
         let projects = if area.width >= 100 {
-            format!("{} projects · ", app.data.projects.len())
+            format!("{} projects · ", d.projects.len())
         } else {
             String::new()
         };
-        let mut s = format!(
-            "{projects}{secrets} secrets · {} in trash · sync: not connected ",
-            app.data.trashed
-        );
+        let sync = if d.connections.is_empty() {
+            "sync: not connected".to_string()
+        } else {
+            let t = d.totals;
+            let mut s = format!(
+                "✓{} synced · …{} pending · ✗{} failed",
+                t.synced, t.pending, t.failed
+            );
+            if t.drifted > 0 {
+                s.push_str(&format!(" · ≠{} drifted", t.drifted));
+            }
+            s.push_str(&format!(" · !{} unhealthy", d.unhealthy));
+            if area.width >= 140 {
+                // Each connection with the health of its targets: ✓ all healthy, ! not.
+                for c in &d.connections {
+                    let ill = d
+                        .targets
+                        .iter()
+                        .any(|t| t.target.connection == c.name && t.target.health.unhealthy);
+                    s.push_str(&format!(" · {} {}", c.name, if ill { "!" } else { "✓" }));
+                }
+            }
+            s
+        };
+        let mut s = if area.width >= 140 || d.connections.is_empty() {
+            format!(
+                "{projects}{} secrets · {} in trash · {sync} ",
+                d.secrets.len(),
+                d.trashed
+            )
+        } else {
+            format!("{sync} ")
+        };
         if app.busy > 0 {
             s = format!("saving… · {s}");
         }
@@ -80,6 +109,17 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
         ]);
         f.render_widget(Paragraph::new(line), msg);
         f.set_cursor_position((msg.x + 1 + input.visual_cursor() as u16, msg.y));
+    } else if let Some((done, total)) = app.progress.filter(|(d, t)| d < t) {
+        // The gauge of bulk work: text, so it reads the same in monochrome.
+        let label = format!(" syncing {done}/{total} ");
+        let bar_w = w.saturating_sub(label.len() + 2).min(40);
+        let filled = (bar_w * done).checked_div(total).unwrap_or(0);
+        let bar = format!("▕{}{}▏", "█".repeat(filled), "░".repeat(bar_w - filled));
+        let line = Line::from(vec![
+            Span::styled(label, t.style(Role::Pending)),
+            Span::styled(bar, t.style(Role::Pending)),
+        ]);
+        f.render_widget(Paragraph::new(line), msg);
     } else if let Some(m) = &app.message {
         let (glyph, role) = if m.error {
             ("✗ ", Role::Error)

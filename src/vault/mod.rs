@@ -22,24 +22,32 @@
 mod audit;
 mod clock;
 mod codec;
+mod connections;
 mod dotenv;
 mod envfile;
 mod error;
 mod generate;
 mod limits;
 mod lock;
+mod mappings;
 mod model;
 mod names;
+mod outbox;
 mod overview;
 mod projects;
 mod rotation;
 mod seal;
 mod secrets;
 mod store;
+mod sync_model;
+mod sync_record;
+mod tagged;
+mod targets;
 mod trash;
 
 pub use audit::{Entry as AuditEntry, Event as AuditEvent, Outcome, Verdict};
 pub use clock::{Clock, DAY_MS, Millis, format_duration, parse_duration, rfc3339};
+pub use connections::token_fingerprint;
 pub use envfile::{Change, Planned};
 pub use error::{Result, VaultError};
 pub use generate::Generator;
@@ -58,4 +66,8 @@ pub use seal::{
 pub use secrets::Written;
 pub use store::{
     InitOptions, ReadTx, SealedVault, TRASH_RETENTION, Unlock, UnsealedKey, Vault, WriteTx,
+};
+pub use sync_model::{
+    Connection, Mapping, MappingRow, OutboxOp, SyncState, Target, TargetHealth, TargetTotals,
+    VarState, VarStatus,
 };

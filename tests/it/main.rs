@@ -3,5 +3,6 @@
 
 mod supabase;
 mod support;
+mod sync;
 mod tui;
 mod vault;

@@ -32,6 +32,8 @@ fn heading(c: Context) -> &'static str {
         Context::Trash => "Trash",
         Context::Audit => "Audit log",
         Context::Editor => "Secret editor",
+        Context::Pick => "Choosing targets",
+        Context::Details => "Failure details",
         Context::Prompt => "Prompts and filters",
         Context::Confirm => "Confirmations",
     }

@@ -4,9 +4,14 @@
 
 pub mod audit;
 pub mod confirm;
+pub mod connect;
 pub mod editor;
 pub mod help;
 pub mod history;
+pub mod manage;
+pub mod sync;
+pub mod targets;
+pub mod text;
 pub mod trash;
 pub mod unseal;
 
@@ -30,6 +35,11 @@ pub enum Modal {
     Audit(audit::AuditLog),
     Help(help::Help),
     Confirm(confirm::Confirm),
+    Sync(sync::SyncFlow),
+    Text(text::Text),
+    Connect(connect::Connect),
+    AddTarget(targets::AddTarget),
+    Manage(manage::ManageTarget),
 }
 
 /// What a modal asks of the app.
@@ -37,7 +47,12 @@ pub enum Outcome {
     None,
     Close,
     Push(Box<Modal>),
-    Effect { effect: Effect, close: bool },
+    Effect {
+        effect: Effect,
+        close: bool,
+    },
+    /// Several changes at once; closes the modal.
+    Many(Vec<Effect>),
     Quit,
 }
 
@@ -52,6 +67,13 @@ impl Modal {
             Modal::Audit(_) => vec![Context::Audit, Context::List],
             Modal::Help(_) => vec![Context::List],
             Modal::Confirm(_) => vec![Context::Confirm],
+            Modal::Sync(s) if s.reviewing() => vec![Context::Confirm],
+            Modal::Sync(_) => vec![Context::Pick, Context::List],
+            Modal::Connect(_) => vec![Context::Prompt, Context::Editor],
+            Modal::AddTarget(_) => vec![Context::Prompt],
+            Modal::Manage(m) => m.contexts(),
+            Modal::Text(t) if t.retry => vec![Context::Details, Context::List],
+            Modal::Text(_) => vec![Context::List],
         }
     }
 
@@ -64,6 +86,11 @@ impl Modal {
             Modal::Audit(m) => m.update(a),
             Modal::Help(m) => m.update(a),
             Modal::Confirm(m) => m.update(a),
+            Modal::Sync(m) => m.update(a),
+            Modal::Text(m) => m.update(a),
+            Modal::Connect(m) => m.update(a),
+            Modal::AddTarget(m) => m.update(a),
+            Modal::Manage(m) => m.update(a),
         }
     }
 
@@ -73,6 +100,9 @@ impl Modal {
             Modal::Unseal(m) => m.key(k),
             Modal::Editor(m) => m.key(k),
             Modal::Audit(m) => m.key(k),
+            Modal::Connect(m) => m.key(k),
+            Modal::AddTarget(m) => m.key(k),
+            Modal::Manage(m) => m.key(k),
             _ => Outcome::None,
         }
     }
@@ -95,6 +125,11 @@ impl Modal {
             Modal::Audit(m) => m.draw(app, f, area),
             Modal::Help(m) => m.draw(app, f, area),
             Modal::Confirm(m) => m.draw(app, f, area),
+            Modal::Sync(m) => m.draw(app, f, area),
+            Modal::Text(m) => m.draw(app, f, area),
+            Modal::Connect(m) => m.draw(app, f, area),
+            Modal::AddTarget(m) => m.draw(app, f, area),
+            Modal::Manage(m) => m.draw(app, f, area),
         }
     }
 }

@@ -4,7 +4,7 @@ mod mappings;
 mod projects;
 mod secrets;
 
-pub use mappings::MappingsPane;
+pub use mappings::{MappingsPane, status_of};
 pub use projects::ProjectsPane;
 pub use secrets::SecretsPane;
 

@@ -10,6 +10,10 @@ use crate::support::vault::{PASS, Sandbox};
 
 /// Runs keyward in tmux, then reports how it exited and the terminal's line settings.
 fn start(sb: &Sandbox, args: &str) -> Tmux {
+    start_env(sb, args, &[])
+}
+
+pub fn start_env(sb: &Sandbox, args: &str, extra: &[(&str, &Path)]) -> Tmux {
     let home = sb.dir.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
     let bin = env!("CARGO_BIN_EXE_keyward");
@@ -27,6 +31,8 @@ fn start(sb: &Sandbox, args: &str) -> Tmux {
         ("KEYWARD_VAULT", &sb.path),
         ("KEYWARD_KDF_WORK_FACTOR", Path::new("4")),
     ];
+    let mut env = env;
+    env.extend_from_slice(extra);
     Tmux::start(&script, &env, 100, 30)
 }
 
