@@ -88,8 +88,8 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
 fn draw_body(app: &App, f: &mut Frame, area: Rect) {
     let [p, s, m] = Layout::horizontal([
         Constraint::Percentage(22),
-        Constraint::Percentage(48),
-        Constraint::Percentage(30),
+        Constraint::Percentage(42),
+        Constraint::Percentage(36),
     ])
     .areas(area);
     app.projects.draw(app, f, p);

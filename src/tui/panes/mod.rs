@@ -43,7 +43,7 @@ pub fn inner_height(area: Rect) -> usize {
 pub fn ago(now: i64, then: i64) -> String {
     let s = (now - then).max(0) / 1000;
     match s {
-        0..=59 => "just now".into(),
+        0..=59 => "now".into(),
         60..=3599 => format!("{}m ago", s / 60),
         3600..=86_399 => format!("{}h ago", s / 3600),
         _ => format!("{}d ago", s / 86_400),
