@@ -18,7 +18,7 @@ pub fn start_env(sb: &Sandbox, args: &str, extra: &[(&str, &Path)]) -> Tmux {
     std::fs::create_dir_all(&home).unwrap();
     let bin = env!("CARGO_BIN_EXE_keyward");
     let script = format!(
-        "'{bin}' {args}; echo \"keyward exited $?\"; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; sleep 30"
+        "'{bin}' {args}; echo \"keyward exited $?\"; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; echo end-of-report; sleep 30"
     );
     let state = home.join("state");
     let data = home.join("data");
@@ -39,7 +39,7 @@ pub fn start_env(sb: &Sandbox, args: &str, extra: &[(&str, &Path)]) -> Tmux {
 #[track_caller]
 fn quits_and_restores(t: &Tmux) {
     t.keys(&["q"]);
-    let s = t.wait_for("keyward exited");
+    let s = t.wait_for("end-of-report");
     assert!(s.contains("keyward exited 0"), "{s}");
     assert!(!t.alternate_on(), "still on the alternate screen:\n{s}");
     assert!(s.contains("icanon echo"), "the terminal is still raw:\n{s}");
@@ -139,7 +139,7 @@ fn sigterm_quits_like_q_and_restores_the_terminal() {
         .args(["-TERM", &pid])
         .status()
         .unwrap();
-    let s = t.wait_for("keyward exited");
+    let s = t.wait_for("end-of-report");
     assert!(s.contains("keyward exited 0"), "{s}");
     assert!(!t.alternate_on());
     assert!(s.contains("icanon echo"), "{s}");

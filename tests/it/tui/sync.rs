@@ -97,6 +97,6 @@ fn bulk_select_sync_edit_and_trash_reach_supabase() {
     });
     t.wait_for("✓4 synced");
     t.keys(&["q"]);
-    let s = t.wait_for("keyward exited");
+    let s = t.wait_for("end-of-report");
     assert!(s.contains("keyward exited 0"), "{s}");
 }
