@@ -107,6 +107,19 @@ impl Tmux {
             == "1"
     }
 
+    /// Resizes the window, as a user dragging the terminal does.
+    pub fn resize(&self, w: u16, h: u16) {
+        self.tmux(&[
+            "resize-window",
+            "-t",
+            "t",
+            "-x",
+            &w.to_string(),
+            "-y",
+            &h.to_string(),
+        ]);
+    }
+
     /// The pid of the pane's process (the `sh` the test started).
     pub fn pane_pid(&self) -> String {
         self.tmux(&["display-message", "-p", "-t", "t", "#{pane_pid}"])

@@ -113,6 +113,14 @@ fn demo_opens_on_a_fresh_machine_and_quits_cleanly() {
     let t = start(&sb, "demo");
     let s = t.wait_for("demo (throwaway vault)");
     assert!(s.contains("billing-api") && s.contains("web-app"), "{s}");
+    assert!(
+        !s.contains("2 projects"),
+        "the project count shows at 100 columns:\n{s}"
+    );
+    // Wider: the header makes room for the project count, the panes follow.
+    t.resize(160, 40);
+    let s = t.wait_for("2 projects");
+    assert_eq!(s.lines().count(), 40, "{s}");
     t.keys(&["Tab", "Enter"]);
     t.wait_for("host");
     t.keys(&["Escape"]);
