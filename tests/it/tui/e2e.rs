@@ -136,17 +136,28 @@ fn sigterm_quits_like_q_and_restores_the_terminal() {
     let sb = Sandbox::new();
     let t = start(&sb, "demo");
     t.wait_for("demo (throwaway vault)");
-    // keyward is the only child of this pane's shell.
-    let pid = std::process::Command::new("pgrep")
-        .args(["-P", &t.pane_pid()])
-        .output()
-        .unwrap();
-    let pid = String::from_utf8_lossy(&pid.stdout).trim().to_string();
+    // keyward is the only child of this pane's shell (found in /proc: no procps needed).
+    let shell = t.pane_pid();
+    let pid = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.chars().all(|c| c.is_ascii_digit()))
+        .find(|n| {
+            std::fs::read_to_string(format!("/proc/{n}/stat"))
+                .ok()
+                .and_then(|st| st.rsplit(')').next().map(str::to_string))
+                .and_then(|rest| rest.split_whitespace().nth(1).map(str::to_string))
+                .is_some_and(|ppid| ppid == shell)
+        })
+        .unwrap_or_default();
     assert!(!pid.is_empty(), "no keyward process found");
-    std::process::Command::new("kill")
-        .args(["-TERM", &pid])
+    // The shell's own kill: no procps needed.
+    let killed = std::process::Command::new("sh")
+        .args(["-c", &format!("kill -TERM {pid}")])
         .status()
         .unwrap();
+    assert!(killed.success());
     let s = t.wait_for("end-of-report");
     assert!(s.contains("keyward exited 0"), "{s}");
     assert!(!t.alternate_on());
