@@ -9,7 +9,8 @@ use clap::{Parser, Subcommand};
 mod audit;
 mod common;
 mod connect;
-mod demo;
+mod dashboard;
+pub mod demo;
 mod emulator;
 mod engine_rt;
 mod envio;
@@ -114,7 +115,7 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None => Err("the dashboard is not built yet: run `keyward --help` for the commands".into()),
+        None => dashboard::run(&cli.global),
         Some(Command::Demo) => demo::run(),
         Some(Command::Emulator(args)) => emulator::run(args),
         Some(Command::Init(a)) => init::init(&cli.global, a),

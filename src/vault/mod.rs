@@ -34,6 +34,7 @@ mod mappings;
 mod model;
 mod names;
 mod outbox;
+mod overview;
 mod projects;
 mod rotation;
 mod seal;
@@ -64,6 +65,7 @@ pub use model::{
     VersionMeta,
 };
 pub use names::{env_name, field_env_name};
+pub use overview::Overview;
 pub use rotation::DueRotation;
 pub use seal::{
     RECOMMENDED_MIN_WORK_FACTOR, load_identities, parse_recipient, work_factor_from_env,

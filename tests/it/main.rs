@@ -5,4 +5,5 @@ mod rotation;
 mod supabase;
 mod support;
 mod sync;
+mod tui;
 mod vault;
