@@ -6,7 +6,7 @@
 use super::cli::{fresh, kw};
 use super::scenario::{digests, has};
 use super::*;
-use crate::support::emulator::REF_B;
+use crate::support::emulator::{REF_A, REF_B};
 use crate::support::vault::{PASS, Sandbox, json, ok};
 
 const UPSERT: &str = "POST /v1/projects/{ref}/secrets";
@@ -123,4 +123,69 @@ fn a_failed_push_exits_0_says_queued_and_sync_wait_converges() {
     assert_eq!(st["variables"][0]["state"], "failed");
     ok(&kw(&sb, &["sync", "--wait"], ""));
     has(&digests(&emu, REF_B), "K", "v2");
+}
+
+#[test]
+fn only_the_touched_targets_are_worked_and_every_command_pushes() {
+    let emu = emus::start();
+    let sb = mapped(&emu);
+    ok(&kw(&sb, &["target", "add", REF_A], ""));
+    // Work queued for REF_B stays queued while a change that only touches REF_A pushes.
+    ok(&kw(&sb, &["--no-push", "secret", "set", "app/k"], "v2"));
+    ok(&kw(&sb, &["secret", "set", "app/a"], "a1"));
+    let out = kw(&sb, &["map", "app/a", "--to", REF_A], "");
+    ok(&out);
+    assert_eq!(stderr(&out).trim(), "pushed to 1 target(s)");
+    has(&digests(&emu, REF_A), "A", "a1");
+    has(&digests(&emu, REF_B), "K", "v1");
+    ok(&kw(&sb, &["sync", "--wait"], ""));
+    has(&digests(&emu, REF_B), "K", "v2");
+
+    // rename: the new name written, the old one deleted, at once.
+    ok(&kw(&sb, &["secret", "rename", "app/a", "b"], ""));
+    let d = digests(&emu, REF_A);
+    assert!(!d.contains_key("A"), "{d:?}");
+    has(&d, "B", "a1");
+    // rotate and rollback.
+    ok(&kw(
+        &sb,
+        &[
+            "secret",
+            "policy",
+            "app/b",
+            "--every",
+            "30d",
+            "--generate",
+            "hex:16",
+        ],
+        "",
+    ));
+    ok(&kw(&sb, &["secret", "rotate", "app/b"], ""));
+    assert_ne!(
+        digests(&emu, REF_A)["B"],
+        keyward::supabase::api::secret_digest("a1")
+    );
+    ok(&kw(&sb, &["secret", "rollback", "app/b", "1"], ""));
+    has(&digests(&emu, REF_A), "B", "a1");
+    // import onto a mapped secret.
+    let env = sb.dir.path().join("app.env");
+    std::fs::write(&env, "b=from-file\n").unwrap();
+    let doc = json(&kw(
+        &sb,
+        &["import", "app", env.to_str().unwrap(), "--json"],
+        "",
+    ));
+    assert_eq!(doc["changes"][0]["change"], "update", "{doc}");
+    assert_eq!(doc["push"]["pushed"], serde_json::json!([REF_A]));
+    has(&digests(&emu, REF_A), "B", "from-file");
+    // unmap and rm delete at once.
+    ok(&kw(&sb, &["unmap", "app/b", "--from", REF_A], ""));
+    assert!(!digests(&emu, REF_A).contains_key("B"));
+    ok(&kw(&sb, &["secret", "rm", "app/k"], ""));
+    assert!(!digests(&emu, REF_B).contains_key("K"));
+    // The delete went with `rm`: purging then has nothing to push.
+    emu.control().reset_counters();
+    let doc = json(&kw(&sb, &["trash", "purge", "app/k", "--json"], ""));
+    assert_eq!(doc["push"], serde_json::Value::Null);
+    assert_eq!(emu.control().total_requests(), 0);
 }
