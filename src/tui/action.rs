@@ -41,6 +41,8 @@ pub enum Action {
     Reveal,
     AddField,
     Submit,
+    /// Take over names on Supabase that keyward did not create.
+    Adopt,
     /// Unbinds a default key.
     None,
 }
@@ -84,6 +86,7 @@ const NAMES: &[(&str, Action)] = &[
     ("reveal", Action::Reveal),
     ("add_field", Action::AddField),
     ("submit", Action::Submit),
+    ("adopt", Action::Adopt),
     ("none", Action::None),
 ];
 

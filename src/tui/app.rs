@@ -44,6 +44,8 @@ pub enum Effect {
     },
     /// List the projects every connection can see (for "add a target").
     ListProjects,
+    /// List the names these targets hold on Supabase (for a sync review).
+    RemoteNames(Vec<String>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +65,7 @@ impl std::fmt::Debug for Effect {
                 write!(f, "Connect({name:?}, {url:?}, <redacted>)")
             }
             Effect::ListProjects => f.write_str("ListProjects"),
+            Effect::RemoteNames(t) => write!(f, "RemoteNames({t:?})"),
         }
     }
 }
@@ -328,6 +331,19 @@ impl App {
         }
     }
 
+    /// A target's names on Supabase arrived, for the review on top (if still open).
+    pub fn remote_names(
+        &mut self,
+        target: &str,
+        names: Result<std::collections::BTreeSet<String>, String>,
+    ) {
+        match self.modals.last_mut() {
+            Some(Modal::Sync(m)) => m.remote_names(target, names),
+            Some(Modal::Manage(m)) => m.remote_names(target, names),
+            _ => {}
+        }
+    }
+
     pub fn effect(&mut self, e: Effect) {
         if matches!(e, Effect::Write { .. }) {
             self.busy += 1;
@@ -523,10 +539,43 @@ impl App {
                 .map(|t| t.target.health.clone())
                 .unwrap_or_default();
             let now = self.now();
-            self.modals.push(Modal::Text(modals::text::Text::details(
-                &tname, &r, &var, status, &st, &health, now,
-            )));
+            let mut t = modals::text::Text::details(&tname, &r, &var, status, &st, &health, now);
+            if st
+                .error
+                .as_deref()
+                .is_some_and(modals::text::is_unowned_error)
+            {
+                t.adopt = self.adopt_effect(&r, &tname, &var);
+            }
+            self.modals.push(Modal::Text(t));
         }
+    }
+
+    /// Maps the selected secret to `target` again, adopting `var` (which the push found
+    /// on Supabase, not created by keyward), with the variable name it has now.
+    fn adopt_effect(&self, target: &str, tname: &str, var: &str) -> Option<Effect> {
+        let s = self.selected_listed()?;
+        let (p, n) = (s.project.clone(), s.meta.name.clone());
+        let env = self
+            .vault
+            .as_ref()?
+            .read()
+            .ok()?
+            .mappings_for_secret(&p, &n)
+            .ok()?
+            .into_iter()
+            .find(|m| m.target == target)?
+            .mapping
+            .env_name;
+        let (t, v) = (target.to_string(), var.to_string());
+        Some(Effect::Write {
+            done: format!("adopting {var} on {tname}: the vault's value replaces it"),
+            job: Box::new(move |tx| {
+                let there = std::collections::BTreeSet::from([v]);
+                tx.map(&p, &n, &t, env.as_deref(), true, Some(&there))
+                    .map(|_| ())
+            }),
+        })
     }
 
     fn unmap(&mut self) {

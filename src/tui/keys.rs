@@ -25,10 +25,12 @@ pub enum Context {
     Pick,
     Prompt,
     Confirm,
+    Review,
+    Adopt,
 }
 
 impl Context {
-    pub const ALL: [Context; 10] = [
+    pub const ALL: [Context; 12] = [
         Context::Main,
         Context::List,
         Context::History,
@@ -39,6 +41,8 @@ impl Context {
         Context::Pick,
         Context::Prompt,
         Context::Confirm,
+        Context::Review,
+        Context::Adopt,
     ];
 
     fn parse(s: &str) -> Option<Context> {
@@ -57,6 +61,8 @@ impl Context {
             Context::Details => "details",
             Context::Prompt => "prompt",
             Context::Confirm => "confirm",
+            Context::Review => "review",
+            Context::Adopt => "adopt",
         }
     }
 }
@@ -249,6 +255,16 @@ impl Keymap {
 
     pub fn bindings(&self, c: Context) -> &[Binding] {
         self.by_context.get(&c).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The first key bound to `action` in these contexts, as shown ("a"), for text that
+    /// names the key.
+    pub fn key_for(&self, contexts: &[Context], action: Action) -> String {
+        contexts
+            .iter()
+            .find_map(|c| self.bindings(*c).iter().find(|b| b.action == action))
+            .map(|b| b.key.label())
+            .unwrap_or_else(|| "(unbound)".into())
     }
 
     /// One hint per action in these contexts ("q quit"), first key of each, in order.

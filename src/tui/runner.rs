@@ -38,6 +38,8 @@ enum Done {
     /// A snapshot read off the UI task.
     Loaded(Result<Box<super::data::Snapshot>, String>),
     Projects(Vec<super::modals::targets::Candidate>, Vec<String>),
+    /// A target's names on Supabase, for a sync review.
+    Remote(String, Result<std::collections::BTreeSet<String>, String>),
     /// An engine answer to show as a page, or a failure to show in the footer.
     Page(Result<Box<super::modals::text::Text>, String>),
 }
@@ -165,6 +167,10 @@ impl<B: Backend> Tui<B> {
                         continue;
                     };
                     let h = h.clone();
+                    let adopt_key = self
+                        .app
+                        .keymap
+                        .key_for(&[super::keys::Context::Adopt], super::action::Action::Adopt);
                     self.tasks.push(Box::pin(async move {
                         match ask {
                             Ask::Retry => Done::Wrote(match h.retry(None).await {
@@ -175,7 +181,7 @@ impl<B: Backend> Tui<B> {
                             Ask::Plan => Done::Page(
                                 h.plan(None)
                                     .await
-                                    .map(|p| Box::new(Text::plan(&p)))
+                                    .map(|p| Box::new(Text::plan(&p, &adopt_key)))
                                     .map_err(|e| e.to_string()),
                             ),
                             Ask::Drift => Done::Page(
@@ -212,6 +218,22 @@ impl<B: Backend> Tui<B> {
                         let (c, e) = list_projects(v, base).await;
                         Done::Projects(c, e)
                     }));
+                }
+                Effect::RemoteNames(targets) => {
+                    let Some((h, _)) = &self.engine else {
+                        for t in targets {
+                            self.app
+                                .remote_names(&t, Err("the sync engine is not running".into()));
+                        }
+                        continue;
+                    };
+                    for t in targets {
+                        let h = h.clone();
+                        self.tasks.push(Box::pin(async move {
+                            let r = h.remote_names(t.clone()).await.map_err(|e| e.to_string());
+                            Done::Remote(t, r)
+                        }));
+                    }
                 }
                 Effect::Write { job, done } => {
                     let Some((h, _)) = &self.engine else {
@@ -270,6 +292,7 @@ impl<B: Backend> Tui<B> {
                 self.app.modals.push(super::modals::Modal::Text(*t));
             }
             Done::Page(Err(e)) => self.app.fail(e),
+            Done::Remote(t, r) => self.app.remote_names(&t, r),
             Done::Wrote(r) => {
                 if let Err(e) = &r {
                     tracing::warn!("a change was refused: {e}");

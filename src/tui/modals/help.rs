@@ -36,6 +36,8 @@ fn heading(c: Context) -> &'static str {
         Context::Details => "Failure details",
         Context::Prompt => "Prompts and filters",
         Context::Confirm => "Confirmations",
+        Context::Review => "Sync review that found names keyward did not create",
+        Context::Adopt => "Names on Supabase keyward did not create",
     }
 }
 

@@ -38,6 +38,8 @@ pub struct ManageTarget {
     list: ListState,
     pub filtering: Option<Input>,
     review: Option<(Option<Review>, Removals)>,
+    /// The secrets being added (their review is redone when the names on Supabase arrive).
+    adds: Vec<Listed>,
     data: Box<Snapshot>,
 }
 
@@ -61,6 +63,7 @@ impl ManageTarget {
             list,
             filtering: None,
             review: None,
+            adds: Vec::new(),
             data: Box::new(data.clone()),
         }
     }
@@ -68,6 +71,9 @@ impl ManageTarget {
     pub fn contexts(&self) -> Vec<Context> {
         match (&self.filtering, &self.review) {
             (Some(_), _) => vec![Context::Prompt],
+            (None, Some((Some(r), _))) if !r.unowned.is_empty() => {
+                vec![Context::Adopt, Context::Review, Context::Confirm]
+            }
             (None, Some(_)) => vec![Context::Confirm],
             (None, None) => vec![Context::Pick, Context::Audit, Context::List],
         }
@@ -85,24 +91,26 @@ impl ManageTarget {
             return Outcome::None;
         }
         if let Some((review, removals)) = &mut self.review {
-            if a != Action::Submit {
+            if review.as_ref().is_some_and(Review::checking) && a != Action::Close {
+                return Outcome::None;
+            }
+            if !matches!(a, Action::Submit | Action::Adopt) {
                 self.review = None;
                 return Outcome::None;
             }
             let adds = review
                 .as_mut()
                 .filter(|r| !r.over_cap)
-                .map(|r| std::mem::take(&mut r.accept))
-                .unwrap_or_default();
+                .and_then(|r| r.job(a == Action::Adopt));
             let removes = std::mem::take(removals);
-            if adds.is_empty() && removes.is_empty() {
+            if adds.is_none() && removes.is_empty() {
                 return Outcome::Close;
             }
             let target = self.target.clone();
             let done = format!(
                 "{}: {} added, {} removed; watch the mappings pane",
                 self.name,
-                adds.len(),
+                adds.as_ref().map_or(0, |(n, _)| *n),
                 removes.len()
             );
             return Outcome::Effect {
@@ -111,8 +119,8 @@ impl ManageTarget {
                         for (p, n) in &removes {
                             tx.unmap(p, n, &target)?;
                         }
-                        for (p, n) in &adds {
-                            tx.map(p, n, &target, None, false, None)?;
+                        if let Some((_, add)) = adds {
+                            add(tx)?;
                         }
                         Ok(())
                     }),
@@ -170,12 +178,30 @@ impl ManageTarget {
                     .map(|s| (s.project.clone(), s.meta.name.clone()))
                     .collect();
                 let review = (!adds.is_empty())
-                    .then(|| SyncFlow::review_for(adds, &self.data, &self.target))
+                    .then(|| SyncFlow::review_for(adds.clone(), &self.data, &self.target, None))
                     .flatten();
+                let checking = review.is_some();
+                self.adds = adds;
                 self.review = Some((review, removes));
-                Outcome::None
+                if checking {
+                    Outcome::Effect {
+                        effect: Effect::RemoteNames(vec![self.target.clone()]),
+                        close: false,
+                    }
+                } else {
+                    Outcome::None
+                }
             }
             _ => Outcome::None,
+        }
+    }
+
+    /// The target's names on Supabase arrived: the review is redone with them.
+    pub fn remote_names(&mut self, target: &str, names: Result<BTreeSet<String>, String>) {
+        if let Some((review @ Some(_), _)) = &mut self.review {
+            if target == self.target {
+                *review = SyncFlow::review_for(self.adds.clone(), &self.data, target, Some(names));
+            }
         }
     }
 
@@ -268,6 +294,9 @@ impl ManageTarget {
                             ),
                             t.style(Role::Synced),
                         ));
+                    }
+                    for (role, text) in r.remote_lines(app, "") {
+                        lines.push(Line::styled(fit(&text, w), t.style(role)));
                     }
                     for (what, why) in &r.refused {
                         lines.push(Line::styled(

@@ -67,11 +67,13 @@ impl Modal {
             Modal::Audit(_) => vec![Context::Audit, Context::List],
             Modal::Help(_) => vec![Context::List],
             Modal::Confirm(_) => vec![Context::Confirm],
-            Modal::Sync(s) if s.reviewing() => vec![Context::Confirm],
-            Modal::Sync(_) => vec![Context::Pick, Context::List],
+            Modal::Sync(s) => s.contexts(),
             Modal::Connect(_) => vec![Context::Prompt, Context::Editor],
             Modal::AddTarget(_) => vec![Context::Prompt],
             Modal::Manage(m) => m.contexts(),
+            Modal::Text(t) if t.adopt.is_some() => {
+                vec![Context::Adopt, Context::Details, Context::List]
+            }
             Modal::Text(t) if t.retry => vec![Context::Details, Context::List],
             Modal::Text(_) => vec![Context::List],
         }

@@ -43,6 +43,81 @@ pub struct Review {
     pub accept: Vec<(String, String)>,
     pub total_after: usize,
     pub over_cap: bool,
+    /// Names that exist on Supabase and that keyward did not create: mapped only when
+    /// the user chooses to adopt them (the vault's value then replaces them).
+    pub unowned: Vec<String>,
+    /// The secrets those names come from: (project, name).
+    pub adopt: Vec<(String, String)>,
+    /// The names on Supabase now: `None` while they are being listed.
+    pub remote: Option<Result<BTreeSet<String>, String>>,
+}
+
+impl Review {
+    /// Still listing the target's names: nothing can be confirmed yet.
+    pub fn checking(&self) -> bool {
+        self.remote.is_none()
+    }
+
+    /// The writes for this target: the accepted secrets, plus the ones to adopt when the
+    /// user chose to. With the listing, the vault checks the names again as it maps.
+    pub fn job(&mut self, adopt: bool) -> Option<(usize, crate::engine::handle::Job)> {
+        let pairs = std::mem::take(&mut self.accept);
+        let adopted = if adopt {
+            std::mem::take(&mut self.adopt)
+        } else {
+            Vec::new()
+        };
+        if pairs.is_empty() && adopted.is_empty() {
+            return None;
+        }
+        let target = self.target.clone();
+        let remote = self.remote.clone().and_then(Result::ok);
+        let n = pairs.len() + adopted.len();
+        Some((
+            n,
+            Box::new(move |tx| {
+                for (p, n) in &pairs {
+                    tx.map(p, n, &target, None, false, remote.as_ref())?;
+                }
+                for (p, n) in &adopted {
+                    tx.map(p, n, &target, None, true, remote.as_ref())?;
+                }
+                Ok(())
+            }),
+        ))
+    }
+
+    /// The review's lines about names on Supabase (listing, unowned ones).
+    pub fn remote_lines(&self, app: &App, indent: &str) -> Vec<(Role, String)> {
+        let mut l = Vec::new();
+        match &self.remote {
+            None => l.push((
+                Role::Dim,
+                format!("{indent}… checking the names on Supabase"),
+            )),
+            Some(Err(e)) => l.push((
+                Role::Failed,
+                format!("{indent}? names on Supabase unchecked: {e}"),
+            )),
+            Some(Ok(_)) => {}
+        }
+        if !self.unowned.is_empty() {
+            let key = app.keymap.key_for(&[Context::Adopt], Action::Adopt);
+            l.push((
+                Role::Drifted,
+                format!(
+                    "{indent}! exists on Supabase, not keyward's {}: {}",
+                    self.unowned.len(),
+                    self.unowned.join(", ")
+                ),
+            ));
+            l.push((
+                Role::Dim,
+                format!("{indent}  {key}: adopt them too (the vault's values replace theirs)"),
+            ));
+        }
+        l
+    }
 }
 
 pub struct SyncFlow {
@@ -51,6 +126,8 @@ pub struct SyncFlow {
     chosen: BTreeSet<usize>,
     list: ListState,
     review: Option<Vec<Review>>,
+    /// Each target's names on Supabase, as they arrive.
+    remote: BTreeMap<String, Result<BTreeSet<String>, String>>,
 }
 
 /// The variables a secret makes: one, or one per field.
@@ -108,18 +185,47 @@ impl SyncFlow {
             chosen,
             list,
             review: None,
+            remote: BTreeMap::new(),
         }
     }
 
     /// The review of mapping `secrets` to one target (for the manage screen).
-    pub fn review_for(secrets: Vec<Listed>, data: &Snapshot, target: &str) -> Option<Review> {
-        let f = SyncFlow::new(secrets, data);
+    pub fn review_for(
+        secrets: Vec<Listed>,
+        data: &Snapshot,
+        target: &str,
+        remote: Option<Result<BTreeSet<String>, String>>,
+    ) -> Option<Review> {
+        let mut f = SyncFlow::new(secrets, data);
+        if let Some(r) = remote {
+            f.remote.insert(target.to_string(), r);
+        }
         let t = f.targets.iter().find(|t| t.project_ref == target)?;
         Some(f.review_one(t))
     }
 
-    pub fn reviewing(&self) -> bool {
-        self.review.is_some()
+    /// Keys of the review: adopting is offered only when there is something to adopt.
+    pub fn contexts(&self) -> Vec<Context> {
+        match &self.review {
+            Some(rs) if rs.iter().any(|r| !r.unowned.is_empty()) => {
+                vec![Context::Adopt, Context::Review, Context::Confirm]
+            }
+            Some(_) => vec![Context::Confirm],
+            None => vec![Context::Pick, Context::List],
+        }
+    }
+
+    /// A target's names on Supabase arrived: its review is redone with them.
+    pub fn remote_names(&mut self, target: &str, names: Result<BTreeSet<String>, String>) {
+        self.remote.insert(target.to_string(), names);
+        if self.review.is_some() {
+            self.review = Some(
+                self.chosen
+                    .iter()
+                    .map(|i| self.review_one(&self.targets[*i]))
+                    .collect(),
+            );
+        }
     }
 
     fn review_one(&self, t: &TargetChoice) -> Review {
@@ -132,7 +238,15 @@ impl SyncFlow {
             accept: Vec::new(),
             total_after: t.existing.len(),
             over_cap: false,
+            unowned: Vec::new(),
+            adopt: Vec::new(),
+            remote: self.remote.get(&t.project_ref).cloned(),
         };
+        let remote = self
+            .remote
+            .get(&t.project_ref)
+            .and_then(|r| r.as_ref().ok());
+        let theirs = |n: &str| remote.is_some_and(|r| r.contains(n));
         let mut claimed: BTreeMap<String, String> = BTreeMap::new();
         for s in &self.secrets {
             let addr = format!("{}/{}", s.project, s.meta.name);
@@ -145,6 +259,7 @@ impl SyncFlow {
             };
             let mut problem = None;
             let mut new = Vec::new();
+            let mut taken = Vec::new();
             for n in &names {
                 if let Err(e) = check_env_name(n) {
                     problem = Some(e.to_string());
@@ -154,12 +269,21 @@ impl SyncFlow {
                     }
                 } else if let Some(other) = claimed.get(n) {
                     problem = Some(format!("{n} would also come from {other}"));
+                } else if theirs(n) {
+                    taken.push(n.clone());
                 } else {
                     new.push(n.clone());
                 }
             }
             match problem {
                 Some(p) => r.refused.push((addr, p)),
+                None if !taken.is_empty() => {
+                    for n in new.iter().chain(&taken) {
+                        claimed.insert(n.clone(), addr.clone());
+                    }
+                    r.unowned.extend(taken);
+                    r.adopt.push((s.project.clone(), s.meta.name.clone()));
+                }
                 None if new.is_empty() => r.already += 1,
                 None => {
                     for n in &new {
@@ -171,6 +295,17 @@ impl SyncFlow {
             }
         }
         r.total_after += r.create.len();
+        // Names others hold there count toward the cap too.
+        if let Some(remote) = remote {
+            r.total_after += remote
+                .iter()
+                .filter(|n| {
+                    !n.starts_with(crate::engine::names::RESERVED_PREFIX)
+                        && !t.existing.contains_key(*n)
+                        && !r.create.contains(n)
+                })
+                .count();
+        }
         if r.total_after > PROJECT_SECRET_CAP {
             r.over_cap = true;
         }
@@ -180,28 +315,17 @@ impl SyncFlow {
     pub fn update(&mut self, a: Action) -> Outcome {
         if let Some(reviews) = &mut self.review {
             return match a {
-                Action::Submit => {
+                _ if reviews.iter().any(Review::checking) && a != Action::Close => Outcome::None,
+                Action::Submit | Action::Adopt => {
                     let mut effects = Vec::new();
-                    for r in reviews
-                        .iter_mut()
-                        .filter(|r| !r.over_cap && !r.accept.is_empty())
-                    {
-                        let pairs = std::mem::take(&mut r.accept);
-                        let target = r.target.clone();
-                        let done = format!(
-                            "syncing {} secret(s) to {}: watch the mappings pane",
-                            pairs.len(),
-                            r.name
-                        );
-                        effects.push(Effect::Write {
-                            job: Box::new(move |tx| {
-                                for (p, n) in &pairs {
-                                    tx.map(p, n, &target, None, false, None)?;
-                                }
-                                Ok(())
-                            }),
-                            done,
-                        });
+                    for r in reviews.iter_mut().filter(|r| !r.over_cap) {
+                        if let Some((n, job)) = r.job(a == Action::Adopt) {
+                            let done = format!(
+                                "syncing {n} secret(s) to {}: watch the mappings pane",
+                                r.name
+                            );
+                            effects.push(Effect::Write { job, done });
+                        }
                     }
                     Outcome::Many(effects)
                 }
@@ -236,7 +360,15 @@ impl SyncFlow {
                     .map(|i| self.review_one(&self.targets[*i]))
                     .collect();
                 self.review = Some(reviews);
-                Outcome::None
+                let targets = self
+                    .chosen
+                    .iter()
+                    .map(|i| self.targets[*i].project_ref.clone())
+                    .collect();
+                Outcome::Effect {
+                    effect: Effect::RemoteNames(targets),
+                    close: false,
+                }
             }
             _ => Outcome::None,
         }
@@ -300,6 +432,9 @@ impl SyncFlow {
                             t.style(Role::Synced),
                         ));
                     }
+                    for (role, text) in r.remote_lines(app, "  ") {
+                        lines.push(Line::styled(fit(&text, w), t.style(role)));
+                    }
                     if r.already > 0 {
                         lines.push(Line::styled(
                             format!("  = {} already mapped there", r.already),
@@ -320,13 +455,8 @@ impl SyncFlow {
             lines.push(Line::raw(""));
         }
         lines.push(Line::raw(""));
-        let ctx: &[Context] = if self.review.is_some() {
-            &[Context::Confirm]
-        } else {
-            &[Context::Pick, Context::List]
-        };
         lines.push(Line::styled(
-            fit(&hint_line(app, ctx), w),
+            fit(&hint_line(app, &self.contexts()), w),
             t.style(Role::Key),
         ));
         f.render_widget(Paragraph::new(lines), inner);

@@ -20,6 +20,14 @@ pub struct Text {
     list: ListState,
     /// Failure details offer "retry now".
     pub retry: bool,
+    /// A variable that failed because its name exists on Supabase and keyward did not
+    /// create it: the change that adopts it, offered, never made unasked.
+    pub adopt: Option<Effect>,
+}
+
+/// The push error of a name on Supabase that keyward did not create (engine/push.rs).
+pub fn is_unowned_error(e: &str) -> bool {
+    e.contains("keyward did not create it")
 }
 
 impl Text {
@@ -31,6 +39,7 @@ impl Text {
             lines,
             list,
             retry: false,
+            adopt: None,
         }
     }
 
@@ -83,7 +92,9 @@ impl Text {
         t
     }
 
-    pub fn plan(plans: &[TargetPlan]) -> Text {
+    /// `adopt_key` names the details view's adopt key, for refusals the CLI would solve
+    /// with `--adopt`.
+    pub fn plan(plans: &[TargetPlan], adopt_key: &str) -> Text {
         let mut l = Vec::new();
         for p in plans {
             l.push((Role::Title, p.target.clone()));
@@ -105,6 +116,10 @@ impl Text {
                 }
             }
             for (n, why) in &p.refused {
+                let why = why.replace(
+                    "(map with --adopt)",
+                    &format!("(its failure details in the mappings pane: {adopt_key} adopts it)"),
+                );
                 l.push((Role::Failed, format!("  ✗ {n}: {why}")));
             }
             l.push((Role::Dim, format!("  = {} unchanged", p.unchanged)));
@@ -159,6 +174,10 @@ impl Text {
                 effect: Effect::Ask(crate::tui::app::Ask::Retry),
                 close: true,
             },
+            Action::Adopt if self.adopt.is_some() => Outcome::Effect {
+                effect: self.adopt.take().expect("checked"),
+                close: true,
+            },
             _ => Outcome::None,
         }
     }
@@ -167,24 +186,77 @@ impl Text {
         let inner = boxed(app, f, area, 100, 24, &self.title);
         let w = inner.width as usize;
         let room = inner.height.saturating_sub(2) as usize;
-        let start = self
-            .list
-            .selected
-            .min(self.lines.len().saturating_sub(room));
-        let mut lines: Vec<Line> = self.lines[start..]
+        // Long lines (an error from Supabase) wrap, so the whole message is readable.
+        let rows: Vec<(Role, String)> = self
+            .lines
+            .iter()
+            .flat_map(|(r, s)| wrap(s, w).into_iter().map(move |l| (*r, l)))
+            .collect();
+        let start = self.list.selected.min(rows.len().saturating_sub(room));
+        let mut lines: Vec<Line> = rows[start..]
             .iter()
             .take(room)
-            .map(|(r, s)| Line::styled(fit(s, w), app.theme.style(*r)))
+            .map(|(r, s)| Line::styled(s.clone(), app.theme.style(*r)))
             .collect();
         while lines.len() < room + 1 {
             lines.push(Line::raw(""));
         }
-        let hint = if self.retry {
-            "R retry now · esc close"
+        let mut hint = if self.retry {
+            "R retry now · esc close".to_string()
         } else {
-            "esc close"
+            "esc close".to_string()
         };
-        lines.push(Line::styled(hint, app.theme.style(Role::Key)));
+        if self.adopt.is_some() {
+            let key = app
+                .keymap
+                .key_for(&[crate::tui::keys::Context::Adopt], Action::Adopt);
+            hint = format!("{key} adopt the name on Supabase · {hint}");
+        }
+        lines.push(Line::styled(fit(&hint, w), app.theme.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+/// Splits `s` into lines of at most `w` columns, at spaces where it can (a word longer
+/// than a line is cut), keeping the leading indent on continuation lines.
+pub fn wrap(s: &str, w: usize) -> Vec<String> {
+    let width = |x: &str| x.chars().count();
+    if w == 0 || width(s) <= w {
+        return vec![s.to_string()];
+    }
+    let indent: String = s.chars().take_while(|c| *c == ' ').collect();
+    let cont = format!("{indent}  ");
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in s.trim_start().split(' ') {
+        let lead = if out.is_empty() { &indent } else { &cont };
+        let sep = usize::from(!line.is_empty());
+        if !line.is_empty() && width(lead) + width(&line) + sep + width(word) > w {
+            out.push(format!("{lead}{line}"));
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    let lead = if out.is_empty() { &indent } else { &cont };
+    out.push(format!("{lead}{line}"));
+    out.into_iter().map(|l| fit(&l, w)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_keeps_every_word_and_fits_the_width() {
+        let s = "error: STRIPE_WEBHOOK_SECRET exists on demo-staging and keyward did not create it";
+        let l = wrap(s, 30);
+        assert!(l.len() > 1, "{l:?}");
+        assert!(l.iter().all(|x| x.chars().count() <= 30), "{l:?}");
+        let joined: Vec<&str> = l.iter().flat_map(|x| x.split_whitespace()).collect();
+        assert_eq!(joined.join(" "), s);
+        assert_eq!(wrap("short", 30), vec!["short".to_string()]);
     }
 }
