@@ -583,3 +583,55 @@ fn manage_a_targets_secrets_across_projects() {
     assert!(on.contains(&"web-app/Sentry DSN".to_string()), "{on:?}");
     assert!(!on.contains(&"billing-api/Database".to_string()), "{on:?}");
 }
+
+#[test]
+fn a_name_on_supabase_keyward_did_not_create_is_written_only_when_adopted() {
+    use crate::supabase::emulator::seed::{DEMO_ORG, DEMO_STAGING_REF, DEMO_TOKEN};
+    use crate::supabase::emulator::{Emulator, Seed};
+    let emu = Emulator::with_seed(Seed::demo()).unwrap();
+    let url = emu.base_url().to_string();
+    let theirs = |e: &Emulator| {
+        e.world(|w| {
+            w.projects[DEMO_STAGING_REF].secrets["STRIPE_WEBHOOK_SECRET"]
+                .value
+                .clone()
+        })
+    };
+    let mut t = H::with(80, 24, move |tx| {
+        crate::cli::demo::seed(tx)?;
+        tx.add_connection("acme", &url, None, DEMO_TOKEN)?;
+        tx.add_target(DEMO_STAGING_REF, "demo-staging", DEMO_ORG, "acme")
+            .map(|_| ())
+    });
+    t.keys(&["tab", "/"])
+        .typed("webhook")
+        .keys(&["enter", "s", "enter"]);
+    let s = t.screen();
+    assert!(
+        s.contains("exists on Supabase, not keyward's 1: STRIPE_WEBHOOK_SECRET"),
+        "{s}"
+    );
+    assert!(!s.contains("+ create"), "{s}");
+    insta::assert_snapshot!("sync_review_unowned@80x24", s);
+    // Enter leaves it out: nothing mapped, their value untouched.
+    t.keys(&["enter"]);
+    let mapped = |t: &H| {
+        t.vault()
+            .read()
+            .unwrap()
+            .mappings_for_target(DEMO_STAGING_REF)
+            .unwrap()
+            .len()
+    };
+    assert_eq!(mapped(&t), 0);
+    assert_eq!(theirs(&emu), "whsec_demo_set_by_hand");
+    // `a` adopts it: the vault's value replaces theirs.
+    t.keys(&["s", "enter", "a"]);
+    assert_eq!(mapped(&t), 1);
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while theirs(&emu) != "whsec_demo_5f1c0e" {
+        assert!(std::time::Instant::now() < end, "never adopted");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    emu.shutdown();
+}
