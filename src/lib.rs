@@ -5,5 +5,6 @@
 
 pub mod cli;
 pub mod engine;
+pub mod serve;
 pub mod supabase;
 pub mod vault;

@@ -12,8 +12,10 @@ mod demo;
 mod emulator;
 mod envio;
 mod init;
+mod key;
 mod project;
 mod secret;
+mod serve;
 mod trash;
 
 /// Every command returns this; the error's Display is the one line the user sees.
@@ -72,6 +74,11 @@ pub enum Command {
     Export(envio::ExportArgs),
     /// The audit log: list, filter, verify
     Audit(audit::AuditArgs),
+    /// Access keys for the local API: create, list, revoke
+    #[command(subcommand)]
+    Key(key::KeyCmd),
+    /// Serve the local HTTP API (docs/api.md) on loopback or a Unix socket
+    Serve(serve::ServeArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -88,6 +95,8 @@ pub fn main() -> ExitCode {
         Some(Command::Import(a)) => envio::import(&cli.global, a),
         Some(Command::Export(a)) => envio::export(&cli.global, a),
         Some(Command::Audit(a)) => audit::run(&cli.global, a),
+        Some(Command::Key(c)) => key::run(&cli.global, c),
+        Some(Command::Serve(a)) => serve::run(&cli.global, a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
