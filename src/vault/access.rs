@@ -1,17 +1,17 @@
 //! Access keys for the local API: create (the full key is returned once), list newest
 //! first, revoke, verify, and record each use. The key format is in access_key.rs.
 //!
-//! Table `access_keys`: KSUID -> row. The row holds the salt, the verifier (an HMAC of
+//! Table `access_keys`: KSUID -> row (access_row.rs). The row holds the salt, the verifier (an HMAC of
 //! the secret, see [`access_key::verifier`]), the last 4 characters, name, scope,
 //! created, last used and revoked. Verifying a presented key is: parse (no I/O), one
 //! lookup by KSUID, one HMAC, one constant-time comparison.
 
 use redb::{ReadableTable, TableDefinition};
-use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::access_key::{self, SALT_LEN};
+use super::access_row::Row;
 use super::audit::Outcome;
 use super::clock::Millis;
 use super::error::{Result, VaultError};
@@ -20,21 +20,6 @@ use super::store::{PROJECTS, ReadTx, WriteTx};
 
 pub(crate) const ACCESS_KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("access_keys");
 const NAME_MAX: usize = 64;
-
-/// The stored row. Serialized as JSON; hex for the binary parts.
-#[derive(Serialize, Deserialize)]
-struct Row {
-    name: String,
-    salt: String,
-    verifier: String,
-    last4: String,
-    /// None = every project, present and future.
-    projects: Option<Vec<ProjectId>>,
-    allow_sync: bool,
-    created: Millis,
-    last_used: Option<Millis>,
-    revoked: Option<Millis>,
-}
 
 /// What a key may do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,21 +118,6 @@ impl Refusal {
     }
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn unhex<const N: usize>(s: &str) -> Option<[u8; N]> {
-    if s.len() != 2 * N {
-        return None;
-    }
-    let mut out = [0u8; N];
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
-}
-
 fn damaged(id: &str) -> VaultError {
     VaultError::Tampered(format!("access key {id}"))
 }
@@ -238,12 +208,12 @@ impl WriteTx<'_> {
         };
         let secret = access_key::new_secret();
         let salt = access_key::new_salt();
-        let mac_key = self.vault.key.derive("access-keys");
-        let v = access_key::verifier(&mac_key, &id, &salt, &scope.encode(), &secret);
+        let mac_key = &self.vault.access_mac_key;
+        let v = access_key::verifier(mac_key, &id, &salt, &scope.encode(), &secret);
         let row = Row {
             name: name.to_string(),
-            salt: hex(&salt),
-            verifier: hex(&v),
+            salt,
+            verifier: v,
             last4: secret[secret.len() - 4..].to_string(),
             projects: scope.projects.clone(),
             allow_sync,
@@ -253,7 +223,7 @@ impl WriteTx<'_> {
         };
         self.tx
             .open_table(ACCESS_KEYS)?
-            .insert(id.as_str(), serde_json::to_vec(&row)?.as_slice())?;
+            .insert(id.as_str(), row.encode().as_slice())?;
         let names = project_names(&self.tx.open_table(PROJECTS)?, &scope)?;
         let detail = format!("{name:?}, {}", describe(&scope, &names));
         self.audit("access-key-create", &id, Outcome::Ok, &detail)?;
@@ -277,7 +247,7 @@ impl WriteTx<'_> {
         let mut row: Row = {
             let t = self.tx.open_table(ACCESS_KEYS)?;
             let g = t.get(id)?.ok_or_else(|| unknown_id(id))?;
-            serde_json::from_slice(g.value()).map_err(|_| damaged(id))?
+            Row::decode(g.value()).ok_or_else(|| damaged(id))?
         };
         if let Some(at) = row.revoked {
             return Err(VaultError::conflict(format!(
@@ -285,13 +255,11 @@ impl WriteTx<'_> {
                 super::clock::rfc3339(at)
             )));
         }
-        let live = unhex::<32>(&row.verifier).ok_or_else(|| damaged(id))?;
-        let mac_key = self.vault.key.derive("access-keys");
-        row.verifier = hex(&access_key::revoked_verifier(&mac_key, &live));
+        row.verifier = access_key::revoked_verifier(&self.vault.access_mac_key, &row.verifier);
         row.revoked = Some(self.now);
         self.tx
             .open_table(ACCESS_KEYS)?
-            .insert(id, serde_json::to_vec(&row)?.as_slice())?;
+            .insert(id, row.encode().as_slice())?;
         self.audit(
             "access-key-revoke",
             id,
@@ -308,13 +276,10 @@ impl WriteTx<'_> {
     pub fn record_access_use(&mut self, id: Option<&str>, ok: bool, detail: &str) -> Result<()> {
         if let (Some(id), true) = (id, ok) {
             let mut t = self.tx.open_table(ACCESS_KEYS)?;
-            let row = t
-                .get(id)?
-                .map(|g| serde_json::from_slice::<Row>(g.value()))
-                .transpose()?;
-            if let Some(mut row) = row {
+            let row = t.get(id)?.map(|g| Row::decode(g.value()));
+            if let Some(mut row) = row.flatten() {
                 row.last_used = Some(self.now);
-                t.insert(id, serde_json::to_vec(&row)?.as_slice())?;
+                t.insert(id, row.encode().as_slice())?;
             }
         }
         let outcome = if ok { Outcome::Ok } else { Outcome::Failed };
@@ -334,7 +299,7 @@ impl ReadTx<'_> {
         let mut out = Vec::new();
         for r in t.iter()?.rev() {
             let (k, v) = r?;
-            let row: Row = serde_json::from_slice(v.value()).map_err(|_| damaged(k.value()))?;
+            let row = Row::decode(v.value()).ok_or_else(|| damaged(k.value()))?;
             let scope = Scope {
                 projects: row.projects.clone(),
                 allow_sync: row.allow_sync,
@@ -356,22 +321,21 @@ impl ReadTx<'_> {
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Err(Refusal::Unknown)),
             Err(e) => return Err(e.into()),
         };
-        let mac_key = self.vault.key.derive("access-keys");
+        let mac_key = &self.vault.access_mac_key;
         let Some(g) = t.get(p.id)? else {
             // Same work as a real check, so timing does not say which ids exist.
-            let _ = access_key::verifier(&mac_key, p.id, &[0; SALT_LEN], &[], p.secret);
+            let _ = access_key::verifier(mac_key, p.id, &[0; SALT_LEN], &[], p.secret);
             return Ok(Err(Refusal::Unknown));
         };
-        let row: Row = serde_json::from_slice(g.value()).map_err(|_| damaged(p.id))?;
-        let salt = unhex::<SALT_LEN>(&row.salt).ok_or_else(|| damaged(p.id))?;
-        let stored = unhex::<32>(&row.verifier).ok_or_else(|| damaged(p.id))?;
+        let row = Row::decode(g.value()).ok_or_else(|| damaged(p.id))?;
+        let (salt, stored) = (row.salt, row.verifier);
         let scope = Scope {
             projects: row.projects,
             allow_sync: row.allow_sync,
         };
-        let v = access_key::verifier(&mac_key, p.id, &salt, &scope.encode(), p.secret);
+        let v = access_key::verifier(mac_key, p.id, &salt, &scope.encode(), p.secret);
         if row.revoked.is_some() {
-            let r = access_key::revoked_verifier(&mac_key, &v);
+            let r = access_key::revoked_verifier(mac_key, &v);
             let matched: bool = r.ct_eq(&stored).into();
             return Ok(Err(if matched {
                 Refusal::Revoked

@@ -21,6 +21,7 @@
 
 mod access;
 mod access_key;
+mod access_row;
 mod audit;
 mod clock;
 mod codec;
