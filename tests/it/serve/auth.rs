@@ -14,6 +14,14 @@ async fn a_valid_key_reads_values_fields_and_names() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["value"], STRIPE);
     assert_eq!(v["version"], 1);
+    let r = super::client(None)
+        .get(api.url(STRIPE_PATH))
+        .header("Authorization", format!("bearer {k}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "the scheme is case-insensitive");
+    assert_eq!(r.headers()["cache-control"], "no-store");
 
     let (s, v) = api.get("/v1/projects/billing/secrets/db", Some(&k)).await;
     assert_eq!(s, 200, "{v}");
