@@ -117,6 +117,7 @@ pub fn run(args: Args) -> CmdResult {
             },
             delete_absent_404: faults.delete_absent_404,
             scoped_reveal_403: faults.scoped_reveal_403,
+            reject_names: Vec::new(),
         },
         state_file: args.state.clone(),
     };

@@ -8,14 +8,19 @@ use clap::{Parser, Subcommand};
 
 mod audit;
 mod common;
+mod connect;
 mod demo;
 mod emulator;
+mod engine_rt;
 mod envio;
 mod init;
 mod key;
+mod map;
 mod project;
 mod secret;
 mod serve;
+mod sync;
+mod target;
 mod trash;
 
 /// Every command returns this; the error's Display is the one line the user sees.
@@ -74,6 +79,31 @@ pub enum Command {
     Export(envio::ExportArgs),
     /// The audit log: list, filter, verify
     Audit(audit::AuditArgs),
+    /// Connect a Supabase account (Personal Access Token on stdin, validated first)
+    Connect(connect::ConnectArgs),
+    /// List connections (never their tokens)
+    Connections(connect::ConnectionsArgs),
+    /// Give a connection a new token (stdin); resets its targets' health
+    Reconnect(connect::ReconnectArgs),
+    /// Delete a connection's token (revoke it on Supabase too)
+    Disconnect(connect::DisconnectArgs),
+    /// Targets: Supabase projects keyward writes to
+    #[command(subcommand)]
+    Target(target::TargetCmd),
+    /// Map secrets to targets (many x many)
+    Map(map::MapArgs),
+    /// Unmap secrets from targets (their variables are deleted there)
+    Unmap(map::UnmapArgs),
+    /// Push pending changes (full reconciliation); --plan shows what would change
+    Sync(sync::SyncArgs),
+    /// Every mapped variable and its state; targets and their health
+    Status(sync::StatusArgs),
+    /// Compare targets with what keyward pushed: drifted, missing, unmanaged
+    Drift(sync::DriftArgs),
+    /// Retry failed work now, unhealthy targets included
+    Retry(sync::RetryArgs),
+    /// Run the sync engine and its retries without the dashboard
+    Daemon,
     /// Access keys for the local API: create, list, revoke
     #[command(subcommand)]
     Key(key::KeyCmd),
@@ -95,6 +125,18 @@ pub fn main() -> ExitCode {
         Some(Command::Import(a)) => envio::import(&cli.global, a),
         Some(Command::Export(a)) => envio::export(&cli.global, a),
         Some(Command::Audit(a)) => audit::run(&cli.global, a),
+        Some(Command::Connect(a)) => connect::connect(&cli.global, a),
+        Some(Command::Connections(a)) => connect::connections(&cli.global, a),
+        Some(Command::Reconnect(a)) => connect::reconnect(&cli.global, a),
+        Some(Command::Disconnect(a)) => connect::disconnect(&cli.global, a),
+        Some(Command::Target(c)) => target::run(&cli.global, c),
+        Some(Command::Map(a)) => map::map(&cli.global, a),
+        Some(Command::Unmap(a)) => map::unmap(&cli.global, a),
+        Some(Command::Sync(a)) => sync::sync(&cli.global, a),
+        Some(Command::Status(a)) => sync::status(&cli.global, a),
+        Some(Command::Drift(a)) => sync::drift(&cli.global, a),
+        Some(Command::Retry(a)) => sync::retry(&cli.global, a),
+        Some(Command::Daemon) => sync::daemon(&cli.global),
         Some(Command::Key(c)) => key::run(&cli.global, c),
         Some(Command::Serve(a)) => serve::run(&cli.global, a),
     };

@@ -277,6 +277,7 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
             let items = r.secrets(project.as_deref())?;
             if json {
                 let policies = r.all_policies()?;
+                let synced = r.sync_status(None)?;
                 let rows: Vec<_> = items
                     .iter()
                     .map(|s| {
@@ -284,9 +285,7 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
                             "project": s.project, "name": s.meta.name, "id": s.meta.id.0,
                             "kind": match s.meta.shape { Shape::Simple => "simple", Shape::Structured { .. } => "structured" },
                             "version": s.meta.version, "created": rfc3339(s.meta.created), "updated": rfc3339(s.meta.updated),
-                            // Per-target sync state arrives with the engine; the key is here so
-                            // scripts can rely on it.
-                            "targets": [],
+                            "targets": super::sync::secret_targets(&synced, &format!("{}/{}", s.project, s.meta.name)),
                         });
                         if let Shape::Structured { fields } = &s.meta.shape {
                             v["fields"] = fields.clone().into();

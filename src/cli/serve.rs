@@ -50,7 +50,9 @@ pub fn run(g: &GlobalArgs, a: ServeArgs) -> CmdResult {
         .build()?;
     rt.block_on(async move {
         let server = serve::bind(&opts).await?;
-        let (engine, task) = crate::engine::handle::start(vault.clone());
+        // The same engine settings as `sync` and `daemon` (KEYWARD_PROJECT_URL_TEMPLATE...).
+        let (engine, task) =
+            crate::engine::start_with(vault.clone(), crate::engine::EngineConfig::from_env());
         // The first stdout line is the address, for scripts (and port 0).
         println!("{}", server.address());
         eprintln!("serving the local API; stop with Ctrl-C (see docs/api.md)");

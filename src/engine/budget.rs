@@ -61,8 +61,12 @@ impl Budgets {
             remaining: seen.remaining,
             resets_at,
         });
-        if resets_at > w.resets_at + Duration::from_secs(1) {
-            // A new window began since we last looked.
+        // Reset times are whole seconds: within a second either way it is the same
+        // window. Outside that, the server's reading wins: a new window began (later),
+        // or its window is shorter than the one we assumed (earlier).
+        let same = resets_at <= w.resets_at + Duration::from_secs(1)
+            && w.resets_at <= resets_at + Duration::from_secs(1);
+        if !same {
             *w = Window {
                 remaining: seen.remaining,
                 resets_at,

@@ -10,10 +10,14 @@ use std::sync::Arc;
 
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use crate::vault::{Vault, VaultError, WriteTx};
+use super::config::EngineConfig;
+use super::inspect::{TargetDrift, TargetPlan};
+use crate::vault::{SyncState, Vault, VaultError, WriteTx};
 
 /// A change to apply in one durable write transaction.
 pub type Job = Box<dyn FnOnce(&mut WriteTx<'_>) -> Result<(), VaultError> + Send>;
+
+type Reply<T> = oneshot::Sender<Result<T, VaultError>>;
 
 pub enum Command {
     Apply {
@@ -22,6 +26,33 @@ pub enum Command {
     },
     /// Something outside the engine changed the outbox (or the user asked): work it now.
     Kick,
+    /// Queue every mapped variable (of one target or all) and work it: a full
+    /// reconciliation, cheap because unchanged digests are skipped.
+    SyncAll {
+        target: Option<String>,
+        reply: Reply<usize>,
+    },
+    /// Retry now: clears retry waits and unhealthy marks (one target or all).
+    Retry {
+        target: Option<String>,
+        reply: Reply<Vec<String>>,
+    },
+    /// Dry run: what a sync would create, update, overwrite and delete.
+    Plan {
+        target: Option<String>,
+        reply: Reply<Vec<TargetPlan>>,
+    },
+    /// List targets and compare with what keyward pushed; marks drifted variables.
+    Drift {
+        target: Option<String>,
+        reply: Reply<Vec<TargetDrift>>,
+    },
+    /// The names a target holds now (one listing): what `WriteTx::map` takes as
+    /// `remote`, to refuse or adopt names keyward does not own and to count the cap.
+    RemoteNames {
+        target: String,
+        reply: Reply<std::collections::BTreeSet<String>>,
+    },
     Shutdown,
 }
 
@@ -31,6 +62,23 @@ pub enum Command {
 pub enum Event {
     /// A write committed: vault content may differ from the last snapshot.
     Changed,
+    /// A variable's sync state changed (None: it is gone from the target).
+    Variable {
+        target: String,
+        variable: String,
+        state: Option<SyncState>,
+    },
+    /// A batch finished on a target: its health now.
+    TargetHealth {
+        target: String,
+        healthy: bool,
+        consecutive_failures: u32,
+    },
+    /// Outbox rows done since work started, of the total seen.
+    Progress { done: usize, total: usize },
+    /// Nothing is due: the outbox is empty or holds only failures waiting for their
+    /// retry time (or for the user, on unhealthy targets).
+    Idle,
     /// The engine stopped; no more events will come.
     Stopped,
 }
@@ -88,36 +136,61 @@ impl EngineHandle {
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.events.subscribe()
     }
+
+    async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, EngineError> {
+        let (reply, rx) = oneshot::channel();
+        self.commands
+            .send(make(reply))
+            .map_err(|_| EngineError::Stopped)?;
+        rx.await
+            .map_err(|_| EngineError::Stopped)?
+            .map_err(EngineError::Vault)
+    }
+
+    /// Queues every mapped variable and works it; returns how many mappings were queued.
+    pub async fn sync_all(&self, target: Option<String>) -> Result<usize, EngineError> {
+        self.ask(|reply| Command::SyncAll { target, reply }).await
+    }
+
+    pub async fn retry(&self, target: Option<String>) -> Result<Vec<String>, EngineError> {
+        self.ask(|reply| Command::Retry { target, reply }).await
+    }
+
+    pub async fn plan(&self, target: Option<String>) -> Result<Vec<TargetPlan>, EngineError> {
+        self.ask(|reply| Command::Plan { target, reply }).await
+    }
+
+    pub async fn remote_names(
+        &self,
+        target: String,
+    ) -> Result<std::collections::BTreeSet<String>, EngineError> {
+        self.ask(|reply| Command::RemoteNames { target, reply })
+            .await
+    }
+
+    pub async fn drift(&self, target: Option<String>) -> Result<Vec<TargetDrift>, EngineError> {
+        self.ask(|reply| Command::Drift { target, reply }).await
+    }
 }
 
-/// Starts the engine on the current tokio runtime.
+/// Starts the engine on the current tokio runtime with the default settings.
 pub fn start(vault: Arc<Vault>) -> (EngineHandle, tokio::task::JoinHandle<()>) {
-    let (commands, mut rx) = mpsc::unbounded_channel();
+    start_with(vault, EngineConfig::default())
+}
+
+/// Starts the engine; it resumes whatever the outbox holds at once.
+pub fn start_with(
+    vault: Arc<Vault>,
+    config: EngineConfig,
+) -> (EngineHandle, tokio::task::JoinHandle<()>) {
+    let (commands, rx) = mpsc::unbounded_channel();
     // Events are coalescable (a front end re-reads state), so a lagging receiver losing
-    // old ones is harmless; 1024 covers a burst of per-variable updates.
-    let (events, _) = broadcast::channel(1024);
+    // old ones is harmless; 4096 covers a burst of per-variable updates.
+    let (events, _) = broadcast::channel(4096);
     let handle = EngineHandle {
         commands,
         events: events.clone(),
     };
-    let task = tokio::spawn(async move {
-        while let Some(cmd) = rx.recv().await {
-            match cmd {
-                Command::Apply { job, reply } => {
-                    let v = vault.clone();
-                    let out = tokio::task::spawn_blocking(move || v.write(job))
-                        .await
-                        .unwrap_or_else(|e| Err(VaultError::Storage(format!("write failed: {e}"))));
-                    if out.is_ok() {
-                        let _ = events.send(Event::Changed);
-                    }
-                    let _ = reply.send(out);
-                }
-                Command::Kick => {}
-                Command::Shutdown => break,
-            }
-        }
-        let _ = events.send(Event::Stopped);
-    });
+    let task = tokio::spawn(super::task::run(vault, config, rx, events));
     (handle, task)
 }

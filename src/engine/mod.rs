@@ -1,8 +1,19 @@
-//! The sync engine. So far its pure parts: name rules and the per-target planner; the
-//! async task (Commands in, Events out, the single writer) builds on them.
+//! The sync engine: a tokio task that is the vault's single writer (Commands in, Events
+//! out: `handle`), push workers that work each target's outbox as one batch (`push`,
+//! through `clients` and its rate budgets), and the pure parts they use: name rules,
+//! the per-target planner, retry/backoff and health, request budgets.
 
 pub mod budget;
+pub mod clients;
+pub mod config;
 pub mod handle;
+pub mod inspect;
 pub mod names;
 pub mod plan;
+pub mod push;
 pub mod retry;
+mod task;
+
+pub use config::EngineConfig;
+pub use handle::{Command, EngineError, EngineHandle, Event, start, start_with};
+pub use inspect::{TargetDrift, TargetPlan};

@@ -25,19 +25,26 @@ mod access_row;
 mod audit;
 mod clock;
 mod codec;
+mod connections;
 mod dotenv;
 mod envfile;
 mod error;
 mod generate;
 mod limits;
 mod lock;
+mod mappings;
 mod model;
 mod names;
+mod outbox;
 mod projects;
 mod rotation;
 mod seal;
 mod secrets;
 mod store;
+mod sync_model;
+mod sync_record;
+mod tagged;
+mod targets;
 mod trash;
 
 pub use access::{AccessKeyInfo, Grant, NewAccessKey, Refusal, Scope};
@@ -47,6 +54,7 @@ pub use access_key::{
 };
 pub use audit::{Entry as AuditEntry, Event as AuditEvent, Outcome, Verdict};
 pub use clock::{Clock, DAY_MS, Millis, format_duration, parse_duration, rfc3339};
+pub use connections::token_fingerprint;
 pub use envfile::{Change, Planned};
 pub use error::{Result, VaultError};
 pub use generate::Generator;
@@ -64,4 +72,8 @@ pub use seal::{
 pub use secrets::Written;
 pub use store::{
     InitOptions, ReadTx, SealedVault, TRASH_RETENTION, Unlock, UnsealedKey, Vault, WriteTx,
+};
+pub use sync_model::{
+    Connection, Mapping, MappingRow, OutboxOp, SyncState, Target, TargetHealth, TargetTotals,
+    VarState, VarStatus,
 };

@@ -155,6 +155,7 @@ impl WriteTx<'_> {
             c => format!("version {version} ({})", c.as_str()),
         };
         self.audit(action, &format!("{project}/{name}"), Outcome::Ok, &detail)?;
+        self.sync_secret(meta.id)?;
         Ok(Written {
             id: meta.id,
             version,
@@ -260,6 +261,8 @@ impl WriteTx<'_> {
             Outcome::Ok,
             &format!("from {name:?}"),
         )?;
+        // New names are upserted, the old ones deleted after (upserts go first).
+        self.sync_secret(m.id)?;
         Ok(m)
     }
 
@@ -281,6 +284,7 @@ impl WriteTx<'_> {
             Outcome::Ok,
             &format!("version {version} (value of version {to})"),
         )?;
+        self.sync_secret(m.id)?;
         Ok(Written {
             id: m.id,
             version,

@@ -144,6 +144,7 @@ impl Vault {
             tx.tx.open_table(POLICIES)?;
             tx.tx.open_table(TRASH_EXPIRY)?;
             tx.tx.open_table(AUDIT_PENDING)?;
+            tx.create_sync_tables()?;
             let detail = format!(
                 "{} recipient(s) besides the passphrase",
                 opts.recipients.len()
@@ -181,10 +182,13 @@ impl Vault {
                 .range(..=(now, u64::MAX))?
                 .next()
                 .is_some();
-            pending || expired
+            // Vaults made before the sync tables existed get them once.
+            let old = r.open_table(super::outbox::WAITS).is_err();
+            pending || expired || old
         };
         if work {
             self.write(|tx| {
+                tx.create_sync_tables()?;
                 tx.fold_pending_audit()?;
                 tx.purge_expired()
             })?;

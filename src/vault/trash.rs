@@ -30,6 +30,8 @@ impl WriteTx<'_> {
             Outcome::Ok,
             &format!("version {}", m.version),
         )?;
+        // Deleted from every target at once, not after 30 days.
+        self.sync_secret(m.id)?;
         Ok(m)
     }
 
@@ -135,6 +137,7 @@ impl WriteTx<'_> {
 
     fn erase(&mut self, m: &SecretMeta) -> Result<()> {
         let id = m.id.0;
+        self.forget_secret(m.id)?;
         self.tx
             .open_table(VERSIONS)?
             .retain_in((id, 0)..=(id, u32::MAX), |_, _| false)?;

@@ -4,4 +4,5 @@
 mod serve;
 mod supabase;
 mod support;
+mod sync;
 mod vault;

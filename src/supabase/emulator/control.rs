@@ -29,6 +29,10 @@ pub struct Faults {
     /// some scoped tokens even with full access (an open bug NOTES.md describes).
     #[serde(default)]
     pub scoped_reveal_403: bool,
+    /// Refuse (400) any bulk upsert naming one of these: a rule of the real API that
+    /// keyward's own checks do not know, so a batch must be split to find the culprit.
+    #[serde(default)]
+    pub reject_names: Vec<String>,
 }
 
 impl Default for Faults {
@@ -41,6 +45,7 @@ impl Default for Faults {
             secret_key_masking: Masking::Masked,
             delete_absent_404: false,
             scoped_reveal_403: false,
+            reject_names: Vec::new(),
         }
     }
 }

@@ -110,6 +110,12 @@ async fn upsert_secrets(
             }
         }
     }
+    let refused = s.control.faults().reject_names;
+    if let Some((n, _)) = batch.iter().find(|(n, _)| refused.contains(n)) {
+        return Err(ApiError::bad_request(format!(
+            "Secret name {n} is not allowed"
+        )));
+    }
     let mut w = s.world();
     world::upsert_secrets(w.project_mut(&r)?, batch)?;
     Ok(StatusCode::CREATED.into_response())

@@ -1,0 +1,168 @@
+//! Sync fan-out benchmark: prints a table, asserts nothing. Run with
+//! `cargo bench --bench sync` (release) or `--profile dev` for a quick sanity run.
+//!
+//! Against the in-process emulator with 50 ms latency per request and its rate limit
+//! on (120 requests a minute per token, project and endpoint): one secret changed that
+//! is mapped to 200 targets, and the initial sync of 50 secrets x 200 targets; each
+//! with targets worked in parallel (the engine's default) and one at a time.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use age::secrecy::SecretString;
+use keyward::engine::{EngineConfig, retry::RetryPolicy};
+use keyward::supabase::emulator::{Emulator, EmulatorConfig, Faults, Seed, TokenSpec};
+use keyward::vault::{Cause, InitOptions, SecretValue, Vault};
+
+const TARGETS: usize = 200;
+const SECRETS: usize = 50;
+const TOKEN: &str = "sbp_1111111111111111111111111111111111111111";
+
+fn project_ref(i: usize) -> String {
+    let mut s = String::from("bench");
+    let mut n = i;
+    for _ in 0..15 {
+        s.push((b'a' + (n % 26) as u8) as char);
+        n /= 26;
+    }
+    s
+}
+
+fn emulator() -> Emulator {
+    let mut seed = Seed::default()
+        .organization("acme", "Acme")
+        .token(TokenSpec::account(TOKEN));
+    for i in 0..TARGETS {
+        seed = seed.project_in(&project_ref(i), &format!("p{i}"), "acme");
+    }
+    Emulator::start(EmulatorConfig {
+        seed,
+        faults: Faults {
+            latency_ms: 50,
+            ..Faults::default()
+        },
+        ..EmulatorConfig::default()
+    })
+    .expect("emulator")
+}
+
+struct Run {
+    converge: Duration,
+    requests: u64,
+    rate_limited: usize,
+}
+
+/// Maps `secrets` secrets to every target, syncs, then changes `changed` of them and
+/// times that change's convergence (changed = 0: times the initial sync instead).
+fn run(parallelism: usize, secrets: usize, change_one: bool) -> Run {
+    let emu = emulator();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let opts = InitOptions {
+        passphrase: SecretString::from("bench"),
+        recipients: vec![],
+        work_factor: Some(1),
+    };
+    let vault = Arc::new(Vault::create(&dir.path().join("v.redb"), &opts).expect("vault"));
+    vault
+        .write(|tx| {
+            tx.add_connection("main", emu.base_url(), None, TOKEN)?;
+            tx.add_project("app")?;
+            for i in 0..TARGETS {
+                tx.add_target(&project_ref(i), &format!("p{i}"), "acme", "main")?;
+            }
+            for s in 0..secrets {
+                let name = format!("secret {s:02}");
+                tx.set_value(
+                    "app",
+                    &name,
+                    &SecretValue::simple(format!("v1-{s}")),
+                    Cause::Edit,
+                )?;
+                for i in 0..TARGETS {
+                    tx.map("app", &name, &project_ref(i), None, false, None)?;
+                }
+            }
+            Ok(())
+        })
+        .expect("setup");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let config = EngineConfig {
+        parallelism,
+        retry: RetryPolicy {
+            first: Duration::from_millis(100),
+            ..RetryPolicy::default()
+        },
+        ..EngineConfig::default()
+    };
+    let converged = |v: &Vault| {
+        v.read()
+            .and_then(|r| r.outbox_totals())
+            .map(|t| t.0 == 0)
+            .unwrap_or(false)
+    };
+    let wait = |v: &Vault| {
+        while !converged(v) {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    };
+    let handle = rt.block_on(async { keyward::engine::start_with(vault.clone(), config).0 });
+    let mut start = Instant::now();
+    emu.control().reset_counters();
+    emu.control().set_recording(true);
+    wait(&vault);
+    if change_one {
+        emu.control().reset_counters();
+        emu.control().set_recording(true);
+        vault
+            .write(|tx| {
+                tx.set_value("app", "secret 00", &SecretValue::simple("v2"), Cause::Edit)
+                    .map(|_| ())
+            })
+            .expect("change");
+        start = Instant::now();
+        handle.kick();
+        wait(&vault);
+    }
+    let converge = start.elapsed();
+    let rate_limited = emu
+        .control()
+        .recorded()
+        .iter()
+        .filter(|e| e.status == 429)
+        .count();
+    handle.shutdown();
+    Run {
+        converge,
+        requests: emu.control().total_requests(),
+        rate_limited,
+    }
+}
+
+fn main() {
+    println!("sync fan-out: {TARGETS} targets, emulator latency 50 ms, rate limit 120/min\n");
+    println!("| scenario | workers | converged in | requests per target | 429s met |");
+    println!("| --- | --- | --- | --- | --- |");
+    let cases = [
+        ("1 secret changed x 200 targets", 1usize, true),
+        ("50 secrets x 200 targets, initial sync", SECRETS, false),
+    ];
+    for (label, secrets, change) in cases {
+        for workers in [EngineConfig::default().parallelism, 1] {
+            let r = run(workers, secrets, change);
+            println!(
+                "| {label} | {} | {:.2} s | {:.2} | {} |",
+                if workers == 1 {
+                    "1 (one at a time)".to_string()
+                } else {
+                    workers.to_string()
+                },
+                r.converge.as_secs_f64(),
+                r.requests as f64 / TARGETS as f64,
+                r.rate_limited
+            );
+        }
+    }
+}

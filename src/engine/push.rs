@@ -1,0 +1,381 @@
+//! One target's batch: read its outbox, list what Supabase holds (names and digests),
+//! plan, send one bulk upsert and one bulk delete, record the outcome in one write.
+//!
+//! A rejected upsert is split in halves until the offending variables are alone, so
+//! only they are marked failed and the rest sync. A batch that fails as a whole (401,
+//! 5xx, a timeout) leaves Supabase as it was and counts toward the target's health;
+//! a 429 is waited out inside `Clients::call` and never counts.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
+use super::clients::Clients;
+use super::names;
+use super::plan::{self, Desired, Refusal, Remote, TargetState};
+use crate::supabase::api::{NewSecret, secret_digest};
+use crate::supabase::{Client, Endpoint, Error};
+use crate::vault::{Connection, Millis, OutboxOp, SyncState, Target, Vault, VaultError};
+
+/// What one batch did, for events.
+#[derive(Debug, Default)]
+pub struct BatchReport {
+    pub target: String,
+    /// (variable, new state; None = gone from the target)
+    pub changed: Vec<(String, Option<SyncState>)>,
+    pub health: Option<crate::vault::TargetHealth>,
+}
+
+/// Everything a batch needs, read from one snapshot.
+pub(crate) struct Snapshot {
+    pub target: Target,
+    pub conn: Connection,
+    /// Due operations.
+    pub ops: Vec<(String, OutboxOp)>,
+    pub values: BTreeMap<String, Zeroizing<String>>,
+    pub state: TargetState,
+    /// Refused before sending (bad name or value): (var, reason).
+    pub invalid: Vec<(String, String)>,
+}
+
+pub(crate) fn snapshot(vault: &Vault, target: &str, now: Millis) -> Result<Snapshot, VaultError> {
+    let r = vault.read()?;
+    let t = r.target(target)?;
+    let conn = r.connection(&t.connection)?;
+    let vars = r.var_rows(target)?;
+    let mut snap = Snapshot {
+        state: TargetState {
+            owned: r.owned_names(target)?,
+            ..TargetState::default()
+        },
+        target: t,
+        conn,
+        ops: Vec::new(),
+        values: BTreeMap::new(),
+        invalid: Vec::new(),
+    };
+    for (var, op) in r.outbox(target)? {
+        let st = vars.iter().find(|(n, _)| *n == var).map(|(_, s)| s);
+        if st.and_then(|s| s.next_retry).is_some_and(|at| at > now) {
+            continue;
+        }
+        match &op {
+            OutboxOp::Delete => snap.state.deletions.push(var.clone()),
+            OutboxOp::Upsert {
+                secret,
+                field,
+                version,
+            } => {
+                let Some(value) = r.variable_value(*secret, *version, field.as_deref())? else {
+                    snap.invalid
+                        .push((var.clone(), "the value is gone from the vault".into()));
+                    continue;
+                };
+                if let Err(e) =
+                    names::check_env_name(&var).and_then(|()| names::check_value(&var, &value))
+                {
+                    snap.invalid.push((var.clone(), e.to_string()));
+                    continue;
+                }
+                snap.state.desired.push(Desired {
+                    name: var.clone(),
+                    digest: secret_digest(&value),
+                    version: u64::from(*version),
+                });
+                snap.values.insert(var.clone(), value);
+                if let Some(pv) = st.and_then(|s| s.pushed_version)
+                    && let Some(old) = r.variable_value(*secret, pv, field.as_deref())?
+                {
+                    snap.state.pushed.insert(var.clone(), secret_digest(&old));
+                }
+            }
+        }
+        snap.ops.push((var, op));
+    }
+    Ok(snap)
+}
+
+fn refusal_text(name: &str, target: &str, r: &Refusal) -> String {
+    match r {
+        Refusal::NotOwned => format!(
+            "{name} exists on {target} and keyward did not create it: map it again with --adopt to take it over"
+        ),
+        Refusal::OverCap { cap, would_be } => format!(
+            "{target} would hold {would_be} secrets, over Supabase's cap of {cap}: unmap some, or bundle related values as one structured secret stored as JSON"
+        ),
+    }
+}
+
+/// The outcome of sending, before it is recorded.
+#[derive(Default)]
+struct Outcome {
+    pushed: Vec<(String, OutboxOp)>,
+    deleted: Vec<String>,
+    forgotten: Vec<String>,
+    failed: Vec<(String, String)>,
+    /// A whole-batch failure: counts toward the target's health.
+    target_error: Option<String>,
+}
+
+/// Runs one batch for `target` and records it. Never panics on API errors: they are
+/// recorded as failures.
+pub async fn run(vault: Arc<Vault>, clients: Arc<Clients>, target: String) -> BatchReport {
+    let now = vault.now();
+    let snap = match snapshot(&vault, &target, now) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("sync of {target} skipped: {e}");
+            return BatchReport {
+                target,
+                ..BatchReport::default()
+            };
+        }
+    };
+    let outcome = send(&vault, &clients, &snap).await;
+    record(vault, &clients, snap, outcome).await
+}
+
+async fn send(vault: &Arc<Vault>, clients: &Clients, snap: &Snapshot) -> Outcome {
+    let mut out = Outcome {
+        failed: snap.invalid.clone(),
+        ..Outcome::default()
+    };
+    let r = snap.target.project_ref.as_str();
+    let all_fail = |out: &mut Outcome, e: String| {
+        for (var, _) in &snap.ops {
+            if !out.failed.iter().any(|(n, _)| n == var) {
+                out.failed.push((var.clone(), e.clone()));
+            }
+        }
+        out.target_error = Some(e);
+    };
+    if snap.state.desired.is_empty() && snap.state.deletions.is_empty() {
+        return out;
+    }
+    let client = match clients.client(&snap.conn) {
+        Ok(c) => c,
+        Err(e) => {
+            all_fail(&mut out, e);
+            return out;
+        }
+    };
+    let listed = clients
+        .call(&snap.conn, &client, r, Endpoint::ListSecrets, || {
+            client.list_secrets(r)
+        })
+        .await;
+    let remote = match listed {
+        Ok(l) => l,
+        Err(e) => {
+            all_fail(&mut out, e.to_string());
+            return out;
+        }
+    };
+    let mut state = snap.state.clone();
+    state.remote = remote
+        .into_iter()
+        .map(|s| Remote {
+            name: s.name,
+            digest: s.value,
+        })
+        .collect();
+    let p = plan::plan(&state);
+    let op_of = |name: &str| {
+        snap.ops
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, o)| o.clone())
+    };
+    for d in &p.unchanged {
+        if let Some(op) = op_of(&d.name) {
+            out.pushed.push((d.name.clone(), op));
+        }
+    }
+    for (name, why) in &p.refused {
+        out.failed.push((name.clone(), refusal_text(name, r, why)));
+    }
+    out.forgotten = p.forgotten.clone();
+
+    let upserts: Vec<String> = p.upserts.iter().map(|u| u.name.clone()).collect();
+    let creates: Vec<String> = p
+        .upserts
+        .iter()
+        .filter(|u| u.kind == plan::UpsertKind::Create)
+        .map(|u| u.name.clone())
+        .collect();
+    if !creates.is_empty() {
+        let (v, t) = (vault.clone(), r.to_string());
+        let claimed =
+            tokio::task::spawn_blocking(move || v.write(|tx| tx.claim_names(&t, &creates)))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| e.to_string()));
+        if let Err(e) = claimed {
+            all_fail(
+                &mut out,
+                format!("cannot record ownership in the vault: {e}"),
+            );
+            return out;
+        }
+    }
+    let order_deletes_first = p.deletes_first;
+    if order_deletes_first {
+        delete(clients, snap, &client, &p.deletes, &mut out).await;
+    }
+    if out.target_error.is_none() {
+        upsert(clients, snap, &client, upserts, &mut out).await;
+    }
+    if !order_deletes_first && out.target_error.is_none() {
+        delete(clients, snap, &client, &p.deletes, &mut out).await;
+    }
+    if let Some(e) = out.target_error.clone() {
+        // Whatever was not done is failed with the batch's error.
+        let done: BTreeSet<String> = out
+            .pushed
+            .iter()
+            .map(|(n, _)| n.clone())
+            .chain(out.deleted.iter().cloned())
+            .chain(out.forgotten.iter().cloned())
+            .chain(out.failed.iter().map(|(n, _)| n.clone()))
+            .collect();
+        for (var, _) in &snap.ops {
+            if !done.contains(var) {
+                out.failed.push((var.clone(), e.clone()));
+            }
+        }
+    }
+    out
+}
+
+async fn delete(
+    clients: &Clients,
+    snap: &Snapshot,
+    client: &Client,
+    names: &[String],
+    out: &mut Outcome,
+) {
+    if names.is_empty() {
+        return;
+    }
+    let r = snap.target.project_ref.as_str();
+    let res = clients
+        .call(&snap.conn, client, r, Endpoint::DeleteSecrets, || {
+            client.delete_secrets(r, names)
+        })
+        .await;
+    match res {
+        Ok(()) => out.deleted.extend(names.iter().cloned()),
+        Err(e) => {
+            for n in names {
+                out.failed.push((n.clone(), e.to_string()));
+            }
+            out.target_error = Some(e.to_string());
+        }
+    }
+}
+
+/// Sends `names` as one upsert; on a 4xx rejection, splits to find the offenders.
+async fn upsert(
+    clients: &Clients,
+    snap: &Snapshot,
+    client: &Client,
+    names: Vec<String>,
+    out: &mut Outcome,
+) {
+    let r = snap.target.project_ref.as_str();
+    let mut queue = vec![names];
+    while let Some(batch) = queue.pop() {
+        if batch.is_empty() {
+            continue;
+        }
+        let body: Vec<NewSecret> = batch
+            .iter()
+            .map(|n| NewSecret::new(n.clone(), snap.values[n].as_str()))
+            .collect();
+        let res = clients
+            .call(&snap.conn, client, r, Endpoint::UpsertSecrets, || {
+                client.upsert_secrets(r, &body)
+            })
+            .await;
+        drop(body);
+        match res {
+            Ok(()) => {
+                for n in batch {
+                    if let Some(op) = snap.ops.iter().find(|(v, _)| *v == n).map(|(_, o)| o) {
+                        out.pushed.push((n, op.clone()));
+                    }
+                }
+            }
+            Err(e) if is_rejection(&e) && batch.len() > 1 => {
+                let mut a = batch;
+                let b = a.split_off(a.len() / 2);
+                queue.push(b);
+                queue.push(a);
+            }
+            Err(e) if is_rejection(&e) => out.failed.push((batch[0].clone(), e.to_string())),
+            Err(e) => {
+                for n in batch {
+                    out.failed.push((n, e.to_string()));
+                }
+                for rest in queue.drain(..) {
+                    for n in rest {
+                        out.failed.push((n, e.to_string()));
+                    }
+                }
+                out.target_error = Some(e.to_string());
+                return;
+            }
+        }
+    }
+}
+
+/// Supabase refused the content (a name, a value, the cap), not the request.
+fn is_rejection(e: &Error) -> bool {
+    matches!(e, Error::Rejected { status, .. } if (400..500).contains(status) && *status != 429)
+}
+
+async fn record(vault: Arc<Vault>, clients: &Clients, snap: Snapshot, out: Outcome) -> BatchReport {
+    let target = snap.target.project_ref.clone();
+    let policy = clients.config().retry.clone();
+    let now = vault.now();
+    let t2 = target.clone();
+    let failed = out.failed.clone();
+    let written = tokio::task::spawn_blocking(move || {
+        vault
+            .write(|tx| {
+                tx.record_pushed(&t2, &out.pushed)?;
+                tx.record_deleted(&t2, &out.forgotten, false)?;
+                tx.record_deleted(&t2, &out.deleted, true)?;
+                let retry_at = |attempts: u32| {
+                    let d = policy.delay(attempts, &mut rand::thread_rng());
+                    now + d.as_millis() as Millis
+                };
+                tx.record_failed(&t2, &out.failed, &retry_at)?;
+                tx.record_target_result(&t2, out.target_error.as_deref(), policy.unhealthy_after)
+            })
+            .map(|h| (h, out.pushed, out.deleted, out.forgotten))
+    })
+    .await;
+    let mut report = BatchReport {
+        target,
+        ..BatchReport::default()
+    };
+    match written {
+        Ok(Ok((health, pushed, deleted, forgotten))) => {
+            report.health = health;
+            for (n, _) in pushed {
+                report.changed.push((n, Some(SyncState::Synced)));
+            }
+            for n in deleted.into_iter().chain(forgotten) {
+                report.changed.push((n, None));
+            }
+            for (n, _) in failed {
+                report.changed.push((n, Some(SyncState::Failed)));
+            }
+        }
+        Ok(Err(e)) => tracing::warn!("recording the sync of {} failed: {e}", report.target),
+        Err(e) => tracing::warn!("recording the sync of {} failed: {e}", report.target),
+    }
+    report
+}

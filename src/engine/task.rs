@@ -1,0 +1,231 @@
+//! The engine task: applies writes, and schedules push workers — targets in parallel
+//! (bounded), one batch in flight per target, failed work woken at its retry time.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinSet;
+
+use super::clients::Clients;
+use super::config::EngineConfig;
+use super::handle::{Command, Event};
+use super::push::{self, BatchReport};
+use crate::vault::{Vault, VaultError};
+
+struct Scheduler {
+    vault: Arc<Vault>,
+    clients: Arc<Clients>,
+    parallelism: usize,
+    running: HashSet<String>,
+    workers: JoinSet<BatchReport>,
+    /// Set when a worker ran: the next quiet moment announces Idle.
+    busy: bool,
+    next_wake: Option<tokio::time::Instant>,
+    progress_total: usize,
+    progress_done: usize,
+    events: broadcast::Sender<Event>,
+}
+
+impl Scheduler {
+    fn schedule(&mut self) {
+        let now = self.vault.now();
+        let (due, next) = match self.vault.read().and_then(|r| r.due_work(now)) {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::warn!("the sync engine cannot read the outbox: {e}");
+                return;
+            }
+        };
+        self.next_wake = next.map(|at| {
+            tokio::time::Instant::now() + Duration::from_millis((at - now).max(1) as u64)
+        });
+        for t in due {
+            if self.running.len() >= self.parallelism {
+                break;
+            }
+            if self.running.insert(t.clone()) {
+                self.busy = true;
+                let (v, c) = (self.vault.clone(), self.clients.clone());
+                self.workers.spawn(push::run(v, c, t));
+            }
+        }
+        self.progress();
+        if self.running.is_empty() && self.busy {
+            self.busy = false;
+            let _ = self.events.send(Event::Idle);
+        }
+    }
+
+    fn progress(&mut self) {
+        let Ok((left, failed)) = self.vault.read().and_then(|r| r.outbox_totals()) else {
+            return;
+        };
+        let open = left - failed;
+        if open == 0 && self.running.is_empty() {
+            if self.progress_total > 0 {
+                let _ = self.events.send(Event::Progress {
+                    done: self.progress_total,
+                    total: self.progress_total,
+                });
+            }
+            self.progress_total = 0;
+            self.progress_done = 0;
+            return;
+        }
+        let done_now = self.progress_total.saturating_sub(open);
+        if open > self.progress_total.saturating_sub(self.progress_done) {
+            // New work arrived: the total grows by it.
+            self.progress_total = self.progress_done + open;
+        } else {
+            self.progress_done = done_now;
+        }
+        let _ = self.events.send(Event::Progress {
+            done: self.progress_done,
+            total: self.progress_total,
+        });
+    }
+
+    fn report(&self, r: BatchReport) {
+        for (variable, state) in r.changed {
+            let _ = self.events.send(Event::Variable {
+                target: r.target.clone(),
+                variable,
+                state,
+            });
+        }
+        if let Some(h) = r.health {
+            let _ = self.events.send(Event::TargetHealth {
+                target: r.target.clone(),
+                healthy: !h.unhealthy,
+                consecutive_failures: h.consecutive_failures,
+            });
+        }
+        let _ = self.events.send(Event::Changed);
+    }
+}
+
+async fn write<T: Send + 'static>(
+    vault: &Arc<Vault>,
+    f: impl FnOnce(&mut crate::vault::WriteTx<'_>) -> Result<T, VaultError> + Send + 'static,
+) -> Result<T, VaultError> {
+    let v = vault.clone();
+    tokio::task::spawn_blocking(move || v.write(f))
+        .await
+        .unwrap_or_else(|e| Err(VaultError::Storage(format!("write failed: {e}"))))
+}
+
+pub(super) async fn run(
+    vault: Arc<Vault>,
+    config: EngineConfig,
+    mut rx: mpsc::UnboundedReceiver<Command>,
+    events: broadcast::Sender<Event>,
+) {
+    let clients = Arc::new(Clients::new(vault.clone(), config.clone()));
+    let mut s = Scheduler {
+        vault: vault.clone(),
+        clients: clients.clone(),
+        parallelism: config.parallelism.max(1),
+        running: HashSet::new(),
+        workers: JoinSet::new(),
+        busy: true,
+        next_wake: None,
+        progress_total: 0,
+        progress_done: 0,
+        events: events.clone(),
+    };
+    // Resume whatever a previous run left in the outbox.
+    s.schedule();
+    loop {
+        let wake = s.next_wake;
+        tokio::select! {
+            cmd = rx.recv() => {
+                let Some(cmd) = cmd else { break };
+                match cmd {
+                    Command::Apply { job, reply } => {
+                        let out = write(&vault, job).await;
+                        if out.is_ok() {
+                            let _ = events.send(Event::Changed);
+                        }
+                        let _ = reply.send(out);
+                        s.busy = true;
+                        s.schedule();
+                    }
+                    Command::Kick => {
+                        s.busy = true;
+                        s.schedule();
+                    }
+                    Command::SyncAll { target, reply } => {
+                        let out = write(&vault, move |tx| tx.enqueue_all(target.as_deref())).await;
+                        if out.is_ok() {
+                            let _ = events.send(Event::Changed);
+                        }
+                        let _ = reply.send(out);
+                        s.busy = true;
+                        s.schedule();
+                    }
+                    Command::Retry { target, reply } => {
+                        let out = write(&vault, move |tx| tx.retry_now(target.as_deref())).await;
+                        if out.is_ok() {
+                            let _ = events.send(Event::Changed);
+                        }
+                        let _ = reply.send(out);
+                        s.busy = true;
+                        s.schedule();
+                    }
+                    Command::Plan { target, reply } => {
+                        let (v, c) = (vault.clone(), clients.clone());
+                        tokio::spawn(async move {
+                            let _ = reply.send(super::inspect::plan_all(v, c, target).await);
+                        });
+                    }
+                    Command::Drift { target, reply } => {
+                        let (v, c) = (vault.clone(), clients.clone());
+                        let ev = events.clone();
+                        tokio::spawn(async move {
+                            let out = super::inspect::drift_all(v, c, target).await;
+                            let _ = ev.send(Event::Changed);
+                            let _ = reply.send(out);
+                        });
+                    }
+                    Command::RemoteNames { target, reply } => {
+                        let (v, c) = (vault.clone(), clients.clone());
+                        tokio::spawn(async move {
+                            let _ = reply.send(super::inspect::remote_names(v, c, target).await);
+                        });
+                    }
+                    Command::Shutdown => break,
+                }
+            }
+            Some(done) = s.workers.join_next(), if !s.workers.is_empty() => {
+                match done {
+                    Ok(report) => {
+                        s.running.remove(&report.target);
+                        s.report(report);
+                    }
+                    Err(e) => {
+                        tracing::warn!("a sync worker stopped: {e}");
+                        // Its target is unknown here: forget every finished one.
+                        s.running.clear();
+                    }
+                }
+                s.schedule();
+            }
+            _ = sleep_until(wake), if wake.is_some() => {
+                s.next_wake = None;
+                s.busy = true;
+                s.schedule();
+            }
+        }
+    }
+    s.workers.abort_all();
+    let _ = events.send(Event::Stopped);
+}
+
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}

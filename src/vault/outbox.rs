@@ -1,0 +1,349 @@
+//! The outbox and the hook every secret-changing write calls.
+//!
+//! `VARS` holds, per (target, variable), which secret (and field) it comes from and its
+//! sync state; `OUTBOX` holds the pending operation for it (upsert version V | delete);
+//! `LEDGER` the names keyward created (or adopted) in each target. The hook
+//! [`WriteTx::sync_secret`] runs inside the transaction of the change, so the change and
+//! the work it causes commit together: a crash loses neither.
+
+use std::collections::BTreeSet;
+
+use redb::{ReadableTable, TableDefinition};
+
+use super::error::{Result, VaultError};
+use super::model::{SecretId, SecretMeta, Shape};
+use super::store::{PROJECTS, ReadTx, SECRETS, WriteTx};
+use super::sync_model::{Mapping, OutboxOp, SyncState, VarState};
+use crate::engine::names as rules;
+
+/// (secret id, target ref) -> Mapping
+pub(crate) const MAPPINGS: TableDefinition<(u64, &str), &[u8]> = TableDefinition::new("mappings");
+/// (target ref, variable) -> VarState
+pub(crate) const VARS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("sync_vars");
+/// (target ref, variable) -> OutboxOp
+pub(crate) const OUTBOX: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("outbox");
+/// (target ref, variable) -> retry time: variables whose last attempt failed. Kept
+/// beside VARS so the scheduler finds due work by key scans, without decoding states.
+pub(crate) const WAITS: TableDefinition<(&str, &str), i64> = TableDefinition::new("sync_waits");
+/// (target ref, variable) -> tag : names keyward owns there. The value is the row's
+/// HMAC (see tagged.rs), so an owned name cannot be slipped in to have keyward delete a
+/// variable it never made.
+pub(crate) const LEDGER: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("ledger");
+
+/// Variables of `target` in a (target, variable)-keyed table, with their raw bytes.
+pub(crate) fn scan_target(
+    t: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>,
+    target: &str,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    for row in t.range((target, "")..)? {
+        let (k, v) = row?;
+        let (tr, var) = k.value();
+        if tr != target {
+            break;
+        }
+        out.push((var.to_string(), v.value().to_vec()));
+    }
+    Ok(out)
+}
+
+pub(crate) fn scan_ledger(
+    key: &[u8; 32],
+    t: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>,
+    target: &str,
+) -> Result<BTreeSet<String>> {
+    let mut out = BTreeSet::new();
+    for row in t.range((target, "")..)? {
+        let (k, v) = row?;
+        let (tr, var) = k.value();
+        if tr != target {
+            break;
+        }
+        let () = super::tagged::decode(key, "ledger", &[tr, var], v.value())?;
+        out.insert(var.to_string());
+    }
+    Ok(out)
+}
+
+/// The ledger row of an owned name.
+pub(crate) fn ledger_row(key: &[u8; 32], target: &str, var: &str) -> Result<Vec<u8>> {
+    super::tagged::encode(key, "ledger", &[target, var], &())
+}
+
+pub(crate) fn meta_by_id(
+    t: &impl ReadableTable<u64, &'static [u8]>,
+    id: SecretId,
+) -> Result<Option<SecretMeta>> {
+    t.get(id.0)?
+        .map(|g| super::codec::decode_meta(g.value()))
+        .transpose()
+}
+
+pub(crate) fn label_of(
+    secrets: &impl ReadableTable<u64, &'static [u8]>,
+    projects: &impl ReadableTable<u64, &'static [u8]>,
+    id: SecretId,
+) -> Result<String> {
+    let Some(m) = meta_by_id(secrets, id)? else {
+        return Ok(String::new());
+    };
+    let project = match projects.get(m.project.0)? {
+        Some(g) => serde_json::from_slice::<super::model::Project>(g.value())?.name,
+        None => String::new(),
+    };
+    Ok(format!("{project}/{}", m.name))
+}
+
+/// The variables a mapped secret makes: (name, field). Checked against Supabase's
+/// rules, so a bad name is refused where it is made, never in a batch.
+pub(crate) fn derive_vars(
+    meta: &SecretMeta,
+    mapping: &Mapping,
+) -> Result<Vec<(String, Option<String>)>> {
+    let base = match &mapping.env_name {
+        Some(n) => n.clone(),
+        None => rules::derive_env_name(&meta.name).ok_or_else(|| {
+            VaultError::invalid(
+                rules::NameError::Empty {
+                    source: meta.name.clone(),
+                }
+                .to_string(),
+            )
+        })?,
+    };
+    let vars = match &meta.shape {
+        Shape::Simple => vec![(base, None)],
+        Shape::Structured { fields } => {
+            let mut out = Vec::with_capacity(fields.len());
+            for f in fields {
+                let suffix = rules::derive_env_name(f).ok_or_else(|| {
+                    VaultError::invalid(format!(
+                        "the field {f:?} of {} has no letter or digit to make a variable name from: rename the field",
+                        meta.name
+                    ))
+                })?;
+                out.push((format!("{base}_{suffix}"), Some(f.clone())));
+            }
+            out
+        }
+    };
+    for (n, _) in &vars {
+        rules::check_env_name(n).map_err(|e| VaultError::invalid(e.to_string()))?;
+    }
+    let mut seen = BTreeSet::new();
+    for (n, _) in &vars {
+        if !seen.insert(n) {
+            return Err(VaultError::conflict(format!(
+                "two fields of {} make the variable {n}: rename one of the fields",
+                meta.name
+            )));
+        }
+    }
+    Ok(vars)
+}
+
+impl WriteTx<'_> {
+    pub(crate) fn create_sync_tables(&mut self) -> Result<()> {
+        self.tx.open_table(MAPPINGS)?;
+        self.tx.open_table(VARS)?;
+        self.tx.open_table(OUTBOX)?;
+        self.tx.open_table(LEDGER)?;
+        self.tx.open_table(WAITS)?;
+        self.tx.open_table(super::targets::TARGETS)?;
+        self.tx.open_table(super::connections::CONNECTIONS)?;
+        self.tx.open_table(super::connections::TOKENS)?;
+        Ok(())
+    }
+
+    pub(crate) fn meta_by_id(&self, id: SecretId) -> Result<Option<SecretMeta>> {
+        meta_by_id(&self.tx.open_table(SECRETS)?, id)
+    }
+
+    pub(crate) fn label(&self, id: SecretId) -> Result<String> {
+        label_of(
+            &self.tx.open_table(SECRETS)?,
+            &self.tx.open_table(PROJECTS)?,
+            id,
+        )
+    }
+
+    pub(crate) fn mappings_of(&self, id: SecretId) -> Result<Vec<(String, Mapping)>> {
+        let t = self.tx.open_table(MAPPINGS)?;
+        let mut out = Vec::new();
+        for row in t.range((id.0, "")..(id.0 + 1, ""))? {
+            let (k, v) = row?;
+            let t = k.value().1;
+            let m = super::tagged::decode(
+                &self.vault.meta_key,
+                "mappings",
+                &[&id.0.to_string(), t],
+                v.value(),
+            )?;
+            out.push((t.to_string(), m));
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn var_states(&self, target: &str) -> Result<Vec<(String, VarState)>> {
+        scan_target(&self.tx.open_table(VARS)?, target)?
+            .into_iter()
+            .map(|(n, b)| {
+                let s =
+                    super::tagged::decode(&self.vault.meta_key, "sync_vars", &[target, &n], &b)?;
+                Ok((n, s))
+            })
+            .collect()
+    }
+
+    pub(crate) fn put_var(&mut self, target: &str, var: &str, s: &VarState) -> Result<()> {
+        self.tx.open_table(VARS)?.insert(
+            (target, var),
+            super::tagged::encode(&self.vault.meta_key, "sync_vars", &[target, var], s)?.as_slice(),
+        )?;
+        let mut waits = self.tx.open_table(WAITS)?;
+        match s.next_retry {
+            Some(at) => waits.insert((target, var), at)?,
+            None => waits.remove((target, var))?,
+        };
+        Ok(())
+    }
+
+    pub(crate) fn var_state(&self, target: &str, var: &str) -> Result<Option<VarState>> {
+        let t = self.tx.open_table(VARS)?;
+        let g = t.get((target, var))?;
+        g.map(|g| {
+            super::tagged::decode(&self.vault.meta_key, "sync_vars", &[target, var], g.value())
+        })
+        .transpose()
+    }
+
+    pub(crate) fn drop_var(&mut self, target: &str, var: &str) -> Result<()> {
+        self.tx.open_table(VARS)?.remove((target, var))?;
+        self.tx.open_table(WAITS)?.remove((target, var))?;
+        Ok(())
+    }
+
+    pub(crate) fn put_op(&mut self, target: &str, var: &str, op: &OutboxOp) -> Result<()> {
+        self.tx.open_table(OUTBOX)?.insert(
+            (target, var),
+            super::tagged::encode(&self.vault.meta_key, "outbox", &[target, var], op)?.as_slice(),
+        )?;
+        Ok(())
+    }
+
+    /// THE hook: every write that changes a secret's value, name or life calls it, in
+    /// its own transaction, so the outbox always matches the vault.
+    pub(crate) fn sync_secret(&mut self, id: SecretId) -> Result<()> {
+        for (target, m) in self.mappings_of(id)? {
+            self.resync(id, &target, Some(&m))?;
+        }
+        Ok(())
+    }
+
+    /// Brings (secret, target) up to date: upserts for every variable it should make,
+    /// deletes for those it made and no longer does. `mapping` None = not mapped any more.
+    pub(crate) fn resync(
+        &mut self,
+        id: SecretId,
+        target: &str,
+        mapping: Option<&Mapping>,
+    ) -> Result<()> {
+        let meta = self.meta_by_id(id)?;
+        let live = meta.as_ref().filter(|m| !m.is_trashed());
+        let desired = match (live, mapping) {
+            (Some(m), Some(map)) => derive_vars(m, map).map_err(|e| in_target(e, target))?,
+            _ => Vec::new(),
+        };
+        let states = self.var_states(target)?;
+        if let Some(m) = live.filter(|_| !desired.is_empty()) {
+            let value = self.value_at(m.id, m.version)?;
+            for (var, field) in &desired {
+                if let Some((_, other)) = states
+                    .iter()
+                    .find(|(n, s)| n == var && s.secret != id && s.state != SyncState::Removing)
+                {
+                    let this = self.label(id)?;
+                    let that = self.label(other.secret)?;
+                    return Err(VaultError::conflict(format!(
+                        "in {target}, {}",
+                        rules::Conflict {
+                            name: var.clone(),
+                            first: that,
+                            second: this,
+                        }
+                    )));
+                }
+                let text = match field {
+                    Some(f) => value.field(f).unwrap_or_default(),
+                    None => value.as_simple().unwrap_or_default(),
+                };
+                rules::check_value(var, text)
+                    .map_err(|e| in_target(VaultError::invalid(e.to_string()), target))?;
+            }
+            for (var, field) in &desired {
+                let old = states.iter().find(|(n, s)| n == var && s.secret == id);
+                let s = VarState {
+                    secret: id,
+                    field: field.clone(),
+                    state: SyncState::Pending,
+                    version: m.version,
+                    pushed_version: old.and_then(|(_, s)| s.pushed_version),
+                    synced_at: old.and_then(|(_, s)| s.synced_at),
+                    error: None,
+                    attempts: 0,
+                    next_retry: None,
+                };
+                self.put_var(target, var, &s)?;
+                let op = OutboxOp::Upsert {
+                    secret: id,
+                    field: field.clone(),
+                    version: m.version,
+                };
+                self.put_op(target, var, &op)?;
+            }
+        }
+        for (var, mut s) in states {
+            if s.secret != id || desired.iter().any(|(n, _)| *n == var) {
+                continue;
+            }
+            s.state = SyncState::Removing;
+            s.error = None;
+            s.attempts = 0;
+            s.next_retry = None;
+            self.put_var(target, &var, &s)?;
+            self.put_op(target, &var, &OutboxOp::Delete)?;
+        }
+        Ok(())
+    }
+
+    /// Called as a secret is erased for good: its variables are deleted, its
+    /// mappings dropped.
+    pub(crate) fn forget_secret(&mut self, id: SecretId) -> Result<()> {
+        let maps = self.mappings_of(id)?;
+        for (target, _) in &maps {
+            self.resync(id, target, None)?;
+            self.tx
+                .open_table(MAPPINGS)?
+                .remove((id.0, target.as_str()))?;
+        }
+        Ok(())
+    }
+}
+
+fn in_target(e: VaultError, target: &str) -> VaultError {
+    match e {
+        VaultError::Invalid(m) => VaultError::Invalid(format!("mapped to {target}: {m}")),
+        VaultError::Conflict(m) => VaultError::Conflict(format!("mapped to {target}: {m}")),
+        other => other,
+    }
+}
+
+impl ReadTx<'_> {
+    pub(crate) fn label(&self, id: SecretId) -> Result<String> {
+        label_of(
+            &self.tx.open_table(SECRETS)?,
+            &self.tx.open_table(PROJECTS)?,
+            id,
+        )
+    }
+}

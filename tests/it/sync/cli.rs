@@ -1,0 +1,122 @@
+//! The sync commands' edges through the binary: scoped tokens, reconnect, a failing
+//! `sync --wait`, `retry`, and the daemon.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::*;
+use crate::support::emulator::{OTHER_TOKEN, REF_A, REF_B, SCOPED_TOKEN};
+use crate::support::vault::{PASS, Sandbox, TEST_WORK_FACTOR, fails, json, ok};
+
+fn kw(sb: &Sandbox, args: &[&str], stdin: &str) -> std::process::Output {
+    sb.kw_env(
+        args,
+        stdin,
+        &[
+            ("KEYWARD_PASSPHRASE", PASS),
+            ("KEYWARD_RETRY_FIRST_MS", "10"),
+            ("KEYWARD_RETRY_CAP_MS", "20"),
+        ],
+    )
+}
+
+fn fresh() -> Sandbox {
+    let sb = Sandbox::new();
+    drop(sb.create());
+    ok(&kw(&sb, &["project", "add", "app"], ""));
+    sb
+}
+
+#[test]
+fn a_scoped_token_needs_a_project_ref_and_sees_only_its_projects() {
+    let emu = emus::start();
+    let url = emu.base_url().to_string();
+    let sb = fresh();
+    fails(
+        &kw(&sb, &["connect", "scoped", "--url", &url], SCOPED_TOKEN),
+        "give the project ref",
+    );
+    ok(&kw(
+        &sb,
+        &["connect", "scoped", "--url", &url, "--project-ref", REF_A],
+        SCOPED_TOKEN,
+    ));
+    ok(&kw(&sb, &["target", "add", REF_A], ""));
+    fails(&kw(&sb, &["target", "add", REF_B], ""), "");
+    let t = json(&kw(&sb, &["target", "list", "--json"], ""));
+    assert_eq!(t.as_array().unwrap().len(), 1);
+    assert_eq!(t[0]["name"], "billing-api");
+}
+
+#[test]
+fn a_failing_sync_wait_exits_1_and_retry_after_reconnect_fixes_it() {
+    let emu = emus::start();
+    let url = emu.base_url().to_string();
+    let sb = fresh();
+    ok(&kw(&sb, &["connect", "main", "--url", &url], TOKEN));
+    ok(&kw(&sb, &["target", "add", REF_B], ""));
+    ok(&kw(&sb, &["secret", "set", "app/k"], "v"));
+    ok(&kw(&sb, &["map", "app/k", "--to", REF_B], ""));
+    emu.revoke_token(TOKEN);
+    fails(
+        &kw(&sb, &["sync", "--wait"], ""),
+        "refused the access token",
+    );
+    let st = json(&kw(&sb, &["status", "--json"], ""));
+    assert_eq!(st["variables"][0]["state"], "failed");
+    assert!(st["variables"][0]["attempts"].as_u64().unwrap() >= 1);
+    // A reconnect with a bad token stores nothing and keeps the old one.
+    fails(&kw(&sb, &["reconnect", "main"], "sbp_bad"), "");
+    let before = json(&kw(&sb, &["connections", "--json"], ""));
+    ok(&kw(&sb, &["reconnect", "main"], OTHER_TOKEN));
+    let after = json(&kw(&sb, &["connections", "--json"], ""));
+    assert_ne!(before[0]["fingerprint"], after[0]["fingerprint"]);
+    ok(&kw(&sb, &["retry"], ""));
+    assert_eq!(remote(&emu, REF_B)["K"], "v");
+    let st = json(&kw(&sb, &["status", "--json"], ""));
+    assert_eq!(st["variables"][0]["state"], "synced");
+    assert_eq!(st["targets"][0]["healthy"], true);
+    let text = ok(&kw(&sb, &["status"], ""));
+    assert!(text.contains("K\tapp/k\tsynced"), "{text}");
+}
+
+#[test]
+fn the_daemon_pushes_what_is_queued_and_stops_on_sigterm() {
+    let emu = emus::start();
+    let url = emu.base_url().to_string();
+    let sb = fresh();
+    ok(&kw(&sb, &["connect", "main", "--url", &url], TOKEN));
+    ok(&kw(&sb, &["target", "add", REF_B], ""));
+    ok(&kw(&sb, &["secret", "set", "app/queued"], "while offline"));
+    ok(&kw(&sb, &["map", "app/queued", "--to", REF_B], ""));
+    let home = sb.dir.path().join("home");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .arg("daemon")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("KEYWARD_VAULT", &sb.path)
+        .env("KEYWARD_PASSPHRASE", PASS)
+        .env("KEYWARD_KDF_WORK_FACTOR", TEST_WORK_FACTOR.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !remote(&emu, REF_B).contains_key("QUEUED") {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the daemon pushed nothing"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    assert!(child.wait().unwrap().success());
+    let st = json(&kw(&sb, &["status", "--json"], ""));
+    assert_eq!(st["variables"][0]["state"], "synced");
+}
