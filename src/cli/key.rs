@@ -13,7 +13,7 @@ pub enum KeyCmd {
         /// A project the key may read (repeat for several) [default: every project]
         #[arg(long = "project", value_name = "P")]
         projects: Vec<String>,
-        /// Also allow triggering syncs and reading sync status
+        /// Also allow triggering syncs through the API (any key may read sync status)
         #[arg(long)]
         allow_sync: bool,
         /// Print the result as one JSON document (see docs/json.md)

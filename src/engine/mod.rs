@@ -11,6 +11,7 @@ pub mod inspect;
 pub mod names;
 pub mod plan;
 pub mod push;
+pub mod report;
 pub mod retry;
 mod task;
 

@@ -14,6 +14,7 @@ mod guard;
 mod limiter;
 mod reply;
 mod routes;
+mod sync;
 
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener as StdTcpListener};

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json, Router, routing::get};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
 use super::App;
@@ -22,6 +23,8 @@ pub fn router(app: Arc<App>) -> Router {
             "/v1/projects/{project}/secrets/{name}/fields/{field}",
             get(read_field),
         )
+        .route("/v1/sync", post(super::sync::trigger))
+        .route("/v1/status", get(super::sync::status))
         .route_layer(axum::middleware::from_fn_with_state(
             app.clone(),
             super::guard::authenticate,

@@ -8,6 +8,7 @@ mod flood;
 mod limits;
 mod scope;
 mod socket;
+mod sync;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -95,10 +96,20 @@ impl Api {
     }
 
     pub async fn serve(sb: Sandbox, vault: Arc<Vault>, opts: Options) -> Api {
+        let (engine, _task) = handle::start(vault.clone());
+        Self::serve_with_engine(sb, vault, opts, engine).await
+    }
+
+    /// With an engine the test started (e.g. configured for an emulator).
+    pub async fn serve_with_engine(
+        sb: Sandbox,
+        vault: Arc<Vault>,
+        opts: Options,
+        engine: handle::EngineHandle,
+    ) -> Api {
         let server = serve::bind(&opts).await.expect("bind");
         let addr = server.local_addr();
         let base = server.address();
-        let (engine, _task) = handle::start(vault.clone());
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(server.run(vault.clone(), engine, async move {
             let _ = rx.await;
@@ -120,6 +131,18 @@ impl Api {
     /// GET with an optional bearer key from 127.0.0.1.
     pub async fn get(&self, path: &str, key: Option<&str>) -> (u16, serde_json::Value) {
         get_from(&client(None), &self.url(path), key).await
+    }
+
+    /// POST (no body) with a bearer key from 127.0.0.1.
+    pub async fn post(&self, path: &str, key: &str) -> (u16, serde_json::Value) {
+        let resp = client(None)
+            .post(self.url(path))
+            .header("Authorization", format!("Bearer {key}"))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(serde_json::Value::Null))
     }
 
     /// Stops the server and waits for it.
