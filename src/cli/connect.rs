@@ -6,7 +6,7 @@ use super::common::{open, print_json, read_value};
 use super::engine_rt::{client_for, runtime, start, wait_until};
 use super::{CmdResult, GlobalArgs};
 use crate::supabase::client::DEFAULT_INSTANCE_URL;
-use crate::vault::rfc3339;
+use crate::vault::{Vault, rfc3339};
 
 #[derive(clap::Args, Debug)]
 pub struct ConnectArgs {
@@ -194,5 +194,3 @@ pub fn remove_wait(vault: &Arc<Vault>, refs: &[String]) -> CmdResult {
     }
     Ok(())
 }
-
-use crate::vault::Vault;

@@ -150,6 +150,7 @@ impl WriteTx<'_> {
         self.tx.open_table(LEDGER)?;
         self.tx.open_table(WAITS)?;
         self.tx.open_table(super::targets::TARGETS)?;
+        self.tx.open_table(super::targets::UNHEALTHY)?;
         self.tx.open_table(super::connections::CONNECTIONS)?;
         self.tx.open_table(super::connections::TOKENS)?;
         Ok(())

@@ -183,7 +183,7 @@ impl Vault {
                 .next()
                 .is_some();
             // Vaults made before the sync tables existed get them once.
-            let old = r.open_table(super::outbox::WAITS).is_err();
+            let old = r.open_table(super::targets::UNHEALTHY).is_err();
             pending || expired || old
         };
         if work {

@@ -52,13 +52,15 @@ impl ReadTx<'_> {
     pub fn due_work(&self, now: Millis) -> Result<(Vec<String>, Option<Millis>)> {
         let outbox = self.tx.open_table(OUTBOX)?;
         let waits = self.tx.open_table(WAITS)?;
+        let sick = self.tx.open_table(super::targets::UNHEALTHY)?;
         let mut due = Vec::new();
         let mut next: Option<Millis> = None;
-        for t in self.targets()? {
-            if t.health.unhealthy {
+        for row in self.tx.open_table(super::targets::TARGETS)?.iter()? {
+            let (k, _) = row?;
+            let r = k.value();
+            if sick.get(r)?.is_some() {
                 continue;
             }
-            let r = t.project_ref.as_str();
             let mut waiting = 0usize;
             for row in waits.range((r, "")..)? {
                 let (k, v) = row?;
@@ -80,7 +82,7 @@ impl ReadTx<'_> {
                 rows += 1;
             }
             if rows > waiting {
-                due.push(t.project_ref);
+                due.push(r.to_string());
             }
         }
         Ok((due, next))
@@ -91,19 +93,14 @@ impl ReadTx<'_> {
     pub fn outbox_totals(&self) -> Result<(usize, usize)> {
         let outbox = self.tx.open_table(OUTBOX)?;
         let waits = self.tx.open_table(WAITS)?;
-        let unhealthy: std::collections::HashSet<String> = self
-            .targets()?
-            .into_iter()
-            .filter(|t| t.health.unhealthy)
-            .map(|t| t.project_ref)
-            .collect();
+        let sick = self.tx.open_table(super::targets::UNHEALTHY)?;
         let mut total = 0;
         let mut failed = 0;
         for row in outbox.iter()? {
             let (k, _) = row?;
             total += 1;
             let (t, v) = k.value();
-            if unhealthy.contains(t) || waits.get((t, v))?.is_some() {
+            if sick.get(t)?.is_some() || waits.get((t, v))?.is_some() {
                 failed += 1;
             }
         }

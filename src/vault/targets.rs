@@ -11,6 +11,9 @@ use super::store::{ReadTx, WriteTx};
 use super::sync_model::{OutboxOp, SyncState, Target, TargetHealth};
 
 pub(crate) const TARGETS: TableDefinition<&str, &[u8]> = TableDefinition::new("targets");
+/// Refs of unhealthy targets, beside their (tagged) records so the scheduler skips them
+/// without opening every record after every batch. Derived from the records.
+pub(crate) const UNHEALTHY: TableDefinition<&str, ()> = TableDefinition::new("sync_unhealthy");
 
 pub(crate) fn unknown_target(r: &str) -> VaultError {
     VaultError::not_found(format!(
@@ -60,6 +63,13 @@ impl WriteTx<'_> {
     }
 
     pub(crate) fn put_target(&mut self, t: &Target) -> Result<()> {
+        let mut sick = self.tx.open_table(UNHEALTHY)?;
+        if t.health.unhealthy {
+            sick.insert(t.project_ref.as_str(), ())?;
+        } else {
+            sick.remove(t.project_ref.as_str())?;
+        }
+        drop(sick);
         self.tx.open_table(TARGETS)?.insert(
             t.project_ref.as_str(),
             super::tagged::encode(&self.vault.meta_key, "targets", &[&t.project_ref], t)?
@@ -176,6 +186,7 @@ impl WriteTx<'_> {
             self.tx.open_table(LEDGER)?.remove((r, var.as_str()))?;
         }
         self.tx.open_table(TARGETS)?.remove(r)?;
+        self.tx.open_table(UNHEALTHY)?.remove(r)?;
         Ok(true)
     }
 }
