@@ -219,3 +219,22 @@ async fn audit_entries_never_hold_a_key_or_a_value() {
     ));
     api.stop().await;
 }
+
+/// The audit entry is written before the response leaves: when it cannot be (the
+/// engine, the vault's writer, has stopped), the value is not sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_value_leaves_without_its_audit_entry() {
+    let (sb, vault) = super::seeded();
+    let (_, k) = key(&vault, "ci", &[], false);
+    let (engine, task) = keyward::engine::start(vault.clone());
+    let api = Api::serve_with_engine(sb, vault, super::options(), engine.clone()).await;
+    assert_eq!(api.get(STRIPE_PATH, Some(&k)).await.0, 200);
+    engine.shutdown();
+    task.await.unwrap();
+    let (s, v) = api.get(STRIPE_PATH, Some(&k)).await;
+    assert_eq!(s, 500, "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("audit"));
+    assert!(!v.to_string().contains(STRIPE));
+    assert_eq!(api.uses().len(), 1);
+    api.stop().await;
+}
