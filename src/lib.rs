@@ -7,4 +7,5 @@ pub mod cli;
 pub mod engine;
 pub mod serve;
 pub mod supabase;
+pub mod tui;
 pub mod vault;

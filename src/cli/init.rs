@@ -28,7 +28,7 @@ pub enum PassphraseCmd {
     },
 }
 
-fn work_factor() -> CmdResult<Option<u8>> {
+pub(super) fn work_factor() -> CmdResult<Option<u8>> {
     let wf = work_factor_from_env()?;
     if let Some(n) = wf.filter(|n| *n < RECOMMENDED_MIN_WORK_FACTOR) {
         eprintln!(
@@ -39,7 +39,7 @@ fn work_factor() -> CmdResult<Option<u8>> {
 }
 
 /// A new passphrase: from the given source, or typed twice at the prompt.
-fn new_passphrase(file: Option<&std::path::Path>, env: &str) -> CmdResult<SecretString> {
+pub(super) fn new_passphrase(file: Option<&std::path::Path>, env: &str) -> CmdResult<SecretString> {
     let p = if let Some(f) = file {
         common::passphrase_file(f)?
     } else if let Ok(p) = std::env::var(env) {

@@ -9,7 +9,8 @@ use clap::{Parser, Subcommand};
 mod audit;
 mod common;
 mod connect;
-mod demo;
+mod dashboard;
+pub mod demo;
 mod emulator;
 mod engine_rt;
 mod envio;
@@ -17,6 +18,7 @@ mod init;
 mod key;
 mod map;
 mod project;
+mod rotation;
 mod secret;
 mod serve;
 mod sync;
@@ -79,6 +81,12 @@ pub enum Command {
     Export(envio::ExportArgs),
     /// The audit log: list, filter, verify
     Audit(audit::AuditArgs),
+    /// Supabase API key rotations (two keys alive): add, list, run, revoke, rm
+    #[command(subcommand)]
+    Rotation(rotation::RotationCmd),
+    /// Supabase API keys made by hand: create (the value is shown once)
+    #[command(subcommand, name = "supabase-key")]
+    SupabaseKey(rotation::SupabaseKeyCmd),
     /// Connect a Supabase account (Personal Access Token on stdin, validated first)
     Connect(connect::ConnectArgs),
     /// List connections (never their tokens)
@@ -102,7 +110,7 @@ pub enum Command {
     Drift(sync::DriftArgs),
     /// Retry failed work now, unhealthy targets included
     Retry(sync::RetryArgs),
-    /// Run the sync engine and its retries without the dashboard
+    /// Run the sync engine, its retries and the rotations without the dashboard
     Daemon,
     /// Access keys for the local API: create, list, revoke
     #[command(subcommand)]
@@ -114,7 +122,7 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None => Err("the dashboard is not built yet: run `keyward --help` for the commands".into()),
+        None => dashboard::run(&cli.global),
         Some(Command::Demo) => demo::run(),
         Some(Command::Emulator(args)) => emulator::run(args),
         Some(Command::Init(a)) => init::init(&cli.global, a),
@@ -125,6 +133,8 @@ pub fn main() -> ExitCode {
         Some(Command::Import(a)) => envio::import(&cli.global, a),
         Some(Command::Export(a)) => envio::export(&cli.global, a),
         Some(Command::Audit(a)) => audit::run(&cli.global, a),
+        Some(Command::Rotation(c)) => rotation::run(&cli.global, c),
+        Some(Command::SupabaseKey(c)) => rotation::supabase_key(&cli.global, c),
         Some(Command::Connect(a)) => connect::connect(&cli.global, a),
         Some(Command::Connections(a)) => connect::connections(&cli.global, a),
         Some(Command::Reconnect(a)) => connect::reconnect(&cli.global, a),

@@ -267,13 +267,23 @@ pub fn daemon(g: &GlobalArgs) -> CmdResult {
     rt.block_on(async {
         let h = start(&vault);
         h.kick();
+        // The rotation scheduler (vault policies) and the API key rotation driver.
+        let rotations_tasks = crate::engine::keyrotation::start(
+            vault.clone(),
+            h.clone(),
+            crate::engine::EngineConfig::from_env(),
+        );
+        let (targets, rotations) = vault
+            .read()
+            .map(|r| {
+                (
+                    r.targets().map(|t| t.len()).unwrap_or(0),
+                    r.key_rotations().map(|k| k.len()).unwrap_or(0),
+                )
+            })
+            .unwrap_or((0, 0));
         eprintln!(
-            "keyward daemon: syncing {} target(s); Ctrl-C or SIGTERM stops it",
-            vault
-                .read()
-                .and_then(|r| r.targets())
-                .map(|t| t.len())
-                .unwrap_or(0)
+            "keyward daemon: syncing {targets} target(s), {rotations} key rotation(s) and the rotation policies; Ctrl-C or SIGTERM stops it"
         );
         #[cfg(unix)]
         {
@@ -286,6 +296,10 @@ pub fn daemon(g: &GlobalArgs) -> CmdResult {
         }
         #[cfg(not(unix))]
         tokio::signal::ctrl_c().await?;
+        // Let a rotation in flight finish before the engine stops.
+        rotations_tasks
+            .stop(std::time::Duration::from_secs(30))
+            .await;
         h.shutdown();
         Ok::<(), std::io::Error>(())
     })?;

@@ -8,11 +8,13 @@ pub mod clients;
 pub mod config;
 pub mod handle;
 pub mod inspect;
+pub mod keyrotation;
 pub mod names;
 pub mod plan;
 pub mod push;
 pub mod report;
 pub mod retry;
+pub mod schedule;
 mod task;
 
 pub use config::EngineConfig;

@@ -1,5 +1,7 @@
 //! Time as unix milliseconds, an injectable clock (tests fix it), and RFC 3339 output.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Unix time in milliseconds, UTC.
@@ -7,24 +9,42 @@ pub type Millis = i64;
 
 pub const DAY_MS: Millis = 24 * 60 * 60 * 1000;
 
-/// The vault's notion of "now". Fixed clocks let tests jump 30 days without sleeping.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Clock(Option<Millis>);
+/// The vault's notion of "now". Fixed clocks let tests jump 30 days without sleeping;
+/// clones of a fixed clock share its time, so a test can move the clock of a vault that
+/// an engine task holds (`set`, `advance`), backwards as well as forwards.
+#[derive(Debug, Clone, Default)]
+pub struct Clock(Option<Arc<AtomicI64>>);
 
 impl Clock {
     pub fn system() -> Self {
         Clock(None)
     }
     pub fn fixed(at: Millis) -> Self {
-        Clock(Some(at))
+        Clock(Some(Arc::new(AtomicI64::new(at))))
     }
     pub fn now(&self) -> Millis {
-        self.0.unwrap_or_else(|| {
-            SystemTime::now()
+        match &self.0 {
+            Some(t) => t.load(Ordering::SeqCst),
+            None => SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_millis() as Millis)
-                .unwrap_or(0)
-        })
+                .unwrap_or(0),
+        }
+    }
+    /// Moves a fixed clock (and every clone of it) to `at`; a system clock ignores it.
+    pub fn set(&self, at: Millis) {
+        if let Some(t) = &self.0 {
+            t.store(at, Ordering::SeqCst);
+        }
+    }
+    pub fn advance(&self, by: Millis) {
+        if let Some(t) = &self.0 {
+            t.fetch_add(by, Ordering::SeqCst);
+        }
+    }
+    /// True for a fixed (test) clock: time moves only when told to.
+    pub fn is_fixed(&self) -> bool {
+        self.0.is_some()
     }
 }
 

@@ -30,12 +30,14 @@ mod dotenv;
 mod envfile;
 mod error;
 mod generate;
+mod keyrotation;
 mod limits;
 mod lock;
 mod mappings;
 mod model;
 mod names;
 mod outbox;
+mod overview;
 mod projects;
 mod rotation;
 mod seal;
@@ -58,6 +60,11 @@ pub use connections::token_fingerprint;
 pub use envfile::{Change, Planned};
 pub use error::{Result, VaultError};
 pub use generate::Generator;
+pub use keyrotation::{
+    IntoSecret, KeyKind, KeyRef, KeyRotation, KeyRotationState, KeyRotationStatus, NewKeyRotation,
+    Phase, ROTATION_NAME_MAX, format_time_of_day, next_due_after, parse_time_of_day,
+    reserved_name_warning,
+};
 pub use limits::{
     FIELD_NAME_MAX, FIELDS_MAX, NOTE_MAX, PROJECT_NAME_MAX, SECRET_NAME_MAX, VALUE_MAX,
 };
@@ -66,6 +73,8 @@ pub use model::{
     VersionMeta,
 };
 pub use names::{env_name, field_env_name};
+pub use overview::Overview;
+pub use rotation::DueRotation;
 pub use seal::{
     RECOMMENDED_MIN_WORK_FACTOR, load_identities, parse_recipient, work_factor_from_env,
 };

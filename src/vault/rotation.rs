@@ -142,6 +142,78 @@ impl WriteTx<'_> {
     }
 }
 
+/// One policy the scheduler found due: which secret and field, and the due time it saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueRotation {
+    pub secret: SecretId,
+    pub field: Option<String>,
+    pub due: Millis,
+}
+
+impl WriteTx<'_> {
+    /// Rotates the given due policies of one secret as one version (cause rotation),
+    /// each only if its stored due time is still the one the scheduler saw and has come
+    /// by this transaction's clock. That check makes a rotation idempotent per due time:
+    /// after it, the policy's next due is `now + every` (always later than the old due),
+    /// so a repeated tick, a second scheduler or a clock that jumped back skips it. A
+    /// policy that was overdue by many intervals rotates once, and its next due counts
+    /// from now (catch-up once, no burst). Returns None when nothing was rotated (the
+    /// secret is gone or trashed, or every policy moved on).
+    pub fn rotate_due(&mut self, due: &[DueRotation]) -> Result<Option<Written>> {
+        let Some(first) = due.first() else {
+            return Ok(None);
+        };
+        let id = first.secret;
+        let Some((project, name, m)) = self.secret_by_id(id)? else {
+            return Ok(None);
+        };
+        if m.is_trashed() {
+            return Ok(None);
+        }
+        let stored = all_policies(&self.tx.open_table(POLICIES)?, id.0)?;
+        let now = self.now;
+        let ready: Vec<Policy> = stored
+            .into_iter()
+            .filter(|p| {
+                due.iter().any(|d| {
+                    d.secret == id && d.field == p.field && d.due == p.next_due && d.due <= now
+                })
+            })
+            .collect();
+        if ready.is_empty() {
+            return Ok(None);
+        }
+        let next = match self.value_at(m.id, m.version)? {
+            SecretValue::Simple(_) => match ready.iter().find(|p| p.field.is_none()) {
+                Some(p) => SecretValue::Simple(p.generator.generate()),
+                None => return Ok(None),
+            },
+            SecretValue::Fields(mut fs) => {
+                for p in &ready {
+                    if let Some(slot) = fs
+                        .iter_mut()
+                        .find(|(k, _)| Some(k.as_str()) == p.field.as_deref())
+                    {
+                        slot.1 = Zeroizing::new(p.generator.generate().to_string());
+                    }
+                }
+                SecretValue::Fields(fs)
+            }
+        };
+        let w = self.set_value(&project, &name, &next, Cause::Rotation)?;
+        let mut t = self.tx.open_table(POLICIES)?;
+        for mut p in ready {
+            p.last_rotated = Some(now);
+            p.next_due = now + p.every;
+            t.insert(
+                (id.0, field_key(p.field.as_deref())),
+                serde_json::to_vec(&p)?.as_slice(),
+            )?;
+        }
+        Ok(Some(w))
+    }
+}
+
 fn subject(project: &str, name: &str, field: Option<&str>) -> String {
     match field {
         Some(f) => format!("{project}/{name} field {f}"),

@@ -68,6 +68,17 @@ impl WriteTx<'_> {
         meta_of(&self.tx.open_table(SECRETS)?, id, &self.vault.meta_key)
     }
 
+    /// A secret by its stable id, with its project's and its own current names; None
+    /// when it was purged.
+    pub fn secret_by_id(&self, id: SecretId) -> Result<Option<(String, String, SecretMeta)>> {
+        by_id(
+            &self.tx.open_table(SECRETS)?,
+            &self.tx.open_table(PROJECTS)?,
+            id,
+            &self.vault.meta_key,
+        )
+    }
+
     /// The secret's metadata, refusing trashed ones.
     pub(crate) fn live_secret(&self, project: &str, name: &str) -> Result<SecretMeta> {
         let m = self.secret(project, name)?;
@@ -294,6 +305,23 @@ impl WriteTx<'_> {
     }
 }
 
+fn by_id(
+    secrets: &impl ReadableTable<u64, &'static [u8]>,
+    projects: &impl ReadableTable<u64, &'static [u8]>,
+    id: SecretId,
+    key: &[u8; 32],
+) -> Result<Option<(String, String, SecretMeta)>> {
+    if secrets.get(id.0)?.is_none() {
+        return Ok(None);
+    }
+    let m = meta_of(secrets, id.0, key)?;
+    let project: Project = match projects.get(m.project.0)? {
+        Some(g) => serde_json::from_slice(g.value())?,
+        None => return Ok(None),
+    };
+    Ok(Some((project.name, m.name.clone(), m)))
+}
+
 pub(crate) fn open_value(
     key: &super::seal::VaultKey,
     values: &impl ReadableTable<(u64, u32), &'static [u8]>,
@@ -308,6 +336,16 @@ pub(crate) fn open_value(
 }
 
 impl ReadTx<'_> {
+    /// A secret by its stable id: (project name, secret name, metadata).
+    pub fn secret_by_id(&self, id: SecretId) -> Result<Option<(String, String, SecretMeta)>> {
+        by_id(
+            &self.tx.open_table(SECRETS)?,
+            &self.tx.open_table(PROJECTS)?,
+            id,
+            &self.vault.meta_key,
+        )
+    }
+
     pub fn secret(&self, project: &str, name: &str) -> Result<SecretMeta> {
         let pid = self.project_id(project)?;
         let id = self

@@ -142,6 +142,7 @@ impl Vault {
             tx.tx.open_table(VERSIONS)?;
             tx.tx.open_table(VALUES)?;
             tx.tx.open_table(POLICIES)?;
+            tx.tx.open_table(super::keyrotation::KEY_ROTATIONS)?;
             tx.tx.open_table(TRASH_EXPIRY)?;
             tx.tx.open_table(AUDIT_PENDING)?;
             tx.create_sync_tables()?;
@@ -204,6 +205,10 @@ impl Vault {
     }
     pub fn now(&self) -> Millis {
         self.clock.now()
+    }
+    /// The clock every transaction takes its time from (schedulers read it too).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// A snapshot: sees the state as of now, never blocks or is blocked by the writer.

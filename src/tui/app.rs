@@ -1,0 +1,613 @@
+//! The view state and its transitions: a thin router over focus, three panes and a modal
+//! stack. `update(Action)` and `apply(Event)` change state and queue [`Effect`]s; the
+//! runner performs them (unseal on a blocking thread, writes through the engine). Reads
+//! are vault snapshots, which never block.
+
+use std::sync::Arc;
+
+use age::secrecy::SecretString;
+use crossterm::event::KeyEvent;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::action::Action;
+use super::data::Snapshot;
+use super::keys::{Context, Keymap};
+use super::modals::{self, Modal, Outcome};
+use super::panes::{MappingsPane, ProjectsPane, SecretsPane};
+use super::theme::Theme;
+use crate::engine::handle::{Event, Job};
+use crate::vault::{Clock, Vault};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Projects,
+    Secrets,
+    Mappings,
+}
+
+/// Work the runner does for the app; the app never does I/O beyond snapshot reads.
+pub enum Effect {
+    Unseal(SecretString),
+    /// A change through the engine; `done` is the footer message once it committed.
+    Write {
+        job: Job,
+        done: String,
+    },
+    /// A question for the engine (it may ask Supabase).
+    Ask(Ask),
+    /// Validate a token against the Management API, then store the connection.
+    Connect {
+        name: String,
+        url: String,
+        token: zeroize::Zeroizing<String>,
+    },
+    /// List the projects every connection can see (for "add a target").
+    ListProjects,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    Retry,
+    Plan,
+    Drift,
+}
+
+impl std::fmt::Debug for Effect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Effect::Unseal(_) => f.write_str("Unseal(<redacted>)"),
+            Effect::Write { done, .. } => write!(f, "Write({done:?})"),
+            Effect::Ask(a) => write!(f, "Ask({a:?})"),
+            Effect::Connect { name, url, .. } => {
+                write!(f, "Connect({name:?}, {url:?}, <redacted>)")
+            }
+            Effect::ListProjects => f.write_str("ListProjects"),
+        }
+    }
+}
+
+/// A footer message: what just happened, or what went wrong and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub text: String,
+    pub error: bool,
+}
+
+pub struct App {
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub clock: Clock,
+    pub focus: Focus,
+    pub projects: ProjectsPane,
+    pub secrets: SecretsPane,
+    pub mappings: MappingsPane,
+    pub modals: Vec<Modal>,
+    pub data: Snapshot,
+    pub vault: Option<Arc<Vault>>,
+    pub vault_label: String,
+    pub message: Option<Message>,
+    /// The `/` filter being typed for the focused pane.
+    pub filtering: Option<Input>,
+    /// Writes sent and not yet answered.
+    pub busy: usize,
+    /// Bulk work under way: (done, total), from the engine's Progress events.
+    pub progress: Option<(usize, usize)>,
+    /// An event said the vault changed; reloaded once per drain, not per event.
+    stale: bool,
+    pub quit: bool,
+    effects: Vec<Effect>,
+}
+
+impl App {
+    pub fn new(keymap: Keymap, theme: Theme, clock: Clock, vault_label: String) -> App {
+        App {
+            keymap,
+            theme,
+            clock,
+            focus: Focus::Projects,
+            projects: ProjectsPane::default(),
+            secrets: SecretsPane::default(),
+            mappings: MappingsPane::default(),
+            progress: None,
+            stale: false,
+            modals: Vec::new(),
+            data: Snapshot::default(),
+            vault: None,
+            vault_label,
+            message: None,
+            filtering: None,
+            busy: 0,
+            quit: false,
+            effects: Vec::new(),
+        }
+    }
+
+    /// Starts sealed: the unseal prompt is the only thing on screen.
+    pub fn sealed(mut self) -> App {
+        self.modals
+            .push(Modal::Unseal(modals::unseal::Unseal::default()));
+        self
+    }
+
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    pub fn say(&mut self, text: impl Into<String>) {
+        self.message = Some(Message {
+            text: text.into(),
+            error: false,
+        });
+    }
+
+    pub fn fail(&mut self, text: impl Into<String>) {
+        self.message = Some(Message {
+            text: text.into(),
+            error: true,
+        });
+    }
+
+    // ---- from the runner ----
+
+    pub fn unsealed(&mut self, vault: Arc<Vault>) {
+        self.modals.retain(|m| !matches!(m, Modal::Unseal(_)));
+        self.vault = Some(vault);
+        self.reload();
+        self.say("unsealed: ? shows every key");
+    }
+
+    pub fn unseal_failed(&mut self, why: String) {
+        if let Some(Modal::Unseal(u)) = self.modals.last_mut() {
+            u.failed(why);
+        }
+    }
+
+    /// The outcome of a token validation for the connect modal.
+    pub fn connect_done(&mut self, result: Result<String, String>) {
+        match result {
+            Ok(m) => {
+                self.modals.retain(|m| !matches!(m, Modal::Connect(_)));
+                self.say(m);
+            }
+            Err(e) => match self.modals.last_mut() {
+                Some(Modal::Connect(c)) => c.refused(e),
+                _ => self.fail(e),
+            },
+        }
+    }
+
+    pub fn write_done(&mut self, result: Result<String, String>) {
+        self.busy = self.busy.saturating_sub(1);
+        match result {
+            Ok(m) => self.say(m),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// An engine event. Every event is cheap to apply: a burst of them costs one reload
+    /// per frame at most, since the runner draws after draining.
+    pub fn apply(&mut self, e: &Event) {
+        match e {
+            Event::Changed | Event::Variable { .. } | Event::TargetHealth { .. } => {
+                self.stale = true
+            }
+            Event::Progress { done, total } => self.progress = Some((*done, *total)),
+            Event::Idle => self.progress = None,
+            Event::Stopped => self.fail("the sync engine stopped: quit and restart keyward"),
+        }
+    }
+
+    /// Reloads if an event since the last call said something changed.
+    pub fn refresh_if_stale(&mut self) {
+        if std::mem::take(&mut self.stale) {
+            self.reload();
+        }
+    }
+
+    /// Re-reads the panes (and any open list modal) from a fresh snapshot.
+    pub fn reload(&mut self) {
+        let Some(v) = self.vault.clone() else { return };
+        match v.read().and_then(|r| Snapshot::load(&r)) {
+            Ok(s) => self.loaded(s),
+            Err(e) => self.fail(format!("cannot read the vault: {e}")),
+        }
+    }
+
+    /// Takes the "something changed" flag (the runner then loads off the UI task).
+    pub fn take_stale(&mut self) -> bool {
+        std::mem::take(&mut self.stale)
+    }
+
+    /// Shows a freshly loaded snapshot; the open list modal re-reads its own rows.
+    pub fn loaded(&mut self, s: Snapshot) {
+        self.data = s;
+        let Some(v) = self.vault.clone() else { return };
+        let r = match v.read() {
+            Ok(r) => r,
+            Err(e) => return self.fail(format!("cannot read the vault: {e}")),
+        };
+        self.projects.refresh(&self.data);
+        self.secrets
+            .refresh(&self.data, self.projects.current(&self.data));
+        self.refresh_mappings();
+        for m in &mut self.modals {
+            if let Err(e) = m.reload(&r) {
+                self.message = Some(Message {
+                    text: e.to_string(),
+                    error: true,
+                });
+            }
+        }
+    }
+
+    fn refresh_mappings(&mut self) {
+        let n = self
+            .selected_listed()
+            .map(|s| self.data.vars_of(s.meta.id).len())
+            .unwrap_or(0);
+        self.mappings.refresh(n);
+    }
+
+    /// The secret under the secrets pane's cursor, whichever pane has focus.
+    pub fn selected_listed(&self) -> Option<&crate::vault::Listed> {
+        self.secrets
+            .current(&self.data, self.projects.current(&self.data))
+    }
+
+    // ---- keys ----
+
+    pub fn contexts(&self) -> Vec<Context> {
+        match (self.modals.last(), &self.filtering) {
+            (Some(m), _) => m.contexts(),
+            (None, Some(_)) => vec![Context::Prompt],
+            (None, None) => vec![Context::Main],
+        }
+    }
+
+    pub fn key(&mut self, k: &KeyEvent) {
+        let contexts = self.contexts();
+        let action = self.keymap.action(&contexts, k);
+        if !self.modals.is_empty() {
+            let out = {
+                let m = self.modals.last_mut().expect("checked");
+                match action {
+                    Some(a) => m.update(a),
+                    None => m.key(k),
+                }
+            };
+            return self.outcome(out);
+        }
+        if let Some(input) = &mut self.filtering {
+            match action {
+                Some(Action::Submit) => self.filtering = None,
+                Some(Action::Close) => {
+                    self.filtering = None;
+                    self.set_filter(String::new());
+                }
+                _ => {
+                    input.handle_event(&crossterm::event::Event::Key(*k));
+                    let f = input.value().to_string();
+                    self.set_filter(f);
+                }
+            }
+            return;
+        }
+        self.message = None;
+        if let Some(a) = action {
+            self.update(a);
+        }
+    }
+
+    fn outcome(&mut self, out: Outcome) {
+        match out {
+            Outcome::None => {}
+            Outcome::Close => {
+                self.modals.pop();
+            }
+            Outcome::Push(m) => self.modals.push(*m),
+            Outcome::Effect { effect, close } => {
+                if close {
+                    self.modals.pop();
+                }
+                self.effect(effect);
+            }
+            Outcome::Many(effects) => {
+                // Only the sync flow sends several changes: its selection is used up.
+                self.modals.pop();
+                self.secrets.marked.clear();
+                for e in effects {
+                    self.effect(e);
+                }
+            }
+            Outcome::Quit => self.quit = true,
+        }
+    }
+
+    pub fn effect(&mut self, e: Effect) {
+        if matches!(e, Effect::Write { .. }) {
+            self.busy += 1;
+        }
+        self.effects.push(e);
+    }
+
+    fn set_filter(&mut self, f: String) {
+        match self.focus {
+            Focus::Projects => {
+                self.projects.list.filter = f;
+                self.projects.refresh(&self.data);
+                self.secrets
+                    .refresh(&self.data, self.projects.current(&self.data));
+                self.refresh_mappings();
+            }
+            Focus::Secrets | Focus::Mappings => {
+                self.secrets.list.filter = f;
+                self.secrets
+                    .refresh(&self.data, self.projects.current(&self.data));
+                self.refresh_mappings();
+            }
+        }
+    }
+
+    pub fn update(&mut self, a: Action) {
+        let page = 10;
+        match a {
+            Action::Quit => self.quit = true,
+            Action::Help => self
+                .modals
+                .push(Modal::Help(modals::help::Help::new(&self.keymap))),
+            Action::FocusNext | Action::FocusPrev => {
+                let order = [Focus::Projects, Focus::Secrets, Focus::Mappings];
+                let i = order.iter().position(|f| *f == self.focus).unwrap_or(0);
+                let n = if a == Action::FocusNext { i + 1 } else { i + 2 };
+                self.focus = order[n % 3];
+            }
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => {
+                let list = match self.focus {
+                    Focus::Projects => &mut self.projects.list,
+                    Focus::Secrets => &mut self.secrets.list,
+                    Focus::Mappings => &mut self.mappings.list,
+                };
+                match a {
+                    Action::Up => list.up(1),
+                    Action::Down => list.down(1),
+                    Action::PageUp => list.up(page),
+                    Action::PageDown => list.down(page),
+                    Action::Top => list.top(),
+                    _ => list.bottom(),
+                }
+                match self.focus {
+                    Focus::Projects => {
+                        self.secrets.list.selected = 0;
+                        self.secrets
+                            .refresh(&self.data, self.projects.current(&self.data));
+                        self.refresh_mappings();
+                    }
+                    Focus::Secrets => {
+                        self.secrets.moved(&self.data);
+                        self.mappings.list.selected = 0;
+                        self.refresh_mappings();
+                    }
+                    Focus::Mappings => {}
+                }
+            }
+            Action::Filter if self.focus != Focus::Mappings => {
+                let cur = match self.focus {
+                    Focus::Projects => self.projects.list.filter.clone(),
+                    _ => self.secrets.list.filter.clone(),
+                };
+                self.filtering = Some(Input::new(cur));
+            }
+            Action::Edit if self.focus == Focus::Mappings => self.open_details(),
+            Action::Edit => match self.selected_secret() {
+                Some((p, n)) => self.open_editor(Some((p, n)), false),
+                None if self.focus == Focus::Projects => self.focus = Focus::Secrets,
+                None => {}
+            },
+            Action::NewSecret | Action::NewStructured => match self.projects.current(&self.data) {
+                Some(p) => {
+                    let p = p.to_string();
+                    self.modals
+                        .push(Modal::Editor(modals::editor::Editor::new_secret(
+                            p,
+                            a == Action::NewStructured,
+                        )))
+                }
+                None => self.fail("no project yet: create one with `keyward project add NAME`"),
+            },
+            Action::Trash => {
+                if let Some((p, n)) = self.selected_secret() {
+                    let (p2, n2) = (p.clone(), n.clone());
+                    let job: Job = Box::new(move |tx| tx.trash(&p2, &n2).map(|_| ()));
+                    self.modals
+                        .push(Modal::Confirm(modals::confirm::Confirm::new(
+                            format!("Move {p}/{n} to the trash? It can be restored for 30 days."),
+                            Effect::Write {
+                                job,
+                                done: format!("moved {p}/{n} to the trash (t opens it)"),
+                            },
+                        )));
+                }
+            }
+            Action::History => {
+                if let Some((p, n)) = self.selected_secret() {
+                    self.open_list(modals::history::History::new(p, n).into());
+                }
+            }
+            Action::ToggleSelect if self.focus == Focus::Secrets => {
+                self.secrets.toggle(&self.data);
+                self.refresh_mappings();
+            }
+            Action::SelectAll if self.focus == Focus::Secrets => {
+                self.secrets.toggle_all(&self.data)
+            }
+            Action::Sync => self.start_sync(),
+            Action::Manage if self.data.targets.is_empty() => {
+                self.fail("no targets yet: c connects a Supabase account, T adds a target")
+            }
+            Action::Manage => {
+                // The target of the mapping under the cursor, else the first one.
+                let r = self.selected_var().map(|v| v.0);
+                let i = r
+                    .and_then(|r| {
+                        self.data
+                            .targets
+                            .iter()
+                            .position(|t| t.target.project_ref == r)
+                    })
+                    .unwrap_or(0);
+                self.modals
+                    .push(Modal::Manage(modals::manage::ManageTarget::new(
+                        &self.data, i,
+                    )));
+            }
+            Action::Connect => self
+                .modals
+                .push(Modal::Connect(modals::connect::Connect::default())),
+            Action::AddTarget if self.data.connections.is_empty() => {
+                self.fail("no connection yet: c connects a Supabase account")
+            }
+            Action::AddTarget => {
+                self.say("listing the projects your tokens can see…");
+                self.effect(Effect::ListProjects)
+            }
+            Action::Unmap if self.focus == Focus::Mappings => self.unmap(),
+            Action::Retry => self.effect(Effect::Ask(Ask::Retry)),
+            Action::Plan => self.effect(Effect::Ask(Ask::Plan)),
+            Action::Drift => self.effect(Effect::Ask(Ask::Drift)),
+            Action::OpenTrash => self.open_list(modals::trash::TrashBin::default().into()),
+            Action::Audit => self.open_list(modals::audit::AuditLog::default().into()),
+            _ => {}
+        }
+    }
+
+    /// The mappings-pane row under the cursor: (target ref, variable).
+    fn selected_var(
+        &self,
+    ) -> Option<(
+        String,
+        String,
+        crate::tui::theme::Status,
+        crate::vault::VarState,
+        String,
+    )> {
+        let s = self.selected_listed()?;
+        let rows = self.data.vars_of(s.meta.id);
+        let (tv, var, st) = rows.get(self.mappings.list.current()?)?;
+        let status = super::panes::status_of(tv, st);
+        Some((
+            tv.target.project_ref.clone(),
+            var.to_string(),
+            status,
+            (*st).clone(),
+            tv.target.name.clone(),
+        ))
+    }
+
+    fn open_details(&mut self) {
+        if let Some((r, var, status, st, tname)) = self.selected_var() {
+            let health = self
+                .data
+                .targets
+                .iter()
+                .find(|t| t.target.project_ref == r)
+                .map(|t| t.target.health.clone())
+                .unwrap_or_default();
+            let now = self.now();
+            self.modals.push(Modal::Text(modals::text::Text::details(
+                &tname, &r, &var, status, &st, &health, now,
+            )));
+        }
+    }
+
+    fn unmap(&mut self) {
+        let (Some(s), Some((r, _, _, _, tname))) = (self.selected_listed(), self.selected_var())
+        else {
+            return;
+        };
+        let (p, n) = (s.project.clone(), s.meta.name.clone());
+        let q = format!("Stop syncing {p}/{n} to {tname}? Its variables there are deleted.");
+        let done = format!("unmapped {p}/{n} from {tname}: deleting its variables there");
+        let (p2, n2, r2) = (p.clone(), n.clone(), r.clone());
+        let effect = Effect::Write {
+            job: Box::new(move |tx| tx.unmap(&p2, &n2, &r2)),
+            done,
+        };
+        self.modals
+            .push(Modal::Confirm(modals::confirm::Confirm::new(q, effect)));
+    }
+
+    /// `s`: the marked secrets (or the one under the cursor) to targets the user picks.
+    fn start_sync(&mut self) {
+        let chosen: Vec<crate::vault::Listed> = if self.secrets.marked.is_empty() {
+            self.selected_listed().cloned().into_iter().collect()
+        } else {
+            self.data
+                .secrets
+                .iter()
+                .filter(|s| self.secrets.marked.contains(&s.meta.id))
+                .cloned()
+                .collect()
+        };
+        if chosen.is_empty() {
+            return self.fail("nothing to sync: select secrets with space (A: all shown)");
+        }
+        if self.data.targets.is_empty() {
+            return self.fail("no targets yet: c connects a Supabase account, T adds a target");
+        }
+        self.modals
+            .push(Modal::Sync(modals::sync::SyncFlow::new(chosen, &self.data)));
+    }
+
+    /// Opens a list modal, loading it from a snapshot.
+    fn open_list(&mut self, mut m: Modal) {
+        let Some(v) = self.vault.clone() else { return };
+        match v
+            .read()
+            .map_err(|e| e.to_string())
+            .and_then(|r| m.reload(&r).map_err(|e| e.to_string()))
+        {
+            Ok(()) => self.modals.push(m),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn open_editor(&mut self, which: Option<(String, String)>, structured: bool) {
+        let Some(v) = self.vault.clone() else { return };
+        let Some((p, n)) = which else { return };
+        let _ = structured;
+        let loaded = v.read().and_then(|r| {
+            let meta = r.secret(&p, &n)?;
+            let (_, value) = r.value(&p, &n, None)?;
+            Ok((meta, value))
+        });
+        match loaded {
+            Ok((meta, value)) => self
+                .modals
+                .push(Modal::Editor(modals::editor::Editor::existing(
+                    p, &meta, &value,
+                ))),
+            Err(e) => self.fail(e.to_string()),
+        }
+    }
+
+    /// The (project, name) of the secret under the cursor, when the secrets pane has one.
+    pub fn selected_secret(&self) -> Option<(String, String)> {
+        if self.focus == Focus::Projects {
+            return None;
+        }
+        let s = self
+            .secrets
+            .current(&self.data, self.projects.current(&self.data))?;
+        Some((s.project.clone(), s.meta.name.clone()))
+    }
+}

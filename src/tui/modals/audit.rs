@@ -1,0 +1,152 @@
+//! The audit log, newest first, filterable by any text of an entry (action, subject,
+//! outcome, detail). Entries never hold a value or a token, so all of it may be shown.
+
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::history::hint_line;
+use super::{Outcome, actor_label, boxed, navigate, row_style};
+use crate::tui::action::Action;
+use crate::tui::app::App;
+use crate::tui::data;
+use crate::tui::keys::Context;
+use crate::tui::list::ListState;
+use crate::tui::panes::{ago, fit};
+use crate::tui::theme::Role;
+use crate::vault::{AuditEntry, Outcome as AuditOutcome, ReadTx, Result};
+
+#[derive(Default)]
+pub struct AuditLog {
+    entries: Vec<AuditEntry>,
+    list: ListState,
+    pub filtering: Option<Input>,
+}
+
+fn text(e: &AuditEntry) -> String {
+    let o = match e.event.outcome {
+        AuditOutcome::Ok => "ok",
+        AuditOutcome::Failed => "failed",
+    };
+    format!(
+        "{} {} {o} {}",
+        e.event.action, e.event.subject, e.event.detail
+    )
+}
+
+impl AuditLog {
+    pub fn reload(&mut self, r: &ReadTx<'_>) -> Result<()> {
+        self.entries = data::audit(r)?;
+        self.list.refresh(&self.entries, text, None);
+        Ok(())
+    }
+
+    pub fn update(&mut self, a: Action) -> Outcome {
+        if let Some(input) = &self.filtering {
+            match a {
+                Action::Submit => self.filtering = None,
+                Action::Close => {
+                    self.filtering = None;
+                    self.list.filter.clear();
+                    self.list.refresh(&self.entries, text, None);
+                }
+                _ => {
+                    let _ = input;
+                }
+            }
+            return Outcome::None;
+        }
+        if navigate(&mut self.list, a) {
+            return Outcome::None;
+        }
+        match a {
+            Action::Close => Outcome::Close,
+            Action::Filter => {
+                self.filtering = Some(Input::new(self.list.filter.clone()));
+                Outcome::None
+            }
+            _ => Outcome::None,
+        }
+    }
+
+    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+        if let Some(input) = &mut self.filtering {
+            input.handle_event(&crossterm::event::Event::Key(*k));
+            self.list.filter = input.value().to_string();
+            self.list.top();
+            self.list.refresh(&self.entries, text, None);
+        }
+        Outcome::None
+    }
+
+    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        let title = format!("Audit log · {} entries", self.entries.len());
+        let inner = boxed(app, f, area, 120, 30, &title);
+        let t = &app.theme;
+        let w = inner.width as usize;
+        let now = app.now();
+        let room = inner.height.saturating_sub(4) as usize;
+        let filter = match (&self.filtering, self.list.filter.is_empty()) {
+            (Some(i), _) => Line::from(vec![
+                Span::styled("filter: ", t.style(Role::Focused)),
+                Span::raw(i.value().to_string()),
+            ]),
+            (None, false) => Line::styled(
+                format!(
+                    "filter: {} ({} of {})",
+                    self.list.filter,
+                    self.list.len(),
+                    self.entries.len()
+                ),
+                t.style(Role::Dim),
+            ),
+            (None, true) => Line::styled("no filter", t.style(Role::Dim)),
+        };
+        let mut lines = vec![filter];
+        for pos in self.list.window(room) {
+            let e = &self.entries[self.list.visible[pos]];
+            let mark = match e.event.outcome {
+                AuditOutcome::Ok => "✓",
+                AuditOutcome::Failed => "✗ failed",
+            };
+            let who = if w >= 100 {
+                format!(" {}", actor_label(app, &e.event.actor))
+            } else {
+                String::new()
+            };
+            let row = format!(
+                "{:>9} {:<14} {} {} {}{who}",
+                ago(now, e.event.at),
+                e.event.action,
+                mark,
+                e.event.subject,
+                e.event.detail
+            );
+            lines.push(Line::styled(
+                fit(&row, w),
+                row_style(app, pos == self.list.selected),
+            ));
+        }
+        while lines.len() < room + 1 {
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::raw(""));
+        let ctx: &[Context] = if self.filtering.is_some() {
+            &[Context::Prompt]
+        } else {
+            &[Context::Audit, Context::List]
+        };
+        lines.push(Line::styled(
+            fit(&hint_line(app, ctx), w),
+            t.style(Role::Key),
+        ));
+        f.render_widget(Paragraph::new(lines), inner);
+        if let Some(i) = &self.filtering {
+            f.set_cursor_position((inner.x + 8 + i.visual_cursor() as u16, inner.y));
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Connect a Supabase account: name, Management API URL and a Personal Access Token
+//! (masked, never shown again). The token is validated against the API before anything
+//! is stored; a refusal is shown here with its reason, and nothing is kept.
+
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+use zeroize::{Zeroize, Zeroizing};
+
+use super::{Outcome, boxed};
+use crate::supabase::client::DEFAULT_INSTANCE_URL;
+use crate::tui::action::Action;
+use crate::tui::app::{App, Effect};
+use crate::tui::panes::fit;
+use crate::tui::theme::Role;
+
+pub struct Connect {
+    inputs: [Input; 3],
+    focus: usize,
+    pub validating: bool,
+    error: Option<String>,
+}
+
+impl Drop for Connect {
+    fn drop(&mut self) {
+        self.inputs[2].value_and_reset().zeroize();
+    }
+}
+
+impl Default for Connect {
+    fn default() -> Self {
+        Connect {
+            inputs: [
+                Input::default(),
+                Input::new(DEFAULT_INSTANCE_URL.into()),
+                Input::default(),
+            ],
+            focus: 0,
+            validating: false,
+            error: None,
+        }
+    }
+}
+
+impl Connect {
+    pub fn refused(&mut self, why: String) {
+        self.validating = false;
+        self.error = Some(why);
+    }
+
+    pub fn update(&mut self, a: Action) -> Outcome {
+        if self.validating {
+            return Outcome::None;
+        }
+        match a {
+            Action::Close => Outcome::Close,
+            Action::NextField => {
+                self.focus = (self.focus + 1) % 3;
+                Outcome::None
+            }
+            Action::PrevField => {
+                self.focus = (self.focus + 2) % 3;
+                Outcome::None
+            }
+            Action::Save | Action::Submit => {
+                let name = self.inputs[0].value().trim().to_string();
+                let url = self.inputs[1].value().trim().to_string();
+                let mut raw = self.inputs[2].value_and_reset();
+                let token = Zeroizing::new(raw.trim().to_string());
+                raw.zeroize();
+                if name.is_empty() || url.is_empty() || token.is_empty() {
+                    self.error = Some("name, URL and token are all needed".into());
+                    return Outcome::None;
+                }
+                self.validating = true;
+                self.error = None;
+                Outcome::Effect {
+                    effect: Effect::Connect { name, url, token },
+                    close: false,
+                }
+            }
+            _ => Outcome::None,
+        }
+    }
+
+    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+        if !self.validating {
+            self.inputs[self.focus].handle_event(&crossterm::event::Event::Key(*k));
+            self.error = None;
+        }
+        Outcome::None
+    }
+
+    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        let inner = boxed(app, f, area, 76, 11, "Connect a Supabase account");
+        let t = &app.theme;
+        let label_w = 8usize;
+        let input_w = (inner.width as usize).saturating_sub(label_w + 1).max(1);
+        let mut lines = Vec::new();
+        let mut cursor = None;
+        for (i, label) in ["name", "URL", "token"].iter().enumerate() {
+            let input = &self.inputs[i];
+            let scroll = input.visual_scroll(input_w);
+            let shown = if i == 2 {
+                "•".repeat(input.value().chars().count())
+            } else {
+                input.value().to_string()
+            };
+            let shown: String = shown.chars().skip(scroll).take(input_w).collect();
+            let focused = i == self.focus;
+            let marker = if focused { "▸" } else { " " };
+            let ls = if focused {
+                t.style(Role::Focused)
+            } else {
+                t.style(Role::Dim)
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{marker}{label:<label_w$}"), ls),
+                Span::styled(
+                    shown,
+                    if i == 2 {
+                        t.style(Role::Masked)
+                    } else {
+                        Default::default()
+                    },
+                ),
+            ]));
+            if focused && !self.validating {
+                let x = inner.x + label_w as u16 + 1 + (input.visual_cursor() - scroll) as u16;
+                cursor = Some((x, inner.y + i as u16));
+            }
+        }
+        lines.push(Line::raw(""));
+        lines.push(match (&self.error, self.validating) {
+            (_, true) => Line::styled(
+                "validating the token with the Management API…",
+                t.style(Role::Pending),
+            ),
+            (Some(e), _) => Line::styled(
+                fit(&format!("✗ {e}"), inner.width as usize),
+                t.style(Role::Error),
+            ),
+            (None, _) => Line::styled(
+                "The token is checked before it is stored, sealed, and never shown again.",
+                t.style(Role::Dim),
+            ),
+        });
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            "tab next field · enter or ^s connect · esc cancel",
+            t.style(Role::Key),
+        ));
+        f.render_widget(Paragraph::new(lines), inner);
+        if let Some(c) = cursor {
+            f.set_cursor_position(c);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The versions of one secret, newest first, with rollback: a new version carrying the
+//! chosen one's value (history is never rewritten).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+use super::{Outcome, actor_label, boxed, navigate, row_style};
+use crate::tui::action::Action;
+use crate::tui::app::{App, Effect};
+use crate::tui::data;
+use crate::tui::keys::Context;
+use crate::tui::list::ListState;
+use crate::tui::panes::{ago, fit};
+use crate::tui::theme::Role;
+use crate::vault::{Cause, ReadTx, Result, VersionMeta};
+
+pub struct History {
+    pub project: String,
+    pub name: String,
+    versions: Vec<VersionMeta>,
+    list: ListState,
+}
+
+impl History {
+    pub fn new(project: String, name: String) -> History {
+        History {
+            project,
+            name,
+            versions: Vec::new(),
+            list: ListState::default(),
+        }
+    }
+
+    pub fn reload(&mut self, r: &ReadTx<'_>) -> Result<()> {
+        self.versions = data::history(r, &self.project, &self.name)?;
+        self.list.refresh(&self.versions, |_| String::new(), None);
+        Ok(())
+    }
+
+    pub fn update(&mut self, a: Action) -> Outcome {
+        if navigate(&mut self.list, a) {
+            return Outcome::None;
+        }
+        match a {
+            Action::Close => Outcome::Close,
+            Action::Rollback => {
+                let Some(v) = self.list.current().map(|i| self.versions[i].number) else {
+                    return Outcome::None;
+                };
+                if self.list.selected == 0 {
+                    return Outcome::None;
+                }
+                let (p, n) = (self.project.clone(), self.name.clone());
+                let done = format!("rolled {p}/{n} back to the value of v{v}");
+                Outcome::Effect {
+                    effect: Effect::Write {
+                        job: Box::new(move |tx| tx.rollback(&p, &n, v).map(|_| ())),
+                        done,
+                    },
+                    close: false,
+                }
+            }
+            _ => Outcome::None,
+        }
+    }
+
+    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        let title = format!("History · {}/{}", self.project, self.name);
+        let inner = boxed(app, f, area, 90, 20, &title);
+        let t = &app.theme;
+        let now = app.now();
+        let w = inner.width as usize;
+        let mut lines = vec![Line::styled(
+            fit(
+                &format!("{:<6}{:<12}{:<14}{}", "ver", "when", "cause", "by"),
+                w,
+            ),
+            t.style(Role::Dim),
+        )];
+        let room = inner.height.saturating_sub(3) as usize;
+        for pos in self.list.window(room) {
+            let v = &self.versions[self.list.visible[pos]];
+            let cause = match v.cause {
+                Cause::Rollback { from } => format!("rollback→v{from}"),
+                c => c.as_str().to_string(),
+            };
+            let current = if pos == 0 { " (current)" } else { "" };
+            let text = format!(
+                "v{:<5}{:<12}{:<14}{}{current}",
+                v.number,
+                ago(now, v.at),
+                cause,
+                actor_label(app, &v.actor)
+            );
+            lines.push(Line::styled(
+                fit(&text, w),
+                row_style(app, pos == self.list.selected),
+            ));
+        }
+        while lines.len() < room + 1 {
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::raw(""));
+        let hints = hint_line(app, &[Context::History, Context::List]);
+        lines.push(Line::styled(fit(&hints, w), t.style(Role::Key)));
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+/// "r roll back · esc close": the hints of these contexts, minus plain navigation.
+pub fn hint_line(app: &App, contexts: &[Context]) -> String {
+    app.keymap
+        .hints(contexts)
+        .into_iter()
+        .filter(|(_, d)| !matches!(d.as_str(), "up" | "down" | "page up" | "page down"))
+        .map(|(k, d)| format!("{k} {d}"))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}

@@ -1,0 +1,307 @@
+//! Manage what one target receives: every live secret of every vault project, the mapped
+//! ones checked. Search with `/`, toggle with space (A: every shown one), then review:
+//! what is added (with conflicts, refused names and the cap, before anything is sent)
+//! and what is removed (its variables are deleted from the target).
+
+use std::collections::BTreeSet;
+
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::history::hint_line;
+use super::sync::{Review, SyncFlow};
+use super::{Outcome, boxed, navigate, row_style};
+use crate::engine::names::PROJECT_SECRET_CAP;
+use crate::tui::action::Action;
+use crate::tui::app::{App, Effect};
+use crate::tui::data::Snapshot;
+use crate::tui::keys::Context;
+use crate::tui::list::ListState;
+use crate::tui::panes::fit;
+use crate::tui::theme::Role;
+use crate::vault::{Listed, SecretId};
+
+/// Secrets to stop syncing here: (project, name).
+type Removals = Vec<(String, String)>;
+
+pub struct ManageTarget {
+    target: String,
+    name: String,
+    secrets: Vec<Listed>,
+    mapped: BTreeSet<SecretId>,
+    want: BTreeSet<SecretId>,
+    list: ListState,
+    pub filtering: Option<Input>,
+    review: Option<(Option<Review>, Removals)>,
+    data: Box<Snapshot>,
+}
+
+fn text(s: &Listed) -> String {
+    format!("{}/{}", s.project, s.meta.name)
+}
+
+impl ManageTarget {
+    pub fn new(data: &Snapshot, target: usize) -> ManageTarget {
+        let tv = &data.targets[target];
+        let mapped: BTreeSet<SecretId> = tv.vars.iter().map(|(_, v)| v.secret).collect();
+        let secrets = data.secrets.clone();
+        let mut list = ListState::default();
+        list.refresh(&secrets, text, None);
+        ManageTarget {
+            target: tv.target.project_ref.clone(),
+            name: tv.target.name.clone(),
+            want: mapped.clone(),
+            mapped,
+            secrets,
+            list,
+            filtering: None,
+            review: None,
+            data: Box::new(data.clone()),
+        }
+    }
+
+    pub fn contexts(&self) -> Vec<Context> {
+        match (&self.filtering, &self.review) {
+            (Some(_), _) => vec![Context::Prompt],
+            (None, Some(_)) => vec![Context::Confirm],
+            (None, None) => vec![Context::Pick, Context::Audit, Context::List],
+        }
+    }
+
+    pub fn update(&mut self, a: Action) -> Outcome {
+        if self.filtering.is_some() {
+            if matches!(a, Action::Submit | Action::Close) {
+                if a == Action::Close {
+                    self.list.filter.clear();
+                    self.list.refresh(&self.secrets, text, None);
+                }
+                self.filtering = None;
+            }
+            return Outcome::None;
+        }
+        if let Some((review, removals)) = &mut self.review {
+            if a != Action::Submit {
+                self.review = None;
+                return Outcome::None;
+            }
+            let adds = review
+                .as_mut()
+                .filter(|r| !r.over_cap)
+                .map(|r| std::mem::take(&mut r.accept))
+                .unwrap_or_default();
+            let removes = std::mem::take(removals);
+            if adds.is_empty() && removes.is_empty() {
+                return Outcome::Close;
+            }
+            let target = self.target.clone();
+            let done = format!(
+                "{}: {} added, {} removed; watch the mappings pane",
+                self.name,
+                adds.len(),
+                removes.len()
+            );
+            return Outcome::Effect {
+                effect: Effect::Write {
+                    job: Box::new(move |tx| {
+                        for (p, n) in &removes {
+                            tx.unmap(p, n, &target)?;
+                        }
+                        for (p, n) in &adds {
+                            tx.map(p, n, &target, None, false, None)?;
+                        }
+                        Ok(())
+                    }),
+                    done,
+                },
+                close: true,
+            };
+        }
+        if navigate(&mut self.list, a) {
+            return Outcome::None;
+        }
+        match a {
+            Action::Close => Outcome::Close,
+            Action::Filter => {
+                self.filtering = Some(Input::new(self.list.filter.clone()));
+                Outcome::None
+            }
+            Action::ToggleSelect => {
+                if let Some(i) = self.list.current() {
+                    let id = self.secrets[i].meta.id;
+                    if !self.want.remove(&id) {
+                        self.want.insert(id);
+                    }
+                    self.list.down(1);
+                }
+                Outcome::None
+            }
+            Action::SelectAll => {
+                let shown: Vec<SecretId> = self
+                    .list
+                    .visible
+                    .iter()
+                    .map(|i| self.secrets[*i].meta.id)
+                    .collect();
+                if shown.iter().all(|id| self.want.contains(id)) {
+                    for id in shown {
+                        self.want.remove(&id);
+                    }
+                } else {
+                    self.want.extend(shown);
+                }
+                Outcome::None
+            }
+            Action::Submit => {
+                let adds: Vec<Listed> = self
+                    .secrets
+                    .iter()
+                    .filter(|s| self.want.contains(&s.meta.id) && !self.mapped.contains(&s.meta.id))
+                    .cloned()
+                    .collect();
+                let removes: Vec<(String, String)> = self
+                    .secrets
+                    .iter()
+                    .filter(|s| self.mapped.contains(&s.meta.id) && !self.want.contains(&s.meta.id))
+                    .map(|s| (s.project.clone(), s.meta.name.clone()))
+                    .collect();
+                let review = (!adds.is_empty())
+                    .then(|| SyncFlow::review_for(adds, &self.data, &self.target))
+                    .flatten();
+                self.review = Some((review, removes));
+                Outcome::None
+            }
+            _ => Outcome::None,
+        }
+    }
+
+    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+        if let Some(input) = &mut self.filtering {
+            input.handle_event(&crossterm::event::Event::Key(*k));
+            self.list.filter = input.value().to_string();
+            self.list.top();
+            self.list.refresh(&self.secrets, text, None);
+        }
+        Outcome::None
+    }
+
+    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        let t = &app.theme;
+        let title = format!("Secrets of {} ({})", self.name, self.target);
+        let inner = boxed(app, f, area, 100, 30, &title);
+        let w = inner.width as usize;
+        let room = inner.height.saturating_sub(3) as usize;
+        let mut lines = Vec::new();
+        match &self.review {
+            None => {
+                let head = match (&self.filtering, self.list.filter.is_empty()) {
+                    (Some(i), _) => Line::from(vec![
+                        Span::styled("search: ", t.style(Role::Focused)),
+                        Span::raw(i.value().to_string()),
+                    ]),
+                    (None, false) => Line::styled(
+                        format!(
+                            "search: {} ({} of {})",
+                            self.list.filter,
+                            self.list.len(),
+                            self.secrets.len()
+                        ),
+                        t.style(Role::Dim),
+                    ),
+                    (None, true) => Line::styled(
+                        format!(
+                            "{} of {} secrets go here",
+                            self.want.len(),
+                            self.secrets.len()
+                        ),
+                        t.style(Role::Dim),
+                    ),
+                };
+                lines.push(head);
+                for pos in self.list.window(room) {
+                    let s = &self.secrets[self.list.visible[pos]];
+                    let (want, was) = (
+                        self.want.contains(&s.meta.id),
+                        self.mapped.contains(&s.meta.id),
+                    );
+                    let mark = match (want, was) {
+                        (true, true) => "[x]  ",
+                        (true, false) => "[x] +",
+                        (false, true) => "[ ] −",
+                        (false, false) => "[ ]  ",
+                    };
+                    let row = format!("{mark} {}", text(s));
+                    lines.push(Line::styled(
+                        fit(&row, w),
+                        row_style(app, pos == self.list.selected),
+                    ));
+                }
+            }
+            Some((review, removes)) => {
+                lines.push(Line::styled(
+                    "Before anything is sent (names only, never values):",
+                    t.style(Role::Title),
+                ));
+                if let Some(r) = review {
+                    lines.push(Line::styled(
+                        format!(
+                            "{} of {PROJECT_SECRET_CAP} variables after adding",
+                            r.total_after
+                        ),
+                        t.style(Role::Dim),
+                    ));
+                    if r.over_cap {
+                        lines.push(Line::styled(
+                            fit(&format!("✗ refused: over Supabase's cap of {PROJECT_SECRET_CAP}; bundle related values as one structured secret"), w),
+                            t.style(Role::Failed),
+                        ));
+                    }
+                    if !r.create.is_empty() {
+                        lines.push(Line::styled(
+                            fit(
+                                &format!("+ create {}: {}", r.create.len(), r.create.join(", ")),
+                                w,
+                            ),
+                            t.style(Role::Synced),
+                        ));
+                    }
+                    for (what, why) in &r.refused {
+                        lines.push(Line::styled(
+                            fit(&format!("✗ {what}: {why}"), w),
+                            t.style(Role::Failed),
+                        ));
+                    }
+                }
+                for (p, n) in removes {
+                    lines.push(Line::styled(
+                        fit(
+                            &format!(
+                                "− remove {p}/{n}: its variables are deleted from {}",
+                                self.name
+                            ),
+                            w,
+                        ),
+                        t.style(Role::Pending),
+                    ));
+                }
+                if review.is_none() && removes.is_empty() {
+                    lines.push(Line::styled("Nothing changes.", t.style(Role::Dim)));
+                }
+            }
+        }
+        lines.truncate(room + 1);
+        while lines.len() < room + 1 {
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            fit(&hint_line(app, &self.contexts()), w),
+            t.style(Role::Key),
+        ));
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}

@@ -1,0 +1,207 @@
+//! Modals, stacked over the panes: the top one gets every key. Each is a small state
+//! machine: `update(Action)` / `key(KeyEvent)` return an [`Outcome`] for the app to carry
+//! out, `reload` refreshes it from a snapshot after a change, `draw` is pure.
+
+pub mod audit;
+pub mod confirm;
+pub mod connect;
+pub mod editor;
+pub mod help;
+pub mod history;
+pub mod manage;
+pub mod sync;
+pub mod targets;
+pub mod text;
+pub mod trash;
+pub mod unseal;
+
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear};
+
+use super::action::Action;
+use super::app::{App, Effect};
+use super::keys::Context;
+use super::theme::Role;
+use crate::vault::{ReadTx, Result};
+
+pub enum Modal {
+    Unseal(unseal::Unseal),
+    Editor(editor::Editor),
+    History(history::History),
+    Trash(trash::TrashBin),
+    Audit(audit::AuditLog),
+    Help(help::Help),
+    Confirm(confirm::Confirm),
+    Sync(sync::SyncFlow),
+    Text(text::Text),
+    Connect(connect::Connect),
+    AddTarget(targets::AddTarget),
+    Manage(manage::ManageTarget),
+}
+
+/// What a modal asks of the app.
+pub enum Outcome {
+    None,
+    Close,
+    Push(Box<Modal>),
+    Effect {
+        effect: Effect,
+        close: bool,
+    },
+    /// Several changes at once; closes the modal.
+    Many(Vec<Effect>),
+    Quit,
+}
+
+impl Modal {
+    pub fn contexts(&self) -> Vec<Context> {
+        match self {
+            Modal::Unseal(_) => vec![Context::Prompt],
+            Modal::Editor(_) => vec![Context::Editor],
+            Modal::History(_) => vec![Context::History, Context::List],
+            Modal::Trash(_) => vec![Context::Trash, Context::List],
+            Modal::Audit(a) if a.filtering.is_some() => vec![Context::Prompt],
+            Modal::Audit(_) => vec![Context::Audit, Context::List],
+            Modal::Help(_) => vec![Context::List],
+            Modal::Confirm(_) => vec![Context::Confirm],
+            Modal::Sync(s) if s.reviewing() => vec![Context::Confirm],
+            Modal::Sync(_) => vec![Context::Pick, Context::List],
+            Modal::Connect(_) => vec![Context::Prompt, Context::Editor],
+            Modal::AddTarget(_) => vec![Context::Prompt],
+            Modal::Manage(m) => m.contexts(),
+            Modal::Text(t) if t.retry => vec![Context::Details, Context::List],
+            Modal::Text(_) => vec![Context::List],
+        }
+    }
+
+    pub fn update(&mut self, a: Action) -> Outcome {
+        match self {
+            Modal::Unseal(m) => m.update(a),
+            Modal::Editor(m) => m.update(a),
+            Modal::History(m) => m.update(a),
+            Modal::Trash(m) => m.update(a),
+            Modal::Audit(m) => m.update(a),
+            Modal::Help(m) => m.update(a),
+            Modal::Confirm(m) => m.update(a),
+            Modal::Sync(m) => m.update(a),
+            Modal::Text(m) => m.update(a),
+            Modal::Connect(m) => m.update(a),
+            Modal::AddTarget(m) => m.update(a),
+            Modal::Manage(m) => m.update(a),
+        }
+    }
+
+    /// A key no binding claims: text for the modals that take text.
+    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+        match self {
+            Modal::Unseal(m) => m.key(k),
+            Modal::Editor(m) => m.key(k),
+            Modal::Audit(m) => m.key(k),
+            Modal::Connect(m) => m.key(k),
+            Modal::AddTarget(m) => m.key(k),
+            Modal::Manage(m) => m.key(k),
+            _ => Outcome::None,
+        }
+    }
+
+    pub fn reload(&mut self, r: &ReadTx<'_>) -> Result<()> {
+        match self {
+            Modal::History(m) => m.reload(r),
+            Modal::Trash(m) => m.reload(r),
+            Modal::Audit(m) => m.reload(r),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        match self {
+            Modal::Unseal(m) => m.draw(app, f, area),
+            Modal::Editor(m) => m.draw(app, f, area),
+            Modal::History(m) => m.draw(app, f, area),
+            Modal::Trash(m) => m.draw(app, f, area),
+            Modal::Audit(m) => m.draw(app, f, area),
+            Modal::Help(m) => m.draw(app, f, area),
+            Modal::Confirm(m) => m.draw(app, f, area),
+            Modal::Sync(m) => m.draw(app, f, area),
+            Modal::Text(m) => m.draw(app, f, area),
+            Modal::Connect(m) => m.draw(app, f, area),
+            Modal::AddTarget(m) => m.draw(app, f, area),
+            Modal::Manage(m) => m.draw(app, f, area),
+        }
+    }
+}
+
+macro_rules! into_modal {
+    ($t:ty, $v:ident) => {
+        impl From<$t> for Modal {
+            fn from(m: $t) -> Modal {
+                Modal::$v(m)
+            }
+        }
+    };
+}
+into_modal!(history::History, History);
+into_modal!(trash::TrashBin, Trash);
+into_modal!(audit::AuditLog, Audit);
+
+/// A centred box of at most `w` x `h` inside `area`, cleared, with a titled border;
+/// returns the inner area.
+pub fn boxed(app: &App, f: &mut Frame, area: Rect, w: u16, h: u16, title: &str) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    let r = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
+    f.render_widget(Clear, r);
+    let t = &app.theme;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(t.style(Role::Focused))
+        .title(Line::from(Span::styled(
+            format!(" {title} "),
+            t.style(Role::Focused),
+        )));
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    inner
+}
+
+/// Moves the list cursor for the navigation actions every list modal shares; true when
+/// the action was one of them.
+pub fn navigate(list: &mut super::list::ListState, a: Action) -> bool {
+    match a {
+        Action::Up => list.up(1),
+        Action::Down => list.down(1),
+        Action::PageUp => list.up(10),
+        Action::PageDown => list.down(10),
+        Action::Top => list.top(),
+        Action::Bottom => list.bottom(),
+        _ => return false,
+    }
+    true
+}
+
+/// The style of a list row.
+pub fn row_style(app: &App, selected: bool) -> ratatui::style::Style {
+    if selected {
+        app.theme.style(Role::Selected)
+    } else {
+        Default::default()
+    }
+}
+
+/// "you" for this machine's own user, so history reads naturally (and snapshots are
+/// stable across machines).
+pub fn actor_label(app: &App, actor: &str) -> String {
+    match &app.vault {
+        Some(v) if v.actor() == actor => "you".into(),
+        _ => actor.to_string(),
+    }
+}

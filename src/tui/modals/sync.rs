@@ -1,0 +1,334 @@
+//! Syncing the selected secrets: pick targets (space, A for all), then review what each
+//! target would get (variables created, refusals: conflicts, bad names, the 100-variable
+//! cap) before anything is written. Confirming maps the accepted secrets in one
+//! transaction per target; the engine pushes them and the panes turn synced live.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+use super::history::hint_line;
+use super::{Outcome, boxed, navigate, row_style};
+use crate::engine::names::{
+    PROJECT_SECRET_CAP, check_env_name, derive_env_name, derive_field_env_name,
+};
+use crate::tui::action::Action;
+use crate::tui::app::{App, Effect};
+use crate::tui::data::Snapshot;
+use crate::tui::keys::Context;
+use crate::tui::list::ListState;
+use crate::tui::panes::fit;
+use crate::tui::theme::Role;
+use crate::vault::{Listed, SecretId, Shape};
+
+struct TargetChoice {
+    project_ref: String,
+    name: String,
+    /// Variables keyward manages there now, with the secret each comes from.
+    existing: BTreeMap<String, (SecretId, String)>,
+}
+
+/// What review found for one target.
+pub struct Review {
+    pub target: String,
+    pub name: String,
+    pub create: Vec<String>,
+    pub already: usize,
+    /// (variable or secret, why).
+    pub refused: Vec<(String, String)>,
+    /// Secrets to map: (project, name).
+    pub accept: Vec<(String, String)>,
+    pub total_after: usize,
+    pub over_cap: bool,
+}
+
+pub struct SyncFlow {
+    secrets: Vec<Listed>,
+    targets: Vec<TargetChoice>,
+    chosen: BTreeSet<usize>,
+    list: ListState,
+    review: Option<Vec<Review>>,
+}
+
+/// The variables a secret makes: one, or one per field.
+fn names_of(s: &Listed) -> Result<Vec<String>, String> {
+    let bad = || {
+        format!(
+            "{:?} has no letter or digit to build a variable name from",
+            s.meta.name
+        )
+    };
+    match &s.meta.shape {
+        Shape::Simple => Ok(vec![derive_env_name(&s.meta.name).ok_or_else(bad)?]),
+        Shape::Structured { fields } => fields
+            .iter()
+            .map(|f| derive_field_env_name(&s.meta.name, f).ok_or_else(bad))
+            .collect(),
+    }
+}
+
+impl SyncFlow {
+    pub fn new(secrets: Vec<Listed>, data: &Snapshot) -> SyncFlow {
+        let label: BTreeMap<SecretId, String> = data
+            .secrets
+            .iter()
+            .map(|s| (s.meta.id, format!("{}/{}", s.project, s.meta.name)))
+            .collect();
+        let targets: Vec<TargetChoice> = data
+            .targets
+            .iter()
+            .filter(|t| !t.target.removing)
+            .map(|t| TargetChoice {
+                project_ref: t.target.project_ref.clone(),
+                name: t.target.name.clone(),
+                existing: t
+                    .vars
+                    .iter()
+                    .map(|(n, v)| {
+                        (
+                            n.clone(),
+                            (v.secret, label.get(&v.secret).cloned().unwrap_or_default()),
+                        )
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut list = ListState::default();
+        list.refresh(&targets, |t| t.name.clone(), None);
+        let mut chosen = BTreeSet::new();
+        if targets.len() == 1 {
+            chosen.insert(0);
+        }
+        SyncFlow {
+            secrets,
+            targets,
+            chosen,
+            list,
+            review: None,
+        }
+    }
+
+    /// The review of mapping `secrets` to one target (for the manage screen).
+    pub fn review_for(secrets: Vec<Listed>, data: &Snapshot, target: &str) -> Option<Review> {
+        let f = SyncFlow::new(secrets, data);
+        let t = f.targets.iter().find(|t| t.project_ref == target)?;
+        Some(f.review_one(t))
+    }
+
+    pub fn reviewing(&self) -> bool {
+        self.review.is_some()
+    }
+
+    fn review_one(&self, t: &TargetChoice) -> Review {
+        let mut r = Review {
+            target: t.project_ref.clone(),
+            name: t.name.clone(),
+            create: Vec::new(),
+            already: 0,
+            refused: Vec::new(),
+            accept: Vec::new(),
+            total_after: t.existing.len(),
+            over_cap: false,
+        };
+        let mut claimed: BTreeMap<String, String> = BTreeMap::new();
+        for s in &self.secrets {
+            let addr = format!("{}/{}", s.project, s.meta.name);
+            let names = match names_of(s) {
+                Ok(n) => n,
+                Err(e) => {
+                    r.refused.push((addr, e));
+                    continue;
+                }
+            };
+            let mut problem = None;
+            let mut new = Vec::new();
+            for n in &names {
+                if let Err(e) = check_env_name(n) {
+                    problem = Some(e.to_string());
+                } else if let Some((id, from)) = t.existing.get(n) {
+                    if *id != s.meta.id {
+                        problem = Some(format!("{n} already comes from {from}"));
+                    }
+                } else if let Some(other) = claimed.get(n) {
+                    problem = Some(format!("{n} would also come from {other}"));
+                } else {
+                    new.push(n.clone());
+                }
+            }
+            match problem {
+                Some(p) => r.refused.push((addr, p)),
+                None if new.is_empty() => r.already += 1,
+                None => {
+                    for n in &new {
+                        claimed.insert(n.clone(), addr.clone());
+                    }
+                    r.create.extend(new);
+                    r.accept.push((s.project.clone(), s.meta.name.clone()));
+                }
+            }
+        }
+        r.total_after += r.create.len();
+        if r.total_after > PROJECT_SECRET_CAP {
+            r.over_cap = true;
+        }
+        r
+    }
+
+    pub fn update(&mut self, a: Action) -> Outcome {
+        if let Some(reviews) = &mut self.review {
+            return match a {
+                Action::Submit => {
+                    let mut effects = Vec::new();
+                    for r in reviews
+                        .iter_mut()
+                        .filter(|r| !r.over_cap && !r.accept.is_empty())
+                    {
+                        let pairs = std::mem::take(&mut r.accept);
+                        let target = r.target.clone();
+                        let done = format!(
+                            "syncing {} secret(s) to {}: watch the mappings pane",
+                            pairs.len(),
+                            r.name
+                        );
+                        effects.push(Effect::Write {
+                            job: Box::new(move |tx| {
+                                for (p, n) in &pairs {
+                                    tx.map(p, n, &target, None, false, None)?;
+                                }
+                                Ok(())
+                            }),
+                            done,
+                        });
+                    }
+                    Outcome::Many(effects)
+                }
+                _ => Outcome::Close,
+            };
+        }
+        if navigate(&mut self.list, a) {
+            return Outcome::None;
+        }
+        match a {
+            Action::Close => Outcome::Close,
+            Action::ToggleSelect => {
+                if let Some(i) = self.list.current() {
+                    if !self.chosen.remove(&i) {
+                        self.chosen.insert(i);
+                    }
+                }
+                Outcome::None
+            }
+            Action::SelectAll => {
+                if self.chosen.len() == self.targets.len() {
+                    self.chosen.clear();
+                } else {
+                    self.chosen = (0..self.targets.len()).collect();
+                }
+                Outcome::None
+            }
+            Action::Submit if !self.chosen.is_empty() => {
+                let reviews = self
+                    .chosen
+                    .iter()
+                    .map(|i| self.review_one(&self.targets[*i]))
+                    .collect();
+                self.review = Some(reviews);
+                Outcome::None
+            }
+            _ => Outcome::None,
+        }
+    }
+
+    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        let t = &app.theme;
+        let title = format!("Sync {} secret(s)", self.secrets.len());
+        let inner = boxed(app, f, area, 100, 30, &title);
+        let w = inner.width as usize;
+        let room = inner.height.saturating_sub(2) as usize;
+        let mut lines = Vec::new();
+        match &self.review {
+            None => {
+                lines.push(Line::styled("Choose targets:", t.style(Role::Title)));
+                for pos in self.list.window(room.saturating_sub(1)) {
+                    let i = self.list.visible[pos];
+                    let c = &self.targets[i];
+                    let mark = if self.chosen.contains(&i) {
+                        "[x]"
+                    } else {
+                        "[ ]"
+                    };
+                    let text = format!(
+                        "{mark} {} ({}) · {} variables now",
+                        c.name,
+                        c.project_ref,
+                        c.existing.len()
+                    );
+                    lines.push(Line::styled(
+                        fit(&text, w),
+                        row_style(app, pos == self.list.selected),
+                    ));
+                }
+            }
+            Some(reviews) => {
+                lines.push(Line::styled(
+                    "Before anything is sent (names only, never values):",
+                    t.style(Role::Title),
+                ));
+                for r in reviews {
+                    lines.push(Line::raw(""));
+                    let cap = format!("{} of {PROJECT_SECRET_CAP} variables after", r.total_after);
+                    lines.push(Line::styled(
+                        fit(&format!("{} ({}) · {cap}", r.name, r.target), w),
+                        t.style(Role::Title),
+                    ));
+                    if r.over_cap {
+                        lines.push(Line::styled(
+                            fit(&format!("  ✗ refused: over Supabase's cap of {PROJECT_SECRET_CAP}; bundle related values as one structured secret"), w),
+                            t.style(Role::Failed),
+                        ));
+                    }
+                    if !r.create.is_empty() {
+                        let verb = if r.over_cap { "would create" } else { "create" };
+                        lines.push(Line::styled(
+                            fit(
+                                &format!("  + {verb} {}: {}", r.create.len(), r.create.join(", ")),
+                                w,
+                            ),
+                            t.style(Role::Synced),
+                        ));
+                    }
+                    if r.already > 0 {
+                        lines.push(Line::styled(
+                            format!("  = {} already mapped there", r.already),
+                            t.style(Role::Dim),
+                        ));
+                    }
+                    for (what, why) in &r.refused {
+                        lines.push(Line::styled(
+                            fit(&format!("  ✗ {what}: {why}"), w),
+                            t.style(Role::Failed),
+                        ));
+                    }
+                }
+            }
+        }
+        lines.truncate(room);
+        while lines.len() < room {
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::raw(""));
+        let ctx: &[Context] = if self.review.is_some() {
+            &[Context::Confirm]
+        } else {
+            &[Context::Pick, Context::List]
+        };
+        lines.push(Line::styled(
+            fit(&hint_line(app, ctx), w),
+            t.style(Role::Key),
+        ));
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}

@@ -1,0 +1,150 @@
+//! Add a target: the projects every connection's token can see, listed from the API,
+//! filterable by typing; enter adds the one under the cursor.
+
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::{Outcome, boxed, navigate, row_style};
+use crate::tui::action::Action;
+use crate::tui::app::{App, Effect};
+use crate::tui::list::ListState;
+use crate::tui::panes::fit;
+use crate::tui::theme::Role;
+
+/// One project a connection can see.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub connection: String,
+    pub project_ref: String,
+    pub name: String,
+    pub organization: String,
+    pub added: bool,
+}
+
+pub struct AddTarget {
+    items: Vec<Candidate>,
+    errors: Vec<String>,
+    list: ListState,
+    filter: Input,
+}
+
+fn text(c: &Candidate) -> String {
+    format!(
+        "{} {} {} {}",
+        c.name, c.project_ref, c.organization, c.connection
+    )
+}
+
+impl AddTarget {
+    pub fn new(items: Vec<Candidate>, errors: Vec<String>) -> AddTarget {
+        let mut list = ListState::default();
+        list.refresh(&items, text, None);
+        AddTarget {
+            items,
+            errors,
+            list,
+            filter: Input::default(),
+        }
+    }
+
+    pub fn update(&mut self, a: Action) -> Outcome {
+        if navigate(&mut self.list, a) {
+            return Outcome::None;
+        }
+        match a {
+            Action::Close => Outcome::Close,
+            Action::Submit => {
+                let Some(c) = self.list.current().map(|i| self.items[i].clone()) else {
+                    return Outcome::None;
+                };
+                if c.added {
+                    return Outcome::None;
+                }
+                let done = format!(
+                    "added {} ({}) as a target: s syncs secrets to it",
+                    c.name, c.project_ref
+                );
+                Outcome::Effect {
+                    effect: Effect::Write {
+                        job: Box::new(move |tx| {
+                            tx.add_target(&c.project_ref, &c.name, &c.organization, &c.connection)
+                                .map(|_| ())
+                        }),
+                        done,
+                    },
+                    close: true,
+                }
+            }
+            _ => Outcome::None,
+        }
+    }
+
+    /// Typing filters the list.
+    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+        use crossterm::event::KeyCode;
+        let nav = match k.code {
+            KeyCode::Up => Some(Action::Up),
+            KeyCode::Down => Some(Action::Down),
+            KeyCode::PageUp => Some(Action::PageUp),
+            KeyCode::PageDown => Some(Action::PageDown),
+            _ => None,
+        };
+        if let Some(a) = nav {
+            navigate(&mut self.list, a);
+            return Outcome::None;
+        }
+        self.filter.handle_event(&crossterm::event::Event::Key(*k));
+        self.list.filter = self.filter.value().to_string();
+        self.list.top();
+        self.list.refresh(&self.items, text, None);
+        Outcome::None
+    }
+
+    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        let inner = boxed(app, f, area, 100, 24, "Add a target");
+        let t = &app.theme;
+        let w = inner.width as usize;
+        let room = inner.height.saturating_sub(3 + self.errors.len() as u16) as usize;
+        let mut lines = vec![Line::from(vec![
+            Span::styled("filter: ", t.style(Role::Focused)),
+            Span::raw(self.filter.value().to_string()),
+        ])];
+        for e in &self.errors {
+            lines.push(Line::styled(
+                fit(&format!("✗ {e}"), w),
+                t.style(Role::Error),
+            ));
+        }
+        if self.items.is_empty() {
+            lines.push(Line::styled(
+                "No projects visible to any connection.",
+                t.style(Role::Dim),
+            ));
+        }
+        for pos in self.list.window(room) {
+            let c = &self.items[self.list.visible[pos]];
+            let mark = if c.added { "✓ added " } else { "        " };
+            let row = format!(
+                "{mark}{:<24} {:<22} {:<16} via {}",
+                c.name, c.project_ref, c.organization, c.connection
+            );
+            lines.push(Line::styled(
+                fit(&row, w),
+                row_style(app, pos == self.list.selected),
+            ));
+        }
+        while lines.len() < inner.height as usize - 1 {
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::styled(
+            "type to filter · enter adds · esc close",
+            t.style(Role::Key),
+        ));
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}

@@ -1,0 +1,122 @@
+//! The mappings pane: where the selected secret goes, one row per variable per target,
+//! each with its live state as glyph + word (+ colour): pending, synced (version, when),
+//! failed (the error), drifted, removing, or the target's ill health.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{ago, fit, frame, inner_height};
+use crate::tui::app::{App, Focus};
+use crate::tui::data::TargetView;
+use crate::tui::list::ListState;
+use crate::tui::theme::{Role, Status};
+use crate::vault::{SyncState, VarState};
+
+#[derive(Debug, Default)]
+pub struct MappingsPane {
+    pub list: ListState,
+}
+
+/// How a variable's state shows: an unhealthy target outranks all but synced.
+pub fn status_of(t: &TargetView, v: &VarState) -> Status {
+    match v.state {
+        SyncState::Synced => Status::Synced,
+        _ if t.target.health.unhealthy => Status::Unhealthy,
+        SyncState::Pending => Status::Pending,
+        SyncState::Failed => Status::Failed,
+        SyncState::Drifted => Status::Drifted,
+        SyncState::Removing => Status::Removing,
+    }
+}
+
+impl MappingsPane {
+    /// Re-counts the rows for the secret now selected.
+    pub fn refresh(&mut self, rows: usize) {
+        let items: Vec<()> = vec![(); rows];
+        self.list.refresh(&items, |_| String::new(), None);
+    }
+
+    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        let focused = app.focus == Focus::Mappings;
+        let t = &app.theme;
+        let Some(s) = app.selected_listed() else {
+            let block = frame(app, "Mappings".into(), focused, None);
+            let inner = block.inner(area);
+            f.render_widget(block, area);
+            let msg = if app.data.targets.is_empty() {
+                "No targets yet: c connects a Supabase account, T adds a target."
+            } else {
+                "Select a secret to see where it is synced."
+            };
+            f.render_widget(
+                Paragraph::new(msg)
+                    .style(t.style(Role::Dim))
+                    .wrap(Wrap { trim: true }),
+                inner,
+            );
+            return;
+        };
+        let rows = app.data.vars_of(s.meta.id);
+        let block = frame(
+            app,
+            "Mappings".into(),
+            focused,
+            Some(rows.len().to_string()),
+        );
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        if rows.is_empty() {
+            let msg = if app.data.targets.is_empty() {
+                format!(
+                    "{}: not synced anywhere. No targets yet: c connects a Supabase account, T adds a target.",
+                    s.meta.name
+                )
+            } else {
+                format!(
+                    "{}: not synced anywhere. s syncs it to targets.",
+                    s.meta.name
+                )
+            };
+            f.render_widget(
+                Paragraph::new(msg)
+                    .style(t.style(Role::Dim))
+                    .wrap(Wrap { trim: true }),
+                inner,
+            );
+            return;
+        }
+        let w = inner.width as usize;
+        let now = app.now();
+        // Two lines per row: state and target, then the variable and its detail.
+        let mut lines = Vec::new();
+        for pos in self.list.window(inner_height(area) / 2) {
+            let (tv, var, st) = rows[pos];
+            let status = status_of(tv, st);
+            let sel = pos == self.list.selected && focused;
+            let head = format!("{} {} · {}", status.glyph(), status.word(), tv.target.name);
+            let detail = match (status, st) {
+                (Status::Synced, _) => format!(
+                    "v{} {}",
+                    st.pushed_version.unwrap_or(st.version),
+                    st.synced_at.map(|at| ago(now, at)).unwrap_or_default()
+                ),
+                (_, VarState { error: Some(e), .. }) => e.clone(),
+                (Status::Unhealthy, _) => "target unhealthy: R retries".into(),
+                _ => format!("v{}", st.version),
+            };
+            let mut style = t.style(status.role());
+            if sel {
+                style = t.style(Role::Selected);
+            }
+            lines.push(Line::from(Span::styled(fit(&head, w), style)));
+            let sub = format!("  {var} {detail}");
+            lines.push(Line::styled(
+                fit(&sub, w),
+                if sel { style } else { t.style(Role::Dim) },
+            ));
+        }
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}

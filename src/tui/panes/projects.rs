@@ -1,0 +1,70 @@
+//! The projects pane: vault projects with their secret counts.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{fit, frame, inner_height};
+use crate::tui::app::{App, Focus};
+use crate::tui::data::Snapshot;
+use crate::tui::list::ListState;
+use crate::tui::theme::Role;
+
+#[derive(Debug, Default)]
+pub struct ProjectsPane {
+    pub list: ListState,
+}
+
+impl ProjectsPane {
+    pub fn refresh(&mut self, data: &Snapshot) {
+        let keep = self.current(data).map(str::to_string);
+        let keep_fn = |p: &(crate::vault::Project, usize)| Some(&p.0.name) == keep.as_ref();
+        self.list
+            .refresh(&data.projects, |p| p.0.name.clone(), Some(&keep_fn));
+    }
+
+    pub fn current<'a>(&self, data: &'a Snapshot) -> Option<&'a str> {
+        self.list
+            .current()
+            .and_then(|i| data.projects.get(i))
+            .map(|p| p.0.name.as_str())
+    }
+
+    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        let focused = app.focus == Focus::Projects;
+        let extra = (!self.list.filter.is_empty()).then(|| format!("/{}", self.list.filter));
+        let block = frame(app, "Projects".into(), focused, extra);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let t = &app.theme;
+        if self.list.is_empty() {
+            let msg = if app.data.projects.is_empty() {
+                "no projects yet\n`keyward project add NAME`"
+            } else {
+                "nothing matches the filter"
+            };
+            f.render_widget(Paragraph::new(msg).style(t.style(Role::Dim)), inner);
+            return;
+        }
+        let w = inner.width as usize;
+        let mut lines = Vec::new();
+        for pos in self.list.window(inner_height(area)) {
+            let (p, n) = &app.data.projects[self.list.visible[pos]];
+            let count = n.to_string();
+            let name_w = w.saturating_sub(count.len() + 3);
+            let sel = pos == self.list.selected;
+            let marker = if sel { "▸ " } else { "  " };
+            let text = format!("{marker}{:<name_w$} {count}", fit(&p.name, name_w));
+            let style = if sel && focused {
+                t.style(Role::Selected)
+            } else if sel {
+                t.style(Role::Title)
+            } else {
+                Default::default()
+            };
+            lines.push(Line::from(Span::styled(text, style)));
+        }
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}

@@ -1,0 +1,168 @@
+//! The secrets pane: the live secrets of the selected project. Only the visible window of
+//! rows is ever built, however many secrets the project holds.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{ago, fit, frame, inner_height};
+use crate::tui::app::{App, Focus};
+use crate::tui::data::Snapshot;
+use crate::tui::list::ListState;
+use crate::tui::theme::Role;
+use crate::vault::{Listed, SecretId, Shape};
+
+#[derive(Debug, Default)]
+pub struct SecretsPane {
+    pub list: ListState,
+    /// The project the list was built for: the list indexes its run of secrets.
+    project: Option<String>,
+    current_id: Option<SecretId>,
+    /// Marked for bulk work (space, select all); kept across projects and reloads,
+    /// pruned of secrets that are gone.
+    pub marked: std::collections::BTreeSet<SecretId>,
+}
+
+impl SecretsPane {
+    /// Rebuilds the list for `project`, keeping the cursor on the same secret (by id,
+    /// so a rename keeps it) when it is still there.
+    pub fn refresh(&mut self, data: &Snapshot, project: Option<&str>) {
+        let items = project.map(|p| data.secrets_of(p)).unwrap_or(&[]);
+        let prev = if self.project.as_deref() == project {
+            self.current_id
+        } else {
+            None
+        };
+        let keep_fn = |s: &Listed| Some(s.meta.id) == prev;
+        self.list
+            .refresh(items, |s| s.meta.name.clone(), Some(&keep_fn));
+        self.project = project.map(str::to_string);
+        self.current_id = self.list.current().map(|i| items[i].meta.id);
+        let live: std::collections::HashSet<SecretId> =
+            data.secrets.iter().map(|s| s.meta.id).collect();
+        self.marked.retain(|id| live.contains(id));
+    }
+
+    /// Space: marks or unmarks the secret under the cursor, then moves down.
+    pub fn toggle(&mut self, data: &Snapshot) {
+        let Some(id) = self.current_id else { return };
+        if !self.marked.remove(&id) {
+            self.marked.insert(id);
+        }
+        self.list.down(1);
+        self.moved(data);
+    }
+
+    /// Marks every secret the filter shows, or unmarks them all when they all were.
+    pub fn toggle_all(&mut self, data: &Snapshot) {
+        let items = self
+            .project
+            .as_deref()
+            .map(|p| data.secrets_of(p))
+            .unwrap_or(&[]);
+        let shown: Vec<SecretId> = self
+            .list
+            .visible
+            .iter()
+            .map(|i| items[*i].meta.id)
+            .collect();
+        if shown.iter().all(|id| self.marked.contains(id)) {
+            for id in shown {
+                self.marked.remove(&id);
+            }
+        } else {
+            self.marked.extend(shown);
+        }
+    }
+
+    /// Call after moving the cursor, so the next refresh keeps it.
+    pub fn moved(&mut self, data: &Snapshot) {
+        let items = self
+            .project
+            .as_deref()
+            .map(|p| data.secrets_of(p))
+            .unwrap_or(&[]);
+        self.current_id = self
+            .list
+            .current()
+            .and_then(|i| items.get(i))
+            .map(|s| s.meta.id);
+    }
+
+    pub fn current<'a>(&self, data: &'a Snapshot, project: Option<&str>) -> Option<&'a Listed> {
+        let items = data.secrets_of(project?);
+        self.list.current().and_then(|i| items.get(i))
+    }
+
+    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        let focused = app.focus == Focus::Secrets;
+        let project = app.projects.current(&app.data);
+        let items = project.map(|p| app.data.secrets_of(p)).unwrap_or(&[]);
+        let mut extra = format!("{}", items.len());
+        if !self.marked.is_empty() {
+            extra = format!("{extra} · {} selected", self.marked.len());
+        }
+        if !self.list.filter.is_empty() {
+            extra = format!("{}/{} /{}", self.list.len(), items.len(), self.list.filter);
+        }
+        let title = match project {
+            // Narrow: the project name alone leaves room for the counts.
+            Some(p) if area.width < 60 && !self.marked.is_empty() => p.to_string(),
+            Some(p) => format!("Secrets · {p}"),
+            None => "Secrets".into(),
+        };
+        let block = frame(app, title, focused, Some(extra));
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let t = &app.theme;
+        if self.list.is_empty() {
+            let msg = if items.is_empty() {
+                "no secrets here: n adds one"
+            } else {
+                "nothing matches the filter"
+            };
+            f.render_widget(Paragraph::new(msg).style(t.style(Role::Dim)), inner);
+            return;
+        }
+        let w = inner.width as usize;
+        let wide = w >= 60;
+        let now = app.now();
+        let mut lines = Vec::new();
+        for pos in self.list.window(inner_height(area)) {
+            let s = &items[self.list.visible[pos]];
+            let sel = pos == self.list.selected;
+            let kind = match &s.meta.shape {
+                Shape::Simple => String::new(),
+                Shape::Structured { fields } => format!("{{{}}}", fields.len()),
+            };
+            let ver = format!("v{}", s.meta.version);
+            let when = ago(now, s.meta.updated);
+            let tail = if wide {
+                format!("{kind:>4} {ver:>4} {when:>9}")
+            } else {
+                format!("{kind:>4} {ver:>4}")
+            };
+            let name_w = w.saturating_sub(tail.chars().count() + 3);
+            let marked = self.marked.contains(&s.meta.id);
+            let marker = match (sel, marked) {
+                (true, true) => "▸●",
+                (true, false) => "▸ ",
+                (false, true) => " ●",
+                (false, false) => "  ",
+            };
+            let text = format!("{marker}{:<name_w$} {tail}", fit(&s.meta.name, name_w));
+            let style = if sel && focused {
+                t.style(Role::Selected)
+            } else if sel {
+                t.style(Role::Title)
+            } else if marked {
+                t.style(Role::Marked)
+            } else {
+                Default::default()
+            };
+            lines.push(Line::from(Span::styled(text, style)));
+        }
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}

@@ -1,0 +1,585 @@
+//! The dashboard driven without a terminal: keys in, TestBackend frames out, snapshotted
+//! with insta at 80x24 (the smallest supported) and 160x48. Vault and engine are real
+//! (a temp vault with a cheap KDF); the clock is fixed so "3h ago" is stable.
+
+use age::secrecy::SecretString;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+
+use super::app::App;
+use super::keys::Keymap;
+use super::runner::Tui;
+use super::theme::Theme;
+use crate::vault::{Clock, InitOptions, SealedVault, SecretValue, Vault};
+
+const T0: i64 = 1_790_000_000_000;
+const LATER: i64 = T0 + 3 * 3600 * 1000;
+const PASS: &str = "correct horse";
+
+struct H {
+    rt: tokio::runtime::Runtime,
+    tui: Tui<TestBackend>,
+    _dir: tempfile::TempDir,
+}
+
+fn app() -> App {
+    App::new(
+        Keymap::defaults(),
+        Theme::mono(),
+        Clock::fixed(LATER),
+        "/home/you/.local/share/keyward/vault.redb".into(),
+    )
+}
+
+fn make_vault(dir: &tempfile::TempDir, seed: bool) -> Vault {
+    let opts = InitOptions {
+        passphrase: SecretString::from(PASS),
+        recipients: vec![],
+        work_factor: Some(4),
+    };
+    let v = Vault::create_with(&dir.path().join("v.redb"), &opts, Clock::fixed(T0)).unwrap();
+    if seed {
+        v.write(crate::cli::demo::seed).unwrap();
+    }
+    v
+}
+
+impl H {
+    fn open(w: u16, h: u16) -> H {
+        H::with(w, h, crate::cli::demo::seed)
+    }
+
+    fn with(
+        w: u16,
+        h: u16,
+        seed: impl FnOnce(&mut crate::vault::WriteTx<'_>) -> crate::vault::Result<()>,
+    ) -> H {
+        let dir = tempfile::tempdir().unwrap();
+        let v = make_vault(&dir, false);
+        v.write(seed).unwrap();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let tui = {
+            let _g = rt.enter();
+            Tui::open(TestBackend::new(w, h), app(), v).unwrap()
+        };
+        H { rt, tui, _dir: dir }
+    }
+
+    fn sealed(w: u16, h: u16) -> H {
+        let dir = tempfile::tempdir().unwrap();
+        drop(make_vault(&dir, true));
+        let sealed = SealedVault::open(&dir.path().join("v.redb"), Clock::fixed(T0)).unwrap();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let tui = Tui::sealed(TestBackend::new(w, h), app(), sealed, Default::default()).unwrap();
+        H { rt, tui, _dir: dir }
+    }
+
+    /// Presses each key and waits for whatever it started (unseal, writes) to finish.
+    fn keys(&mut self, keys: &[&str]) -> &mut Self {
+        for k in keys {
+            let _g = self.rt.enter();
+            self.tui.press(key(k));
+            self.rt.block_on(self.tui.settle());
+        }
+        self
+    }
+
+    fn typed(&mut self, text: &str) -> &mut Self {
+        for c in text.chars() {
+            self.tui
+                .press(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+        self
+    }
+
+    fn screen(&mut self) -> String {
+        self.tui.draw().unwrap();
+        let buf = self.tui.terminal.backend().buffer();
+        let mut out = String::new();
+        for y in 0..buf.area.height {
+            let mut line = String::new();
+            for x in 0..buf.area.width {
+                line.push_str(buf[(x, y)].symbol());
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    fn vault(&self) -> std::sync::Arc<Vault> {
+        self.tui.app.vault.clone().unwrap()
+    }
+}
+
+fn key(s: &str) -> KeyEvent {
+    let (m, rest) = match s.strip_prefix("ctrl-") {
+        Some(r) => (KeyModifiers::CONTROL, r),
+        None => (KeyModifiers::NONE, s),
+    };
+    let code = match rest {
+        "enter" => KeyCode::Enter,
+        "esc" => KeyCode::Esc,
+        "tab" => KeyCode::Tab,
+        "backtab" => KeyCode::BackTab,
+        "down" => KeyCode::Down,
+        "up" => KeyCode::Up,
+        "backspace" => KeyCode::Backspace,
+        "pagedown" => KeyCode::PageDown,
+        c => KeyCode::Char(c.chars().next().unwrap()),
+    };
+    KeyEvent::new(code, m)
+}
+
+const SIZES: [(u16, u16, &str); 2] = [(80, 24, "80x24"), (160, 48, "160x48")];
+
+/// Runs `steps` at both sizes and snapshots the screen.
+fn snap(name: &str, steps: impl Fn(&mut H)) {
+    for (w, h, size) in SIZES {
+        let mut t = H::open(w, h);
+        steps(&mut t);
+        insta::assert_snapshot!(format!("{name}@{size}"), t.screen());
+    }
+}
+
+#[test]
+fn unseal_prompt_masks_refuses_a_wrong_passphrase_and_opens() {
+    for (w, h, size) in SIZES {
+        let mut t = H::sealed(w, h);
+        t.typed("nope");
+        insta::assert_snapshot!(format!("unseal_typing@{size}"), t.screen());
+        t.keys(&["enter"]);
+        insta::assert_snapshot!(format!("unseal_wrong@{size}"), t.screen());
+        assert!(t.tui.app.vault.is_none());
+        t.typed(PASS).keys(&["enter"]);
+        assert!(t.tui.app.vault.is_some());
+        assert!(!t.screen().contains(PASS));
+    }
+}
+
+#[test]
+fn main_screen() {
+    snap("main", |_| {});
+}
+
+#[test]
+fn secrets_pane_focused_and_filtered() {
+    snap("secrets_filtered", |t| {
+        t.keys(&["tab", "/"]).typed("stripe");
+    });
+}
+
+#[test]
+fn mappings_pane_empty_state() {
+    snap("mappings_empty", |t| {
+        t.keys(&["tab", "down", "tab"]);
+    });
+}
+
+#[test]
+fn an_empty_vault_says_what_to_do() {
+    for (w, h, size) in SIZES {
+        let mut t = H::with(w, h, |_| Ok(()));
+        insta::assert_snapshot!(format!("empty@{size}"), t.screen());
+    }
+}
+
+#[test]
+fn editor_masks_until_revealed() {
+    snap("editor_masked", |t| {
+        t.keys(&["tab", "down", "enter"]);
+    });
+    snap("editor_revealed", |t| {
+        t.keys(&["tab", "down", "enter", "ctrl-r"]);
+    });
+    let mut t = H::open(80, 24);
+    let s = t.keys(&["tab", "down", "enter"]).screen();
+    assert!(!s.contains("re_demo_9b2f7c41"), "masked value leaked:\n{s}");
+}
+
+#[test]
+fn editor_of_a_structured_secret() {
+    snap("editor_structured", |t| {
+        t.keys(&["tab", "enter"]);
+    });
+}
+
+#[test]
+fn editing_a_value_writes_a_new_version_through_the_engine() {
+    let mut t = H::open(80, 24);
+    t.keys(&["tab", "down", "enter"]);
+    for _ in 0..20 {
+        t.keys(&["backspace"]);
+    }
+    t.typed("re_new_value").keys(&["ctrl-s"]);
+    let r = t.vault();
+    let r = r.read().unwrap();
+    let (v, value) = r.value("billing-api", "Resend API key", None).unwrap();
+    assert_eq!((v, value), (2, SecretValue::simple("re_new_value")));
+    let s = t.screen();
+    assert!(s.contains("saved billing-api/Resend API key"), "{s}");
+}
+
+#[test]
+fn a_new_structured_secret_with_two_fields() {
+    let mut t = H::open(80, 24);
+    t.keys(&["N"]).typed("Redis").keys(&["tab", "tab"]);
+    t.typed("host").keys(&["tab"]).typed("redis.internal");
+    t.keys(&["ctrl-n"])
+        .typed("port")
+        .keys(&["tab"])
+        .typed("6379");
+    insta::assert_snapshot!("editor_new_structured@80x24", t.screen());
+    t.keys(&["ctrl-s"]);
+    let v = t.vault();
+    let r = v.read().unwrap();
+    let (_, value) = r.value("billing-api", "Redis", None).unwrap();
+    assert_eq!(
+        value,
+        SecretValue::fields([("host", "redis.internal"), ("port", "6379")])
+    );
+}
+
+#[test]
+fn the_editor_refuses_a_nameless_secret_and_keeps_what_was_typed() {
+    let mut t = H::open(80, 24);
+    t.keys(&["n", "tab", "tab"]).typed("v").keys(&["ctrl-s"]);
+    assert!(t.screen().contains("the secret needs a name"));
+    assert_eq!(t.vault().read().unwrap().secrets(None).unwrap().len(), 7);
+}
+
+#[test]
+fn history_and_rollback() {
+    snap("history", |t| {
+        t.keys(&["tab", "down", "down", "y"]);
+    });
+    let mut t = H::open(80, 24);
+    t.keys(&["tab", "down", "down", "y", "down", "r"]);
+    let v = t.vault();
+    let r = v.read().unwrap();
+    let (n, value) = r.value("billing-api", "Stripe secret key", None).unwrap();
+    assert_eq!(n, 3);
+    assert_eq!(
+        value,
+        SecretValue::simple("sk_test_demo_4eC39HqLyjWDarjtT1zdp7dc")
+    );
+    insta::assert_snapshot!("history_after_rollback@80x24", t.screen());
+}
+
+#[test]
+fn trash_asks_then_moves_and_the_bin_restores_and_purges() {
+    snap("trash_confirm", |t| {
+        t.keys(&["tab", "down", "d"]);
+    });
+    let mut t = H::open(80, 24);
+    t.keys(&["tab", "down", "d", "n"]);
+    assert_eq!(t.vault().read().unwrap().trash().unwrap().len(), 0);
+    t.keys(&["d", "y"]);
+    assert_eq!(t.vault().read().unwrap().trash().unwrap().len(), 1);
+    let s = t.screen();
+    assert!(!s.contains("Resend API key  "), "{s}");
+    insta::assert_snapshot!("after_trash@80x24", s);
+    t.keys(&["t"]);
+    insta::assert_snapshot!("trash_bin@80x24", t.screen());
+    t.keys(&["r"]);
+    assert_eq!(t.vault().read().unwrap().trash().unwrap().len(), 0);
+    assert!(
+        t.vault()
+            .read()
+            .unwrap()
+            .secret("billing-api", "Resend API key")
+            .is_ok()
+    );
+    // The cursor stayed on the secret below the restored one.
+    t.keys(&["esc", "d", "y", "t", "p"]);
+    insta::assert_snapshot!("purge_confirm@80x24", t.screen());
+    t.keys(&["y"]);
+    assert!(
+        t.vault()
+            .read()
+            .unwrap()
+            .secret("billing-api", "Stripe secret key")
+            .is_err()
+    );
+    assert_eq!(t.vault().read().unwrap().trash().unwrap().len(), 0);
+    snap("trash_bin", |t| {
+        t.keys(&["tab", "down", "d", "y", "t"]);
+    });
+}
+
+#[test]
+fn audit_log_with_filter() {
+    snap("audit", |t| {
+        t.keys(&["a"]);
+    });
+    snap("audit_filtered", |t| {
+        t.keys(&["a", "/"]).typed("stripe");
+    });
+}
+
+#[test]
+fn help_lists_every_binding() {
+    snap("help", |t| {
+        t.keys(&["?"]);
+    });
+    let mut t = H::open(160, 48);
+    t.keys(&["?"]);
+    let k = Keymap::defaults();
+    let mut all = String::new();
+    for _ in 0..12 {
+        all.push_str(&t.screen());
+        t.keys(&["pagedown"]);
+    }
+    for c in super::keys::Context::ALL {
+        for b in k.bindings(c) {
+            assert!(all.contains(&b.desc), "help lacks {:?}", b.desc);
+        }
+    }
+}
+
+#[test]
+fn a_user_keymap_changes_the_footer_and_the_keys() {
+    let (k, _) = Keymap::load(Some(
+        "[[main]]\nkey = \"x\"\naction = \"quit\"\ndesc = \"leave now\"\n",
+    ));
+    let mut t = H::open(120, 48);
+    t.tui.app.keymap = k;
+    t.keys(&["?"]);
+    assert!(t.screen().contains("leave now"));
+    t.keys(&["esc", "x"]);
+    assert!(t.tui.app.quit);
+}
+
+#[test]
+fn ten_thousand_secrets_draw_and_scroll() {
+    let mut t = H::with(80, 24, |tx| {
+        tx.add_project("big")?;
+        for i in 0..10_000 {
+            tx.set_value(
+                "big",
+                &format!("secret {i:05}"),
+                &SecretValue::simple("v"),
+                crate::vault::Cause::Import,
+            )?;
+        }
+        Ok(())
+    });
+    t.keys(&["tab", "G"]);
+    let s = t.screen();
+    assert!(
+        s.contains("secret 09999") && !s.contains("secret 00000"),
+        "{s}"
+    );
+    t.keys(&["g"]);
+    assert!(t.screen().contains("secret 00000"));
+}
+
+#[test]
+fn space_and_select_all_mark_secrets_for_bulk_work() {
+    snap("selection", |t| {
+        t.keys(&["tab", " ", "down", " "]);
+    });
+    let mut t = H::open(80, 24);
+    t.keys(&["tab", "/"]).typed("stripe").keys(&["enter", "A"]);
+    assert_eq!(t.tui.app.secrets.marked.len(), 2);
+    t.keys(&["A"]);
+    assert!(t.tui.app.secrets.marked.is_empty());
+    t.keys(&["A", "d", "y"]);
+    assert_eq!(
+        t.tui.app.secrets.marked.len(),
+        1,
+        "a trashed secret is unmarked"
+    );
+}
+
+/// A vault whose variables sit in every state: on "production", Database synced (3
+/// fields), Resend API key failed, Stripe secret key drifted, Stripe webhook secret
+/// pending; on "staging" (unhealthy), Sentry DSN failed.
+fn states_vault(dir: &tempfile::TempDir) -> Vault {
+    use crate::supabase::emulator::seed::DEMO_TOKEN;
+    let v = make_vault(dir, true);
+    let (prod, staging) = ("prodrefabcdefghijklm", "stagingrefabcdefghij");
+    v.write(|tx| {
+        tx.add_connection("acme", "http://127.0.0.1:9", None, DEMO_TOKEN)?;
+        tx.add_target(prod, "production", "acme-org", "acme")?;
+        tx.add_target(staging, "staging", "acme-org", "acme")?;
+        for n in [
+            "Database",
+            "Resend API key",
+            "Stripe secret key",
+            "Stripe webhook secret",
+        ] {
+            tx.map("billing-api", n, prod, None, false, None)?;
+        }
+        tx.map("web-app", "Sentry DSN", staging, None, false, None)?;
+        Ok(())
+    })
+    .unwrap();
+    let outbox = v.read().unwrap().outbox(prod).unwrap();
+    let pushed: Vec<_> = outbox
+        .into_iter()
+        .filter(|(n, _)| n != "STRIPE_WEBHOOK_SECRET")
+        .collect();
+    v.write(|tx| {
+        tx.record_pushed(prod, &pushed)?;
+        let err = "HTTP 400 from Supabase: value rejected".to_string();
+        tx.record_failed(prod, &[("RESEND_API_KEY".into(), err)], &|_| {
+            LATER + 120_000
+        })?;
+        tx.mark_drifted(prod, &["STRIPE_SECRET_KEY".into()])?;
+        let refused = "connection refused".to_string();
+        tx.record_failed(staging, &[("SENTRY_DSN".into(), refused.clone())], &|_| {
+            LATER
+        })?;
+        tx.record_target_result(staging, Some(&refused), 1)?;
+        Ok(())
+    })
+    .unwrap();
+    v
+}
+
+fn states(w: u16, h: u16) -> H {
+    let dir = tempfile::tempdir().unwrap();
+    let v = states_vault(&dir);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let tui = Tui::detached(TestBackend::new(w, h), app(), v).unwrap();
+    H { rt, tui, _dir: dir }
+}
+
+#[test]
+fn mapping_states_synced_failed_drifted_pending_unhealthy() {
+    let cases: [(&str, &[&str]); 5] = [
+        ("synced", &["tab"]),
+        ("failed", &["tab", "down"]),
+        ("drifted", &["tab", "down", "down"]),
+        ("pending", &["tab", "down", "down", "down"]),
+        ("unhealthy", &["down", "tab", "down"]),
+    ];
+    for (w, h, size) in SIZES {
+        for (state, keys) in cases {
+            let mut t = states(w, h);
+            t.keys(keys);
+            let s = t.screen();
+            assert!(s.contains(state), "{state} not shown:\n{s}");
+            insta::assert_snapshot!(format!("state_{state}@{size}"), s);
+        }
+    }
+}
+
+#[test]
+fn failure_details_show_the_error_and_offer_retry() {
+    snap_states("details_failed", &["tab", "down", "tab", "enter"]);
+    snap_states(
+        "details_unhealthy",
+        &["down", "tab", "down", "tab", "enter"],
+    );
+}
+
+fn snap_states(name: &str, keys: &[&str]) {
+    for (w, h, size) in SIZES {
+        let mut t = states(w, h);
+        t.keys(keys);
+        insta::assert_snapshot!(format!("{name}@{size}"), t.screen());
+    }
+}
+
+#[test]
+fn sync_flow_reviews_conflicts_and_the_cap_before_sending() {
+    // Select the two Stripe secrets, sync: choose production, review.
+    snap_states(
+        "sync_pick",
+        &["tab", "/", "s", "t", "r", "i", "p", "e", "enter", "A", "s"],
+    );
+    snap_states(
+        "sync_review",
+        &[
+            "tab", "/", "s", "t", "r", "i", "p", "e", "enter", "A", "s", " ", "down", " ", "enter",
+        ],
+    );
+}
+
+#[test]
+fn a_progress_event_shows_the_gauge_and_idle_hides_it() {
+    let mut t = states(80, 24);
+    t.tui
+        .deliver(crate::engine::Event::Progress { done: 3, total: 8 });
+    let s = t.screen();
+    assert!(s.contains("syncing 3/8"), "{s}");
+    insta::assert_snapshot!("progress@80x24", s);
+    t.tui.deliver(crate::engine::Event::Idle);
+    assert!(!t.screen().contains("syncing 3/8"));
+}
+
+#[test]
+fn connect_validates_the_token_first_then_add_target_lists_projects() {
+    use crate::supabase::emulator::seed::DEMO_TOKEN;
+    use crate::supabase::emulator::{Emulator, Seed};
+    let emu = Emulator::with_seed(Seed::demo()).unwrap();
+    let mut t = H::open(100, 30);
+    t.keys(&["c"])
+        .typed("acme")
+        .keys(&["tab", "tab"])
+        .typed(DEMO_TOKEN);
+    let s = t.screen();
+    assert!(!s.contains(DEMO_TOKEN), "the token shows:\n{s}");
+    insta::assert_snapshot!("connect@100x30", s);
+    // Point it at the emulator, with a wrong token first.
+    t.keys(&["backtab"]);
+    for _ in 0..40 {
+        t.keys(&["backspace"]);
+    }
+    t.typed(emu.base_url()).keys(&["tab"]);
+    t.typed("sbp_0000000000000000000000000000000000000000")
+        .keys(&["enter"]);
+    let s = t.screen();
+    assert!(s.contains("token refused, nothing stored"), "{s}");
+    assert!(t.vault().read().unwrap().connections().unwrap().is_empty());
+    t.typed(DEMO_TOKEN).keys(&["enter"]);
+    let s = t.screen();
+    assert!(s.contains("connected acme: 2 project(s) visible"), "{s}");
+    assert_eq!(t.vault().read().unwrap().connections().unwrap().len(), 1);
+
+    t.keys(&["T"]);
+    insta::assert_snapshot!("add_target@100x30", t.screen());
+    t.typed("staging").keys(&["enter"]);
+    let targets = t.vault().read().unwrap().targets().unwrap();
+    assert_eq!(targets.len(), 1);
+    assert_eq!(targets[0].name, "demo-staging");
+    emu.shutdown();
+}
+
+#[test]
+fn manage_a_targets_secrets_across_projects() {
+    snap_states("manage", &["M"]);
+    snap_states(
+        "manage_review",
+        &[
+            "M", " ", "/", "s", "e", "n", "t", "r", "y", "enter", " ", "enter",
+        ],
+    );
+    // Through a running engine: add Sentry DSN, remove Database, in one go.
+    let dir = tempfile::tempdir().unwrap();
+    let v = states_vault(&dir);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let tui = {
+        let _g = rt.enter();
+        Tui::open_with(TestBackend::new(100, 30), app(), v, Default::default()).unwrap()
+    };
+    let mut t = H { rt, tui, _dir: dir };
+    t.keys(&["M", " "])
+        .keys(&["/"])
+        .typed("sentry")
+        .keys(&["enter", " ", "enter"]);
+    assert!(t.screen().contains("− remove billing-api/Database"));
+    t.keys(&["y"]);
+    let v = t.vault();
+    let r = v.read().unwrap();
+    let on: Vec<String> = r
+        .mappings_for_target("prodrefabcdefghijklm")
+        .unwrap()
+        .into_iter()
+        .map(|m| m.secret)
+        .collect();
+    assert!(on.contains(&"web-app/Sentry DSN".to_string()), "{on:?}");
+    assert!(!on.contains(&"billing-api/Database".to_string()), "{on:?}");
+}

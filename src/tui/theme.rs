@@ -1,0 +1,217 @@
+//! Styles by role, never by meaning-by-colour alone: every status also has a glyph and a
+//! word (see [`Status`]), so a monochrome SSH session or NO_COLOR loses nothing.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use ratatui::style::{Color, Modifier, Style};
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("../../assets/theme.toml");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Header,
+    Footer,
+    Key,
+    Border,
+    Focused,
+    Selected,
+    Marked,
+    Dim,
+    Title,
+    Masked,
+    Message,
+    Error,
+    Synced,
+    Pending,
+    Failed,
+    Drifted,
+    Unhealthy,
+}
+
+const ROLES: &[(&str, Role)] = &[
+    ("header", Role::Header),
+    ("footer", Role::Footer),
+    ("key", Role::Key),
+    ("border", Role::Border),
+    ("focused", Role::Focused),
+    ("selected", Role::Selected),
+    ("marked", Role::Marked),
+    ("dim", Role::Dim),
+    ("title", Role::Title),
+    ("masked", Role::Masked),
+    ("message", Role::Message),
+    ("error", Role::Error),
+    ("synced", Role::Synced),
+    ("pending", Role::Pending),
+    ("failed", Role::Failed),
+    ("drifted", Role::Drifted),
+    ("unhealthy", Role::Unhealthy),
+];
+
+#[derive(Deserialize, Default, Clone)]
+struct RawStyle {
+    fg: Option<String>,
+    bg: Option<String>,
+    #[serde(default)]
+    bold: bool,
+    #[serde(default)]
+    reversed: bool,
+}
+
+#[derive(Deserialize, Default)]
+struct RawTheme {
+    monochrome: Option<bool>,
+    #[serde(default)]
+    roles: BTreeMap<String, RawStyle>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Theme {
+    styles: BTreeMap<Role, Style>,
+    pub monochrome: bool,
+}
+
+impl Theme {
+    /// Defaults, the user's theme.toml over them, then NO_COLOR. A broken user file is
+    /// reported and ignored.
+    pub fn load(user: Option<&str>, no_color: bool) -> (Theme, Option<String>) {
+        let mut raw: RawTheme = basic_toml::from_str(DEFAULTS).expect("assets/theme.toml is valid");
+        let mut warning = None;
+        if let Some(text) = user {
+            match basic_toml::from_str::<RawTheme>(text)
+                .map_err(|e| e.to_string())
+                .and_then(|u| {
+                    for k in u.roles.keys() {
+                        if !ROLES.iter().any(|(n, _)| n == k) {
+                            return Err(format!("unknown role {k:?}"));
+                        }
+                    }
+                    Ok(u)
+                }) {
+                Ok(u) => {
+                    raw.monochrome = u.monochrome.or(raw.monochrome);
+                    raw.roles.extend(u.roles);
+                }
+                Err(e) => warning = Some(format!("theme.toml ignored: {e}")),
+            }
+        }
+        let monochrome = no_color || raw.monochrome.unwrap_or(false);
+        let mut styles = BTreeMap::new();
+        for (name, role) in ROLES {
+            let r = raw.roles.get(*name).cloned().unwrap_or_default();
+            styles.insert(*role, to_style(&r, monochrome));
+        }
+        (Theme { styles, monochrome }, warning)
+    }
+
+    /// The built-in colour theme.
+    pub fn colored() -> Theme {
+        Theme::load(None, false).0
+    }
+
+    /// No colour at all: what NO_COLOR gives.
+    pub fn mono() -> Theme {
+        Theme::load(None, true).0
+    }
+
+    pub fn style(&self, role: Role) -> Style {
+        self.styles.get(&role).copied().unwrap_or_default()
+    }
+}
+
+fn to_style(r: &RawStyle, monochrome: bool) -> Style {
+    let mut s = Style::default();
+    if !monochrome {
+        if let Some(c) = r.fg.as_deref().and_then(|c| Color::from_str(c).ok()) {
+            s = s.fg(c);
+        }
+        if let Some(c) = r.bg.as_deref().and_then(|c| Color::from_str(c).ok()) {
+            s = s.bg(c);
+        }
+    } else if r.bg.is_some() {
+        // A coloured bar becomes a reversed one, so the header still stands out.
+        s = s.add_modifier(Modifier::REVERSED);
+    }
+    if r.bold {
+        s = s.add_modifier(Modifier::BOLD);
+    }
+    if r.reversed {
+        s = s.add_modifier(Modifier::REVERSED);
+    }
+    s
+}
+
+/// The state of one mapped variable, as shown: glyph and word always, colour on top.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pending,
+    Synced,
+    Failed,
+    Drifted,
+    Removing,
+    Unhealthy,
+}
+
+impl Status {
+    pub fn glyph(self) -> &'static str {
+        match self {
+            Status::Pending => "…",
+            Status::Synced => "✓",
+            Status::Failed => "✗",
+            Status::Drifted => "≠",
+            Status::Removing => "−",
+            Status::Unhealthy => "!",
+        }
+    }
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Synced => "synced",
+            Status::Failed => "failed",
+            Status::Drifted => "drifted",
+            Status::Removing => "removing",
+            Status::Unhealthy => "unhealthy",
+        }
+    }
+    pub fn role(self) -> Role {
+        match self {
+            Status::Pending | Status::Removing => Role::Pending,
+            Status::Synced => Role::Synced,
+            Status::Failed => Role::Failed,
+            Status::Drifted => Role::Drifted,
+            Status::Unhealthy => Role::Unhealthy,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_drops_every_colour_and_keeps_emphasis() {
+        let t = Theme::mono();
+        for (_, r) in ROLES {
+            let s = t.style(*r);
+            assert_eq!((s.fg, s.bg), (None, None), "{r:?}");
+        }
+        assert!(
+            t.style(Role::Header)
+                .add_modifier
+                .contains(Modifier::REVERSED)
+        );
+        assert!(Theme::colored().style(Role::Failed).fg.is_some());
+    }
+
+    #[test]
+    fn a_user_theme_overrides_a_subset_and_rejects_unknown_roles() {
+        let (t, w) = Theme::load(Some("[roles]\nsynced = { fg = \"blue\" }\n"), false);
+        assert_eq!(w, None);
+        assert_eq!(t.style(Role::Synced).fg, Some(Color::Blue));
+        assert!(t.style(Role::Failed).fg.is_some());
+        let (_, w) = Theme::load(Some("[roles]\nsparkly = { fg = \"blue\" }\n"), false);
+        assert!(w.unwrap().contains("sparkly"));
+    }
+}

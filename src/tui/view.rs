@@ -1,0 +1,158 @@
+//! The whole screen from `&App`: header, three panes, footer, then the modal stack.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::app::App;
+use super::panes::fit;
+use super::theme::Role;
+
+pub fn draw(app: &App, f: &mut Frame) {
+    let area = f.area();
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(2),
+    ])
+    .areas(area);
+    draw_header(app, f, header);
+    if app.vault.is_some() {
+        draw_body(app, f, body);
+    }
+    draw_footer(app, f, footer);
+    for m in &app.modals {
+        m.draw(app, f, body);
+    }
+}
+
+fn draw_header(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let left = format!(" keyward · {}", app.vault_label);
+    let right = if app.vault.is_none() {
+        "sealed ".to_string()
+    } else {
+        let d = &app.data;
+        // Narrow terminals drop the project count: the projects pane shows it.
+        let projects = if area.width >= 100 {
+            format!("{} projects · ", d.projects.len())
+        } else {
+            String::new()
+        };
+        let sync = if d.connections.is_empty() {
+            "sync: not connected".to_string()
+        } else {
+            let t = d.totals;
+            let mut s = format!(
+                "✓{} synced · …{} pending · ✗{} failed",
+                t.synced, t.pending, t.failed
+            );
+            if t.drifted > 0 {
+                s.push_str(&format!(" · ≠{} drifted", t.drifted));
+            }
+            s.push_str(&format!(" · !{} unhealthy", d.unhealthy));
+            if area.width >= 140 {
+                // Each connection with the health of its targets: ✓ all healthy, ! not.
+                for c in &d.connections {
+                    let ill = d
+                        .targets
+                        .iter()
+                        .any(|t| t.target.connection == c.name && t.target.health.unhealthy);
+                    s.push_str(&format!(" · {} {}", c.name, if ill { "!" } else { "✓" }));
+                }
+            }
+            s
+        };
+        let mut s = if area.width >= 140 || d.connections.is_empty() {
+            format!(
+                "{projects}{} secrets · {} in trash · {sync} ",
+                d.secrets.len(),
+                d.trashed
+            )
+        } else {
+            format!("{sync} ")
+        };
+        if app.busy > 0 {
+            s = format!("saving… · {s}");
+        }
+        s
+    };
+    let w = area.width as usize;
+    let right = format!(" {}", fit(&right, w.saturating_sub(13)));
+    let left_w = w.saturating_sub(right.chars().count());
+    let text = format!("{:<left_w$}{right}", fit(&left, left_w));
+    f.render_widget(Paragraph::new(text).style(t.style(Role::Header)), area);
+}
+
+fn draw_body(app: &App, f: &mut Frame, area: Rect) {
+    let [p, s, m] = Layout::horizontal([
+        Constraint::Percentage(22),
+        Constraint::Percentage(42),
+        Constraint::Percentage(36),
+    ])
+    .areas(area);
+    app.projects.draw(app, f, p);
+    app.secrets.draw(app, f, s);
+    app.mappings.draw(app, f, m);
+}
+
+fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let w = area.width as usize;
+    let [msg, keys] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    if let Some(input) = &app.filtering {
+        let line = Line::from(vec![
+            Span::styled("/", t.style(Role::Focused)),
+            Span::raw(input.value().to_string()),
+            Span::styled("   enter keeps · esc clears", t.style(Role::Dim)),
+        ]);
+        f.render_widget(Paragraph::new(line), msg);
+        f.set_cursor_position((msg.x + 1 + input.visual_cursor() as u16, msg.y));
+    } else if let Some((done, total)) = app.progress.filter(|(d, t)| d < t) {
+        // The gauge of bulk work: text, so it reads the same in monochrome.
+        let label = format!(" syncing {done}/{total} ");
+        let bar_w = w.saturating_sub(label.len() + 2).min(40);
+        let filled = (bar_w * done).checked_div(total).unwrap_or(0);
+        let bar = format!("▕{}{}▏", "█".repeat(filled), "░".repeat(bar_w - filled));
+        let line = Line::from(vec![
+            Span::styled(label, t.style(Role::Pending)),
+            Span::styled(bar, t.style(Role::Pending)),
+        ]);
+        f.render_widget(Paragraph::new(line), msg);
+    } else if let Some(m) = &app.message {
+        let (glyph, role) = if m.error {
+            ("✗ ", Role::Error)
+        } else {
+            ("• ", Role::Message)
+        };
+        let text = fit(&format!("{glyph}{}", m.text), w);
+        f.render_widget(Paragraph::new(text).style(t.style(role)), msg);
+    }
+    // Hints for what the top of the screen takes, first key of each action, as many as fit.
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for (k, d) in app.keymap.hints(&app.contexts()) {
+        if matches!(
+            d.as_str(),
+            "down"
+                | "up"
+                | "page down"
+                | "page up"
+                | "previous pane"
+                | "first row"
+                | "last row"
+                | "select all shown / none"
+        ) {
+            continue;
+        }
+        let len = k.chars().count() + d.chars().count() + 3;
+        if used + len > w {
+            break;
+        }
+        used += len;
+        spans.push(Span::styled(format!(" {k}"), t.style(Role::Key)));
+        spans.push(Span::styled(format!(" {d} "), t.style(Role::Footer)));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), keys);
+}
