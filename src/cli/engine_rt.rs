@@ -1,6 +1,7 @@
 //! Running the sync engine from a headless command: a runtime, the engine started on
 //! the vault, and waiting for it to settle.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -41,7 +42,14 @@ pub fn stored_client(vault: &Vault, conn: &Connection) -> CmdResult<Client> {
 }
 
 pub fn start(vault: &Arc<Vault>) -> EngineHandle {
-    crate::engine::start_with(vault.clone(), EngineConfig::from_env()).0
+    start_for(vault, None)
+}
+
+/// The engine working only `targets` (None: all of them).
+pub fn start_for(vault: &Arc<Vault>, targets: Option<BTreeSet<String>>) -> EngineHandle {
+    let mut cfg = EngineConfig::from_env();
+    cfg.only_targets = targets;
+    crate::engine::start_with(vault.clone(), cfg).0
 }
 
 /// Waits until `done` holds (checked at every engine event and every 100 ms), or the

@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use super::autopush::{before, push};
 use super::common::{open, print_json};
 use super::{CmdResult, GlobalArgs};
 use crate::vault::{Change, Outcome};
@@ -34,10 +35,12 @@ pub fn import(g: &GlobalArgs, a: ImportArgs) -> CmdResult {
             .map_err(|e| format!("cannot read {}: {e}", a.file.display()))?,
     );
     let vault = open(g)?;
+    let b = before(g, &vault);
     let plan = vault.write(|tx| tx.import_env(&a.project, &text, a.dry_run))?;
+    let pushed = push(vault, b);
     if a.json {
         return print_json(
-            &serde_json::json!({ "project": a.project, "dry_run": a.dry_run, "changes": plan }),
+            &serde_json::json!({ "project": a.project, "dry_run": a.dry_run, "changes": plan, "push": pushed }),
         );
     }
     let verb = |c: Change| match (c, a.dry_run) {

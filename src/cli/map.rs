@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::autopush::{before, push, push_quiet};
 use super::common::{addr, open};
 use super::engine_rt::{runtime, stored_client};
 use super::{CmdResult, GlobalArgs};
@@ -61,6 +62,7 @@ pub fn map(g: &GlobalArgs, a: MapArgs) -> CmdResult {
     }
     // One transaction per (secret, target): a refused one (bad name, conflict, cap)
     // is reported with its reason and never stops the others.
+    let b = before(g, &vault);
     let mut refused = Vec::new();
     for (p, n) in &pairs {
         for t in &a.targets {
@@ -73,14 +75,21 @@ pub fn map(g: &GlobalArgs, a: MapArgs) -> CmdResult {
         }
     }
     if !refused.is_empty() {
+        // What was mapped is pushed all the same; the one error line says how it went.
+        let pushed = push_quiet(vault, b)
+            .map(|r| format!(" (the others: {})", r.lines().join("; ")))
+            .unwrap_or_default();
         return Err(format!(
-            "{} mapping(s) refused: {}",
+            "{} mapping(s) refused: {}{pushed}",
             refused.len(),
             refused.join("; ")
         )
         .into());
     }
-    println!("pushed at the next `keyward sync` (or by the running dashboard/daemon)");
+    push(vault, b);
+    if g.no_push {
+        println!("pushed at the next `keyward sync` (or by the running dashboard/daemon)");
+    }
     Ok(())
 }
 
@@ -91,6 +100,7 @@ pub fn unmap(g: &GlobalArgs, a: UnmapArgs) -> CmdResult {
         .iter()
         .map(|s| addr(s))
         .collect::<Result<_, _>>()?;
+    let b = before(g, &vault);
     vault.write(|tx| {
         for (p, n) in &pairs {
             for t in &a.targets {
@@ -102,6 +112,9 @@ pub fn unmap(g: &GlobalArgs, a: UnmapArgs) -> CmdResult {
     for (p, n) in &pairs {
         println!("unmapped {p}/{n} from {}", a.targets.join(", "));
     }
-    println!("its variables are deleted at the next `keyward sync`");
+    if g.no_push {
+        println!("its variables are deleted at the next `keyward sync`");
+    }
+    push(vault, b);
     Ok(())
 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod audit;
+mod autopush;
 mod common;
 mod connect;
 mod dashboard;
@@ -53,6 +54,11 @@ pub struct GlobalArgs {
     /// Unseal with this age X25519 identity file instead of a passphrase
     #[arg(long, global = true, value_name = "FILE")]
     pub identity: Option<PathBuf>,
+    /// Only queue a change to a mapped secret; push it later with `keyward sync` or
+    /// the daemon (offline use, batch scripts). By default a command pushes its own
+    /// change before it exits
+    #[arg(long, global = true, env = "KEYWARD_NO_PUSH", value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_push: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use zeroize::Zeroizing;
 
+use super::autopush::{PushReport, before, push};
 use super::common::{addr, open, print_json, read_value};
 use super::{CmdResult, GlobalArgs};
 use crate::vault::{
@@ -177,10 +178,17 @@ fn policy_json(p: &Policy) -> serde_json::Value {
     })
 }
 
-fn written(json: bool, p: &str, n: &str, w: Written, verb: &str) -> CmdResult {
+fn written(
+    json: bool,
+    p: &str,
+    n: &str,
+    w: Written,
+    verb: &str,
+    pushed: Option<PushReport>,
+) -> CmdResult {
     if json {
         return print_json(
-            &serde_json::json!({ "project": p, "name": n, "version": w.version, "changed": w.changed }),
+            &serde_json::json!({ "project": p, "name": n, "version": w.version, "changed": w.changed, "push": pushed }),
         );
     }
     if w.changed {
@@ -210,6 +218,7 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
             } else {
                 structured(&raw, &fields, &secret)?
             };
+            let b = before(g, &vault);
             let w = vault.write(|tx| {
                 let w = tx.set_fields(&p, &n, value, replace, Cause::Edit)?;
                 if let Some(note) = &note {
@@ -217,7 +226,9 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
                 }
                 Ok(w)
             })?;
-            written(json, &p, &n, w, if w.created { "created" } else { "set" })
+            let pushed = push(vault, b);
+            let verb = if w.created { "created" } else { "set" };
+            written(json, &p, &n, w, verb, pushed)
         }
         SecretCmd::Get {
             secret,
@@ -320,8 +331,11 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
         }
         SecretCmd::Rename { secret, new_name } => {
             let (p, n) = addr(&secret)?;
-            open(g)?.write(|tx| tx.rename(&p, &n, &new_name))?;
+            let vault = open(g)?;
+            let b = before(g, &vault);
+            vault.write(|tx| tx.rename(&p, &n, &new_name))?;
             println!("renamed {p}/{n} to {p}/{new_name}");
+            push(vault, b);
             Ok(())
         }
         SecretCmd::History { secret, json } => {
@@ -372,14 +386,12 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
             json,
         } => {
             let (p, n) = addr(&secret)?;
-            let w = open(g)?.write(|tx| tx.rollback(&p, &n, version))?;
-            written(
-                json,
-                &p,
-                &n,
-                w,
-                &format!("rolled back to the value of version {version}"),
-            )
+            let vault = open(g)?;
+            let b = before(g, &vault);
+            let w = vault.write(|tx| tx.rollback(&p, &n, version))?;
+            let pushed = push(vault, b);
+            let verb = format!("rolled back to the value of version {version}");
+            written(json, &p, &n, w, &verb, pushed)
         }
         SecretCmd::Rotate {
             secret,
@@ -387,8 +399,11 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
             json,
         } => {
             let (p, n) = addr(&secret)?;
-            let w = open(g)?.write(|tx| tx.rotate(&p, &n, field.as_deref()))?;
-            written(json, &p, &n, w, "rotated")
+            let vault = open(g)?;
+            let b = before(g, &vault);
+            let w = vault.write(|tx| tx.rotate(&p, &n, field.as_deref()))?;
+            let pushed = push(vault, b);
+            written(json, &p, &n, w, "rotated", pushed)
         }
         SecretCmd::Policy {
             secret,
@@ -428,16 +443,22 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
         }
         SecretCmd::Rm { secret } => {
             let (p, n) = addr(&secret)?;
-            open(g)?.write(|tx| tx.trash(&p, &n))?;
+            let vault = open(g)?;
+            let b = before(g, &vault);
+            vault.write(|tx| tx.trash(&p, &n))?;
             println!(
                 "moved {p}/{n} to the trash (purged after 30 days; `keyward secret restore {p}/{n}` brings it back)"
             );
+            push(vault, b);
             Ok(())
         }
         SecretCmd::Restore { secret, json } => {
             let (p, n) = addr(&secret)?;
-            let w = open(g)?.write(|tx| tx.restore(&p, &n))?;
-            written(json, &p, &n, w, "restored")
+            let vault = open(g)?;
+            let b = before(g, &vault);
+            let w = vault.write(|tx| tx.restore(&p, &n))?;
+            let pushed = push(vault, b);
+            written(json, &p, &n, w, "restored", pushed)
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `keyward trash list | purge [PROJECT/NAME]`.
 
+use super::autopush::{before, push};
 use super::common::{addr, open, print_json};
 use super::{CmdResult, GlobalArgs};
 use crate::vault::{TRASH_RETENTION, rfc3339};
@@ -56,16 +57,20 @@ pub fn run(g: &GlobalArgs, c: TrashCmd) -> CmdResult {
             json,
         } => {
             let (p, n) = addr(&s)?;
+            let b = before(g, &vault);
             vault.write(|tx| tx.purge(&p, &n))?;
+            let pushed = push(vault, b);
             if json {
-                return print_json(&serde_json::json!({ "purged": 1 }));
+                return print_json(&serde_json::json!({ "purged": 1, "push": pushed }));
             }
             println!("purged {p}/{n} for good");
         }
         TrashCmd::Purge { secret: None, json } => {
+            let b = before(g, &vault);
             let n = vault.write(|tx| tx.purge_all())?;
+            let pushed = push(vault, b);
             if json {
-                return print_json(&serde_json::json!({ "purged": n }));
+                return print_json(&serde_json::json!({ "purged": n, "push": pushed }));
             }
             println!("purged {n} secret(s) for good");
         }

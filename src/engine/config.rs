@@ -1,6 +1,7 @@
 //! The engine's settings. Defaults are the product's (first retry after 2 minutes,
 //! backoff to an hour, 10 failures -> unhealthy); tests shrink them to milliseconds.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use super::retry::RetryPolicy;
@@ -16,6 +17,8 @@ pub struct EngineConfig {
     pub request_timeout: Duration,
     /// Longest single wait for a rate-limit window or a 429's Retry-After.
     pub max_rate_wait: Duration,
+    /// Work only these targets (a headless command pushing its own change); None = all.
+    pub only_targets: Option<BTreeSet<String>>,
 }
 
 impl Default for EngineConfig {
@@ -27,6 +30,7 @@ impl Default for EngineConfig {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             max_rate_wait: Duration::from_secs(60),
+            only_targets: None,
         }
     }
 }

@@ -18,6 +18,7 @@ struct Scheduler {
     vault: Arc<Vault>,
     clients: Arc<Clients>,
     parallelism: usize,
+    only: Option<std::collections::BTreeSet<String>>,
     running: HashSet<String>,
     workers: JoinSet<BatchReport>,
     /// Set when a worker ran: the next quiet moment announces Idle.
@@ -31,13 +32,16 @@ struct Scheduler {
 impl Scheduler {
     fn schedule(&mut self) {
         let now = self.vault.now();
-        let (due, next) = match self.vault.read().and_then(|r| r.due_work(now)) {
+        let (mut due, next) = match self.vault.read().and_then(|r| r.due_work(now)) {
             Ok(x) => x,
             Err(e) => {
                 tracing::warn!("the sync engine cannot read the outbox: {e}");
                 return;
             }
         };
+        if let Some(only) = &self.only {
+            due.retain(|t| only.contains(t));
+        }
         self.next_wake = next.map(|at| {
             tokio::time::Instant::now() + Duration::from_millis((at - now).max(1) as u64)
         });
@@ -127,6 +131,7 @@ pub(super) async fn run(
         vault: vault.clone(),
         clients: clients.clone(),
         parallelism: config.parallelism.max(1),
+        only: config.only_targets.clone(),
         running: HashSet::new(),
         workers: JoinSet::new(),
         busy: true,

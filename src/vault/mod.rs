@@ -37,6 +37,7 @@ mod mappings;
 mod model;
 mod names;
 mod outbox;
+mod outbox_watch;
 mod overview;
 mod projects;
 mod rotation;
@@ -73,6 +74,7 @@ pub use model::{
     VersionMeta,
 };
 pub use names::{env_name, field_env_name};
+pub use outbox_watch::{OutboxRows, RowState, touched_rows};
 pub use overview::Overview;
 pub use rotation::DueRotation;
 pub use seal::{

@@ -8,7 +8,7 @@ use super::*;
 use crate::support::emulator::{OTHER_TOKEN, REF_A, REF_B, SCOPED_TOKEN};
 use crate::support::vault::{PASS, Sandbox, TEST_WORK_FACTOR, fails, json, ok};
 
-fn kw(sb: &Sandbox, args: &[&str], stdin: &str) -> std::process::Output {
+pub(super) fn kw(sb: &Sandbox, args: &[&str], stdin: &str) -> std::process::Output {
     sb.kw_env(
         args,
         stdin,
@@ -20,7 +20,7 @@ fn kw(sb: &Sandbox, args: &[&str], stdin: &str) -> std::process::Output {
     )
 }
 
-fn fresh() -> Sandbox {
+pub(super) fn fresh() -> Sandbox {
     let sb = Sandbox::new();
     drop(sb.create());
     ok(&kw(&sb, &["project", "add", "app"], ""));
@@ -56,7 +56,8 @@ fn a_failing_sync_wait_exits_1_and_retry_after_reconnect_fixes_it() {
     ok(&kw(&sb, &["connect", "main", "--url", &url], TOKEN));
     ok(&kw(&sb, &["target", "add", REF_B], ""));
     ok(&kw(&sb, &["secret", "set", "app/k"], "v"));
-    ok(&kw(&sb, &["map", "app/k", "--to", REF_B], ""));
+    // Queued only: the push is to fail in `sync --wait`.
+    ok(&kw(&sb, &["--no-push", "map", "app/k", "--to", REF_B], ""));
     emu.revoke_token(TOKEN);
     fails(
         &kw(&sb, &["sync", "--wait"], ""),
@@ -88,7 +89,13 @@ fn the_daemon_pushes_what_is_queued_and_stops_on_sigterm() {
     ok(&kw(&sb, &["connect", "main", "--url", &url], TOKEN));
     ok(&kw(&sb, &["target", "add", REF_B], ""));
     ok(&kw(&sb, &["secret", "set", "app/queued"], "while offline"));
-    ok(&kw(&sb, &["map", "app/queued", "--to", REF_B], ""));
+    // Queued only: what the daemon is to push.
+    ok(&kw(
+        &sb,
+        &["--no-push", "map", "app/queued", "--to", REF_B],
+        "",
+    ));
+    assert!(!remote(&emu, REF_B).contains_key("QUEUED"));
     let home = sb.dir.path().join("home");
     let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
         .arg("daemon")

@@ -1,6 +1,7 @@
 //! The sync engine against the emulator: connections, targets, mappings, the outbox,
 //! batches, faults, and the binary's sync commands end to end.
 
+mod autopush;
 mod basic;
 mod cli;
 mod crash;

@@ -21,7 +21,10 @@ fn kw(sb: &Sandbox, args: &[&str], stdin: &str) -> std::process::Output {
 }
 
 /// Names and digests on the emulator, through the API as keyward sees them.
-fn digests(emu: &keyward::supabase::emulator::Emulator, r: &str) -> BTreeMap<String, String> {
+pub(super) fn digests(
+    emu: &keyward::supabase::emulator::Emulator,
+    r: &str,
+) -> BTreeMap<String, String> {
     let c = emus::client(emu, TOKEN);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(c.list_secrets(r))
@@ -42,7 +45,7 @@ fn get(sb: &Sandbox, s: &str, field: Option<&str>) -> String {
 }
 
 #[track_caller]
-fn has(d: &BTreeMap<String, String>, name: &str, value: &str) {
+pub(super) fn has(d: &BTreeMap<String, String>, name: &str, value: &str) {
     assert_eq!(
         d.get(name).map(String::as_str),
         Some(secret_digest(value).as_str()),
@@ -93,7 +96,8 @@ fn the_whole_product_scenario_through_the_binary() {
         "cannot see",
     );
 
-    // §3 map secrets of two projects, one structured, to both targets.
+    // §3 map secrets of two projects, one structured, to both targets (queued only:
+    // §4 plans and syncs them).
     ok(&kw(
         &sb,
         &["secret", "set", "app/Database URL"],
@@ -115,6 +119,7 @@ fn the_whole_product_scenario_through_the_binary() {
     ok(&kw(
         &sb,
         &[
+            "--no-push",
             "map",
             "app/Database URL",
             "ops/stripe",

@@ -137,6 +137,9 @@ fn a_bulk_map_maps_the_good_secrets_and_names_the_refused_ones() {
     );
     let line = fails(&out, "1 mapping(s) refused");
     assert!(line.contains("app/???"), "{line}");
+    // The accepted ones were pushed all the same, said in the same one line.
+    assert!(line.contains("pushed to 1 target(s)"), "{line}");
+    assert!(remote(&emu, REF_B).contains_key("GOOD_ONE"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("GOOD_ONE") && stdout.contains("GOOD_TWO"),

@@ -1,0 +1,59 @@
+//! What a headless command reads to push its own change at once: the outbox before and
+//! after the change (which rows it wrote), and whether each of those rows is done.
+
+use std::collections::BTreeMap;
+
+use redb::ReadableTable;
+
+use super::error::Result;
+use super::outbox::{OUTBOX, WAITS};
+use super::store::ReadTx;
+
+/// (target ref, variable) -> the row's stored bytes. Bytes, not decoded operations:
+/// comparing two snapshots only has to tell which rows a write touched.
+pub type OutboxRows = BTreeMap<(String, String), Vec<u8>>;
+
+/// Where one outbox row stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowState {
+    /// Not in the outbox any more: pushed (or found there already).
+    Done,
+    /// Failed: waiting for its retry time, or on an unhealthy target.
+    Failed,
+    /// Still to be worked.
+    Open,
+}
+
+impl ReadTx<'_> {
+    /// Every outbox row, raw. Key and value copies only: nothing is unsealed.
+    pub fn outbox_rows(&self) -> Result<OutboxRows> {
+        let mut out = BTreeMap::new();
+        for row in self.tx.open_table(OUTBOX)?.iter()? {
+            let (k, v) = row?;
+            let (t, var) = k.value();
+            out.insert((t.to_string(), var.to_string()), v.value().to_vec());
+        }
+        Ok(out)
+    }
+
+    pub fn outbox_row_state(&self, target: &str, var: &str) -> Result<RowState> {
+        if self.tx.open_table(OUTBOX)?.get((target, var))?.is_none() {
+            return Ok(RowState::Done);
+        }
+        let sick = self.tx.open_table(super::targets::UNHEALTHY)?;
+        let waits = self.tx.open_table(WAITS)?;
+        if sick.get(target)?.is_some() || waits.get((target, var))?.is_some() {
+            return Ok(RowState::Failed);
+        }
+        Ok(RowState::Open)
+    }
+}
+
+/// The rows `after` holds that `before` did not, or holds with other bytes.
+pub fn touched_rows(before: &OutboxRows, after: &OutboxRows) -> Vec<(String, String)> {
+    after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
