@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod engine;
+pub mod serve;
 pub mod supabase;
 pub mod tui;
 pub mod vault;

@@ -159,7 +159,7 @@ pub fn run(args: Args) -> CmdResult {
     Ok(())
 }
 
-async fn wait_for_stop_signal() {
+pub(super) async fn wait_for_stop_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -16,10 +16,12 @@ mod emulator;
 mod engine_rt;
 mod envio;
 mod init;
+mod key;
 mod map;
 mod project;
 mod rotation;
 mod secret;
+mod serve;
 mod sync;
 mod target;
 mod trash;
@@ -116,6 +118,11 @@ pub enum Command {
     Retry(sync::RetryArgs),
     /// Run the sync engine, its retries and the rotations without the dashboard
     Daemon,
+    /// Access keys for the local API: create, list, revoke
+    #[command(subcommand)]
+    Key(key::KeyCmd),
+    /// Serve the local HTTP API (docs/api.md) on loopback or a Unix socket
+    Serve(serve::ServeArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -146,6 +153,8 @@ pub fn main() -> ExitCode {
         Some(Command::Drift(a)) => sync::drift(&cli.global, a),
         Some(Command::Retry(a)) => sync::retry(&cli.global, a),
         Some(Command::Daemon) => sync::daemon(&cli.global),
+        Some(Command::Key(c)) => key::run(&cli.global, c),
+        Some(Command::Serve(a)) => serve::run(&cli.global, a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -142,15 +142,7 @@ fn summary(vault: &Vault, strict: bool, done: bool) -> CmdResult {
     Ok(())
 }
 
-fn var_json(s: &VarStatus) -> serde_json::Value {
-    serde_json::json!({
-        "secret": s.secret, "target": s.target, "variable": s.variable,
-        "field": s.state.field, "state": s.state.state.as_str(),
-        "version": s.state.version, "pushed_version": s.state.pushed_version,
-        "synced_at": s.state.synced_at.map(rfc3339), "error": s.state.error,
-        "attempts": s.state.attempts, "next_retry": s.state.next_retry.map(rfc3339),
-    })
-}
+use crate::engine::report::var_json;
 
 /// The per-target rows of `secret list --json` for one secret.
 pub fn secret_targets(all: &[VarStatus], label: &str) -> Vec<serde_json::Value> {

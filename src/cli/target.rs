@@ -6,7 +6,6 @@ use super::common::{open, print_json};
 use super::connect::remove_wait;
 use super::engine_rt::{runtime, stored_client};
 use super::{CmdResult, GlobalArgs};
-use crate::vault::rfc3339;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum TargetCmd {
@@ -131,13 +130,4 @@ pub fn run(g: &GlobalArgs, c: TargetCmd) -> CmdResult {
     Ok(())
 }
 
-pub fn target_json(t: &crate::vault::Target, n: &crate::vault::TargetTotals) -> serde_json::Value {
-    serde_json::json!({
-        "ref": t.project_ref, "name": t.name, "organization": t.organization,
-        "connection": t.connection, "removing": t.removing,
-        "healthy": !t.health.unhealthy, "consecutive_failures": t.health.consecutive_failures,
-        "last_error": t.health.last_error, "last_sync": t.health.last_sync.map(rfc3339),
-        "variables": n.variables, "pending": n.pending, "synced": n.synced,
-        "failed": n.failed, "removing_variables": n.removing, "drifted": n.drifted,
-    })
-}
+pub use crate::engine::report::target_json;

@@ -12,6 +12,7 @@ pub mod keyrotation;
 pub mod names;
 pub mod plan;
 pub mod push;
+pub mod report;
 pub mod retry;
 pub mod schedule;
 mod task;

@@ -19,6 +19,9 @@
 //! material is sealed with `WriteTx::seal(table, record_key, plaintext)` and opened with
 //! the vault key bound to the same table and key.
 
+mod access;
+mod access_key;
+mod access_row;
 mod audit;
 mod clock;
 mod codec;
@@ -47,6 +50,11 @@ mod tagged;
 mod targets;
 mod trash;
 
+pub use access::{AccessKeyInfo, Grant, NewAccessKey, Refusal, Scope};
+pub use access_key::{
+    ID_LEN as ACCESS_KEY_ID_LEN, KEY_LEN as ACCESS_KEY_LEN, PREFIX as ACCESS_KEY_PREFIX,
+    id_of as access_key_id,
+};
 pub use audit::{Entry as AuditEntry, Event as AuditEvent, Outcome, Verdict};
 pub use clock::{Clock, DAY_MS, Millis, format_duration, parse_duration, rfc3339};
 pub use connections::token_fingerprint;

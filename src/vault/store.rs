@@ -76,6 +76,8 @@ pub struct Vault {
     pub(crate) key: VaultKey,
     /// Authenticates metadata rows (see codec.rs); derived once per open.
     pub(crate) meta_key: zeroize::Zeroizing<[u8; 32]>,
+    /// Keys access key verifiers (access.rs); derived once per open, not per request.
+    pub(crate) access_mac_key: zeroize::Zeroizing<[u8; 32]>,
     path: PathBuf,
     actor: String,
     clock: Clock,
@@ -115,6 +117,7 @@ impl Vault {
         let vault = Vault {
             db,
             meta_key: key.derive("meta"),
+            access_mac_key: key.derive("access-keys"),
             key,
             path: path.to_path_buf(),
             actor: audit::actor(),
@@ -323,6 +326,7 @@ impl SealedVault {
             _lock: self.lock,
             db: self.db,
             meta_key: key.0.derive("meta"),
+            access_mac_key: key.0.derive("access-keys"),
             key: key.0,
             path: self.path,
             actor: audit::actor(),

@@ -2,6 +2,7 @@
 //! module here, sharing the helpers in `support`.
 
 mod rotation;
+mod serve;
 mod supabase;
 mod support;
 mod sync;

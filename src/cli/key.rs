@@ -1,0 +1,112 @@
+//! `keyward key create | list | revoke`: access keys for `keyward serve`.
+
+use super::common::{open, print_json};
+use super::{CmdResult, GlobalArgs};
+use crate::vault::{AccessKeyInfo, rfc3339};
+
+#[derive(clap::Subcommand, Debug)]
+pub enum KeyCmd {
+    /// Create an access key; prints the full key once (it cannot be shown again)
+    Create {
+        /// A label for the key (e.g. the CI job that uses it)
+        name: String,
+        /// A project the key may read (repeat for several) [default: every project]
+        #[arg(long = "project", value_name = "P")]
+        projects: Vec<String>,
+        /// Also allow triggering syncs through the API (any key may read sync status)
+        #[arg(long)]
+        allow_sync: bool,
+        /// Print the result as one JSON document (see docs/json.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// List access keys, newest first, with their last 4 characters
+    List {
+        /// Print the result as one JSON document (see docs/json.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke an access key for good
+    Revoke {
+        /// The key's id (the KSUID shown by `keyward key list`)
+        id: String,
+    },
+}
+
+pub fn run(g: &GlobalArgs, c: KeyCmd) -> CmdResult {
+    let vault = open(g)?;
+    match c {
+        KeyCmd::Create {
+            name,
+            projects,
+            allow_sync,
+            json,
+        } => {
+            let refs: Vec<&str> = projects.iter().map(String::as_str).collect();
+            let made = vault.write(|tx| tx.create_access_key(&name, &refs, allow_sync))?;
+            if json {
+                let mut doc = info_json(&made.info);
+                doc["key"] = made.key.as_str().into();
+                return print_json(&doc);
+            }
+            println!("{}", made.key.as_str());
+            eprintln!(
+                "created the access key {} ({}): copy it now, it is shown only this once",
+                made.info.id,
+                scope_text(&made.info)
+            );
+        }
+        KeyCmd::List { json } => {
+            let keys = vault.read()?.access_keys()?;
+            if json {
+                let rows: Vec<_> = keys.iter().map(info_json).collect();
+                return print_json(&rows);
+            }
+            for k in keys {
+                let state = match (k.revoked, k.last_used) {
+                    (Some(at), _) => format!("revoked {}", rfc3339(at)),
+                    (None, Some(at)) => format!("last used {}", rfc3339(at)),
+                    (None, None) => "never used".into(),
+                };
+                println!(
+                    "{}\t…{}\t{}\t{}\tcreated {}\t{state}",
+                    k.id,
+                    k.last4,
+                    k.name,
+                    scope_text(&k),
+                    rfc3339(k.created)
+                );
+            }
+        }
+        KeyCmd::Revoke { id } => {
+            let k = vault.write(|tx| tx.revoke_access_key(id.trim()))?;
+            println!("revoked the access key {} ({})", k.id, k.name);
+        }
+    }
+    Ok(())
+}
+
+fn scope_text(k: &AccessKeyInfo) -> String {
+    let what = if k.scope.allow_sync {
+        "read+sync"
+    } else {
+        "read"
+    };
+    match &k.project_names {
+        None => format!("{what}, every project"),
+        Some(p) => format!("{what}, {}", p.join(", ")),
+    }
+}
+
+fn info_json(k: &AccessKeyInfo) -> serde_json::Value {
+    serde_json::json!({
+        "id": k.id,
+        "name": k.name,
+        "last4": k.last4,
+        "projects": k.project_names,
+        "allow_sync": k.scope.allow_sync,
+        "created": rfc3339(k.created),
+        "last_used": k.last_used.map(rfc3339),
+        "revoked": k.revoked.map(rfc3339),
+    })
+}
