@@ -43,6 +43,12 @@ pub enum Action {
     Submit,
     /// Take over names on Supabase that keyward did not create.
     Adopt,
+    Rotations,
+    Add,
+    RunNow,
+    ToggleAuto,
+    Revoke,
+    Remove,
     /// Unbinds a default key.
     None,
 }
@@ -87,6 +93,12 @@ const NAMES: &[(&str, Action)] = &[
     ("add_field", Action::AddField),
     ("submit", Action::Submit),
     ("adopt", Action::Adopt),
+    ("rotations", Action::Rotations),
+    ("add", Action::Add),
+    ("run_now", Action::RunNow),
+    ("toggle_auto", Action::ToggleAuto),
+    ("revoke", Action::Revoke),
+    ("remove", Action::Remove),
     ("none", Action::None),
 ];
 

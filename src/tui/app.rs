@@ -46,6 +46,17 @@ pub enum Effect {
     ListProjects,
     /// List the names these targets hold on Supabase (for a sync review).
     RemoteNames(Vec<String>),
+    /// A key rotation command that talks to Supabase.
+    KeyRotation(KeyCmd),
+}
+
+/// What the rotations screen asks the key rotation driver to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyCmd {
+    RunNow(String),
+    /// (rotation, reason)
+    Revoke(String, String),
+    Remove(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +77,7 @@ impl std::fmt::Debug for Effect {
             }
             Effect::ListProjects => f.write_str("ListProjects"),
             Effect::RemoteNames(t) => write!(f, "RemoteNames({t:?})"),
+            Effect::KeyRotation(c) => write!(f, "KeyRotation({c:?})"),
         }
     }
 }
@@ -345,7 +357,7 @@ impl App {
     }
 
     pub fn effect(&mut self, e: Effect) {
-        if matches!(e, Effect::Write { .. }) {
+        if matches!(e, Effect::Write { .. } | Effect::KeyRotation(_)) {
             self.busy += 1;
         }
         self.effects.push(e);
@@ -501,6 +513,7 @@ impl App {
             Action::Plan => self.effect(Effect::Ask(Ask::Plan)),
             Action::Drift => self.effect(Effect::Ask(Ask::Drift)),
             Action::OpenTrash => self.open_list(modals::trash::TrashBin::default().into()),
+            Action::Rotations => self.open_list(modals::rotations::Rotations::default().into()),
             Action::Audit => self.open_list(modals::audit::AuditLog::default().into()),
             _ => {}
         }

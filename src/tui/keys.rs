@@ -27,10 +27,11 @@ pub enum Context {
     Confirm,
     Review,
     Adopt,
+    Rotations,
 }
 
 impl Context {
-    pub const ALL: [Context; 12] = [
+    pub const ALL: [Context; 13] = [
         Context::Main,
         Context::List,
         Context::History,
@@ -43,6 +44,7 @@ impl Context {
         Context::Confirm,
         Context::Review,
         Context::Adopt,
+        Context::Rotations,
     ];
 
     fn parse(s: &str) -> Option<Context> {
@@ -63,6 +65,7 @@ impl Context {
             Context::Confirm => "confirm",
             Context::Review => "review",
             Context::Adopt => "adopt",
+            Context::Rotations => "rotations",
         }
     }
 }

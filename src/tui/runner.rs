@@ -49,6 +49,8 @@ pub struct Tui<B: Backend> {
     pub app: App,
     sealed: Option<SealedVault>,
     engine: Option<(EngineHandle, tokio::task::JoinHandle<()>)>,
+    /// The rotation loops (policies and API keys), run while the dashboard is open.
+    rotations: Option<crate::engine::keyrotation::RotationTasks>,
     events: Option<broadcast::Receiver<Event>>,
     tasks: FuturesUnordered<BoxFuture<'static, Done>>,
     config: EngineConfig,
@@ -102,6 +104,7 @@ impl<B: Backend> Tui<B> {
             app,
             sealed: None,
             engine: None,
+            rotations: None,
             events: None,
             tasks: FuturesUnordered::new(),
             config: EngineConfig::from_env(),
@@ -114,6 +117,11 @@ impl<B: Backend> Tui<B> {
         let vault = Arc::new(vault);
         let (h, task) = handle::start_with(vault.clone(), self.config.clone());
         self.events = Some(h.subscribe());
+        self.rotations = Some(crate::engine::keyrotation::start(
+            vault.clone(),
+            h.clone(),
+            self.config.clone(),
+        ));
         self.engine = Some((h, task));
         self.app.unsealed(vault);
         tracing::info!("dashboard unsealed the vault");
@@ -234,6 +242,41 @@ impl<B: Backend> Tui<B> {
                             Done::Remote(t, r)
                         }));
                     }
+                }
+                Effect::KeyRotation(cmd) => {
+                    let (Some((h, _)), Some(v)) = (&self.engine, self.app.vault.clone()) else {
+                        self.app
+                            .write_done(Err("the sync engine is not running".into()));
+                        continue;
+                    };
+                    let clients = crate::engine::keyrotation::TargetClients::new(
+                        v.clone(),
+                        self.config.clone(),
+                    )
+                    .for_rotations();
+                    let mut k = crate::engine::keyrotation::KeyRotator::new(v, h.clone(), clients);
+                    k.retry = self.config.retry.clone();
+                    self.app.say("asking Supabase…");
+                    self.tasks.push(Box::pin(async move {
+                        use super::app::KeyCmd;
+                        Done::Wrote(
+                            match cmd {
+                                KeyCmd::RunNow(n) => k.rotate_now(&n).await.map(|r| {
+                                    format!(
+                                        "{n}: rotated to {} (v{} of the secret)",
+                                        r.key_name, r.version
+                                    )
+                                }),
+                                KeyCmd::Revoke(n, why) => k.revoke(&n, &why).await.map(|r| {
+                                    format!("{n}: revoked; the new key is {}", r.key_name)
+                                }),
+                                KeyCmd::Remove(n) => k.remove(&n).await.map(|d| {
+                                    format!("removed {n}: {d} key(s) deleted on Supabase")
+                                }),
+                            }
+                            .map_err(|e| e.to_string()),
+                        )
+                    }));
                 }
                 Effect::Write { job, done } => {
                     let Some((h, _)) = &self.engine else {
@@ -423,6 +466,10 @@ impl<B: Backend> Tui<B> {
     pub async fn shutdown(&mut self) {
         while let Some(d) = self.tasks.next().await {
             self.finish(d);
+        }
+        // A rotation in flight finishes first (one cut short is recovered next start).
+        if let Some(r) = self.rotations.take() {
+            r.stop(Duration::from_secs(10)).await;
         }
         if let Some((h, task)) = self.engine.take() {
             h.shutdown();

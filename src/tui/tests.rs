@@ -635,3 +635,97 @@ fn a_name_on_supabase_keyward_did_not_create_is_written_only_when_adopted() {
     }
     emu.shutdown();
 }
+
+/// The states vault with two key rotations: one rotated on schedule, one failing.
+fn rotations_vault(dir: &tempfile::TempDir) -> Vault {
+    use crate::vault::{KeyKind, KeyRef, NewKeyRotation};
+    let v = states_vault(dir);
+    let new = |name: &str, into: &str, auto| NewKeyRotation {
+        name: name.into(),
+        project_ref: "prodrefabcdefghijklm".into(),
+        connection: None,
+        key_type: KeyKind::Secret,
+        every_days: 30,
+        at_minute: 180,
+        auto,
+        into_project: "billing-api".into(),
+        into_name: into.into(),
+        grace: None,
+    };
+    v.write(|tx| {
+        let (mut a, _) = tx.add_key_rotation(new("prod-secret", "Service key", true))?;
+        a.state.current = Some(KeyRef {
+            id: "k1".into(),
+            name: a.key_name(1),
+        });
+        a.state.generation = 1;
+        a.state.last_success = Some(T0);
+        a.state.last_attempt = Some(T0);
+        a.state.next_due = T0 + 30 * 86_400_000;
+        a.state.last_message = Some("rotated to keyward-prod-secret-1".into());
+        tx.save_key_rotation(&a)?;
+        let (mut b, _) = tx.add_key_rotation(new("prod-backup", "Backup key", false))?;
+        b.state.failures = 2;
+        b.state.retry_at = Some(LATER + 60_000);
+        b.state.last_attempt = Some(T0);
+        b.state.last_message = Some("HTTP 503 from Supabase: try again later".into());
+        tx.save_key_rotation(&b)
+    })
+    .unwrap();
+    v
+}
+
+fn snap_rotations(name: &str, keys: &[&str]) -> String {
+    let mut last = String::new();
+    for (w, h, size) in SIZES {
+        let dir = tempfile::tempdir().unwrap();
+        let v = rotations_vault(&dir);
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let tui = Tui::detached(TestBackend::new(w, h), app(), v).unwrap();
+        let mut t = H { rt, tui, _dir: dir };
+        t.keys(keys);
+        last = t.screen();
+        insta::assert_snapshot!(format!("{name}@{size}"), last);
+    }
+    last
+}
+
+#[test]
+fn the_rotations_screen_lists_status_next_due_and_the_last_message() {
+    let s = snap_rotations("rotations", &["K"]);
+    assert!(s.contains("prod-secret"), "{s}");
+    assert!(s.contains("failing"), "{s}");
+    assert!(s.contains("HTTP 503"), "{s}");
+    let s = snap_rotations("rotation_add", &["K", "a"]);
+    assert!(s.contains("Add a key rotation"), "{s}");
+    snap_rotations("rotation_edit", &["K", "e"]);
+    snap_rotations("rotation_revoke", &["K", "X"]);
+}
+
+#[test]
+fn rotations_toggle_auto_add_and_warn_about_supabase_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = rotations_vault(&dir);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let tui = {
+        let _g = rt.enter();
+        Tui::open_with(TestBackend::new(100, 30), app(), v, Default::default()).unwrap()
+    };
+    let mut t = H { rt, tui, _dir: dir };
+    let auto = |t: &H, n: &str| t.vault().read().unwrap().key_rotation(n).unwrap().auto;
+    // The list is sorted by name: prod-backup first (manual).
+    assert!(!auto(&t, "prod-backup"));
+    t.keys(&["K", " "]);
+    assert!(auto(&t, "prod-backup"));
+    // Add one whose secret would sync as a SUPABASE_ name: the form warns.
+    t.keys(&["a"]).typed("stage-pub");
+    t.keys(&["tab"]).typed("prodrefabcdefghijklm");
+    t.keys(&["tab", "tab", "tab", "tab", "tab"])
+        .typed("billing-api/Supabase anon key");
+    let s = t.screen();
+    assert!(s.contains("would sync as SUPABASE_ANON_KEY"), "{s}");
+    t.keys(&["ctrl-s"]);
+    let r = t.vault().read().unwrap().key_rotation("stage-pub").unwrap();
+    assert_eq!((r.every_days, r.at_minute, r.auto), (30, 180, true));
+    assert!(t.screen().contains("stage-pub"));
+}

@@ -38,6 +38,7 @@ fn heading(c: Context) -> &'static str {
         Context::Confirm => "Confirmations",
         Context::Review => "Sync review that found names keyward did not create",
         Context::Adopt => "Names on Supabase keyward did not create",
+        Context::Rotations => "Key rotations",
     }
 }
 

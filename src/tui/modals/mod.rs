@@ -9,6 +9,7 @@ pub mod editor;
 pub mod help;
 pub mod history;
 pub mod manage;
+pub mod rotations;
 pub mod sync;
 pub mod targets;
 pub mod text;
@@ -40,6 +41,9 @@ pub enum Modal {
     Connect(connect::Connect),
     AddTarget(targets::AddTarget),
     Manage(manage::ManageTarget),
+    Rotations(rotations::Rotations),
+    RotationForm(rotations::RotationForm),
+    RevokeKey(rotations::RevokeKey),
 }
 
 /// What a modal asks of the app.
@@ -71,6 +75,9 @@ impl Modal {
             Modal::Connect(_) => vec![Context::Prompt, Context::Editor],
             Modal::AddTarget(_) => vec![Context::Prompt],
             Modal::Manage(m) => m.contexts(),
+            Modal::Rotations(_) => vec![Context::Rotations, Context::List],
+            Modal::RotationForm(_) => vec![Context::Editor],
+            Modal::RevokeKey(_) => vec![Context::Prompt],
             Modal::Text(t) if t.adopt.is_some() => {
                 vec![Context::Adopt, Context::Details, Context::List]
             }
@@ -93,6 +100,9 @@ impl Modal {
             Modal::Connect(m) => m.update(a),
             Modal::AddTarget(m) => m.update(a),
             Modal::Manage(m) => m.update(a),
+            Modal::Rotations(m) => m.update(a),
+            Modal::RotationForm(m) => m.update(a),
+            Modal::RevokeKey(m) => m.update(a),
         }
     }
 
@@ -105,6 +115,8 @@ impl Modal {
             Modal::Connect(m) => m.key(k),
             Modal::AddTarget(m) => m.key(k),
             Modal::Manage(m) => m.key(k),
+            Modal::RotationForm(m) => m.key(k),
+            Modal::RevokeKey(m) => m.key(k),
             _ => Outcome::None,
         }
     }
@@ -114,6 +126,7 @@ impl Modal {
             Modal::History(m) => m.reload(r),
             Modal::Trash(m) => m.reload(r),
             Modal::Audit(m) => m.reload(r),
+            Modal::Rotations(m) => m.reload(r),
             _ => Ok(()),
         }
     }
@@ -132,6 +145,9 @@ impl Modal {
             Modal::Connect(m) => m.draw(app, f, area),
             Modal::AddTarget(m) => m.draw(app, f, area),
             Modal::Manage(m) => m.draw(app, f, area),
+            Modal::Rotations(m) => m.draw(app, f, area),
+            Modal::RotationForm(m) => m.draw(app, f, area),
+            Modal::RevokeKey(m) => m.draw(app, f, area),
         }
     }
 }
@@ -148,6 +164,7 @@ macro_rules! into_modal {
 into_modal!(history::History, History);
 into_modal!(trash::TrashBin, Trash);
 into_modal!(audit::AuditLog, Audit);
+into_modal!(rotations::Rotations, Rotations);
 
 /// A centred box of at most `w` x `h` inside `area`, cleared, with a titled border;
 /// returns the inner area.

@@ -1,0 +1,442 @@
+//! Supabase API key rotations: each with its status, next due time and last message.
+//! Run one now, turn its automatic runs on or off, revoke its key as compromised (with a
+//! reason), remove it, add or edit one. The attempts themselves run in the dashboard's
+//! rotation loops (or through the driver for "run now"), never on the UI task.
+
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::confirm::Confirm;
+use super::history::hint_line;
+use super::{Modal, Outcome, boxed, navigate, row_style};
+use crate::tui::action::Action;
+use crate::tui::app::{App, Effect, KeyCmd};
+use crate::tui::keys::Context;
+use crate::tui::list::ListState;
+use crate::tui::panes::fit;
+use crate::tui::theme::Role;
+use crate::vault::{
+    KeyKind, KeyRotation, KeyRotationStatus, NewKeyRotation, ReadTx, Result, format_time_of_day,
+    parse_time_of_day, reserved_name_warning,
+};
+
+#[derive(Default)]
+pub struct Rotations {
+    items: Vec<KeyRotation>,
+    list: ListState,
+}
+
+fn role_of(s: KeyRotationStatus) -> Role {
+    match s {
+        KeyRotationStatus::Ok => Role::Synced,
+        KeyRotationStatus::Failing => Role::Failed,
+        KeyRotationStatus::Due | KeyRotationStatus::New | KeyRotationStatus::Rotating => {
+            Role::Pending
+        }
+        KeyRotationStatus::CleanupPending => Role::Drifted,
+    }
+}
+
+/// "in 3d", "in 5h", "now": when a rotation is next due.
+fn due_in(now: i64, at: i64) -> String {
+    let s = (at - now) / 1000;
+    match s {
+        ..=0 => "now".into(),
+        1..=3599 => format!("in {}m", s / 60 + 1),
+        3600..=86_399 => format!("in {}h", s / 3600),
+        _ => format!("in {}d", s / 86_400),
+    }
+}
+
+impl Rotations {
+    pub fn reload(&mut self, r: &ReadTx<'_>) -> Result<()> {
+        self.items = r.key_rotations()?;
+        self.list.refresh(&self.items, |k| k.name.clone(), None);
+        Ok(())
+    }
+
+    pub fn update(&mut self, a: Action) -> Outcome {
+        if navigate(&mut self.list, a) {
+            return Outcome::None;
+        }
+        let cur = self.list.current().map(|i| &self.items[i]);
+        let key = |cmd| Outcome::Effect {
+            effect: Effect::KeyRotation(cmd),
+            close: false,
+        };
+        match (a, cur) {
+            (Action::Close, _) => Outcome::Close,
+            (Action::Add, _) => Outcome::Push(Box::new(Modal::RotationForm(RotationForm::add()))),
+            (Action::Edit, Some(r)) => {
+                Outcome::Push(Box::new(Modal::RotationForm(RotationForm::edit(r))))
+            }
+            (Action::RunNow, Some(r)) => key(KeyCmd::RunNow(r.name.clone())),
+            (Action::ToggleAuto, Some(r)) => {
+                let (n, auto) = (r.name.clone(), !r.auto);
+                let done = format!("{n}: automatic runs {}", if auto { "on" } else { "off" });
+                Outcome::Effect {
+                    effect: Effect::Write {
+                        job: Box::new(move |tx| tx.set_key_rotation_auto(&n, auto).map(|_| ())),
+                        done,
+                    },
+                    close: false,
+                }
+            }
+            (Action::Revoke, Some(r)) => {
+                Outcome::Push(Box::new(Modal::RevokeKey(RevokeKey::new(r.name.clone()))))
+            }
+            (Action::Remove, Some(r)) => {
+                let n = r.name.clone();
+                let q = format!(
+                    "Remove the rotation {n}? The keys it created on Supabase are deleted; the vault secret stays."
+                );
+                Outcome::Push(Box::new(Modal::Confirm(Confirm::new(
+                    q,
+                    Effect::KeyRotation(KeyCmd::Remove(n)),
+                ))))
+            }
+            _ => Outcome::None,
+        }
+    }
+
+    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        let inner = boxed(app, f, area, 120, 24, "Key rotations");
+        let t = &app.theme;
+        let w = inner.width as usize;
+        let now = app.now();
+        let room = inner.height.saturating_sub(3) as usize;
+        let mut lines = Vec::new();
+        if self.items.is_empty() {
+            let add = app.keymap.key_for(&[Context::Rotations], Action::Add);
+            lines.push(Line::styled(
+                format!("No key rotations yet: {add} adds one."),
+                t.style(Role::Dim),
+            ));
+        }
+        // Three lines per rotation: what and when, which key where, its last message.
+        for pos in self.list.window(room / 3) {
+            let r = &self.items[self.list.visible[pos]];
+            let st = r.status(now);
+            let auto = if r.auto { "auto" } else { "manual" };
+            let head = format!(
+                "{:<16} {:<15} next {:<7} every {}d at {} UTC · {auto}",
+                fit(&r.name, 16),
+                st.as_str(),
+                due_in(now, r.state.next_due),
+                r.every_days,
+                format_time_of_day(r.at_minute),
+            );
+            let sel = pos == self.list.selected;
+            let style = if sel {
+                row_style(app, true)
+            } else {
+                t.style(role_of(st))
+            };
+            lines.push(Line::styled(fit(&head, w), style));
+            let msg = r.state.last_message.as_deref().unwrap_or("no attempt yet");
+            let into = format!(
+                "{} key of {} → {}/{}",
+                r.key_type.as_str(),
+                r.project_ref,
+                r.into.project,
+                r.into.name
+            );
+            lines.push(Line::styled(
+                fit(&format!("  {into}"), w),
+                t.style(Role::Dim),
+            ));
+            for l in super::text::wrap(&format!("  last: {msg}"), w) {
+                lines.push(Line::styled(l, t.style(Role::Dim)));
+            }
+        }
+        while lines.len() < room + 1 {
+            lines.push(Line::raw(""));
+        }
+        lines.truncate(room + 1);
+        lines.push(Line::raw(""));
+        let hints = hint_line(app, &[Context::Rotations, Context::List]);
+        lines.push(Line::styled(fit(&hints, w), t.style(Role::Key)));
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+/// The reason a key is revoked (kept in the audit log).
+pub struct RevokeKey {
+    name: String,
+    reason: Input,
+}
+
+impl RevokeKey {
+    fn new(name: String) -> RevokeKey {
+        RevokeKey {
+            name,
+            reason: Input::default(),
+        }
+    }
+
+    pub fn update(&mut self, a: Action) -> Outcome {
+        match a {
+            Action::Close => Outcome::Close,
+            Action::Submit if !self.reason.value().trim().is_empty() => Outcome::Effect {
+                effect: Effect::KeyRotation(KeyCmd::Revoke(
+                    self.name.clone(),
+                    self.reason.value().trim().to_string(),
+                )),
+                close: true,
+            },
+            _ => Outcome::None,
+        }
+    }
+
+    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+        self.reason.handle_event(&crossterm::event::Event::Key(*k));
+        Outcome::None
+    }
+
+    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        let t = &app.theme;
+        let inner = boxed(app, f, area, 80, 8, &format!("Revoke {}", self.name));
+        let w = inner.width as usize;
+        let lines = vec![
+            Line::styled(
+                fit(
+                    "The current key is replaced by a new one and deleted at once (no grace).",
+                    w,
+                ),
+                t.style(Role::Failed),
+            ),
+            Line::raw(""),
+            Line::from(vec![
+                Span::styled("reason: ", t.style(Role::Focused)),
+                Span::raw(self.reason.value().to_string()),
+            ]),
+            Line::raw(""),
+            Line::styled(
+                fit("enter revoke (a reason is required) · esc cancel", w),
+                t.style(Role::Key),
+            ),
+        ];
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+const LABELS: [&str; 7] = [
+    "name",
+    "target (project ref)",
+    "key type (publishable|secret)",
+    "every N days",
+    "at HH:MM UTC",
+    "auto (on|off)",
+    "vault secret (PROJECT/NAME)",
+];
+/// Fields an edit may change (the others are fixed once added).
+const EDITABLE: [usize; 3] = [3, 4, 5];
+
+/// Add or edit a rotation: one text field per setting, checked on save.
+pub struct RotationForm {
+    fields: Vec<Input>,
+    focus: usize,
+    editing: Option<String>,
+    error: Option<String>,
+}
+
+impl RotationForm {
+    fn add() -> RotationForm {
+        let vals = ["", "", "secret", "30", "03:00", "on", ""];
+        RotationForm {
+            fields: vals.iter().map(|v| Input::new(v.to_string())).collect(),
+            focus: 0,
+            editing: None,
+            error: None,
+        }
+    }
+
+    fn edit(r: &KeyRotation) -> RotationForm {
+        let vals = [
+            r.name.clone(),
+            r.project_ref.clone(),
+            r.key_type.as_str().to_string(),
+            r.every_days.to_string(),
+            format_time_of_day(r.at_minute),
+            if r.auto { "on" } else { "off" }.to_string(),
+            format!("{}/{}", r.into.project, r.into.name),
+        ];
+        RotationForm {
+            fields: vals.into_iter().map(Input::new).collect(),
+            focus: EDITABLE[0],
+            editing: Some(r.name.clone()),
+            error: None,
+        }
+    }
+
+    fn editable(&self, i: usize) -> bool {
+        self.editing.is_none() || EDITABLE.contains(&i)
+    }
+
+    fn val(&self, i: usize) -> &str {
+        self.fields[i].value().trim()
+    }
+
+    /// The warning for a receiving secret Supabase would refuse to sync.
+    fn warning(&self) -> Option<String> {
+        let (_, name) = self.val(6).split_once('/')?;
+        reserved_name_warning(name)
+    }
+
+    fn parsed(&self) -> std::result::Result<(u32, u32, bool), String> {
+        let every: u32 = self
+            .val(3)
+            .parse()
+            .ok()
+            .filter(|d| *d > 0)
+            .ok_or("every N days: give a whole number of days, 1 or more")?;
+        let at = parse_time_of_day(self.val(4)).map_err(|e| e.to_string())?;
+        let auto = match self.val(5) {
+            "on" | "yes" | "y" => true,
+            "off" | "no" | "n" => false,
+            _ => return Err("auto: type on or off".into()),
+        };
+        Ok((every, at, auto))
+    }
+
+    fn save(&mut self) -> Outcome {
+        let (every, at, auto) = match self.parsed() {
+            Ok(p) => p,
+            Err(e) => {
+                self.error = Some(e);
+                return Outcome::None;
+            }
+        };
+        if let Some(name) = self.editing.clone() {
+            return Outcome::Effect {
+                effect: Effect::Write {
+                    done: format!("{name}: every {every}d at {} UTC", format_time_of_day(at)),
+                    job: Box::new(move |tx| {
+                        let grace = tx.key_rotation(&name)?.grace;
+                        tx.edit_key_rotation(&name, every, at, auto, grace)
+                            .map(|_| ())
+                    }),
+                },
+                close: true,
+            };
+        }
+        let key_type = match self.val(2) {
+            "publishable" => KeyKind::Publishable,
+            "secret" => KeyKind::Secret,
+            _ => {
+                self.error = Some("key type: type publishable or secret".into());
+                return Outcome::None;
+            }
+        };
+        let Some((p, n)) = self.val(6).split_once('/') else {
+            self.error = Some("vault secret: give PROJECT/NAME".into());
+            return Outcome::None;
+        };
+        let new = NewKeyRotation {
+            name: self.val(0).to_string(),
+            project_ref: self.val(1).to_string(),
+            connection: None,
+            key_type,
+            every_days: every,
+            at_minute: at,
+            auto,
+            into_project: p.to_string(),
+            into_name: n.to_string(),
+            grace: None,
+        };
+        let mut done = format!(
+            "added the rotation {}: its first run creates a key",
+            new.name
+        );
+        if let Some(w) = self.warning() {
+            done = format!("{done}; warning: {w}");
+        }
+        Outcome::Effect {
+            effect: Effect::Write {
+                job: Box::new(move |tx| tx.add_key_rotation(new).map(|_| ())),
+                done,
+            },
+            close: true,
+        }
+    }
+
+    pub fn update(&mut self, a: Action) -> Outcome {
+        let n = self.fields.len();
+        match a {
+            Action::Close => Outcome::Close,
+            Action::Save | Action::Submit => self.save(),
+            Action::NextField | Action::PrevField => {
+                let step = if a == Action::NextField { 1 } else { n - 1 };
+                loop {
+                    self.focus = (self.focus + step) % n;
+                    if self.editable(self.focus) {
+                        break;
+                    }
+                }
+                Outcome::None
+            }
+            _ => Outcome::None,
+        }
+    }
+
+    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+        if self.editable(self.focus) {
+            self.fields[self.focus].handle_event(&crossterm::event::Event::Key(*k));
+            self.error = None;
+        }
+        Outcome::None
+    }
+
+    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        let t = &app.theme;
+        let title = match &self.editing {
+            Some(n) => format!("Edit rotation {n}"),
+            None => "Add a key rotation".into(),
+        };
+        let inner = boxed(app, f, area, 80, 16, &title);
+        let w = inner.width as usize;
+        let mut lines = Vec::new();
+        for (i, label) in LABELS.iter().enumerate() {
+            let style = if i == self.focus {
+                t.style(Role::Focused)
+            } else if self.editable(i) {
+                Default::default()
+            } else {
+                t.style(Role::Dim)
+            };
+            let cursor = if i == self.focus { "▏" } else { "" };
+            lines.push(Line::styled(
+                fit(
+                    &format!("{label:>30}: {}{cursor}", self.fields[i].value()),
+                    w,
+                ),
+                style,
+            ));
+        }
+        lines.push(Line::raw(""));
+        // Warnings and errors wrap: the whole sentence says what to do.
+        if let Some(warn) = self.warning() {
+            for l in super::text::wrap(&format!("! {warn}"), w) {
+                lines.push(Line::styled(l, t.style(Role::Drifted)));
+            }
+        }
+        if let Some(e) = &self.error {
+            for l in super::text::wrap(&format!("✗ {e}"), w) {
+                lines.push(Line::styled(l, t.style(Role::Failed)));
+            }
+        }
+        let room = inner.height.saturating_sub(1) as usize;
+        lines.truncate(room);
+        while lines.len() < room {
+            lines.push(Line::raw(""));
+        }
+        let hint = "tab next field · ctrl-s save · esc cancel";
+        lines.push(Line::styled(fit(hint, w), t.style(Role::Key)));
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}
