@@ -49,6 +49,7 @@ pub enum Action {
     ToggleAuto,
     Revoke,
     Remove,
+    Policy,
     /// Unbinds a default key.
     None,
 }
@@ -99,6 +100,7 @@ const NAMES: &[(&str, Action)] = &[
     ("toggle_auto", Action::ToggleAuto),
     ("revoke", Action::Revoke),
     ("remove", Action::Remove),
+    ("policy", Action::Policy),
     ("none", Action::None),
 ];
 

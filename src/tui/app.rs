@@ -287,6 +287,9 @@ impl App {
     pub fn key(&mut self, k: &KeyEvent) {
         let contexts = self.contexts();
         let action = self.keymap.action(&contexts, k);
+        if action == Some(super::action::Action::Policy) {
+            return self.open_policy();
+        }
         if !self.modals.is_empty() {
             let out = {
                 let m = self.modals.last_mut().expect("checked");
@@ -658,6 +661,24 @@ impl App {
                 .push(Modal::Editor(modals::editor::Editor::existing(
                     p, &meta, &value,
                 ))),
+            Err(e) => self.fail(e.to_string()),
+        }
+    }
+
+    /// The rotation policy of the secret open in the editor (saved secrets only).
+    fn open_policy(&mut self) {
+        let Some(Modal::Editor(e)) = self.modals.last() else {
+            return;
+        };
+        let Some((p, n)) = e.saved_secret() else {
+            return self.fail("save the secret first (ctrl-s), then set its rotation policy");
+        };
+        let Some(v) = self.vault.clone() else { return };
+        match v
+            .read()
+            .and_then(|r| modals::policy::PolicyEditor::load(&r, &p, &n))
+        {
+            Ok(m) => self.modals.push(Modal::Policy(m)),
             Err(e) => self.fail(e.to_string()),
         }
     }

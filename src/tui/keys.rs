@@ -28,10 +28,11 @@ pub enum Context {
     Review,
     Adopt,
     Rotations,
+    Policy,
 }
 
 impl Context {
-    pub const ALL: [Context; 13] = [
+    pub const ALL: [Context; 14] = [
         Context::Main,
         Context::List,
         Context::History,
@@ -45,6 +46,7 @@ impl Context {
         Context::Review,
         Context::Adopt,
         Context::Rotations,
+        Context::Policy,
     ];
 
     fn parse(s: &str) -> Option<Context> {
@@ -66,6 +68,7 @@ impl Context {
             Context::Review => "review",
             Context::Adopt => "adopt",
             Context::Rotations => "rotations",
+            Context::Policy => "policy",
         }
     }
 }

@@ -729,3 +729,40 @@ fn rotations_toggle_auto_add_and_warn_about_supabase_names() {
     assert_eq!((r.every_days, r.at_minute, r.auto), (30, 180, true));
     assert!(t.screen().contains("stage-pub"));
 }
+
+#[test]
+fn the_policy_editor_sets_and_turns_off_a_fields_policy() {
+    // Database is structured: one row per field.
+    snap_states("policy_fields", &["tab", "enter", "ctrl-p"]);
+    let mut t = H::open(100, 30);
+    t.keys(&["tab", "enter", "ctrl-p"]);
+    let s = t.screen();
+    assert!(s.contains("Rotation policy · billing-api/Database"), "{s}");
+    // First row's interval: 30d, saved.
+    t.typed("30d").keys(&["ctrl-s"]);
+    let pols = |t: &H| {
+        t.vault()
+            .read()
+            .unwrap()
+            .policies("billing-api", "Database")
+            .unwrap()
+    };
+    let p = pols(&t);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].every, 30 * crate::vault::DAY_MS);
+    assert!(p[0].field.is_some());
+    // A bad interval is refused with what to write, and nothing changes.
+    t.keys(&["ctrl-p"]);
+    for _ in 0..3 {
+        t.keys(&["backspace"]);
+    }
+    t.typed("soon").keys(&["ctrl-s"]);
+    assert!(t.screen().contains("is not an interval"));
+    assert_eq!(pols(&t).len(), 1);
+    // Empty = off.
+    for _ in 0..4 {
+        t.keys(&["backspace"]);
+    }
+    t.keys(&["ctrl-s"]);
+    assert!(pols(&t).is_empty());
+}

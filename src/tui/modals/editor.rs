@@ -129,6 +129,11 @@ impl Editor {
         }
     }
 
+    /// (project, name) of the secret as saved: None for a new one.
+    pub fn saved_secret(&self) -> Option<(String, String)> {
+        Some((self.project.clone(), self.original.clone()?))
+    }
+
     pub fn update(&mut self, a: Action) -> Outcome {
         let n = self.rows().len();
         match a {

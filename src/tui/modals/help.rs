@@ -39,6 +39,7 @@ fn heading(c: Context) -> &'static str {
         Context::Review => "Sync review that found names keyward did not create",
         Context::Adopt => "Names on Supabase keyward did not create",
         Context::Rotations => "Key rotations",
+        Context::Policy => "Rotation forms (a secret's policy, a key rotation)",
     }
 }
 

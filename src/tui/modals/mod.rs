@@ -9,6 +9,7 @@ pub mod editor;
 pub mod help;
 pub mod history;
 pub mod manage;
+pub mod policy;
 pub mod rotations;
 pub mod sync;
 pub mod targets;
@@ -44,6 +45,7 @@ pub enum Modal {
     Rotations(rotations::Rotations),
     RotationForm(rotations::RotationForm),
     RevokeKey(rotations::RevokeKey),
+    Policy(policy::PolicyEditor),
 }
 
 /// What a modal asks of the app.
@@ -76,8 +78,9 @@ impl Modal {
             Modal::AddTarget(_) => vec![Context::Prompt],
             Modal::Manage(m) => m.contexts(),
             Modal::Rotations(_) => vec![Context::Rotations, Context::List],
-            Modal::RotationForm(_) => vec![Context::Editor],
+            Modal::RotationForm(_) => vec![Context::Policy],
             Modal::RevokeKey(_) => vec![Context::Prompt],
+            Modal::Policy(_) => vec![Context::Policy],
             Modal::Text(t) if t.adopt.is_some() => {
                 vec![Context::Adopt, Context::Details, Context::List]
             }
@@ -103,6 +106,7 @@ impl Modal {
             Modal::Rotations(m) => m.update(a),
             Modal::RotationForm(m) => m.update(a),
             Modal::RevokeKey(m) => m.update(a),
+            Modal::Policy(m) => m.update(a),
         }
     }
 
@@ -117,6 +121,7 @@ impl Modal {
             Modal::Manage(m) => m.key(k),
             Modal::RotationForm(m) => m.key(k),
             Modal::RevokeKey(m) => m.key(k),
+            Modal::Policy(m) => m.key(k),
             _ => Outcome::None,
         }
     }
@@ -148,6 +153,7 @@ impl Modal {
             Modal::Rotations(m) => m.draw(app, f, area),
             Modal::RotationForm(m) => m.draw(app, f, area),
             Modal::RevokeKey(m) => m.draw(app, f, area),
+            Modal::Policy(m) => m.draw(app, f, area),
         }
     }
 }

@@ -435,8 +435,8 @@ impl RotationForm {
         while lines.len() < room {
             lines.push(Line::raw(""));
         }
-        let hint = "tab next field · ctrl-s save · esc cancel";
-        lines.push(Line::styled(fit(hint, w), t.style(Role::Key)));
+        let hint = hint_line(app, &[Context::Policy]);
+        lines.push(Line::styled(fit(&hint, w), t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
     }
 }

@@ -1,0 +1,217 @@
+//! Rotation policies of one secret, from its editor: per secret (simple) or per field
+//! (structured), a generator and an interval; an empty interval turns the policy off.
+//! The dashboard's scheduler rotates due ones while it runs.
+
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::history::hint_line;
+use super::{Outcome, boxed};
+use crate::tui::action::Action;
+use crate::tui::app::{App, Effect};
+use crate::tui::keys::Context;
+use crate::tui::panes::fit;
+use crate::tui::theme::Role;
+use crate::vault::{Generator, Policy, ReadTx, Result, Shape, format_duration, parse_duration};
+
+struct Row {
+    field: Option<String>,
+    generator: Input,
+    every: Input,
+    /// A policy exists now (so an empty interval clears it).
+    had: bool,
+    next_due: Option<i64>,
+}
+
+pub struct PolicyEditor {
+    project: String,
+    name: String,
+    rows: Vec<Row>,
+    /// Index into the inputs: row * 2 + (0 generator, 1 interval).
+    focus: usize,
+    error: Option<String>,
+}
+
+impl PolicyEditor {
+    pub fn load(r: &ReadTx<'_>, project: &str, name: &str) -> Result<PolicyEditor> {
+        let meta = r.secret(project, name)?;
+        let policies: Vec<Policy> = r.policies(project, name)?;
+        let targets: Vec<Option<String>> = match &meta.shape {
+            Shape::Simple => vec![None],
+            Shape::Structured { fields } => fields.iter().cloned().map(Some).collect(),
+        };
+        let rows = targets
+            .into_iter()
+            .map(|field| {
+                let p = policies.iter().find(|p| p.field == field);
+                Row {
+                    generator: Input::new(
+                        p.map(|p| p.generator.to_string())
+                            .unwrap_or_else(|| "alnum:32".to_string()),
+                    ),
+                    every: Input::new(p.map(|p| format_duration(p.every)).unwrap_or_default()),
+                    had: p.is_some(),
+                    next_due: p.map(|p| p.next_due),
+                    field,
+                }
+            })
+            .collect();
+        Ok(PolicyEditor {
+            project: project.into(),
+            name: name.into(),
+            rows,
+            focus: 1,
+            error: None,
+        })
+    }
+
+    fn save(&mut self) -> Outcome {
+        // Check everything first: one bad row changes nothing.
+        let mut plan = Vec::new();
+        for r in &self.rows {
+            let label = r.field.clone().unwrap_or_else(|| self.name.clone());
+            let every = r.every.value().trim();
+            if every.is_empty() || every == "off" {
+                if r.had {
+                    plan.push((r.field.clone(), None));
+                }
+                continue;
+            }
+            let Some(ms) = parse_duration(every) else {
+                self.error = Some(format!(
+                    "{label}: {every:?} is not an interval: write a number and a unit, e.g. 30d, 12h, 2w (empty = off)"
+                ));
+                return Outcome::None;
+            };
+            match Generator::parse(r.generator.value().trim()) {
+                Ok(g) => plan.push((r.field.clone(), Some((ms, g)))),
+                Err(e) => {
+                    self.error = Some(format!("{label}: {e}"));
+                    return Outcome::None;
+                }
+            }
+        }
+        if plan.is_empty() {
+            return Outcome::Close;
+        }
+        let (p, n) = (self.project.clone(), self.name.clone());
+        let done = format!("{p}/{n}: rotation policy saved");
+        Outcome::Effect {
+            effect: Effect::Write {
+                job: Box::new(move |tx| {
+                    for (field, set) in plan {
+                        match set {
+                            Some((every, g)) => {
+                                tx.set_policy(&p, &n, field.as_deref(), every, g)?;
+                            }
+                            None => tx.clear_policy(&p, &n, field.as_deref())?,
+                        }
+                    }
+                    Ok(())
+                }),
+                done,
+            },
+            close: true,
+        }
+    }
+
+    fn input(&mut self) -> &mut Input {
+        let r = &mut self.rows[self.focus / 2];
+        if self.focus % 2 == 0 {
+            &mut r.generator
+        } else {
+            &mut r.every
+        }
+    }
+
+    pub fn update(&mut self, a: Action) -> Outcome {
+        let n = self.rows.len() * 2;
+        match a {
+            Action::Close => Outcome::Close,
+            Action::Save | Action::Submit => self.save(),
+            Action::NextField => {
+                self.focus = (self.focus + 1) % n;
+                Outcome::None
+            }
+            Action::PrevField => {
+                self.focus = (self.focus + n - 1) % n;
+                Outcome::None
+            }
+            _ => Outcome::None,
+        }
+    }
+
+    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+        self.input().handle_event(&crossterm::event::Event::Key(*k));
+        self.error = None;
+        Outcome::None
+    }
+
+    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        let t = &app.theme;
+        let title = format!("Rotation policy · {}/{}", self.project, self.name);
+        let inner = boxed(app, f, area, 90, 20, &title);
+        let w = inner.width as usize;
+        let now = app.now();
+        let mut lines: Vec<Line> = super::text::wrap(
+            "A generator (alnum:32, hex:64, base64url:43, uuid, password:24) and an interval (30d); empty interval = off.",
+            w,
+        )
+        .into_iter()
+        .map(|l| Line::styled(l, t.style(Role::Dim)))
+        .collect();
+        lines.extend([
+            Line::raw(""),
+            Line::styled(
+                fit(
+                    &format!("{:<20} {:<22} {:<8} next", "", "generator", "every"),
+                    w,
+                ),
+                t.style(Role::Title),
+            ),
+        ]);
+        for (i, r) in self.rows.iter().enumerate() {
+            let label = r.field.as_deref().unwrap_or("(the secret)");
+            let mark = |j: usize| if self.focus == i * 2 + j { "▏" } else { " " };
+            let next = match (r.every.value().trim().is_empty(), r.next_due) {
+                (true, _) => "off".to_string(),
+                (false, Some(at)) if r.had => {
+                    let d = ((at - now).max(0) / crate::vault::DAY_MS) as u64;
+                    format!("in {d}d")
+                }
+                _ => "after saving".to_string(),
+            };
+            let row = format!(
+                "{:<20} {:<22} {:<8} {next}",
+                fit(label, 20),
+                fit(&format!("{}{}", r.generator.value(), mark(0)), 22),
+                fit(&format!("{}{}", r.every.value(), mark(1)), 8),
+            );
+            let style = if self.focus / 2 == i {
+                t.style(Role::Focused)
+            } else {
+                Default::default()
+            };
+            lines.push(Line::styled(fit(&row, w), style));
+        }
+        if let Some(e) = &self.error {
+            lines.push(Line::raw(""));
+            for l in super::text::wrap(&format!("✗ {e}"), w) {
+                lines.push(Line::styled(l, t.style(Role::Failed)));
+            }
+        }
+        let room = inner.height.saturating_sub(1) as usize;
+        lines.truncate(room);
+        while lines.len() < room {
+            lines.push(Line::raw(""));
+        }
+        let hint = hint_line(app, &[Context::Policy]);
+        lines.push(Line::styled(fit(&hint, w), t.style(Role::Key)));
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}
