@@ -50,6 +50,7 @@ pub enum Action {
     Revoke,
     Remove,
     Policy,
+    AccessKeys,
     /// Unbinds a default key.
     None,
 }
@@ -101,6 +102,7 @@ const NAMES: &[(&str, Action)] = &[
     ("revoke", Action::Revoke),
     ("remove", Action::Remove),
     ("policy", Action::Policy),
+    ("access_keys", Action::AccessKeys),
     ("none", Action::None),
 ];
 

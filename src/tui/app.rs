@@ -516,6 +516,7 @@ impl App {
             Action::Plan => self.effect(Effect::Ask(Ask::Plan)),
             Action::Drift => self.effect(Effect::Ask(Ask::Drift)),
             Action::OpenTrash => self.open_list(modals::trash::TrashBin::default().into()),
+            Action::AccessKeys => self.open_list(modals::access::AccessKeys::default().into()),
             Action::Rotations => self.open_list(modals::rotations::Rotations::default().into()),
             Action::Audit => self.open_list(modals::audit::AuditLog::default().into()),
             _ => {}

@@ -29,10 +29,11 @@ pub enum Context {
     Adopt,
     Rotations,
     Policy,
+    Access,
 }
 
 impl Context {
-    pub const ALL: [Context; 14] = [
+    pub const ALL: [Context; 15] = [
         Context::Main,
         Context::List,
         Context::History,
@@ -47,6 +48,7 @@ impl Context {
         Context::Adopt,
         Context::Rotations,
         Context::Policy,
+        Context::Access,
     ];
 
     fn parse(s: &str) -> Option<Context> {
@@ -69,6 +71,7 @@ impl Context {
             Context::Adopt => "adopt",
             Context::Rotations => "rotations",
             Context::Policy => "policy",
+            Context::Access => "access",
         }
     }
 }

@@ -766,3 +766,61 @@ fn the_policy_editor_sets_and_turns_off_a_fields_policy() {
     t.keys(&["ctrl-s"]);
     assert!(pols(&t).is_empty());
 }
+
+/// The screen with each access key's random last 4 characters masked.
+fn masked_last4(s: &str, keys: &[crate::vault::AccessKeyInfo]) -> String {
+    keys.iter().fold(s.to_string(), |s, k| {
+        s.replace(&format!("…{}", k.last4), "…····")
+    })
+}
+
+#[test]
+fn an_access_key_is_shown_once_listed_by_last4_and_revoked_after_asking() {
+    let mut t = H::open(80, 24);
+    t.keys(&["L"]);
+    let s = t.screen();
+    assert!(s.contains("No access keys yet"), "{s}");
+    t.keys(&["n"]).typed("ci deploy");
+    t.keys(&["tab"]).typed("billing-api");
+    t.keys(&["tab"]);
+    for _ in 0..4 {
+        t.keys(&["backspace"]);
+    }
+    t.typed("read+sync");
+    insta::assert_snapshot!("access_form@80x24", t.screen());
+    t.keys(&["ctrl-s"]);
+    let s = t.screen();
+    let key: String = s
+        .lines()
+        .find(|l| l.contains(crate::vault::ACCESS_KEY_PREFIX))
+        .map(|l| l.trim_matches(|c| c == '║' || c == ' ').to_string())
+        .unwrap_or_else(|| panic!("no key shown:\n{s}"));
+    assert!(s.contains("never shown again"), "{s}");
+    let v = t.vault();
+    let grant = v.read().unwrap().verify_access_key(&key).unwrap().unwrap();
+    assert!(grant.scope.allow_sync);
+    // Any key hides it for good.
+    t.keys(&["esc"]);
+    let s = t.screen();
+    assert!(!s.contains(&key), "{s}");
+    let keys = v.read().unwrap().access_keys().unwrap();
+    assert_eq!(keys.len(), 1);
+    assert!(s.contains(&format!("…{}", keys[0].last4)), "{s}");
+    assert!(s.contains("read+sync · billing-api"), "{s}");
+    insta::assert_snapshot!("access_keys@80x24", masked_last4(&s, &keys));
+    // Revoke asks first; n keeps it, X then y revokes it.
+    t.keys(&["X", "n"]);
+    assert!(
+        v.read().unwrap().access_keys().unwrap()[0]
+            .revoked
+            .is_none()
+    );
+    t.keys(&["X", "y"]);
+    assert!(
+        v.read().unwrap().access_keys().unwrap()[0]
+            .revoked
+            .is_some()
+    );
+    assert!(v.read().unwrap().verify_access_key(&key).unwrap().is_err());
+    assert!(t.screen().contains("revoked"));
+}

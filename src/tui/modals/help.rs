@@ -39,7 +39,8 @@ fn heading(c: Context) -> &'static str {
         Context::Review => "Sync review that found names keyward did not create",
         Context::Adopt => "Names on Supabase keyward did not create",
         Context::Rotations => "Key rotations",
-        Context::Policy => "Rotation forms (a secret's policy, a key rotation)",
+        Context::Policy => "Forms (a secret's policy, a key rotation, an access key)",
+        Context::Access => "Access keys",
     }
 }
 

@@ -2,6 +2,7 @@
 //! machine: `update(Action)` / `key(KeyEvent)` return an [`Outcome`] for the app to carry
 //! out, `reload` refreshes it from a snapshot after a change, `draw` is pure.
 
+pub mod access;
 pub mod audit;
 pub mod confirm;
 pub mod connect;
@@ -46,6 +47,8 @@ pub enum Modal {
     RotationForm(rotations::RotationForm),
     RevokeKey(rotations::RevokeKey),
     Policy(policy::PolicyEditor),
+    AccessKeys(access::AccessKeys),
+    AccessForm(access::AccessForm),
 }
 
 /// What a modal asks of the app.
@@ -81,6 +84,8 @@ impl Modal {
             Modal::RotationForm(_) => vec![Context::Policy],
             Modal::RevokeKey(_) => vec![Context::Prompt],
             Modal::Policy(_) => vec![Context::Policy],
+            Modal::AccessKeys(_) => vec![Context::Access, Context::List],
+            Modal::AccessForm(_) => vec![Context::Policy],
             Modal::Text(t) if t.adopt.is_some() => {
                 vec![Context::Adopt, Context::Details, Context::List]
             }
@@ -107,6 +112,8 @@ impl Modal {
             Modal::RotationForm(m) => m.update(a),
             Modal::RevokeKey(m) => m.update(a),
             Modal::Policy(m) => m.update(a),
+            Modal::AccessKeys(m) => m.update(a),
+            Modal::AccessForm(m) => m.update(a),
         }
     }
 
@@ -122,6 +129,9 @@ impl Modal {
             Modal::RotationForm(m) => m.key(k),
             Modal::RevokeKey(m) => m.key(k),
             Modal::Policy(m) => m.key(k),
+            Modal::AccessForm(m) => m.key(k),
+            // Any key hides a key just shown.
+            Modal::AccessKeys(m) if m.showing_key() => m.update(Action::None),
             _ => Outcome::None,
         }
     }
@@ -132,6 +142,7 @@ impl Modal {
             Modal::Trash(m) => m.reload(r),
             Modal::Audit(m) => m.reload(r),
             Modal::Rotations(m) => m.reload(r),
+            Modal::AccessKeys(m) => m.reload(r),
             _ => Ok(()),
         }
     }
@@ -154,6 +165,8 @@ impl Modal {
             Modal::RotationForm(m) => m.draw(app, f, area),
             Modal::RevokeKey(m) => m.draw(app, f, area),
             Modal::Policy(m) => m.draw(app, f, area),
+            Modal::AccessKeys(m) => m.draw(app, f, area),
+            Modal::AccessForm(m) => m.draw(app, f, area),
         }
     }
 }
@@ -171,6 +184,7 @@ into_modal!(history::History, History);
 into_modal!(trash::TrashBin, Trash);
 into_modal!(audit::AuditLog, Audit);
 into_modal!(rotations::Rotations, Rotations);
+into_modal!(access::AccessKeys, AccessKeys);
 
 /// A centred box of at most `w` x `h` inside `area`, cleared, with a titled border;
 /// returns the inner area.

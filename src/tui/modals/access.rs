@@ -1,0 +1,293 @@
+//! Access keys for the local API: newest first with their last 4 characters, name,
+//! scope, created, last used, revoked. Creating one shows the full key exactly once
+//! (the vault keeps only a verifier); revoking asks first.
+
+use std::sync::{Arc, Mutex};
+
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+use zeroize::Zeroizing;
+
+use super::confirm::Confirm;
+use super::history::hint_line;
+use super::{Modal, Outcome, boxed, navigate, row_style};
+use crate::tui::action::Action;
+use crate::tui::app::{App, Effect};
+use crate::tui::keys::Context;
+use crate::tui::list::ListState;
+use crate::tui::panes::{ago, fit};
+use crate::tui::theme::Role;
+use crate::vault::{AccessKeyInfo, ReadTx, Result};
+
+/// A key just created, until the user dismisses it: (name, full key).
+type Fresh = Arc<Mutex<Option<(String, Zeroizing<String>)>>>;
+
+#[derive(Default)]
+pub struct AccessKeys {
+    items: Vec<AccessKeyInfo>,
+    list: ListState,
+    fresh: Fresh,
+}
+
+fn scope_of(k: &AccessKeyInfo) -> String {
+    let what = if k.scope.allow_sync {
+        "read+sync"
+    } else {
+        "read"
+    };
+    match &k.project_names {
+        None => format!("{what} · every project"),
+        Some(n) => format!("{what} · {}", n.join(", ")),
+    }
+}
+
+impl AccessKeys {
+    pub fn reload(&mut self, r: &ReadTx<'_>) -> Result<()> {
+        self.items = r.access_keys()?;
+        self.list.refresh(&self.items, |k| k.name.clone(), None);
+        Ok(())
+    }
+
+    /// The full key is on screen (until any key dismisses it).
+    pub fn showing_key(&self) -> bool {
+        self.fresh.lock().map(|f| f.is_some()).unwrap_or(false)
+    }
+
+    pub fn update(&mut self, a: Action) -> Outcome {
+        if let Ok(mut f) = self.fresh.lock() {
+            if f.take().is_some() {
+                // Dismissed: dropped (zeroized); it is never shown again.
+                return Outcome::None;
+            }
+        }
+        if navigate(&mut self.list, a) {
+            return Outcome::None;
+        }
+        let cur = self.list.current().map(|i| &self.items[i]);
+        match (a, cur) {
+            (Action::Close, _) => Outcome::Close,
+            (Action::Add, _) => Outcome::Push(Box::new(Modal::AccessForm(AccessForm::new(
+                self.fresh.clone(),
+            )))),
+            (Action::Revoke, Some(k)) if k.revoked.is_none() => {
+                let (id, name) = (k.id.clone(), k.name.clone());
+                let q = format!(
+                    "Revoke the access key {name:?} (…{})? Anything using it is refused from now on; this cannot be undone.",
+                    k.last4
+                );
+                let done = format!("revoked the access key {name:?}");
+                let effect = Effect::Write {
+                    job: Box::new(move |tx| tx.revoke_access_key(&id).map(|_| ())),
+                    done,
+                };
+                Outcome::Push(Box::new(Modal::Confirm(Confirm::new(q, effect))))
+            }
+            _ => Outcome::None,
+        }
+    }
+
+    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        let inner = boxed(app, f, area, 120, 24, "Access keys (local API)");
+        let t = &app.theme;
+        let w = inner.width as usize;
+        let now = app.now();
+        let room = inner.height.saturating_sub(3) as usize;
+        let mut lines = Vec::new();
+        let fresh = self.fresh.lock().ok();
+        if let Some((name, key)) = fresh.as_ref().and_then(|f| f.as_ref()) {
+            lines.push(Line::styled(
+                fit(&format!("New access key {name:?}:"), w),
+                t.style(Role::Title),
+            ));
+            lines.push(Line::raw(""));
+            // The only time the full key is shown: it wraps rather than being cut.
+            for l in super::text::wrap(key, w) {
+                lines.push(Line::styled(l, t.style(Role::Synced)));
+            }
+            lines.push(Line::raw(""));
+            for l in super::text::wrap(
+                "Copy it now (select it with your terminal's mouse or copy mode): the vault keeps only a verifier, so it is never shown again. Any key hides it.",
+                w,
+            ) {
+                lines.push(Line::styled(l, t.style(Role::Drifted)));
+            }
+        } else {
+            if self.items.is_empty() {
+                let add = app.keymap.key_for(&[Context::Access], Action::Add);
+                lines.push(Line::styled(
+                    format!("No access keys yet: {add} creates one."),
+                    t.style(Role::Dim),
+                ));
+            }
+            for pos in self.list.window(room / 2) {
+                let k = &self.items[self.list.visible[pos]];
+                let state = match k.revoked {
+                    Some(at) => format!("revoked {}", ago(now, at)),
+                    None => "active".into(),
+                };
+                let used = k
+                    .last_used
+                    .map(|at| format!("used {}", ago(now, at)))
+                    .unwrap_or_else(|| "never used".into());
+                let head = format!(
+                    "…{}  {:<24} {:<14} created {}, {used}",
+                    k.last4,
+                    fit(&k.name, 24),
+                    state,
+                    ago(now, k.created),
+                );
+                let style = if pos == self.list.selected {
+                    row_style(app, true)
+                } else if k.revoked.is_some() {
+                    t.style(Role::Dim)
+                } else {
+                    Default::default()
+                };
+                lines.push(Line::styled(fit(&head, w), style));
+                lines.push(Line::styled(
+                    fit(&format!("       {}", scope_of(k)), w),
+                    t.style(Role::Dim),
+                ));
+            }
+        }
+        lines.truncate(room + 1);
+        while lines.len() < room + 1 {
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::raw(""));
+        let hints = if fresh.as_ref().is_some_and(|f| f.is_some()) {
+            "any key: hide it for good".to_string()
+        } else {
+            hint_line(app, &[Context::Access, Context::List])
+        };
+        lines.push(Line::styled(fit(&hints, w), t.style(Role::Key)));
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+const LABELS: [&str; 3] = [
+    "name",
+    "projects (comma-separated; empty = every project)",
+    "access (read | read+sync)",
+];
+
+/// Name, projects and access of a new key.
+pub struct AccessForm {
+    fields: Vec<Input>,
+    focus: usize,
+    error: Option<String>,
+    fresh: Fresh,
+}
+
+impl AccessForm {
+    fn new(fresh: Fresh) -> AccessForm {
+        AccessForm {
+            fields: ["", "", "read"]
+                .iter()
+                .map(|v| Input::new(v.to_string()))
+                .collect(),
+            focus: 0,
+            error: None,
+            fresh,
+        }
+    }
+
+    fn save(&mut self) -> Outcome {
+        let name = self.fields[0].value().trim().to_string();
+        let projects: Vec<String> = self.fields[1]
+            .value()
+            .split(',')
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect();
+        let allow_sync = match self.fields[2].value().trim() {
+            "read" => false,
+            "read+sync" => true,
+            _ => {
+                self.error = Some("access: type read or read+sync".into());
+                return Outcome::None;
+            }
+        };
+        let slot = self.fresh.clone();
+        let done = format!("created the access key {name:?}: copy it now, it is shown once");
+        Outcome::Effect {
+            effect: Effect::Write {
+                job: Box::new(move |tx| {
+                    let refs: Vec<&str> = projects.iter().map(String::as_str).collect();
+                    let made = tx.create_access_key(&name, &refs, allow_sync)?;
+                    if let Ok(mut s) = slot.lock() {
+                        *s = Some((made.info.name.clone(), made.key));
+                    }
+                    Ok(())
+                }),
+                done,
+            },
+            close: true,
+        }
+    }
+
+    pub fn update(&mut self, a: Action) -> Outcome {
+        let n = self.fields.len();
+        match a {
+            Action::Close => Outcome::Close,
+            Action::Save => self.save(),
+            Action::NextField => {
+                self.focus = (self.focus + 1) % n;
+                Outcome::None
+            }
+            Action::PrevField => {
+                self.focus = (self.focus + n - 1) % n;
+                Outcome::None
+            }
+            _ => Outcome::None,
+        }
+    }
+
+    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+        self.fields[self.focus].handle_event(&crossterm::event::Event::Key(*k));
+        self.error = None;
+        Outcome::None
+    }
+
+    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        let t = &app.theme;
+        let inner = boxed(app, f, area, 90, 12, "New access key");
+        let w = inner.width as usize;
+        let mut lines = Vec::new();
+        for (i, label) in LABELS.iter().enumerate() {
+            let style = if i == self.focus {
+                t.style(Role::Focused)
+            } else {
+                Default::default()
+            };
+            let cursor = if i == self.focus { "▏" } else { "" };
+            lines.push(Line::styled(
+                fit(&format!("{label}:"), w),
+                t.style(Role::Dim),
+            ));
+            lines.push(Line::styled(
+                fit(&format!("  {}{cursor}", self.fields[i].value()), w),
+                style,
+            ));
+        }
+        if let Some(e) = &self.error {
+            lines.push(Line::styled(
+                fit(&format!("✗ {e}"), w),
+                t.style(Role::Failed),
+            ));
+        }
+        let room = inner.height.saturating_sub(1) as usize;
+        lines.truncate(room);
+        while lines.len() < room {
+            lines.push(Line::raw(""));
+        }
+        let hint = hint_line(app, &[Context::Policy]);
+        lines.push(Line::styled(fit(&hint, w), t.style(Role::Key)));
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}
