@@ -1,0 +1,309 @@
+//! The Supabase API key rotation driver: dual phase, two keys alive.
+//!
+//! One attempt: record `Creating` -> create the key (revealed) -> record its id ->
+//! check it against the project -> promote (write it into the vault secret as a new
+//! version, cause rotation, which syncs onward; the old current key becomes the
+//! previous one and keeps working) -> delete the key retired a rotation ago (or the
+//! previous one once its grace ends). Every step is written to the vault before the next
+//! external call, so a kill anywhere is recovered by [`KeyRotator::recover`]: a key
+//! created but never promoted is found by its recorded id or by its name and deleted
+//! (its value was never stored), and the rotation, still due, runs again.
+//!
+//! A failure before promotion changes nothing the project's clients use and is retried
+//! with backoff; a failed delete after promotion is "rotated, clean-up pending", retried,
+//! and never reported as a failed rotation. Audit entries name keys, never values.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use super::handle::{EngineError, EngineHandle};
+use super::retry::RetryPolicy;
+use super::schedule::{apply_get, wait_or_change};
+use crate::supabase::api::{CreateApiKey, DeleteApiKey, NewApiKeyType};
+use crate::supabase::{Client, Error as ApiError, KeyCheck};
+use crate::vault::{
+    KeyKind, KeyRef, KeyRotation, Millis, Outcome, Phase, SecretValue, Vault, VaultError, WriteTx,
+    next_due_after,
+};
+
+mod cleanup;
+mod clients;
+mod tasks;
+
+pub use clients::{TargetClients, connection_of_target, create_key};
+pub use tasks::{KeyTick, RotationTasks, start};
+
+/// Finds the client that reaches a rotation's project (its target's connection).
+pub type ClientFor = Arc<dyn Fn(&KeyRotation) -> Result<Client, String> + Send + Sync>;
+
+/// Why a command on a rotation did not do what was asked. One line, no key value.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyRotationError {
+    #[error("{0}")]
+    Vault(#[from] VaultError),
+    #[error("{0}")]
+    Engine(#[from] EngineError),
+    /// The attempt failed; the current key is untouched and the attempt is retried.
+    #[error("rotation {name} failed: {message}")]
+    Failed { name: String, message: String },
+}
+
+type R<T> = Result<T, KeyRotationError>;
+
+/// What a successful attempt did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotated {
+    pub name: String,
+    pub key_id: String,
+    pub key_name: String,
+    /// The vault secret's new version.
+    pub version: u32,
+    /// Some retired key could not be deleted yet; retried later.
+    pub cleanup_pending: bool,
+}
+
+#[derive(Clone)]
+pub struct KeyRotator {
+    vault: Arc<Vault>,
+    handle: EngineHandle,
+    clients: ClientFor,
+    pub retry: RetryPolicy,
+    /// Longest sleep of [`KeyRotator::run`].
+    pub cap: Duration,
+    /// When it turns true, `run` returns at its next wait (never mid-attempt).
+    pub stop: Option<tokio::sync::watch::Receiver<bool>>,
+}
+
+fn api_key_type(k: KeyKind) -> NewApiKeyType {
+    match k {
+        KeyKind::Publishable => NewApiKeyType::Publishable,
+        KeyKind::Secret => NewApiKeyType::Secret,
+    }
+}
+
+impl KeyRotator {
+    pub fn new(vault: Arc<Vault>, handle: EngineHandle, clients: ClientFor) -> Self {
+        Self {
+            vault,
+            handle,
+            clients,
+            retry: RetryPolicy::default(),
+            cap: Duration::from_secs(60),
+            stop: None,
+        }
+    }
+
+    fn read(&self, name: &str) -> R<KeyRotation> {
+        Ok(self.vault.read()?.key_rotation(name)?)
+    }
+
+    fn client(&self, r: &KeyRotation) -> R<Client> {
+        (self.clients)(r).map_err(|message| KeyRotationError::Failed {
+            name: r.name.clone(),
+            message,
+        })
+    }
+
+    /// Records a failed attempt: status, backoff, audit. Nothing else changes.
+    async fn fail(&self, name: &str, message: String) -> KeyRotationError {
+        let retry = self.retry.clone();
+        let (n, m) = (name.to_owned(), message.clone());
+        let recorded = self
+            .handle
+            .apply(move |tx| {
+                let mut r = tx.key_rotation(&n)?;
+                r.state.phase = Phase::Idle;
+                note_failure(tx, &mut r, &retry, &m);
+                tx.save_key_rotation(&r)?;
+                tx.audit("key-rotation", &n, Outcome::Failed, &m)
+            })
+            .await;
+        if let Err(e) = recorded {
+            tracing::warn!(rotation = name, "recording a failed rotation: {e}");
+        }
+        KeyRotationError::Failed {
+            name: name.to_owned(),
+            message,
+        }
+    }
+
+    /// Rotates now, whatever the schedule says (manual "rotate now").
+    pub async fn rotate_now(&self, name: &str) -> R<Rotated> {
+        self.attempt(name, None).await
+    }
+
+    /// One attempt. `due`: the scheduled due time this attempt is for; the attempt
+    /// starts only if the rotation is still due at exactly that time, so one due time
+    /// is never rotated twice.
+    async fn attempt(&self, name: &str, due: Option<Millis>) -> R<Rotated> {
+        if !matches!(self.read(name)?.state.phase, Phase::Idle) {
+            self.recover_one(name).await?;
+        }
+        let r = self.read(name)?;
+        let client = match self.client(&r) {
+            Ok(c) => c,
+            Err(KeyRotationError::Failed { message, .. }) => {
+                return Err(self.fail(name, message).await);
+            }
+            Err(e) => return Err(e),
+        };
+        // 1. Record the attempt and the name of the key about to be created.
+        let n = name.to_owned();
+        let started = apply_get(&self.handle, move |tx| {
+            let mut r = tx.key_rotation(&n)?;
+            let still_due = due.is_none_or(|d| r.state.next_due == d && d <= tx.now());
+            if !matches!(r.state.phase, Phase::Idle) || !still_due {
+                return Ok(None);
+            }
+            r.state.generation += 1;
+            let key_name = r.key_name(r.state.generation);
+            r.state.phase = Phase::Creating {
+                key_name: key_name.clone(),
+                key_id: None,
+            };
+            r.state.last_attempt = Some(tx.now());
+            tx.save_key_rotation(&r)?;
+            tx.audit("key-rotation-start", &n, Outcome::Ok, &key_name)?;
+            Ok(Some((r, key_name)))
+        })
+        .await?;
+        let Some((r, key_name)) = started else {
+            return Err(KeyRotationError::Failed {
+                name: name.to_owned(),
+                message: "not due any more, or another attempt is in flight".into(),
+            });
+        };
+        // 2. Create, revealed.
+        let body = CreateApiKey::new(api_key_type(r.key_type), key_name.clone())
+            .with_description(format!("rotated by keyward ({})", r.name));
+        let created = match client.create_api_key(&r.project_ref, &body).await {
+            Ok(k) => k,
+            Err(e) => {
+                return Err(self
+                    .fail(name, format!("Supabase did not create the new key: {e}"))
+                    .await);
+            }
+        };
+        let Some(key_id) = created.id.clone() else {
+            // Without an id the key can only be found by name: leave that to recovery.
+            let _ = self.recover_one(name).await;
+            return Err(self
+                .fail(name, "Supabase created a key but sent no id".into())
+                .await);
+        };
+        let value = created
+            .revealed_key()
+            .map(|v| SecretString::from(v.to_owned()));
+        let (n, id) = (name.to_owned(), key_id.clone());
+        let kn = key_name.clone();
+        self.handle
+            .apply(move |tx| {
+                let mut r = tx.key_rotation(&n)?;
+                r.state.phase = Phase::Creating {
+                    key_name: kn.clone(),
+                    key_id: Some(id.clone()),
+                };
+                tx.save_key_rotation(&r)?;
+                tx.audit(
+                    "key-rotation-create",
+                    &n,
+                    Outcome::Ok,
+                    &format!("{kn} ({id})"),
+                )
+            })
+            .await?;
+        let new_key = KeyRef {
+            id: key_id.clone(),
+            name: key_name.clone(),
+        };
+        // 3. Verify against the project.
+        let verdict = match &value {
+            None => Err("Supabase did not reveal the new key".to_owned()),
+            Some(v) => match client.check_api_key(&r.project_ref, v).await {
+                Ok(KeyCheck::Accepted) => Ok(()),
+                Ok(KeyCheck::Refused) => Err("the project refused the new key".to_owned()),
+                Err(e) => Err(format!("the new key could not be checked: {e}")),
+            },
+        };
+        if let Err(why) = verdict {
+            self.discard(&client, name, &r.project_ref, new_key).await;
+            return Err(self.fail(name, why).await);
+        }
+        let value = value.expect("verified keys have a value");
+        // 4. Promote: the vault secret's new version, and the keys shift by one.
+        let grace = r.grace;
+        let (n, nk) = (name.to_owned(), new_key.clone());
+        let promoted = apply_get(&self.handle, move |tx| {
+            let mut r = tx.key_rotation(&n)?;
+            let ours =
+                matches!(&r.state.phase, Phase::Creating { key_id: Some(id), .. } if *id == nk.id);
+            if !ours {
+                return Ok(None);
+            }
+            use secrecy::ExposeSecret;
+            let w = tx.write_key_value(&mut r, &SecretValue::simple(value.expose_secret()))?;
+            let now = tx.now();
+            let s = &mut r.state;
+            if let Some(old) = s.previous.take() {
+                s.retiring.push(old);
+            }
+            s.previous = s.current.replace(nk.clone());
+            s.previous_until = s.previous.as_ref().and(grace).map(|g| now + g);
+            s.phase = Phase::Idle;
+            s.last_success = Some(now);
+            s.next_due = next_due_after(now, r.every_days, r.at_minute);
+            s.failures = 0;
+            s.retry_at = None;
+            s.last_message = Some(format!("rotated: key {} (version {})", nk.name, w.version));
+            tx.save_key_rotation(&r)?;
+            tx.audit(
+                "key-rotation-promote",
+                &n,
+                Outcome::Ok,
+                &format!(
+                    "{} into {}/{} version {}",
+                    nk.name, r.into.project, r.into.name, w.version
+                ),
+            )?;
+            Ok(Some(w.version))
+        })
+        .await;
+        let promoted = match promoted {
+            Ok(p) => p,
+            // The vault refused the write (e.g. the receiving secret is in the trash):
+            // the new key is useless, so delete it and back off instead of making and
+            // deleting a key at every tick.
+            Err(EngineError::Vault(e)) => {
+                self.discard(&client, name, &r.project_ref, new_key).await;
+                return Err(self
+                    .fail(name, format!("the new key could not be stored: {e}"))
+                    .await);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let Some(version) = promoted else {
+            return Err(KeyRotationError::Failed {
+                name: name.to_owned(),
+                message: "the attempt was taken over by another run".into(),
+            });
+        };
+        // 5. Clean up what retired.
+        let cleanup_pending = !self.cleanup(&client, name).await?;
+        Ok(Rotated {
+            name: name.to_owned(),
+            key_id,
+            key_name,
+            version,
+            cleanup_pending,
+        })
+    }
+}
+
+fn note_failure(tx: &WriteTx<'_>, r: &mut KeyRotation, retry: &RetryPolicy, msg: &str) {
+    r.state.failures += 1;
+    let delay = retry.delay(r.state.failures, &mut rand::thread_rng());
+    r.state.retry_at = Some(tx.now() + delay.as_millis() as Millis);
+    r.state.last_message = Some(msg.to_owned());
+}
