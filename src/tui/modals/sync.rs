@@ -99,7 +99,10 @@ impl Review {
                 Role::Failed,
                 format!("{indent}? names on Supabase unchecked: {e}"),
             )),
-            Some(Ok(_)) => {}
+            Some(Ok(names)) => l.push((
+                Role::Dim,
+                format!("{indent}✓ checked the {} name(s) on Supabase", names.len()),
+            )),
         }
         if !self.unowned.is_empty() {
             let key = app.keymap.key_for(&[Context::Adopt], Action::Adopt);

@@ -60,7 +60,8 @@ fn bulk_select_sync_edit_and_trash_reach_supabase() {
     t.keys(&["s"]);
     t.wait_for("Choose targets");
     t.keys(&["Enter"]);
-    let s = t.wait_for("Before anything is sent");
+    // The review asks Supabase for the names there first; `y` counts once it has.
+    let s = t.wait_for("name(s) on Supabase");
     assert!(s.contains("create 5"), "{s}");
     t.keys(&["y"]);
     t.wait_for("✓5 synced");
