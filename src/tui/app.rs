@@ -562,7 +562,10 @@ impl App {
                 .as_deref()
                 .is_some_and(modals::text::is_unowned_error)
             {
-                t.adopt = self.adopt_effect(&r, &tname, &var);
+                if let Some(e) = self.adopt_effect(&r, &tname, &var) {
+                    let key = self.keymap.key_for(&[Context::Adopt], Action::Adopt);
+                    t.offer_adopt(e, &key);
+                }
             }
             self.modals.push(Modal::Text(t));
         }

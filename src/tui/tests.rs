@@ -824,3 +824,55 @@ fn an_access_key_is_shown_once_listed_by_last4_and_revoked_after_asking() {
     assert!(v.read().unwrap().verify_access_key(&key).unwrap().is_err());
     assert!(t.screen().contains("revoked"));
 }
+
+#[test]
+fn failure_details_of_a_name_keyward_did_not_create_offer_adopt() {
+    use crate::supabase::emulator::seed::{DEMO_ORG, DEMO_STAGING_REF, DEMO_TOKEN};
+    use crate::supabase::emulator::{Emulator, Seed};
+    let emu = Emulator::with_seed(Seed::demo()).unwrap();
+    let url = emu.base_url().to_string();
+    let theirs = |e: &Emulator| {
+        e.world(|w| {
+            w.projects[DEMO_STAGING_REF].secrets["STRIPE_WEBHOOK_SECRET"]
+                .value
+                .clone()
+        })
+    };
+    // Mapped without a listing (as an older keyward would): the push is refused.
+    let mut t = H::with(80, 24, move |tx| {
+        crate::cli::demo::seed(tx)?;
+        tx.add_connection("acme", &url, None, DEMO_TOKEN)?;
+        tx.add_target(DEMO_STAGING_REF, "demo-staging", DEMO_ORG, "acme")?;
+        tx.map(
+            "billing-api",
+            "Stripe webhook secret",
+            DEMO_STAGING_REF,
+            None,
+            false,
+            None,
+        )
+        .map(|_| ())
+    });
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    // Wait for the engine's refusal to reach the panes.
+    while t.tui.app.data.totals.failed == 0 {
+        assert!(std::time::Instant::now() < end, "the push never failed");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let _g = t.rt.enter();
+        t.rt.block_on(t.tui.settle());
+    }
+    t.keys(&["tab", "/"])
+        .typed("webhook")
+        .keys(&["enter", "tab", "enter"]);
+    let s = t.screen();
+    assert!(s.contains("a adopts it"), "{s}");
+    assert!(!s.contains("--adopt"), "{s}");
+    assert!(s.contains("a adopt the name on Supabase"), "{s}");
+    assert_eq!(theirs(&emu), "whsec_demo_set_by_hand");
+    t.keys(&["a"]);
+    while theirs(&emu) != "whsec_demo_5f1c0e" {
+        assert!(std::time::Instant::now() < end, "never adopted");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    emu.shutdown();
+}

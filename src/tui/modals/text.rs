@@ -25,6 +25,20 @@ pub struct Text {
     pub adopt: Option<Effect>,
 }
 
+impl Text {
+    /// Offers `effect` (adopting the variable) under `key`, and says so in the error
+    /// line where the engine's wording names the CLI flag.
+    pub fn offer_adopt(&mut self, effect: Effect, key: &str) {
+        for (_, l) in &mut self.lines {
+            *l = l.replace(
+                "map it again with --adopt to take it over",
+                &format!("{key} adopts it (the vault's value replaces theirs)"),
+            );
+        }
+        self.adopt = Some(effect);
+    }
+}
+
 /// The push error of a name on Supabase that keyward did not create (engine/push.rs).
 pub fn is_unowned_error(e: &str) -> bool {
     e.contains("keyward did not create it")
