@@ -876,3 +876,25 @@ fn failure_details_of_a_name_keyward_did_not_create_offer_adopt() {
     }
     emu.shutdown();
 }
+
+#[test]
+fn the_access_keys_list_at_both_sizes() {
+    for (w, h, size) in SIZES {
+        let dir = tempfile::tempdir().unwrap();
+        let v = make_vault(&dir, true);
+        v.write(|tx| {
+            // One key: two made in the same millisecond have no stable order.
+            let old = tx.create_access_key("ci deploy", &["billing-api"], true)?;
+            tx.revoke_access_key(&old.info.id).map(|_| ())
+        })
+        .unwrap();
+        let keys = v.read().unwrap().access_keys().unwrap();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let tui = Tui::detached(TestBackend::new(w, h), app(), v).unwrap();
+        let mut t = H { rt, tui, _dir: dir };
+        t.keys(&["L"]);
+        let s = masked_last4(&t.screen(), &keys);
+        assert!(s.contains("revoked"), "{s}");
+        insta::assert_snapshot!(format!("access_list@{size}"), s);
+    }
+}

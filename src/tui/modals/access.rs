@@ -135,7 +135,7 @@ impl AccessKeys {
                     .map(|at| format!("used {}", ago(now, at)))
                     .unwrap_or_else(|| "never used".into());
                 let head = format!(
-                    "…{}  {:<24} {:<14} created {}, {used}",
+                    "…{}  {:<24} {:<15} created {}, {used}",
                     k.last4,
                     fit(&k.name, 24),
                     state,
