@@ -54,13 +54,22 @@ impl H {
         h: u16,
         seed: impl FnOnce(&mut crate::vault::WriteTx<'_>) -> crate::vault::Result<()>,
     ) -> H {
+        H::with_config(w, h, crate::engine::EngineConfig::from_env(), seed)
+    }
+
+    fn with_config(
+        w: u16,
+        h: u16,
+        config: crate::engine::EngineConfig,
+        seed: impl FnOnce(&mut crate::vault::WriteTx<'_>) -> crate::vault::Result<()>,
+    ) -> H {
         let dir = tempfile::tempdir().unwrap();
         let v = make_vault(&dir, false);
         v.write(seed).unwrap();
         let rt = tokio::runtime::Runtime::new().unwrap();
         let tui = {
             let _g = rt.enter();
-            Tui::open(TestBackend::new(w, h), app(), v).unwrap()
+            Tui::open_with(TestBackend::new(w, h), app(), v, config).unwrap()
         };
         H { rt, tui, _dir: dir }
     }
@@ -897,4 +906,68 @@ fn the_access_keys_list_at_both_sizes() {
         assert!(s.contains("revoked"), "{s}");
         insta::assert_snapshot!(format!("access_list@{size}"), s);
     }
+}
+
+#[test]
+fn run_now_and_revoke_from_the_rotations_screen_reach_supabase() {
+    use crate::supabase::emulator::seed::{DEMO_ORG, DEMO_STAGING_REF, DEMO_TOKEN};
+    use crate::supabase::emulator::{Emulator, Seed};
+    use crate::vault::{KeyKind, NewKeyRotation};
+    let emu = Emulator::with_seed(Seed::demo()).unwrap();
+    let url = emu.base_url().to_string();
+    // The new key is checked against the project's own URL: the emulator's.
+    let config = crate::engine::EngineConfig {
+        project_url_template: Some(emu.project_url_template()),
+        ..Default::default()
+    };
+    let mut t = H::with_config(100, 30, config, move |tx| {
+        crate::cli::demo::seed(tx)?;
+        tx.add_connection("acme", &url, None, DEMO_TOKEN)?;
+        tx.add_target(DEMO_STAGING_REF, "demo-staging", DEMO_ORG, "acme")?;
+        tx.add_key_rotation(NewKeyRotation {
+            name: "staging-secret".into(),
+            project_ref: DEMO_STAGING_REF.into(),
+            connection: None,
+            key_type: KeyKind::Secret,
+            every_days: 30,
+            at_minute: 180,
+            auto: false,
+            into_project: "web-app".into(),
+            into_name: "Staging secret key".into(),
+            grace: None,
+        })
+        .map(|_| ())
+    });
+    let gen_of = |t: &H| {
+        t.vault()
+            .read()
+            .unwrap()
+            .key_rotation("staging-secret")
+            .unwrap()
+            .state
+            .generation
+    };
+    t.keys(&["K", "enter"]);
+    assert_eq!(gen_of(&t), 1, "{}", t.screen());
+    let s = t.screen();
+    assert!(s.contains("staging-secret: rotated to"), "{s}");
+    let (_, v1) = t
+        .vault()
+        .read()
+        .unwrap()
+        .value("web-app", "Staging secret key", None)
+        .unwrap();
+    // Revoke: a reason is required, then a new key replaces the old one.
+    t.keys(&["X", "enter"]);
+    assert_eq!(gen_of(&t), 1);
+    t.typed("leaked in a log").keys(&["enter"]);
+    assert_eq!(gen_of(&t), 2, "{}", t.screen());
+    let (_, v2) = t
+        .vault()
+        .read()
+        .unwrap()
+        .value("web-app", "Staging secret key", None)
+        .unwrap();
+    assert!(v1 != v2);
+    emu.shutdown();
 }

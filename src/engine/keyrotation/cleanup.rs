@@ -168,6 +168,7 @@ impl KeyRotator {
     /// then rotates to a fresh key. Returns the fresh key's rotation, or the error that
     /// stopped it (the compromised keys are gone either way; the rotation stays due).
     pub async fn revoke(&self, name: &str, reason: &str) -> R<Rotated> {
+        let _busy = super::InFlight::start(&self.vault, name);
         let r = self.read(name)?;
         let client = self.client(&r)?;
         let how = DeleteApiKey {
@@ -229,6 +230,7 @@ impl KeyRotator {
     /// Deletes every key the rotation created (live, retiring and stray ones), then
     /// forgets the rotation. If a delete fails, the rotation is kept so nothing leaks.
     pub async fn remove(&self, name: &str) -> R<usize> {
+        let _busy = super::InFlight::start(&self.vault, name);
         self.recover_one(name).await?;
         let r = self.read(name)?;
         let client = self.client(&r)?;

@@ -131,6 +131,7 @@ impl KeyRotator {
 
     /// Rotates now, whatever the schedule says (manual "rotate now").
     pub async fn rotate_now(&self, name: &str) -> R<Rotated> {
+        let _busy = InFlight::start(&self.vault, name);
         self.attempt(name, None).await
     }
 
@@ -306,4 +307,40 @@ fn note_failure(tx: &WriteTx<'_>, r: &mut KeyRotation, retry: &RetryPolicy, msg:
     let delay = retry.delay(r.state.failures, &mut rand::thread_rng());
     r.state.retry_at = Some(tx.now() + delay.as_millis() as Millis);
     r.state.last_message = Some(msg.to_owned());
+}
+
+/// Rotations a command (run now, revoke, remove) is working on in this process. The
+/// loop of the same process and vault (the dashboard runs both) leaves them alone:
+/// otherwise it would take an attempt in flight for an interrupted one and "recover" it
+/// from under the command.
+static IN_FLIGHT: std::sync::Mutex<Vec<(usize, String)>> = std::sync::Mutex::new(Vec::new());
+
+pub(super) struct InFlight(usize, String);
+
+impl InFlight {
+    pub(super) fn start(vault: &Arc<Vault>, name: &str) -> InFlight {
+        let key = (Arc::as_ptr(vault) as usize, name.to_owned());
+        if let Ok(mut v) = IN_FLIGHT.lock() {
+            v.push(key.clone());
+        }
+        InFlight(key.0, key.1)
+    }
+
+    pub(super) fn busy(vault: &Arc<Vault>, name: &str) -> bool {
+        let v = Arc::as_ptr(vault) as usize;
+        IN_FLIGHT
+            .lock()
+            .map(|l| l.iter().any(|(p, n)| *p == v && n == name))
+            .unwrap_or(false)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Ok(mut v) = IN_FLIGHT.lock() {
+            if let Some(i) = v.iter().position(|(p, n)| *p == self.0 && *n == self.1) {
+                v.swap_remove(i);
+            }
+        }
+    }
 }

@@ -13,6 +13,10 @@ impl KeyRotator {
         let mut t = KeyTick::default();
         for r in all {
             let name = r.name.clone();
+            // A command of this process is on it; the change it commits wakes us again.
+            if super::InFlight::busy(&self.vault, &name) {
+                continue;
+            }
             let retry_ok = r.state.retry_at.is_none_or(|at| at <= now);
             if !matches!(r.state.phase, Phase::Idle) {
                 if let Err(e) = self.recover_one(&name).await {
