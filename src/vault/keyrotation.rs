@@ -16,7 +16,7 @@ use super::error::{Result, VaultError};
 use super::keyrotation_model::*;
 use super::model::{Cause, SecretValue};
 use super::secrets::Written;
-use super::store::{ReadTx, WriteTx};
+use super::store::{ReadTx, Vault, WriteTx};
 
 /// rotation name -> KeyRotation (JSON).
 pub(crate) const KEY_ROTATIONS: TableDefinition<&str, &[u8]> =
@@ -44,8 +44,11 @@ fn unknown(name: &str) -> VaultError {
     ))
 }
 
-fn decode(b: &[u8]) -> Result<KeyRotation> {
-    Ok(serde_json::from_slice(b)?)
+/// Rows carry the same tag as the sync rows: someone with the file but not the key must
+/// not be able to re-point a rotation at another project or make the driver delete a key
+/// it never created (its "previous key" id).
+fn decode(vault: &Vault, name: &str, b: &[u8]) -> Result<KeyRotation> {
+    super::tagged::decode(&vault.meta_key, "key_rotations", &[name], b)
 }
 
 impl WriteTx<'_> {
@@ -142,22 +145,24 @@ impl WriteTx<'_> {
     pub fn key_rotation(&self, name: &str) -> Result<KeyRotation> {
         let t = self.tx.open_table(KEY_ROTATIONS)?;
         let g = t.get(name)?.ok_or_else(|| unknown(name))?;
-        decode(g.value())
+        decode(self.vault, name, g.value())
     }
 
     fn key_rotations_tx(&self) -> Result<Vec<KeyRotation>> {
         let mut out = Vec::new();
         for row in self.tx.open_table(KEY_ROTATIONS)?.iter()? {
-            out.push(decode(row?.1.value())?);
+            let (k, v) = row?;
+            out.push(decode(self.vault, k.value(), v.value())?);
         }
         Ok(out)
     }
 
     /// Stores the rotation as given (the driver's state transitions).
     pub fn save_key_rotation(&mut self, r: &KeyRotation) -> Result<()> {
-        self.tx
-            .open_table(KEY_ROTATIONS)?
-            .insert(r.name.as_str(), serde_json::to_vec(r)?.as_slice())?;
+        self.tx.open_table(KEY_ROTATIONS)?.insert(
+            r.name.as_str(),
+            super::tagged::encode(&self.vault.meta_key, "key_rotations", &[&r.name], r)?.as_slice(),
+        )?;
         Ok(())
     }
 
@@ -254,7 +259,8 @@ impl ReadTx<'_> {
         let mut out = Vec::new();
         if let Some(t) = self.rotations_table()? {
             for row in t.iter()? {
-                out.push(decode(row?.1.value())?);
+                let (k, v) = row?;
+                out.push(decode(self.vault, k.value(), v.value())?);
             }
         }
         Ok(out)
@@ -263,7 +269,7 @@ impl ReadTx<'_> {
     pub fn key_rotation(&self, name: &str) -> Result<KeyRotation> {
         let t = self.rotations_table()?.ok_or_else(|| unknown(name))?;
         let g = t.get(name)?.ok_or_else(|| unknown(name))?;
-        decode(g.value())
+        decode(self.vault, name, g.value())
     }
 }
 
