@@ -167,6 +167,14 @@ pub fn addr(s: &str) -> CmdResult<(String, String)> {
     }
 }
 
+/// An empty listing says so, and what to do next, on stderr: stdout stays empty for
+/// scripts that count lines.
+pub fn hint_if_empty(len: usize, hint: &str) {
+    if len == 0 {
+        eprintln!("{hint}");
+    }
+}
+
 pub fn print_json<T: Serialize>(v: &T) -> CmdResult {
     println!("{}", serde_json::to_string_pretty(v)?);
     Ok(())

@@ -107,6 +107,10 @@ pub fn connections(g: &GlobalArgs, a: ConnectionsArgs) -> CmdResult {
             .collect();
         return print_json(&rows);
     }
+    super::common::hint_if_empty(
+        conns.len(),
+        "no connections yet: add one with `keyward connect NAME` (a Supabase access token on stdin)",
+    );
     for c in conns {
         let n = targets.iter().filter(|t| t.connection == c.name).count();
         println!(

@@ -62,6 +62,10 @@ pub fn run(g: &GlobalArgs, c: KeyCmd) -> CmdResult {
                 let rows: Vec<_> = keys.iter().map(info_json).collect();
                 return print_json(&rows);
             }
+            super::common::hint_if_empty(
+                keys.len(),
+                "no access keys yet: create one with `keyward key create NAME`",
+            );
             for k in keys {
                 let state = match (k.revoked, k.last_used) {
                     (Some(at), _) => format!("revoked {}", rfc3339(at)),

@@ -38,6 +38,10 @@ pub fn run(g: &GlobalArgs, c: ProjectCmd) -> CmdResult {
                     .collect();
                 return print_json(&rows);
             }
+            super::common::hint_if_empty(
+                projects.len(),
+                "no projects yet: add one with `keyward project add NAME`",
+            );
             for (p, n) in projects {
                 println!("{}\t{n} secret(s)", p.name);
             }

@@ -204,6 +204,10 @@ pub fn run(g: &GlobalArgs, c: RotationCmd) -> CmdResult {
             if json {
                 return print_json(&all.iter().map(|r| row(r, now)).collect::<Vec<_>>());
             }
+            super::common::hint_if_empty(
+                all.len(),
+                "no key rotations yet: add one with `keyward rotation add NAME --target REF ...`",
+            );
             for r in all {
                 let s = &r.state;
                 println!(

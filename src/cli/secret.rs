@@ -314,6 +314,10 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
                     .collect();
                 return print_json(&rows);
             }
+            super::common::hint_if_empty(
+                items.len(),
+                "no secrets yet: add one with `keyward secret set PROJECT/NAME` (the value on stdin)",
+            );
             for s in items {
                 let kind = match &s.meta.shape {
                     Shape::Simple => String::new(),

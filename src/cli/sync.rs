@@ -168,6 +168,10 @@ pub fn status(g: &GlobalArgs, a: StatusArgs) -> CmdResult {
         let vs: Vec<_> = vars.iter().map(var_json).collect();
         return print_json(&serde_json::json!({ "targets": ts, "variables": vs }));
     }
+    super::common::hint_if_empty(
+        targets.len(),
+        "nothing is synced yet: connect (`keyward connect`), add a target and map secrets to it",
+    );
     for t in &targets {
         let health = if t.health.unhealthy {
             format!(

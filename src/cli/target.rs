@@ -96,6 +96,10 @@ pub fn run(g: &GlobalArgs, c: TargetCmd) -> CmdResult {
                 }
                 return print_json(&rows);
             }
+            super::common::hint_if_empty(
+                targets.len(),
+                "no targets yet: add one with `keyward target add REF` (see `keyward connections`)",
+            );
             for t in targets {
                 let n = r.target_totals(&t.project_ref)?;
                 let health = if t.removing {

@@ -41,6 +41,7 @@ pub fn run(g: &GlobalArgs, c: TrashCmd) -> CmdResult {
                     .collect();
                 return print_json(&rows);
             }
+            super::common::hint_if_empty(items.len(), "the trash is empty");
             for s in items {
                 let t = s.meta.trashed.unwrap_or_default();
                 println!(

@@ -9,256 +9,18 @@
 //! version of the receiving vault secret, sealed like every value.
 
 use redb::{ReadableTable, TableDefinition};
-use serde::{Deserialize, Serialize};
 
 use super::audit::Outcome;
-use super::clock::{DAY_MS, Millis};
+use super::clock::Millis;
 use super::error::{Result, VaultError};
-use super::model::{Cause, SecretId, SecretValue};
-use super::names::env_name;
+use super::keyrotation_model::*;
+use super::model::{Cause, SecretValue};
 use super::secrets::Written;
-use super::store::{ReadTx, WriteTx};
+use super::store::{ReadTx, Vault, WriteTx};
 
 /// rotation name -> KeyRotation (JSON).
 pub(crate) const KEY_ROTATIONS: TableDefinition<&str, &[u8]> =
     TableDefinition::new("key_rotations");
-
-pub const ROTATION_NAME_MAX: usize = 40;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum KeyKind {
-    Publishable,
-    Secret,
-}
-
-impl KeyKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyKind::Publishable => "publishable",
-            KeyKind::Secret => "secret",
-        }
-    }
-}
-
-impl std::str::FromStr for KeyKind {
-    type Err = VaultError;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "publishable" => Ok(KeyKind::Publishable),
-            "secret" => Ok(KeyKind::Secret),
-            other => Err(VaultError::invalid(format!(
-                "unknown key type {other:?}: use publishable or secret"
-            ))),
-        }
-    }
-}
-
-/// A key this rotation created on Supabase.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KeyRef {
-    pub id: String,
-    pub name: String,
-}
-
-/// Where an attempt stands. Written durably before each external step.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(tag = "phase", rename_all = "lowercase")]
-pub enum Phase {
-    #[default]
-    Idle,
-    /// About to ask Supabase for a key named `key_name`; `key_id` once it answered.
-    /// A restart in this phase finds the key (by id, or by name in the key list) and
-    /// deletes it: the value was never stored, so it cannot be promoted.
-    Creating {
-        key_name: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        key_id: Option<String>,
-    },
-}
-
-/// The receiving vault secret: by id once it exists (so renames are followed), by name
-/// until then (the first promotion creates it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IntoSecret {
-    pub project: String,
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<SecretId>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct KeyRotationState {
-    /// The key the vault secret holds now.
-    pub current: Option<KeyRef>,
-    /// The key it held before: still alive so running clients keep working; deleted at
-    /// the next rotation, or once `previous_until` passes when a grace is set.
-    pub previous: Option<KeyRef>,
-    pub previous_until: Option<Millis>,
-    /// Keys to delete (retired, or orphans of a failed attempt). Non-empty after a
-    /// failed delete: "rotated, clean-up pending".
-    pub retiring: Vec<KeyRef>,
-    pub phase: Phase,
-    pub next_due: Millis,
-    pub last_attempt: Option<Millis>,
-    pub last_success: Option<Millis>,
-    pub last_message: Option<String>,
-    /// Consecutive failed attempts (rotation or clean-up), for the backoff.
-    pub failures: u32,
-    /// When a failed attempt or clean-up is tried again.
-    pub retry_at: Option<Millis>,
-    /// Counts keys created, to name each one uniquely.
-    pub generation: u32,
-}
-
-impl KeyRotationState {
-    pub fn cleanup_pending(&self) -> bool {
-        !self.retiring.is_empty()
-    }
-}
-
-/// A one-word summary for listings and the dashboard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KeyRotationStatus {
-    /// No key yet: the first run creates one.
-    New,
-    /// An attempt is in flight (or was interrupted and awaits recovery).
-    Rotating,
-    /// The last attempt failed; retried at `retry_at`.
-    Failing,
-    /// Rotated; a retired key is still to be deleted.
-    CleanupPending,
-    /// Due now (waiting for the scheduler, or for a manual run).
-    Due,
-    Ok,
-}
-
-impl KeyRotationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::New => "new",
-            Self::Rotating => "rotating",
-            Self::Failing => "failing",
-            Self::CleanupPending => "cleanup_pending",
-            Self::Due => "due",
-            Self::Ok => "ok",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KeyRotation {
-    pub name: String,
-    pub project_ref: String,
-    /// The connection that reaches the project; None until connections exist (then
-    /// the target's own connection is used).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection: Option<String>,
-    pub key_type: KeyKind,
-    pub every_days: u32,
-    /// Minutes after midnight UTC.
-    pub at_minute: u32,
-    pub auto: bool,
-    pub into: IntoSecret,
-    /// Delete the previous key this long after a rotation instead of at the next one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grace: Option<Millis>,
-    pub created: Millis,
-    pub state: KeyRotationState,
-}
-
-impl KeyRotation {
-    /// The name of the key a new attempt creates: Supabase allows 4-64 characters of
-    /// `[a-z0-9_]`, starting with a letter or `_`.
-    pub fn key_name(&self, generation: u32) -> String {
-        format!("keyward_{}_{generation}", self.name.replace('-', "_"))
-    }
-
-    /// True when `name` is one this rotation would give a key (orphan search).
-    pub fn owns_key_name(&self, name: &str) -> bool {
-        let prefix = format!("keyward_{}_", self.name.replace('-', "_"));
-        name.strip_prefix(&prefix)
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-    }
-
-    pub fn status(&self, now: Millis) -> KeyRotationStatus {
-        let s = &self.state;
-        if !matches!(s.phase, Phase::Idle) {
-            KeyRotationStatus::Rotating
-        } else if s.retry_at.is_some() && !s.cleanup_pending() {
-            KeyRotationStatus::Failing
-        } else if s.cleanup_pending() {
-            KeyRotationStatus::CleanupPending
-        } else if s.current.is_none() {
-            KeyRotationStatus::New
-        } else if s.next_due <= now {
-            KeyRotationStatus::Due
-        } else {
-            KeyRotationStatus::Ok
-        }
-    }
-
-    /// Every key this rotation knows it created and has not deleted.
-    pub fn live_keys(&self) -> Vec<KeyRef> {
-        let mut out: Vec<KeyRef> = self.state.current.iter().cloned().collect();
-        out.extend(self.state.previous.iter().cloned());
-        out.extend(self.state.retiring.iter().cloned());
-        out
-    }
-}
-
-/// The first `HH:MM` UTC at least `every_days` days after the start of `from`'s day:
-/// a rotation at 00:00 every 7 days that ran late at 09:00 is next due 7 days later at
-/// 00:00, not at 09:00. Never at or before `from`.
-pub fn next_due_after(from: Millis, every_days: u32, at_minute: u32) -> Millis {
-    let day = from.div_euclid(DAY_MS) * DAY_MS;
-    let mut due = day + i64::from(every_days.max(1)) * DAY_MS + i64::from(at_minute) * 60_000;
-    while due <= from {
-        due += DAY_MS;
-    }
-    due
-}
-
-/// `HH:MM` -> minutes after midnight.
-pub fn parse_time_of_day(s: &str) -> Result<u32> {
-    let bad = || VaultError::invalid(format!("bad time {s:?}: use HH:MM in UTC, e.g. 03:30"));
-    let (h, m) = s.trim().split_once(':').ok_or_else(bad)?;
-    let (h, m): (u32, u32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
-    if h > 23 || m > 59 || s.trim().len() != 5 {
-        return Err(bad());
-    }
-    Ok(h * 60 + m)
-}
-
-pub fn format_time_of_day(minutes: u32) -> String {
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
-}
-
-/// What `add_key_rotation` needs.
-#[derive(Debug, Clone)]
-pub struct NewKeyRotation {
-    pub name: String,
-    pub project_ref: String,
-    pub connection: Option<String>,
-    pub key_type: KeyKind,
-    pub every_days: u32,
-    pub at_minute: u32,
-    pub auto: bool,
-    pub into_project: String,
-    pub into_name: String,
-    pub grace: Option<Millis>,
-}
-
-/// The warning for a receiving secret whose variable Supabase would refuse to sync.
-pub fn reserved_name_warning(secret_name: &str) -> Option<String> {
-    let env = env_name(secret_name);
-    env.starts_with("SUPABASE_").then(|| {
-        format!(
-            "the secret {secret_name:?} would sync as {env}, which Supabase reserves: it cannot be mapped to a target; rename it (e.g. without the SUPABASE prefix) if it should sync"
-        )
-    })
-}
 
 fn check_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
@@ -282,8 +44,11 @@ fn unknown(name: &str) -> VaultError {
     ))
 }
 
-fn decode(b: &[u8]) -> Result<KeyRotation> {
-    Ok(serde_json::from_slice(b)?)
+/// Rows carry the same tag as the sync rows: someone with the file but not the key must
+/// not be able to re-point a rotation at another project or make the driver delete a key
+/// it never created (its "previous key" id).
+fn decode(vault: &Vault, name: &str, b: &[u8]) -> Result<KeyRotation> {
+    super::tagged::decode(&vault.meta_key, "key_rotations", &[name], b)
 }
 
 impl WriteTx<'_> {
@@ -380,22 +145,24 @@ impl WriteTx<'_> {
     pub fn key_rotation(&self, name: &str) -> Result<KeyRotation> {
         let t = self.tx.open_table(KEY_ROTATIONS)?;
         let g = t.get(name)?.ok_or_else(|| unknown(name))?;
-        decode(g.value())
+        decode(self.vault, name, g.value())
     }
 
     fn key_rotations_tx(&self) -> Result<Vec<KeyRotation>> {
         let mut out = Vec::new();
         for row in self.tx.open_table(KEY_ROTATIONS)?.iter()? {
-            out.push(decode(row?.1.value())?);
+            let (k, v) = row?;
+            out.push(decode(self.vault, k.value(), v.value())?);
         }
         Ok(out)
     }
 
     /// Stores the rotation as given (the driver's state transitions).
     pub fn save_key_rotation(&mut self, r: &KeyRotation) -> Result<()> {
-        self.tx
-            .open_table(KEY_ROTATIONS)?
-            .insert(r.name.as_str(), serde_json::to_vec(r)?.as_slice())?;
+        self.tx.open_table(KEY_ROTATIONS)?.insert(
+            r.name.as_str(),
+            super::tagged::encode(&self.vault.meta_key, "key_rotations", &[&r.name], r)?.as_slice(),
+        )?;
         Ok(())
     }
 
@@ -492,7 +259,8 @@ impl ReadTx<'_> {
         let mut out = Vec::new();
         if let Some(t) = self.rotations_table()? {
             for row in t.iter()? {
-                out.push(decode(row?.1.value())?);
+                let (k, v) = row?;
+                out.push(decode(self.vault, k.value(), v.value())?);
             }
         }
         Ok(out)
@@ -501,13 +269,14 @@ impl ReadTx<'_> {
     pub fn key_rotation(&self, name: &str) -> Result<KeyRotation> {
         let t = self.rotations_table()?.ok_or_else(|| unknown(name))?;
         let g = t.get(name)?.ok_or_else(|| unknown(name))?;
-        decode(g.value())
+        decode(self.vault, name, g.value())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vault::clock::DAY_MS;
 
     const T0: Millis = 1_795_392_000_000; // 2026-11-23T00:00:00Z
 

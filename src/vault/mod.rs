@@ -31,6 +31,7 @@ mod envfile;
 mod error;
 mod generate;
 mod keyrotation;
+mod keyrotation_model;
 mod limits;
 mod lock;
 mod mappings;
@@ -61,7 +62,7 @@ pub use connections::token_fingerprint;
 pub use envfile::{Change, Planned};
 pub use error::{Result, VaultError};
 pub use generate::Generator;
-pub use keyrotation::{
+pub use keyrotation_model::{
     IntoSecret, KeyKind, KeyRef, KeyRotation, KeyRotationState, KeyRotationStatus, NewKeyRotation,
     Phase, ROTATION_NAME_MAX, format_time_of_day, next_due_after, parse_time_of_day,
     reserved_name_warning,

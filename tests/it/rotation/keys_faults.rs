@@ -208,3 +208,56 @@ async fn a_key_the_vault_cannot_store_is_deleted_and_the_attempt_backs_off() {
     assert!(r.state.retry_at.is_some());
     assert_eq!(r.state.current.unwrap().name, "keyward_api_1");
 }
+
+/// Someone with the vault file but not the key edits a rotation's recorded key ids so
+/// that the driver would delete a key it never created (say, the project's `default`):
+/// the row fails to verify and nothing is done with it.
+#[tokio::test]
+async fn a_rotation_row_edited_in_the_file_is_refused_as_tampering() {
+    use redb::ReadableDatabase;
+    let w = World::new().await;
+    w.add_rotation("nightly", "Service key", true);
+    let sb = {
+        let World {
+            sb, vault, handle, ..
+        } = w;
+        handle.shutdown();
+        let mut vault = vault;
+        loop {
+            match std::sync::Arc::try_unwrap(vault) {
+                Ok(v) => break drop(v),
+                Err(again) => {
+                    vault = again;
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+            }
+        }
+        sb
+    };
+    let t: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("key_rotations");
+    {
+        let db = redb::Database::open(&sb.path).unwrap();
+        let row = {
+            let r = db.begin_read().unwrap();
+            let t = r.open_table(t).unwrap();
+            t.get("nightly").unwrap().unwrap().value().to_vec()
+        };
+        let at = row
+            .windows(REF_A.len())
+            .position(|w| w == REF_A.as_bytes())
+            .expect("the project ref is stored in clear");
+        let mut evil = row.clone();
+        evil[at] = if evil[at] == b'z' { b'y' } else { b'z' };
+        let wtx = db.begin_write().unwrap();
+        wtx.open_table(t)
+            .unwrap()
+            .insert("nightly", evil.as_slice())
+            .unwrap();
+        wtx.commit().unwrap();
+    }
+    let v = sb.open();
+    let e = v.read().unwrap().key_rotations().unwrap_err();
+    assert!(matches!(e, keyward::vault::VaultError::Tampered(_)), "{e}");
+    let e = v.read().unwrap().key_rotation("nightly").unwrap_err();
+    assert!(matches!(e, keyward::vault::VaultError::Tampered(_)), "{e}");
+}

@@ -478,3 +478,36 @@ fn audit_exports_as_json_lines() {
     assert_eq!(lines[0]["action"], "init");
     assert_eq!(lines[1]["action"], "project-add");
 }
+
+#[test]
+fn empty_listings_say_what_to_do_on_stderr_and_keep_stdout_empty() {
+    let sb = Sandbox::new();
+    ok(&sb.kw(&["init"], ""));
+    let cases: [(&[&str], &str); 8] = [
+        (&["project", "list"], "keyward project add"),
+        (&["secret", "list"], "keyward secret set"),
+        (&["trash", "list"], "trash is empty"),
+        (&["connections"], "keyward connect"),
+        (&["target", "list"], "keyward target add"),
+        (&["status"], "keyward connect"),
+        (&["key", "list"], "keyward key create"),
+        (&["rotation", "list"], "keyward rotation add"),
+    ];
+    for (args, hint) in cases {
+        let o = sb.kw(args, "");
+        assert_eq!(ok(&o), "", "{args:?} printed to stdout");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(hint), "{args:?}: want {hint:?} in {err:?}");
+        // --json stays a JSON document with nothing in it, and no hint.
+        let mut with_json = args.to_vec();
+        with_json.push("--json");
+        let o = sb.kw(&with_json, "");
+        let v = json(&o);
+        assert!(
+            v.as_array().is_some_and(|a| a.is_empty())
+                || v["targets"].as_array().is_some_and(|a| a.is_empty()),
+            "{with_json:?}: {v}"
+        );
+        assert!(!String::from_utf8_lossy(&o.stderr).contains(hint));
+    }
+}
