@@ -217,7 +217,13 @@ impl RevokeKey {
             ]),
             Line::raw(""),
             Line::styled(
-                fit("enter revoke (a reason is required) · esc cancel", w),
+                fit(
+                    &format!(
+                        "a reason is required · {}",
+                        hint_line(app, &[Context::Prompt])
+                    ),
+                    w,
+                ),
                 t.style(Role::Key),
             ),
         ];
