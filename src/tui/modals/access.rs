@@ -24,8 +24,11 @@ use crate::tui::panes::{ago, fit};
 use crate::tui::theme::Role;
 use crate::vault::{AccessKeyInfo, ReadTx, Result};
 
-/// A key just created, until the user dismisses it: (name, full key).
-type Fresh = Arc<Mutex<Option<(String, Zeroizing<String>)>>>;
+/// A key just created, until the user dismisses it: (id, name, full key). The job that
+/// creates it fills this before its transaction commits, so it is shown only once its id
+/// is in a list read from a committed snapshot: a failed commit never shows a key that
+/// does not exist.
+type Fresh = Arc<Mutex<Option<(String, String, Zeroizing<String>)>>>;
 
 #[derive(Default)]
 pub struct AccessKeys {
@@ -55,13 +58,21 @@ impl AccessKeys {
 
     /// The full key is on screen (until any key dismisses it).
     pub fn showing_key(&self) -> bool {
-        self.fresh.lock().map(|f| f.is_some()).unwrap_or(false)
+        self.fresh
+            .lock()
+            .map(|f| f.as_ref().is_some_and(|(id, ..)| self.stored(id)))
+            .unwrap_or(false)
+    }
+
+    fn stored(&self, id: &str) -> bool {
+        self.items.iter().any(|k| k.id == id)
     }
 
     pub fn update(&mut self, a: Action) -> Outcome {
+        let shown = self.showing_key();
         if let Ok(mut f) = self.fresh.lock() {
-            if f.take().is_some() {
-                // Dismissed: dropped (zeroized); it is never shown again.
+            // Dismissed (or never stored): dropped, zeroized, never shown again.
+            if f.take().is_some() && shown {
                 return Outcome::None;
             }
         }
@@ -98,8 +109,9 @@ impl AccessKeys {
         let now = app.now();
         let room = inner.height.saturating_sub(3) as usize;
         let mut lines = Vec::new();
+        let showing = self.showing_key();
         let fresh = self.fresh.lock().ok();
-        if let Some((name, key)) = fresh.as_ref().and_then(|f| f.as_ref()) {
+        if let Some((_, name, key)) = fresh.as_ref().and_then(|f| f.as_ref()).filter(|_| showing) {
             lines.push(Line::styled(
                 fit(&format!("New access key {name:?}:"), w),
                 t.style(Role::Title),
@@ -160,7 +172,7 @@ impl AccessKeys {
             lines.push(Line::raw(""));
         }
         lines.push(Line::raw(""));
-        let hints = if fresh.as_ref().is_some_and(|f| f.is_some()) {
+        let hints = if showing {
             "any key: hide it for good".to_string()
         } else {
             hint_line(app, &[Context::Access, Context::List])
@@ -221,7 +233,7 @@ impl AccessForm {
                     let refs: Vec<&str> = projects.iter().map(String::as_str).collect();
                     let made = tx.create_access_key(&name, &refs, allow_sync)?;
                     if let Ok(mut s) = slot.lock() {
-                        *s = Some((made.info.name.clone(), made.key));
+                        *s = Some((made.info.id.clone(), made.info.name.clone(), made.key));
                     }
                     Ok(())
                 }),
@@ -289,5 +301,26 @@ impl AccessForm {
         let hint = hint_line(app, &[Context::Policy]);
         lines.push(Line::styled(fit(&hint, w), t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_whose_write_did_not_commit_is_never_shown() {
+        let mut m = AccessKeys::default();
+        *m.fresh.lock().unwrap() = Some((
+            "2lDMS6Cq3H5cbYSmrCkkwIPMLBA".into(),
+            "ci".into(),
+            Zeroizing::new("kw_never_stored".into()),
+        ));
+        // Its id is in no committed listing, so it is not on screen...
+        assert!(!m.showing_key());
+        // ...the next key press does what it says instead of dismissing an invisible
+        // key, and the key is dropped for good.
+        assert!(matches!(m.update(Action::Close), Outcome::Close));
+        assert!(m.fresh.lock().unwrap().is_none());
     }
 }
