@@ -36,13 +36,26 @@ fn check_field(m: &SecretMeta, project: &str, field: Option<&str>) -> Result<()>
     }
 }
 
+/// Policy rows carry the sync rows' tag, bound to (secret id, field): someone with the
+/// file but not the key cannot weaken a future generated value (a shorter length, a
+/// smaller alphabet) or move a policy onto another secret.
+fn encode(key: &[u8; 32], id: u64, field: &str, p: &Policy) -> Result<Vec<u8>> {
+    super::tagged::encode(key, "policies", &[&id.to_string(), field], p)
+}
+
+fn decode(key: &[u8; 32], id: u64, field: &str, b: &[u8]) -> Result<Policy> {
+    super::tagged::decode(key, "policies", &[&id.to_string(), field], b)
+}
+
 fn all_policies(
+    key: &[u8; 32],
     t: &impl ReadableTable<(u64, &'static str), &'static [u8]>,
     id: u64,
 ) -> Result<Vec<Policy>> {
     let mut out = Vec::new();
     for row in t.range((id, "")..(id + 1, ""))? {
-        out.push(serde_json::from_slice(row?.1.value())?);
+        let (k, v) = row?;
+        out.push(decode(key, id, k.value().1, v.value())?);
     }
     Ok(out)
 }
@@ -67,7 +80,7 @@ impl WriteTx<'_> {
         };
         self.tx.open_table(POLICIES)?.insert(
             (m.id.0, field_key(field)),
-            serde_json::to_vec(&p)?.as_slice(),
+            encode(&self.vault.meta_key, m.id.0, field_key(field), &p)?.as_slice(),
         )?;
         let detail = format!("{} every {}", p.generator, format_duration(every));
         let subject = subject(project, name, field);
@@ -103,10 +116,11 @@ impl WriteTx<'_> {
         if let Some(f) = field {
             check_field(&m, project, Some(f))?;
         }
-        let policies: Vec<Policy> = all_policies(&self.tx.open_table(POLICIES)?, m.id.0)?
-            .into_iter()
-            .filter(|p| field.is_none() || p.field.as_deref() == field)
-            .collect();
+        let policies: Vec<Policy> =
+            all_policies(&self.vault.meta_key, &self.tx.open_table(POLICIES)?, m.id.0)?
+                .into_iter()
+                .filter(|p| field.is_none() || p.field.as_deref() == field)
+                .collect();
         if policies.is_empty() {
             return Err(VaultError::not_found(format!(
                 "{} has no rotation policy: set one with `keyward secret policy {project}/{name} --every 30d --generate alnum:32`",
@@ -135,7 +149,13 @@ impl WriteTx<'_> {
             p.next_due = self.now + p.every;
             t.insert(
                 (m.id.0, field_key(p.field.as_deref())),
-                serde_json::to_vec(&p)?.as_slice(),
+                encode(
+                    &self.vault.meta_key,
+                    m.id.0,
+                    field_key(p.field.as_deref()),
+                    &p,
+                )?
+                .as_slice(),
             )?;
         }
         Ok(w)
@@ -170,7 +190,7 @@ impl WriteTx<'_> {
         if m.is_trashed() {
             return Ok(None);
         }
-        let stored = all_policies(&self.tx.open_table(POLICIES)?, id.0)?;
+        let stored = all_policies(&self.vault.meta_key, &self.tx.open_table(POLICIES)?, id.0)?;
         let now = self.now;
         let ready: Vec<Policy> = stored
             .into_iter()
@@ -207,7 +227,13 @@ impl WriteTx<'_> {
             p.next_due = now + p.every;
             t.insert(
                 (id.0, field_key(p.field.as_deref())),
-                serde_json::to_vec(&p)?.as_slice(),
+                encode(
+                    &self.vault.meta_key,
+                    id.0,
+                    field_key(p.field.as_deref()),
+                    &p,
+                )?
+                .as_slice(),
             )?;
         }
         Ok(Some(w))
@@ -228,15 +254,19 @@ impl ReadTx<'_> {
             std::collections::HashMap::new();
         for row in self.tx.open_table(POLICIES)?.iter()? {
             let (k, v) = row?;
-            out.entry(SecretId(k.value().0))
-                .or_default()
-                .push(serde_json::from_slice(v.value())?);
+            let (id, field) = k.value();
+            out.entry(SecretId(id)).or_default().push(decode(
+                &self.vault.meta_key,
+                id,
+                field,
+                v.value(),
+            )?);
         }
         Ok(out)
     }
 
     pub fn policies(&self, project: &str, name: &str) -> Result<Vec<Policy>> {
         let m = self.secret(project, name)?;
-        all_policies(&self.tx.open_table(POLICIES)?, m.id.0)
+        all_policies(&self.vault.meta_key, &self.tx.open_table(POLICIES)?, m.id.0)
     }
 }

@@ -300,3 +300,60 @@ fn a_metadata_row_edited_without_the_key_is_refused() {
         .unwrap_err();
     assert!(matches!(e, VaultError::Tampered(_)), "{e}");
 }
+
+/// Someone with the file but not the key shortens a rotation policy's generator (a
+/// weaker value at the next rotation): the row fails to verify and reads as tampering.
+#[test]
+fn a_rotation_policy_edited_in_the_file_is_refused_as_tampering() {
+    use keyward::vault::{DAY_MS, Generator};
+    use redb::ReadableDatabase;
+    let sb = Sandbox::new();
+    {
+        let v = sb.create();
+        v.write(|tx| {
+            tx.add_project("p")?;
+            tx.set_value("p", "token", &SecretValue::simple("x"), Cause::Edit)?;
+            tx.set_policy("p", "token", None, 30 * DAY_MS, Generator::parse("hex:64")?)
+                .map(drop)
+        })
+        .unwrap();
+    }
+    let t: redb::TableDefinition<(u64, &str), &[u8]> = redb::TableDefinition::new("policies");
+    {
+        let db = redb::Database::open(&sb.path).unwrap();
+        let (key, row) = {
+            let r = db.begin_read().unwrap();
+            let t = r.open_table(t).unwrap();
+            let (k, v) = t.iter().unwrap().next().unwrap().unwrap();
+            ((k.value().0, k.value().1.to_string()), v.value().to_vec())
+        };
+        let at = row
+            .windows(2)
+            .position(|w| w == b"64")
+            .expect("the generator's length is stored in clear");
+        let mut weaker = row.clone();
+        weaker[at] = b'0';
+        weaker[at + 1] = b'4';
+        let w = db.begin_write().unwrap();
+        w.open_table(t)
+            .unwrap()
+            .insert((key.0, key.1.as_str()), weaker.as_slice())
+            .unwrap();
+        w.commit().unwrap();
+    }
+    let v = sb.open();
+    let e = v.read().unwrap().policies("p", "token").unwrap_err();
+    assert!(matches!(e, VaultError::Tampered(_)), "{e}");
+    let e = v.write(|tx| tx.rotate("p", "token", None)).unwrap_err();
+    assert!(matches!(e, VaultError::Tampered(_)), "{e}");
+    assert_eq!(
+        v.read()
+            .unwrap()
+            .value("p", "token", None)
+            .unwrap()
+            .1
+            .as_simple(),
+        Some("x"),
+        "nothing was rotated with the weakened policy"
+    );
+}
