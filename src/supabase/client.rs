@@ -249,13 +249,13 @@ impl Client {
             &[project_ref, "api-keys"],
             &[("reveal", bool_str(reveal))],
         )?;
-        let hint = if reveal {
-            hints::REVEAL
-        } else {
-            hints::DEFAULT
-        };
-        self.json(Endpoint::ListApiKeys, Some(project_ref), req, hint)
-            .await
+        self.json(
+            Endpoint::ListApiKeys,
+            Some(project_ref),
+            req,
+            reveal_hint(reveal),
+        )
+        .await
     }
 
     /// Creates a key and asks for it revealed: the response is the only time a secret
@@ -294,13 +294,13 @@ impl Client {
             &[project_ref, "api-keys", id],
             &[("reveal", bool_str(reveal))],
         )?;
-        let hint = if reveal {
-            hints::REVEAL
-        } else {
-            hints::DEFAULT
-        };
-        self.json(Endpoint::GetApiKey, Some(project_ref), req, hint)
-            .await
+        self.json(
+            Endpoint::GetApiKey,
+            Some(project_ref),
+            req,
+            reveal_hint(reveal),
+        )
+        .await
     }
 
     /// Deletes a key; returns the deleted key as the API reports it.
@@ -461,4 +461,13 @@ impl Client {
 
 fn bool_str(b: bool) -> &'static str {
     if b { "true" } else { "false" }
+}
+
+/// A 403 on a revealing call most likely means the token may not reveal secret keys.
+fn reveal_hint(reveal: bool) -> &'static str {
+    if reveal {
+        hints::REVEAL
+    } else {
+        hints::DEFAULT
+    }
 }

@@ -346,23 +346,7 @@ mod tests {
 
     #[test]
     fn key_names_are_valid_for_supabase_and_recognised_as_ours() {
-        let r = KeyRotation {
-            name: "web-prod".into(),
-            project_ref: "a".repeat(20),
-            connection: None,
-            key_type: KeyKind::Secret,
-            every_days: 1,
-            at_minute: 0,
-            auto: true,
-            into: IntoSecret {
-                project: "p".into(),
-                name: "k".into(),
-                id: None,
-            },
-            grace: None,
-            created: 0,
-            state: KeyRotationState::default(),
-        };
+        let r = sample();
         let n = r.key_name(3);
         assert_eq!(n, "keyward_web_prod_3");
         assert!(
