@@ -155,11 +155,7 @@ impl Scheduler {
         let mut stop = self.stop.take();
         loop {
             let wait = match self.tick().await {
-                Ok(t) => t
-                    .next_due
-                    .map(|d| Duration::from_millis((d - self.vault.now()).max(0) as u64))
-                    .unwrap_or(self.cap)
-                    .min(self.cap),
+                Ok(t) => wait_until(t.next_due, self.vault.now(), self.cap),
                 Err(EngineError::Stopped) => return,
                 Err(e) => {
                     tracing::warn!("rotation scheduler: {e}");
@@ -211,6 +207,13 @@ pub(crate) async fn wait_or_change(
         }
     }
     go_on
+}
+
+/// How long a loop sleeps: until `at` (now if it is past), never longer than `cap`, and
+/// `cap` when nothing is due.
+pub(crate) fn wait_until(at: Option<Millis>, now: Millis, cap: Duration) -> Duration {
+    at.map_or(cap, |at| Duration::from_millis((at - now).max(0) as u64))
+        .min(cap)
 }
 
 #[cfg(test)]

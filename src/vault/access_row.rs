@@ -6,6 +6,7 @@
 
 use super::access_key::SALT_LEN;
 use super::clock::Millis;
+use super::codec::Reader;
 use super::model::ProjectId;
 
 const V1: u8 = 1;
@@ -77,8 +78,8 @@ impl Row {
             _ => return None,
         };
         let created = r.i64()?;
-        let last_used = r.opt()?;
-        let revoked = r.opt()?;
+        let last_used = r.opt_i64()?;
+        let revoked = r.opt_i64()?;
         let last4 = std::str::from_utf8(r.take(4)?).ok()?.to_string();
         let projects = match r.take(1)?[0] {
             0 => None,
@@ -105,35 +106,6 @@ impl Row {
             projects,
             name,
         })
-    }
-}
-
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if self.0.len() < n {
-            return None;
-        }
-        let (h, t) = self.0.split_at(n);
-        self.0 = t;
-        Some(h)
-    }
-    fn u16(&mut self) -> Option<u16> {
-        Some(u16::from_be_bytes(self.take(2)?.try_into().ok()?))
-    }
-    fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_be_bytes(self.take(8)?.try_into().ok()?))
-    }
-    fn i64(&mut self) -> Option<i64> {
-        Some(i64::from_be_bytes(self.take(8)?.try_into().ok()?))
-    }
-    fn opt(&mut self) -> Option<Option<i64>> {
-        match self.take(1)?[0] {
-            0 => Some(None),
-            1 => Some(Some(self.i64()?)),
-            _ => None,
-        }
     }
 }
 

@@ -71,10 +71,11 @@ pub(crate) fn encode_meta(m: &SecretMeta, key: &[u8; 32]) -> Vec<u8> {
     o
 }
 
-struct Reader<'a>(&'a [u8]);
+/// Reads the big-endian binary rows (secret metadata, access keys); `None` = malformed.
+pub(crate) struct Reader<'a>(pub(crate) &'a [u8]);
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+    pub(crate) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         if self.0.len() < n {
             return None;
         }
@@ -82,24 +83,32 @@ impl<'a> Reader<'a> {
         self.0 = t;
         Some(h)
     }
-    fn u8(&mut self) -> Option<u8> {
+    pub(crate) fn u8(&mut self) -> Option<u8> {
         Some(self.take(1)?[0])
     }
-    fn u16(&mut self) -> Option<u16> {
+    pub(crate) fn u16(&mut self) -> Option<u16> {
         Some(u16::from_be_bytes(self.take(2)?.try_into().ok()?))
     }
-    fn u32(&mut self) -> Option<u32> {
+    pub(crate) fn u32(&mut self) -> Option<u32> {
         Some(u32::from_be_bytes(self.take(4)?.try_into().ok()?))
     }
-    fn u64(&mut self) -> Option<u64> {
+    pub(crate) fn u64(&mut self) -> Option<u64> {
         Some(u64::from_be_bytes(self.take(8)?.try_into().ok()?))
     }
-    fn i64(&mut self) -> Option<i64> {
+    pub(crate) fn i64(&mut self) -> Option<i64> {
         Some(i64::from_be_bytes(self.take(8)?.try_into().ok()?))
     }
-    fn str(&mut self) -> Option<String> {
+    pub(crate) fn str(&mut self) -> Option<String> {
         let n = self.u16()? as usize;
         Some(std::str::from_utf8(self.take(n)?).ok()?.to_string())
+    }
+    /// A presence byte (0 or 1) and, when 1, an i64.
+    pub(crate) fn opt_i64(&mut self) -> Option<Option<i64>> {
+        match self.take(1)?[0] {
+            0 => Some(None),
+            1 => Some(Some(self.i64()?)),
+            _ => None,
+        }
     }
 }
 
@@ -113,11 +122,7 @@ fn decode(b: &[u8]) -> Option<SecretMeta> {
     let version = r.u32()?;
     let created = r.i64()?;
     let updated = r.i64()?;
-    let trashed = match r.u8()? {
-        0 => None,
-        1 => Some(r.i64()?),
-        _ => return None,
-    };
+    let trashed = r.opt_i64()?;
     let name = r.str()?;
     let note = match r.u8()? {
         0 => None,

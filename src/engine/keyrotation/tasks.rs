@@ -61,11 +61,9 @@ impl KeyRotator {
         let mut stop = self.stop.take();
         loop {
             let wait = match self.tick().await {
-                Ok(t) => t
-                    .next_wake
-                    .map(|w| Duration::from_millis((w - self.vault.now()).max(0) as u64))
-                    .unwrap_or(self.cap)
-                    .min(self.cap),
+                Ok(t) => {
+                    crate::engine::schedule::wait_until(t.next_wake, self.vault.now(), self.cap)
+                }
                 Err(KeyRotationError::Engine(EngineError::Stopped)) => return,
                 Err(e) => {
                     tracing::warn!("key rotation: {e}");

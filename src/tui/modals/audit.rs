@@ -4,7 +4,7 @@
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
@@ -90,22 +90,14 @@ impl AuditLog {
         let w = inner.width as usize;
         let now = app.now();
         let room = inner.height.saturating_sub(4) as usize;
-        let filter = match (&self.filtering, self.list.filter.is_empty()) {
-            (Some(i), _) => Line::from(vec![
-                Span::styled("filter: ", t.style(Role::Focused)),
-                Span::raw(i.value().to_string()),
-            ]),
-            (None, false) => Line::styled(
-                format!(
-                    "filter: {} ({} of {})",
-                    self.list.filter,
-                    self.list.len(),
-                    self.entries.len()
-                ),
-                t.style(Role::Dim),
-            ),
-            (None, true) => Line::styled("no filter", t.style(Role::Dim)),
-        };
+        let filter = super::filter_head(
+            app,
+            "filter",
+            self.filtering.as_ref(),
+            &self.list,
+            self.entries.len(),
+            Line::styled("no filter", t.style(Role::Dim)),
+        );
         let mut lines = vec![filter];
         for pos in self.list.window(room) {
             let e = &self.entries[self.list.visible[pos]];

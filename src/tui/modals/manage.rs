@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
@@ -224,21 +224,13 @@ impl ManageTarget {
         let mut lines = Vec::new();
         match &self.review {
             None => {
-                let head = match (&self.filtering, self.list.filter.is_empty()) {
-                    (Some(i), _) => Line::from(vec![
-                        Span::styled("search: ", t.style(Role::Focused)),
-                        Span::raw(i.value().to_string()),
-                    ]),
-                    (None, false) => Line::styled(
-                        format!(
-                            "search: {} ({} of {})",
-                            self.list.filter,
-                            self.list.len(),
-                            self.secrets.len()
-                        ),
-                        t.style(Role::Dim),
-                    ),
-                    (None, true) => Line::styled(
+                let head = super::filter_head(
+                    app,
+                    "search",
+                    self.filtering.as_ref(),
+                    &self.list,
+                    self.secrets.len(),
+                    Line::styled(
                         format!(
                             "{} of {} secrets go here",
                             self.want.len(),
@@ -246,7 +238,7 @@ impl ManageTarget {
                         ),
                         t.style(Role::Dim),
                     ),
-                };
+                );
                 lines.push(head);
                 for pos in self.list.window(room) {
                     let s = &self.secrets[self.list.visible[pos]];

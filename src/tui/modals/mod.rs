@@ -244,3 +244,27 @@ pub fn actor_label(app: &App, actor: &str) -> String {
         _ => actor.to_string(),
     }
 }
+
+/// The head line of a filterable list: the filter being typed, the filter applied with
+/// how many rows it keeps, or `idle` when there is none.
+pub fn filter_head(
+    app: &App,
+    label: &str,
+    typing: Option<&tui_input::Input>,
+    list: &super::list::ListState,
+    total: usize,
+    idle: Line<'static>,
+) -> Line<'static> {
+    let t = &app.theme;
+    match typing {
+        Some(i) => Line::from(vec![
+            Span::styled(format!("{label}: "), t.style(Role::Focused)),
+            Span::raw(i.value().to_string()),
+        ]),
+        None if !list.filter.is_empty() => Line::styled(
+            format!("{label}: {} ({} of {total})", list.filter, list.len()),
+            t.style(Role::Dim),
+        ),
+        None => idle,
+    }
+}
