@@ -1,7 +1,8 @@
 //! `keyward audit [--json] [--action A] | verify`.
 
-use super::common::{open, print_json};
+use super::common::{print_json, session, unexpected};
 use super::{CmdResult, GlobalArgs};
+use crate::ops::{Query, Reply};
 use crate::vault::{AuditEntry, Outcome, rfc3339};
 
 #[derive(clap::Args, Debug)]
@@ -40,15 +41,20 @@ fn row(e: &AuditEntry) -> serde_json::Value {
     if e.event.late {
         v["late"] = true.into();
     }
+    if let Some(via) = &e.event.via {
+        v["via"] = via.clone().into();
+    }
     v
 }
 
 pub fn run(g: &GlobalArgs, a: AuditArgs) -> CmdResult {
-    let vault = open(g)?;
-    let r = vault.read()?;
+    let s = session(g)?;
     match a.verify {
         Some(AuditCmd::Verify { json }) => {
-            let v = r.audit_verify()?;
+            let v = match s.query(Query::VerifyAudit)? {
+                Reply::Verdict(v) => v,
+                other => return Err(unexpected(&other)),
+            };
             if json {
                 print_json(&v)?;
             }
@@ -63,7 +69,10 @@ pub fn run(g: &GlobalArgs, a: AuditArgs) -> CmdResult {
             }
         }
         None => {
-            let entries = r.audit_entries(a.action.as_deref())?;
+            let entries = match s.query(Query::Audit { action: a.action })? {
+                Reply::Audit(e) => e,
+                other => return Err(unexpected(&other)),
+            };
             if a.json {
                 return print_json(&entries.iter().map(row).collect::<Vec<_>>());
             }
@@ -84,11 +93,15 @@ pub fn run(g: &GlobalArgs, a: AuditArgs) -> CmdResult {
                 } else {
                     ""
                 };
+                let actor = match &e.event.via {
+                    Some(via) => format!("{} ({via})", e.event.actor),
+                    None => e.event.actor.clone(),
+                };
                 println!(
                     "{:>5}  {}  {}  {}  {}  {}  {}{late}",
                     e.seq,
                     rfc3339(e.event.at),
-                    e.event.actor,
+                    actor,
                     e.event.action,
                     e.event.subject,
                     outcome,

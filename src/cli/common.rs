@@ -1,8 +1,11 @@
-//! What every vault command shares: where the vault is, how to unseal it, how values come
-//! in (stdin or a file, never argv) and how results go out.
+//! What every vault command shares: where the vault is, how to reach it (through its
+//! running owner, or by opening and unsealing it here), how values come in (stdin or a
+//! file, never argv) and how results go out.
 
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use age::secrecy::SecretString;
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
@@ -10,6 +13,9 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::{CmdResult, GlobalArgs};
+use crate::front::Front;
+use crate::ops::{Applied, Change, Query, Reply, Request};
+use crate::owner::{Host, Owner};
 use crate::vault::{Clock, SealedVault, Unlock, Vault, VaultError};
 
 pub fn vault_path(g: &GlobalArgs) -> CmdResult<PathBuf> {
@@ -30,7 +36,7 @@ pub fn passphrase(g: &GlobalArgs, label: &str) -> CmdResult<SecretString> {
     if let Ok(p) = std::env::var("KEYWARD_PASSPHRASE") {
         return Ok(SecretString::from(p));
     }
-    if std::io::stdin().is_terminal() {
+    if has_tty() {
         return Ok(SecretString::from(prompt(label)?.to_string()));
     }
     Err("no passphrase: set KEYWARD_PASSPHRASE, pass --passphrase-file FILE or --identity FILE, or run in a terminal".into())
@@ -69,7 +75,7 @@ pub fn open(g: &GlobalArgs) -> CmdResult<Vault> {
     let prompting = g.identity.is_none()
         && g.passphrase_file.is_none()
         && std::env::var_os("KEYWARD_PASSPHRASE").is_none()
-        && std::io::stdin().is_terminal();
+        && has_tty();
     let sealed = SealedVault::open(&path, Clock::system())?;
     if !prompting {
         let key = sealed.unwrap_key(&unlock(g)?)?;
@@ -89,19 +95,42 @@ pub fn open(g: &GlobalArgs) -> CmdResult<Vault> {
     }
 }
 
-/// Reads a line from the terminal without echoing it.
+/// Whether this process has a controlling terminal to prompt on, even when stdin is a
+/// file or a pipe (`secret set X < file` in a terminal prompts there, as ssh and gpg do).
+pub fn has_tty() -> bool {
+    std::io::stdin().is_terminal()
+        || std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .is_ok()
+}
+
+/// Writes a prompt where the person at the terminal sees it: stderr when that is the
+/// terminal, else the terminal itself.
+fn say_at_terminal(text: &str) {
+    if std::io::stderr().is_terminal() {
+        eprint!("{text}");
+        let _ = std::io::stderr().flush();
+    } else if let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty") {
+        let _ = tty.write_all(text.as_bytes());
+    }
+}
+
+/// Reads a line from the controlling terminal without echoing it.
 pub fn prompt(label: &str) -> CmdResult<Zeroizing<String>> {
     struct Raw;
     impl Drop for Raw {
         fn drop(&mut self) {
             let _ = crossterm::terminal::disable_raw_mode();
-            eprintln!();
+            say_at_terminal("\r\n");
         }
     }
     // Raw mode first: anything typed once the prompt is visible must not be echoed.
+    // crossterm works on /dev/tty when stdin is not the terminal.
     crossterm::terminal::enable_raw_mode()?;
     let _raw = Raw;
-    eprint!("{label}: ");
+    say_at_terminal(&format!("{label}: "));
     let mut s = Zeroizing::new(String::new());
     loop {
         if let Event::Key(k) = event::read()? {
@@ -178,4 +207,102 @@ pub fn hint_if_empty(len: usize, hint: &str) {
 pub fn print_json<T: Serialize>(v: &T) -> CmdResult {
     println!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
+}
+
+/// A vault command's way to the vault: through its running owner when there is one
+/// (no passphrase, no lock error), else the vault opened and unsealed here, with this
+/// process as its owner for the command's length. Requests and replies are the same.
+pub struct Session {
+    pub rt: tokio::runtime::Runtime,
+    pub front: Front,
+}
+
+/// How long a command waits for an owner that holds the vault's lock but is not yet
+/// listening (it is starting).
+const OWNER_STARTING: Duration = Duration::from_secs(3);
+
+impl Session {
+    pub fn call(&self, req: Request) -> CmdResult<Reply> {
+        Ok(self.rt.block_on(self.front.call(req))?)
+    }
+
+    pub fn query(&self, q: Query) -> CmdResult<Reply> {
+        self.call(Request::Query(q))
+    }
+
+    /// Changes in one transaction; with `push`, the command's own push (unless
+    /// --no-push).
+    pub fn apply(&self, g: &GlobalArgs, changes: Vec<Change>, push: bool) -> CmdResult<Applied> {
+        let push = push && !g.no_push;
+        match self.call(Request::Apply { changes, push })? {
+            Reply::Applied(a) => Ok(a),
+            other => Err(unexpected(&other)),
+        }
+    }
+}
+
+/// A reply that does not fit the request: a front end and an owner of different builds.
+pub fn unexpected(r: &Reply) -> Box<dyn std::error::Error + Send + Sync> {
+    format!(
+        "the vault's owner answered `{}`, which this keyward does not expect here: restart the owner (e.g. the daemon) with this version",
+        r.kind()
+    )
+    .into()
+}
+
+/// Attaches to the vault's owner, or opens the vault here (asking the passphrase).
+pub fn session(g: &GlobalArgs) -> CmdResult<Session> {
+    let path = vault_path(g)?;
+    if !path.exists() {
+        return Err(VaultError::NoVault(path).into());
+    }
+    let rt = super::runtime()?;
+    let label = crate::vault::command_label();
+    if !g.no_attach
+        && let Some(a) = rt.block_on(crate::front::attach(&path, &label))?
+    {
+        return Ok(Session {
+            front: Front::Attached(Arc::new(a)),
+            rt,
+        });
+    }
+    match open(g) {
+        Ok(vault) => {
+            let host = Host::open(Owner::transient(
+                vault,
+                crate::engine::EngineConfig::from_env(),
+            ));
+            Ok(Session {
+                front: Front::Local(host),
+                rt,
+            })
+        }
+        Err(e) => {
+            let locked = matches!(
+                e.downcast_ref::<VaultError>(),
+                Some(VaultError::Locked { .. })
+            );
+            if !locked {
+                return Err(e);
+            }
+            if g.no_attach {
+                return Err(format!(
+                    "{e}; without --no-attach this command runs through that process when it owns the vault (`keyward daemon`, `keyward serve` or a dashboard)"
+                )
+                .into());
+            }
+            // An owner that took the lock a moment ago is about to listen.
+            let end = Instant::now() + OWNER_STARTING;
+            while Instant::now() < end {
+                std::thread::sleep(Duration::from_millis(100));
+                if let Some(a) = rt.block_on(crate::front::attach(&path, &label))? {
+                    return Ok(Session {
+                        front: Front::Attached(Arc::new(a)),
+                        rt,
+                    });
+                }
+            }
+            Err(e)
+        }
+    }
 }

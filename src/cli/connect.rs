@@ -1,12 +1,10 @@
 //! `keyward connect | connections | reconnect | disconnect`.
 
-use std::sync::Arc;
-
-use super::common::{open, print_json, read_value};
-use super::engine_rt::{client_for, runtime, start, wait_until};
+use super::common::{print_json, read_value, session, unexpected};
 use super::{CmdResult, GlobalArgs};
+use crate::ops::{Query, Reply, Request, Sensitive};
 use crate::supabase::client::DEFAULT_INSTANCE_URL;
-use crate::vault::{Vault, rfc3339};
+use crate::vault::rfc3339;
 
 #[derive(clap::Args, Debug)]
 pub struct ConnectArgs {
@@ -43,53 +41,61 @@ pub struct DisconnectArgs {
 const REVOKE_HINT: &str =
     "revoke it on Supabase too: https://supabase.com/dashboard/account/tokens";
 
-/// Reads the token from stdin and checks it with the API before anything is stored.
-fn validated(
-    url: &str,
-    project_ref: Option<&str>,
-) -> CmdResult<(zeroize::Zeroizing<String>, usize)> {
+/// The token from stdin (validated by the owner before anything is stored).
+fn token() -> CmdResult<Sensitive> {
     let token = read_value(None, "the access token")?;
-    let token = zeroize::Zeroizing::new(token.trim().to_string());
-    if token.is_empty() {
-        return Err("no token on stdin: pipe the Personal Access Token in, e.g. `keyward connect NAME < token.txt`".into());
+    Ok(Sensitive::new(token.trim()))
+}
+
+fn connected(reply: Reply) -> CmdResult<crate::ops::Connected> {
+    match reply {
+        Reply::Connected(c) => {
+            if let Some(w) = &c.warning {
+                eprintln!("warning: {w}");
+            }
+            Ok(c)
+        }
+        other => Err(unexpected(&other)),
     }
-    let client = client_for(url, &token)?;
-    let v = runtime()?.block_on(client.validate_token(project_ref))?;
-    if let Some(w) = &v.format_warning {
-        eprintln!("warning: {w}");
-    }
-    Ok((token, v.projects().len()))
 }
 
 pub fn connect(g: &GlobalArgs, a: ConnectArgs) -> CmdResult {
-    let vault = open(g)?;
-    let (token, seen) = validated(&a.url, a.project_ref.as_deref())?;
-    let c =
-        vault.write(|tx| tx.add_connection(&a.name, &a.url, a.project_ref.as_deref(), &token))?;
+    let s = session(g)?;
+    let c = connected(s.call(Request::Connect {
+        name: a.name,
+        url: a.url,
+        project_ref: a.project_ref,
+        token: token()?,
+    })?)?;
     println!(
         "connected {} ({} project(s) visible; token …{})",
-        c.name, seen, c.fingerprint
+        c.connection.name, c.projects_seen, c.connection.fingerprint
     );
     Ok(())
 }
 
 pub fn reconnect(g: &GlobalArgs, a: ReconnectArgs) -> CmdResult {
-    let vault = open(g)?;
-    let conn = vault.read()?.connection(&a.name)?;
-    let (token, _) = validated(&conn.url, conn.project_ref.as_deref())?;
-    let c = vault.write(|tx| tx.reconnect(&a.name, &token))?;
+    let s = session(g)?;
+    let c = connected(s.call(Request::Reconnect {
+        name: a.name,
+        token: token()?,
+    })?)?;
     println!(
         "reconnected {} (token …{}); its targets are healthy again: run `keyward sync` to push what is pending",
-        c.name, c.fingerprint
+        c.connection.name, c.connection.fingerprint
     );
     Ok(())
 }
 
 pub fn connections(g: &GlobalArgs, a: ConnectionsArgs) -> CmdResult {
-    let vault = open(g)?;
-    let r = vault.read()?;
-    let conns = r.connections()?;
-    let targets = r.targets()?;
+    let s = session(g)?;
+    let (conns, targets) = match s.query(Query::Connections)? {
+        Reply::Connections {
+            connections,
+            targets,
+        } => (connections, targets),
+        other => return Err(unexpected(&other)),
+    };
     if a.json {
         let rows: Vec<_> = conns
             .iter()
@@ -122,79 +128,14 @@ pub fn connections(g: &GlobalArgs, a: ConnectionsArgs) -> CmdResult {
 }
 
 pub fn disconnect(g: &GlobalArgs, a: DisconnectArgs) -> CmdResult {
-    let vault = Arc::new(open(g)?);
-    let refs: Vec<String> = vault
-        .read()?
-        .targets()?
-        .into_iter()
-        .filter(|t| t.connection == a.name)
-        .map(|t| t.project_ref)
-        .collect();
-    vault.read()?.connection(&a.name)?;
-    if !refs.is_empty() {
-        if !a.remove_targets {
-            return Err(format!(
-                "the connection {} still has target(s) {}: remove them with `keyward target rm REF`, or `keyward disconnect {} --remove-targets`",
-                a.name,
-                refs.join(", "),
-                a.name
-            )
-            .into());
-        }
-        for r in &refs {
-            let r = r.clone();
-            vault.write(move |tx| tx.remove_target(&r).map(|_| ()))?;
-        }
-        remove_wait(&vault, &refs)?;
-    }
-    vault.write(|tx| tx.disconnect(&a.name))?;
+    let s = session(g)?;
+    s.call(Request::Disconnect {
+        name: a.name.clone(),
+        remove_targets: a.remove_targets,
+    })?;
     println!(
         "disconnected {}: the token was deleted from the vault; {REVOKE_HINT}",
         a.name
     );
-    Ok(())
-}
-
-/// Runs the engine until the removed targets' deletes are done.
-pub fn remove_wait(vault: &Arc<Vault>, refs: &[String]) -> CmdResult {
-    let rt = runtime()?;
-    let gone = |v: &Vault| {
-        v.read()
-            .and_then(|r| r.targets())
-            .map(|ts| {
-                ts.iter().all(|t| {
-                    !refs.contains(&t.project_ref)
-                        || (t.health.consecutive_failures > 0 && super::engine_rt::settled(v))
-                })
-            })
-            .unwrap_or(true)
-    };
-    let done = rt.block_on(async {
-        let h = start(vault);
-        h.kick();
-        let ok = wait_until(&h, vault, Some(std::time::Duration::from_secs(120)), gone).await;
-        h.shutdown();
-        ok
-    });
-    let r = vault.read()?;
-    let left: Vec<String> = r
-        .targets()?
-        .into_iter()
-        .filter(|t| refs.contains(&t.project_ref))
-        .map(|t| {
-            format!(
-                "{} ({})",
-                t.project_ref,
-                t.health.last_error.unwrap_or_else(|| "not done yet".into())
-            )
-        })
-        .collect();
-    if !done || !left.is_empty() {
-        return Err(format!(
-            "keyward's variables could not all be deleted from {}: they stay queued; fix the cause and run `keyward sync --wait`",
-            left.join(", ")
-        )
-        .into());
-    }
     Ok(())
 }

@@ -3,10 +3,11 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::autopush::{before, push};
-use super::common::{open, print_json};
+use super::common::{print_json, session, unexpected};
+use super::secret::report_push;
 use super::{CmdResult, GlobalArgs};
-use crate::vault::{Change, Outcome};
+use crate::ops::{Change, Outcome, Query, Reply, Sensitive};
+use crate::vault::ImportChange;
 
 #[derive(clap::Args, Debug)]
 pub struct ImportArgs {
@@ -34,21 +35,29 @@ pub fn import(g: &GlobalArgs, a: ImportArgs) -> CmdResult {
         std::fs::read_to_string(&a.file)
             .map_err(|e| format!("cannot read {}: {e}", a.file.display()))?,
     );
-    let vault = open(g)?;
-    let b = before(g, &vault);
-    let plan = vault.write(|tx| tx.import_env(&a.project, &text, a.dry_run))?;
-    let pushed = push(vault, b);
+    let s = session(g)?;
+    let change = Change::Import {
+        project: a.project.clone(),
+        text: Sensitive::from(text),
+        dry_run: a.dry_run,
+    };
+    let applied = s.apply(g, vec![change], !a.dry_run)?;
+    report_push(&applied.push);
+    let plan = match applied.outcomes.into_iter().next() {
+        Some(Outcome::Imported(p)) => p,
+        _ => Vec::new(),
+    };
     if a.json {
         return print_json(
-            &serde_json::json!({ "project": a.project, "dry_run": a.dry_run, "changes": plan, "push": pushed }),
+            &serde_json::json!({ "project": a.project, "dry_run": a.dry_run, "changes": plan, "push": applied.push }),
         );
     }
-    let verb = |c: Change| match (c, a.dry_run) {
-        (Change::Create, true) => "would create",
-        (Change::Update, true) => "would update",
-        (Change::Create, false) => "created",
-        (Change::Update, false) => "updated",
-        (Change::Unchanged, _) => "unchanged",
+    let verb = |c: ImportChange| match (c, a.dry_run) {
+        (ImportChange::Create, true) => "would create",
+        (ImportChange::Update, true) => "would update",
+        (ImportChange::Create, false) => "created",
+        (ImportChange::Update, false) => "updated",
+        (ImportChange::Unchanged, _) => "unchanged",
     };
     for p in &plan {
         println!("{}\t{}", verb(p.change), p.name);
@@ -57,20 +66,17 @@ pub fn import(g: &GlobalArgs, a: ImportArgs) -> CmdResult {
 }
 
 pub fn export(g: &GlobalArgs, a: ExportArgs) -> CmdResult {
-    let vault = open(g)?;
-    let (lines, skipped) = vault.read()?.export_env(&a.project)?;
-    // The export reveals values: record it before anything is printed.
-    vault.write(|tx| {
-        tx.audit(
-            "export",
-            &a.project,
-            Outcome::Ok,
-            &format!("{} variable(s)", lines.len()),
-        )
+    let s = session(g)?;
+    // The owner records the export before it answers: it reveals values.
+    let reply = s.query(Query::Export {
+        project: a.project.clone(),
     })?;
+    let Reply::Exported { lines, skipped } = reply else {
+        return Err(unexpected(&reply));
+    };
     let mut out = std::io::stdout().lock();
     for l in &lines {
-        writeln!(out, "{}", l.as_str())?;
+        writeln!(out, "{}", l.expose())?;
     }
     for s in skipped {
         eprintln!(

@@ -44,7 +44,7 @@ pub(super) fn new_passphrase(file: Option<&std::path::Path>, env: &str) -> CmdRe
         common::passphrase_file(f)?
     } else if let Ok(p) = std::env::var(env) {
         SecretString::from(p)
-    } else if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+    } else if common::has_tty() {
         let a = common::prompt("new passphrase")?;
         let b = common::prompt("repeat it")?;
         if *a != *b {
@@ -94,9 +94,15 @@ pub fn passphrase(g: &GlobalArgs, c: PassphraseCmd) -> CmdResult {
     let PassphraseCmd::Change {
         new_passphrase_file,
     } = c;
-    let vault = common::open(g)?;
+    let s = common::session(g)?;
     let new = new_passphrase(new_passphrase_file.as_deref(), "KEYWARD_NEW_PASSPHRASE")?;
-    vault.change_passphrase(&new, work_factor()?)?;
-    println!("the passphrase of {} is changed", vault.path().display());
+    s.call(crate::ops::Request::ChangePassphrase {
+        new: crate::ops::Sensitive::new(new.expose_secret()),
+        work_factor: work_factor()?,
+    })?;
+    println!(
+        "the passphrase of {} is changed",
+        common::vault_path(g)?.display()
+    );
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! `keyward key create | list | revoke`: access keys for `keyward serve`.
 
-use super::common::{open, print_json};
+use super::common::{print_json, session, unexpected};
 use super::{CmdResult, GlobalArgs};
+use crate::ops::{Change, Outcome, Query, Reply};
 use crate::vault::{AccessKeyInfo, rfc3339};
 
 #[derive(clap::Subcommand, Debug)]
@@ -34,7 +35,7 @@ pub enum KeyCmd {
 }
 
 pub fn run(g: &GlobalArgs, c: KeyCmd) -> CmdResult {
-    let vault = open(g)?;
+    let s = session(g)?;
     match c {
         KeyCmd::Create {
             name,
@@ -42,22 +43,32 @@ pub fn run(g: &GlobalArgs, c: KeyCmd) -> CmdResult {
             allow_sync,
             json,
         } => {
-            let refs: Vec<&str> = projects.iter().map(String::as_str).collect();
-            let made = vault.write(|tx| tx.create_access_key(&name, &refs, allow_sync))?;
+            let change = Change::CreateAccessKey {
+                name,
+                projects,
+                allow_sync,
+            };
+            let a = s.apply(g, vec![change], false)?;
+            let Some(Outcome::AccessKey { info, key }) = a.outcomes.into_iter().next() else {
+                return Err("the vault's owner did not return the new key: restart the owner with this version".into());
+            };
             if json {
-                let mut doc = info_json(&made.info);
-                doc["key"] = made.key.as_str().into();
+                let mut doc = info_json(&info);
+                doc["key"] = key.expose().into();
                 return print_json(&doc);
             }
-            println!("{}", made.key.as_str());
+            println!("{}", key.expose());
             eprintln!(
                 "created the access key {} ({}): copy it now, it is shown only this once",
-                made.info.id,
-                scope_text(&made.info)
+                info.id,
+                scope_text(&info)
             );
         }
         KeyCmd::List { json } => {
-            let keys = vault.read()?.access_keys()?;
+            let keys = match s.query(Query::AccessKeys)? {
+                Reply::AccessKeys(k) => k,
+                other => return Err(unexpected(&other)),
+            };
             if json {
                 let rows: Vec<_> = keys.iter().map(info_json).collect();
                 return print_json(&rows);
@@ -83,7 +94,10 @@ pub fn run(g: &GlobalArgs, c: KeyCmd) -> CmdResult {
             }
         }
         KeyCmd::Revoke { id } => {
-            let k = vault.write(|tx| tx.revoke_access_key(id.trim()))?;
+            let a = s.apply(g, vec![Change::RevokeAccessKey { id }], false)?;
+            let Some(Outcome::AccessKeyRevoked(k)) = a.outcomes.into_iter().next() else {
+                return Err("the vault's owner did not confirm the revocation: restart the owner with this version".into());
+            };
             println!("revoked the access key {} ({})", k.id, k.name);
         }
     }

@@ -1,11 +1,9 @@
 //! `keyward map | unmap`: many secrets x many targets.
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use super::autopush::{before, push, push_quiet};
-use super::common::{addr, open};
-use super::engine_rt::{runtime, stored_client};
+use super::common::{addr, session, unexpected};
+use super::secret::report_push;
 use super::{CmdResult, GlobalArgs};
+use crate::ops::{Change, MapRequest, Reply, Request};
 
 #[derive(clap::Args, Debug)]
 pub struct MapArgs {
@@ -37,56 +35,39 @@ pub fn map(g: &GlobalArgs, a: MapArgs) -> CmdResult {
     if a.env_name.is_some() && a.secrets.len() > 1 {
         return Err("--as names the variable of one secret: map the secrets one at a time".into());
     }
-    let vault = open(g)?;
-    let pairs: Vec<(String, String)> = a
+    let secrets: Vec<(String, String)> = a
         .secrets
         .iter()
         .map(|s| addr(s))
         .collect::<Result<_, _>>()?;
-    // What each target holds now: names keyward does not own must be adopted, and
-    // everything there counts toward the cap.
-    let mut remote: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let rt = runtime()?;
-    for t in &a.targets {
-        let (target, conn) = {
-            let r = vault.read()?;
-            let target = r.target(t)?;
-            let conn = r.connection(&target.connection)?;
-            (target, conn)
-        };
-        let client = stored_client(&vault, &conn)?;
-        let list = rt
-            .block_on(client.list_secrets(&target.project_ref))
-            .map_err(|e| format!("cannot list {t} to check its names: {e}"))?;
-        remote.insert(t.clone(), list.into_iter().map(|s| s.name).collect());
+    let s = session(g)?;
+    let reply = s.call(Request::Map(MapRequest {
+        secrets,
+        targets: a.targets,
+        env_name: a.env_name,
+        adopt: a.adopt,
+        push: !g.no_push,
+    }))?;
+    let Reply::Mapped(m) = reply else {
+        return Err(unexpected(&reply));
+    };
+    for (secret, t, names) in &m.mapped {
+        println!("mapped {secret} -> {t} as {}", names.join(", "));
     }
-    // One transaction per (secret, target): a refused one (bad name, conflict, cap)
-    // is reported with its reason and never stops the others.
-    let b = before(g, &vault);
-    let mut refused = Vec::new();
-    for (p, n) in &pairs {
-        for t in &a.targets {
-            let done =
-                vault.write(|tx| tx.map(p, n, t, a.env_name.as_deref(), a.adopt, remote.get(t)));
-            match done {
-                Ok(names) => println!("mapped {p}/{n} -> {t} as {}", names.join(", ")),
-                Err(e) => refused.push(format!("{p}/{n} -> {t}: {e}")),
-            }
-        }
-    }
-    if !refused.is_empty() {
+    if !m.refused.is_empty() {
         // What was mapped is pushed all the same; the one error line says how it went.
-        let pushed = push_quiet(vault, b)
+        let pushed = m
+            .push
             .map(|r| format!(" (the others: {})", r.lines().join("; ")))
             .unwrap_or_default();
         return Err(format!(
             "{} mapping(s) refused: {}{pushed}",
-            refused.len(),
-            refused.join("; ")
+            m.refused.len(),
+            m.refused.join("; ")
         )
         .into());
     }
-    push(vault, b);
+    report_push(&m.push);
     if g.no_push {
         println!("pushed at the next `keyward sync` (or by the running dashboard/daemon)");
     }
@@ -94,27 +75,29 @@ pub fn map(g: &GlobalArgs, a: MapArgs) -> CmdResult {
 }
 
 pub fn unmap(g: &GlobalArgs, a: UnmapArgs) -> CmdResult {
-    let vault = open(g)?;
     let pairs: Vec<(String, String)> = a
         .secrets
         .iter()
         .map(|s| addr(s))
         .collect::<Result<_, _>>()?;
-    let b = before(g, &vault);
-    vault.write(|tx| {
-        for (p, n) in &pairs {
-            for t in &a.targets {
-                tx.unmap(p, n, t)?;
-            }
+    let s = session(g)?;
+    let mut changes = Vec::new();
+    for (p, n) in &pairs {
+        for t in &a.targets {
+            changes.push(Change::Unmap {
+                project: p.clone(),
+                name: n.clone(),
+                target: t.clone(),
+            });
         }
-        Ok(())
-    })?;
+    }
+    let applied = s.apply(g, changes, true)?;
     for (p, n) in &pairs {
         println!("unmapped {p}/{n} from {}", a.targets.join(", "));
     }
     if g.no_push {
         println!("its variables are deleted at the next `keyward sync`");
     }
-    push(vault, b);
+    report_push(&applied.push);
     Ok(())
 }

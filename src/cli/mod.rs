@@ -1,19 +1,20 @@
-//! The command line: clap definitions and dispatch. Thin: each group's file calls into
-//! `vault`/`supabase`; this file owns parsing, global options and the one-line errors.
+//! The command line: clap definitions and dispatch. Thin: each group's file builds the
+//! requests of `ops` and prints the replies, whether the vault is reached through its
+//! running owner or opened here (`common::session`); this file owns parsing, global
+//! options and the one-line errors.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod audit;
-mod autopush;
 mod common;
 mod connect;
+mod daemon;
 mod dashboard;
 pub mod demo;
 mod emulator;
-mod engine_rt;
 mod envio;
 mod init;
 mod key;
@@ -59,6 +60,10 @@ pub struct GlobalArgs {
     /// change before it exits
     #[arg(long, global = true, env = "KEYWARD_NO_PUSH", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_push: bool,
+    /// Never go through a running owner of the vault (daemon, serve, dashboard): open
+    /// the vault here, which fails while an owner holds it
+    #[arg(long, global = true, env = "KEYWARD_NO_ATTACH", value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_attach: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -116,8 +121,13 @@ pub enum Command {
     Drift(sync::DriftArgs),
     /// Retry failed work now, unhealthy targets included
     Retry(sync::RetryArgs),
-    /// Run the sync engine, its retries and the rotations without the dashboard
-    Daemon,
+    /// Own the vault: run the sync engine, its retries and the rotations, and serve
+    /// every other keyward command and dashboard on the vault's private socket
+    Daemon(daemon::DaemonArgs),
+    /// Give a sealed daemon its key (asks for the passphrase, or --identity FILE)
+    Unseal,
+    /// Make the daemon forget its key: syncing and rotations wait for `keyward unseal`
+    Seal,
     /// Access keys for the local API: create, list, revoke
     #[command(subcommand)]
     Key(key::KeyCmd),
@@ -125,8 +135,31 @@ pub enum Command {
     Serve(serve::ServeArgs),
 }
 
+/// A tokio runtime for a command: two workers (sync pushes and key checks run in
+/// parallel; small machines are the norm).
+pub(crate) fn runtime() -> CmdResult<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+/// `keyward secret set`: the program and its subcommands, never an argument (names may
+/// be private; values never are on argv anyway).
+fn label(m: &clap::ArgMatches) -> String {
+    let mut words = vec!["keyward".to_string()];
+    let mut cur = m;
+    while let Some((name, sub)) = cur.subcommand() {
+        words.push(name.to_string());
+        cur = sub;
+    }
+    words.join(" ")
+}
+
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    crate::vault::set_command_label(label(&matches));
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let result = match cli.command {
         None => dashboard::run(&cli.global),
         Some(Command::Demo) => demo::run(),
@@ -152,7 +185,9 @@ pub fn main() -> ExitCode {
         Some(Command::Status(a)) => sync::status(&cli.global, a),
         Some(Command::Drift(a)) => sync::drift(&cli.global, a),
         Some(Command::Retry(a)) => sync::retry(&cli.global, a),
-        Some(Command::Daemon) => sync::daemon(&cli.global),
+        Some(Command::Daemon(a)) => daemon::daemon(&cli.global, a),
+        Some(Command::Unseal) => daemon::unseal(&cli.global),
+        Some(Command::Seal) => daemon::seal(&cli.global),
         Some(Command::Key(c)) => key::run(&cli.global, c),
         Some(Command::Serve(a)) => serve::run(&cli.global, a),
     };

@@ -1,7 +1,8 @@
 //! `keyward project add | list | rm`.
 
-use super::common::{open, print_json};
+use super::common::{print_json, session, unexpected};
 use super::{CmdResult, GlobalArgs};
+use crate::ops::{Change, Query, Reply};
 use crate::vault::rfc3339;
 
 #[derive(clap::Subcommand, Debug)]
@@ -19,18 +20,21 @@ pub enum ProjectCmd {
 }
 
 pub fn run(g: &GlobalArgs, c: ProjectCmd) -> CmdResult {
-    let vault = open(g)?;
+    let s = session(g)?;
     match c {
         ProjectCmd::Add { name } => {
-            vault.write(|tx| tx.add_project(&name))?;
+            s.apply(g, vec![Change::AddProject { name: name.clone() }], false)?;
             println!("added the project {name}");
         }
         ProjectCmd::Rm { name } => {
-            vault.write(|tx| tx.remove_project(&name))?;
+            s.apply(g, vec![Change::RemoveProject { name: name.clone() }], false)?;
             println!("removed the project {name}");
         }
         ProjectCmd::List { json } => {
-            let projects = vault.read()?.projects()?;
+            let projects = match s.query(Query::Projects)? {
+                Reply::Projects(p) => p,
+                other => return Err(unexpected(&other)),
+            };
             if json {
                 let rows: Vec<_> = projects
                     .iter()

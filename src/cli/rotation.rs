@@ -1,19 +1,13 @@
 //! `keyward rotation add | list | run | revoke | rm` and `keyward supabase-key create`:
 //! Supabase API key rotations (docs/rotation.md) and ad hoc keys.
 
-use std::sync::Arc;
-
-use super::common::{addr, open, print_json};
+use super::common::{addr, print_json, session, unexpected};
 use super::{CmdResult, GlobalArgs};
-use crate::engine::keyrotation::{self, KeyRotator, Rotated, TargetClients};
-use crate::engine::{self, EngineConfig, EngineHandle};
+use crate::ops::{Change, Outcome, Query, Reply, Request, RotatedKey};
 use crate::vault::{
-    Cause, KeyKind, KeyRotation, NewKeyRotation, SecretValue, Vault, format_time_of_day,
-    parse_duration, parse_time_of_day, reserved_name_warning, rfc3339,
+    KeyKind, KeyRotation, NewKeyRotation, format_time_of_day, parse_duration, parse_time_of_day,
+    reserved_name_warning, rfc3339,
 };
-
-/// How long `rotation run` / `revoke` wait for the new key to reach mapped targets.
-const SYNC_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The vault project that receives keys when `--into` is not given.
 pub const DEFAULT_KEYS_PROJECT: &str = "supabase-keys";
@@ -81,27 +75,6 @@ pub enum SupabaseKeyCmd {
     },
 }
 
-use super::engine_rt::runtime;
-
-/// Waits (at most `timeout`) until the outbox is empty or holds only failures, so the
-/// rotated key reaches mapped targets before the command exits.
-async fn settle(h: &EngineHandle, vault: &Vault, timeout: std::time::Duration) {
-    h.kick();
-    super::engine_rt::wait_until(h, vault, Some(timeout), super::engine_rt::settled).await;
-}
-
-/// The engine for one command (the single writer over this vault, whose push workers
-/// sync the rotated key onward), and a rotation driver on it. Call inside the runtime.
-fn rotator(vault: Vault) -> (KeyRotator, EngineHandle, Arc<Vault>) {
-    let vault = Arc::new(vault);
-    let config = EngineConfig::from_env();
-    let (h, _task) = engine::start_with(vault.clone(), config.clone());
-    let clients = TargetClients::new(vault.clone(), config.clone()).for_rotations();
-    let mut kr = KeyRotator::new(vault.clone(), h.clone(), clients);
-    kr.retry = config.retry;
-    (kr, h, vault)
-}
-
 fn row(r: &KeyRotation, now: i64) -> serde_json::Value {
     let key = |k: &Option<crate::vault::KeyRef>| {
         k.as_ref()
@@ -158,25 +131,34 @@ pub fn run(g: &GlobalArgs, c: RotationCmd) -> CmdResult {
                 Some(a) => addr(a)?,
                 None => (DEFAULT_KEYS_PROJECT.to_owned(), format!("{name} key")),
             };
-            let vault = open(g)?;
-            let connection = keyrotation::connection_of_target(&vault, &target)?;
-            let (r, warning) = vault.write(|tx| {
-                if into.is_none() && tx.project_id(DEFAULT_KEYS_PROJECT).is_err() {
-                    tx.add_project(DEFAULT_KEYS_PROJECT)?;
-                }
-                tx.add_key_rotation(NewKeyRotation {
-                    name: name.clone(),
-                    project_ref: target.clone(),
-                    connection,
-                    key_type,
-                    every_days,
-                    at_minute,
-                    auto: !manual_only,
-                    into_project: project.clone(),
-                    into_name: secret.clone(),
-                    grace,
-                })
-            })?;
+            let s = session(g)?;
+            let mut changes = Vec::new();
+            if into.is_none() {
+                changes.push(Change::EnsureProject {
+                    name: DEFAULT_KEYS_PROJECT.into(),
+                });
+            }
+            changes.push(Change::AddKeyRotation(NewKeyRotation {
+                name: name.clone(),
+                project_ref: target.clone(),
+                // The target's connection, looked up by the owner.
+                connection: None,
+                key_type,
+                every_days,
+                at_minute,
+                auto: !manual_only,
+                into_project: project.clone(),
+                into_name: secret.clone(),
+                grace,
+            }));
+            let a = s.apply(g, changes, false)?;
+            let Some(Outcome::KeyRotation {
+                rotation: r,
+                warning,
+            }) = a.outcomes.into_iter().last()
+            else {
+                return Err("the vault's owner did not return the rotation: restart the owner with this version".into());
+            };
             if let Some(w) = warning {
                 eprintln!("warning: {w}");
             }
@@ -198,9 +180,11 @@ pub fn run(g: &GlobalArgs, c: RotationCmd) -> CmdResult {
             );
         }
         RotationCmd::List { json } => {
-            let vault = open(g)?;
-            let now = vault.now();
-            let all = vault.read()?.key_rotations()?;
+            let s = session(g)?;
+            let (now, all) = match s.query(Query::KeyRotations)? {
+                Reply::KeyRotations { now, items } => (now, items),
+                other => return Err(unexpected(&other)),
+            };
             if json {
                 return print_json(&all.iter().map(|r| row(r, now)).collect::<Vec<_>>());
             }
@@ -227,54 +211,39 @@ pub fn run(g: &GlobalArgs, c: RotationCmd) -> CmdResult {
             }
         }
         RotationCmd::Run { name } => {
-            let vault = open(g)?;
-            vault.read()?.key_rotation(&name)?;
-            let done = runtime()?.block_on(async move {
-                let (kr, h, v) = rotator(vault);
-                let out = kr.rotate_now(&name).await;
-                if out.is_ok() {
-                    settle(&h, &v, SYNC_WAIT).await;
-                }
-                h.shutdown();
-                out
-            })?;
-            print_rotated(&done);
+            let s = session(g)?;
+            match s.call(Request::RotationRun { name })? {
+                Reply::Rotated(done) => print_rotated(&done),
+                other => return Err(unexpected(&other)),
+            }
         }
         RotationCmd::Revoke { name, reason } => {
-            let vault = open(g)?;
-            vault.read()?.key_rotation(&name)?;
-            let done = runtime()?.block_on(async move {
-                let (kr, h, v) = rotator(vault);
-                let out = kr.revoke(&name, &reason).await;
-                if out.is_ok() {
-                    settle(&h, &v, SYNC_WAIT).await;
+            let s = session(g)?;
+            match s.call(Request::RotationRevoke { name, reason })? {
+                Reply::Rotated(done) => {
+                    println!(
+                        "{}: the previous keys were deleted as compromised",
+                        done.name
+                    );
+                    print_rotated(&done);
                 }
-                h.shutdown();
-                out
-            })?;
-            println!(
-                "{}: the previous keys were deleted as compromised",
-                done.name
-            );
-            print_rotated(&done);
+                other => return Err(unexpected(&other)),
+            }
         }
         RotationCmd::Rm { name } => {
-            let vault = open(g)?;
-            vault.read()?.key_rotation(&name)?;
-            let n = name.clone();
-            let count = runtime()?.block_on(async move {
-                let (kr, h, _v) = rotator(vault);
-                let out = kr.remove(&n).await;
-                h.shutdown();
-                out
-            })?;
-            println!("{name}: removed; {count} key(s) deleted on Supabase");
+            let s = session(g)?;
+            match s.call(Request::RotationRemove { name: name.clone() })? {
+                Reply::Removed(count) => {
+                    println!("{name}: removed; {count} key(s) deleted on Supabase")
+                }
+                other => return Err(unexpected(&other)),
+            }
         }
     }
     Ok(())
 }
 
-fn print_rotated(done: &Rotated) {
+fn print_rotated(done: &RotatedKey) {
     let clean = if done.cleanup_pending {
         "; clean-up of the retired key pending (retried)"
     } else {
@@ -296,64 +265,37 @@ pub fn supabase_key(g: &GlobalArgs, c: SupabaseKeyCmd) -> CmdResult {
     } = c;
     let kind: KeyKind = key_type.parse()?;
     let dest = into.as_deref().map(addr).transpose()?;
-    let vault = Arc::new(open(g)?);
-    if let Some((p, n)) = &dest {
-        vault.read()?.project_id(p)?;
-        if let Some(w) = reserved_name_warning(n) {
-            eprintln!("warning: {w}");
-        }
+    let s = session(g)?;
+    if let Some((_, n)) = &dest
+        && let Some(w) = reserved_name_warning(n)
+    {
+        eprintln!("warning: {w}");
     }
-    let rt = runtime()?;
-    let client = {
-        let _guard = rt.enter();
-        TargetClients::new(vault.clone(), EngineConfig::from_env()).client(&target, None)?
-    };
-    let (id, value) = rt.block_on(keyrotation::create_key(
-        &client,
-        &target,
+    let reply = s.call(Request::CreateSupabaseKey {
+        name: name.clone(),
+        target: target.clone(),
         kind,
-        &name,
-        description.as_deref(),
-    ))?;
-    use secrecy::ExposeSecret;
-    match dest {
-        Some((p, n)) => {
-            let w = vault.write(|tx| {
-                let w = tx.set_value(
-                    &p,
-                    &n,
-                    &SecretValue::simple(value.expose_secret()),
-                    Cause::Edit,
-                )?;
-                tx.audit(
-                    "supabase-key-create",
-                    &name,
-                    crate::vault::Outcome::Ok,
-                    &format!("{} key {id} of {target} into {p}/{n}", kind.as_str()),
-                )?;
-                Ok(w)
-            })?;
-            println!(
-                "created {} key {name} ({id}) on {target}; saved into {p}/{n} version {}",
-                kind.as_str(),
-                w.version
-            );
-        }
-        None => {
-            vault.write(|tx| {
-                tx.audit(
-                    "supabase-key-create",
-                    &name,
-                    crate::vault::Outcome::Ok,
-                    &format!("{} key {id} of {target}, shown once", kind.as_str()),
-                )
-            })?;
+        description,
+        into: dest,
+    })?;
+    let Reply::SupabaseKey(k) = reply else {
+        return Err(unexpected(&reply));
+    };
+    match (k.saved, k.value) {
+        (Some((p, n, version)), _) => println!(
+            "created {} key {name} ({}) on {target}; saved into {p}/{n} version {version}",
+            kind.as_str(),
+            k.id
+        ),
+        (None, Some(value)) => {
             eprintln!(
-                "created {} key {name} ({id}) on {target}; its value follows and is not shown again",
-                kind.as_str()
+                "created {} key {name} ({}) on {target}; its value follows and is not shown again",
+                kind.as_str(),
+                k.id
             );
-            println!("{}", value.expose_secret());
+            println!("{}", value.expose());
         }
+        (None, None) => {}
     }
     Ok(())
 }

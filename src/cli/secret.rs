@@ -6,12 +6,11 @@ use std::path::PathBuf;
 
 use zeroize::Zeroizing;
 
-use super::autopush::{PushReport, before, push};
-use super::common::{addr, open, print_json, read_value};
+use super::common::{Session, addr, print_json, read_value, session, unexpected};
 use super::{CmdResult, GlobalArgs};
+use crate::ops::{Change, Outcome as Done, PushReport, Query, Reply};
 use crate::vault::{
-    Cause, Generator, Outcome, Policy, SecretValue, Shape, Written, format_duration,
-    parse_duration, rfc3339,
+    Cause, Generator, Policy, SecretValue, Shape, Written, format_duration, parse_duration, rfc3339,
 };
 
 #[derive(clap::Subcommand, Debug)]
@@ -199,6 +198,30 @@ fn written(
     Ok(())
 }
 
+/// Prints a push report's lines on stderr (what reached Supabase, what stays queued).
+pub fn report_push(p: &Option<PushReport>) {
+    for line in p.iter().flat_map(|p| p.lines()) {
+        eprintln!("{line}");
+    }
+}
+
+/// One change of a secret that reports what it wrote, pushed as a command does.
+fn change_written(
+    s: &Session,
+    g: &GlobalArgs,
+    changes: Vec<Change>,
+) -> CmdResult<(Written, Option<PushReport>)> {
+    let a = s.apply(g, changes, true)?;
+    report_push(&a.push);
+    match a.outcomes.first() {
+        Some(Done::Written(w)) => Ok((*w, a.push)),
+        _ => Err(
+            "the vault's owner did not say what it wrote: restart the owner with this version"
+                .into(),
+        ),
+    }
+}
+
 pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
     match c {
         SecretCmd::Set {
@@ -210,23 +233,31 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
             json,
         } => {
             let (p, n) = addr(&secret)?;
-            // Unseal first, so that at a terminal the passphrase is asked before the value.
-            let vault = open(g)?;
+            // Reach the vault first, so that at a terminal the passphrase is asked before
+            // the value.
+            let s = session(g)?;
             let raw = read_value(value_file.as_deref(), &secret)?;
+            let merge = !fields.is_empty() && !replace;
             let value = if fields.is_empty() {
                 SecretValue::Simple(raw)
             } else {
                 structured(&raw, &fields, &secret)?
             };
-            let b = before(g, &vault);
-            let w = vault.write(|tx| {
-                let w = tx.set_fields(&p, &n, value, replace, Cause::Edit)?;
-                if let Some(note) = &note {
-                    tx.set_note(&p, &n, Some(note))?;
-                }
-                Ok(w)
-            })?;
-            let pushed = push(vault, b);
+            let mut changes = vec![Change::Set {
+                project: p.clone(),
+                name: n.clone(),
+                value,
+                merge,
+                cause: Cause::Edit,
+            }];
+            if let Some(note) = &note {
+                changes.push(Change::SetNote {
+                    project: p.clone(),
+                    name: n.clone(),
+                    note: Some(note.clone()),
+                });
+            }
+            let (w, pushed) = change_written(&s, g, changes)?;
             let verb = if w.created { "created" } else { "set" };
             written(json, &p, &n, w, verb, pushed)
         }
@@ -237,58 +268,52 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
             json,
         } => {
             let (p, n) = addr(&secret)?;
-            let vault = open(g)?;
-            let (v, value) = vault.read()?.value(&p, &n, version)?;
-            let shown: Option<&str> = match (&field, &value) {
-                (Some(f), _) => Some(value.field(f).ok_or_else(|| match value.shape() {
-                    Shape::Simple => format!("{secret} is a simple secret: drop --field"),
-                    Shape::Structured { fields } => format!(
-                        "{secret} has no field {f:?}: its fields are {}",
-                        fields.join(", ")
-                    ),
-                })?),
-                (None, SecretValue::Simple(s)) => Some(s),
-                (None, SecretValue::Fields(_)) => None,
+            let s = session(g)?;
+            let reply = s.query(Query::Reveal {
+                project: p.clone(),
+                name: n.clone(),
+                field: field.clone(),
+                version,
+            })?;
+            let Reply::Revealed { version: v, value } = reply else {
+                return Err(unexpected(&reply));
             };
-            // Revealing a value is an audited action; record it before printing.
-            let detail = match &field {
-                Some(f) => format!("version {v}, field {f}"),
-                None => format!("version {v}"),
-            };
-            vault
-                .write(|tx| tx.audit("secret-reveal", &format!("{p}/{n}"), Outcome::Ok, &detail))?;
             let mut out = std::io::stdout().lock();
             if json {
                 let mut doc = serde_json::json!({ "project": p, "name": n, "version": v });
-                match (shown, &value) {
-                    (Some(s), _) => doc["value"] = s.into(),
-                    (None, SecretValue::Fields(fs)) => {
+                match &value {
+                    SecretValue::Simple(s) => doc["value"] = s.as_str().into(),
+                    SecretValue::Fields(fs) => {
                         doc["fields"] = fs
                             .iter()
                             .map(|(k, v)| serde_json::json!({ "name": k, "value": v.as_str() }))
                             .collect();
                     }
-                    (None, SecretValue::Simple(_)) => {
-                        unreachable!("a simple value is always shown")
-                    }
                 }
                 writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
-            } else if let Some(s) = shown {
-                writeln!(out, "{s}")?;
-            } else if let SecretValue::Fields(fs) = &value {
-                for (k, v) in fs {
-                    writeln!(out, "{k}={}", v.as_str())?;
+            } else {
+                match &value {
+                    SecretValue::Simple(s) => writeln!(out, "{}", s.as_str())?,
+                    SecretValue::Fields(fs) => {
+                        for (k, v) in fs {
+                            writeln!(out, "{k}={}", v.as_str())?;
+                        }
+                    }
                 }
             }
             Ok(())
         }
         SecretCmd::List { project, json } => {
-            let vault = open(g)?;
-            let r = vault.read()?;
-            let items = r.secrets(project.as_deref())?;
+            let s = session(g)?;
+            let reply = s.query(Query::Secrets { project })?;
+            let Reply::Secrets(listing) = reply else {
+                return Err(unexpected(&reply));
+            };
+            let items = listing.secrets;
             if json {
-                let policies = r.all_policies()?;
-                let synced = r.sync_status(None)?;
+                let policies: std::collections::HashMap<_, _> =
+                    listing.policies.into_iter().collect();
+                let synced = listing.status;
                 let rows: Vec<_> = items
                     .iter()
                     .map(|s| {
@@ -306,7 +331,7 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
                         }
                         v["rotation"] = policies
                             .get(&s.meta.id)
-                            .map(|ps| ps.iter().map(policy_json).collect::<Vec<_>>())
+                            .map(|ps: &Vec<Policy>| ps.iter().map(policy_json).collect::<Vec<_>>())
                             .unwrap_or_default()
                             .into();
                         v
@@ -335,19 +360,27 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
         }
         SecretCmd::Rename { secret, new_name } => {
             let (p, n) = addr(&secret)?;
-            let vault = open(g)?;
-            let b = before(g, &vault);
-            vault.write(|tx| tx.rename(&p, &n, &new_name))?;
+            let s = session(g)?;
+            let change = Change::Rename {
+                project: p.clone(),
+                name: n.clone(),
+                new_name: new_name.clone(),
+            };
+            let a = s.apply(g, vec![change], true)?;
             println!("renamed {p}/{n} to {p}/{new_name}");
-            push(vault, b);
+            report_push(&a.push);
             Ok(())
         }
         SecretCmd::History { secret, json } => {
             let (p, n) = addr(&secret)?;
-            let vault = open(g)?;
-            let r = vault.read()?;
-            let meta = r.secret(&p, &n)?;
-            let versions = r.history(&p, &n)?;
+            let s = session(g)?;
+            let reply = s.query(Query::History {
+                project: p,
+                name: n,
+            })?;
+            let Reply::History { meta, versions } = reply else {
+                return Err(unexpected(&reply));
+            };
             if json {
                 let rows: Vec<_> = versions
                     .iter()
@@ -390,10 +423,16 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
             json,
         } => {
             let (p, n) = addr(&secret)?;
-            let vault = open(g)?;
-            let b = before(g, &vault);
-            let w = vault.write(|tx| tx.rollback(&p, &n, version))?;
-            let pushed = push(vault, b);
+            let s = session(g)?;
+            let (w, pushed) = change_written(
+                &s,
+                g,
+                vec![Change::Rollback {
+                    project: p.clone(),
+                    name: n.clone(),
+                    version,
+                }],
+            )?;
             let verb = format!("rolled back to the value of version {version}");
             written(json, &p, &n, w, &verb, pushed)
         }
@@ -403,10 +442,16 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
             json,
         } => {
             let (p, n) = addr(&secret)?;
-            let vault = open(g)?;
-            let b = before(g, &vault);
-            let w = vault.write(|tx| tx.rotate(&p, &n, field.as_deref()))?;
-            let pushed = push(vault, b);
+            let s = session(g)?;
+            let (w, pushed) = change_written(
+                &s,
+                g,
+                vec![Change::Rotate {
+                    project: p.clone(),
+                    name: n.clone(),
+                    field,
+                }],
+            )?;
             written(json, &p, &n, w, "rotated", pushed)
         }
         SecretCmd::Policy {
@@ -419,7 +464,12 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
         } => {
             let (p, n) = addr(&secret)?;
             if off {
-                open(g)?.write(|tx| tx.clear_policy(&p, &n, field.as_deref()))?;
+                let change = Change::ClearPolicy {
+                    project: p,
+                    name: n,
+                    field,
+                };
+                session(g)?.apply(g, vec![change], false)?;
                 println!("{secret}: rotation policy removed");
                 return Ok(());
             }
@@ -429,8 +479,17 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
                 format!("--every {every_s:?} is not a duration: write a number and a unit, e.g. 30d, 12h, 2w")
             })?;
             let generator = Generator::parse(&generate.unwrap_or_default())?;
-            let pol =
-                open(g)?.write(|tx| tx.set_policy(&p, &n, field.as_deref(), every, generator))?;
+            let change = Change::SetPolicy {
+                project: p.clone(),
+                name: n.clone(),
+                field,
+                every,
+                generator,
+            };
+            let a = session(g)?.apply(g, vec![change], false)?;
+            let Some(Done::Policy(pol)) = a.outcomes.into_iter().next() else {
+                return Err("the vault's owner did not return the policy: restart the owner with this version".into());
+            };
             if json {
                 let mut doc = policy_json(&pol);
                 doc["project"] = p.into();
@@ -447,21 +506,29 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
         }
         SecretCmd::Rm { secret } => {
             let (p, n) = addr(&secret)?;
-            let vault = open(g)?;
-            let b = before(g, &vault);
-            vault.write(|tx| tx.trash(&p, &n))?;
+            let s = session(g)?;
+            let change = Change::Trash {
+                project: p.clone(),
+                name: n.clone(),
+            };
+            let a = s.apply(g, vec![change], true)?;
             println!(
                 "moved {p}/{n} to the trash (purged after 30 days; `keyward secret restore {p}/{n}` brings it back)"
             );
-            push(vault, b);
+            report_push(&a.push);
             Ok(())
         }
         SecretCmd::Restore { secret, json } => {
             let (p, n) = addr(&secret)?;
-            let vault = open(g)?;
-            let b = before(g, &vault);
-            let w = vault.write(|tx| tx.restore(&p, &n))?;
-            let pushed = push(vault, b);
+            let s = session(g)?;
+            let (w, pushed) = change_written(
+                &s,
+                g,
+                vec![Change::Restore {
+                    project: p.clone(),
+                    name: n.clone(),
+                }],
+            )?;
             written(json, &p, &n, w, "restored", pushed)
         }
     }

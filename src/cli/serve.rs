@@ -1,10 +1,9 @@
 //! `keyward serve`: the local HTTP API (src/serve/) on loopback or a Unix socket.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use super::common::open;
 use super::{CmdResult, GlobalArgs};
+use crate::owner::log::Format;
 use crate::serve::{self, Listen, Options};
 
 #[derive(clap::Args, Debug)]
@@ -18,6 +17,9 @@ pub struct ServeArgs {
     /// Allow an address other machines can reach (the API then travels unencrypted)
     #[arg(long)]
     pub allow_remote: bool,
+    /// How event lines look on stderr (journald keeps them)
+    #[arg(long, value_name = "text|json", default_value = "text")]
+    pub log_format: String,
 }
 
 pub fn run(g: &GlobalArgs, a: ServeArgs) -> CmdResult {
@@ -43,28 +45,32 @@ pub fn run(g: &GlobalArgs, a: ServeArgs) -> CmdResult {
         allow_remote: a.allow_remote,
         ..Options::default()
     };
-    let vault = Arc::new(open(g)?);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let format: Format = a.log_format.parse()?;
+    let rt = super::runtime()?;
+    // `serve` owns the vault like the daemon (engine, retries, rotations, the attach
+    // socket) and adds the HTTP API.
+    let host = super::daemon::own(g, &rt, false, "serve")?;
+    let (vault, engine) = match host.owner() {
+        Some(o) => (
+            o.vault().clone(),
+            o.engine().cloned().ok_or("the owner has no engine")?,
+        ),
+        None => return Err("the vault is sealed".into()),
+    };
     rt.block_on(async move {
         let server = serve::bind(&opts).await?;
-        // The same engine settings as `sync` and `daemon` (KEYWARD_PROJECT_URL_TEMPLATE...).
-        let (engine, task) =
-            crate::engine::start_with(vault.clone(), crate::engine::EngineConfig::from_env());
         // The first stdout line is the address, for scripts (and port 0).
         println!("{}", server.address());
         eprintln!("serving the local API; stop with Ctrl-C (see docs/api.md)");
-        server
-            .run(
-                vault,
-                engine.clone(),
-                super::emulator::wait_for_stop_signal(),
-            )
-            .await?;
-        engine.shutdown();
-        let _ = task.await;
-        CmdResult::Ok(())
+        let (stop_api, api_stopped) = tokio::sync::oneshot::channel::<()>();
+        let api = tokio::spawn(server.run(vault, engine, async move {
+            let _ = api_stopped.await;
+        }));
+        let stopped = async move {
+            super::emulator::wait_for_stop_signal().await;
+            let _ = stop_api.send(());
+            let _ = api.await;
+        };
+        super::daemon::serve_owner(host, format, "serve", stopped).await
     })
 }

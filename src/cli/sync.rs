@@ -1,14 +1,9 @@
-//! `keyward sync | status | drift | retry | daemon`.
+//! `keyward sync | status | drift | retry`.
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use super::common::{open, print_json};
-use super::engine_rt::{runtime, settled, start, wait_until};
+use super::common::{print_json, session, unexpected};
 use super::{CmdResult, GlobalArgs};
-use crate::engine::EngineConfig;
-use crate::engine::clients::Clients;
-use crate::vault::{SyncState, VarStatus, Vault, rfc3339};
+use crate::ops::{Query, Reply, Request, SyncOutcome};
+use crate::vault::{SyncState, VarStatus, rfc3339};
 
 #[derive(clap::Args, Debug)]
 pub struct SyncArgs {
@@ -29,8 +24,19 @@ pub struct SyncArgs {
 #[derive(clap::Args, Debug)]
 pub struct StatusArgs {
     /// Print the result as one JSON document (see docs/json.md)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "watch")]
     pub json: bool,
+    /// Follow the running owner's events live (pushes, failures, health, rotations)
+    #[arg(long)]
+    pub watch: bool,
+    /// With --watch: one JSON object per line
+    #[arg(
+        long,
+        requires = "watch",
+        value_name = "text|json",
+        default_value = "text"
+    )]
+    pub format: String,
 }
 
 #[derive(clap::Args, Debug)]
@@ -49,16 +55,12 @@ pub struct RetryArgs {
 }
 
 pub fn sync(g: &GlobalArgs, a: SyncArgs) -> CmdResult {
-    let vault = Arc::new(open(g)?);
-    let rt = runtime()?;
+    let s = session(g)?;
     if a.plan {
-        // Without the engine: a dry run must not push what the outbox holds.
-        let clients = Arc::new(Clients::new(vault.clone(), EngineConfig::from_env()));
-        let plans = rt.block_on(crate::engine::inspect::plan_all(
-            vault.clone(),
-            clients,
-            None,
-        ))?;
+        let plans = match s.call(Request::Plan { target: None })? {
+            Reply::Plans(p) => p,
+            other => return Err(unexpected(&other)),
+        };
         if a.json {
             return print_json(&plans);
         }
@@ -92,27 +94,24 @@ pub fn sync(g: &GlobalArgs, a: SyncArgs) -> CmdResult {
         }
         return Ok(());
     }
-    let timeout = a.timeout.map(Duration::from_secs);
-    let done = rt.block_on(async {
-        let h = start(&vault);
-        let queued = h.sync_all(None).await;
-        let done = wait_until(&h, &vault, timeout, settled).await;
-        h.shutdown();
-        queued.map(|_| done)
-    })?;
-    summary(&vault, a.wait, done)
+    let timeout_ms = a.timeout.map(|s| s.saturating_mul(1000));
+    match s.call(Request::Sync { timeout_ms })? {
+        Reply::Synced(o) => summary(&o, a.wait),
+        other => Err(unexpected(&other)),
+    }
 }
 
-fn summary(vault: &Vault, strict: bool, done: bool) -> CmdResult {
-    let status = vault.read()?.sync_status(None)?;
-    let failed: Vec<&VarStatus> = status
+fn summary(o: &SyncOutcome, strict: bool) -> CmdResult {
+    let failed: Vec<&VarStatus> = o
+        .status
         .iter()
         .filter(|s| {
             s.state.state == SyncState::Failed
                 || (s.state.error.is_some() && s.state.state == SyncState::Removing)
         })
         .collect();
-    let synced = status
+    let synced = o
+        .status
         .iter()
         .filter(|s| s.state.state == SyncState::Synced)
         .count();
@@ -125,7 +124,7 @@ fn summary(vault: &Vault, strict: bool, done: bool) -> CmdResult {
             f.state.error.as_deref().unwrap_or("")
         );
     }
-    if !done {
+    if !o.finished {
         return Err("timed out before everything was pushed: the rest stays queued; run `keyward sync --wait` again".into());
     }
     if strict && !failed.is_empty() {
@@ -153,18 +152,19 @@ pub fn secret_targets(all: &[VarStatus], label: &str) -> Vec<serde_json::Value> 
 }
 
 pub fn status(g: &GlobalArgs, a: StatusArgs) -> CmdResult {
-    let vault = open(g)?;
-    let r = vault.read()?;
-    let targets = r.targets()?;
-    let vars = r.sync_status(None)?;
+    if a.watch {
+        return super::daemon::watch(g, &a.format);
+    }
+    let s = session(g)?;
+    let (targets, vars) = match s.query(Query::Status)? {
+        Reply::Status { targets, variables } => (targets, variables),
+        other => return Err(unexpected(&other)),
+    };
     if a.json {
-        let mut ts = Vec::new();
-        for t in &targets {
-            ts.push(super::target::target_json(
-                t,
-                &r.target_totals(&t.project_ref)?,
-            ));
-        }
+        let ts: Vec<_> = targets
+            .iter()
+            .map(|(t, n)| super::target::target_json(t, n))
+            .collect();
         let vs: Vec<_> = vars.iter().map(var_json).collect();
         return print_json(&serde_json::json!({ "targets": ts, "variables": vs }));
     }
@@ -172,7 +172,7 @@ pub fn status(g: &GlobalArgs, a: StatusArgs) -> CmdResult {
         targets.len(),
         "nothing is synced yet: connect (`keyward connect`), add a target and map secrets to it",
     );
-    for t in &targets {
+    for (t, _) in &targets {
         let health = if t.health.unhealthy {
             format!(
                 "UNHEALTHY after {} failures: {} (fix it, then `keyward retry {}`)",
@@ -216,14 +216,13 @@ pub fn status(g: &GlobalArgs, a: StatusArgs) -> CmdResult {
 }
 
 pub fn drift(g: &GlobalArgs, a: DriftArgs) -> CmdResult {
-    let vault = Arc::new(open(g)?);
-    let rt = runtime()?;
-    let clients = Arc::new(Clients::new(vault.clone(), EngineConfig::from_env()));
-    let report = rt.block_on(crate::engine::inspect::drift_all(
-        vault.clone(),
-        clients,
-        a.target.clone(),
-    ))?;
+    let s = session(g)?;
+    let report = match s.call(Request::Drift {
+        target: a.target.clone(),
+    })? {
+        Reply::Drift(d) => d,
+        other => return Err(unexpected(&other)),
+    };
     if a.json {
         return print_json(&report);
     }
@@ -253,59 +252,9 @@ pub fn drift(g: &GlobalArgs, a: DriftArgs) -> CmdResult {
 }
 
 pub fn retry(g: &GlobalArgs, a: RetryArgs) -> CmdResult {
-    let vault = Arc::new(open(g)?);
-    let rt = runtime()?;
-    let done = rt.block_on(async {
-        let h = start(&vault);
-        let r = h.retry(a.target.clone()).await;
-        let done = wait_until(&h, &vault, None, settled).await;
-        h.shutdown();
-        r.map(|_| done)
-    })?;
-    summary(&vault, true, done)
-}
-
-pub fn daemon(g: &GlobalArgs) -> CmdResult {
-    let vault = Arc::new(open(g)?);
-    let rt = runtime()?;
-    rt.block_on(async {
-        let h = start(&vault);
-        h.kick();
-        // The rotation scheduler (vault policies) and the API key rotation driver.
-        let rotations_tasks = crate::engine::keyrotation::start(
-            vault.clone(),
-            h.clone(),
-            crate::engine::EngineConfig::from_env(),
-        );
-        let (targets, rotations) = vault
-            .read()
-            .map(|r| {
-                (
-                    r.targets().map(|t| t.len()).unwrap_or(0),
-                    r.key_rotations().map(|k| k.len()).unwrap_or(0),
-                )
-            })
-            .unwrap_or((0, 0));
-        eprintln!(
-            "keyward daemon: syncing {targets} target(s), {rotations} key rotation(s) and the rotation policies; Ctrl-C or SIGTERM stops it"
-        );
-        #[cfg(unix)]
-        {
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        #[cfg(not(unix))]
-        tokio::signal::ctrl_c().await?;
-        // Let a rotation in flight finish before the engine stops.
-        rotations_tasks
-            .stop(std::time::Duration::from_secs(30))
-            .await;
-        h.shutdown();
-        Ok::<(), std::io::Error>(())
-    })?;
-    Ok(())
+    let s = session(g)?;
+    match s.call(Request::Retry { target: a.target })? {
+        Reply::Synced(o) => summary(&o, true),
+        other => Err(unexpected(&other)),
+    }
 }

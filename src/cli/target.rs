@@ -1,11 +1,8 @@
 //! `keyward target add | list | rm`.
 
-use std::sync::Arc;
-
-use super::common::{open, print_json};
-use super::connect::remove_wait;
-use super::engine_rt::{runtime, stored_client};
+use super::common::{print_json, session, unexpected};
 use super::{CmdResult, GlobalArgs};
+use crate::ops::{Query, Reply, Request};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum TargetCmd {
@@ -31,77 +28,38 @@ pub enum TargetCmd {
 }
 
 pub fn run(g: &GlobalArgs, c: TargetCmd) -> CmdResult {
-    let vault = Arc::new(open(g)?);
+    let s = session(g)?;
     match c {
         TargetCmd::Add {
             project_ref,
             connection,
         } => {
-            let conns = vault.read()?.connections()?;
-            let conn = match connection {
-                Some(n) => vault.read()?.connection(&n)?,
-                None if conns.len() == 1 => conns[0].clone(),
-                None if conns.is_empty() => {
-                    return Err("no connection yet: `keyward connect NAME` first".into());
-                }
-                None => {
-                    let names: Vec<&str> = conns.iter().map(|c| c.name.as_str()).collect();
-                    return Err(format!(
-                        "there are several connections ({}): pick one with --connection NAME",
-                        names.join(", ")
-                    )
-                    .into());
-                }
-            };
-            let client = stored_client(&vault, &conn)?;
-            let rt = runtime()?;
-            let project = rt.block_on(async {
-                if conn.project_ref.is_some() {
-                    return client.get_project(&project_ref).await.map(Some);
-                }
-                let all = client.list_projects().await?;
-                Ok(all.into_iter().find(|p| p.project_ref == project_ref))
-            });
-            let project = match project {
-                Ok(Some(p)) => p,
-                Ok(None) | Err(crate::supabase::Error::NotFound { .. }) => {
-                    return Err(format!(
-                        "the connection {} cannot see a project {project_ref}: check the ref (Project Settings > General) or the token's access",
-                        conn.name
-                    )
-                    .into());
-                }
-                Err(e) => return Err(e.into()),
-            };
-            let t = vault.write(|tx| {
-                tx.add_target(
-                    &project.project_ref,
-                    &project.name,
-                    &project.organization_slug,
-                    &conn.name,
-                )
+            let reply = s.call(Request::AddTarget {
+                project_ref,
+                connection,
             })?;
+            let Reply::Target(t) = reply else {
+                return Err(unexpected(&reply));
+            };
             println!(
                 "added the target {} ({}, {}) through {}",
                 t.project_ref, t.name, t.organization, t.connection
             );
         }
         TargetCmd::List { json } => {
-            let r = vault.read()?;
-            let targets = r.targets()?;
+            let targets = match s.query(Query::Targets)? {
+                Reply::Targets(t) => t,
+                other => return Err(unexpected(&other)),
+            };
             if json {
-                let mut rows = Vec::new();
-                for t in &targets {
-                    rows.push(target_json(t, &r.target_totals(&t.project_ref)?));
-                }
+                let rows: Vec<_> = targets.iter().map(|(t, n)| target_json(t, n)).collect();
                 return print_json(&rows);
             }
             super::common::hint_if_empty(
                 targets.len(),
                 "no targets yet: add one with `keyward target add REF` (see `keyward connections`)",
             );
-            for t in targets {
-                let n = r.target_totals(&t.project_ref)?;
+            for (t, n) in targets {
                 let health = if t.removing {
                     "removing".to_string()
                 } else if t.health.unhealthy {
@@ -122,12 +80,14 @@ pub fn run(g: &GlobalArgs, c: TargetCmd) -> CmdResult {
             }
         }
         TargetCmd::Rm { project_ref } => {
-            let r = project_ref.clone();
-            let names = vault.write(move |tx| tx.remove_target(&r))?;
-            remove_wait(&vault, std::slice::from_ref(&project_ref))?;
+            let reply = s.call(Request::RemoveTarget {
+                project_ref: project_ref.clone(),
+            })?;
+            let Reply::Removed(n) = reply else {
+                return Err(unexpected(&reply));
+            };
             println!(
-                "removed the target {project_ref}: deleted {} variable(s) keyward had put there",
-                names.len()
+                "removed the target {project_ref}: deleted {n} variable(s) keyward had put there"
             );
         }
     }

@@ -1,8 +1,9 @@
 //! `keyward trash list | purge [PROJECT/NAME]`.
 
-use super::autopush::{before, push};
-use super::common::{addr, open, print_json};
+use super::common::{addr, print_json, session, unexpected};
+use super::secret::report_push;
 use super::{CmdResult, GlobalArgs};
+use crate::ops::{Change, Outcome, Query, Reply};
 use crate::vault::{TRASH_RETENTION, rfc3339};
 
 #[derive(clap::Subcommand, Debug)]
@@ -24,10 +25,13 @@ pub enum TrashCmd {
 }
 
 pub fn run(g: &GlobalArgs, c: TrashCmd) -> CmdResult {
-    let vault = open(g)?;
+    let s = session(g)?;
     match c {
         TrashCmd::List { json } => {
-            let items = vault.read()?.trash()?;
+            let items = match s.query(Query::Trash)? {
+                Reply::Trash(t) => t,
+                other => return Err(unexpected(&other)),
+            };
             if json {
                 let rows: Vec<_> = items
                     .iter()
@@ -54,24 +58,30 @@ pub fn run(g: &GlobalArgs, c: TrashCmd) -> CmdResult {
             }
         }
         TrashCmd::Purge {
-            secret: Some(s),
+            secret: Some(secret),
             json,
         } => {
-            let (p, n) = addr(&s)?;
-            let b = before(g, &vault);
-            vault.write(|tx| tx.purge(&p, &n))?;
-            let pushed = push(vault, b);
+            let (p, n) = addr(&secret)?;
+            let change = Change::Purge {
+                project: p.clone(),
+                name: n.clone(),
+            };
+            let a = s.apply(g, vec![change], true)?;
+            report_push(&a.push);
             if json {
-                return print_json(&serde_json::json!({ "purged": 1, "push": pushed }));
+                return print_json(&serde_json::json!({ "purged": 1, "push": a.push }));
             }
             println!("purged {p}/{n} for good");
         }
         TrashCmd::Purge { secret: None, json } => {
-            let b = before(g, &vault);
-            let n = vault.write(|tx| tx.purge_all())?;
-            let pushed = push(vault, b);
+            let a = s.apply(g, vec![Change::PurgeAll], true)?;
+            report_push(&a.push);
+            let n = match a.outcomes.first() {
+                Some(Outcome::Count(n)) => *n,
+                _ => 0,
+            };
             if json {
-                return print_json(&serde_json::json!({ "purged": n, "push": pushed }));
+                return print_json(&serde_json::json!({ "purged": n, "push": a.push }));
             }
             println!("purged {n} secret(s) for good");
         }

@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::config::EngineConfig;
@@ -22,6 +23,8 @@ type Reply<T> = oneshot::Sender<Result<T, VaultError>>;
 pub enum Command {
     Apply {
         job: Job,
+        /// The attached front end the change came from (audit), if any.
+        via: Option<String>,
         reply: oneshot::Sender<Result<(), VaultError>>,
     },
     /// Something outside the engine changed the outbox (or the user asked): work it now.
@@ -57,8 +60,10 @@ pub enum Command {
 }
 
 /// What the engine tells every front end. Small, cloneable data; a front end re-reads
-/// what it shows from a vault snapshot when told something changed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// what it shows from a vault snapshot when told something changed. Serializable: the
+/// owner streams them to attached front ends. Never a value or a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// A write committed: vault content may differ from the last snapshot.
     Changed,
@@ -74,13 +79,65 @@ pub enum Event {
         healthy: bool,
         consecutive_failures: u32,
     },
+    /// What one batch did on a target: the line a daemon log shows per batch.
+    Batch(BatchSummary),
+    /// A drift check found values edited or deleted on Supabase out of band.
+    Drift {
+        target: String,
+        drifted: Vec<String>,
+        missing: Vec<String>,
+    },
+    /// A step of a Supabase API key rotation (started, created, promoted, cleaned up,
+    /// failed...), in words.
+    Rotation {
+        name: String,
+        ok: bool,
+        message: String,
+    },
     /// Outbox rows done since work started, of the total seen.
-    Progress { done: usize, total: usize },
+    Progress {
+        done: usize,
+        total: usize,
+    },
+    /// The owner forgot its key (`keyward seal`): requests are refused until unsealed.
+    Sealed,
+    /// The owner has its key again and runs.
+    Unsealed,
+    /// A front end attached to the owner (its pid and command).
+    Attached {
+        pid: u32,
+        command: String,
+    },
+    Detached {
+        pid: u32,
+        command: String,
+    },
+    /// A process of another user was refused at the owner's socket.
+    AttachRefused {
+        uid: u32,
+        pid: Option<u32>,
+    },
     /// Nothing is due: the outbox is empty or holds only failures waiting for their
     /// retry time (or for the user, on unhealthy targets).
     Idle,
     /// The engine stopped; no more events will come.
     Stopped,
+}
+
+/// One batch's outcome on one target (names and reasons, never values).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchSummary {
+    pub target: String,
+    /// Variables written (created or updated) by this batch.
+    pub pushed: usize,
+    /// Variables deleted on Supabase.
+    pub deleted: usize,
+    /// Already there with the right value: nothing sent.
+    pub unchanged: usize,
+    /// Edited on Supabase out of band and overwritten with the vault's value.
+    pub overwritten: Vec<String>,
+    /// (variable, why) for each variable that failed.
+    pub failed: Vec<(String, String)>,
 }
 
 /// Cheap to clone; every front end holds one.
@@ -116,13 +173,48 @@ impl EngineHandle {
         &self,
         job: impl FnOnce(&mut WriteTx<'_>) -> Result<(), VaultError> + Send + 'static,
     ) -> oneshot::Receiver<Result<(), VaultError>> {
+        self.send_apply(None, Box::new(job))
+    }
+
+    fn send_apply(
+        &self,
+        via: Option<String>,
+        job: Job,
+    ) -> oneshot::Receiver<Result<(), VaultError>> {
         let (reply, rx) = oneshot::channel();
         // A closed channel drops `reply`, which the receiver reports as Stopped.
-        let _ = self.commands.send(Command::Apply {
-            job: Box::new(job),
-            reply,
-        });
+        let _ = self.commands.send(Command::Apply { job, via, reply });
         rx
+    }
+
+    /// Runs `job` through the single writer on behalf of `via` (an attached front end,
+    /// named in the audit log; None for this process) and hands back what it computed.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        via: Option<String>,
+        job: impl FnOnce(&mut WriteTx<'_>) -> Result<T, VaultError> + Send + 'static,
+    ) -> Result<T, EngineError> {
+        let slot: Arc<std::sync::Mutex<Option<T>>> = Arc::new(std::sync::Mutex::new(None));
+        let out = slot.clone();
+        let rx = self.send_apply(
+            via,
+            Box::new(move |tx| {
+                let v = job(tx)?;
+                *out.lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
+                Ok(())
+            }),
+        );
+        rx.await
+            .map_err(|_| EngineError::Stopped)?
+            .map_err(EngineError::Vault)?;
+        let v = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+        v.ok_or(EngineError::Stopped)
+    }
+
+    /// Tells every front end something that happened outside the engine's own loop (a
+    /// rotation step): the daemon log and attached dashboards see it.
+    pub fn notify(&self, e: Event) {
+        let _ = self.events.send(e);
     }
 
     pub fn kick(&self) {
@@ -183,14 +275,32 @@ pub fn start_with(
     vault: Arc<Vault>,
     config: EngineConfig,
 ) -> (EngineHandle, tokio::task::JoinHandle<()>) {
+    let clients = Arc::new(super::clients::Clients::new(vault.clone(), config.clone()));
+    start_on(vault, config, event_channel(), clients)
+}
+
+/// A channel for engine events. Events are coalescable (a front end re-reads state), so
+/// a lagging receiver losing old ones is harmless; 4096 covers a burst of per-variable
+/// updates.
+pub fn event_channel() -> broadcast::Sender<Event> {
+    broadcast::channel(4096).0
+}
+
+/// Starts the engine sending its events on `events` (an owner keeps one channel across
+/// seal and unseal, so attached front ends never have to re-subscribe) and reaching
+/// Supabase through `clients` (shared with the owner's own requests, so both draw on
+/// one set of rate budgets).
+pub fn start_on(
+    vault: Arc<Vault>,
+    config: EngineConfig,
+    events: broadcast::Sender<Event>,
+    clients: Arc<super::clients::Clients>,
+) -> (EngineHandle, tokio::task::JoinHandle<()>) {
     let (commands, rx) = mpsc::unbounded_channel();
-    // Events are coalescable (a front end re-reads state), so a lagging receiver losing
-    // old ones is harmless; 4096 covers a burst of per-variable updates.
-    let (events, _) = broadcast::channel(4096);
     let handle = EngineHandle {
         commands,
         events: events.clone(),
     };
-    let task = tokio::spawn(super::task::run(vault, config, rx, events));
+    let task = tokio::spawn(super::task::run(vault, config, clients, rx, events));
     (handle, task)
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::clients::Clients;
 use super::plan::{self, Desired, Remote, TargetState, UpsertKind};
@@ -12,7 +12,7 @@ use crate::supabase::api::secret_digest;
 use crate::vault::{OutboxOp, SyncState, Vault, VaultError};
 
 /// What a sync would do to one target.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetPlan {
     pub target: String,
     pub create: Vec<String>,
@@ -24,18 +24,18 @@ pub struct TargetPlan {
     pub refused: Vec<(String, String)>,
     pub unchanged: usize,
     /// The listing failed: nothing could be planned.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
 /// What drifted on one target.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetDrift {
     pub target: String,
     pub drifted: Vec<String>,
     pub missing: Vec<String>,
     pub unmanaged: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
@@ -81,7 +81,7 @@ pub async fn remote_names(
     remote(&vault, &clients, &target)
         .await
         .map(|r| r.into_iter().map(|r| r.name).collect())
-        .map_err(|e| VaultError::Storage(format!("cannot list {target}: {e}")))
+        .map_err(|e| VaultError::Invalid(format!("cannot list {target}: {e}")))
 }
 
 async fn remote(vault: &Vault, clients: &Clients, target: &str) -> Result<Vec<Remote>, String> {
@@ -207,4 +207,20 @@ pub async fn drift_all(
         out.push(td);
     }
     Ok(out)
+}
+
+/// Tells every front end about each target where drift was found (the daemon logs it).
+pub fn announce_drift(
+    events: &tokio::sync::broadcast::Sender<super::handle::Event>,
+    found: &[TargetDrift],
+) {
+    for d in found {
+        if !d.drifted.is_empty() || !d.missing.is_empty() {
+            let _ = events.send(super::handle::Event::Drift {
+                target: d.target.clone(),
+                drifted: d.drifted.clone(),
+                missing: d.missing.clone(),
+            });
+        }
+    }
 }

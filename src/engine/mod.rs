@@ -18,5 +18,8 @@ pub mod schedule;
 mod task;
 
 pub use config::EngineConfig;
-pub use handle::{Command, EngineError, EngineHandle, Event, start, start_with};
+pub use handle::{
+    BatchSummary, Command, EngineError, EngineHandle, Event, event_channel, start, start_on,
+    start_with,
+};
 pub use inspect::{TargetDrift, TargetPlan};

@@ -25,6 +25,8 @@ pub struct BatchReport {
     /// (variable, new state; None = gone from the target)
     pub changed: Vec<(String, Option<SyncState>)>,
     pub health: Option<crate::vault::TargetHealth>,
+    /// Counts and failures, for the daemon's log line; None when nothing was due.
+    pub summary: Option<super::handle::BatchSummary>,
 }
 
 /// Everything a batch needs, read from one snapshot.
@@ -110,6 +112,9 @@ fn refusal_text(name: &str, target: &str, r: &Refusal) -> String {
 /// The outcome of sending, before it is recorded.
 #[derive(Default)]
 struct Outcome {
+    /// Already there with the right value (also in `pushed`, which records them).
+    unchanged: usize,
+    overwritten: Vec<String>,
     pushed: Vec<(String, OutboxOp)>,
     deleted: Vec<String>,
     forgotten: Vec<String>,
@@ -190,8 +195,15 @@ async fn send(vault: &Arc<Vault>, clients: &Clients, snap: &Snapshot) -> Outcome
     for d in &p.unchanged {
         if let Some(op) = op_of(&d.name) {
             out.pushed.push((d.name.clone(), op));
+            out.unchanged += 1;
         }
     }
+    out.overwritten = p
+        .upserts
+        .iter()
+        .filter(|u| u.kind == plan::UpsertKind::OverwriteDrift)
+        .map(|u| u.name.clone())
+        .collect();
     for (name, why) in &p.refused {
         out.failed.push((name.clone(), refusal_text(name, r, why)));
     }
@@ -341,6 +353,19 @@ async fn record(vault: Arc<Vault>, clients: &Clients, snap: Snapshot, out: Outco
     let now = vault.now();
     let t2 = target.clone();
     let failed = out.failed.clone();
+    let mut summary = super::handle::BatchSummary {
+        target: target.clone(),
+        pushed: out.pushed.len() - out.unchanged,
+        deleted: out.deleted.len(),
+        unchanged: out.unchanged,
+        overwritten: out.overwritten.clone(),
+        failed: out.failed.clone(),
+    };
+    // A drift overwrite that did not go out is not one.
+    summary
+        .overwritten
+        .retain(|n| out.pushed.iter().any(|(p, _)| p == n));
+    let nothing = snap.ops.is_empty();
     let written = tokio::task::spawn_blocking(move || {
         vault
             .write(|tx| {
@@ -359,6 +384,7 @@ async fn record(vault: Arc<Vault>, clients: &Clients, snap: Snapshot, out: Outco
     .await;
     let mut report = BatchReport {
         target,
+        summary: (!nothing).then_some(summary),
         ..BatchReport::default()
     };
     match written {

@@ -10,7 +10,7 @@
 //! `next_due`, stored in the vault, so they survive restarts.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::broadcast::error::RecvError;
@@ -81,17 +81,7 @@ pub(crate) async fn apply_get<T: Send + 'static>(
     handle: &EngineHandle,
     job: impl FnOnce(&mut WriteTx<'_>) -> Result<T, VaultError> + Send + 'static,
 ) -> Result<T, EngineError> {
-    let slot: Arc<Mutex<Option<T>>> = Arc::new(Mutex::new(None));
-    let out = slot.clone();
-    handle
-        .apply(move |tx| {
-            let v = job(tx)?;
-            *out.lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
-            Ok(())
-        })
-        .await?;
-    let v = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
-    v.ok_or(EngineError::Stopped)
+    handle.write(None, job).await
 }
 
 /// The scheduler of vault-secret policies.

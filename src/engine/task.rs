@@ -99,6 +99,9 @@ impl Scheduler {
                 state,
             });
         }
+        if let Some(s) = r.summary {
+            let _ = self.events.send(Event::Batch(s));
+        }
         if let Some(h) = r.health {
             let _ = self.events.send(Event::TargetHealth {
                 target: r.target.clone(),
@@ -114,8 +117,16 @@ async fn write<T: Send + 'static>(
     vault: &Arc<Vault>,
     f: impl FnOnce(&mut crate::vault::WriteTx<'_>) -> Result<T, VaultError> + Send + 'static,
 ) -> Result<T, VaultError> {
+    write_via(vault, None, f).await
+}
+
+async fn write_via<T: Send + 'static>(
+    vault: &Arc<Vault>,
+    via: Option<String>,
+    f: impl FnOnce(&mut crate::vault::WriteTx<'_>) -> Result<T, VaultError> + Send + 'static,
+) -> Result<T, VaultError> {
     let v = vault.clone();
-    tokio::task::spawn_blocking(move || v.write(f))
+    tokio::task::spawn_blocking(move || v.write_via(via.as_deref(), f))
         .await
         .unwrap_or_else(|e| Err(VaultError::Storage(format!("write failed: {e}"))))
 }
@@ -123,10 +134,10 @@ async fn write<T: Send + 'static>(
 pub(super) async fn run(
     vault: Arc<Vault>,
     config: EngineConfig,
+    clients: Arc<Clients>,
     mut rx: mpsc::UnboundedReceiver<Command>,
     events: broadcast::Sender<Event>,
 ) {
-    let clients = Arc::new(Clients::new(vault.clone(), config.clone()));
     let mut s = Scheduler {
         vault: vault.clone(),
         clients: clients.clone(),
@@ -148,8 +159,8 @@ pub(super) async fn run(
             cmd = rx.recv() => {
                 let Some(cmd) = cmd else { break };
                 match cmd {
-                    Command::Apply { job, reply } => {
-                        let out = write(&vault, job).await;
+                    Command::Apply { job, via, reply } => {
+                        let out = write_via(&vault, via, job).await;
                         if out.is_ok() {
                             let _ = events.send(Event::Changed);
                         }
@@ -190,6 +201,9 @@ pub(super) async fn run(
                         let ev = events.clone();
                         tokio::spawn(async move {
                             let out = super::inspect::drift_all(v, c, target).await;
+                            if let Ok(found) = &out {
+                                super::inspect::announce_drift(&ev, found);
+                            }
                             let _ = ev.send(Event::Changed);
                             let _ = reply.send(out);
                         });

@@ -208,12 +208,17 @@ impl App {
     /// per frame at most, since the runner draws after draining.
     pub fn apply(&mut self, e: &Event) {
         match e {
-            Event::Changed | Event::Variable { .. } | Event::TargetHealth { .. } => {
-                self.stale = true
-            }
+            Event::Changed
+            | Event::Variable { .. }
+            | Event::TargetHealth { .. }
+            | Event::Batch(_)
+            | Event::Drift { .. }
+            | Event::Rotation { .. } => self.stale = true,
             Event::Progress { done, total } => self.progress = Some((*done, *total)),
             Event::Idle => self.progress = None,
             Event::Stopped => self.fail("the sync engine stopped: quit and restart keyward"),
+            Event::Sealed | Event::Unsealed => self.stale = true,
+            Event::Attached { .. } | Event::Detached { .. } | Event::AttachRefused { .. } => {}
         }
     }
 

@@ -22,7 +22,7 @@ pub(crate) const ACCESS_KEYS: TableDefinition<&str, &[u8]> = TableDefinition::ne
 const NAME_MAX: usize = 64;
 
 /// What a key may do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Scope {
     /// None = every project (including ones made later).
     pub projects: Option<Vec<ProjectId>>,
@@ -56,7 +56,7 @@ impl Scope {
 }
 
 /// A key as listed (never its secret): what `key list` and the TUI show.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AccessKeyInfo {
     /// The KSUID: the key's public id.
     pub id: String,

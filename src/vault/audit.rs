@@ -40,6 +40,10 @@ pub struct Event {
     /// Recorded while the vault was sealed and authenticated only when folded in.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub late: bool,
+    /// The front end a change came through when it was not the owner's own: the
+    /// attached process (`pid 4242, keyward secret set`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,7 +64,7 @@ struct Head {
 }
 
 /// The result of `verify`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {
     pub entries: u64,
     pub intact: bool,
@@ -147,6 +151,7 @@ impl WriteTx<'_> {
             outcome,
             detail: detail.into(),
             late: false,
+            via: self.via.clone(),
         };
         self.append_event(event)
     }
@@ -200,7 +205,12 @@ impl WriteTx<'_> {
 }
 
 /// Records a failed unseal without the key (see the module comment).
-pub(crate) fn record_pending(db: &Database, at: Millis, detail: &str) -> Result<()> {
+pub(crate) fn record_pending(
+    db: &Database,
+    at: Millis,
+    detail: &str,
+    via: Option<&str>,
+) -> Result<()> {
     let tx = db.begin_write()?;
     {
         let mut t = tx.open_table(AUDIT_PENDING)?;
@@ -213,6 +223,7 @@ pub(crate) fn record_pending(db: &Database, at: Millis, detail: &str) -> Result<
             outcome: Outcome::Failed,
             detail: detail.into(),
             late: true,
+            via: via.map(str::to_owned),
         };
         t.insert(seq, serde_json::to_vec(&e)?.as_slice())?;
     }

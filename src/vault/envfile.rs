@@ -1,6 +1,6 @@
 //! Import from and export to `.env` files, with a dry run that lists names only.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::dotenv;
 use super::error::Result;
@@ -8,19 +8,19 @@ use super::model::{Cause, SecretValue};
 use super::names;
 use super::store::{ReadTx, WriteTx};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Change {
+pub enum ImportChange {
     Create,
     Update,
     Unchanged,
 }
 
 /// One line of an import plan: a name and what would happen to it. Never a value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Planned {
     pub name: String,
-    pub change: Change,
+    pub change: ImportChange,
 }
 
 impl WriteTx<'_> {
@@ -38,12 +38,12 @@ impl WriteTx<'_> {
             })?;
             let change = match self.secret(project, &key) {
                 Ok(m) if m.is_trashed() => return Err(super::secrets::in_trash(project, &key)),
-                Ok(m) if self.value_at(m.id, m.version)? == value => Change::Unchanged,
-                Ok(_) => Change::Update,
-                Err(super::error::VaultError::NotFound(_)) => Change::Create,
+                Ok(m) if self.value_at(m.id, m.version)? == value => ImportChange::Unchanged,
+                Ok(_) => ImportChange::Update,
+                Err(super::error::VaultError::NotFound(_)) => ImportChange::Create,
                 Err(e) => return Err(e),
             };
-            if !dry_run && change != Change::Unchanged {
+            if !dry_run && change != ImportChange::Unchanged {
                 self.set_value(project, &key, &value, Cause::Import)?;
             }
             plan.push(Planned { name: key, change });

@@ -105,7 +105,7 @@ impl KeyRotationState {
 }
 
 /// A one-word summary for listings and the dashboard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyRotationStatus {
     /// No key yet: the first run creates one.
@@ -223,7 +223,7 @@ pub fn format_time_of_day(minutes: u32) -> String {
 }
 
 /// What `add_key_rotation` needs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewKeyRotation {
     pub name: String,
     pub project_ref: String,

@@ -2,6 +2,7 @@
 //! the file lets the refused process name the holder instead of saying only "locked".
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +15,28 @@ struct Holder {
     actor: String,
     command: String,
     since: i64,
+}
+
+static COMMAND: OnceLock<String> = OnceLock::new();
+
+/// What this process is, in words a person recognises (`keyward daemon`), for the lock
+/// note and for the owner's attach log. The command line sets it once it has parsed its
+/// arguments; without it, the program name stands in.
+pub fn set_command_label(label: String) {
+    let _ = COMMAND.set(label);
+}
+
+pub fn command_label() -> String {
+    COMMAND.get().cloned().unwrap_or_else(|| {
+        std::env::args()
+            .next()
+            .and_then(|a| {
+                Path::new(&a)
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+            })
+            .unwrap_or_else(|| "keyward".into())
+    })
 }
 
 /// Written after the lock is taken, removed when the vault is dropped. A stale note (the
@@ -30,30 +53,14 @@ impl LockNote {
 
     pub(crate) fn take(vault: &Path) -> LockNote {
         let path = Self::note_path(vault);
-        // argv never holds secret material (values come from stdin or files), so the
-        // command line is safe to show; still, keep only the program name and subcommand.
-        let command: Vec<String> = std::env::args()
-            .take(3)
-            .enumerate()
-            .map(|(i, a)| {
-                if i == 0 {
-                    Path::new(&a)
-                        .file_name()
-                        .map(|f| f.to_string_lossy().into_owned())
-                        .unwrap_or(a)
-                } else {
-                    a
-                }
-            })
-            .collect();
         let holder = Holder {
             pid: std::process::id(),
             actor: audit::actor(),
-            command: command.join(" "),
+            command: command_label(),
             since: Clock::system().now(),
         };
         if let Ok(json) = serde_json::to_vec(&holder) {
-            let _ = std::fs::write(&path, json);
+            let _ = write_private(&path, &json);
         }
         LockNote(path)
     }
@@ -73,6 +80,22 @@ impl LockNote {
             None => "holder unknown".into(),
         }
     }
+}
+
+/// Writes `bytes` to `path` readable by its owner only (the note names a user and a
+/// command: nobody else's business).
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        o.mode(0o600);
+        // An older note may have been made with wider permissions.
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    o.open(path)?.write_all(bytes)
 }
 
 impl Drop for LockNote {

@@ -59,7 +59,7 @@ pub use access_key::{
 pub use audit::{Entry as AuditEntry, Event as AuditEvent, Outcome, Verdict};
 pub use clock::{Clock, DAY_MS, Millis, format_duration, parse_duration, rfc3339};
 pub use connections::token_fingerprint;
-pub use envfile::{Change, Planned};
+pub use envfile::{ImportChange, Planned};
 pub use error::{Result, VaultError};
 pub use generate::Generator;
 pub use keyrotation_model::{
@@ -70,6 +70,7 @@ pub use keyrotation_model::{
 pub use limits::{
     FIELD_NAME_MAX, FIELDS_MAX, NOTE_MAX, PROJECT_NAME_MAX, SECRET_NAME_MAX, VALUE_MAX,
 };
+pub use lock::{command_label, set_command_label};
 pub use model::{
     Cause, Listed, Policy, Project, ProjectId, SecretId, SecretMeta, SecretValue, Shape,
     VersionMeta,

@@ -100,8 +100,10 @@ pub struct Policy {
     pub last_rotated: Option<Millis>,
 }
 
-/// Secret material. Never Debug-printed, zeroized on drop, encoded only to be sealed.
-#[derive(Clone, PartialEq, Eq)]
+/// Secret material. Never Debug-printed, zeroized on drop; encoded to be sealed, and
+/// serialized only to cross the owner's private socket (docs/daemon.md).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SecretValue {
     Simple(Zeroizing<String>),
     Fields(Vec<(String, Zeroizing<String>)>),
@@ -227,7 +229,7 @@ mod tests {
 }
 
 /// A secret as listed: its metadata plus its project's name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Listed {
     pub project: String,
     pub meta: SecretMeta,

@@ -7,7 +7,7 @@ use redb::ReadableTable;
 
 use super::error::Result;
 use super::outbox::{OUTBOX, WAITS};
-use super::store::ReadTx;
+use super::store::{ReadTx, WriteTx};
 
 /// (target ref, variable) -> the row's stored bytes. Bytes, not decoded operations:
 /// comparing two snapshots only has to tell which rows a write touched.
@@ -24,16 +24,28 @@ pub enum RowState {
     Open,
 }
 
+fn rows(t: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>) -> Result<OutboxRows> {
+    let mut out = BTreeMap::new();
+    for row in t.iter()? {
+        let (k, v) = row?;
+        let (t, var) = k.value();
+        out.insert((t.to_string(), var.to_string()), v.value().to_vec());
+    }
+    Ok(out)
+}
+
+impl WriteTx<'_> {
+    /// `ReadTx::outbox_rows` inside a write: taken before and after a change in the same
+    /// transaction, the difference is exactly what that change queued.
+    pub fn outbox_rows(&self) -> Result<OutboxRows> {
+        rows(&self.tx.open_table(OUTBOX)?)
+    }
+}
+
 impl ReadTx<'_> {
     /// Every outbox row, raw. Key and value copies only: nothing is unsealed.
     pub fn outbox_rows(&self) -> Result<OutboxRows> {
-        let mut out = BTreeMap::new();
-        for row in self.tx.open_table(OUTBOX)?.iter()? {
-            let (k, v) = row?;
-            let (t, var) = k.value();
-            out.insert((t.to_string(), var.to_string()), v.value().to_vec());
-        }
-        Ok(out)
+        rows(&self.tx.open_table(OUTBOX)?)
     }
 
     pub fn outbox_row_state(&self, target: &str, var: &str) -> Result<RowState> {

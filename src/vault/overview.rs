@@ -9,7 +9,7 @@ use super::error::Result;
 use super::model::{Listed, Project};
 use super::store::{PROJECTS, ReadTx, SECRETS};
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Overview {
     /// Projects by name, with how many live secrets each holds.
     pub projects: Vec<(Project, usize)>,

@@ -219,6 +219,22 @@ pub fn load_identities(
     Ok(ids)
 }
 
+/// Identities from the text of an identity file (handed over a socket, not a path).
+pub fn parse_identities(text: &str) -> Result<Vec<Box<dyn age::Identity + Send + Sync>>> {
+    let bad = |e: String| {
+        VaultError::invalid(format!(
+            "the identity given is not usable: {e}; give an age identity file (age-keygen output)"
+        ))
+    };
+    let file = age::IdentityFile::from_buffer(std::io::BufReader::new(text.as_bytes()))
+        .map_err(|e| bad(e.to_string()))?;
+    let ids = file.into_identities().map_err(|e| bad(e.to_string()))?;
+    if ids.is_empty() {
+        return Err(bad("it holds no identity".into()));
+    }
+    Ok(ids)
+}
+
 pub fn parse_recipient(s: &str) -> Result<age::x25519::Recipient> {
     s.trim().parse().map_err(|_| {
         VaultError::invalid(format!(

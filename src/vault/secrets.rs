@@ -13,7 +13,7 @@ use super::store::{
 };
 
 /// What a write did to a secret.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Written {
     pub id: SecretId,
     pub version: u32,

@@ -59,6 +59,9 @@ pub enum Unlock {
     Passphrase(SecretString),
     /// An age identity file holding X25519 keys the vault was sealed to.
     Identity(PathBuf),
+    /// The text of such a file, read by a front end and handed to the owner
+    /// (`keyward unseal --identity FILE` on a sealed daemon).
+    IdentityText(zeroize::Zeroizing<String>),
 }
 
 /// What `init` needs.
@@ -101,8 +104,13 @@ impl Vault {
         if path.exists() {
             return Err(VaultError::AlreadyExists(path.to_path_buf()));
         }
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.exists()
+        {
             std::fs::create_dir_all(dir)?;
+            // A directory made for the vault holds its lock note (and, without a
+            // runtime dir, the owner's socket): its user's only.
+            restrict_dir(dir);
         }
         let key = VaultKey::generate();
         let pass_wrap = seal::wrap_with_passphrase(&key, &opts.passphrase, opts.work_factor)?;
@@ -222,15 +230,40 @@ impl Vault {
     /// Runs `f` in one write transaction and commits it durably if `f` succeeds; on error
     /// nothing is written.
     pub fn write<T>(&self, f: impl FnOnce(&mut WriteTx<'_>) -> Result<T>) -> Result<T> {
+        self.write_via(None, f)
+    }
+
+    /// `write` on behalf of an attached front end: its audit entries name it (`via`).
+    pub fn write_via<T>(
+        &self,
+        via: Option<&str>,
+        f: impl FnOnce(&mut WriteTx<'_>) -> Result<T>,
+    ) -> Result<T> {
         let tx = self.db.begin_write()?;
         let mut wtx = WriteTx {
             tx,
             vault: self,
             now: self.clock.now(),
+            via: via.map(str::to_owned),
         };
         let out = f(&mut wtx)?;
         wtx.tx.commit()?;
         Ok(out)
+    }
+
+    /// Forgets the key and keeps the file (and its lock): `keyward seal`. Sealed again,
+    /// the vault waits for [`SealedVault::unwrap_key`] like a fresh open.
+    pub fn seal(self) -> Result<SealedVault> {
+        let (pass_wrap, rcpt_wrap) = read_wraps(&self.db, &self.path)?;
+        // The key and its derived keys are zeroized as they drop here.
+        Ok(SealedVault {
+            lock: self._lock,
+            db: self.db,
+            path: self.path,
+            clock: self.clock,
+            pass_wrap,
+            rcpt_wrap,
+        })
     }
 
     /// Re-wraps the vault key to a new passphrase. Values are not re-sealed: the key is
@@ -268,6 +301,10 @@ impl std::fmt::Debug for UnsealedKey {
 }
 
 impl SealedVault {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Opens the file (taking the lock) and checks that it is a keyward vault.
     pub fn open(path: &Path, clock: Clock) -> Result<SealedVault> {
         let db = open_db(path)?;
@@ -286,15 +323,16 @@ impl SealedVault {
     /// Unwraps the vault key (the scrypt or X25519 work). A failure is recorded for the
     /// audit log and can be retried.
     pub fn unwrap_key(&self, unlock: &Unlock) -> Result<UnsealedKey> {
+        self.unwrap_key_via(unlock, None)
+    }
+
+    /// `unwrap_key` for an attached front end (`keyward unseal`): a failure's audit
+    /// entry names it.
+    pub fn unwrap_key_via(&self, unlock: &Unlock, via: Option<&str>) -> Result<UnsealedKey> {
         let unwrapped = match unlock {
             Unlock::Passphrase(p) => seal::unwrap_with_passphrase(&self.pass_wrap, p),
-            Unlock::Identity(file) => {
-                let ids = seal::load_identities(file)?;
-                match &self.rcpt_wrap {
-                    Some(w) => seal::unwrap_with_identities(w, &ids),
-                    None => Err(UnwrapError::NoMatch),
-                }
-            }
+            Unlock::Identity(file) => self.unwrap_with(&seal::load_identities(file)?),
+            Unlock::IdentityText(text) => self.unwrap_with(&seal::parse_identities(text)?),
         };
         match unwrapped {
             Ok(k) => Ok(UnsealedKey(k)),
@@ -304,18 +342,28 @@ impl SealedVault {
                         VaultError::WrongPassphrase(self.path.clone()),
                         "wrong passphrase",
                     ),
-                    Unlock::Identity(_) => (
+                    Unlock::Identity(_) | Unlock::IdentityText(_) => (
                         VaultError::WrongIdentity(self.path.clone()),
                         "identity did not match",
                     ),
                 };
-                audit::record_pending(&self.db, self.clock.now(), how)?;
+                audit::record_pending(&self.db, self.clock.now(), how, via)?;
                 Err(err)
             }
             Err(UnwrapError::Damaged(why)) => Err(VaultError::NotAVault {
                 path: self.path.clone(),
                 why: format!("its sealed key is damaged: {why}"),
             }),
+        }
+    }
+
+    fn unwrap_with(
+        &self,
+        ids: &[Box<dyn age::Identity + Send + Sync>],
+    ) -> std::result::Result<VaultKey, UnwrapError> {
+        match &self.rcpt_wrap {
+            Some(w) => seal::unwrap_with_identities(w, ids),
+            None => Err(UnwrapError::NoMatch),
         }
     }
 
@@ -419,6 +467,14 @@ fn restrict_permissions(path: &Path) {
 #[cfg(not(unix))]
 fn restrict_permissions(_: &Path) {}
 
+#[cfg(unix)]
+fn restrict_dir(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+}
+#[cfg(not(unix))]
+fn restrict_dir(_: &Path) {}
+
 /// A read snapshot.
 pub struct ReadTx<'v> {
     pub(crate) tx: redb::ReadTransaction,
@@ -431,6 +487,8 @@ pub struct WriteTx<'v> {
     pub(crate) vault: &'v Vault,
     /// One timestamp for everything this transaction records.
     pub(crate) now: Millis,
+    /// The attached front end this change came from, for the audit log.
+    pub(crate) via: Option<String>,
 }
 
 impl WriteTx<'_> {

@@ -120,7 +120,7 @@ pub struct VarState {
 }
 
 /// One row of `status`: a mapped variable with where it comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VarStatus {
     pub target: String,
     pub variable: String,
@@ -131,7 +131,7 @@ pub struct VarStatus {
 }
 
 /// Per-target counts, for dashboards.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetTotals {
     pub variables: usize,
     pub pending: usize,
@@ -142,7 +142,7 @@ pub struct TargetTotals {
 }
 
 /// A mapping as listed: secret, target and the variables it makes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MappingRow {
     pub secret: String,
     pub secret_id: SecretId,

@@ -74,6 +74,10 @@ impl KeyRotator {
         }
         let retry = self.retry.clone();
         let n = name.to_owned();
+        let said = match &failure {
+            Some(why) => (false, format!("rotated, clean-up pending: {why}")),
+            None => (true, format!("deleted {} retired key(s)", deleted.len())),
+        };
         let done = apply_get(&self.handle, move |tx| {
             let mut r = tx.key_rotation(&n)?;
             let (gone, kept): (Vec<KeyRef>, Vec<KeyRef>) = std::mem::take(&mut r.state.retiring)
@@ -106,6 +110,7 @@ impl KeyRotator {
             Ok(r.state.retiring.is_empty())
         })
         .await?;
+        self.say(name, said.0, said.1);
         Ok(done)
     }
 

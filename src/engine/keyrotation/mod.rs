@@ -95,6 +95,15 @@ impl KeyRotator {
         }
     }
 
+    /// One step, for the daemon log and attached dashboards (key names, never values).
+    fn say(&self, name: &str, ok: bool, message: String) {
+        self.handle.notify(super::handle::Event::Rotation {
+            name: name.to_owned(),
+            ok,
+            message,
+        });
+    }
+
     fn read(&self, name: &str) -> R<KeyRotation> {
         Ok(self.vault.read()?.key_rotation(name)?)
     }
@@ -123,6 +132,7 @@ impl KeyRotator {
         if let Err(e) = recorded {
             tracing::warn!(rotation = name, "recording a failed rotation: {e}");
         }
+        self.say(name, false, format!("failed: {message}"));
         KeyRotationError::Failed {
             name: name.to_owned(),
             message,
@@ -176,6 +186,7 @@ impl KeyRotator {
                 message: "not due any more, or another attempt is in flight".into(),
             });
         };
+        self.say(name, true, format!("started: creating key {key_name}"));
         // 2. Create, revealed.
         let body = CreateApiKey::new(api_key_type(r.key_type), key_name.clone())
             .with_description(format!("rotated by keyward ({})", r.name));
@@ -215,6 +226,11 @@ impl KeyRotator {
                 )
             })
             .await?;
+        self.say(
+            name,
+            true,
+            format!("created key {key_name} ({key_id}); checking it"),
+        );
         let new_key = KeyRef {
             id: key_id.clone(),
             name: key_name.clone(),
@@ -290,6 +306,14 @@ impl KeyRotator {
                 message: "the attempt was taken over by another run".into(),
             });
         };
+        self.say(
+            name,
+            true,
+            format!(
+                "promoted key {key_name}: version {version} of {}/{}",
+                r.into.project, r.into.name
+            ),
+        );
         // 5. Clean up what retired.
         let cleanup_pending = !self.cleanup(&client, name).await?;
         Ok(Rotated {

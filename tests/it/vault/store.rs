@@ -1,7 +1,7 @@
 //! Projects, secrets, versions, trash and rotation through the library.
 
 use keyward::vault::{
-    Cause, Change, Clock, DAY_MS, Generator, SecretValue, Shape, VALUE_MAX, VaultError,
+    Cause, Clock, DAY_MS, Generator, ImportChange, SecretValue, Shape, VALUE_MAX, VaultError,
 };
 
 use crate::support::vault::Sandbox;
@@ -312,13 +312,13 @@ fn import_is_all_or_nothing_and_the_dry_run_writes_nothing() {
     set(&v, "CHANGED", "before");
     let text = "EXISTING=same\nCHANGED=after\nNEW=value\n";
     let plan = v.write(|tx| tx.import_env("billing", text, true)).unwrap();
-    let got: Vec<(&str, Change)> = plan.iter().map(|p| (p.name.as_str(), p.change)).collect();
+    let got: Vec<(&str, ImportChange)> = plan.iter().map(|p| (p.name.as_str(), p.change)).collect();
     assert_eq!(
         got,
         [
-            ("EXISTING", Change::Unchanged),
-            ("CHANGED", Change::Update),
-            ("NEW", Change::Create)
+            ("EXISTING", ImportChange::Unchanged),
+            ("CHANGED", ImportChange::Update),
+            ("NEW", ImportChange::Create)
         ]
     );
     assert_eq!(

@@ -1,0 +1,161 @@
+//! Changes to the vault, as data: one variant per write a front end may ask for. A list
+//! of them is applied in one durable transaction (`Request::Apply`), so a form that
+//! renames, sets a value and a note commits all or nothing.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::Sensitive;
+use crate::vault::{
+    AccessKeyInfo, Cause, Generator, KeyRotation, Millis, NewKeyRotation, Planned, Policy, Project,
+    SecretMeta, SecretValue, Target, Written,
+};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    AddProject {
+        name: String,
+    },
+    /// Adds the project unless it exists (the default home of rotated keys).
+    EnsureProject {
+        name: String,
+    },
+    RemoveProject {
+        name: String,
+    },
+    /// A new version of a secret (creating it when missing). `merge`: the given fields
+    /// are set and the secret's other fields kept; otherwise the value replaces it.
+    Set {
+        project: String,
+        name: String,
+        value: SecretValue,
+        merge: bool,
+        cause: Cause,
+    },
+    /// The note; nothing is written when it is already this.
+    SetNote {
+        project: String,
+        name: String,
+        note: Option<String>,
+    },
+    Rename {
+        project: String,
+        name: String,
+        new_name: String,
+    },
+    Rollback {
+        project: String,
+        name: String,
+        version: u32,
+    },
+    /// A new value from the rotation policy, now.
+    Rotate {
+        project: String,
+        name: String,
+        field: Option<String>,
+    },
+    SetPolicy {
+        project: String,
+        name: String,
+        field: Option<String>,
+        every: Millis,
+        generator: Generator,
+    },
+    ClearPolicy {
+        project: String,
+        name: String,
+        field: Option<String>,
+    },
+    Trash {
+        project: String,
+        name: String,
+    },
+    Restore {
+        project: String,
+        name: String,
+    },
+    Purge {
+        project: String,
+        name: String,
+    },
+    PurgeAll,
+    /// A `.env` file's text; all or nothing.
+    Import {
+        project: String,
+        text: Sensitive,
+        dry_run: bool,
+    },
+    /// `remote`: the names the target holds now (from a listing), to refuse or adopt
+    /// names keyward does not own and to count the cap.
+    Map {
+        project: String,
+        name: String,
+        target: String,
+        env_name: Option<String>,
+        adopt: bool,
+        remote: Option<BTreeSet<String>>,
+    },
+    Unmap {
+        project: String,
+        name: String,
+        target: String,
+    },
+    /// A project a connection's token can see, recorded as a target (the dashboard picks
+    /// it from a listing; `keyward target add` looks it up first).
+    AddTarget {
+        project_ref: String,
+        name: String,
+        organization: String,
+        connection: String,
+    },
+    /// A Supabase API key rotation; with no connection, the target's.
+    AddKeyRotation(NewKeyRotation),
+    /// Schedule of a rotation; `grace` None keeps the one it has.
+    EditKeyRotation {
+        name: String,
+        every_days: u32,
+        at_minute: u32,
+        auto: bool,
+        grace: Option<Option<Millis>>,
+    },
+    SetKeyRotationAuto {
+        name: String,
+        auto: bool,
+    },
+    CreateAccessKey {
+        name: String,
+        projects: Vec<String>,
+        allow_sync: bool,
+    },
+    RevokeAccessKey {
+        id: String,
+    },
+}
+
+/// What one change did, in the order the changes were given.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Done,
+    Project(Project),
+    Written(Written),
+    Meta(SecretMeta),
+    Count(usize),
+    Policy(Policy),
+    Imported(Vec<Planned>),
+    /// The variable names a mapping makes.
+    Mapped(Vec<String>),
+    Target(Target),
+    KeyRotation {
+        rotation: Box<KeyRotation>,
+        warning: Option<String>,
+    },
+    /// A new access key: the only time its full key exists outside the caller.
+    AccessKey {
+        info: AccessKeyInfo,
+        key: Sensitive,
+    },
+    AccessKeyRevoked(AccessKeyInfo),
+}

@@ -1,0 +1,236 @@
+//! What the owner answers. Reads are snapshots shaped like what a screen or command
+//! shows; a value appears only in the replies whose request asked to show one
+//! (`Revealed`, `Exported`, a new access key, an ad hoc Supabase key).
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Outcome, Sensitive};
+use crate::engine::{TargetDrift, TargetPlan};
+use crate::vault::{
+    AccessKeyInfo, AuditEntry, Connection, KeyRotation, Listed, MappingRow, Millis, Overview,
+    Policy, Project, SecretId, SecretMeta, SecretValue, Target, TargetTotals, VarState, VarStatus,
+    Verdict, VersionMeta,
+};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reply {
+    Done,
+    Applied(Applied),
+    Mapped(Mapped),
+    Projects(Vec<(Project, usize)>),
+    Secrets(SecretListing),
+    Secret(SecretMeta),
+    Revealed {
+        version: u32,
+        value: SecretValue,
+    },
+    History {
+        meta: SecretMeta,
+        versions: Vec<VersionMeta>,
+    },
+    Trash(Vec<Listed>),
+    Exported {
+        lines: Vec<Sensitive>,
+        skipped: Vec<String>,
+    },
+    Audit(Vec<AuditEntry>),
+    Verdict(Verdict),
+    KeyRotations {
+        now: Millis,
+        items: Vec<KeyRotation>,
+    },
+    AccessKeys(Vec<AccessKeyInfo>),
+    Connections {
+        connections: Vec<Connection>,
+        targets: Vec<Target>,
+    },
+    Targets(Vec<(Target, TargetTotals)>),
+    Status {
+        targets: Vec<(Target, TargetTotals)>,
+        variables: Vec<VarStatus>,
+    },
+    Policies {
+        meta: SecretMeta,
+        policies: Vec<Policy>,
+    },
+    Mappings(Vec<MappingRow>),
+    Dashboard(Box<Dashboard>),
+    Synced(SyncOutcome),
+    Plans(Vec<TargetPlan>),
+    Drift(Vec<TargetDrift>),
+    Names(BTreeSet<String>),
+    RemoteProjects {
+        candidates: Vec<Candidate>,
+        errors: Vec<String>,
+    },
+    Connected(Connected),
+    Target(Target),
+    /// How many variables keyward deleted (target removal) or keys (rotation removal).
+    Removed(usize),
+    Rotated(RotatedKey),
+    SupabaseKey(SupabaseKey),
+}
+
+/// A transaction's outcome, one per change, and what its push did.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Applied {
+    pub outcomes: Vec<Outcome>,
+    pub push: Option<PushReport>,
+}
+
+/// What a command's own push did, per target it touched.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PushReport {
+    /// Targets now holding the change.
+    pub pushed: Vec<String>,
+    /// Targets where the change is still queued, with why.
+    pub queued: Vec<Queued>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Queued {
+    pub target: String,
+    pub reason: String,
+}
+
+impl PushReport {
+    /// One line per outcome, as a command prints them on stderr.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.pushed.is_empty() {
+            out.push(format!("pushed to {} target(s)", self.pushed.len()));
+        }
+        for q in &self.queued {
+            out.push(format!(
+                "queued for target {}: {}; it will be retried by `keyward sync` or the daemon",
+                q.target, q.reason
+            ));
+        }
+        out
+    }
+}
+
+/// `map`: each pair mapped (with its variable names) or refused (with why).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Mapped {
+    /// (project/name, target, variable names)
+    pub mapped: Vec<(String, String, Vec<String>)>,
+    /// "project/name -> target: why"
+    pub refused: Vec<String>,
+    pub push: Option<PushReport>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SecretListing {
+    pub secrets: Vec<Listed>,
+    /// Rotation policies by secret (only secrets that have one).
+    pub policies: Vec<(SecretId, Vec<Policy>)>,
+    pub status: Vec<VarStatus>,
+}
+
+/// What the dashboard's panes show, read from one snapshot. No values.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub overview: Overview,
+    pub connections: Vec<Connection>,
+    /// Every target with the variables keyward manages there.
+    pub targets: Vec<(Target, Vec<(String, VarState)>)>,
+}
+
+/// The end of a sync, retry or removal wait.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SyncOutcome {
+    /// False when the wait timed out with work still open.
+    pub finished: bool,
+    pub status: Vec<VarStatus>,
+}
+
+/// One project a connection can see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candidate {
+    pub connection: String,
+    pub project_ref: String,
+    pub name: String,
+    pub organization: String,
+    pub added: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Connected {
+    pub connection: Connection,
+    pub projects_seen: usize,
+    /// The token's format looks unusual (the API accepted it anyway).
+    pub warning: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RotatedKey {
+    pub name: String,
+    pub key_id: String,
+    pub key_name: String,
+    pub version: u32,
+    pub cleanup_pending: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SupabaseKey {
+    pub id: String,
+    /// The key, when it was not saved into the vault: shown once.
+    pub value: Option<Sensitive>,
+    /// (project, name, version) it was saved into.
+    pub saved: Option<(String, String, u32)>,
+}
+
+/// Who owns a vault: what an attaching front end learns first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OwnerInfo {
+    pub pid: u32,
+    /// `keyward daemon`, `keyward serve`, `keyward` (a dashboard).
+    pub command: String,
+    pub vault: String,
+    /// Waiting for `keyward unseal`.
+    pub sealed: bool,
+    pub version: String,
+}
+
+impl Reply {
+    /// The variant's name, for a "wrong answer" error (a front end and an owner of
+    /// different versions).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Reply::Done => "done",
+            Reply::Applied(_) => "applied",
+            Reply::Mapped(_) => "mapped",
+            Reply::Projects(_) => "projects",
+            Reply::Secrets(_) => "secrets",
+            Reply::Secret(_) => "secret",
+            Reply::Revealed { .. } => "revealed",
+            Reply::History { .. } => "history",
+            Reply::Trash(_) => "trash",
+            Reply::Exported { .. } => "exported",
+            Reply::Audit(_) => "audit",
+            Reply::Verdict(_) => "verdict",
+            Reply::KeyRotations { .. } => "key_rotations",
+            Reply::AccessKeys(_) => "access_keys",
+            Reply::Connections { .. } => "connections",
+            Reply::Targets(_) => "targets",
+            Reply::Status { .. } => "status",
+            Reply::Policies { .. } => "policies",
+            Reply::Mappings(_) => "mappings",
+            Reply::Dashboard(_) => "dashboard",
+            Reply::Synced(_) => "synced",
+            Reply::Plans(_) => "plans",
+            Reply::Drift(_) => "drift",
+            Reply::Names(_) => "names",
+            Reply::RemoteProjects { .. } => "remote_projects",
+            Reply::Connected(_) => "connected",
+            Reply::Target(_) => "target",
+            Reply::Removed(_) => "removed",
+            Reply::Rotated(_) => "rotated",
+            Reply::SupabaseKey(_) => "supabase_key",
+        }
+    }
+}

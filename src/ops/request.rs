@@ -1,0 +1,169 @@
+//! What a front end asks the owner: reads, a transaction of changes, and the commands
+//! that need the engine or Supabase.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Change, Sensitive};
+use crate::vault::KeyKind;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Request {
+    /// A read: what a screen or a command shows.
+    Query(Query),
+    /// Changes applied in one durable transaction. `push`: wait until what they queued
+    /// is pushed (or failed), and report it, as a headless command does.
+    Apply {
+        changes: Vec<Change>,
+        push: bool,
+    },
+    /// Many secrets x many targets, each pair in its own transaction (a refused pair
+    /// never stops the others), after listing each target's names.
+    Map(MapRequest),
+    /// Queue every mapping and push; wait until nothing is open (at most `timeout_ms`).
+    Sync {
+        timeout_ms: Option<u64>,
+    },
+    /// Retry now, unhealthy targets included, and wait until it settles.
+    Retry {
+        target: Option<String>,
+    },
+    /// What a sync would create, update, overwrite and delete (asks Supabase).
+    Plan {
+        target: Option<String>,
+    },
+    /// Compare targets with what keyward pushed; marks drifted variables.
+    Drift {
+        target: Option<String>,
+    },
+    /// The names a target holds on Supabase now (one listing).
+    RemoteNames {
+        target: String,
+    },
+    /// Every project each connection's token can see (for "add a target").
+    RemoteProjects,
+    /// Validate a Personal Access Token with the Management API, then store it.
+    Connect {
+        name: String,
+        url: String,
+        project_ref: Option<String>,
+        token: Sensitive,
+    },
+    Reconnect {
+        name: String,
+        token: Sensitive,
+    },
+    /// Delete a connection's token; `remove_targets` first removes its targets (and
+    /// waits until keyward's variables are deleted there).
+    Disconnect {
+        name: String,
+        remove_targets: bool,
+    },
+    /// Look the project up through the connection, then record it as a target.
+    AddTarget {
+        project_ref: String,
+        connection: Option<String>,
+    },
+    /// Remove a target and wait until every variable keyward put there is deleted.
+    RemoveTarget {
+        project_ref: String,
+    },
+    /// Supabase API key rotations: run now, revoke as compromised, remove.
+    RotationRun {
+        name: String,
+    },
+    RotationRevoke {
+        name: String,
+        reason: String,
+    },
+    RotationRemove {
+        name: String,
+    },
+    /// An ad hoc Supabase API key; its value comes back once, or goes into `into`.
+    CreateSupabaseKey {
+        name: String,
+        target: String,
+        kind: KeyKind,
+        description: Option<String>,
+        into: Option<(String, String)>,
+    },
+    /// Re-wrap the vault key to a new passphrase.
+    ChangePassphrase {
+        new: Sensitive,
+        work_factor: Option<u8>,
+    },
+    /// Give a sealed owner its key.
+    Unseal(UnsealWith),
+    /// Make the owner forget its key (it keeps the file and waits for `Unseal`).
+    Seal,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnsealWith {
+    Passphrase(Sensitive),
+    /// The text of an age identity file.
+    Identity(Sensitive),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MapRequest {
+    /// (project, secret name) pairs.
+    pub secrets: Vec<(String, String)>,
+    pub targets: Vec<String>,
+    pub env_name: Option<String>,
+    pub adopt: bool,
+    pub push: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Query {
+    /// Projects with their number of secrets.
+    Projects,
+    /// Live secrets (of one project or all), their policies and per-target status.
+    Secrets {
+        project: Option<String>,
+    },
+    /// One secret's metadata.
+    Secret {
+        project: String,
+        name: String,
+    },
+    /// A value (or one field, or an older version). Audited: the purpose is to show it.
+    Reveal {
+        project: String,
+        name: String,
+        field: Option<String>,
+        version: Option<u32>,
+    },
+    History {
+        project: String,
+        name: String,
+    },
+    Trash,
+    /// A project as `.env` lines. Audited: it reveals values.
+    Export {
+        project: String,
+    },
+    Audit {
+        action: Option<String>,
+    },
+    VerifyAudit,
+    KeyRotations,
+    AccessKeys,
+    Connections,
+    Targets,
+    /// Every target with its health and counts, and every mapped variable's state.
+    Status,
+    Policies {
+        project: String,
+        name: String,
+    },
+    Mappings {
+        project: String,
+        name: String,
+    },
+    /// Everything the dashboard's panes show (masked: no values).
+    Dashboard,
+}

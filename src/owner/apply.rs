@@ -1,0 +1,161 @@
+//! A change, applied to a write transaction: the one place the vocabulary's changes meet
+//! the vault's operations, whichever front end sent them.
+
+use crate::ops::{Change, Outcome, Sensitive};
+use crate::vault::{Result, WriteTx};
+
+pub fn apply(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
+    Ok(match c {
+        Change::AddProject { name } => Outcome::Project(tx.add_project(&name)?),
+        Change::EnsureProject { name } => {
+            if tx.project_id(&name).is_err() {
+                Outcome::Project(tx.add_project(&name)?)
+            } else {
+                Outcome::Done
+            }
+        }
+        Change::RemoveProject { name } => {
+            tx.remove_project(&name)?;
+            Outcome::Done
+        }
+        Change::Set {
+            project,
+            name,
+            value,
+            merge,
+            cause,
+        } => Outcome::Written(if merge {
+            tx.set_fields(&project, &name, value, false, cause)?
+        } else {
+            tx.set_value(&project, &name, &value, cause)?
+        }),
+        Change::SetNote {
+            project,
+            name,
+            note,
+        } => {
+            let note = note.filter(|n| !n.is_empty());
+            if tx.secret(&project, &name)?.note != note {
+                tx.set_note(&project, &name, note.as_deref())?;
+            }
+            Outcome::Done
+        }
+        Change::Rename {
+            project,
+            name,
+            new_name,
+        } => Outcome::Meta(tx.rename(&project, &name, &new_name)?),
+        Change::Rollback {
+            project,
+            name,
+            version,
+        } => Outcome::Written(tx.rollback(&project, &name, version)?),
+        Change::Rotate {
+            project,
+            name,
+            field,
+        } => Outcome::Written(tx.rotate(&project, &name, field.as_deref())?),
+        Change::SetPolicy {
+            project,
+            name,
+            field,
+            every,
+            generator,
+        } => Outcome::Policy(tx.set_policy(&project, &name, field.as_deref(), every, generator)?),
+        Change::ClearPolicy {
+            project,
+            name,
+            field,
+        } => {
+            tx.clear_policy(&project, &name, field.as_deref())?;
+            Outcome::Done
+        }
+        Change::Trash { project, name } => Outcome::Meta(tx.trash(&project, &name)?),
+        Change::Restore { project, name } => Outcome::Written(tx.restore(&project, &name)?),
+        Change::Purge { project, name } => {
+            tx.purge(&project, &name)?;
+            Outcome::Count(1)
+        }
+        Change::PurgeAll => Outcome::Count(tx.purge_all()?),
+        Change::Import {
+            project,
+            text,
+            dry_run,
+        } => Outcome::Imported(tx.import_env(&project, text.expose(), dry_run)?),
+        Change::Map {
+            project,
+            name,
+            target,
+            env_name,
+            adopt,
+            remote,
+        } => Outcome::Mapped(tx.map(
+            &project,
+            &name,
+            &target,
+            env_name.as_deref(),
+            adopt,
+            remote.as_ref(),
+        )?),
+        Change::Unmap {
+            project,
+            name,
+            target,
+        } => {
+            tx.unmap(&project, &name, &target)?;
+            Outcome::Done
+        }
+        Change::AddTarget {
+            project_ref,
+            name,
+            organization,
+            connection,
+        } => Outcome::Target(tx.add_target(&project_ref, &name, &organization, &connection)?),
+        Change::AddKeyRotation(mut n) => {
+            if n.connection.is_none() {
+                n.connection = Some(tx.target_record(&n.project_ref)?.connection);
+            }
+            let (rotation, warning) = tx.add_key_rotation(n)?;
+            Outcome::KeyRotation {
+                rotation: Box::new(rotation),
+                warning,
+            }
+        }
+        Change::EditKeyRotation {
+            name,
+            every_days,
+            at_minute,
+            auto,
+            grace,
+        } => {
+            let grace = match grace {
+                Some(g) => g,
+                None => tx.key_rotation(&name)?.grace,
+            };
+            let rotation = tx.edit_key_rotation(&name, every_days, at_minute, auto, grace)?;
+            Outcome::KeyRotation {
+                rotation: Box::new(rotation),
+                warning: None,
+            }
+        }
+        Change::SetKeyRotationAuto { name, auto } => Outcome::KeyRotation {
+            rotation: Box::new(tx.set_key_rotation_auto(&name, auto)?),
+            warning: None,
+        },
+        Change::CreateAccessKey {
+            name,
+            projects,
+            allow_sync,
+        } => {
+            let refs: Vec<&str> = projects.iter().map(String::as_str).collect();
+            let made = tx.create_access_key(&name, &refs, allow_sync)?;
+            Outcome::AccessKey {
+                info: made.info,
+                key: Sensitive::from(made.key),
+            }
+        }
+        Change::RevokeAccessKey { id } => {
+            Outcome::AccessKeyRevoked(tx.revoke_access_key(id.trim())?)
+        }
+    })
+}

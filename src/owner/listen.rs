@@ -1,0 +1,224 @@
+//! The owner's socket: front ends of the same user attach here (docs/daemon.md). Each
+//! connection is checked (the peer's uid, from the kernel), welcomed, then served: its
+//! calls run concurrently and answer in any order, and a watching front end gets the
+//! owner's events as they happen.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::BufReader;
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::{broadcast, mpsc};
+
+use super::Host;
+use super::socket::{my_uid, prepare_dir};
+use crate::engine::Event;
+use crate::ops::wire::{self, FromOwner, Hello, PROTOCOL, ToOwner};
+use crate::vault::Outcome;
+
+/// The socket while it is served; dropping it stops accepting and removes the file.
+pub struct Listening {
+    path: PathBuf,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Listening {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        self.task.abort();
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Binds the vault's socket and serves `host` on it until the result is dropped.
+pub async fn listen(host: Arc<Host>) -> io::Result<Listening> {
+    let path = super::socket::path_for(host.vault_path())?;
+    let listener = bind(&path).await?;
+    let task = tokio::spawn(async move {
+        loop {
+            match listener.accept().await {
+                Ok((stream, _)) => {
+                    tokio::spawn(serve(host.clone(), stream));
+                }
+                Err(e) => {
+                    tracing::warn!("the owner's socket: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    });
+    Ok(Listening { path, task })
+}
+
+/// Binds under a temporary name, restricts it to 0600, then renames it into place, so
+/// the socket is never reachable with wider permissions. A socket nobody answers on is
+/// left from a crash and replaced (this process holds the vault's lock, so no other
+/// owner of this vault can be running).
+async fn bind(path: &Path) -> io::Result<UnixListener> {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    prepare_dir(path)?;
+    if let Ok(md) = std::fs::symlink_metadata(path) {
+        if !md.file_type().is_socket() {
+            return Err(io::Error::other(format!(
+                "{} exists and is not a socket: remove it",
+                path.display()
+            )));
+        }
+        std::fs::remove_file(path)?;
+    }
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let l = UnixListener::bind(&tmp)?;
+    let placed = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = placed {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    Ok(l)
+}
+
+async fn serve(host: Arc<Host>, stream: UnixStream) {
+    let cred = stream.peer_cred().ok();
+    let (rd, mut wr) = stream.into_split();
+    let mut rd = BufReader::new(rd);
+    let hello = tokio::time::timeout(Duration::from_secs(10), wire::recv::<_, ToOwner>(&mut rd));
+    let Ok(Ok(Some(ToOwner::Hello(hello)))) = hello.await else {
+        return;
+    };
+    let uid = cred.map(|c| c.uid());
+    let pid = cred.and_then(|c| c.pid()).map(|p| p as u32);
+    if uid != Some(my_uid()) {
+        let why = format!(
+            "refused: this vault's owner runs as uid {}, and only that user may attach (you are uid {})",
+            my_uid(),
+            uid.map_or("unknown".into(), |u| u.to_string())
+        );
+        let _ = wire::send(&mut wr, &FromOwner::Refused(why)).await;
+        let _ = host.events().send(Event::AttachRefused {
+            uid: uid.unwrap_or(u32::MAX),
+            pid,
+        });
+        audit(&host, None, "attach", &hello, pid, uid, Outcome::Failed);
+        return;
+    }
+    if let Some(why) = mismatch(&hello) {
+        let _ = wire::send(&mut wr, &FromOwner::Refused(why)).await;
+        return;
+    }
+    if wire::send(&mut wr, &FromOwner::Welcome(host.info()))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let pid = pid.unwrap_or(0);
+    let via = format!("pid {pid}, {}", hello.command);
+    let _ = host.events().send(Event::Attached {
+        pid,
+        command: hello.command.clone(),
+    });
+    audit(
+        &host,
+        Some(&via),
+        "attach",
+        &hello,
+        Some(pid),
+        uid,
+        Outcome::Ok,
+    );
+
+    // One writer: replies and events interleave whole lines.
+    let (tx, mut out) = mpsc::unbounded_channel::<FromOwner>();
+    let writer = tokio::spawn(async move {
+        while let Some(m) = out.recv().await {
+            if wire::send(&mut wr, &m).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut watching: Option<tokio::task::JoinHandle<()>> = None;
+    loop {
+        match wire::recv::<_, ToOwner>(&mut rd).await {
+            Ok(Some(ToOwner::Call { id, request })) => {
+                let (host, tx, via) = (host.clone(), tx.clone(), via.clone());
+                tokio::spawn(async move {
+                    let result = host.handle(Some(via), request).await;
+                    let _ = tx.send(FromOwner::Reply { id, result });
+                });
+            }
+            Ok(Some(ToOwner::Watch)) if watching.is_none() => {
+                watching = Some(tokio::spawn(forward(host.subscribe(), tx.clone())));
+            }
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => break,
+        }
+    }
+    if let Some(w) = watching {
+        w.abort();
+    }
+    drop(tx);
+    // Replies still in flight are written if the peer is still reading.
+    let _ = tokio::time::timeout(Duration::from_secs(1), writer).await;
+    let _ = host.events().send(Event::Detached {
+        pid,
+        command: hello.command,
+    });
+}
+
+fn mismatch(h: &Hello) -> Option<String> {
+    let ours = env!("CARGO_PKG_VERSION");
+    (h.protocol != PROTOCOL).then(|| {
+        format!(
+            "refused: the owner runs keyward {ours} and this is keyward {}: restart the owner (e.g. the daemon) after an upgrade",
+            h.version
+        )
+    })
+}
+
+/// The owner's events, to one watching front end. A front end too slow to keep up
+/// misses some: it is told something changed, and re-reads.
+async fn forward(mut events: broadcast::Receiver<Event>, tx: mpsc::UnboundedSender<FromOwner>) {
+    loop {
+        let e = match events.recv().await {
+            Ok(e) => e,
+            Err(broadcast::error::RecvError::Lagged(_)) => Event::Changed,
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        if tx.send(FromOwner::Event(e)).is_err() {
+            return;
+        }
+    }
+}
+
+/// Every attach (and every refusal) is audited, when the owner is unsealed.
+fn audit(
+    host: &Arc<Host>,
+    via: Option<&str>,
+    action: &'static str,
+    hello: &Hello,
+    pid: Option<u32>,
+    uid: Option<u32>,
+    outcome: Outcome,
+) {
+    let Some(owner) = host.owner() else { return };
+    let via = via.map(str::to_owned);
+    let subject = hello.command.clone();
+    let detail = format!(
+        "pid {}, uid {}",
+        pid.map_or("unknown".into(), |p| p.to_string()),
+        uid.map_or("unknown".into(), |u| u.to_string())
+    );
+    tokio::spawn(async move {
+        let _ = owner
+            .write(via, move |tx| tx.audit(action, &subject, outcome, &detail))
+            .await;
+    });
+}

@@ -1,0 +1,181 @@
+//! Reads: each query is one snapshot shaped like what a screen or command shows. Only
+//! `Reveal` and `Export` carry values, and both are audited before they answer.
+
+use crate::ops::{Dashboard, Query, Reply, SecretListing, Sensitive};
+use crate::vault::{Outcome, SecretValue, Shape};
+
+use super::Owner;
+
+impl Owner {
+    pub(crate) async fn query(&self, via: Option<String>, q: Query) -> Result<Reply, String> {
+        match q {
+            Query::Projects => self.read(|r| Ok(Reply::Projects(r.projects()?))).await,
+            Query::Secrets { project } => {
+                self.read(move |r| {
+                    let secrets = r.secrets(project.as_deref())?;
+                    let policies = r.all_policies()?.into_iter().collect();
+                    let status = r.sync_status(None)?;
+                    Ok(Reply::Secrets(SecretListing {
+                        secrets,
+                        policies,
+                        status,
+                    }))
+                })
+                .await
+            }
+            Query::Secret { project, name } => {
+                self.read(move |r| Ok(Reply::Secret(r.secret(&project, &name)?)))
+                    .await
+            }
+            Query::Reveal {
+                project,
+                name,
+                field,
+                version,
+            } => self.reveal(via, project, name, field, version).await,
+            Query::History { project, name } => {
+                self.read(move |r| {
+                    Ok(Reply::History {
+                        meta: r.secret(&project, &name)?,
+                        versions: r.history(&project, &name)?,
+                    })
+                })
+                .await
+            }
+            Query::Trash => self.read(|r| Ok(Reply::Trash(r.trash()?))).await,
+            Query::Export { project } => {
+                let p = project.clone();
+                let (lines, skipped) = self.read(move |r| r.export_env(&p)).await?;
+                // The export reveals values: recorded before anything leaves.
+                let detail = format!("{} variable(s)", lines.len());
+                self.write(via, move |tx| {
+                    tx.audit("export", &project, Outcome::Ok, &detail)
+                })
+                .await?;
+                Ok(Reply::Exported {
+                    lines: lines.into_iter().map(Sensitive::from).collect(),
+                    skipped,
+                })
+            }
+            Query::Audit { action } => {
+                self.read(move |r| Ok(Reply::Audit(r.audit_entries(action.as_deref())?)))
+                    .await
+            }
+            Query::VerifyAudit => self.read(|r| Ok(Reply::Verdict(r.audit_verify()?))).await,
+            Query::KeyRotations => {
+                let now = self.vault.now();
+                self.read(move |r| {
+                    Ok(Reply::KeyRotations {
+                        now,
+                        items: r.key_rotations()?,
+                    })
+                })
+                .await
+            }
+            Query::AccessKeys => self.read(|r| Ok(Reply::AccessKeys(r.access_keys()?))).await,
+            Query::Connections => {
+                self.read(|r| {
+                    Ok(Reply::Connections {
+                        connections: r.connections()?,
+                        targets: r.targets()?,
+                    })
+                })
+                .await
+            }
+            Query::Targets => self.read(|r| Ok(Reply::Targets(targets(r)?))).await,
+            Query::Status => {
+                self.read(|r| {
+                    Ok(Reply::Status {
+                        targets: targets(r)?,
+                        variables: r.sync_status(None)?,
+                    })
+                })
+                .await
+            }
+            Query::Policies { project, name } => {
+                self.read(move |r| {
+                    Ok(Reply::Policies {
+                        meta: r.secret(&project, &name)?,
+                        policies: r.policies(&project, &name)?,
+                    })
+                })
+                .await
+            }
+            Query::Mappings { project, name } => {
+                self.read(move |r| Ok(Reply::Mappings(r.mappings_for_secret(&project, &name)?)))
+                    .await
+            }
+            Query::Dashboard => {
+                self.read(|r| {
+                    let mut targets = Vec::new();
+                    for t in r.targets()? {
+                        let vars = r.var_rows(&t.project_ref)?;
+                        targets.push((t, vars));
+                    }
+                    Ok(Reply::Dashboard(Box::new(Dashboard {
+                        overview: r.overview()?,
+                        connections: r.connections()?,
+                        targets,
+                    })))
+                })
+                .await
+            }
+        }
+    }
+
+    /// A value (or one field) for a front end whose purpose is to show it; the reveal is
+    /// audited before the value leaves. A missing field is refused before that.
+    async fn reveal(
+        &self,
+        via: Option<String>,
+        project: String,
+        name: String,
+        field: Option<String>,
+        version: Option<u32>,
+    ) -> Result<Reply, String> {
+        let (p, n, f) = (project.clone(), name.clone(), field.clone());
+        let (v, value) = self.read(move |r| r.value(&p, &n, version)).await?;
+        let value = match &field {
+            None => value,
+            Some(f) => match value.field(f) {
+                Some(s) => SecretValue::simple(s),
+                None => {
+                    return Err(match value.shape() {
+                        Shape::Simple => {
+                            format!("{project}/{name} is a simple secret: drop --field")
+                        }
+                        Shape::Structured { fields } => format!(
+                            "{project}/{name} has no field {f:?}: its fields are {}",
+                            fields.join(", ")
+                        ),
+                    });
+                }
+            },
+        };
+        let detail = match &f {
+            Some(f) => format!("version {v}, field {f}"),
+            None => format!("version {v}"),
+        };
+        self.write(via, move |tx| {
+            tx.audit(
+                "secret-reveal",
+                &format!("{project}/{name}"),
+                Outcome::Ok,
+                &detail,
+            )
+        })
+        .await?;
+        Ok(Reply::Revealed { version: v, value })
+    }
+}
+
+fn targets(
+    r: &crate::vault::ReadTx<'_>,
+) -> crate::vault::Result<Vec<(crate::vault::Target, crate::vault::TargetTotals)>> {
+    let mut out = Vec::new();
+    for t in r.targets()? {
+        let n = r.target_totals(&t.project_ref)?;
+        out.push((t, n));
+    }
+    Ok(out)
+}
