@@ -1,6 +1,8 @@
-//! `keyward` with no subcommand: the dashboard on the vault. A missing vault is created
-//! after asking; the passphrase is asked by the dashboard itself, unless it comes from
-//! the environment, a file or an identity.
+//! `keyward` with no subcommand: the dashboard on the vault. When another keyward
+//! process owns the vault (the daemon, serve, another dashboard) it attaches to it: no
+//! passphrase. Otherwise it owns the vault itself: a missing vault is created after
+//! asking; the passphrase is asked by the dashboard itself, unless it comes from the
+//! environment, a file or an identity.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -37,7 +39,20 @@ pub fn run(g: &GlobalArgs) -> CmdResult {
         };
         let vault = Vault::create(&path, &opts)?;
         return crate::tui::run(
+            super::runtime()?,
             Start::Open(vault),
+            path.display().to_string(),
+            crate::engine::EngineConfig::from_env(),
+        );
+    }
+    let rt = super::runtime()?;
+    let label = crate::vault::command_label();
+    if !g.no_attach
+        && let Some(a) = rt.block_on(crate::front::attach(&path, &label))?
+    {
+        return crate::tui::run(
+            rt,
+            Start::Attached(a),
             path.display().to_string(),
             crate::engine::EngineConfig::from_env(),
         );
@@ -51,6 +66,7 @@ pub fn run(g: &GlobalArgs) -> CmdResult {
         Start::Sealed(SealedVault::open(&path, Clock::system())?)
     };
     crate::tui::run(
+        rt,
         start,
         path.display().to_string(),
         crate::engine::EngineConfig::from_env(),

@@ -111,7 +111,12 @@ pub fn run() -> CmdResult {
         }
     };
     let label = "demo (throwaway vault)".to_string();
-    let r = crate::tui::run(crate::tui::Start::Open(vault), label, config);
+    let r = crate::tui::run(
+        super::runtime()?,
+        crate::tui::Start::Open(vault),
+        label,
+        config,
+    );
     if let Some(e) = emulator {
         e.shutdown();
     }

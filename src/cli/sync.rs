@@ -253,7 +253,10 @@ pub fn drift(g: &GlobalArgs, a: DriftArgs) -> CmdResult {
 
 pub fn retry(g: &GlobalArgs, a: RetryArgs) -> CmdResult {
     let s = session(g)?;
-    match s.call(Request::Retry { target: a.target })? {
+    match s.call(Request::Retry {
+        target: a.target,
+        wait: true,
+    })? {
         Reply::Synced(o) => summary(&o, true),
         other => Err(unexpected(&other)),
     }

@@ -97,6 +97,15 @@ pub enum Change {
         adopt: bool,
         remote: Option<BTreeSet<String>>,
     },
+    /// Takes over `variable`, found on the target and not created by keyward: maps the
+    /// secret there again (keeping its variable name) with adopt, so the vault's value
+    /// replaces it.
+    Adopt {
+        project: String,
+        name: String,
+        target: String,
+        variable: String,
+    },
     Unmap {
         project: String,
         name: String,

@@ -59,6 +59,8 @@ pub enum Reply {
     Mappings(Vec<MappingRow>),
     Dashboard(Box<Dashboard>),
     Synced(SyncOutcome),
+    /// The targets a retry woke (it did not wait).
+    Retried(Vec<String>),
     Plans(Vec<TargetPlan>),
     Drift(Vec<TargetDrift>),
     Names(BTreeSet<String>),
@@ -222,6 +224,7 @@ impl Reply {
             Reply::Mappings(_) => "mappings",
             Reply::Dashboard(_) => "dashboard",
             Reply::Synced(_) => "synced",
+            Reply::Retried(_) => "retried",
             Reply::Plans(_) => "plans",
             Reply::Drift(_) => "drift",
             Reply::Names(_) => "names",

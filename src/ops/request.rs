@@ -24,9 +24,10 @@ pub enum Request {
     Sync {
         timeout_ms: Option<u64>,
     },
-    /// Retry now, unhealthy targets included, and wait until it settles.
+    /// Retry now, unhealthy targets included; with `wait`, until it settles.
     Retry {
         target: Option<String>,
+        wait: bool,
     },
     /// What a sync would create, update, overwrite and delete (asks Supabase).
     Plan {

@@ -97,6 +97,21 @@ pub fn apply(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
             adopt,
             remote.as_ref(),
         )?),
+        Change::Adopt {
+            project,
+            name,
+            target,
+            variable,
+        } => {
+            let id = tx.secret(&project, &name)?.id;
+            let env = tx
+                .mappings_of(id)?
+                .into_iter()
+                .find(|(t, _)| *t == target)
+                .and_then(|(_, m)| m.env_name);
+            let there = std::collections::BTreeSet::from([variable]);
+            Outcome::Mapped(tx.map(&project, &name, &target, env.as_deref(), true, Some(&there))?)
+        }
         Change::Unmap {
             project,
             name,

@@ -30,7 +30,16 @@ impl Owner {
                 queued.map_err(super::engine_error)?;
                 self.synced(finished).await
             }
-            Request::Retry { target } => {
+            Request::Retry {
+                target,
+                wait: false,
+            } => {
+                let lease = self.lease(None);
+                let retried = lease.handle.retry(target).await;
+                lease.done().await;
+                Ok(Reply::Retried(retried.map_err(super::engine_error)?))
+            }
+            Request::Retry { target, wait: true } => {
                 let lease = self.lease(None);
                 let retried = lease.handle.retry(target).await;
                 let finished =
@@ -156,7 +165,11 @@ impl Owner {
         }
         let mut remote: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for t in &m.targets {
-            remote.insert(t.clone(), self.remote_names(t.clone()).await?);
+            let names = self
+                .remote_names(t.clone())
+                .await
+                .map_err(|e| format!("cannot list {t} to check its names: {e}"))?;
+            remote.insert(t.clone(), names);
         }
         let mut out = Mapped::default();
         let mut rows = Vec::new();

@@ -295,7 +295,7 @@ impl Owner {
                 || client.list_secrets(&r),
             )
             .await
-            .map_err(|e| format!("cannot list {r} to check its names: {e}"))?;
+            .map_err(|e| e.to_string())?;
         Ok(list.into_iter().map(|s| s.name).collect())
     }
 

@@ -51,6 +51,8 @@ pub enum Action {
     Remove,
     Policy,
     AccessKeys,
+    /// Open the vault here after its owner went away.
+    Reopen,
     /// Unbinds a default key.
     None,
 }
@@ -103,6 +105,7 @@ const NAMES: &[(&str, Action)] = &[
     ("remove", Action::Remove),
     ("policy", Action::Policy),
     ("access_keys", Action::AccessKeys),
+    ("reopen", Action::Reopen),
     ("none", Action::None),
 ];
 

@@ -1,9 +1,7 @@
 //! The view state and its transitions: a thin router over focus, three panes and a modal
 //! stack. `update(Action)` and `apply(Event)` change state and queue [`Effect`]s; the
-//! runner performs them (unseal on a blocking thread, writes through the engine). Reads
-//! are vault snapshots, which never block.
-
-use std::sync::Arc;
+//! runner performs them as requests to the vault's owner (this process, or the one the
+//! dashboard attached to). The app itself does no I/O at all.
 
 use age::secrecy::SecretString;
 use crossterm::event::KeyEvent;
@@ -16,8 +14,9 @@ use super::keys::{Context, Keymap};
 use super::modals::{self, Modal, Outcome};
 use super::panes::{MappingsPane, ProjectsPane, SecretsPane};
 use super::theme::Theme;
-use crate::engine::handle::{Event, Job};
-use crate::vault::{Clock, Vault};
+use crate::engine::handle::Event;
+use crate::ops::{Change, Outcome as Done, OwnerInfo};
+use crate::vault::{Clock, SecretValue};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -26,12 +25,12 @@ pub enum Focus {
     Mappings,
 }
 
-/// Work the runner does for the app; the app never does I/O beyond snapshot reads.
+/// Work the runner does for the app: each is a request to the vault's owner.
 pub enum Effect {
     Unseal(SecretString),
-    /// A change through the engine; `done` is the footer message once it committed.
+    /// Changes in one transaction; `done` is the footer message once they committed.
     Write {
-        job: Job,
+        changes: Vec<Change>,
         done: String,
     },
     /// A question for the engine (it may ask Supabase).
@@ -48,6 +47,25 @@ pub enum Effect {
     RemoteNames(Vec<String>),
     /// A key rotation command that talks to Supabase.
     KeyRotation(KeyCmd),
+    /// A modal that shows what the owner holds: opened once that is read.
+    Open(Opening),
+    /// The value of the secret open in the editor, asked for on purpose (audited).
+    Reveal {
+        project: String,
+        name: String,
+    },
+    /// The owner went away: open the vault here (or attach to the owner now running).
+    Reopen,
+}
+
+/// A modal waiting for its data.
+pub enum Opening {
+    /// A list modal (history, trash, audit, rotations, access keys): its own query.
+    List(Box<Modal>),
+    /// The editor of an existing secret (its metadata; the value only on reveal).
+    Editor { project: String, name: String },
+    /// The rotation policies of a secret.
+    Policy { project: String, name: String },
 }
 
 /// What the rotations screen asks the key rotation driver to do.
@@ -78,6 +96,9 @@ impl std::fmt::Debug for Effect {
             Effect::ListProjects => f.write_str("ListProjects"),
             Effect::RemoteNames(t) => write!(f, "RemoteNames({t:?})"),
             Effect::KeyRotation(c) => write!(f, "KeyRotation({c:?})"),
+            Effect::Open(_) => f.write_str("Open"),
+            Effect::Reveal { project, name } => write!(f, "Reveal({project}/{name})"),
+            Effect::Reopen => f.write_str("Reopen"),
         }
     }
 }
@@ -99,7 +120,12 @@ pub struct App {
     pub mappings: MappingsPane,
     pub modals: Vec<Modal>,
     pub data: Snapshot,
-    pub vault: Option<Arc<Vault>>,
+    /// The vault is unsealed and the panes show it.
+    pub open: bool,
+    /// The actor this user's changes are recorded as ("you" in history and audit).
+    pub me: String,
+    /// The process that owns the vault, when the dashboard is attached to another.
+    pub owner: Option<OwnerInfo>,
     pub vault_label: String,
     pub message: Option<Message>,
     /// The `/` filter being typed for the focused pane.
@@ -128,7 +154,9 @@ impl App {
             stale: false,
             modals: Vec::new(),
             data: Snapshot::default(),
-            vault: None,
+            open: false,
+            me: crate::vault::actor(),
+            owner: None,
             vault_label,
             message: None,
             filtering: None,
@@ -169,11 +197,39 @@ impl App {
 
     // ---- from the runner ----
 
-    pub fn unsealed(&mut self, vault: Arc<Vault>) {
+    /// The vault is open: the panes load (the runner reads them), the prompt goes.
+    pub fn unsealed(&mut self) {
         self.modals.retain(|m| !matches!(m, Modal::Unseal(_)));
-        self.vault = Some(vault);
-        self.reload();
+        self.open = true;
+        self.stale = true;
         self.say("unsealed: ? shows every key");
+    }
+
+    /// The owner forgot its key (`keyward seal`): the prompt is back, to unseal it again.
+    pub fn sealed_by_owner(&mut self) {
+        self.open = false;
+        if !self.modals.iter().any(|m| matches!(m, Modal::Unseal(_))) {
+            self.modals
+                .push(Modal::Unseal(modals::unseal::Unseal::default()));
+        }
+        self.fail(
+            "the vault was sealed (`keyward seal`): type the passphrase to unseal it, esc quits",
+        );
+    }
+
+    /// The owner this dashboard was attached to is gone: say so once, offer the way on.
+    pub fn owner_gone(&mut self) {
+        let who = self
+            .owner
+            .as_ref()
+            .map(|o| format!("{} (pid {})", o.command, o.pid))
+            .unwrap_or_else(|| "the vault's owner".into());
+        self.busy = 0;
+        self.progress = None;
+        if !self.modals.iter().any(|m| matches!(m, Modal::OwnerGone(_))) {
+            self.modals
+                .push(Modal::OwnerGone(modals::gone::OwnerGone::new(who)));
+        }
     }
 
     pub fn unseal_failed(&mut self, why: String) {
@@ -196,11 +252,48 @@ impl App {
         }
     }
 
-    pub fn write_done(&mut self, result: Result<String, String>) {
+    pub fn write_done(&mut self, result: Result<(String, Vec<Done>), String>) {
         self.busy = self.busy.saturating_sub(1);
         match result {
-            Ok(m) => self.say(m),
+            Ok((m, outcomes)) => {
+                for o in outcomes {
+                    if let Done::AccessKey { info, key } = o {
+                        for m in &mut self.modals {
+                            if let Modal::AccessKeys(a) = m {
+                                a.created(info.id.clone(), info.name.clone(), key.clone());
+                            }
+                        }
+                    }
+                }
+                self.say(m)
+            }
             Err(e) => self.fail(e),
+        }
+    }
+
+    /// A modal's data arrived: it opens on top.
+    pub fn opened(&mut self, m: Result<Modal, String>) {
+        match m {
+            Ok(m) => {
+                self.message = None;
+                self.modals.push(m);
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// A revealed value for the editor on top (if it is still that secret's).
+    pub fn revealed(&mut self, project: &str, name: &str, v: Result<SecretValue, String>) {
+        match (self.modals.last_mut(), v) {
+            (Some(Modal::Editor(e)), Ok(v))
+                if e.saved_secret()
+                    .is_some_and(|(p, n)| p == project && n == name) =>
+            {
+                e.revealed(v)
+            }
+            (Some(Modal::Editor(e)), Err(why)) => e.refused(why),
+            (_, Err(why)) => self.fail(why),
+            _ => {}
         }
     }
 
@@ -217,24 +310,13 @@ impl App {
             Event::Progress { done, total } => self.progress = Some((*done, *total)),
             Event::Idle => self.progress = None,
             Event::Stopped => self.fail("the sync engine stopped: quit and restart keyward"),
-            Event::Sealed | Event::Unsealed => self.stale = true,
+            Event::Sealed => self.sealed_by_owner(),
+            Event::Unsealed => {
+                if !self.open {
+                    self.unsealed();
+                }
+            }
             Event::Attached { .. } | Event::Detached { .. } | Event::AttachRefused { .. } => {}
-        }
-    }
-
-    /// Reloads if an event since the last call said something changed.
-    pub fn refresh_if_stale(&mut self) {
-        if std::mem::take(&mut self.stale) {
-            self.reload();
-        }
-    }
-
-    /// Re-reads the panes (and any open list modal) from a fresh snapshot.
-    pub fn reload(&mut self) {
-        let Some(v) = self.vault.clone() else { return };
-        match v.read().and_then(|r| Snapshot::load(&r)) {
-            Ok(s) => self.loaded(s),
-            Err(e) => self.fail(format!("cannot read the vault: {e}")),
         }
     }
 
@@ -243,25 +325,33 @@ impl App {
         std::mem::take(&mut self.stale)
     }
 
-    /// Shows a freshly loaded snapshot; the open list modal re-reads its own rows.
+    /// Shows a freshly loaded snapshot (open list modals re-read their own rows).
     pub fn loaded(&mut self, s: Snapshot) {
         self.data = s;
-        let Some(v) = self.vault.clone() else { return };
-        let r = match v.read() {
-            Ok(r) => r,
-            Err(e) => return self.fail(format!("cannot read the vault: {e}")),
-        };
         self.projects.refresh(&self.data);
         self.secrets
             .refresh(&self.data, self.projects.current(&self.data));
         self.refresh_mappings();
-        for m in &mut self.modals {
-            if let Err(e) = m.reload(&r) {
-                self.message = Some(Message {
-                    text: e.to_string(),
-                    error: true,
-                });
+    }
+
+    /// What each open list modal reads to refresh itself.
+    pub fn modal_queries(&self) -> Vec<crate::ops::Query> {
+        let mut q: Vec<crate::ops::Query> = self.modals.iter().filter_map(Modal::query).collect();
+        q.dedup();
+        q
+    }
+
+    /// A list modal's fresh rows: every open modal that asked this applies them.
+    pub fn reloaded(&mut self, q: &crate::ops::Query, r: Result<crate::ops::Reply, String>) {
+        match r {
+            Ok(reply) => {
+                for m in &mut self.modals {
+                    if m.query().as_ref() == Some(q) {
+                        m.reloaded(&reply);
+                    }
+                }
             }
+            Err(e) => self.fail(e),
         }
     }
 
@@ -462,13 +552,15 @@ impl App {
             },
             Action::Trash => {
                 if let Some((p, n)) = self.selected_secret() {
-                    let (p2, n2) = (p.clone(), n.clone());
-                    let job: Job = Box::new(move |tx| tx.trash(&p2, &n2).map(|_| ()));
+                    let change = Change::Trash {
+                        project: p.clone(),
+                        name: n.clone(),
+                    };
                     self.modals
                         .push(Modal::Confirm(modals::confirm::Confirm::new(
                             format!("Move {p}/{n} to the trash? It can be restored for 30 days."),
                             Effect::Write {
-                                job,
+                                changes: vec![change],
                                 done: format!("moved {p}/{n} to the trash (t opens it)"),
                             },
                         )));
@@ -580,26 +672,14 @@ impl App {
     /// on Supabase, not created by keyward), with the variable name it has now.
     fn adopt_effect(&self, target: &str, tname: &str, var: &str) -> Option<Effect> {
         let s = self.selected_listed()?;
-        let (p, n) = (s.project.clone(), s.meta.name.clone());
-        let env = self
-            .vault
-            .as_ref()?
-            .read()
-            .ok()?
-            .mappings_for_secret(&p, &n)
-            .ok()?
-            .into_iter()
-            .find(|m| m.target == target)?
-            .mapping
-            .env_name;
-        let (t, v) = (target.to_string(), var.to_string());
         Some(Effect::Write {
             done: format!("adopting {var} on {tname}: the vault's value replaces it"),
-            job: Box::new(move |tx| {
-                let there = std::collections::BTreeSet::from([v]);
-                tx.map(&p, &n, &t, env.as_deref(), true, Some(&there))
-                    .map(|_| ())
-            }),
+            changes: vec![Change::Adopt {
+                project: s.project.clone(),
+                name: s.meta.name.clone(),
+                target: target.to_string(),
+                variable: var.to_string(),
+            }],
         })
     }
 
@@ -611,9 +691,12 @@ impl App {
         let (p, n) = (s.project.clone(), s.meta.name.clone());
         let q = format!("Stop syncing {p}/{n} to {tname}? Its variables there are deleted.");
         let done = format!("unmapped {p}/{n} from {tname}: deleting its variables there");
-        let (p2, n2, r2) = (p.clone(), n.clone(), r.clone());
         let effect = Effect::Write {
-            job: Box::new(move |tx| tx.unmap(&p2, &n2, &r2)),
+            changes: vec![Change::Unmap {
+                project: p.clone(),
+                name: n.clone(),
+                target: r.clone(),
+            }],
             done,
         };
         self.modals
@@ -642,36 +725,14 @@ impl App {
             .push(Modal::Sync(modals::sync::SyncFlow::new(chosen, &self.data)));
     }
 
-    /// Opens a list modal, loading it from a snapshot.
-    fn open_list(&mut self, mut m: Modal) {
-        let Some(v) = self.vault.clone() else { return };
-        match v
-            .read()
-            .map_err(|e| e.to_string())
-            .and_then(|r| m.reload(&r).map_err(|e| e.to_string()))
-        {
-            Ok(()) => self.modals.push(m),
-            Err(e) => self.fail(e),
-        }
+    /// Opens a list modal once its rows are read.
+    fn open_list(&mut self, m: Modal) {
+        self.effect(Effect::Open(Opening::List(Box::new(m))));
     }
 
-    fn open_editor(&mut self, which: Option<(String, String)>, structured: bool) {
-        let Some(v) = self.vault.clone() else { return };
-        let Some((p, n)) = which else { return };
-        let _ = structured;
-        let loaded = v.read().and_then(|r| {
-            let meta = r.secret(&p, &n)?;
-            let (_, value) = r.value(&p, &n, None)?;
-            Ok((meta, value))
-        });
-        match loaded {
-            Ok((meta, value)) => self
-                .modals
-                .push(Modal::Editor(modals::editor::Editor::existing(
-                    p, &meta, &value,
-                ))),
-            Err(e) => self.fail(e.to_string()),
-        }
+    fn open_editor(&mut self, which: Option<(String, String)>, _structured: bool) {
+        let Some((project, name)) = which else { return };
+        self.effect(Effect::Open(Opening::Editor { project, name }));
     }
 
     /// The rotation policy of the secret open in the editor (saved secrets only).
@@ -679,17 +740,10 @@ impl App {
         let Some(Modal::Editor(e)) = self.modals.last() else {
             return;
         };
-        let Some((p, n)) = e.saved_secret() else {
+        let Some((project, name)) = e.saved_secret() else {
             return self.fail("save the secret first (ctrl-s), then set its rotation policy");
         };
-        let Some(v) = self.vault.clone() else { return };
-        match v
-            .read()
-            .and_then(|r| modals::policy::PolicyEditor::load(&r, &p, &n))
-        {
-            Ok(m) => self.modals.push(Modal::Policy(m)),
-            Err(e) => self.fail(e.to_string()),
-        }
+        self.effect(Effect::Open(Opening::Policy { project, name }));
     }
 
     /// The (project, name) of the secret under the cursor, when the secrets pane has one.

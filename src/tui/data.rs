@@ -1,12 +1,10 @@
-//! What the dashboard shows, read from one vault snapshot (a redb read transaction:
-//! never blocks, never blocked by the engine's writes). Reloaded on `Event::Changed`.
+//! What the dashboard shows: the owner's `Query::Dashboard` answer (one vault snapshot),
+//! indexed for the panes. Reloaded when an event says something changed.
 
 use std::collections::HashMap;
 
-use crate::vault::{
-    AuditEntry, Connection, Listed, Project, ReadTx, Result, SecretId, SyncState, Target, VarState,
-    VersionMeta,
-};
+use crate::ops::Dashboard;
+use crate::vault::{Connection, Listed, Project, SecretId, SyncState, Target, VarState};
 
 /// Counts of mapped variables per state.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -54,17 +52,18 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    pub fn load(r: &ReadTx<'_>) -> Result<Snapshot> {
-        let o = r.overview()?;
+    /// Indexes what the owner read: totals per target and overall, and each secret's
+    /// variables, so the panes cost nothing per frame.
+    pub fn from_dashboard(d: Dashboard) -> Snapshot {
+        let o = d.overview;
         let mut s = Snapshot {
             projects: o.projects,
             secrets: o.secrets,
             trashed: o.trashed,
-            connections: r.connections()?,
+            connections: d.connections,
             ..Snapshot::default()
         };
-        for t in r.targets()? {
-            let vars = r.var_rows(&t.project_ref)?;
+        for (t, vars) in d.targets {
             let mut totals = Totals::default();
             let ti = s.targets.len();
             for (vi, (_, v)) in vars.iter().enumerate() {
@@ -79,7 +78,7 @@ impl Snapshot {
                 totals,
             });
         }
-        Ok(s)
+        s
     }
 
     /// The variables of one secret, with their target.
@@ -108,21 +107,4 @@ impl Snapshot {
             .partition_point(|s| s.project.as_str() <= project);
         &self.secrets[start..end]
     }
-}
-
-/// Loads for the modals: each reads its own snapshot when opened.
-pub fn history(r: &ReadTx<'_>, project: &str, name: &str) -> Result<Vec<VersionMeta>> {
-    let mut h = r.history(project, name)?;
-    h.reverse();
-    Ok(h)
-}
-
-pub fn trash(r: &ReadTx<'_>) -> Result<Vec<Listed>> {
-    r.trash()
-}
-
-pub fn audit(r: &ReadTx<'_>) -> Result<Vec<AuditEntry>> {
-    let mut e = r.audit_entries(None)?;
-    e.reverse();
-    Ok(e)
 }

@@ -30,10 +30,12 @@ pub enum Context {
     Rotations,
     Policy,
     Access,
+    /// The notice that the vault's owner went away.
+    Gone,
 }
 
 impl Context {
-    pub const ALL: [Context; 15] = [
+    pub const ALL: [Context; 16] = [
         Context::Main,
         Context::List,
         Context::History,
@@ -49,6 +51,7 @@ impl Context {
         Context::Rotations,
         Context::Policy,
         Context::Access,
+        Context::Gone,
     ];
 
     fn parse(s: &str) -> Option<Context> {
@@ -72,6 +75,7 @@ impl Context {
             Context::Rotations => "rotations",
             Context::Policy => "policy",
             Context::Access => "access",
+            Context::Gone => "gone",
         }
     }
 }

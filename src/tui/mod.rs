@@ -3,8 +3,9 @@
 //!
 //! - [`runner::Tui`] is the loop and the test seam (generic over the Backend).
 //! - [`app::App`] is the view state: focus, three panes, a modal stack; `update(Action)`,
-//!   `apply(Event)`. Writes go through the engine (`EngineHandle::apply_detached`), reads
-//!   are vault snapshots reloaded on `Event::Changed`.
+//!   `apply(Event)`. Reads and changes are requests to the vault's owner (`ops`), made
+//!   through a `front::Front`: this process when the dashboard owns the vault, or the
+//!   daemon (or another dashboard) it attached to; the owner's events mark it stale.
 //! - keys.rs / theme.rs: keymap and theme as data (assets/ defaults, user files merged).
 
 pub mod action;
@@ -30,10 +31,12 @@ use ratatui::backend::CrosstermBackend;
 
 use crate::vault::{Clock, SealedVault, Vault};
 
-/// How the dashboard starts: at the unseal prompt, or on a vault already open.
+/// How the dashboard starts: owning the vault (at the unseal prompt, or already open),
+/// or attached to the process that owns it.
 pub enum Start {
     Sealed(SealedVault),
     Open(Vault),
+    Attached(crate::front::Attached),
 }
 
 /// The user's config dir: keymap.toml and theme.toml live there.
@@ -54,23 +57,38 @@ pub fn app(vault_label: String) -> app::App {
     a
 }
 
-/// Runs the dashboard on the real terminal until the user quits.
+/// Runs the dashboard on the real terminal until the user quits, on `rt` (an attached
+/// start's connection lives on it).
 pub fn run(
+    rt: tokio::runtime::Runtime,
     start: Start,
     vault_label: String,
     config: crate::engine::EngineConfig,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let _log = logging::init();
     tracing::info!("dashboard starting");
-    let rt = tokio::runtime::Runtime::new()?;
     let result = rt.block_on(async move {
+        // Owning the vault: other commands and dashboards attach here while it runs.
+        let (front, listening) = match start {
+            Start::Attached(a) => (crate::front::Front::Attached(std::sync::Arc::new(a)), None),
+            Start::Sealed(s) => {
+                let host = crate::owner::Host::sealed(s, config.clone());
+                let l = crate::owner::listen(host.clone()).await;
+                (crate::front::Front::Local(host), l.ok())
+            }
+            Start::Open(v) => {
+                let host = crate::owner::Host::resident(v, config.clone());
+                let l = crate::owner::listen(host.clone()).await;
+                (crate::front::Front::Local(host), l.ok())
+            }
+        };
         let guard = terminal::TerminalGuard::enter()?;
         let backend = CrosstermBackend::new(std::io::stdout());
         let app = app(vault_label);
-        let mut tui = match start {
-            Start::Sealed(s) => runner::Tui::sealed(backend, app, s, config)?,
-            Start::Open(v) => runner::Tui::open_with(backend, app, v, config)?,
-        };
+        let mut tui = runner::Tui::with_front(backend, app, front, config)?;
+        if let Some(l) = listening {
+            tui.listening(l);
+        }
         let r = tui.run(EventStream::new()).await;
         drop(guard);
         r

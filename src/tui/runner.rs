@@ -1,8 +1,10 @@
 //! The driver: owns the app, the terminal (any ratatui Backend) and the work the app asks
-//! for. One `tokio::select!` over terminal input, engine events, finished work, signals
-//! and a tick; draws only when something changed, at most one frame per [`FRAME`], so a
-//! burst of 500 engine events becomes a few frames. Tests drive it without a terminal:
-//! `press`, `deliver`, `settle`, `draw` into a TestBackend.
+//! for, which it sends as requests to the vault's owner through a [`Front`]: this process
+//! (the dashboard owns the vault) or the process it attached to. One `tokio::select!`
+//! over terminal input, the owner's events, finished work, signals and a tick; draws
+//! only when something changed, at most one frame per [`FRAME`], so a burst of 500
+//! events becomes a few frames. Tests drive it without a terminal: `press`, `deliver`,
+//! `settle`, `draw` into a TestBackend.
 
 use std::io;
 use std::sync::Arc;
@@ -16,13 +18,15 @@ use ratatui::backend::Backend;
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
-use super::app::Ask;
-use super::app::{App, Effect};
+use super::app::{App, Ask, Effect, KeyCmd, Opening};
+use super::modals::Modal;
 use super::modals::text::Text;
 use crate::engine::EngineConfig;
-use crate::engine::handle::{self, EngineHandle, Event};
-use crate::supabase::{Client, ClientConfig};
-use crate::vault::{SealedVault, Unlock, Vault, VaultError};
+use crate::engine::handle::Event;
+use crate::front::Front;
+use crate::ops::{Candidate, Outcome as Done_, Query, Reply, Request, Sensitive, UnsealWith};
+use crate::owner::{Host, Listening, Owner};
+use crate::vault::{SealedVault, SecretValue, Vault};
 
 /// The shortest time between two frames.
 pub const FRAME: Duration = Duration::from_millis(12);
@@ -30,27 +34,32 @@ pub const FRAME: Duration = Duration::from_millis(12);
 const TICK: Duration = Duration::from_secs(1);
 
 enum Done {
-    Unsealed(Box<Vault>),
-    /// The error and, when retrying makes sense, the still-sealed file.
-    NotUnsealed(Option<Box<SealedVault>>, VaultError),
-    Wrote(Result<String, String>),
+    Unsealed(Result<(), String>),
+    Wrote(Result<(String, Vec<Done_>), String>),
     Connected(Result<String, String>),
-    /// A snapshot read off the UI task.
+    /// A snapshot of the panes.
     Loaded(Result<Box<super::data::Snapshot>, String>),
-    Projects(Vec<super::modals::targets::Candidate>, Vec<String>),
+    Projects(Vec<Candidate>, Vec<String>),
     /// A target's names on Supabase, for a sync review.
     Remote(String, Result<std::collections::BTreeSet<String>, String>),
     /// An engine answer to show as a page, or a failure to show in the footer.
-    Page(Result<Box<super::modals::text::Text>, String>),
+    Page(Result<Box<Text>, String>),
+    /// A modal whose data arrived.
+    Opened(Result<Box<Modal>, String>),
+    /// A list modal's fresh rows.
+    Reloaded(Query, Result<Reply, String>),
+    Revealed(String, String, Result<SecretValue, String>),
+    /// The vault reopened after its owner went away: attached to a new owner, or opened
+    /// here (sealed, at the prompt) and listening for others.
+    Reopened(Result<(Front, Option<Listening>), String>),
 }
 
 pub struct Tui<B: Backend> {
     pub terminal: Terminal<B>,
     pub app: App,
-    sealed: Option<SealedVault>,
-    engine: Option<(EngineHandle, tokio::task::JoinHandle<()>)>,
-    /// The rotation loops (policies and API keys), run while the dashboard is open.
-    rotations: Option<crate::engine::keyrotation::RotationTasks>,
+    front: Option<Front>,
+    /// This dashboard's socket, while it owns the vault.
+    listening: Option<Listening>,
     events: Option<broadcast::Receiver<Event>>,
     tasks: FuturesUnordered<BoxFuture<'static, Done>>,
     config: EngineConfig,
@@ -60,21 +69,21 @@ pub struct Tui<B: Backend> {
 }
 
 impl<B: Backend> Tui<B> {
-    /// Starts at the unseal prompt.
+    /// Starts at the unseal prompt, owning the sealed vault.
     pub fn sealed(
         backend: B,
         app: App,
         sealed: SealedVault,
         config: EngineConfig,
     ) -> io::Result<Tui<B>> {
-        let mut t = Tui::bare(backend, app.sealed())?;
-        t.sealed = Some(sealed);
-        t.config = config;
+        let host = Host::sealed(sealed, config.clone());
+        let mut t = Tui::bare(backend, app.sealed(), config)?;
+        t.use_front(Front::Local(host));
         Ok(t)
     }
 
-    /// Starts on an unsealed vault (the passphrase came from the environment, or a demo).
-    /// Must run inside a tokio runtime: the engine starts here.
+    /// Owns an unsealed vault (the passphrase came from the environment, or a demo): the
+    /// engine and the rotation loops start here. Must run inside a tokio runtime.
     pub fn open(backend: B, app: App, vault: Vault) -> io::Result<Tui<B>> {
         Tui::open_with(backend, app, vault, EngineConfig::from_env())
     }
@@ -85,46 +94,64 @@ impl<B: Backend> Tui<B> {
         vault: Vault,
         config: EngineConfig,
     ) -> io::Result<Tui<B>> {
-        let mut t = Tui::bare(backend, app)?;
-        t.config = config;
-        t.attach(vault);
-        Ok(t)
+        let host = Host::resident(vault, config.clone());
+        Tui::with_front(backend, app, Front::Local(host), config)
     }
 
     /// On an open vault with no engine: what snapshot tests of fixed sync states use
-    /// (an engine would start pushing). Changes are refused as "engine stopped".
-    pub fn detached(backend: B, mut app: App, vault: Vault) -> io::Result<Tui<B>> {
-        app.unsealed(Arc::new(vault));
-        Tui::bare(backend, app)
+    /// (an engine would start pushing). Changes are written but not pushed.
+    pub fn detached(backend: B, app: App, vault: Vault) -> io::Result<Tui<B>> {
+        let config = EngineConfig::from_env();
+        let host = Host::open(Owner::transient(vault, config.clone()));
+        Tui::with_front(backend, app, Front::Local(host), config)
     }
 
-    fn bare(backend: B, app: App) -> io::Result<Tui<B>> {
+    /// On a vault reached through `front`: owned here, or another process's.
+    pub fn with_front(
+        backend: B,
+        app: App,
+        front: Front,
+        config: EngineConfig,
+    ) -> io::Result<Tui<B>> {
+        let sealed = front.owner().sealed;
+        let app = if sealed { app.sealed() } else { app };
+        let mut t = Tui::bare(backend, app, config)?;
+        t.use_front(front);
+        if !sealed {
+            t.app.unsealed();
+            t.load();
+        }
+        Ok(t)
+    }
+
+    fn bare(backend: B, app: App, config: EngineConfig) -> io::Result<Tui<B>> {
         Ok(Tui {
             terminal: Terminal::new(backend).map_err(|e| io::Error::other(e.to_string()))?,
             app,
-            sealed: None,
-            engine: None,
-            rotations: None,
+            front: None,
+            listening: None,
             events: None,
             tasks: FuturesUnordered::new(),
-            config: EngineConfig::from_env(),
+            config,
             loading: false,
             load_again: false,
         })
     }
 
-    fn attach(&mut self, vault: Vault) {
-        let vault = Arc::new(vault);
-        let (h, task) = handle::start_with(vault.clone(), self.config.clone());
-        self.events = Some(h.subscribe());
-        self.rotations = Some(crate::engine::keyrotation::start(
-            vault.clone(),
-            h.clone(),
-            self.config.clone(),
-        ));
-        self.engine = Some((h, task));
-        self.app.unsealed(vault);
-        tracing::info!("dashboard unsealed the vault");
+    fn use_front(&mut self, front: Front) {
+        self.events = Some(front.subscribe());
+        self.app.owner = front.is_attached().then(|| front.owner());
+        self.front = Some(front);
+    }
+
+    /// Keeps this dashboard's socket open while it runs (it owns the vault).
+    pub fn listening(&mut self, l: Listening) {
+        self.listening = Some(l);
+    }
+
+    /// The way to the vault's owner.
+    pub fn front(&self) -> Option<&Front> {
+        self.front.as_ref()
     }
 
     pub fn press(&mut self, k: KeyEvent) {
@@ -134,7 +161,7 @@ impl<B: Backend> Tui<B> {
 
     pub fn deliver(&mut self, e: Event) {
         self.app.apply(&e);
-        self.app.refresh_if_stale();
+        self.after_events();
     }
 
     pub fn draw(&mut self) -> io::Result<()> {
@@ -145,171 +172,252 @@ impl<B: Backend> Tui<B> {
         Ok(())
     }
 
+    /// Sends `req` to the owner; `then` turns the answer into work done.
+    fn call(
+        &mut self,
+        req: Request,
+        then: impl FnOnce(Result<Reply, String>) -> Done + Send + 'static,
+    ) {
+        let Some(front) = self.front.clone() else {
+            self.tasks.push(Box::pin(async move {
+                then(Err("the vault is not open".into()))
+            }));
+            return;
+        };
+        self.tasks.push(Box::pin(async move {
+            let r = front.call(req).await;
+            then(r)
+        }));
+    }
+
     /// Carries out what the app asked for; never blocks.
     fn perform(&mut self) {
         for e in self.app.take_effects() {
             match e {
                 Effect::Unseal(pass) => {
-                    let Some(sealed) = self.sealed.take() else {
-                        continue;
-                    };
-                    self.tasks.push(Box::pin(async move {
-                        tokio::task::spawn_blocking(move || {
-                            match sealed.unwrap_key(&Unlock::Passphrase(pass)) {
-                                Ok(k) => match sealed.finish(k) {
-                                    Ok(v) => Done::Unsealed(Box::new(v)),
-                                    Err(e) => Done::NotUnsealed(None, e),
-                                },
-                                Err(e) => Done::NotUnsealed(Some(Box::new(sealed)), e),
-                            }
-                        })
-                        .await
-                        .unwrap_or_else(|e| {
-                            Done::NotUnsealed(None, VaultError::Storage(e.to_string()))
-                        })
-                    }));
+                    use age::secrecy::ExposeSecret;
+                    let with = UnsealWith::Passphrase(Sensitive::new(pass.expose_secret()));
+                    self.call(Request::Unseal(with), |r| Done::Unsealed(r.map(|_| ())));
                 }
                 Effect::Ask(ask) => {
-                    let Some((h, _)) = &self.engine else {
-                        self.app.fail("the sync engine is not running");
-                        continue;
-                    };
-                    let h = h.clone();
                     let adopt_key = self
                         .app
                         .keymap
                         .key_for(&[super::keys::Context::Adopt], super::action::Action::Adopt);
-                    self.tasks.push(Box::pin(async move {
-                        match ask {
-                            Ask::Retry => Done::Wrote(match h.retry(None).await {
-                                Ok(t) if t.is_empty() => Ok("nothing to retry".into()),
-                                Ok(t) => Ok(format!("retrying now: {}", t.join(", "))),
-                                Err(e) => Err(e.to_string()),
-                            }),
-                            Ask::Plan => Done::Page(
-                                h.plan(None)
-                                    .await
-                                    .map(|p| Box::new(Text::plan(&p, &adopt_key)))
-                                    .map_err(|e| e.to_string()),
-                            ),
-                            Ask::Drift => Done::Page(
-                                h.drift(None)
-                                    .await
-                                    .map(|d| Box::new(Text::drift(&d)))
-                                    .map_err(|e| e.to_string()),
-                            ),
+                    match ask {
+                        Ask::Retry => {
+                            self.app.busy += 1;
+                            let req = Request::Retry {
+                                target: None,
+                                wait: false,
+                            };
+                            self.call(req, |r| {
+                                Done::Wrote(r.and_then(|r| match r {
+                                    Reply::Retried(t) if t.is_empty() => {
+                                        Ok(("nothing to retry".into(), Vec::new()))
+                                    }
+                                    Reply::Retried(t) => {
+                                        Ok((format!("retrying now: {}", t.join(", ")), Vec::new()))
+                                    }
+                                    other => Err(unexpected(&other)),
+                                }))
+                            });
                         }
-                    }));
-                    if ask != Ask::Retry {
-                        self.app.say("asking Supabase…");
-                    } else {
-                        self.app.busy += 1;
+                        Ask::Plan => {
+                            self.app.say("asking Supabase…");
+                            self.call(Request::Plan { target: None }, move |r| {
+                                Done::Page(r.and_then(|r| match r {
+                                    Reply::Plans(p) => Ok(Box::new(Text::plan(&p, &adopt_key))),
+                                    other => Err(unexpected(&other)),
+                                }))
+                            });
+                        }
+                        Ask::Drift => {
+                            self.app.say("asking Supabase…");
+                            self.call(Request::Drift { target: None }, |r| {
+                                Done::Page(r.and_then(|r| match r {
+                                    Reply::Drift(d) => Ok(Box::new(Text::drift(&d))),
+                                    other => Err(unexpected(&other)),
+                                }))
+                            });
+                        }
                     }
                 }
                 Effect::Connect { name, url, token } => {
-                    let (Some((h, _)), Ok(cfg)) = (&self.engine, self.client_config(&url)) else {
-                        self.app
-                            .connect_done(Err("the sync engine is not running".into()));
-                        continue;
+                    let n = name.clone();
+                    let req = Request::Connect {
+                        name,
+                        url,
+                        project_ref: None,
+                        token: Sensitive::from(token),
                     };
-                    let h = h.clone();
-                    self.tasks.push(Box::pin(async move {
-                        Done::Connected(connect(h, cfg, name, url, token).await)
-                    }));
+                    self.call(req, move |r| {
+                        Done::Connected(r.and_then(|r| match r {
+                            Reply::Connected(c) => Ok(format!(
+                                "connected {n}: {} project(s) visible · T adds one as a target",
+                                c.projects_seen
+                            )),
+                            other => Err(unexpected(&other)),
+                        }))
+                    });
                 }
                 Effect::ListProjects => {
-                    let Some(v) = self.app.vault.clone() else {
-                        continue;
-                    };
-                    let base = self.config.clone();
-                    self.tasks.push(Box::pin(async move {
-                        let (c, e) = list_projects(v, base).await;
-                        Done::Projects(c, e)
-                    }));
+                    self.call(Request::RemoteProjects, |r| match r {
+                        Ok(Reply::RemoteProjects { candidates, errors }) => {
+                            Done::Projects(candidates, errors)
+                        }
+                        Ok(other) => Done::Projects(Vec::new(), vec![unexpected(&other)]),
+                        Err(e) => Done::Projects(Vec::new(), vec![e]),
+                    });
                 }
                 Effect::RemoteNames(targets) => {
-                    let Some((h, _)) = &self.engine else {
-                        for t in targets {
-                            self.app
-                                .remote_names(&t, Err("the sync engine is not running".into()));
-                        }
-                        continue;
-                    };
                     for t in targets {
-                        let h = h.clone();
-                        self.tasks.push(Box::pin(async move {
-                            let r = h.remote_names(t.clone()).await.map_err(|e| e.to_string());
-                            Done::Remote(t, r)
-                        }));
+                        let target = t.clone();
+                        self.call(Request::RemoteNames { target }, move |r| {
+                            Done::Remote(
+                                t,
+                                r.and_then(|r| match r {
+                                    Reply::Names(n) => Ok(n),
+                                    other => Err(unexpected(&other)),
+                                }),
+                            )
+                        });
                     }
                 }
                 Effect::KeyRotation(cmd) => {
-                    let (Some((h, _)), Some(v)) = (&self.engine, self.app.vault.clone()) else {
-                        self.app
-                            .write_done(Err("the sync engine is not running".into()));
-                        continue;
-                    };
-                    let clients = crate::engine::keyrotation::TargetClients::new(
-                        v.clone(),
-                        self.config.clone(),
-                    )
-                    .for_rotations();
-                    let mut k = crate::engine::keyrotation::KeyRotator::new(v, h.clone(), clients);
-                    k.retry = self.config.retry.clone();
                     self.app.say("asking Supabase…");
-                    self.tasks.push(Box::pin(async move {
-                        use super::app::KeyCmd;
-                        Done::Wrote(
-                            match cmd {
-                                KeyCmd::RunNow(n) => k.rotate_now(&n).await.map(|r| {
-                                    format!(
-                                        "{n}: rotated to {} (v{} of the secret)",
-                                        r.key_name, r.version
-                                    )
-                                }),
-                                KeyCmd::Revoke(n, why) => k.revoke(&n, &why).await.map(|r| {
-                                    format!("{n}: revoked; the new key is {}", r.key_name)
-                                }),
-                                KeyCmd::Remove(n) => k.remove(&n).await.map(|d| {
-                                    format!("removed {n}: {d} key(s) deleted on Supabase")
-                                }),
-                            }
-                            .map_err(|e| e.to_string()),
-                        )
-                    }));
-                }
-                Effect::Write { job, done } => {
-                    let Some((h, _)) = &self.engine else {
-                        self.app
-                            .write_done(Err("the sync engine is not running".into()));
-                        continue;
+                    let req = match &cmd {
+                        KeyCmd::RunNow(n) => Request::RotationRun { name: n.clone() },
+                        KeyCmd::Revoke(n, why) => Request::RotationRevoke {
+                            name: n.clone(),
+                            reason: why.clone(),
+                        },
+                        KeyCmd::Remove(n) => Request::RotationRemove { name: n.clone() },
                     };
-                    let rx = h.apply_detached(job);
-                    self.tasks.push(Box::pin(async move {
-                        Done::Wrote(match rx.await {
-                            Ok(Ok(())) => Ok(done),
-                            Ok(Err(e)) => Err(e.to_string()),
-                            Err(_) => Err("the sync engine has stopped: restart keyward".into()),
-                        })
-                    }));
+                    self.call(req, move |r| {
+                        Done::Wrote(r.and_then(|r| {
+                            let msg = match (cmd, r) {
+                                (KeyCmd::RunNow(n), Reply::Rotated(r)) => format!(
+                                    "{n}: rotated to {} (v{} of the secret)",
+                                    r.key_name, r.version
+                                ),
+                                (KeyCmd::Revoke(n, _), Reply::Rotated(r)) => {
+                                    format!("{n}: revoked; the new key is {}", r.key_name)
+                                }
+                                (KeyCmd::Remove(n), Reply::Removed(d)) => {
+                                    format!("removed {n}: {d} key(s) deleted on Supabase")
+                                }
+                                (_, other) => return Err(unexpected(&other)),
+                            };
+                            Ok((msg, Vec::new()))
+                        }))
+                    });
                 }
+                Effect::Write { changes, done } => {
+                    self.call(
+                        Request::Apply {
+                            changes,
+                            push: false,
+                        },
+                        move |r| {
+                            Done::Wrote(r.and_then(|r| match r {
+                                Reply::Applied(a) => Ok((done, a.outcomes)),
+                                other => Err(unexpected(&other)),
+                            }))
+                        },
+                    );
+                }
+                Effect::Open(opening) => self.open_modal(opening),
+                Effect::Reveal { project, name } => {
+                    let (p, n) = (project.clone(), name.clone());
+                    let q = Query::Reveal {
+                        project,
+                        name,
+                        field: None,
+                        version: None,
+                    };
+                    self.call(Request::Query(q), move |r| {
+                        Done::Revealed(
+                            p,
+                            n,
+                            r.and_then(|r| match r {
+                                Reply::Revealed { value, .. } => Ok(value),
+                                other => Err(unexpected(&other)),
+                            }),
+                        )
+                    });
+                }
+                Effect::Reopen => self.reopen(),
             }
         }
     }
 
+    /// Reads what a modal shows, then opens it.
+    fn open_modal(&mut self, opening: Opening) {
+        let query = match &opening {
+            Opening::List(m) => m.query(),
+            Opening::Editor { project, name } => Some(Query::Secret {
+                project: project.clone(),
+                name: name.clone(),
+            }),
+            Opening::Policy { project, name } => Some(Query::Policies {
+                project: project.clone(),
+                name: name.clone(),
+            }),
+        };
+        let Some(query) = query else {
+            if let Opening::List(m) = opening {
+                self.app.opened(Ok(*m));
+            }
+            return;
+        };
+        self.call(Request::Query(query), move |r| {
+            Done::Opened(r.and_then(|reply| {
+                use super::modals::{editor::Editor, policy::PolicyEditor};
+                Ok(Box::new(match (opening, reply) {
+                    (Opening::List(mut m), reply) => {
+                        m.reloaded(&reply);
+                        *m
+                    }
+                    (Opening::Editor { project, .. }, Reply::Secret(meta)) => {
+                        Modal::Editor(Editor::existing(project, &meta))
+                    }
+                    (Opening::Policy { project, .. }, Reply::Policies { meta, policies }) => {
+                        Modal::Policy(PolicyEditor::new(project, &meta, &policies))
+                    }
+                    (_, other) => return Err(unexpected(&other)),
+                }))
+            }))
+        });
+    }
+
+    /// The owner went away: attach to the owner now running, else open the vault here
+    /// (at the unseal prompt) and own it.
+    fn reopen(&mut self) {
+        let path = match &self.front {
+            Some(f) => std::path::PathBuf::from(f.owner().vault),
+            None => return,
+        };
+        let config = self.config.clone();
+        self.app.say("opening the vault…");
+        self.tasks.push(Box::pin(async move {
+            Done::Reopened(reopen(path, config).await)
+        }));
+    }
+
     fn finish(&mut self, d: Done) {
         match d {
-            Done::Unsealed(v) => self.attach(*v),
-            Done::NotUnsealed(sealed, e) => {
+            Done::Unsealed(Ok(())) => {
+                self.app.unsealed();
+                tracing::info!("dashboard unsealed the vault");
+                self.load();
+            }
+            Done::Unsealed(Err(e)) => {
                 tracing::warn!("unseal failed: {e}");
-                let retry = sealed.is_some();
-                self.sealed = sealed.map(|s| *s);
-                let why = if let VaultError::WrongPassphrase(_) = e {
+                let why = if e.starts_with("wrong passphrase") {
                     "wrong passphrase: try again".to_string()
-                } else if retry {
-                    e.to_string()
                 } else {
-                    format!("{e} (esc quits)")
+                    e
                 };
                 self.app.unseal_failed(why);
             }
@@ -326,13 +434,15 @@ impl<B: Backend> Tui<B> {
             }
             Done::Projects(c, e) => {
                 self.app.message = None;
-                self.app.modals.push(super::modals::Modal::AddTarget(
-                    super::modals::targets::AddTarget::new(c, e),
-                ));
+                self.app
+                    .modals
+                    .push(Modal::AddTarget(super::modals::targets::AddTarget::new(
+                        c, e,
+                    )));
             }
             Done::Page(Ok(t)) => {
                 self.app.message = None;
-                self.app.modals.push(super::modals::Modal::Text(*t));
+                self.app.modals.push(Modal::Text(*t));
             }
             Done::Page(Err(e)) => self.app.fail(e),
             Done::Remote(t, r) => self.app.remote_names(&t, r),
@@ -342,51 +452,88 @@ impl<B: Backend> Tui<B> {
                 }
                 self.app.write_done(r);
             }
+            Done::Opened(r) => self.app.opened(r.map(|m| *m)),
+            Done::Reloaded(q, r) => self.app.reloaded(&q, r),
+            Done::Revealed(p, n, r) => self.app.revealed(&p, &n, r),
+            Done::Reopened(Ok((front, listening))) => {
+                self.listening = listening;
+                let sealed = front.owner().sealed;
+                self.use_front(front);
+                self.app.message = None;
+                if sealed {
+                    self.app.sealed_by_owner();
+                    self.app.say("type the passphrase to open the vault here");
+                } else {
+                    self.app.unsealed();
+                    self.load();
+                }
+            }
+            Done::Reopened(Err(e)) => self.app.fail(e),
         }
     }
 
-    /// Applies every engine event waiting; whatever changed costs one reload.
+    /// Applies every owner event waiting; whatever changed costs one reload.
     fn drain_events(&mut self) -> bool {
         let Some(rx) = &mut self.events else {
             return false;
         };
         let mut any = false;
+        let mut stopped = false;
         loop {
             match rx.try_recv() {
+                Ok(Event::Stopped) => stopped = true,
                 Ok(e) => self.app.apply(&e),
                 Err(broadcast::error::TryRecvError::Lagged(_)) => self.app.apply(&Event::Changed),
                 Err(_) => break,
             }
             any = true;
         }
-        if self.app.take_stale() {
-            self.load();
+        if stopped {
+            self.stopped();
         }
+        self.after_events();
         any
     }
 
-    /// Reads a fresh snapshot on a blocking thread, so a large vault never stalls a
-    /// frame; at most one load runs, and changes meanwhile cause exactly one more.
+    /// The engine stopped: the attached owner went away, or this owner was sealed (its
+    /// own event says so) or is shutting down.
+    fn stopped(&mut self) {
+        if self.attached_gone() {
+            self.app.owner_gone();
+        } else if self.front.as_ref().is_some_and(|f| !f.owner().sealed) && self.app.open {
+            self.app.apply(&Event::Stopped);
+        }
+    }
+
+    fn attached_gone(&self) -> bool {
+        matches!(&self.front, Some(Front::Attached(a)) if a.is_gone())
+    }
+
+    /// After events: one reload of the panes and of the open list modals.
+    fn after_events(&mut self) {
+        if self.app.take_stale() && self.app.open {
+            self.load();
+        }
+    }
+
+    /// Reads a fresh snapshot (off the UI task, at most one at a time: changes meanwhile
+    /// cause exactly one more), and the open list modals' rows.
     fn load(&mut self) {
+        for q in self.app.modal_queries() {
+            let q2 = q.clone();
+            self.call(Request::Query(q), move |r| Done::Reloaded(q2, r));
+        }
         if self.loading {
             self.load_again = true;
             return;
         }
-        let Some(v) = self.app.vault.clone() else {
-            return;
-        };
         self.loading = true;
-        self.tasks.push(Box::pin(async move {
-            let r = tokio::task::spawn_blocking(move || {
-                v.read()
-                    .and_then(|r| super::data::Snapshot::load(&r))
-                    .map(Box::new)
-                    .map_err(|e| e.to_string())
-            })
-            .await
-            .unwrap_or_else(|e| Err(e.to_string()));
-            Done::Loaded(r)
-        }));
+        self.call(Request::Query(Query::Dashboard), |r| {
+            Done::Loaded(r.and_then(|r| match r {
+                Reply::Dashboard(d) => Ok(Box::new(super::data::Snapshot::from_dashboard(*d))),
+                other => Err(unexpected(&other)),
+            }))
+        });
     }
 
     /// Waits until every piece of work in flight is done and its events are applied.
@@ -397,6 +544,7 @@ impl<B: Backend> Tui<B> {
                 break;
             };
             self.finish(d);
+            self.perform();
         }
     }
 
@@ -435,10 +583,12 @@ impl<B: Backend> Tui<B> {
                 },
                 Some(d) = self.tasks.next(), if !self.tasks.is_empty() => {
                     self.finish(d);
+                    self.perform();
                     dirty = true;
                 }
                 ev = recv(&mut self.events) => {
                     match ev {
+                        Some(Event::Stopped) => self.stopped(),
                         Some(e) => self.app.apply(&e),
                         None => self.events = None,
                     }
@@ -446,7 +596,7 @@ impl<B: Backend> Tui<B> {
                     dirty = true;
                 }
                 _ = tokio::time::sleep_until(wake) => {
-                    dirty |= self.app.vault.is_some();
+                    dirty |= self.app.open;
                 }
                 _ = signals.recv() => {
                     tracing::info!("signal: quitting");
@@ -458,28 +608,49 @@ impl<B: Backend> Tui<B> {
         Ok(())
     }
 
-    fn client_config(&self, url: &str) -> Result<ClientConfig, ()> {
-        Ok(client_config(&self.config, url))
-    }
-
-    /// Lets writes in flight commit, then stops the engine.
+    /// Lets requests in flight finish, then stops owning the vault (if this dashboard
+    /// owns it): a rotation in flight finishes first, the engine stops, the socket goes.
     pub async fn shutdown(&mut self) {
         while let Some(d) = self.tasks.next().await {
             self.finish(d);
         }
-        // A rotation in flight finishes first (one cut short is recovered next start).
-        if let Some(r) = self.rotations.take() {
-            r.stop(Duration::from_secs(10)).await;
-        }
-        if let Some((h, task)) = self.engine.take() {
-            h.shutdown();
-            let _ = task.await;
+        self.listening = None;
+        if let Some(Front::Local(h)) = self.front.take() {
+            h.stop().await;
         }
     }
 }
 
-/// Waits for the next engine event (missed ones read as one `Changed`); None when the
-/// channel closed. Pending forever when there is no engine yet (sealed).
+fn unexpected(r: &Reply) -> String {
+    format!(
+        "the vault's owner answered `{}`, which this dashboard does not expect: restart the owner with this version",
+        r.kind()
+    )
+}
+
+/// Attaches to the owner now running, else opens the vault here (sealed, for the
+/// prompt) and listens for other front ends.
+async fn reopen(
+    path: std::path::PathBuf,
+    config: EngineConfig,
+) -> Result<(Front, Option<Listening>), String> {
+    let label = crate::vault::command_label();
+    if let Some(a) = crate::front::attach(&path, &label).await? {
+        return Ok((Front::Attached(Arc::new(a)), None));
+    }
+    let p = path.clone();
+    let sealed =
+        tokio::task::spawn_blocking(move || SealedVault::open(&p, crate::vault::Clock::system()))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+    let host = Host::sealed(sealed, config);
+    let listening = crate::owner::listen(host.clone()).await.ok();
+    Ok((Front::Local(host), listening))
+}
+
+/// Waits for the next owner event (missed ones read as one `Changed`); None when the
+/// channel closed.
 async fn recv(rx: &mut Option<broadcast::Receiver<Event>>) -> Option<Event> {
     match rx {
         Some(rx) => match rx.recv().await {
@@ -522,88 +693,4 @@ impl Signals {
         #[cfg(not(unix))]
         std::future::pending::<()>().await
     }
-}
-
-fn client_config(base: &EngineConfig, url: &str) -> ClientConfig {
-    let mut c = ClientConfig {
-        instance_url: url.to_string(),
-        connect_timeout: base.connect_timeout,
-        request_timeout: base.request_timeout,
-        ..ClientConfig::default()
-    };
-    if let Some(t) = &base.project_url_template {
-        c.project_url_template = t.clone();
-    }
-    c
-}
-
-/// Validates the token, then stores the connection through the engine. Nothing is
-/// stored when the API refuses the token or cannot be reached.
-async fn connect(
-    h: EngineHandle,
-    cfg: ClientConfig,
-    name: String,
-    url: String,
-    token: zeroize::Zeroizing<String>,
-) -> Result<String, String> {
-    let client = Client::new(&cfg, secrecy::SecretString::from(token.to_string()))
-        .map_err(|e| e.to_string())?;
-    let v = client
-        .validate_token(None)
-        .await
-        .map_err(|e| format!("token refused, nothing stored: {e}"))?;
-    let seen = v.projects().len();
-    let n = name.clone();
-    let (tx_token, tx_url) = (token.clone(), url.clone());
-    h.apply(move |tx| tx.add_connection(&n, &tx_url, None, &tx_token).map(|_| ()))
-        .await
-        .map_err(|e| e.to_string())?;
-    tracing::info!("connected {name} to {url}");
-    Ok(format!(
-        "connected {name}: {seen} project(s) visible · T adds one as a target"
-    ))
-}
-
-/// Every project each connection's token can see, marked when already a target.
-async fn list_projects(
-    v: Arc<Vault>,
-    base: EngineConfig,
-) -> (Vec<super::modals::targets::Candidate>, Vec<String>) {
-    use super::modals::targets::Candidate;
-    let (conns, targets) = match v.read().and_then(|r| Ok((r.connections()?, r.targets()?))) {
-        Ok(x) => x,
-        Err(e) => return (Vec::new(), vec![e.to_string()]),
-    };
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for c in conns {
-        let token = match v.read().and_then(|r| r.connection_token(&c.name)) {
-            Ok(t) => t,
-            Err(e) => {
-                errors.push(format!("{}: {e}", c.name));
-                continue;
-            }
-        };
-        let client = match Client::new(
-            &client_config(&base, &c.url),
-            secrecy::SecretString::from(token.to_string()),
-        ) {
-            Ok(cl) => cl,
-            Err(e) => {
-                errors.push(format!("{}: {e}", c.name));
-                continue;
-            }
-        };
-        match client.list_projects().await {
-            Ok(ps) => out.extend(ps.into_iter().map(|p| Candidate {
-                added: targets.iter().any(|t| t.project_ref == p.project_ref),
-                connection: c.name.clone(),
-                project_ref: p.project_ref,
-                name: p.name,
-                organization: p.organization_slug,
-            })),
-            Err(e) => errors.push(format!("{}: {e}", c.name)),
-        }
-    }
-    (out, errors)
 }

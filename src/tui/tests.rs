@@ -45,6 +45,15 @@ fn make_vault(dir: &tempfile::TempDir, seed: bool) -> Vault {
 }
 
 impl H {
+    /// The harness once the dashboard has read what it shows.
+    fn ready(rt: tokio::runtime::Runtime, mut tui: Tui<TestBackend>, dir: tempfile::TempDir) -> H {
+        {
+            let _g = rt.enter();
+            rt.block_on(tui.settle());
+        }
+        H { rt, tui, _dir: dir }
+    }
+
     fn open(w: u16, h: u16) -> H {
         H::with(w, h, crate::cli::demo::seed)
     }
@@ -71,7 +80,7 @@ impl H {
             let _g = rt.enter();
             Tui::open_with(TestBackend::new(w, h), app(), v, config).unwrap()
         };
-        H { rt, tui, _dir: dir }
+        H::ready(rt, tui, dir)
     }
 
     fn sealed(w: u16, h: u16) -> H {
@@ -80,7 +89,7 @@ impl H {
         let sealed = SealedVault::open(&dir.path().join("v.redb"), Clock::fixed(T0)).unwrap();
         let rt = tokio::runtime::Runtime::new().unwrap();
         let tui = Tui::sealed(TestBackend::new(w, h), app(), sealed, Default::default()).unwrap();
-        H { rt, tui, _dir: dir }
+        H::ready(rt, tui, dir)
     }
 
     /// Presses each key and waits for whatever it started (unseal, writes) to finish.
@@ -117,7 +126,12 @@ impl H {
     }
 
     fn vault(&self) -> std::sync::Arc<Vault> {
-        self.tui.app.vault.clone().unwrap()
+        self.tui
+            .front()
+            .and_then(|f| f.host())
+            .and_then(|h| h.owner())
+            .map(|o| o.vault().clone())
+            .expect("this dashboard owns the vault")
     }
 }
 
@@ -159,9 +173,9 @@ fn unseal_prompt_masks_refuses_a_wrong_passphrase_and_opens() {
         insta::assert_snapshot!(format!("unseal_typing@{size}"), t.screen());
         t.keys(&["enter"]);
         insta::assert_snapshot!(format!("unseal_wrong@{size}"), t.screen());
-        assert!(t.tui.app.vault.is_none());
+        assert!(!t.tui.app.open);
         t.typed(PASS).keys(&["enter"]);
-        assert!(t.tui.app.vault.is_some());
+        assert!(t.tui.app.open);
         assert!(!t.screen().contains(PASS));
     }
 }
@@ -452,7 +466,7 @@ fn states(w: u16, h: u16) -> H {
     let v = states_vault(&dir);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let tui = Tui::detached(TestBackend::new(w, h), app(), v).unwrap();
-    H { rt, tui, _dir: dir }
+    H::ready(rt, tui, dir)
 }
 
 #[test]
@@ -574,7 +588,7 @@ fn manage_a_targets_secrets_across_projects() {
         let _g = rt.enter();
         Tui::open_with(TestBackend::new(100, 30), app(), v, Default::default()).unwrap()
     };
-    let mut t = H { rt, tui, _dir: dir };
+    let mut t = H::ready(rt, tui, dir);
     t.keys(&["M", " "])
         .keys(&["/"])
         .typed("sentry")
@@ -691,7 +705,7 @@ fn snap_rotations(name: &str, keys: &[&str]) -> String {
         let v = rotations_vault(&dir);
         let rt = tokio::runtime::Runtime::new().unwrap();
         let tui = Tui::detached(TestBackend::new(w, h), app(), v).unwrap();
-        let mut t = H { rt, tui, _dir: dir };
+        let mut t = H::ready(rt, tui, dir);
         t.keys(keys);
         last = t.screen();
         insta::assert_snapshot!(format!("{name}@{size}"), last);
@@ -720,7 +734,7 @@ fn rotations_toggle_auto_add_and_warn_about_supabase_names() {
         let _g = rt.enter();
         Tui::open_with(TestBackend::new(100, 30), app(), v, Default::default()).unwrap()
     };
-    let mut t = H { rt, tui, _dir: dir };
+    let mut t = H::ready(rt, tui, dir);
     let auto = |t: &H, n: &str| t.vault().read().unwrap().key_rotation(n).unwrap().auto;
     // The list is sorted by name: prod-backup first (manual).
     assert!(!auto(&t, "prod-backup"));
@@ -900,7 +914,7 @@ fn the_access_keys_list_at_both_sizes() {
         let keys = v.read().unwrap().access_keys().unwrap();
         let rt = tokio::runtime::Runtime::new().unwrap();
         let tui = Tui::detached(TestBackend::new(w, h), app(), v).unwrap();
-        let mut t = H { rt, tui, _dir: dir };
+        let mut t = H::ready(rt, tui, dir);
         t.keys(&["L"]);
         let s = masked_last4(&t.screen(), &keys);
         assert!(s.contains("revoked"), "{s}");

@@ -18,7 +18,7 @@ pub fn draw(app: &App, f: &mut Frame) {
     ])
     .areas(area);
     draw_header(app, f, header);
-    if app.vault.is_some() {
+    if app.open {
         draw_body(app, f, body);
     }
     draw_footer(app, f, footer);
@@ -29,8 +29,17 @@ pub fn draw(app: &App, f: &mut Frame) {
 
 fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let left = format!(" keyward · {}", app.vault_label);
-    let right = if app.vault.is_none() {
+    // Attached to another process's vault: say whose (its pid), first, where it shows.
+    let left = match &app.owner {
+        Some(o) => format!(
+            " keyward ⇄ {} {} · {}",
+            o.command.trim_start_matches("keyward "),
+            o.pid,
+            app.vault_label
+        ),
+        None => format!(" keyward · {}", app.vault_label),
+    };
+    let right = if !app.open {
         "sealed ".to_string()
     } else {
         let d = &app.data;

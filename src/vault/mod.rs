@@ -56,7 +56,7 @@ pub use access_key::{
     ID_LEN as ACCESS_KEY_ID_LEN, KEY_LEN as ACCESS_KEY_LEN, PREFIX as ACCESS_KEY_PREFIX,
     id_of as access_key_id,
 };
-pub use audit::{Entry as AuditEntry, Event as AuditEvent, Outcome, Verdict};
+pub use audit::{Entry as AuditEntry, Event as AuditEvent, Outcome, Verdict, actor};
 pub use clock::{Clock, DAY_MS, Millis, format_duration, parse_duration, rfc3339};
 pub use connections::token_fingerprint;
 pub use envfile::{ImportChange, Planned};

@@ -2,8 +2,6 @@
 //! scope, created, last used, revoked. Creating one shows the full key exactly once
 //! (the vault keeps only a verifier); revoking asks first.
 
-use std::sync::{Arc, Mutex};
-
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -11,24 +9,23 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
-use zeroize::Zeroizing;
 
 use super::confirm::Confirm;
 use super::history::hint_line;
 use super::{Modal, Outcome, boxed, navigate, row_style};
+use crate::ops::{Change, Sensitive};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect};
 use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::{ago, fit};
 use crate::tui::theme::Role;
-use crate::vault::{AccessKeyInfo, ReadTx, Result};
+use crate::vault::AccessKeyInfo;
 
-/// A key just created, until the user dismisses it: (id, name, full key). The job that
-/// creates it fills this before its transaction commits, so it is shown only once its id
-/// is in a list read from a committed snapshot: a failed commit never shows a key that
-/// does not exist.
-type Fresh = Arc<Mutex<Option<(String, String, Zeroizing<String>)>>>;
+/// A key just created, until the user dismisses it: (id, name, full key). It arrives
+/// with the committed change's reply, and is shown only once its id is in a list read
+/// after the commit: a key that does not exist is never shown.
+type Fresh = Option<(String, String, Sensitive)>;
 
 #[derive(Default)]
 pub struct AccessKeys {
@@ -50,18 +47,19 @@ fn scope_of(k: &AccessKeyInfo) -> String {
 }
 
 impl AccessKeys {
-    pub fn reload(&mut self, r: &ReadTx<'_>) -> Result<()> {
-        self.items = r.access_keys()?;
+    pub fn reloaded(&mut self, items: &[AccessKeyInfo]) {
+        self.items = items.to_vec();
         self.list.refresh(&self.items, |k| k.name.clone(), None);
-        Ok(())
+    }
+
+    /// A key this dashboard just created: shown once, then dropped.
+    pub fn created(&mut self, id: String, name: String, key: Sensitive) {
+        self.fresh = Some((id, name, key));
     }
 
     /// The full key is on screen (until any key dismisses it).
     pub fn showing_key(&self) -> bool {
-        self.fresh
-            .lock()
-            .map(|f| f.as_ref().is_some_and(|(id, ..)| self.stored(id)))
-            .unwrap_or(false)
+        self.fresh.as_ref().is_some_and(|(id, ..)| self.stored(id))
     }
 
     fn stored(&self, id: &str) -> bool {
@@ -70,11 +68,9 @@ impl AccessKeys {
 
     pub fn update(&mut self, a: Action) -> Outcome {
         let shown = self.showing_key();
-        if let Ok(mut f) = self.fresh.lock() {
-            // Dismissed (or never stored): dropped, zeroized, never shown again.
-            if f.take().is_some() && shown {
-                return Outcome::None;
-            }
+        // Dismissed (or never stored): dropped, zeroized, never shown again.
+        if self.fresh.take().is_some() && shown {
+            return Outcome::None;
         }
         if navigate(&mut self.list, a) {
             return Outcome::None;
@@ -82,9 +78,7 @@ impl AccessKeys {
         let cur = self.list.current().map(|i| &self.items[i]);
         match (a, cur) {
             (Action::Close, _) => Outcome::Close,
-            (Action::Add, _) => Outcome::Push(Box::new(Modal::AccessForm(AccessForm::new(
-                self.fresh.clone(),
-            )))),
+            (Action::Add, _) => Outcome::Push(Box::new(Modal::AccessForm(AccessForm::new()))),
             (Action::Revoke, Some(k)) if k.revoked.is_none() => {
                 let (id, name) = (k.id.clone(), k.name.clone());
                 let q = format!(
@@ -93,7 +87,7 @@ impl AccessKeys {
                 );
                 let done = format!("revoked the access key {name:?}");
                 let effect = Effect::Write {
-                    job: Box::new(move |tx| tx.revoke_access_key(&id).map(|_| ())),
+                    changes: vec![Change::RevokeAccessKey { id }],
                     done,
                 };
                 Outcome::Push(Box::new(Modal::Confirm(Confirm::new(q, effect))))
@@ -110,15 +104,14 @@ impl AccessKeys {
         let room = inner.height.saturating_sub(3) as usize;
         let mut lines = Vec::new();
         let showing = self.showing_key();
-        let fresh = self.fresh.lock().ok();
-        if let Some((_, name, key)) = fresh.as_ref().and_then(|f| f.as_ref()).filter(|_| showing) {
+        if let Some((_, name, key)) = self.fresh.as_ref().filter(|_| showing) {
             lines.push(Line::styled(
                 fit(&format!("New access key {name:?}:"), w),
                 t.style(Role::Title),
             ));
             lines.push(Line::raw(""));
             // The only time the full key is shown: it wraps rather than being cut.
-            for l in super::text::wrap(key, w) {
+            for l in super::text::wrap(key.expose(), w) {
                 lines.push(Line::styled(l, t.style(Role::Synced)));
             }
             lines.push(Line::raw(""));
@@ -193,11 +186,10 @@ pub struct AccessForm {
     fields: Vec<Input>,
     focus: usize,
     error: Option<String>,
-    fresh: Fresh,
 }
 
 impl AccessForm {
-    fn new(fresh: Fresh) -> AccessForm {
+    fn new() -> AccessForm {
         AccessForm {
             fields: ["", "", "read"]
                 .iter()
@@ -205,7 +197,6 @@ impl AccessForm {
                 .collect(),
             focus: 0,
             error: None,
-            fresh,
         }
     }
 
@@ -225,18 +216,14 @@ impl AccessForm {
                 return Outcome::None;
             }
         };
-        let slot = self.fresh.clone();
         let done = format!("created the access key {name:?}: copy it now, it is shown once");
         Outcome::Effect {
             effect: Effect::Write {
-                job: Box::new(move |tx| {
-                    let refs: Vec<&str> = projects.iter().map(String::as_str).collect();
-                    let made = tx.create_access_key(&name, &refs, allow_sync)?;
-                    if let Ok(mut s) = slot.lock() {
-                        *s = Some((made.info.id.clone(), made.info.name.clone(), made.key));
-                    }
-                    Ok(())
-                }),
+                changes: vec![Change::CreateAccessKey {
+                    name,
+                    projects,
+                    allow_sync,
+                }],
                 done,
             },
             close: true,
@@ -311,16 +298,16 @@ mod tests {
     #[test]
     fn a_key_whose_write_did_not_commit_is_never_shown() {
         let mut m = AccessKeys::default();
-        *m.fresh.lock().unwrap() = Some((
+        m.created(
             "2lDMS6Cq3H5cbYSmrCkkwIPMLBA".into(),
             "ci".into(),
-            Zeroizing::new("kw_never_stored".into()),
-        ));
+            Sensitive::new("kw_never_stored"),
+        );
         // Its id is in no committed listing, so it is not on screen...
         assert!(!m.showing_key());
         // ...the next key press does what it says instead of dismissing an invisible
         // key, and the key is dropped for good.
         assert!(matches!(m.update(Action::Close), Outcome::Close));
-        assert!(m.fresh.lock().unwrap().is_none());
+        assert!(m.fresh.is_none());
     }
 }

@@ -13,12 +13,11 @@ use super::history::hint_line;
 use super::{Outcome, actor_label, boxed, navigate, row_style};
 use crate::tui::action::Action;
 use crate::tui::app::App;
-use crate::tui::data;
 use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::{ago, fit};
 use crate::tui::theme::Role;
-use crate::vault::{AuditEntry, Outcome as AuditOutcome, ReadTx, Result};
+use crate::vault::{AuditEntry, Outcome as AuditOutcome};
 
 #[derive(Default)]
 pub struct AuditLog {
@@ -39,10 +38,10 @@ fn text(e: &AuditEntry) -> String {
 }
 
 impl AuditLog {
-    pub fn reload(&mut self, r: &ReadTx<'_>) -> Result<()> {
-        self.entries = data::audit(r)?;
+    /// Newest first.
+    pub fn reloaded(&mut self, entries: &[AuditEntry]) {
+        self.entries = entries.iter().rev().cloned().collect();
         self.list.refresh(&self.entries, text, None);
-        Ok(())
     }
 
     pub fn update(&mut self, a: Action) -> Outcome {

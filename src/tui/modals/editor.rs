@@ -1,5 +1,8 @@
 //! The secret editor: name, note and the value (or each field of a structured secret),
-//! in tui-input fields. Values are masked until revealed on request (ctrl-r).
+//! in tui-input fields. An existing secret opens without its value: the owner sends it
+//! only when asked to reveal it (ctrl-r, audited), and a value typed without revealing
+//! replaces the stored one while untouched values are kept. Values are masked until
+//! revealed.
 
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
@@ -10,11 +13,14 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 use zeroize::Zeroize;
 
+use std::collections::BTreeSet;
+
 use super::{Outcome, boxed};
+use crate::ops::Change;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect};
 use crate::tui::theme::Role;
-use crate::vault::{Cause, SecretMeta, SecretValue};
+use crate::vault::{Cause, SecretMeta, SecretValue, Shape};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Row {
@@ -43,6 +49,15 @@ pub struct Editor {
     focus: usize,
     revealed: bool,
     error: Option<String>,
+    /// An existing secret whose value has not been revealed: its value inputs start
+    /// empty, and the ones left untouched keep the stored value.
+    hidden: bool,
+    /// Value inputs typed into while hidden: None the simple value, Some(i) field i.
+    touched: BTreeSet<Option<usize>>,
+    /// The field names as stored, to tell a rename or a new field from an edit.
+    stored_fields: Vec<String>,
+    /// A reveal was asked for and has not arrived.
+    revealing: bool,
 }
 
 impl Drop for Editor {
@@ -67,32 +82,86 @@ impl Editor {
             focus: 0,
             revealed: false,
             error: None,
+            hidden: false,
+            touched: BTreeSet::new(),
+            stored_fields: Vec::new(),
+            revealing: false,
         }
     }
 
-    pub fn existing(project: String, meta: &SecretMeta, value: &SecretValue) -> Editor {
-        let (value_in, fields) = match value {
-            SecretValue::Simple(v) => (Input::new(v.to_string()), None),
-            SecretValue::Fields(fs) => (
-                Input::default(),
-                Some(
-                    fs.iter()
-                        .map(|(k, v)| (Input::new(k.clone()), Input::new(v.to_string())))
-                        .collect(),
-                ),
-            ),
+    /// An existing secret, from its metadata: the value stays with the owner until
+    /// revealed.
+    pub fn existing(project: String, meta: &SecretMeta) -> Editor {
+        let stored_fields = match &meta.shape {
+            Shape::Simple => Vec::new(),
+            Shape::Structured { fields } => fields.clone(),
         };
+        let fields = matches!(meta.shape, Shape::Structured { .. }).then(|| {
+            stored_fields
+                .iter()
+                .map(|k| (Input::new(k.clone()), Input::default()))
+                .collect()
+        });
         Editor {
             project,
             original: Some(meta.name.clone()),
             name: Input::new(meta.name.clone()),
             note: Input::new(meta.note.clone().unwrap_or_default()),
-            value: value_in,
+            value: Input::default(),
             fields,
             focus: 2,
             revealed: false,
             error: None,
+            hidden: true,
+            touched: BTreeSet::new(),
+            stored_fields,
+            revealing: false,
         }
+    }
+
+    /// The stored value arrived (revealed on request): untouched inputs take it.
+    pub fn revealed(&mut self, v: SecretValue) {
+        self.revealing = false;
+        match (&v, &mut self.fields) {
+            (SecretValue::Simple(s), None) if !self.touched.contains(&None) => {
+                self.value = Input::new(s.to_string());
+            }
+            (SecretValue::Fields(fs), Some(mine)) => {
+                for (i, (_, v)) in fs.iter().enumerate() {
+                    if i < mine.len() && !self.touched.contains(&Some(i)) {
+                        mine[i].1 = Input::new(v.to_string());
+                    }
+                }
+            }
+            _ => {
+                self.error = Some(
+                    "the secret changed shape meanwhile: close the editor and open it again".into(),
+                );
+                return;
+            }
+        }
+        self.hidden = false;
+        self.revealed = true;
+    }
+
+    /// The owner would not reveal the value: say why in the form.
+    pub fn refused(&mut self, why: String) {
+        self.revealing = false;
+        self.error = Some(why);
+    }
+
+    /// Which value input a row is, for `touched`.
+    fn value_slot(row: Row) -> Option<Option<usize>> {
+        match row {
+            Row::Value => Some(None),
+            Row::FieldValue(i) => Some(Some(i)),
+            _ => None,
+        }
+    }
+
+    /// A value input still holding nothing but the promise of the stored value.
+    fn kept(&self, row: Row) -> bool {
+        self.hidden && Self::value_slot(row).is_some_and(|s| !self.touched.contains(&s))
     }
 
     fn rows(&self) -> Vec<Row> {
@@ -140,6 +209,19 @@ impl Editor {
             Action::Close => return Outcome::Close,
             Action::NextField => self.focus = (self.focus + 1) % n,
             Action::PrevField => self.focus = (self.focus + n - 1) % n,
+            Action::Reveal if self.hidden => {
+                if self.revealing {
+                    return Outcome::None;
+                }
+                let Some((project, name)) = self.saved_secret() else {
+                    return Outcome::None;
+                };
+                self.revealing = true;
+                return Outcome::Effect {
+                    effect: Effect::Reveal { project, name },
+                    close: false,
+                };
+            }
             Action::Reveal => self.revealed = !self.revealed,
             Action::AddField => match &mut self.fields {
                 Some(fs) => {
@@ -159,8 +241,16 @@ impl Editor {
 
     pub fn key(&mut self, k: &KeyEvent) -> Outcome {
         let row = self.rows()[self.focus];
+        let before = self.input(row).value().to_string();
         self.input_mut(row)
             .handle_event(&crossterm::event::Event::Key(*k));
+        if self.hidden
+            && let Some(slot) = Self::value_slot(row)
+            && self.input(row).value() != before
+        {
+            // Typed without revealing: this input now replaces the stored value.
+            self.touched.insert(slot);
+        }
         self.error = None;
         Outcome::None
     }
@@ -187,13 +277,51 @@ impl Editor {
         }
     }
 
+    /// The value change, if any: the whole value, or (hidden, fields kept) only the
+    /// fields typed and the fields added.
+    fn value_change(&self, project: &str, name: &str) -> Result<Option<Change>, String> {
+        let value = self.value()?;
+        let set = |value: SecretValue, merge: bool| Change::Set {
+            project: project.to_string(),
+            name: name.to_string(),
+            value,
+            merge,
+            cause: Cause::Edit,
+        };
+        if !self.hidden {
+            return Ok(Some(set(value, false)));
+        }
+        let SecretValue::Fields(all) = value else {
+            // A simple value: typed replaces it, untouched keeps it.
+            return Ok(self
+                .touched
+                .contains(&None)
+                .then(|| set(self.value().expect("checked above"), false)));
+        };
+        let names: Vec<&str> = all.iter().map(|(k, _)| k.as_str()).collect();
+        let stored: Vec<&str> = self.stored_fields.iter().map(String::as_str).collect();
+        if !names.starts_with(&stored) {
+            return Err(
+                "to rename a field, reveal the values first (ctrl-r): the kept ones are not here"
+                    .into(),
+            );
+        }
+        let given: Vec<(String, zeroize::Zeroizing<String>)> = all
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| *i >= stored.len() || self.touched.contains(&Some(*i)))
+            .map(|(_, kv)| kv)
+            .collect();
+        Ok((!given.is_empty()).then(|| set(SecretValue::Fields(given), true)))
+    }
+
     fn save(&mut self) -> Outcome {
         let name = self.name.value().trim().to_string();
         if name.is_empty() {
             self.error = Some("the secret needs a name".into());
             return Outcome::None;
         }
-        let value = match self.value() {
+        let value = match self.value_change(&self.project, &name) {
             Ok(v) => v,
             Err(e) => {
                 self.error = Some(e);
@@ -207,19 +335,22 @@ impl Editor {
             Some(_) => format!("saved {project}/{name}"),
             None => format!("created {project}/{name}"),
         };
-        let job = Box::new(move |tx: &mut crate::vault::WriteTx<'_>| {
-            if let Some(o) = original.as_deref().filter(|o| *o != name) {
-                tx.rename(&project, o, &name)?;
-            }
-            tx.set_value(&project, &name, &value, Cause::Edit)?;
-            let old_note = tx.secret(&project, &name)?.note;
-            if old_note != note {
-                tx.set_note(&project, &name, note.as_deref())?;
-            }
-            Ok(())
+        let mut changes = Vec::new();
+        if let Some(o) = original.as_deref().filter(|o| *o != name) {
+            changes.push(Change::Rename {
+                project: project.clone(),
+                name: o.to_string(),
+                new_name: name.clone(),
+            });
+        }
+        changes.extend(value);
+        changes.push(Change::SetNote {
+            project,
+            name,
+            note,
         });
         Outcome::Effect {
-            effect: Effect::Write { job, done },
+            effect: Effect::Write { changes, done },
             close: true,
         }
     }
@@ -251,7 +382,9 @@ impl Editor {
             };
             let input = self.input(*row);
             let scroll = input.visual_scroll(input_w);
-            let shown: String = if row.masked() && !self.revealed {
+            let shown: String = if self.kept(*row) {
+                "•••••••• kept (ctrl-r reveals; typing replaces)".to_string()
+            } else if row.masked() && !self.revealed {
                 "•".repeat(input.value().chars().count())
             } else {
                 input.value().to_string()
@@ -282,7 +415,9 @@ impl Editor {
         match &self.error {
             Some(e) => lines.push(Line::styled(format!("✗ {e}"), t.style(Role::Error))),
             None => {
-                let state = if self.revealed {
+                let state = if self.revealing {
+                    "revealing…"
+                } else if self.revealed {
                     "values shown"
                 } else {
                     "values masked"

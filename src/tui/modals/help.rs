@@ -41,6 +41,7 @@ fn heading(c: Context) -> &'static str {
         Context::Rotations => "Key rotations",
         Context::Policy => "Forms (a secret's policy, a key rotation, an access key)",
         Context::Access => "Access keys",
+        Context::Gone => "When the vault's owner stopped",
     }
 }
 

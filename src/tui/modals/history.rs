@@ -7,14 +7,14 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use super::{Outcome, actor_label, boxed, navigate, row_style};
+use crate::ops::{Change, Query};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect};
-use crate::tui::data;
 use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::{ago, fit};
 use crate::tui::theme::Role;
-use crate::vault::{Cause, ReadTx, Result, VersionMeta};
+use crate::vault::{Cause, VersionMeta};
 
 pub struct History {
     pub project: String,
@@ -33,10 +33,17 @@ impl History {
         }
     }
 
-    pub fn reload(&mut self, r: &ReadTx<'_>) -> Result<()> {
-        self.versions = data::history(r, &self.project, &self.name)?;
+    pub fn query(&self) -> Query {
+        Query::History {
+            project: self.project.clone(),
+            name: self.name.clone(),
+        }
+    }
+
+    /// Newest first.
+    pub fn reloaded(&mut self, versions: &[VersionMeta]) {
+        self.versions = versions.iter().rev().cloned().collect();
         self.list.refresh(&self.versions, |_| String::new(), None);
-        Ok(())
     }
 
     pub fn update(&mut self, a: Action) -> Outcome {
@@ -56,7 +63,11 @@ impl History {
                 let done = format!("rolled {p}/{n} back to the value of v{v}");
                 Outcome::Effect {
                     effect: Effect::Write {
-                        job: Box::new(move |tx| tx.rollback(&p, &n, v).map(|_| ())),
+                        changes: vec![Change::Rollback {
+                            project: p,
+                            name: n,
+                            version: v,
+                        }],
                         done,
                     },
                     close: false,

@@ -17,6 +17,7 @@ use super::history::hint_line;
 use super::sync::{Review, SyncFlow};
 use super::{Outcome, boxed, navigate, row_style};
 use crate::engine::names::PROJECT_SECRET_CAP;
+use crate::ops::Change;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect};
 use crate::tui::data::Snapshot;
@@ -101,31 +102,31 @@ impl ManageTarget {
             let adds = review
                 .as_mut()
                 .filter(|r| !r.over_cap)
-                .and_then(|r| r.job(a == Action::Adopt));
+                .and_then(|r| r.changes(a == Action::Adopt));
             let removes = std::mem::take(removals);
             if adds.is_none() && removes.is_empty() {
                 return Outcome::Close;
             }
             let target = self.target.clone();
+            let mut changes: Vec<Change> = removes
+                .iter()
+                .map(|(p, n)| Change::Unmap {
+                    project: p.clone(),
+                    name: n.clone(),
+                    target: target.clone(),
+                })
+                .collect();
             let done = format!(
                 "{}: {} added, {} removed; watch the mappings pane",
                 self.name,
                 adds.as_ref().map_or(0, |(n, _)| *n),
                 removes.len()
             );
+            if let Some((_, add)) = adds {
+                changes.extend(add);
+            }
             return Outcome::Effect {
-                effect: Effect::Write {
-                    job: Box::new(move |tx| {
-                        for (p, n) in &removes {
-                            tx.unmap(p, n, &target)?;
-                        }
-                        if let Some((_, add)) = adds {
-                            add(tx)?;
-                        }
-                        Ok(())
-                    }),
-                    done,
-                },
+                effect: Effect::Write { changes, done },
                 close: true,
             };
         }
@@ -288,7 +289,10 @@ impl ManageTarget {
                         ));
                     }
                     for (role, text) in r.remote_lines(app, "") {
-                        lines.push(Line::styled(fit(&text, w), t.style(role)));
+                        // Whole, wrapped: a reason cut off is no reason.
+                        for l in super::text::wrap(&text, w) {
+                            lines.push(Line::styled(l, t.style(role)));
+                        }
                     }
                     for (what, why) in &r.refused {
                         lines.push(Line::styled(

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod confirm;
 pub mod connect;
 pub mod editor;
+pub mod gone;
 pub mod help;
 pub mod history;
 pub mod manage;
@@ -28,7 +29,7 @@ use super::action::Action;
 use super::app::{App, Effect};
 use super::keys::Context;
 use super::theme::Role;
-use crate::vault::{ReadTx, Result};
+use crate::ops::{Query, Reply};
 
 pub enum Modal {
     Unseal(unseal::Unseal),
@@ -49,6 +50,7 @@ pub enum Modal {
     Policy(policy::PolicyEditor),
     AccessKeys(access::AccessKeys),
     AccessForm(access::AccessForm),
+    OwnerGone(gone::OwnerGone),
 }
 
 /// What a modal asks of the app.
@@ -91,6 +93,7 @@ impl Modal {
             }
             Modal::Text(t) if t.retry => vec![Context::Details, Context::List],
             Modal::Text(_) => vec![Context::List],
+            Modal::OwnerGone(_) => vec![Context::Gone],
         }
     }
 
@@ -114,6 +117,7 @@ impl Modal {
             Modal::Policy(m) => m.update(a),
             Modal::AccessKeys(m) => m.update(a),
             Modal::AccessForm(m) => m.update(a),
+            Modal::OwnerGone(m) => m.update(a),
         }
     }
 
@@ -130,20 +134,34 @@ impl Modal {
             Modal::RevokeKey(m) => m.key(k),
             Modal::Policy(m) => m.key(k),
             Modal::AccessForm(m) => m.key(k),
+            Modal::OwnerGone(m) => m.key(k),
             // Any key hides a key just shown.
             Modal::AccessKeys(m) if m.showing_key() => m.update(Action::None),
             _ => Outcome::None,
         }
     }
 
-    pub fn reload(&mut self, r: &ReadTx<'_>) -> Result<()> {
+    /// What a list modal reads to show its rows (and re-reads after a change).
+    pub fn query(&self) -> Option<Query> {
         match self {
-            Modal::History(m) => m.reload(r),
-            Modal::Trash(m) => m.reload(r),
-            Modal::Audit(m) => m.reload(r),
-            Modal::Rotations(m) => m.reload(r),
-            Modal::AccessKeys(m) => m.reload(r),
-            _ => Ok(()),
+            Modal::History(m) => Some(m.query()),
+            Modal::Trash(_) => Some(Query::Trash),
+            Modal::Audit(_) => Some(Query::Audit { action: None }),
+            Modal::Rotations(_) => Some(Query::KeyRotations),
+            Modal::AccessKeys(_) => Some(Query::AccessKeys),
+            _ => None,
+        }
+    }
+
+    /// Its rows, read.
+    pub fn reloaded(&mut self, r: &Reply) {
+        match (self, r) {
+            (Modal::History(m), Reply::History { versions, .. }) => m.reloaded(versions),
+            (Modal::Trash(m), Reply::Trash(items)) => m.reloaded(items),
+            (Modal::Audit(m), Reply::Audit(entries)) => m.reloaded(entries),
+            (Modal::Rotations(m), Reply::KeyRotations { items, .. }) => m.reloaded(items),
+            (Modal::AccessKeys(m), Reply::AccessKeys(items)) => m.reloaded(items),
+            _ => {}
         }
     }
 
@@ -167,6 +185,7 @@ impl Modal {
             Modal::Policy(m) => m.draw(app, f, area),
             Modal::AccessKeys(m) => m.draw(app, f, area),
             Modal::AccessForm(m) => m.draw(app, f, area),
+            Modal::OwnerGone(m) => m.draw(app, f, area),
         }
     }
 }
@@ -239,9 +258,10 @@ pub fn row_style(app: &App, selected: bool) -> ratatui::style::Style {
 /// "you" for this machine's own user, so history reads naturally (and snapshots are
 /// stable across machines).
 pub fn actor_label(app: &App, actor: &str) -> String {
-    match &app.vault {
-        Some(v) if v.actor() == actor => "you".into(),
-        _ => actor.to_string(),
+    if app.me == actor {
+        "you".into()
+    } else {
+        actor.to_string()
     }
 }
 

@@ -12,12 +12,13 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::history::hint_line;
 use super::{Outcome, boxed};
+use crate::ops::Change;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect};
 use crate::tui::keys::Context;
 use crate::tui::panes::fit;
 use crate::tui::theme::Role;
-use crate::vault::{Generator, Policy, ReadTx, Result, Shape, format_duration, parse_duration};
+use crate::vault::{Generator, Policy, SecretMeta, Shape, format_duration, parse_duration};
 
 struct Row {
     field: Option<String>,
@@ -38,9 +39,9 @@ pub struct PolicyEditor {
 }
 
 impl PolicyEditor {
-    pub fn load(r: &ReadTx<'_>, project: &str, name: &str) -> Result<PolicyEditor> {
-        let meta = r.secret(project, name)?;
-        let policies: Vec<Policy> = r.policies(project, name)?;
+    /// The editor over a secret's metadata and policies (as the owner read them).
+    pub fn new(project: String, meta: &SecretMeta, policies: &[Policy]) -> PolicyEditor {
+        let name = meta.name.clone();
         let targets: Vec<Option<String>> = match &meta.shape {
             Shape::Simple => vec![None],
             Shape::Structured { fields } => fields.iter().cloned().map(Some).collect(),
@@ -61,13 +62,13 @@ impl PolicyEditor {
                 }
             })
             .collect();
-        Ok(PolicyEditor {
-            project: project.into(),
-            name: name.into(),
+        PolicyEditor {
+            project,
+            name,
             rows,
             focus: 1,
             error: None,
-        })
+        }
     }
 
     fn save(&mut self) -> Outcome {
@@ -103,17 +104,23 @@ impl PolicyEditor {
         let done = format!("{p}/{n}: rotation policy saved");
         Outcome::Effect {
             effect: Effect::Write {
-                job: Box::new(move |tx| {
-                    for (field, set) in plan {
-                        match set {
-                            Some((every, g)) => {
-                                tx.set_policy(&p, &n, field.as_deref(), every, g)?;
-                            }
-                            None => tx.clear_policy(&p, &n, field.as_deref())?,
-                        }
-                    }
-                    Ok(())
-                }),
+                changes: plan
+                    .into_iter()
+                    .map(|(field, set)| match set {
+                        Some((every, generator)) => Change::SetPolicy {
+                            project: p.clone(),
+                            name: n.clone(),
+                            field,
+                            every,
+                            generator,
+                        },
+                        None => Change::ClearPolicy {
+                            project: p.clone(),
+                            name: n.clone(),
+                            field,
+                        },
+                    })
+                    .collect(),
                 done,
             },
             close: true,

@@ -14,6 +14,7 @@ use tui_input::backend::crossterm::EventHandler;
 use super::confirm::Confirm;
 use super::history::hint_line;
 use super::{Modal, Outcome, boxed, navigate, row_style};
+use crate::ops::Change;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect, KeyCmd};
 use crate::tui::keys::Context;
@@ -21,8 +22,8 @@ use crate::tui::list::ListState;
 use crate::tui::panes::fit;
 use crate::tui::theme::Role;
 use crate::vault::{
-    KeyKind, KeyRotation, KeyRotationStatus, NewKeyRotation, ReadTx, Result, format_time_of_day,
-    parse_time_of_day, reserved_name_warning,
+    KeyKind, KeyRotation, KeyRotationStatus, NewKeyRotation, format_time_of_day, parse_time_of_day,
+    reserved_name_warning,
 };
 
 #[derive(Default)]
@@ -54,10 +55,9 @@ fn due_in(now: i64, at: i64) -> String {
 }
 
 impl Rotations {
-    pub fn reload(&mut self, r: &ReadTx<'_>) -> Result<()> {
-        self.items = r.key_rotations()?;
+    pub fn reloaded(&mut self, items: &[KeyRotation]) {
+        self.items = items.to_vec();
         self.list.refresh(&self.items, |k| k.name.clone(), None);
-        Ok(())
     }
 
     pub fn update(&mut self, a: Action) -> Outcome {
@@ -81,7 +81,7 @@ impl Rotations {
                 let done = format!("{n}: automatic runs {}", if auto { "on" } else { "off" });
                 Outcome::Effect {
                     effect: Effect::Write {
-                        job: Box::new(move |tx| tx.set_key_rotation_auto(&n, auto).map(|_| ())),
+                        changes: vec![Change::SetKeyRotationAuto { name: n, auto }],
                         done,
                     },
                     close: false,
@@ -322,11 +322,13 @@ impl RotationForm {
             return Outcome::Effect {
                 effect: Effect::Write {
                     done: format!("{name}: every {every}d at {} UTC", format_time_of_day(at)),
-                    job: Box::new(move |tx| {
-                        let grace = tx.key_rotation(&name)?.grace;
-                        tx.edit_key_rotation(&name, every, at, auto, grace)
-                            .map(|_| ())
-                    }),
+                    changes: vec![Change::EditKeyRotation {
+                        name,
+                        every_days: every,
+                        at_minute: at,
+                        auto,
+                        grace: None,
+                    }],
                 },
                 close: true,
             };
@@ -364,7 +366,7 @@ impl RotationForm {
         }
         Outcome::Effect {
             effect: Effect::Write {
-                job: Box::new(move |tx| tx.add_key_rotation(new).map(|_| ())),
+                changes: vec![Change::AddKeyRotation(new)],
                 done,
             },
             close: true,

@@ -15,6 +15,7 @@ use super::{Outcome, boxed, navigate, row_style};
 use crate::engine::names::{
     PROJECT_SECRET_CAP, check_env_name, derive_env_name, derive_field_env_name,
 };
+use crate::ops::Change;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect};
 use crate::tui::data::Snapshot;
@@ -60,7 +61,7 @@ impl Review {
 
     /// The writes for this target: the accepted secrets, plus the ones to adopt when the
     /// user chose to. With the listing, the vault checks the names again as it maps.
-    pub fn job(&mut self, adopt: bool) -> Option<(usize, crate::engine::handle::Job)> {
+    pub fn changes(&mut self, adopt: bool) -> Option<(usize, Vec<Change>)> {
         let pairs = std::mem::take(&mut self.accept);
         let adopted = if adopt {
             std::mem::take(&mut self.adopt)
@@ -70,21 +71,19 @@ impl Review {
         if pairs.is_empty() && adopted.is_empty() {
             return None;
         }
-        let target = self.target.clone();
         let remote = self.remote.clone().and_then(Result::ok);
         let n = pairs.len() + adopted.len();
-        Some((
-            n,
-            Box::new(move |tx| {
-                for (p, n) in &pairs {
-                    tx.map(p, n, &target, None, false, remote.as_ref())?;
-                }
-                for (p, n) in &adopted {
-                    tx.map(p, n, &target, None, true, remote.as_ref())?;
-                }
-                Ok(())
-            }),
-        ))
+        let map = |(project, name): (String, String), adopt: bool| Change::Map {
+            project,
+            name,
+            target: self.target.clone(),
+            env_name: None,
+            adopt,
+            remote: remote.clone(),
+        };
+        let mut changes: Vec<Change> = pairs.into_iter().map(|p| map(p, false)).collect();
+        changes.extend(adopted.into_iter().map(|p| map(p, true)));
+        Some((n, changes))
     }
 
     /// The review's lines about names on Supabase (listing, unowned ones).
@@ -322,12 +321,12 @@ impl SyncFlow {
                 Action::Submit | Action::Adopt => {
                     let mut effects = Vec::new();
                     for r in reviews.iter_mut().filter(|r| !r.over_cap) {
-                        if let Some((n, job)) = r.job(a == Action::Adopt) {
+                        if let Some((n, changes)) = r.changes(a == Action::Adopt) {
                             let done = format!(
                                 "syncing {n} secret(s) to {}: watch the mappings pane",
                                 r.name
                             );
-                            effects.push(Effect::Write { job, done });
+                            effects.push(Effect::Write { changes, done });
                         }
                     }
                     Outcome::Many(effects)
@@ -436,7 +435,10 @@ impl SyncFlow {
                         ));
                     }
                     for (role, text) in r.remote_lines(app, "  ") {
-                        lines.push(Line::styled(fit(&text, w), t.style(role)));
+                        // Whole, wrapped: a reason cut off is no reason.
+                        for l in super::text::wrap(&text, w) {
+                            lines.push(Line::styled(l, t.style(role)));
+                        }
                     }
                     if r.already > 0 {
                         lines.push(Line::styled(

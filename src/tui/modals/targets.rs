@@ -16,15 +16,7 @@ use crate::tui::list::ListState;
 use crate::tui::panes::fit;
 use crate::tui::theme::Role;
 
-/// One project a connection can see.
-#[derive(Debug, Clone)]
-pub struct Candidate {
-    pub connection: String,
-    pub project_ref: String,
-    pub name: String,
-    pub organization: String,
-    pub added: bool,
-}
+pub use crate::ops::Candidate;
 
 pub struct AddTarget {
     items: Vec<Candidate>,
@@ -71,10 +63,12 @@ impl AddTarget {
                 );
                 Outcome::Effect {
                     effect: Effect::Write {
-                        job: Box::new(move |tx| {
-                            tx.add_target(&c.project_ref, &c.name, &c.organization, &c.connection)
-                                .map(|_| ())
-                        }),
+                        changes: vec![crate::ops::Change::AddTarget {
+                            project_ref: c.project_ref,
+                            name: c.name,
+                            organization: c.organization,
+                            connection: c.connection,
+                        }],
                         done,
                     },
                     close: true,

@@ -9,14 +9,14 @@ use ratatui::widgets::Paragraph;
 use super::confirm::Confirm;
 use super::history::hint_line;
 use super::{Modal, Outcome, boxed, navigate, row_style};
+use crate::ops::Change;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect};
-use crate::tui::data;
 use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::{ago, fit};
 use crate::tui::theme::Role;
-use crate::vault::{Listed, ReadTx, Result};
+use crate::vault::Listed;
 
 #[derive(Default)]
 pub struct TrashBin {
@@ -25,14 +25,13 @@ pub struct TrashBin {
 }
 
 impl TrashBin {
-    pub fn reload(&mut self, r: &ReadTx<'_>) -> Result<()> {
-        self.items = data::trash(r)?;
+    pub fn reloaded(&mut self, items: &[Listed]) {
+        self.items = items.to_vec();
         self.list.refresh(
             &self.items,
             |s| format!("{}/{}", s.project, s.meta.name),
             None,
         );
-        Ok(())
     }
 
     pub fn update(&mut self, a: Action) -> Outcome {
@@ -47,7 +46,10 @@ impl TrashBin {
                 let done = format!("restored {p}/{n}");
                 Outcome::Effect {
                     effect: Effect::Write {
-                        job: Box::new(move |tx| tx.restore(&p, &n).map(|_| ())),
+                        changes: vec![Change::Restore {
+                            project: p,
+                            name: n,
+                        }],
                         done,
                     },
                     close: false,
@@ -59,7 +61,10 @@ impl TrashBin {
                     format!("Purge {p}/{n} and all its versions for good? This cannot be undone.");
                 let done = format!("purged {p}/{n}");
                 let effect = Effect::Write {
-                    job: Box::new(move |tx| tx.purge(&p, &n)),
+                    changes: vec![Change::Purge {
+                        project: p,
+                        name: n,
+                    }],
                     done,
                 };
                 Outcome::Push(Box::new(Modal::Confirm(Confirm::new(q, effect))))
