@@ -3,6 +3,7 @@
 //! running owner or opened here (`common::session`); this file owns parsing, global
 //! options and the one-line errors.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -194,7 +195,8 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // stderr may be gone (a closed terminal): the exit code still says it.
+            let _ = writeln!(std::io::stderr(), "error: {e}");
             ExitCode::FAILURE
         }
     }

@@ -90,8 +90,12 @@ async fn serve(host: Arc<Host>, stream: UnixStream) {
     let (rd, mut wr) = stream.into_split();
     let mut rd = BufReader::new(rd);
     let hello = tokio::time::timeout(Duration::from_secs(10), wire::recv::<_, ToOwner>(&mut rd));
-    let Ok(Ok(Some(ToOwner::Hello(hello)))) = hello.await else {
-        return;
+    let hello = match hello.await {
+        Ok(Ok(Some(ToOwner::Hello(h)))) => h,
+        other => {
+            tracing::warn!("a front end did not say hello: {other:?}");
+            return;
+        }
     };
     let uid = cred.map(|c| c.uid());
     let pid = cred.and_then(|c| c.pid()).map(|p| p as u32);
@@ -106,25 +110,16 @@ async fn serve(host: Arc<Host>, stream: UnixStream) {
             uid: uid.unwrap_or(u32::MAX),
             pid,
         });
-        audit(&host, None, "attach", &hello, pid, uid, Outcome::Failed);
+        audit(&host, None, "attach", &hello, pid, uid, Outcome::Failed).await;
         return;
     }
     if let Some(why) = mismatch(&hello) {
         let _ = wire::send(&mut wr, &FromOwner::Refused(why)).await;
         return;
     }
-    if wire::send(&mut wr, &FromOwner::Welcome(host.info()))
-        .await
-        .is_err()
-    {
-        return;
-    }
     let pid = pid.unwrap_or(0);
     let via = format!("pid {pid}, {}", hello.command);
-    let _ = host.events().send(Event::Attached {
-        pid,
-        command: hello.command.clone(),
-    });
+    // Recorded before the front end can ask for anything.
     audit(
         &host,
         Some(&via),
@@ -133,7 +128,18 @@ async fn serve(host: Arc<Host>, stream: UnixStream) {
         Some(pid),
         uid,
         Outcome::Ok,
-    );
+    )
+    .await;
+    if wire::send(&mut wr, &FromOwner::Welcome(host.info()))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let _ = host.events().send(Event::Attached {
+        pid,
+        command: hello.command.clone(),
+    });
 
     // One writer: replies and events interleave whole lines.
     let (tx, mut out) = mpsc::unbounded_channel::<FromOwner>();
@@ -148,6 +154,7 @@ async fn serve(host: Arc<Host>, stream: UnixStream) {
     loop {
         match wire::recv::<_, ToOwner>(&mut rd).await {
             Ok(Some(ToOwner::Call { id, request })) => {
+                tracing::debug!(pid, id, "call");
                 let (host, tx, via) = (host.clone(), tx.clone(), via.clone());
                 tokio::spawn(async move {
                     let result = host.handle(Some(via), request).await;
@@ -158,7 +165,14 @@ async fn serve(host: Arc<Host>, stream: UnixStream) {
                 watching = Some(tokio::spawn(forward(host.subscribe(), tx.clone())));
             }
             Ok(Some(_)) => {}
-            Ok(None) | Err(_) => break,
+            Ok(None) => {
+                tracing::debug!(pid, "the front end left");
+                break;
+            }
+            Err(e) => {
+                tracing::warn!(pid, "dropped an attached front end: {e}");
+                break;
+            }
         }
     }
     if let Some(w) = watching {
@@ -199,7 +213,7 @@ async fn forward(mut events: broadcast::Receiver<Event>, tx: mpsc::UnboundedSend
 }
 
 /// Every attach (and every refusal) is audited, when the owner is unsealed.
-fn audit(
+async fn audit(
     host: &Arc<Host>,
     via: Option<&str>,
     action: &'static str,
@@ -216,9 +230,10 @@ fn audit(
         pid.map_or("unknown".into(), |p| p.to_string()),
         uid.map_or("unknown".into(), |u| u.to_string())
     );
-    tokio::spawn(async move {
-        let _ = owner
-            .write(via, move |tx| tx.audit(action, &subject, outcome, &detail))
-            .await;
-    });
+    if let Err(e) = owner
+        .write(via, move |tx| tx.audit(action, &subject, outcome, &detail))
+        .await
+    {
+        tracing::warn!("auditing an attach: {e}");
+    }
 }

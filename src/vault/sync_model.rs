@@ -126,7 +126,7 @@ pub struct VarStatus {
     pub variable: String,
     /// "project/name", or "" when the secret is gone (a delete still in flight).
     pub secret: String,
-    #[serde(flatten)]
+    // Not flattened: VarState has a `secret` (its id) of its own.
     pub state: VarState,
 }
 

@@ -1,0 +1,131 @@
+//! One owner, many front ends: a daemon (or serve, or a dashboard) owns the vault and
+//! every other keyward process attaches to it over the vault's socket.
+
+mod dashboard;
+mod parity;
+mod sealed;
+mod serve;
+mod uid;
+mod wire;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::support::vault::{PASS, Sandbox, TEST_WORK_FACTOR};
+
+/// A running `keyward daemon` (or `serve`) on a sandbox's vault; killed when dropped.
+pub struct Owner {
+    pub child: Child,
+    /// Every line it wrote on stderr so far.
+    pub log: Arc<Mutex<Vec<String>>>,
+    /// The first stdout line (serve's address), if any.
+    pub first_line: String,
+}
+
+/// The environment of the binary in these tests (the sandbox's HOME, no runtime dir, so
+/// the socket is beside the vault).
+pub fn base_env(sb: &Sandbox, cmd: &mut Command) {
+    let home = sb.dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("USER", "tester")
+        .env("KEYWARD_VAULT", &sb.path)
+        .env("KEYWARD_KDF_WORK_FACTOR", TEST_WORK_FACTOR.to_string());
+}
+
+impl Owner {
+    /// `keyward ARGS` (daemon, serve...) with `env`; waits until it serves its socket.
+    pub fn start(sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> Owner {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_keyward"));
+        base_env(sb, &mut cmd);
+        cmd.args(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, started) = std::sync::mpsc::channel();
+        {
+            let log = log.clone();
+            let err = child.stderr.take().unwrap();
+            std::thread::spawn(move || {
+                for line in BufReader::new(err).lines().map_while(Result::ok) {
+                    if line.contains("attach at") || line.contains("socket ") {
+                        let _ = tx.send(());
+                    }
+                    log.lock().unwrap().push(line);
+                }
+            });
+        }
+        let mut first_line = String::new();
+        if args.first() == Some(&"serve") {
+            BufReader::new(child.stdout.as_mut().unwrap())
+                .read_line(&mut first_line)
+                .unwrap();
+        }
+        if started.recv_timeout(Duration::from_secs(30)).is_err() {
+            let _ = child.kill();
+            panic!("{args:?} did not start: {:?}", log.lock().unwrap());
+        }
+        Owner {
+            child,
+            log,
+            first_line: first_line.trim().to_string(),
+        }
+    }
+
+    /// `keyward daemon`, unsealed with the test passphrase from its environment.
+    pub fn daemon(sb: &Sandbox) -> Owner {
+        Owner::start(sb, &["daemon"], &[("KEYWARD_PASSPHRASE", PASS)])
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits until the log has a line containing `needle` (the deadline guards a hang).
+    #[track_caller]
+    pub fn wait_log(&self, needle: &str) -> String {
+        let end = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(l) = self.log.lock().unwrap().iter().find(|l| l.contains(needle)) {
+                return l.clone();
+            }
+            if Instant::now() > end {
+                panic!(
+                    "no log line with {needle:?}: {:?}",
+                    self.log.lock().unwrap()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGTERM, then its exit status.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `keyward ARGS` with no passphrase anywhere: it can only work attached.
+pub fn attached(sb: &Sandbox, args: &[&str], stdin: &str) -> std::process::Output {
+    sb.run(args, stdin, &[], true)
+}
