@@ -122,10 +122,14 @@ pub struct App {
     pub data: Snapshot,
     /// The vault is unsealed and the panes show it.
     pub open: bool,
+    /// The panes hold what the owner read (until then they say they are reading).
+    pub ready: bool,
     /// The actor this user's changes are recorded as ("you" in history and audit).
     pub me: String,
     /// The process that owns the vault, when the dashboard is attached to another.
     pub owner: Option<OwnerInfo>,
+    /// That process has gone: nothing reaches the vault until it is reopened.
+    pub gone: bool,
     pub vault_label: String,
     pub message: Option<Message>,
     /// The `/` filter being typed for the focused pane.
@@ -155,8 +159,10 @@ impl App {
             modals: Vec::new(),
             data: Snapshot::default(),
             open: false,
+            ready: false,
             me: crate::vault::actor(),
             owner: None,
+            gone: false,
             vault_label,
             message: None,
             filtering: None,
@@ -226,6 +232,8 @@ impl App {
             .unwrap_or_else(|| "the vault's owner".into());
         self.busy = 0;
         self.progress = None;
+        self.gone = true;
+        self.message = None;
         if !self.modals.iter().any(|m| matches!(m, Modal::OwnerGone(_))) {
             self.modals
                 .push(Modal::OwnerGone(modals::gone::OwnerGone::new(who)));
@@ -328,6 +336,7 @@ impl App {
     /// Shows a freshly loaded snapshot (open list modals re-read their own rows).
     pub fn loaded(&mut self, s: Snapshot) {
         self.data = s;
+        self.ready = true;
         self.projects.refresh(&self.data);
         self.secrets
             .refresh(&self.data, self.projects.current(&self.data));
@@ -417,6 +426,16 @@ impl App {
     }
 
     fn outcome(&mut self, out: Outcome) {
+        // With the owner gone nothing can be saved: the form stays, with what was typed,
+        // under the notice that says how to go on.
+        let request = match &out {
+            Outcome::Effect { effect, .. } => !matches!(effect, Effect::Reopen),
+            Outcome::Many(_) => true,
+            _ => false,
+        };
+        if self.gone && request {
+            return self.owner_gone();
+        }
         match out {
             Outcome::None => {}
             Outcome::Close => {
@@ -455,6 +474,9 @@ impl App {
     }
 
     pub fn effect(&mut self, e: Effect) {
+        if self.gone && !matches!(e, Effect::Reopen) {
+            return self.owner_gone();
+        }
         if matches!(e, Effect::Write { .. } | Effect::KeyRotation(_)) {
             self.busy += 1;
         }

@@ -119,6 +119,7 @@ impl<B: Backend> Tui<B> {
         t.use_front(front);
         if !sealed {
             t.app.unsealed();
+            t.greet();
             t.load();
         }
         Ok(t)
@@ -139,9 +140,21 @@ impl<B: Backend> Tui<B> {
     }
 
     fn use_front(&mut self, front: Front) {
+        self.app.gone = false;
         self.events = Some(front.subscribe());
         self.app.owner = front.is_attached().then(|| front.owner());
         self.front = Some(front);
+    }
+
+    /// Says whose vault this is when another process owns it.
+    fn greet(&mut self) {
+        if let Some(o) = &self.app.owner {
+            let msg = format!(
+                "attached to {} (pid {}): it syncs and rotates · ? shows every key",
+                o.command, o.pid
+            );
+            self.app.say(msg);
+        }
     }
 
     /// Keeps this dashboard's socket open while it runs (it owns the vault).
@@ -426,6 +439,7 @@ impl<B: Backend> Tui<B> {
                 self.loading = false;
                 match r {
                     Ok(s) => self.app.loaded(*s),
+                    Err(_) if self.app.gone => {}
                     Err(e) => self.app.fail(format!("cannot read the vault: {e}")),
                 }
                 if std::mem::take(&mut self.load_again) {
@@ -465,6 +479,7 @@ impl<B: Backend> Tui<B> {
                     self.app.say("type the passphrase to open the vault here");
                 } else {
                     self.app.unsealed();
+                    self.greet();
                     self.load();
                 }
             }
@@ -511,7 +526,7 @@ impl<B: Backend> Tui<B> {
 
     /// After events: one reload of the panes and of the open list modals.
     fn after_events(&mut self) {
-        if self.app.take_stale() && self.app.open {
+        if self.app.take_stale() && self.app.open && !self.app.gone {
             self.load();
         }
     }

@@ -18,8 +18,15 @@ pub fn draw(app: &App, f: &mut Frame) {
     ])
     .areas(area);
     draw_header(app, f, header);
-    if app.open {
+    if app.open && app.ready {
         draw_body(app, f, body);
+    } else if app.open {
+        // A moment, on a large vault or a slow link: never an empty vault that is not.
+        let t = &app.theme;
+        f.render_widget(
+            Paragraph::new(Line::styled(" reading the vault…", t.style(Role::Dim))),
+            body,
+        );
     }
     draw_footer(app, f, footer);
     for m in &app.modals {
@@ -41,6 +48,8 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     };
     let right = if !app.open {
         "sealed ".to_string()
+    } else if !app.ready {
+        "… ".to_string()
     } else {
         let d = &app.data;
         // Narrow terminals drop the project count: the projects pane shows it.

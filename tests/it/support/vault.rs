@@ -70,7 +70,16 @@ impl Sandbox {
     ) -> Output {
         let home = self.dir.path().join("home");
         std::fs::create_dir_all(&home).unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_keyward"));
+        // In its own session, with no controlling terminal: a test run from a terminal
+        // must not have keyward prompt on it (it reads passphrases from /dev/tty).
+        let mut cmd = match detached() {
+            true => {
+                let mut c = Command::new("setsid");
+                c.arg("-w").arg(env!("CARGO_BIN_EXE_keyward"));
+                c
+            }
+            false => Command::new(env!("CARGO_BIN_EXE_keyward")),
+        };
         cmd.args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -97,6 +106,17 @@ impl Sandbox {
         }
         child.wait_with_output().unwrap()
     }
+}
+
+/// Whether util-linux `setsid` is here to run the binary without a terminal.
+fn detached() -> bool {
+    static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *HAS.get_or_init(|| {
+        Command::new("setsid")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
 }
 
 /// Asserts success and returns stdout.

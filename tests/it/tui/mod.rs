@@ -1,4 +1,4 @@
 //! The dashboard end to end: the real binary in a real terminal (tmux).
 
-mod e2e;
+pub mod e2e;
 mod sync;

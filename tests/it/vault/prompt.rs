@@ -157,3 +157,49 @@ fn a_wrong_passphrase_at_the_prompt_can_be_retried_and_is_audited() {
     let a = crate::support::vault::json(&sb.kw(&["audit", "--json", "--action", "unseal"], ""));
     assert_eq!(a.as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn with_stdin_redirected_the_passphrase_is_asked_on_the_terminal() {
+    // The README's own step: `keyward secret set P/N < key.txt` in a terminal.
+    let sb = vault();
+    let file = sb.dir.path().join("key.txt");
+    std::fs::write(&file, "from-the-file\n").unwrap();
+    let Some(mut t) = Tty::spawn(
+        &sb,
+        &format!("secret set billing/filed < '{}'", file.display()),
+    ) else {
+        return;
+    };
+    t.expect("passphrase: ");
+    t.type_line(PASS);
+    let (success, screen) = t.finish();
+    assert!(success, "{screen}");
+    assert!(screen.contains("created, version 1"), "{screen}");
+    assert!(
+        !screen.contains(PASS),
+        "the passphrase was echoed: {screen}"
+    );
+    assert_eq!(
+        ok(&sb.kw(&["secret", "get", "billing/filed"], "")),
+        "from-the-file\n"
+    );
+}
+
+#[test]
+fn with_no_terminal_at_all_the_passphrase_error_says_what_to_do() {
+    let sb = vault();
+    // setsid: no controlling terminal, stdin a pipe.
+    let o = std::process::Command::new("setsid")
+        .args(["-w", env!("CARGO_BIN_EXE_keyward"), "project", "list"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", sb.dir.path())
+        .env("KEYWARD_VAULT", &sb.path)
+        .stdin(std::process::Stdio::piped())
+        .output();
+    let Ok(o) = o else {
+        eprintln!("skipped: util-linux `setsid` is not installed");
+        return;
+    };
+    crate::support::vault::fails(&o, "no passphrase: set KEYWARD_PASSPHRASE");
+}
