@@ -14,15 +14,15 @@ use keyward::tui::app::App;
 use keyward::tui::keys::Keymap;
 use keyward::tui::runner::Tui;
 use keyward::tui::theme::Theme;
-use keyward::vault::{Cause, Clock, InitOptions, SealedVault, SecretValue, Unlock};
+use keyward::vault::{Clock, InitOptions, SealedVault, Unlock};
 use ratatui::backend::TestBackend;
 
-const SECRETS: usize = 10_000;
-const PROJECTS: usize = 20;
+#[path = "fixture/mod.rs"]
+mod fixture;
+
+use fixture::{MAPPED, SECRETS, TARGETS};
+
 const FRAMES: usize = 300;
-const TARGETS: usize = 200;
-/// Each secret of the big project goes to one target: 7,500 mapped variables.
-const MAPPED: usize = 7_500;
 
 fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1e3)
@@ -69,78 +69,7 @@ fn main() {
         recipients: vec![],
         work_factor: Some(1),
     };
-    let vault = keyward::vault::Vault::create(&path, &opts).expect("create");
-    for chunk in 0..10 {
-        vault
-            .write(|tx| {
-                if chunk == 0 {
-                    for p in 0..PROJECTS {
-                        tx.add_project(&format!("project-{p:02}"))?;
-                    }
-                }
-                for i in chunk * SECRETS / 10..(chunk + 1) * SECRETS / 10 {
-                    // Most secrets in one project, so one pane holds thousands of rows.
-                    let p = if i % 4 == 0 { i % PROJECTS } else { 0 };
-                    tx.set_value(
-                        &format!("project-{p:02}"),
-                        &format!("secret number {i:05}"),
-                        &SecretValue::simple(format!("value-{i}")),
-                        Cause::Import,
-                    )?;
-                }
-                Ok(())
-            })
-            .expect("seed");
-    }
-    // 200 targets behind a connection nothing listens on; the benchmark's engine is
-    // detached, so nothing is pushed and the states stay as written.
-    vault
-        .write(|tx| {
-            tx.add_connection(
-                "bench",
-                "http://127.0.0.1:9",
-                None,
-                "sbp_0123456789abcdef0123456789abcdef01234567",
-            )?;
-            for t in 0..TARGETS {
-                tx.add_target(
-                    &format!("benchtarget{t:09}"),
-                    &format!("target {t}"),
-                    "org",
-                    "bench",
-                )?;
-            }
-            Ok(())
-        })
-        .expect("targets");
-    let big: Vec<String> = vault
-        .read()
-        .expect("read")
-        .secrets(Some("project-00"))
-        .expect("list")
-        .into_iter()
-        .take(MAPPED)
-        .map(|s| s.meta.name)
-        .collect();
-    for chunk in big.chunks(500).enumerate() {
-        let (c, names) = chunk;
-        vault
-            .write(|tx| {
-                for (i, n) in names.iter().enumerate() {
-                    let t = (c * 500 + i) % TARGETS;
-                    tx.map(
-                        "project-00",
-                        n,
-                        &format!("benchtarget{t:09}"),
-                        None,
-                        false,
-                        None,
-                    )?;
-                }
-                Ok(())
-            })
-            .expect("map");
-    }
+    let vault = fixture::big_vault(&path, &opts);
     drop(vault);
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let _g = rt.enter();
@@ -156,6 +85,8 @@ fn main() {
         let t0 = Instant::now();
         let v = sealed.finish(key).expect("finish");
         let mut t = Tui::detached(TestBackend::new(200, 60), app(), v).expect("tui");
+        // The panes are read off the UI task; the first frame that shows them counts.
+        rt.block_on(t.settle());
         t.draw().expect("draw");
         first.push(t0.elapsed());
     }
@@ -166,6 +97,7 @@ fn main() {
         .expect("unwrap");
     let v = sealed.finish(key).expect("finish");
     let mut t = Tui::detached(TestBackend::new(200, 60), app(), v).expect("tui");
+    rt.block_on(t.settle());
     press(&mut t, KeyCode::Tab);
     for _ in 0..400 {
         press(&mut t, KeyCode::PageDown);
@@ -189,6 +121,7 @@ fn main() {
     for _ in 0..20 {
         let t0 = Instant::now();
         t.deliver(keyward::engine::handle::Event::Changed);
+        rt.block_on(t.settle());
         reloads.push(t0.elapsed());
     }
     let (rss, peak) = memory();

@@ -67,6 +67,9 @@ pub enum Command {
 pub enum Event {
     /// A write committed: vault content may differ from the last snapshot.
     Changed,
+    /// A write committed that changed only these (empty: nothing the panes show, e.g.
+    /// an audit entry or a policy): a front end re-reads just them.
+    Touched(Delta),
     /// A variable's sync state changed (None: it is gone from the target).
     Variable {
         target: String,
@@ -122,6 +125,46 @@ pub enum Event {
     Idle,
     /// The engine stopped; no more events will come.
     Stopped,
+}
+
+/// What a committed write changed, by key: secrets (metadata), variables (sync
+/// state) and targets (health). Never a value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delta {
+    pub secrets: Vec<crate::vault::SecretId>,
+    /// (target, variable)
+    pub vars: Vec<(String, String)>,
+    pub targets: Vec<String>,
+}
+
+impl Delta {
+    /// The event for a write that changed `t`: a delta, or a full re-read.
+    pub fn event(t: &crate::vault::Touched) -> Event {
+        if t.full {
+            return Event::Changed;
+        }
+        Event::Touched(Delta {
+            secrets: t.secrets.iter().copied().collect(),
+            vars: t.vars.iter().cloned().collect(),
+            targets: t.targets.iter().cloned().collect(),
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.secrets.is_empty() && self.vars.is_empty() && self.targets.is_empty()
+    }
+
+    /// Both deltas at once (kept sorted and without repeats).
+    pub fn merge(&mut self, other: &Delta) {
+        fn join<T: Ord + Clone>(a: &mut Vec<T>, b: &[T]) {
+            a.extend_from_slice(b);
+            a.sort();
+            a.dedup();
+        }
+        join(&mut self.secrets, &other.secrets);
+        join(&mut self.vars, &other.vars);
+        join(&mut self.targets, &other.targets);
+    }
 }
 
 /// One batch's outcome on one target (names and reasons, never values).

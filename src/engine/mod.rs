@@ -19,7 +19,7 @@ mod task;
 
 pub use config::EngineConfig;
 pub use handle::{
-    BatchSummary, Command, EngineError, EngineHandle, Event, event_channel, start, start_on,
+    BatchSummary, Command, Delta, EngineError, EngineHandle, Event, event_channel, start, start_on,
     start_with,
 };
 pub use inspect::{TargetDrift, TargetPlan};

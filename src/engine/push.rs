@@ -27,6 +27,8 @@ pub struct BatchReport {
     pub health: Option<crate::vault::TargetHealth>,
     /// Counts and failures, for the daemon's log line; None when nothing was due.
     pub summary: Option<super::handle::BatchSummary>,
+    /// What recording the batch changed in the vault (None: not recorded).
+    pub touched: Option<crate::vault::Touched>,
 }
 
 /// Everything a batch needs, read from one snapshot.
@@ -368,7 +370,7 @@ async fn record(vault: Arc<Vault>, clients: &Clients, snap: Snapshot, out: Outco
     let nothing = snap.ops.is_empty();
     let written = tokio::task::spawn_blocking(move || {
         vault
-            .write(|tx| {
+            .write_touched(None, |tx| {
                 tx.record_pushed(&t2, &out.pushed)?;
                 tx.record_deleted(&t2, &out.forgotten, false)?;
                 tx.record_deleted(&t2, &out.deleted, true)?;
@@ -379,7 +381,7 @@ async fn record(vault: Arc<Vault>, clients: &Clients, snap: Snapshot, out: Outco
                 tx.record_failed(&t2, &out.failed, &retry_at)?;
                 tx.record_target_result(&t2, out.target_error.as_deref(), policy.unhealthy_after)
             })
-            .map(|h| (h, out.pushed, out.deleted, out.forgotten))
+            .map(|(h, touched)| (h, touched, out.pushed, out.deleted, out.forgotten))
     })
     .await;
     let mut report = BatchReport {
@@ -388,8 +390,9 @@ async fn record(vault: Arc<Vault>, clients: &Clients, snap: Snapshot, out: Outco
         ..BatchReport::default()
     };
     match written {
-        Ok(Ok((health, pushed, deleted, forgotten))) => {
+        Ok(Ok((health, touched, pushed, deleted, forgotten))) => {
             report.health = health;
+            report.touched = Some(touched);
             for (n, _) in pushed {
                 report.changed.push((n, Some(SyncState::Synced)));
             }

@@ -179,7 +179,9 @@ pub(crate) async fn wait_or_change(
     let changed = async {
         loop {
             match events.recv().await {
-                Ok(Event::Changed) | Err(RecvError::Lagged(_)) => return true,
+                Ok(Event::Changed | Event::Touched(_)) | Err(RecvError::Lagged(_)) => {
+                    return true;
+                }
                 Ok(Event::Stopped) | Err(RecvError::Closed) => return false,
                 Ok(_) => {}
             }

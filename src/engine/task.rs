@@ -109,7 +109,10 @@ impl Scheduler {
                 consecutive_failures: h.consecutive_failures,
             });
         }
-        let _ = self.events.send(Event::Changed);
+        let _ = self.events.send(match &r.touched {
+            Some(t) => super::handle::Delta::event(t),
+            None => Event::Changed,
+        });
     }
 }
 
@@ -117,16 +120,8 @@ async fn write<T: Send + 'static>(
     vault: &Arc<Vault>,
     f: impl FnOnce(&mut crate::vault::WriteTx<'_>) -> Result<T, VaultError> + Send + 'static,
 ) -> Result<T, VaultError> {
-    write_via(vault, None, f).await
-}
-
-async fn write_via<T: Send + 'static>(
-    vault: &Arc<Vault>,
-    via: Option<String>,
-    f: impl FnOnce(&mut crate::vault::WriteTx<'_>) -> Result<T, VaultError> + Send + 'static,
-) -> Result<T, VaultError> {
     let v = vault.clone();
-    tokio::task::spawn_blocking(move || v.write_via(via.as_deref(), f))
+    tokio::task::spawn_blocking(move || v.write(f))
         .await
         .unwrap_or_else(|e| Err(VaultError::Storage(format!("write failed: {e}"))))
 }
@@ -160,13 +155,26 @@ pub(super) async fn run(
                 let Some(cmd) = cmd else { break };
                 match cmd {
                     Command::Apply { job, via, reply } => {
-                        let out = write_via(&vault, via, job).await;
-                        if out.is_ok() {
-                            let _ = events.send(Event::Changed);
+                        let v = vault.clone();
+                        let out = tokio::task::spawn_blocking(move || {
+                            v.write_touched(via.as_deref(), job)
+                        })
+                        .await
+                        .unwrap_or_else(|e| Err(VaultError::Storage(format!("write failed: {e}"))));
+                        let sync = match &out {
+                            Ok(((), touched)) => {
+                                let _ = events.send(super::handle::Delta::event(touched));
+                                touched.sync
+                            }
+                            Err(_) => false,
+                        };
+                        let _ = reply.send(out.map(|_| ()));
+                        // Due work is looked for only when sync state moved: an audit
+                        // entry or a policy never costs a scan of the outbox.
+                        if sync {
+                            s.busy = true;
+                            s.schedule();
                         }
-                        let _ = reply.send(out);
-                        s.busy = true;
-                        s.schedule();
                     }
                     Command::Kick => {
                         s.busy = true;

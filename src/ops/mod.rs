@@ -15,8 +15,8 @@ pub mod wire;
 
 pub use change::{Change, Outcome};
 pub use reply::{
-    Applied, Candidate, Connected, Dashboard, Mapped, OwnerInfo, PushReport, Queued, Reply,
-    RotatedKey, SecretListing, SupabaseKey, SyncOutcome,
+    Applied, Candidate, Connected, Dashboard, DashboardDelta, Mapped, OwnerInfo, PushReport,
+    Queued, Reply, RotatedKey, SecretListing, SupabaseKey, SyncOutcome,
 };
 pub use request::{MapRequest, Query, Request, UnsealWith};
 pub use sensitive::Sensitive;

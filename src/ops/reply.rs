@@ -58,6 +58,9 @@ pub enum Reply {
     },
     Mappings(Vec<MappingRow>),
     Dashboard(Box<Dashboard>),
+    /// What changed, read now: None where the thing is gone (a secret purged or in the
+    /// trash, a variable no longer managed, a target removed).
+    Delta(Box<DashboardDelta>),
     Synced(SyncOutcome),
     /// The targets a retry woke (it did not wait).
     Retried(Vec<String>),
@@ -142,6 +145,17 @@ pub struct Dashboard {
     pub targets: Vec<(Target, Vec<(String, VarState)>)>,
 }
 
+/// Part of a [`Dashboard`], re-read after a change.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DashboardDelta {
+    /// Live secrets as listed; None when purged or in the trash.
+    pub secrets: Vec<(SecretId, Option<Listed>)>,
+    pub trashed: usize,
+    /// (target, variable, state)
+    pub vars: Vec<(String, String, Option<VarState>)>,
+    pub targets: Vec<(String, Option<Target>)>,
+}
+
 /// The end of a sync, retry or removal wait.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SyncOutcome {
@@ -223,6 +237,7 @@ impl Reply {
             Reply::Policies { .. } => "policies",
             Reply::Mappings(_) => "mappings",
             Reply::Dashboard(_) => "dashboard",
+            Reply::Delta(_) => "delta",
             Reply::Synced(_) => "synced",
             Reply::Retried(_) => "retried",
             Reply::Plans(_) => "plans",

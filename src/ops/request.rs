@@ -167,4 +167,6 @@ pub enum Query {
     },
     /// Everything the dashboard's panes show (masked: no values).
     Dashboard,
+    /// Only what an event said changed, for the panes to patch in place.
+    Delta(crate::engine::Delta),
 }

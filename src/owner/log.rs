@@ -199,6 +199,7 @@ impl Describer {
             // Stopping is said by what stops it (seal, the signal).
             Event::Stopped
             | Event::Changed
+            | Event::Touched(_)
             | Event::Variable { .. }
             | Event::Progress { .. }
             | Event::Idle => Vec::new(),

@@ -158,10 +158,13 @@ impl Owner {
             Some(h) => h.write(via, f).await.map_err(|e| e.to_string()),
             None => {
                 let v = self.vault.clone();
-                tokio::task::spawn_blocking(move || v.write_via(via.as_deref(), f))
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .map_err(|e| e.to_string())
+                let (out, touched) =
+                    tokio::task::spawn_blocking(move || v.write_touched(via.as_deref(), f))
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .map_err(|e| e.to_string())?;
+                let _ = self.events.send(crate::engine::Delta::event(&touched));
+                Ok(out)
             }
         }
     }

@@ -85,10 +85,25 @@ impl Owner {
             Query::Targets => self.read(|r| Ok(Reply::Targets(targets(r)?))).await,
             Query::Status => {
                 self.read(|r| {
-                    Ok(Reply::Status {
-                        targets: targets(r)?,
-                        variables: r.sync_status(None)?,
-                    })
+                    // The totals from the same rows: one pass over the variables.
+                    let variables = r.sync_status(None)?;
+                    let mut totals: std::collections::HashMap<&str, crate::vault::TargetTotals> =
+                        Default::default();
+                    for v in &variables {
+                        totals
+                            .entry(v.target.as_str())
+                            .or_default()
+                            .count(v.state.state);
+                    }
+                    let targets = r
+                        .targets()?
+                        .into_iter()
+                        .map(|t| {
+                            let n = totals.remove(t.project_ref.as_str()).unwrap_or_default();
+                            (t, n)
+                        })
+                        .collect();
+                    Ok(Reply::Status { targets, variables })
                 })
                 .await
             }
@@ -104,6 +119,31 @@ impl Owner {
             Query::Mappings { project, name } => {
                 self.read(move |r| Ok(Reply::Mappings(r.mappings_for_secret(&project, &name)?)))
                     .await
+            }
+            Query::Delta(d) => {
+                self.read(move |r| {
+                    let mut out = crate::ops::DashboardDelta {
+                        trashed: r.trashed_count()?,
+                        ..Default::default()
+                    };
+                    for id in d.secrets {
+                        let listed = r
+                            .secret_by_id(id)?
+                            .filter(|(_, _, m)| !m.is_trashed())
+                            .map(|(project, _, meta)| crate::vault::Listed { project, meta });
+                        out.secrets.push((id, listed));
+                    }
+                    for (t, v) in d.vars {
+                        let st = r.var_state(&t, &v)?;
+                        out.vars.push((t, v, st));
+                    }
+                    for t in d.targets {
+                        let target = r.target(&t).ok();
+                        out.targets.push((t, target));
+                    }
+                    Ok(Reply::Delta(Box::new(out)))
+                })
+                .await
             }
             Query::Dashboard => {
                 self.read(|r| {

@@ -14,7 +14,7 @@ use super::keys::{Context, Keymap};
 use super::modals::{self, Modal, Outcome};
 use super::panes::{MappingsPane, ProjectsPane, SecretsPane};
 use super::theme::Theme;
-use crate::engine::handle::Event;
+use crate::engine::handle::{Delta, Event};
 use crate::ops::{Change, Outcome as Done, OwnerInfo};
 use crate::vault::{Clock, SecretValue};
 
@@ -140,6 +140,8 @@ pub struct App {
     pub progress: Option<(usize, usize)>,
     /// An event said the vault changed; reloaded once per drain, not per event.
     stale: bool,
+    /// What events said changed since the last read, when they said exactly.
+    pending: Option<Delta>,
     pub quit: bool,
     effects: Vec<Effect>,
 }
@@ -156,6 +158,7 @@ impl App {
             mappings: MappingsPane::default(),
             progress: None,
             stale: false,
+            pending: None,
             modals: Vec::new(),
             data: Snapshot::default(),
             open: false,
@@ -225,6 +228,15 @@ impl App {
 
     /// The owner this dashboard was attached to is gone: say so once, offer the way on.
     pub fn owner_gone(&mut self) {
+        self.notice_gone(false);
+    }
+
+    /// A change was asked for with the owner gone: the notice, whatever is open.
+    fn offer_reopen(&mut self) {
+        self.notice_gone(true);
+    }
+
+    fn notice_gone(&mut self, asked: bool) {
         let who = self
             .owner
             .as_ref()
@@ -234,10 +246,16 @@ impl App {
         self.progress = None;
         self.gone = true;
         self.message = None;
-        if !self.modals.iter().any(|m| matches!(m, Modal::OwnerGone(_))) {
-            self.modals
-                .push(Modal::OwnerGone(modals::gone::OwnerGone::new(who)));
+        if self.modals.iter().any(|m| matches!(m, Modal::OwnerGone(_))) {
+            return;
         }
+        // Someone typing into a form keeps typing into it: the notice waits for the
+        // moment they try to save (every change offers it then), not steal their keys.
+        if !asked && self.modals.last().is_some_and(Modal::takes_text) {
+            return self.fail(format!("{who} stopped: saving offers to reopen the vault"));
+        }
+        self.modals
+            .push(Modal::OwnerGone(modals::gone::OwnerGone::new(who)));
     }
 
     pub fn unseal_failed(&mut self, why: String) {
@@ -309,12 +327,16 @@ impl App {
     /// per frame at most, since the runner draws after draining.
     pub fn apply(&mut self, e: &Event) {
         match e {
-            Event::Changed
-            | Event::Variable { .. }
+            Event::Changed => self.stale = true,
+            Event::Touched(d) => {
+                self.pending.get_or_insert_with(Delta::default).merge(d);
+            }
+            // Each is followed by the write that recorded it (Changed or Touched).
+            Event::Variable { .. }
             | Event::TargetHealth { .. }
             | Event::Batch(_)
             | Event::Drift { .. }
-            | Event::Rotation { .. } => self.stale = true,
+            | Event::Rotation { .. } => {}
             Event::Progress { done, total } => self.progress = Some((*done, *total)),
             Event::Idle => self.progress = None,
             Event::Stopped => self.fail("the sync engine stopped: quit and restart keyward"),
@@ -328,15 +350,32 @@ impl App {
         }
     }
 
-    /// Takes the "something changed" flag (the runner then loads off the UI task).
-    pub fn take_stale(&mut self) -> bool {
-        std::mem::take(&mut self.stale)
+    /// What to re-read since the last call: None (nothing), everything (`Some(None)`),
+    /// or only a delta. The runner then reads it off the UI task.
+    pub fn take_stale(&mut self) -> Option<Option<Delta>> {
+        let pending = self.pending.take();
+        if std::mem::take(&mut self.stale) {
+            return Some(None);
+        }
+        pending.map(Some)
     }
 
     /// Shows a freshly loaded snapshot (open list modals re-read their own rows).
     pub fn loaded(&mut self, s: Snapshot) {
         self.data = s;
         self.ready = true;
+        self.projects.refresh(&self.data);
+        self.secrets
+            .refresh(&self.data, self.projects.current(&self.data));
+        self.refresh_mappings();
+    }
+
+    /// What changed, patched into the panes in place.
+    pub fn patched(&mut self, d: crate::ops::DashboardDelta) {
+        if !self.ready {
+            return;
+        }
+        self.data.apply(d);
         self.projects.refresh(&self.data);
         self.secrets
             .refresh(&self.data, self.projects.current(&self.data));
@@ -434,7 +473,7 @@ impl App {
             _ => false,
         };
         if self.gone && request {
-            return self.owner_gone();
+            return self.offer_reopen();
         }
         match out {
             Outcome::None => {}
@@ -475,7 +514,7 @@ impl App {
 
     pub fn effect(&mut self, e: Effect) {
         if self.gone && !matches!(e, Effect::Reopen) {
-            return self.owner_gone();
+            return self.offer_reopen();
         }
         if matches!(e, Effect::Write { .. } | Effect::KeyRotation(_)) {
             self.busy += 1;

@@ -1,9 +1,9 @@
 //! What the dashboard shows: the owner's `Query::Dashboard` answer (one vault snapshot),
 //! indexed for the panes. Reloaded when an event says something changed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use crate::ops::Dashboard;
+use crate::ops::{Dashboard, DashboardDelta};
 use crate::vault::{Connection, Listed, Project, SecretId, SyncState, Target, VarState};
 
 /// Counts of mapped variables per state.
@@ -61,24 +61,98 @@ impl Snapshot {
             secrets: o.secrets,
             trashed: o.trashed,
             connections: d.connections,
+            targets: d
+                .targets
+                .into_iter()
+                .map(|(target, vars)| TargetView {
+                    target,
+                    vars,
+                    totals: Totals::default(),
+                })
+                .collect(),
             ..Snapshot::default()
         };
-        for (t, vars) in d.targets {
-            let mut totals = Totals::default();
-            let ti = s.targets.len();
-            for (vi, (_, v)) in vars.iter().enumerate() {
-                totals.add(v.state);
-                s.totals.add(v.state);
-                s.by_secret.entry(v.secret).or_default().push((ti, vi));
-            }
-            s.unhealthy += usize::from(t.health.unhealthy);
-            s.targets.push(TargetView {
-                target: t,
-                vars,
-                totals,
-            });
-        }
+        s.reindex();
         s
+    }
+
+    /// Patches in what changed (the owner's answer to a delta query): secrets, their
+    /// variables and targets, in place. The cost is the change and one pass to recount,
+    /// never a re-read of the whole vault.
+    pub fn apply(&mut self, d: DashboardDelta) {
+        self.trashed = d.trashed;
+        if !d.secrets.is_empty() {
+            let ids: HashSet<SecretId> = d.secrets.iter().map(|(id, _)| *id).collect();
+            self.secrets.retain(|s| !ids.contains(&s.meta.id));
+            for l in d.secrets.into_iter().filter_map(|(_, l)| l) {
+                let key = (l.project.as_str(), l.meta.name.as_str());
+                let at = self
+                    .secrets
+                    .partition_point(|s| (s.project.as_str(), s.meta.name.as_str()) < key);
+                self.secrets.insert(at, l);
+            }
+            let mut counts: HashMap<&str, usize> = HashMap::new();
+            for s in &self.secrets {
+                *counts.entry(s.project.as_str()).or_default() += 1;
+            }
+            for (p, n) in &mut self.projects {
+                *n = counts.get(p.name.as_str()).copied().unwrap_or(0);
+            }
+        }
+        for (r, target) in d.targets {
+            let at = self.targets.iter().position(|t| t.target.project_ref == r);
+            match (at, target) {
+                (Some(i), Some(t)) => self.targets[i].target = t,
+                (None, Some(t)) => {
+                    let i = self
+                        .targets
+                        .partition_point(|v| v.target.project_ref < t.project_ref);
+                    self.targets.insert(
+                        i,
+                        TargetView {
+                            target: t,
+                            vars: Vec::new(),
+                            totals: Totals::default(),
+                        },
+                    );
+                }
+                (Some(i), None) => {
+                    self.targets.remove(i);
+                }
+                (None, None) => {}
+            }
+        }
+        for (r, var, state) in d.vars {
+            let Some(t) = self.targets.iter_mut().find(|t| t.target.project_ref == r) else {
+                continue;
+            };
+            let at = t.vars.binary_search_by(|(n, _)| n.as_str().cmp(&var));
+            match (at, state) {
+                (Ok(i), Some(st)) => t.vars[i].1 = st,
+                (Err(i), Some(st)) => t.vars.insert(i, (var, st)),
+                (Ok(i), None) => {
+                    t.vars.remove(i);
+                }
+                (Err(_), None) => {}
+            }
+        }
+        self.reindex();
+    }
+
+    /// Totals per target and overall, unhealthy targets, and each secret's variables.
+    fn reindex(&mut self) {
+        self.totals = Totals::default();
+        self.unhealthy = 0;
+        self.by_secret.clear();
+        for (ti, t) in self.targets.iter_mut().enumerate() {
+            t.totals = Totals::default();
+            for (vi, (_, v)) in t.vars.iter().enumerate() {
+                t.totals.add(v.state);
+                self.totals.add(v.state);
+                self.by_secret.entry(v.secret).or_default().push((ti, vi));
+            }
+            self.unhealthy += usize::from(t.target.health.unhealthy);
+        }
     }
 
     /// The variables of one secret, with their target.

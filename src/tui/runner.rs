@@ -39,6 +39,8 @@ enum Done {
     Connected(Result<String, String>),
     /// A snapshot of the panes.
     Loaded(Result<Box<super::data::Snapshot>, String>),
+    /// What changed, to patch the panes with.
+    Patched(Result<Box<crate::ops::DashboardDelta>, String>),
     Projects(Vec<Candidate>, Vec<String>),
     /// A target's names on Supabase, for a sync review.
     Remote(String, Result<std::collections::BTreeSet<String>, String>),
@@ -446,6 +448,11 @@ impl<B: Backend> Tui<B> {
                     self.load();
                 }
             }
+            Done::Patched(r) => match r {
+                Ok(d) => self.app.patched(*d),
+                Err(_) if self.app.gone => {}
+                Err(e) => self.app.fail(format!("cannot read the vault: {e}")),
+            },
             Done::Projects(c, e) => {
                 self.app.message = None;
                 self.app
@@ -526,18 +533,48 @@ impl<B: Backend> Tui<B> {
 
     /// After events: one reload of the panes and of the open list modals.
     fn after_events(&mut self) {
-        if self.app.take_stale() && self.app.open && !self.app.gone {
-            self.load();
+        let stale = self.app.take_stale();
+        if !self.app.open || self.app.gone {
+            return;
+        }
+        match stale {
+            None => {}
+            Some(None) => self.load(),
+            Some(Some(d)) => self.load_delta(d),
+        }
+    }
+
+    /// Re-reads only what changed, and the open list modals (an audit entry, a policy:
+    /// nothing the panes show, but a modal might).
+    fn load_delta(&mut self, d: crate::engine::Delta) {
+        self.reload_modals();
+        if d.is_empty() {
+            return;
+        }
+        if self.loading {
+            // A full read is under way; its answer would race this patch.
+            self.load_again = true;
+            return;
+        }
+        self.call(Request::Query(Query::Delta(d)), |r| {
+            Done::Patched(r.and_then(|r| match r {
+                Reply::Delta(d) => Ok(d),
+                other => Err(unexpected(&other)),
+            }))
+        });
+    }
+
+    fn reload_modals(&mut self) {
+        for q in self.app.modal_queries() {
+            let q2 = q.clone();
+            self.call(Request::Query(q), move |r| Done::Reloaded(q2, r));
         }
     }
 
     /// Reads a fresh snapshot (off the UI task, at most one at a time: changes meanwhile
     /// cause exactly one more), and the open list modals' rows.
     fn load(&mut self) {
-        for q in self.app.modal_queries() {
-            let q2 = q.clone();
-            self.call(Request::Query(q), move |r| Done::Reloaded(q2, r));
-        }
+        self.reload_modals();
         if self.loading {
             self.load_again = true;
             return;

@@ -95,6 +95,9 @@ impl WriteTx<'_> {
     }
 
     fn put_connection(&mut self, c: &Connection, token: &str) -> Result<()> {
+        self.touched.full = true;
+        // A new token may make a waiting target's work due again.
+        self.touched.sync = true;
         let sealed = self.seal(TOKENS_TABLE, c.name.as_bytes(), token.as_bytes());
         self.tx
             .open_table(TOKENS)?
@@ -127,6 +130,7 @@ impl WriteTx<'_> {
         }
         self.tx.open_table(TOKENS)?.remove(name)?;
         self.tx.open_table(CONNECTIONS)?.remove(name)?;
+        self.touched.full = true;
         self.audit(
             "supabase_integration_disconnected",
             name,

@@ -205,13 +205,25 @@ impl ReadTx<'_> {
             Some(t) => vec![self.target(t)?.project_ref],
             None => self.targets()?.into_iter().map(|t| t.project_ref).collect(),
         };
+        // One secret has many variables (fields, targets): each label is made once.
+        let secrets = self.tx.open_table(super::store::SECRETS)?;
+        let projects = self.tx.open_table(super::store::PROJECTS)?;
+        let mut labels: std::collections::HashMap<SecretId, String> = Default::default();
         let mut out = Vec::new();
         for r in refs {
             for (variable, state) in self.var_rows(&r)? {
+                let secret = match labels.get(&state.secret) {
+                    Some(l) => l.clone(),
+                    None => {
+                        let l = super::outbox::label_of(&secrets, &projects, state.secret)?;
+                        labels.insert(state.secret, l.clone());
+                        l
+                    }
+                };
                 out.push(VarStatus {
                     target: r.clone(),
                     variable,
-                    secret: self.label(state.secret)?,
+                    secret,
                     state,
                 });
             }
@@ -223,14 +235,7 @@ impl ReadTx<'_> {
     pub fn target_totals(&self, target: &str) -> Result<TargetTotals> {
         let mut t = TargetTotals::default();
         for (_, s) in self.var_rows(target)? {
-            t.variables += 1;
-            match s.state {
-                SyncState::Pending => t.pending += 1,
-                SyncState::Synced => t.synced += 1,
-                SyncState::Failed => t.failed += 1,
-                SyncState::Removing => t.removing += 1,
-                SyncState::Drifted => t.drifted += 1,
-            }
+            t.count(s.state);
         }
         Ok(t)
     }

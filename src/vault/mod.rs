@@ -84,7 +84,7 @@ pub use seal::{
 };
 pub use secrets::Written;
 pub use store::{
-    InitOptions, ReadTx, SealedVault, TRASH_RETENTION, Unlock, UnsealedKey, Vault, WriteTx,
+    InitOptions, ReadTx, SealedVault, TRASH_RETENTION, Touched, Unlock, UnsealedKey, Vault, WriteTx,
 };
 pub use sync_model::{
     Connection, Mapping, MappingRow, OutboxOp, SyncState, Target, TargetHealth, TargetTotals,

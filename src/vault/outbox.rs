@@ -197,6 +197,7 @@ impl WriteTx<'_> {
     }
 
     pub(crate) fn put_var(&mut self, target: &str, var: &str, s: &VarState) -> Result<()> {
+        self.touch_var(target, var);
         self.tx.open_table(VARS)?.insert(
             (target, var),
             super::tagged::encode(&self.vault.meta_key, "sync_vars", &[target, var], s)?.as_slice(),
@@ -218,13 +219,22 @@ impl WriteTx<'_> {
         .transpose()
     }
 
+    fn touch_var(&mut self, target: &str, var: &str) {
+        self.touched
+            .vars
+            .insert((target.to_string(), var.to_string()));
+        self.touched.sync = true;
+    }
+
     pub(crate) fn drop_var(&mut self, target: &str, var: &str) -> Result<()> {
+        self.touch_var(target, var);
         self.tx.open_table(VARS)?.remove((target, var))?;
         self.tx.open_table(WAITS)?.remove((target, var))?;
         Ok(())
     }
 
     pub(crate) fn put_op(&mut self, target: &str, var: &str, op: &OutboxOp) -> Result<()> {
+        self.touched.sync = true;
         self.tx.open_table(OUTBOX)?.insert(
             (target, var),
             super::tagged::encode(&self.vault.meta_key, "outbox", &[target, var], op)?.as_slice(),
@@ -340,6 +350,16 @@ fn in_target(e: VaultError, target: &str) -> VaultError {
 }
 
 impl ReadTx<'_> {
+    /// One variable's state in one target (None: keyward manages no such variable).
+    pub fn var_state(&self, target: &str, var: &str) -> Result<Option<VarState>> {
+        let t = self.tx.open_table(VARS)?;
+        let g = t.get((target, var))?;
+        g.map(|g| {
+            super::tagged::decode(&self.vault.meta_key, "sync_vars", &[target, var], g.value())
+        })
+        .transpose()
+    }
+
     pub(crate) fn label(&self, id: SecretId) -> Result<String> {
         label_of(
             &self.tx.open_table(SECRETS)?,

@@ -41,6 +41,7 @@ impl WriteTx<'_> {
             .open_table(PROJECTS)?
             .insert(p.id.0, serde_json::to_vec(&p)?.as_slice())?;
         self.tx.open_table(PROJECT_NAMES)?.insert(name, p.id.0)?;
+        self.touched.full = true;
         self.audit("project-add", name, Outcome::Ok, "")?;
         Ok(p)
     }
@@ -61,6 +62,7 @@ impl WriteTx<'_> {
             )));
         }
         self.tx.open_table(PROJECTS)?.remove(id.0)?;
+        self.touched.full = true;
         self.tx.open_table(PROJECT_NAMES)?.remove(name)?;
         self.audit("project-rm", name, Outcome::Ok, "")
     }

@@ -89,6 +89,7 @@ impl WriteTx<'_> {
     }
 
     pub(crate) fn put_meta(&mut self, m: &SecretMeta) -> Result<()> {
+        self.touched.secrets.insert(m.id);
         self.tx.open_table(SECRETS)?.insert(
             m.id.0,
             super::codec::encode_meta(m, &self.vault.meta_key).as_slice(),

@@ -239,16 +239,27 @@ impl Vault {
         via: Option<&str>,
         f: impl FnOnce(&mut WriteTx<'_>) -> Result<T>,
     ) -> Result<T> {
+        self.write_touched(via, f).map(|(t, _)| t)
+    }
+
+    /// `write_via`, also saying what the transaction changed.
+    pub fn write_touched<T>(
+        &self,
+        via: Option<&str>,
+        f: impl FnOnce(&mut WriteTx<'_>) -> Result<T>,
+    ) -> Result<(T, Touched)> {
         let tx = self.db.begin_write()?;
         let mut wtx = WriteTx {
             tx,
             vault: self,
             now: self.clock.now(),
             via: via.map(str::to_owned),
+            touched: Touched::default(),
         };
         let out = f(&mut wtx)?;
+        let touched = std::mem::take(&mut wtx.touched);
         wtx.tx.commit()?;
-        Ok(out)
+        Ok((out, touched))
     }
 
     /// Forgets the key and keeps the file (and its lock): `keyward seal`. Sealed again,
@@ -489,6 +500,22 @@ pub struct WriteTx<'v> {
     pub(crate) now: Millis,
     /// The attached front end this change came from, for the audit log.
     pub(crate) via: Option<String>,
+    /// What this transaction changed, for whoever shows it.
+    pub(crate) touched: Touched,
+}
+
+/// What a committed write changed: front ends re-read only that, and the sync engine
+/// looks for due work only when sync state moved. `full`: something with no finer
+/// account (projects, connections), re-read everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Touched {
+    pub secrets: std::collections::BTreeSet<crate::vault::SecretId>,
+    /// (target, variable)
+    pub vars: std::collections::BTreeSet<(String, String)>,
+    pub targets: std::collections::BTreeSet<String>,
+    /// The outbox, a retry wait or a target's health changed: work may be due.
+    pub sync: bool,
+    pub full: bool,
 }
 
 impl WriteTx<'_> {

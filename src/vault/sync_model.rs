@@ -141,6 +141,20 @@ pub struct TargetTotals {
     pub drifted: usize,
 }
 
+impl TargetTotals {
+    /// One more variable in `state`.
+    pub fn count(&mut self, state: SyncState) {
+        self.variables += 1;
+        match state {
+            SyncState::Pending => self.pending += 1,
+            SyncState::Synced => self.synced += 1,
+            SyncState::Failed => self.failed += 1,
+            SyncState::Removing => self.removing += 1,
+            SyncState::Drifted => self.drifted += 1,
+        }
+    }
+}
+
 /// A mapping as listed: secret, target and the variables it makes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MappingRow {

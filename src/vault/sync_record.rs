@@ -133,6 +133,7 @@ impl WriteTx<'_> {
             match (current, state) {
                 (Some(c), Some((_, mut s))) if c == *op => {
                     self.tx.open_table(OUTBOX)?.remove((target, var.as_str()))?;
+                    self.touched.sync = true;
                     s.state = SyncState::Synced;
                     s.pushed_version = Some(*version);
                     s.synced_at = Some(self.now);

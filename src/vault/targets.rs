@@ -63,6 +63,8 @@ impl WriteTx<'_> {
     }
 
     pub(crate) fn put_target(&mut self, t: &Target) -> Result<()> {
+        self.touched.targets.insert(t.project_ref.clone());
+        self.touched.sync = true;
         let mut sick = self.tx.open_table(UNHEALTHY)?;
         if t.health.unhealthy {
             sick.insert(t.project_ref.as_str(), ())?;
@@ -187,6 +189,8 @@ impl WriteTx<'_> {
         }
         self.tx.open_table(TARGETS)?.remove(r)?;
         self.tx.open_table(UNHEALTHY)?.remove(r)?;
+        self.touched.targets.insert(r.to_string());
+        self.touched.sync = true;
         Ok(true)
     }
 }

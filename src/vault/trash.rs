@@ -1,6 +1,6 @@
 //! Trash: a trashed secret keeps its versions for 30 days, then is purged for good.
 
-use redb::ReadableTable;
+use redb::{ReadableTable, ReadableTableMetadata};
 
 use super::audit::Outcome;
 use super::error::{Result, VaultError};
@@ -160,11 +160,17 @@ impl WriteTx<'_> {
             .open_table(SECRET_NAMES)?
             .remove((m.project.0, m.name.as_str()))?;
         self.tx.open_table(SECRETS)?.remove(id)?;
+        self.touched.secrets.insert(m.id);
         Ok(())
     }
 }
 
 impl ReadTx<'_> {
+    /// How many secrets are in the trash (one expiry row each).
+    pub fn trashed_count(&self) -> Result<usize> {
+        Ok(self.tx.open_table(TRASH_EXPIRY)?.len()? as usize)
+    }
+
     /// Trashed secrets, by project then name.
     pub fn trash(&self) -> Result<Vec<Listed>> {
         self.listing(None, true)

@@ -121,6 +121,22 @@ impl Modal {
         }
     }
 
+    /// Whether typing goes into this modal (a form, a prompt, a filter).
+    pub fn takes_text(&self) -> bool {
+        matches!(
+            self,
+            Modal::Unseal(_)
+                | Modal::Editor(_)
+                | Modal::Connect(_)
+                | Modal::AddTarget(_)
+                | Modal::Manage(_)
+                | Modal::RotationForm(_)
+                | Modal::RevokeKey(_)
+                | Modal::Policy(_)
+                | Modal::AccessForm(_)
+        ) || matches!(self, Modal::Audit(a) if a.filtering.is_some())
+    }
+
     /// A key no binding claims: text for the modals that take text.
     pub fn key(&mut self, k: &KeyEvent) -> Outcome {
         match self {

@@ -118,15 +118,21 @@ fn the_daemon_dying_under_a_dashboard_is_one_line_and_loses_no_input() {
     let emu = emus::start();
     let (sb, mut daemon, _) = owned(&emu);
     let t = dashboard(&sb);
-    // Half a form typed when the owner dies.
+    // Typing into a form when the owner dies.
     t.keys(&["Tab", "n"]);
     t.wait_for("New secret in app");
-    t.text("half typed");
+    t.text("half ");
     daemon.child.kill().unwrap();
     let _ = daemon.child.wait();
-    let s = t.wait_for("has stopped");
+    t.text("typed");
+    // One line says so; the form keeps every key typed (none is taken by a notice).
+    let s = t.wait_for("stopped: saving offers to reopen the vault");
     assert!(s.contains("keyward daemon (pid"), "{s}");
-    // Dismissed, the form is still there with what was typed: the dashboard answers.
+    t.wait_for("half typed");
+    // Saving cannot reach the vault: the notice offers the way on, the form stays.
+    t.keys(&["C-s"]);
+    let s = t.wait_for("has stopped");
+    assert!(s.contains("r open the vault here"), "{s}");
     t.keys(&["Escape"]);
     let end = std::time::Instant::now() + Duration::from_secs(20);
     while t.screen().contains("has stopped") {
@@ -137,11 +143,6 @@ fn the_daemon_dying_under_a_dashboard_is_one_line_and_loses_no_input() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    t.wait_for("half typed");
-    // Saving cannot reach the vault: the notice comes back, the form stays under it.
-    t.keys(&["C-s"]);
-    t.wait_for("has stopped");
-    t.keys(&["Escape"]);
     t.wait_for("half typed");
     // The notice's q quits, cleanly.
     t.keys(&["C-s"]);

@@ -1,0 +1,297 @@
+//! Attach benchmark: prints a table, asserts nothing. Run with `cargo bench --bench
+//! attach` (release; the numbers that count) or `--profile dev` for a sanity run.
+//!
+//! One vault of 10,000 secrets (7,500 mapped to 200 targets; benches/fixture), sealed
+//! with age's default passphrase cost, as a real vault is. The same release binary runs
+//! headless commands two ways: directly (it unseals the vault itself) and attached to
+//! a `keyward daemon` owning the vault. Wall time is from spawn to exit, with stdout
+//! read to the end; peak memory is the process's maximum resident set, read by
+//! `/usr/bin/time -f %M` (shown as n/a without it). Then, in this process, a dashboard
+//! attaches to the daemon (TestBackend, 200x60): its first frame, and how long a change
+//! takes from being sent to the owner to showing on that dashboard's screen.
+
+#[path = "fixture/mod.rs"]
+mod fixture;
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use age::secrecy::SecretString;
+use keyward::front::Front;
+use keyward::ops::{Change, Request};
+use keyward::tui::app::App;
+use keyward::tui::keys::Keymap;
+use keyward::tui::runner::Tui;
+use keyward::tui::theme::Theme;
+use keyward::vault::{Cause, Clock, InitOptions, SecretValue};
+use ratatui::backend::TestBackend;
+
+const PASS: &str = "bench passphrase";
+const RUNS: usize = 20;
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+fn median(mut d: Vec<Duration>) -> Duration {
+    d.sort();
+    d[d.len() / 2]
+}
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_keyward")
+}
+
+/// The environment of every run: the vault, no push (a change queues), a passphrase
+/// only for the direct path.
+fn env(c: &mut Command, vault: &std::path::Path, passphrase: bool) {
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", vault.parent().expect("a dir"))
+        .env("KEYWARD_VAULT", vault)
+        .env("KEYWARD_NO_PUSH", "1")
+        .stdin(Stdio::null());
+    if passphrase {
+        c.env("KEYWARD_PASSPHRASE", PASS);
+    }
+}
+
+fn command(vault: &std::path::Path, args: &[&str], passphrase: bool) -> Command {
+    let mut c = Command::new(bin());
+    c.args(args);
+    env(&mut c, vault, passphrase);
+    c.stdout(Stdio::piped()).stderr(Stdio::null());
+    c
+}
+
+/// Wall time of one run, spawn to exit, its whole stdout read.
+fn wall(vault: &std::path::Path, args: &[&str], passphrase: bool) -> Duration {
+    let t0 = Instant::now();
+    let mut child = command(vault, args, passphrase).spawn().expect("spawn");
+    let mut out = Vec::new();
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_end(&mut out)
+        .expect("read");
+    let st = child.wait().expect("wait");
+    let d = t0.elapsed();
+    assert!(st.success(), "keyward {args:?} failed");
+    d
+}
+
+/// Peak resident memory of one run, from /usr/bin/time; None without it.
+fn peak_mb(vault: &std::path::Path, args: &[&str], passphrase: bool) -> Option<f64> {
+    let mut c = Command::new("/usr/bin/time");
+    c.arg("-f").arg("%M").arg(bin()).args(args);
+    env(&mut c, vault, passphrase);
+    let out = c
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .ok()?;
+    let kb: f64 = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .last()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+fn mb(v: Option<f64>) -> String {
+    v.map(|m| format!("{m:.1} MB"))
+        .unwrap_or_else(|| "n/a".into())
+}
+
+fn app() -> App {
+    App::new(
+        Keymap::defaults(),
+        Theme::colored(),
+        Clock::system(),
+        "bench".into(),
+    )
+}
+
+fn screen(t: &Tui<TestBackend>) -> String {
+    let buf = t.terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("bench.redb");
+    let opts = InitOptions {
+        passphrase: SecretString::from(PASS),
+        recipients: vec![],
+        // age's own default cost: what a real vault pays to unseal.
+        work_factor: None,
+    };
+    drop(fixture::big_vault(&path, &opts));
+    let get = ["secret", "get", "project-00/secret number 00001"];
+    let status = ["status", "--json"];
+
+    // Direct: each command unseals the vault itself.
+    let direct_get: Vec<Duration> = (0..3).map(|_| wall(&path, &get, true)).collect();
+    let direct_status: Vec<Duration> = (0..3).map(|_| wall(&path, &status, true)).collect();
+    let direct_get_mb = peak_mb(&path, &get, true);
+    let direct_status_mb = peak_mb(&path, &status, true);
+
+    // Attached: a daemon owns the vault; commands run through it, no passphrase.
+    let mut daemon = command(&path, &["daemon"], true)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("daemon");
+    let err = daemon.stderr.take().expect("stderr");
+    let mut started = String::new();
+    BufReader::new(err)
+        .read_line(&mut started)
+        .expect("start line");
+    assert!(started.contains("attach at"), "{started}");
+    let att_get: Vec<Duration> = (0..RUNS).map(|_| wall(&path, &get, false)).collect();
+    let att_status: Vec<Duration> = (0..RUNS).map(|_| wall(&path, &status, false)).collect();
+    let att_get_mb = peak_mb(&path, &get, false);
+    let att_status_mb = peak_mb(&path, &status, false);
+
+    // An attached dashboard, in this process.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let _g = rt.enter();
+    let mut first = Vec::new();
+    for _ in 0..5 {
+        let t0 = Instant::now();
+        let a = rt
+            .block_on(keyward::front::attach(&path, "keyward"))
+            .expect("attach")
+            .expect("an owner");
+        let mut t = Tui::with_front(
+            TestBackend::new(200, 60),
+            app(),
+            Front::Attached(Arc::new(a)),
+            keyward::engine::EngineConfig::default(),
+        )
+        .expect("tui");
+        rt.block_on(t.settle());
+        t.draw().expect("draw");
+        first.push(t0.elapsed());
+    }
+    let a = rt
+        .block_on(keyward::front::attach(&path, "keyward"))
+        .expect("attach")
+        .expect("an owner");
+    let mut t = Tui::with_front(
+        TestBackend::new(200, 60),
+        app(),
+        Front::Attached(Arc::new(a)),
+        keyward::engine::EngineConfig::default(),
+    )
+    .expect("tui");
+    rt.block_on(t.settle());
+    t.draw().expect("draw");
+    // Another front end changes the secret at the top of the pane; the clock runs from
+    // sending the change (its commit included) to the new version on this screen.
+    let writer = rt
+        .block_on(keyward::front::attach(&path, "keyward secret set"))
+        .expect("attach")
+        .expect("an owner");
+    let mut seen = Vec::new();
+    for i in 0..RUNS {
+        let want = format!("v{} ", i + 2);
+        let change = Change::Set {
+            project: "project-00".into(),
+            name: "secret number 00000".into(),
+            value: SecretValue::simple(format!("changed {i}")),
+            merge: false,
+            cause: Cause::Edit,
+        };
+        let t0 = Instant::now();
+        rt.block_on(writer.call(Request::Apply {
+            changes: vec![change],
+            push: false,
+        }))
+        .expect("change");
+        loop {
+            rt.block_on(t.settle());
+            t.draw().expect("draw");
+            let s = screen(&t);
+            if s.lines()
+                .any(|l| l.contains("secret number 00000") && l.contains(&want))
+            {
+                break;
+            }
+            assert!(t0.elapsed() < Duration::from_secs(10), "never shown");
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        seen.push(t0.elapsed());
+    }
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+
+    println!("| measurement (10,000 secrets, 7,500 mapped to 200 targets) | result | target |");
+    println!("| --- | --- | --- |");
+    println!(
+        "| `secret get`, direct: unseal + read (median of 3) | {} | - |",
+        ms(median(direct_get))
+    );
+    println!(
+        "| `secret get`, direct: peak memory | {} | - |",
+        mb(direct_get_mb)
+    );
+    println!(
+        "| `status --json`, direct (median of 3) | {} | - |",
+        ms(median(direct_status))
+    );
+    println!(
+        "| `status --json`, direct: peak memory | {} | - |",
+        mb(direct_status_mb)
+    );
+    println!(
+        "| `secret get`, attached (median of {RUNS}) | {} | < 20 ms |",
+        ms(median(att_get.clone()))
+    );
+    println!(
+        "| `secret get`, attached (slowest of {RUNS}) | {} | - |",
+        ms(*att_get.iter().max().expect("runs"))
+    );
+    println!(
+        "| `secret get`, attached: peak memory | {} | < 20 MB |",
+        mb(att_get_mb)
+    );
+    println!(
+        "| `status --json`, attached (median of {RUNS}) | {} | < 20 ms |",
+        ms(median(att_status.clone()))
+    );
+    println!(
+        "| `status --json`, attached (slowest of {RUNS}) | {} | - |",
+        ms(*att_status.iter().max().expect("runs"))
+    );
+    println!(
+        "| `status --json`, attached: peak memory | {} | < 20 MB |",
+        mb(att_status_mb)
+    );
+    println!(
+        "| attached dashboard: attach to first frame (median of 5) | {} | < 100 ms |",
+        ms(median(first))
+    );
+    println!(
+        "| a change sent to the owner, to an attached dashboard's screen (median of {RUNS}) | {} | < 20 ms |",
+        ms(median(seen.clone()))
+    );
+    println!(
+        "| the same (slowest of {RUNS}) | {} | - |",
+        ms(*seen.iter().max().expect("runs"))
+    );
+}
