@@ -38,8 +38,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// socket, or nobody answers on it). `command` says what this front end is, for the
 /// owner's log and audit.
 pub async fn attach(vault: &Path, command: &str) -> Result<Option<Attached>, String> {
-    let Ok(path) = path_for(vault) else {
-        return Ok(None);
+    // Where the owner said it listens (its runtime dir may not be ours: a system
+    // service, sudo), else where it would.
+    let advertised = crate::vault::LockNote::advertised(vault);
+    let path = match (advertised, path_for(vault)) {
+        (Some(p), _) if p.exists() => p,
+        (_, Ok(p)) => p,
+        (Some(p), Err(_)) => p,
+        (None, Err(_)) => return Ok(None),
     };
     let stream = match UnixStream::connect(&path).await {
         Ok(s) => s,

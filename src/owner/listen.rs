@@ -37,10 +37,19 @@ impl Drop for Listening {
     }
 }
 
+impl Listening {
+    /// Stops listening; the lock note no longer points here.
+    pub fn close(self, vault: &Path) {
+        crate::vault::LockNote::advertise(vault, None);
+        drop(self);
+    }
+}
+
 /// Binds the vault's socket and serves `host` on it until the result is dropped.
 pub async fn listen(host: Arc<Host>) -> io::Result<Listening> {
     let path = super::socket::path_for(host.vault_path())?;
     let listener = bind(&path).await?;
+    crate::vault::LockNote::advertise(host.vault_path(), Some(&path));
     let task = tokio::spawn(async move {
         loop {
             match listener.accept().await {

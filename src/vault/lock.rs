@@ -15,6 +15,10 @@ struct Holder {
     actor: String,
     command: String,
     since: i64,
+    /// Where the holder, as the vault's owner, listens: front ends find it here even
+    /// when their runtime dir differs from the owner's (a system service, sudo).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    socket: Option<PathBuf>,
 }
 
 static COMMAND: OnceLock<String> = OnceLock::new();
@@ -42,7 +46,7 @@ pub fn command_label() -> String {
 /// Written after the lock is taken, removed when the vault is dropped. A stale note (the
 /// holder crashed) is harmless: redb's lock died with the process and the next opener
 /// overwrites the note.
-pub(crate) struct LockNote(PathBuf);
+pub struct LockNote(PathBuf);
 
 impl LockNote {
     fn note_path(vault: &Path) -> PathBuf {
@@ -58,11 +62,36 @@ impl LockNote {
             actor: audit::actor(),
             command: command_label(),
             since: Clock::system().now(),
+            socket: None,
         };
         if let Ok(json) = serde_json::to_vec(&holder) {
             let _ = write_private(&path, &json);
         }
         LockNote(path)
+    }
+
+    /// Records the socket the holder listens on (called by the owner once it listens).
+    pub fn advertise(vault: &Path, socket: Option<&Path>) {
+        let path = Self::note_path(vault);
+        let Some(mut h) = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Holder>(&b).ok())
+            .filter(|h| h.pid == std::process::id())
+        else {
+            return;
+        };
+        h.socket = socket.map(Path::to_path_buf);
+        if let Ok(json) = serde_json::to_vec(&h) {
+            let _ = write_private(&path, &json);
+        }
+    }
+
+    /// The socket the vault's holder said it listens on, if any.
+    pub fn advertised(vault: &Path) -> Option<PathBuf> {
+        std::fs::read(Self::note_path(vault))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Holder>(&b).ok())
+            .and_then(|h| h.socket)
     }
 
     pub(crate) fn describe_holder(vault: &Path) -> String {

@@ -70,7 +70,7 @@ pub use keyrotation_model::{
 pub use limits::{
     FIELD_NAME_MAX, FIELDS_MAX, NOTE_MAX, PROJECT_NAME_MAX, SECRET_NAME_MAX, VALUE_MAX,
 };
-pub use lock::{command_label, set_command_label};
+pub use lock::{LockNote, command_label, set_command_label};
 pub use model::{
     Cause, Listed, Policy, Project, ProjectId, SecretId, SecretMeta, SecretValue, Shape,
     VersionMeta,
