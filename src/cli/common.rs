@@ -204,8 +204,12 @@ pub fn hint_if_empty(len: usize, hint: &str) {
     }
 }
 
+/// One JSON document on stdout, streamed (a large status never exists twice in memory).
 pub fn print_json<T: Serialize>(v: &T) -> CmdResult {
-    println!("{}", serde_json::to_string_pretty(v)?);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    serde_json::to_writer_pretty(&mut out, v)?;
+    out.write_all(b"\n")?;
+    out.flush()?;
     Ok(())
 }
 

@@ -314,6 +314,7 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
                 let policies: std::collections::HashMap<_, _> =
                     listing.policies.into_iter().collect();
                 let synced = listing.status;
+                let mut targets = super::sync::secret_targets(&synced);
                 let rows: Vec<_> = items
                     .iter()
                     .map(|s| {
@@ -321,7 +322,7 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
                             "project": s.project, "name": s.meta.name, "id": s.meta.id.0,
                             "kind": match s.meta.shape { Shape::Simple => "simple", Shape::Structured { .. } => "structured" },
                             "version": s.meta.version, "created": rfc3339(s.meta.created), "updated": rfc3339(s.meta.updated),
-                            "targets": super::sync::secret_targets(&synced, &format!("{}/{}", s.project, s.meta.name)),
+                            "targets": targets.remove(format!("{}/{}", s.project, s.meta.name).as_str()).unwrap_or_default(),
                         });
                         if let Shape::Structured { fields } = &s.meta.shape {
                             v["fields"] = fields.clone().into();

@@ -1,5 +1,7 @@
 //! `keyward sync | status | drift | retry`.
 
+use std::io::Write;
+
 use super::common::{print_json, session, unexpected};
 use super::{CmdResult, GlobalArgs};
 use crate::ops::{Query, Reply, Request, SyncOutcome};
@@ -143,12 +145,16 @@ fn summary(o: &SyncOutcome, strict: bool) -> CmdResult {
 
 use crate::engine::report::var_json;
 
-/// The per-target rows of `secret list --json` for one secret.
-pub fn secret_targets(all: &[VarStatus], label: &str) -> Vec<serde_json::Value> {
-    all.iter()
-        .filter(|s| s.secret == label)
-        .map(var_json)
-        .collect()
+/// The per-target rows of `secret list --json`, by secret: one pass over the status,
+/// not one per secret.
+pub fn secret_targets(
+    all: &[VarStatus],
+) -> std::collections::HashMap<&str, Vec<serde_json::Value>> {
+    let mut by: std::collections::HashMap<&str, Vec<serde_json::Value>> = Default::default();
+    for s in all {
+        by.entry(s.secret.as_str()).or_default().push(var_json(s));
+    }
+    by
 }
 
 pub fn status(g: &GlobalArgs, a: StatusArgs) -> CmdResult {
@@ -161,17 +167,29 @@ pub fn status(g: &GlobalArgs, a: StatusArgs) -> CmdResult {
         other => return Err(unexpected(&other)),
     };
     if a.json {
-        let ts: Vec<_> = targets
-            .iter()
-            .map(|(t, n)| super::target::target_json(t, n))
-            .collect();
-        let vs: Vec<_> = vars.iter().map(var_json).collect();
-        return print_json(&serde_json::json!({ "targets": ts, "variables": vs }));
+        #[derive(serde::Serialize)]
+        struct Doc<'a> {
+            targets: Vec<crate::engine::report::TargetRow<'a>>,
+            variables: Vec<crate::engine::report::VarRow<'a>>,
+        }
+        return print_json(&Doc {
+            targets: targets
+                .iter()
+                .map(|(t, n)| crate::engine::report::target_row(t, n))
+                .collect(),
+            variables: vars.iter().map(crate::engine::report::var_row).collect(),
+        });
     }
     super::common::hint_if_empty(
         targets.len(),
         "nothing is synced yet: connect (`keyward connect`), add a target and map secrets to it",
     );
+    // Each target's variables, in one pass; one write at the end.
+    let mut by_target: std::collections::HashMap<&str, Vec<&VarStatus>> = Default::default();
+    for v in &vars {
+        by_target.entry(v.target.as_str()).or_default().push(v);
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for (t, _) in &targets {
         let health = if t.health.unhealthy {
             format!(
@@ -185,11 +203,12 @@ pub fn status(g: &GlobalArgs, a: StatusArgs) -> CmdResult {
         } else {
             "healthy".into()
         };
-        println!(
+        writeln!(
+            out,
             "{} ({}) via {}: {health}",
             t.project_ref, t.name, t.connection
-        );
-        for v in vars.iter().filter(|v| v.target == t.project_ref) {
+        )?;
+        for v in by_target.get(t.project_ref.as_str()).into_iter().flatten() {
             let extra = match v.state.state {
                 SyncState::Synced => format!(
                     "v{} at {}",
@@ -204,14 +223,16 @@ pub fn status(g: &GlobalArgs, a: StatusArgs) -> CmdResult {
                 ),
                 _ => String::new(),
             };
-            println!(
+            writeln!(
+                out,
                 "  {}\t{}\t{}\t{extra}",
                 v.variable,
                 v.secret,
                 v.state.state.as_str()
-            );
+            )?;
         }
     }
+    out.flush()?;
     Ok(())
 }
 

@@ -111,7 +111,16 @@ impl Scheduler {
         let plan = {
             let r = self.vault.read()?;
             let policies = r.all_policies()?;
-            let live: HashSet<SecretId> = r.secrets(None)?.iter().map(|l| l.meta.id).collect();
+            // Only the secrets that have a policy: a tick costs the policies, not the
+            // vault (it runs after every change).
+            let mut live: HashSet<SecretId> = HashSet::new();
+            for id in policies.keys() {
+                if r.secret_by_id(*id)?
+                    .is_some_and(|(_, _, m)| !m.is_trashed())
+                {
+                    live.insert(*id);
+                }
+            }
             plan(&policies, &live, self.vault.now())
         };
         let mut tick = Tick {

@@ -45,6 +45,7 @@ impl Scheduler {
         self.next_wake = next.map(|at| {
             tokio::time::Instant::now() + Duration::from_millis((at - now).max(1) as u64)
         });
+        let nothing = due.is_empty() && self.running.is_empty() && self.progress_total == 0;
         for t in due {
             if self.running.len() >= self.parallelism {
                 break;
@@ -55,7 +56,10 @@ impl Scheduler {
                 self.workers.spawn(push::run(v, c, t));
             }
         }
-        self.progress();
+        // Counting the outbox for the gauge only matters while work is under way.
+        if !nothing {
+            self.progress();
+        }
         if self.running.is_empty() && self.busy {
             self.busy = false;
             let _ = self.events.send(Event::Idle);
