@@ -1,10 +1,11 @@
 //! Attach benchmark: prints a table, asserts nothing. Run with `cargo bench --bench
 //! attach` (release; the numbers that count) or `--profile dev` for a sanity run.
 //!
-//! One vault of 10,000 secrets (7,500 mapped to 200 targets; benches/fixture), sealed
-//! with age's default passphrase cost, as a real vault is. The same release binary runs
-//! headless commands two ways: directly (it unseals the vault itself) and attached to
-//! a `keyward daemon` owning the vault. Wall time is from spawn to exit, with stdout
+//! Two vaults of 10,000 secrets (benches/fixture): a heavy one with 7,500 of them mapped
+//! to 200 targets, and one with 500 mapped to 10 targets, both sealed with age's default
+//! passphrase cost, as a real vault is. The same release binary runs headless commands
+//! two ways: directly (it unseals the vault itself) and attached to a `keyward daemon`
+//! owning the vault. Wall time is from spawn to exit, with stdout
 //! read to the end; peak memory is the process's maximum resident set, read by
 //! `/usr/bin/time -f %M` (shown as n/a without it). Then, in this process, a dashboard
 //! attaches to the daemon (TestBackend, 200x60): its first frame, and how long a change
@@ -102,6 +103,16 @@ fn peak_mb(vault: &std::path::Path, args: &[&str], passphrase: bool) -> Option<f
     Some(kb / 1024.0)
 }
 
+/// The daemon, killed however the run ends (a panic too).
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn mb(v: Option<f64>) -> String {
     v.map(|m| format!("{m:.1} MB"))
         .unwrap_or_else(|| "n/a".into())
@@ -128,14 +139,24 @@ fn screen(t: &Tui<TestBackend>) -> String {
     out
 }
 
-fn main() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    // KEYWARD_BENCH_VAULT keeps the vault there and reuses it (to look at it, or to run
-    // again without building it).
-    let path = match std::env::var_os("KEYWARD_BENCH_VAULT") {
-        Some(p) => std::path::PathBuf::from(p),
-        None => dir.path().join("bench.redb"),
-    };
+/// What the attached path costs on one vault.
+struct Attached {
+    /// The daemon working its outbox at start, until its log is quiet for a second.
+    storm: Duration,
+    get: Vec<Duration>,
+    get_mb: Option<f64>,
+    status: Vec<Duration>,
+    status_mb: Option<f64>,
+    first: Vec<Duration>,
+    snapshot: Vec<Duration>,
+    seen: Vec<Duration>,
+}
+
+const GET: [&str; 3] = ["secret", "get", "project-00/secret number 00001"];
+const STATUS: [&str; 2] = ["status", "--json"];
+
+/// The vault at `path` (made unless it is there: KEYWARD_BENCH_VAULT keeps it).
+fn vault(path: &std::path::Path, targets: usize, mapped: usize) {
     if !path.exists() {
         let opts = InitOptions {
             passphrase: SecretString::from(PASS),
@@ -143,26 +164,22 @@ fn main() {
             // age's own default cost: what a real vault pays to unseal.
             work_factor: None,
         };
-        drop(fixture::big_vault(&path, &opts));
+        drop(fixture::vault_with(path, &opts, targets, mapped));
     }
-    let get = ["secret", "get", "project-00/secret number 00001"];
-    let status = ["status", "--json"];
+}
 
-    // Direct: each command unseals the vault itself.
-    let direct_get: Vec<Duration> = (0..3).map(|_| wall(&path, &get, true)).collect();
-    let direct_status: Vec<Duration> = (0..3).map(|_| wall(&path, &status, true)).collect();
-    let direct_get_mb = peak_mb(&path, &get, true);
-    let direct_status_mb = peak_mb(&path, &status, true);
-
-    // Attached: a daemon owns the vault; commands run through it, no passphrase.
-    let mut daemon = command(&path, &["daemon"], true)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("daemon");
-    // The daemon starts by working the outbox: 7,500 variables to 200 targets whose
+/// A daemon on `path`, then the attached commands and an attached dashboard.
+fn attached(path: &std::path::Path) -> Attached {
+    let mut daemon = Killed(
+        command(path, &["daemon"], true)
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("daemon"),
+    );
+    // The daemon starts by working the outbox: the variables to targets whose
     // connection refuses, each failing once and then waiting two minutes. The numbers
     // are taken once that storm is over and its log has been quiet for a second.
-    let err = daemon.stderr.take().expect("stderr");
+    let err = daemon.0.stderr.take().expect("stderr");
     let last = Arc::new(std::sync::Mutex::new(Instant::now()));
     let (started_tx, started) = std::sync::mpsc::channel();
     {
@@ -179,15 +196,15 @@ fn main() {
     started
         .recv_timeout(Duration::from_secs(120))
         .expect("the daemon started");
-    let storm = Instant::now();
+    let t0 = Instant::now();
     while last.lock().expect("lock").elapsed() < Duration::from_secs(1) {
         std::thread::sleep(Duration::from_millis(100));
     }
-    let storm = storm.elapsed();
-    let att_get: Vec<Duration> = (0..RUNS).map(|_| wall(&path, &get, false)).collect();
-    let att_status: Vec<Duration> = (0..RUNS).map(|_| wall(&path, &status, false)).collect();
-    let att_get_mb = peak_mb(&path, &get, false);
-    let att_status_mb = peak_mb(&path, &status, false);
+    let storm = t0.elapsed().saturating_sub(Duration::from_secs(1));
+    let get = (0..RUNS).map(|_| wall(path, &GET, false)).collect();
+    let status = (0..RUNS).map(|_| wall(path, &STATUS, false)).collect();
+    let get_mb = peak_mb(path, &GET, false);
+    let status_mb = peak_mb(path, &STATUS, false);
 
     // An attached dashboard, in this process.
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -196,50 +213,61 @@ fn main() {
         .build()
         .expect("runtime");
     let _g = rt.enter();
-    let mut first = Vec::new();
-    for _ in 0..5 {
-        let t0 = Instant::now();
-        let a = rt
-            .block_on(keyward::front::attach(&path, "keyward"))
+    let attach = |what: &str| {
+        rt.block_on(keyward::front::attach(path, what))
             .expect("attach")
-            .expect("an owner");
-        let mut t = Tui::with_front(
+            .expect("an owner")
+    };
+    let dashboard = |a| {
+        Tui::with_front(
             TestBackend::new(200, 60),
             app(),
             Front::Attached(Arc::new(a)),
             keyward::engine::EngineConfig::default(),
         )
-        .expect("tui");
+        .expect("tui")
+    };
+    let mut first = Vec::new();
+    for _ in 0..5 {
+        let t0 = Instant::now();
+        let mut t = dashboard(attach("keyward"));
         rt.block_on(t.settle());
         t.draw().expect("draw");
         first.push(t0.elapsed());
     }
-    let a = rt
-        .block_on(keyward::front::attach(&path, "keyward"))
-        .expect("attach")
-        .expect("an owner");
-    let mut t = Tui::with_front(
-        TestBackend::new(200, 60),
-        app(),
-        Front::Attached(Arc::new(a)),
-        keyward::engine::EngineConfig::default(),
-    )
-    .expect("tui");
+    // The snapshot alone, asked and read back: what the first frame waits for.
+    let a = attach("keyward");
+    let mut snapshot = Vec::new();
+    for _ in 0..5 {
+        let t0 = Instant::now();
+        rt.block_on(a.call(Request::Query(keyward::ops::Query::Dashboard)))
+            .expect("dashboard");
+        snapshot.push(t0.elapsed());
+    }
+    let mut t = dashboard(a);
     rt.block_on(t.settle());
     t.draw().expect("draw");
     // Another front end changes the secret at the top of the pane; the clock runs from
     // sending the change (its commit included) to the new version on this screen.
-    let writer = rt
-        .block_on(keyward::front::attach(&path, "keyward secret set"))
-        .expect("attach")
-        .expect("an owner");
+    let writer = attach("keyward secret set");
+    let first_version = match rt
+        .block_on(writer.call(Request::Query(keyward::ops::Query::Secret {
+            project: "project-00".into(),
+            name: "secret number 00000".into(),
+        })))
+        .expect("read")
+    {
+        keyward::ops::Reply::Secret(m) => m.version,
+        other => panic!("{other:?}"),
+    };
     let mut seen = Vec::new();
     for i in 0..RUNS {
-        let want = format!("v{} ", i + 2);
+        let want = format!("v{} ", first_version as usize + i + 1);
         let change = Change::Set {
             project: "project-00".into(),
             name: "secret number 00000".into(),
-            value: SecretValue::simple(format!("changed {i}")),
+            // A value never set before (the vault may be reused): always a new version.
+            value: SecretValue::simple(format!("changed {i} {:?}", Instant::now())),
             merge: false,
             cause: Cause::Edit,
         };
@@ -258,70 +286,144 @@ fn main() {
             {
                 break;
             }
-            assert!(t0.elapsed() < Duration::from_secs(10), "never shown");
+            assert!(
+                t0.elapsed() < Duration::from_secs(10),
+                "never shown: {want:?} in {:?}",
+                s.lines().find(|l| l.contains("secret number 00000"))
+            );
             std::thread::sleep(Duration::from_micros(200));
         }
         seen.push(t0.elapsed());
     }
-    let _ = daemon.kill();
-    let _ = daemon.wait();
+    drop(daemon);
+    Attached {
+        storm,
+        get,
+        get_mb,
+        status,
+        status_mb,
+        first,
+        snapshot,
+        seen,
+    }
+}
 
-    println!("| measurement (10,000 secrets, 7,500 mapped to 200 targets) | result | target |");
-    println!("| --- | --- | --- |");
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base = std::env::var_os("KEYWARD_BENCH_VAULT")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| dir.path().join("bench.redb"));
+    let heavy = base.clone();
+    let light = base.with_extension("light.redb");
+    vault(&heavy, fixture::TARGETS, fixture::MAPPED);
+    vault(&light, 10, 500);
+
+    // Direct: each command unseals the vault itself.
+    let direct_get: Vec<Duration> = (0..3).map(|_| wall(&heavy, &GET, true)).collect();
+    let direct_status: Vec<Duration> = (0..3).map(|_| wall(&heavy, &STATUS, true)).collect();
+    let direct_get_mb = peak_mb(&heavy, &GET, true);
+    let direct_status_mb = peak_mb(&heavy, &STATUS, true);
+
+    // The owner's own cost of the dashboard's snapshot, in this process (no socket, no
+    // JSON): the part of an attached first frame that is reading the vault.
+    let local_snapshot = {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let v = keyward::vault::Vault::open(
+            &heavy,
+            &keyward::vault::Unlock::Passphrase(SecretString::from(PASS)),
+        )
+        .expect("open");
+        let owner = keyward::owner::Owner::transient(v, keyward::engine::EngineConfig::default());
+        let mut d = Vec::new();
+        for _ in 0..5 {
+            let t0 = Instant::now();
+            rt.block_on(owner.handle(None, Request::Query(keyward::ops::Query::Dashboard)))
+                .expect("dashboard");
+            d.push(t0.elapsed());
+        }
+        median(d)
+    };
+    let h = attached(&heavy);
+    let l = attached(&light);
+
+    let slowest = |d: &[Duration]| ms(*d.iter().max().expect("runs"));
     println!(
-        "| `secret get`, direct: unseal + read (median of 3) | {} | - |",
+        "| measurement (10,000 secrets) | 7,500 mapped to 200 targets | 500 mapped to 10 targets | target |"
+    );
+    println!("| --- | --- | --- | --- |");
+    println!(
+        "| `secret get`, direct: unseal + read (median of 3) | {} | - | - |",
         ms(median(direct_get))
     );
     println!(
-        "| `secret get`, direct: peak memory | {} | - |",
+        "| `secret get`, direct: peak memory | {} | - | - |",
         mb(direct_get_mb)
     );
     println!(
-        "| `status --json`, direct (median of 3) | {} | - |",
+        "| `status --json`, direct (median of 3) | {} | - | - |",
         ms(median(direct_status))
     );
     println!(
-        "| `status --json`, direct: peak memory | {} | - |",
+        "| `status --json`, direct: peak memory | {} | - | - |",
         mb(direct_status_mb)
     );
     println!(
-        "| the daemon's start: working 7,500 failing variables, until its log is quiet 1 s | {} | - |",
-        ms(storm)
+        "| the daemon's start: working the failing outbox until its log is quiet | {} | {} | - |",
+        ms(h.storm),
+        ms(l.storm)
     );
     println!(
-        "| `secret get`, attached (median of {RUNS}) | {} | < 20 ms |",
-        ms(median(att_get.clone()))
+        "| `secret get`, attached (median of {RUNS}) | {} | {} | < 20 ms |",
+        ms(median(h.get.clone())),
+        ms(median(l.get.clone()))
     );
     println!(
-        "| `secret get`, attached (slowest of {RUNS}) | {} | - |",
-        ms(*att_get.iter().max().expect("runs"))
+        "| `secret get`, attached (slowest of {RUNS}) | {} | {} | - |",
+        slowest(&h.get),
+        slowest(&l.get)
     );
     println!(
-        "| `secret get`, attached: peak memory | {} | < 20 MB |",
-        mb(att_get_mb)
+        "| `secret get`, attached: peak memory | {} | {} | < 20 MB |",
+        mb(h.get_mb),
+        mb(l.get_mb)
     );
     println!(
-        "| `status --json`, attached (median of {RUNS}) | {} | < 20 ms |",
-        ms(median(att_status.clone()))
+        "| `status --json`, attached (median of {RUNS}) | {} | {} | < 20 ms |",
+        ms(median(h.status.clone())),
+        ms(median(l.status.clone()))
     );
     println!(
-        "| `status --json`, attached (slowest of {RUNS}) | {} | - |",
-        ms(*att_status.iter().max().expect("runs"))
+        "| `status --json`, attached (slowest of {RUNS}) | {} | {} | - |",
+        slowest(&h.status),
+        slowest(&l.status)
     );
     println!(
-        "| `status --json`, attached: peak memory | {} | < 20 MB |",
-        mb(att_status_mb)
+        "| `status --json`, attached: peak memory | {} | {} | < 20 MB |",
+        mb(h.status_mb),
+        mb(l.status_mb)
     );
     println!(
-        "| attached dashboard: attach to first frame (median of 5) | {} | < 100 ms |",
-        ms(median(first))
+        "| attached dashboard: attach to first frame (median of 5) | {} | {} | < 100 ms |",
+        ms(median(h.first)),
+        ms(median(l.first))
     );
     println!(
-        "| a change sent to the owner, to an attached dashboard's screen (median of {RUNS}) | {} | < 20 ms |",
-        ms(median(seen.clone()))
+        "| its snapshot, read in-process by the owner (median of 5) | {} | - | - |",
+        ms(local_snapshot)
     );
     println!(
-        "| the same (slowest of {RUNS}) | {} | - |",
-        ms(*seen.iter().max().expect("runs"))
+        "| its snapshot attached: asked, read, sent, parsed (median of 5) | {} | {} | - |",
+        ms(median(h.snapshot)),
+        ms(median(l.snapshot))
+    );
+    println!(
+        "| a change sent to the owner, to an attached dashboard's screen (median of {RUNS}) | {} | {} | < 20 ms |",
+        ms(median(h.seen.clone())),
+        ms(median(l.seen.clone()))
+    );
+    println!(
+        "| the same (slowest of {RUNS}) | {} | {} | - |",
+        slowest(&h.seen),
+        slowest(&l.seen)
     );
 }

@@ -69,7 +69,7 @@ fn main() {
         recipients: vec![],
         work_factor: Some(1),
     };
-    let vault = fixture::big_vault(&path, &opts);
+    let vault = fixture::vault_with(&path, &opts, TARGETS, MAPPED);
     drop(vault);
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let _g = rt.enter();

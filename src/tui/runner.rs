@@ -120,9 +120,10 @@ impl<B: Backend> Tui<B> {
         let mut t = Tui::bare(backend, app, config)?;
         t.use_front(front);
         if !sealed {
+            // Unsealed marks the panes stale: one load follows.
             t.app.unsealed();
             t.greet();
-            t.load();
+            t.after_events();
         }
         Ok(t)
     }
@@ -425,7 +426,7 @@ impl<B: Backend> Tui<B> {
             Done::Unsealed(Ok(())) => {
                 self.app.unsealed();
                 tracing::info!("dashboard unsealed the vault");
-                self.load();
+                self.after_events();
             }
             Done::Unsealed(Err(e)) => {
                 tracing::warn!("unseal failed: {e}");
@@ -487,7 +488,7 @@ impl<B: Backend> Tui<B> {
                 } else {
                     self.app.unsealed();
                     self.greet();
-                    self.load();
+                    self.after_events();
                 }
             }
             Done::Reopened(Err(e)) => self.app.fail(e),

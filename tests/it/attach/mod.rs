@@ -2,6 +2,7 @@
 //! every other keyward process attaches to it over the vault's socket.
 
 mod dashboard;
+mod delta;
 mod log;
 mod parity;
 mod sealed;
