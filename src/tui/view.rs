@@ -38,12 +38,11 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     // Attached to another process's vault: say whose (its pid), first, where it shows.
     let left = match &app.owner {
-        Some(o) => format!(
-            " keyward ⇄ {} {} · {}",
-            o.command.trim_start_matches("keyward "),
-            o.pid,
-            app.vault_label
-        ),
+        Some(o) => {
+            // `keyward daemon` shows as "daemon"; a dashboard's own command is `keyward`.
+            let who = o.command.strip_prefix("keyward ").unwrap_or("dashboard");
+            format!(" keyward ⇄ {who} {} · {}", o.pid, app.vault_label)
+        }
         None => format!(" keyward · {}", app.vault_label),
     };
     let right = if !app.open {
