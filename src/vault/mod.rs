@@ -30,6 +30,7 @@ mod dotenv;
 mod envfile;
 mod error;
 mod generate;
+mod invisible;
 mod keyrotation;
 mod keyrotation_model;
 mod limits;
