@@ -24,6 +24,7 @@ mod map;
 mod project;
 mod rotation;
 mod secret;
+mod secret_list;
 mod serve;
 mod sync;
 mod target;
