@@ -26,8 +26,13 @@ struct Scheduler {
     next_wake: Option<tokio::time::Instant>,
     progress_total: usize,
     progress_done: usize,
+    /// The gauge counts the whole outbox: at most every PROGRESS_EVERY while workers
+    /// run (every batch of 200 targets would otherwise count it 200 times).
+    last_progress: Option<std::time::Instant>,
     events: broadcast::Sender<Event>,
 }
+
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
 impl Scheduler {
     fn schedule(&mut self) {
@@ -57,7 +62,12 @@ impl Scheduler {
             }
         }
         // Counting the outbox for the gauge only matters while work is under way.
-        if !nothing {
+        let gauge_due = self.running.is_empty()
+            || self
+                .last_progress
+                .is_none_or(|at| at.elapsed() >= PROGRESS_EVERY);
+        if !nothing && gauge_due {
+            self.last_progress = Some(std::time::Instant::now());
             self.progress();
         }
         if self.running.is_empty() && self.busy {
@@ -148,6 +158,7 @@ pub(super) async fn run(
         next_wake: None,
         progress_total: 0,
         progress_done: 0,
+        last_progress: None,
         events: events.clone(),
     };
     // Resume whatever a previous run left in the outbox.

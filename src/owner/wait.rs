@@ -34,7 +34,7 @@ pub(crate) async fn until(
 pub fn settled(vault: &Vault) -> bool {
     vault
         .read()
-        .and_then(|r| r.outbox_totals())
-        .map(|(total, failed)| total == failed)
+        .and_then(|r| r.open_work())
+        .map(|open| !open)
         .unwrap_or(true)
 }

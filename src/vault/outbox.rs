@@ -259,19 +259,51 @@ impl WriteTx<'_> {
         target: &str,
         mapping: Option<&Mapping>,
     ) -> Result<()> {
+        let mut states = TargetStates::load(self, target)?;
+        self.resync_with(id, target, mapping, &mut states, &mut ValueCache::default())
+    }
+
+    /// `resync` for many secrets of one target: its states are read and decoded once
+    /// (and each value opened once per call), not once per secret, so a full
+    /// reconciliation costs the number of variables, not its square.
+    pub(crate) fn resync_many(
+        &mut self,
+        target: &str,
+        pairs: &[(SecretId, Option<&Mapping>)],
+        values: &mut ValueCache,
+    ) -> Result<()> {
+        let mut states = TargetStates::load(self, target)?;
+        for (id, mapping) in pairs {
+            self.resync_with(*id, target, *mapping, &mut states, values)?;
+        }
+        Ok(())
+    }
+
+    fn resync_with(
+        &mut self,
+        id: SecretId,
+        target: &str,
+        mapping: Option<&Mapping>,
+        states: &mut TargetStates,
+        values: &mut ValueCache,
+    ) -> Result<()> {
         let meta = self.meta_by_id(id)?;
         let live = meta.as_ref().filter(|m| !m.is_trashed());
         let desired = match (live, mapping) {
             (Some(m), Some(map)) => derive_vars(m, map).map_err(|e| in_target(e, target))?,
             _ => Vec::new(),
         };
-        let states = self.var_states(target)?;
         if let Some(m) = live.filter(|_| !desired.is_empty()) {
-            let value = self.value_at(m.id, m.version)?;
+            if !values.0.contains_key(&(m.id, m.version)) {
+                let v = self.value_at(m.id, m.version)?;
+                values.0.insert((m.id, m.version), v);
+            }
+            let value = &values.0[&(m.id, m.version)];
             for (var, field) in &desired {
-                if let Some((_, other)) = states
-                    .iter()
-                    .find(|(n, s)| n == var && s.secret != id && s.state != SyncState::Removing)
+                if let Some(other) = states
+                    .by_var
+                    .get(var)
+                    .filter(|s| s.secret != id && s.state != SyncState::Removing)
                 {
                     let this = self.label(id)?;
                     let that = self.label(other.secret)?;
@@ -292,14 +324,14 @@ impl WriteTx<'_> {
                     .map_err(|e| in_target(VaultError::invalid(e.to_string()), target))?;
             }
             for (var, field) in &desired {
-                let old = states.iter().find(|(n, s)| n == var && s.secret == id);
+                let old = states.by_var.get(var).filter(|s| s.secret == id);
                 let s = VarState {
                     secret: id,
                     field: field.clone(),
                     state: SyncState::Pending,
                     version: m.version,
-                    pushed_version: old.and_then(|(_, s)| s.pushed_version),
-                    synced_at: old.and_then(|(_, s)| s.synced_at),
+                    pushed_version: old.and_then(|s| s.pushed_version),
+                    synced_at: old.and_then(|s| s.synced_at),
                     error: None,
                     attempts: 0,
                     next_retry: None,
@@ -312,18 +344,24 @@ impl WriteTx<'_> {
                     version: m.version,
                 };
                 self.put_op(target, var, &op)?;
+                states.put(var, s);
             }
         }
-        for (var, mut s) in states {
-            if s.secret != id || desired.iter().any(|(n, _)| *n == var) {
+        let own: Vec<String> = states.by_secret.get(&id).cloned().unwrap_or_default();
+        for var in own {
+            if desired.iter().any(|(n, _)| *n == var) {
                 continue;
             }
+            let Some(mut s) = states.by_var.get(&var).filter(|s| s.secret == id).cloned() else {
+                continue;
+            };
             s.state = SyncState::Removing;
             s.error = None;
             s.attempts = 0;
             s.next_retry = None;
             self.put_var(target, &var, &s)?;
             self.put_op(target, &var, &OutboxOp::Delete)?;
+            states.put(&var, s);
         }
         Ok(())
     }
@@ -369,3 +407,42 @@ impl ReadTx<'_> {
         )
     }
 }
+
+/// One target's variable states, decoded once and indexed by name and by secret, kept
+/// current as a resync writes them.
+pub(crate) struct TargetStates {
+    by_var: std::collections::HashMap<String, VarState>,
+    by_secret: std::collections::HashMap<SecretId, Vec<String>>,
+}
+
+impl TargetStates {
+    fn load(tx: &WriteTx<'_>, target: &str) -> Result<TargetStates> {
+        let mut t = TargetStates {
+            by_var: Default::default(),
+            by_secret: Default::default(),
+        };
+        for (var, s) in tx.var_states(target)? {
+            t.put(&var, s);
+        }
+        Ok(t)
+    }
+
+    fn put(&mut self, var: &str, s: VarState) {
+        if let Some(old) = self.by_var.get(var)
+            && old.secret != s.secret
+            && let Some(prev) = self.by_secret.get_mut(&old.secret)
+        {
+            prev.retain(|v| v != var);
+        }
+        let own = self.by_secret.entry(s.secret).or_default();
+        if !own.iter().any(|v| v == var) {
+            own.push(var.to_string());
+        }
+        self.by_var.insert(var.to_string(), s);
+    }
+}
+
+/// Secret values opened during one write, by (secret, version): a secret mapped to 200
+/// targets is decrypted once, not 200 times. Values zeroize when it drops.
+#[derive(Default)]
+pub(crate) struct ValueCache(std::collections::HashMap<(SecretId, u32), super::model::SecretValue>);

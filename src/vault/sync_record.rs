@@ -88,6 +88,33 @@ impl ReadTx<'_> {
         Ok((due, next))
     }
 
+    /// Whether any outbox row is open (not waiting for a retry, not on an unhealthy
+    /// target): stops at the first, so a settled or busy outbox answers at once and
+    /// only failed rows are ever walked past. Waiting for the engine asks this at every
+    /// event.
+    pub fn open_work(&self) -> Result<bool> {
+        let outbox = self.tx.open_table(OUTBOX)?;
+        let waits = self.tx.open_table(WAITS)?;
+        let sick = self.tx.open_table(super::targets::UNHEALTHY)?;
+        let mut last_sick: Option<(String, bool)> = None;
+        for row in outbox.iter()? {
+            let (k, _) = row?;
+            let (t, v) = k.value();
+            let is_sick = match &last_sick {
+                Some((name, s)) if name == t => *s,
+                _ => {
+                    let s = sick.get(t)?.is_some();
+                    last_sick = Some((t.to_string(), s));
+                    s
+                }
+            };
+            if !is_sick && waits.get((t, v))?.is_none() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// Outbox rows left, and how many of them are failed (waiting for a retry, or on
     /// an unhealthy target).
     pub fn outbox_totals(&self) -> Result<(usize, usize)> {
@@ -320,8 +347,16 @@ impl WriteTx<'_> {
             }
             out
         };
+        // Grouped by target (the table is keyed by secret first), so each target's
+        // states are read once.
+        let mut by_target: std::collections::BTreeMap<&str, Vec<(SecretId, Option<&Mapping>)>> =
+            Default::default();
         for (id, tr, m) in &pairs {
-            self.resync(*id, tr, Some(m))?;
+            by_target.entry(tr).or_default().push((*id, Some(m)));
+        }
+        let mut values = super::outbox::ValueCache::default();
+        for (tr, list) in by_target {
+            self.resync_many(tr, &list, &mut values)?;
         }
         Ok(pairs.len())
     }

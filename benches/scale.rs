@@ -1,0 +1,193 @@
+//! Scale benchmark (issue 17): prints a table, asserts nothing. Run with
+//! `cargo bench --bench scale`; set KEYWARD_BENCH_BASELINE=/path/to/an/older/keyward to
+//! measure that binary on the same data in the same run.
+//!
+//! The release binary is run from outside, as a user runs it (no owner: each command
+//! opens the vault; scrypt work factor 1, so the KDF is left out), and timed by wall
+//! clock and by CPU (the children's user + system time from /proc/self/stat).
+//! - 50,000 secrets in 5 projects: `secret list --json`, `secret list PROJECT` (10,000),
+//!   `project list --json`.
+//! - 10,000 mapped variables (50 secrets x 200 targets) already synced against the
+//!   in-process emulator at zero latency: a no-op `keyward sync` (a full
+//!   reconciliation: every variable re-queued, one listing per target, nothing pushed).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use age::secrecy::SecretString;
+use keyward::supabase::emulator::{Emulator, EmulatorConfig, Seed, TokenSpec};
+use keyward::vault::{Cause, InitOptions, SecretValue, Vault};
+
+const TOKEN: &str = "sbp_1111111111111111111111111111111111111111";
+const RUNS: usize = 3;
+
+/// CPU time of this process's waited-for children, from /proc/self/stat (cutime +
+/// cstime, in clock ticks of 10 ms).
+fn children_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = stat.rsplit(')').next().unwrap_or_default();
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    // Fields 16 and 17 of stat; `rest` starts at field 3.
+    let ticks = f.get(13).copied().unwrap_or(0) + f.get(14).copied().unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+/// Median wall time and mean CPU of `RUNS` runs of `bin ARGS` on `vault`.
+fn time(bin: &Path, vault: &Path, args: &[&str]) -> (Duration, Duration) {
+    let mut walls = Vec::new();
+    let cpu0 = children_cpu();
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        let out = Command::new(bin)
+            .args(args)
+            .env("KEYWARD_VAULT", vault)
+            .env("KEYWARD_PASSPHRASE", "bench")
+            .env("KEYWARD_NO_ATTACH", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .expect("run keyward");
+        walls.push(start.elapsed());
+        if !out.status.success() {
+            eprintln!(
+                "{} {args:?} failed: {}",
+                bin.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    walls.sort();
+    (walls[RUNS / 2], (children_cpu() - cpu0) / RUNS as u32)
+}
+
+fn create(path: &Path) -> Vault {
+    let opts = InitOptions {
+        passphrase: SecretString::from("bench"),
+        recipients: vec![],
+        work_factor: Some(1),
+    };
+    Vault::create(path, &opts).expect("vault")
+}
+
+fn project_ref(i: usize) -> String {
+    let mut s = String::from("scale");
+    let mut n = i;
+    for _ in 0..15 {
+        s.push((b'a' + (n % 26) as u8) as char);
+        n /= 26;
+    }
+    s
+}
+
+fn row(label: &str, bins: &[(&str, PathBuf)], vault: &Path, args: &[&str], goal: &str) {
+    for (which, bin) in bins {
+        let (wall, cpu) = time(bin, vault, args);
+        println!(
+            "| {label} | {which} | {:.0} ms | {:.0} ms | {goal} |",
+            wall.as_secs_f64() * 1000.0,
+            cpu.as_secs_f64() * 1000.0
+        );
+    }
+}
+
+fn main() {
+    let mut bins = vec![("this build", PathBuf::from(env!("CARGO_BIN_EXE_keyward")))];
+    if let Some(b) = std::env::var_os("KEYWARD_BENCH_BASELINE") {
+        bins.push(("baseline", PathBuf::from(b)));
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    let listing = dir.path().join("listing.redb");
+    {
+        let v = create(&listing);
+        for p in 0..5 {
+            v.write(|tx| {
+                let project = format!("p{p}");
+                tx.add_project(&project)?;
+                for i in 0..10_000 {
+                    tx.set_value(
+                        &project,
+                        &format!("SECRET_{i:05}"),
+                        &SecretValue::simple(format!("value-{p}-{i}")),
+                        Cause::Edit,
+                    )?;
+                }
+                Ok(())
+            })
+            .expect("fill");
+        }
+    }
+    println!("| operation | binary | wall (median of {RUNS}) | CPU (mean) | goal |");
+    println!("| --- | --- | --- | --- | --- |");
+    row(
+        "`secret list --json`, 50,000 secrets",
+        &bins,
+        &listing,
+        &["secret", "list", "--json"],
+        "< 200 ms",
+    );
+    row(
+        "`secret list p0`, 10,000 of 50,000",
+        &bins,
+        &listing,
+        &["secret", "list", "p0"],
+        "-",
+    );
+    row(
+        "`project list --json`, 50,000 secrets",
+        &bins,
+        &listing,
+        &["project", "list", "--json"],
+        "-",
+    );
+
+    let mut seed = Seed::default()
+        .organization("acme", "Acme")
+        .token(TokenSpec::account(TOKEN));
+    for i in 0..200 {
+        seed = seed.project_in(&project_ref(i), &format!("p{i}"), "acme");
+    }
+    let emu = Emulator::start(EmulatorConfig {
+        seed,
+        ..EmulatorConfig::default()
+    })
+    .expect("emulator");
+    let synced = dir.path().join("synced.redb");
+    {
+        let v = create(&synced);
+        v.write(|tx| {
+            tx.add_connection("main", emu.base_url(), None, TOKEN)?;
+            tx.add_project("app")?;
+            for i in 0..200 {
+                tx.add_target(&project_ref(i), &format!("p{i}"), "acme", "main")?;
+            }
+            for s in 0..50 {
+                let name = format!("SECRET_{s:02}");
+                tx.set_value("app", &name, &SecretValue::simple(format!("v-{s}")), Cause::Edit)?;
+                for i in 0..200 {
+                    tx.map("app", &name, &project_ref(i), None, false, None)?;
+                }
+            }
+            Ok(())
+        })
+        .expect("map");
+    }
+    // The initial sync, untimed; every later sync finds nothing to push.
+    time(&bins[0].1, &synced, &["sync"]);
+    emu.control().reset_counters();
+    row(
+        "no-op `sync`, 10,000 variables on 200 targets, 0 ms latency",
+        &bins,
+        &synced,
+        &["sync"],
+        "< 300 ms CPU",
+    );
+    println!(
+        "\nrequests per target per no-op sync: {:.2} (one listing is the floor)",
+        emu.control().total_requests() as f64 / (200 * RUNS * bins.len()) as f64
+    );
+}
