@@ -167,7 +167,12 @@ fn main() {
             }
             for s in 0..50 {
                 let name = format!("SECRET_{s:02}");
-                tx.set_value("app", &name, &SecretValue::simple(format!("v-{s}")), Cause::Edit)?;
+                tx.set_value(
+                    "app",
+                    &name,
+                    &SecretValue::simple(format!("v-{s}")),
+                    Cause::Edit,
+                )?;
                 for i in 0..200 {
                     tx.map("app", &name, &project_ref(i), None, false, None)?;
                 }

@@ -5,6 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use super::Owner;
+
+/// How many targets `map` lists at once to check their names.
+const LISTINGS_AT_ONCE: usize = 16;
 use crate::ops::{Applied, Change, MapRequest, Mapped, Reply, Request, SyncOutcome};
 
 impl Owner {
@@ -158,27 +161,71 @@ impl Owner {
                 "--as names the variable of one secret: map the secrets one at a time".into(),
             );
         }
+        // Every target's names at once (bounded; the clients keep to the rate budgets).
+        let mut listed: BTreeMap<String, Result<BTreeSet<String>, String>> = {
+            use futures_util::stream::{self, StreamExt};
+            stream::iter(m.targets.iter().cloned())
+                .map(|t| async move {
+                    let names = self.remote_names(t.clone()).await;
+                    (t, names)
+                })
+                .buffer_unordered(LISTINGS_AT_ONCE)
+                .collect()
+                .await
+        };
         let mut remote: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for t in &m.targets {
-            let names = self
-                .remote_names(t.clone())
-                .await
-                .map_err(|e| format!("cannot list {t} to check its names: {e}"))?;
-            remote.insert(t.clone(), names);
+            match listed.remove(t) {
+                Some(Ok(names)) => {
+                    remote.insert(t.clone(), names);
+                }
+                Some(Err(e)) => return Err(format!("cannot list {t} to check its names: {e}")),
+                None => {}
+            }
         }
         let mut out = Mapped::default();
         let mut rows = Vec::new();
-        for (p, n) in &m.secrets {
-            for t in &m.targets {
-                let change = Change::Map {
-                    project: p.clone(),
-                    name: n.clone(),
-                    target: t.clone(),
-                    env_name: m.env_name.clone(),
-                    adopt: m.adopt,
-                    remote: remote.get(t).cloned(),
-                };
-                let push = m.push;
+        let push = m.push;
+        for t in &m.targets {
+            let pairs: Vec<(String, Change)> = m
+                .secrets
+                .iter()
+                .map(|(p, n)| {
+                    let change = Change::Map {
+                        project: p.clone(),
+                        name: n.clone(),
+                        target: t.clone(),
+                        env_name: m.env_name.clone(),
+                        adopt: m.adopt,
+                        remote: remote.get(t).cloned(),
+                    };
+                    (format!("{p}/{n}"), change)
+                })
+                .collect();
+            // One durable transaction per target; if any pair is refused it is rolled
+            // back whole and the target's pairs go one by one, so each refusal is
+            // reported and every other pair still lands.
+            let batch: Vec<Change> = pairs.iter().map(|(_, c)| c.clone()).collect();
+            let whole = self
+                .write(via.clone(), move |tx| {
+                    let mut outcomes = Vec::with_capacity(batch.len());
+                    for change in batch {
+                        outcomes.push(super::apply(tx, change)?);
+                    }
+                    let touched = if push { tx.queued_rows()? } else { Vec::new() };
+                    Ok((outcomes, touched))
+                })
+                .await;
+            if let Ok((outcomes, touched)) = whole {
+                for ((secret, _), o) in pairs.iter().zip(outcomes) {
+                    if let crate::ops::Outcome::Mapped(names) = o {
+                        out.mapped.push((secret.clone(), t.clone(), names));
+                    }
+                }
+                rows.extend(touched);
+                continue;
+            }
+            for (secret, change) in pairs {
                 let done = self
                     .write(via.clone(), move |tx| {
                         let o = super::apply(tx, change)?;
@@ -188,11 +235,11 @@ impl Owner {
                     .await;
                 match done {
                     Ok((crate::ops::Outcome::Mapped(names), touched)) => {
-                        out.mapped.push((format!("{p}/{n}"), t.clone(), names));
+                        out.mapped.push((secret, t.clone(), names));
                         rows.extend(touched);
                     }
                     Ok(_) => {}
-                    Err(e) => out.refused.push(format!("{p}/{n} -> {t}: {e}")),
+                    Err(e) => out.refused.push(format!("{secret} -> {t}: {e}")),
                 }
             }
         }

@@ -130,3 +130,57 @@ fn the_daemon_pushes_what_is_queued_and_stops_on_sigterm() {
     let st = json(&kw(&sb, &["status", "--json"], ""));
     assert_eq!(st["variables"][0]["state"], "synced");
 }
+
+/// Many secrets to many targets in one command: each target's pairs land in one
+/// transaction, and a refused pair (a name another secret holds there) is reported on
+/// its own while every other pair of that target still lands and is pushed.
+#[test]
+fn bulk_map_lands_every_pair_but_the_refused_one() {
+    let emu = emus::start();
+    let url = emu.base_url().to_string();
+    let sb = fresh();
+    ok(&kw(&sb, &["connect", "main", "--url", &url], TOKEN));
+    ok(&kw(&sb, &["target", "add", REF_A], ""));
+    ok(&kw(&sb, &["target", "add", REF_B], ""));
+    for s in ["app/one", "app/two", "app/three", "app/taken"] {
+        ok(&kw(&sb, &["secret", "set", s], "v"));
+    }
+    // On REF_B, app/taken holds the variable ONE already.
+    ok(&kw(
+        &sb,
+        &["map", "app/taken", "--to", REF_B, "--as", "ONE"],
+        "",
+    ));
+    let line = fails(
+        &kw(
+            &sb,
+            &[
+                "map",
+                "app/one",
+                "app/two",
+                "app/three",
+                "--to",
+                REF_A,
+                REF_B,
+            ],
+            "",
+        ),
+        "1 mapping(s) refused: app/one -> ",
+    );
+    assert!(line.contains(REF_B), "{line}");
+    for var in ["ONE", "TWO", "THREE"] {
+        assert!(remote(&emu, REF_A).contains_key(var), "{var} on A");
+    }
+    for var in ["TWO", "THREE"] {
+        assert!(remote(&emu, REF_B).contains_key(var), "{var} on B");
+    }
+    let st = json(&kw(&sb, &["status", "--json"], ""));
+    let on_b_one: Vec<_> = st["variables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["target"] == REF_B && v["variable"] == "ONE")
+        .map(|v| v["secret"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(on_b_one, ["app/taken"]);
+}
