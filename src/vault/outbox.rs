@@ -294,11 +294,13 @@ impl WriteTx<'_> {
             _ => Vec::new(),
         };
         if let Some(m) = live.filter(|_| !desired.is_empty()) {
-            if !values.0.contains_key(&(m.id, m.version)) {
-                let v = self.value_at(m.id, m.version)?;
-                values.0.insert((m.id, m.version), v);
-            }
-            let value = &values.0[&(m.id, m.version)];
+            let value = match values.0.entry((m.id, m.version)) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(self.value_at(m.id, m.version)?)
+                }
+            };
+            let value = &*value;
             for (var, field) in &desired {
                 if let Some(other) = states
                     .by_var
