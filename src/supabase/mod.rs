@@ -13,7 +13,9 @@
 //!   and the demo.
 
 pub mod api;
+mod auth_keys;
 pub mod client;
+mod client_keys;
 pub mod emulator;
 pub mod error;
 mod http;
@@ -22,5 +24,6 @@ pub mod token;
 
 pub use client::{Client, ClientConfig, KeyCheck};
 pub use error::{Error, TransportKind};
+pub use http::cleartext_remote_host;
 pub use ratelimit::{Endpoint, RateLimit};
 pub use token::{TokenScope, TokenValidation, token_format_warning};
