@@ -265,6 +265,8 @@ impl<B: Backend> Tui<B> {
                         name,
                         url,
                         project_ref: None,
+                        project_url: None,
+                        insecure_http: false,
                         token: Sensitive::from(token),
                     };
                     self.call(req, move |r| {

@@ -32,6 +32,7 @@ mod error;
 mod generate;
 mod keyrotation;
 mod keyrotation_model;
+mod legacy_keys;
 mod limits;
 mod lock;
 mod mappings;
@@ -44,6 +45,8 @@ mod projects;
 mod rotation;
 mod seal;
 mod secrets;
+mod signing_model;
+mod signing_rotation;
 mod store;
 mod sync_model;
 mod sync_record;
@@ -63,10 +66,11 @@ pub use envfile::{ImportChange, Planned};
 pub use error::{Result, VaultError};
 pub use generate::Generator;
 pub use keyrotation_model::{
-    IntoSecret, KeyKind, KeyRef, KeyRotation, KeyRotationState, KeyRotationStatus, NewKeyRotation,
-    Phase, ROTATION_NAME_MAX, format_time_of_day, next_due_after, parse_time_of_day,
-    reserved_name_warning,
+    IntoSecret, JwtTemplate, KeyKind, KeyRef, KeyRotation, KeyRotationState, KeyRotationStatus,
+    NewKeyRotation, Phase, ROTATION_NAME_MAX, format_time_of_day, next_due_after,
+    parse_time_of_day, reserved_name_warning,
 };
+pub use legacy_keys::{Holder, LegacyKeysState};
 pub use limits::{
     FIELD_NAME_MAX, FIELDS_MAX, NOTE_MAX, PROJECT_NAME_MAX, SECRET_NAME_MAX, VALUE_MAX,
 };
@@ -83,6 +87,10 @@ pub use seal::{
     RECOMMENDED_MIN_WORK_FACTOR, load_identities, parse_recipient, work_factor_from_env,
 };
 pub use secrets::Written;
+pub use signing_model::{
+    Aging, DEFAULT_SIGNING_GRACE, NewSigningRotation, SigningAlg, SigningKeyRef, SigningPhase,
+    SigningRotation, SigningState,
+};
 pub use store::{
     InitOptions, ReadTx, SealedVault, TRASH_RETENTION, Touched, Unlock, UnsealedKey, Vault, WriteTx,
 };
