@@ -5,6 +5,7 @@ mod cli;
 mod daemon;
 mod keys;
 mod keys_faults;
+mod kills;
 mod policies;
 mod sync;
 

@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod binary;
+mod cli;
 mod conformance;
 mod errors;
 mod knobs;
