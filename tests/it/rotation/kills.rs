@@ -11,44 +11,9 @@ use keyward::vault::{Phase, SigningPhase};
 use rand::Rng;
 
 use super::keys::live_keys;
-use crate::support::emulator::{self as emus, REF_A, TOKEN};
-use crate::support::vault::{PASS, Sandbox, ok};
-
-struct Rig {
-    emu: Emulator,
-    sb: Sandbox,
-    template: String,
-}
-
-impl Rig {
-    fn new() -> Rig {
-        let emu = emus::start();
-        let template = emu.project_url_template();
-        let r = Rig {
-            emu,
-            sb: Sandbox::new(),
-            template,
-        };
-        ok(&r.kw(&["init"], ""));
-        let url = r.emu.base_url().to_string();
-        ok(&r.kw(&["connect", "main", "--url", &url], &format!("{TOKEN}\n")));
-        ok(&r.kw(&["target", "add", REF_A], ""));
-        r
-    }
-
-    fn env(&self) -> [(&str, &str); 4] {
-        [
-            ("KEYWARD_PASSPHRASE", PASS),
-            ("KEYWARD_PROJECT_URL_TEMPLATE", &self.template),
-            ("KEYWARD_RETRY_FIRST_MS", "10"),
-            ("KEYWARD_RETRY_CAP_MS", "50"),
-        ]
-    }
-
-    fn kw(&self, args: &[&str], stdin: &str) -> std::process::Output {
-        self.sb.kw_env(args, stdin, &self.env())
-    }
-}
+use super::rig::Rig;
+use crate::support::emulator::REF_A;
+use crate::support::vault::ok;
 
 /// Runs `rotation run NAME` and kills it, watching the project all along (every 2 ms
 /// `look` lists the keys and checks what must always hold): either at a random time, or
