@@ -109,7 +109,7 @@ pub fn run(g: &GlobalArgs, c: TargetCmd) -> CmdResult {
             if json {
                 return print_json(&k);
             }
-            for l in keys_lines(&k) {
+            for l in k.lines() {
                 println!("{l}");
             }
             if let Some(e) = k.errors.first() {
@@ -118,58 +118,6 @@ pub fn run(g: &GlobalArgs, c: TargetCmd) -> CmdResult {
         }
     }
     Ok(())
-}
-
-/// The keys view as text (also what the dashboard shows).
-pub fn keys_lines(k: &crate::ops::TargetKeys) -> Vec<String> {
-    let mut out = vec![format!("API keys of {}:", k.target)];
-    for a in &k.api_keys {
-        let template = a
-            .template
-            .as_ref()
-            .map(|t| format!("\ttemplate {}", serde_json::Value::Object(t.clone())))
-            .unwrap_or_default();
-        let by = a
-            .rotation
-            .as_ref()
-            .map(|(r, part)| format!("\t{part} key of rotation {r}"))
-            .unwrap_or_default();
-        out.push(format!(
-            "  {}\t{}\t{}{template}{by}",
-            a.name,
-            a.key_type,
-            a.id.as_deref().unwrap_or("-")
-        ));
-    }
-    out.push(format!(
-        "legacy keys: {}",
-        match k.legacy_enabled {
-            Some(true) => "enabled",
-            Some(false) => "disabled",
-            None => "gone",
-        }
-    ));
-    out.push("JWT signing keys:".into());
-    if k.signing_keys.is_empty() {
-        out.push("  none: Auth signs with the legacy JWT secret".into());
-    }
-    for sk in &k.signing_keys {
-        let by = sk
-            .rotation
-            .as_ref()
-            .map(|r| format!("\trotation {r}"))
-            .unwrap_or_default();
-        let legacy = if sk.legacy {
-            " (legacy JWT secret)"
-        } else {
-            ""
-        };
-        out.push(format!(
-            "  {}\t{}{legacy}\t{}{by}",
-            sk.status, sk.algorithm, sk.id
-        ));
-    }
-    out
 }
 
 pub use crate::engine::report::target_json;

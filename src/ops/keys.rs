@@ -74,3 +74,60 @@ pub struct SigningRotated {
     pub imported_legacy: bool,
     pub previous: Option<String>,
 }
+
+impl TargetKeys {
+    /// The keys view as text lines: `target keys` prints them, the dashboard shows them.
+    pub fn lines(&self) -> Vec<String> {
+        let k = self;
+        let mut out = vec![format!("API keys of {}:", k.target)];
+        for a in &k.api_keys {
+            out.push(format!(
+                "  {}\t{}\t{}",
+                a.name,
+                a.key_type,
+                a.id.as_deref().unwrap_or("-")
+            ));
+            // What it may do and who owns it, on a line of its own: a dashboard box is
+            // narrower than a terminal.
+            let mut about = Vec::new();
+            if let Some(t) = &a.template {
+                about.push(format!("template {}", serde_json::Value::Object(t.clone())));
+            }
+            if let Some((r, part)) = &a.rotation {
+                about.push(format!("{part} key of rotation {r}"));
+            }
+            if !about.is_empty() {
+                out.push(format!("    {}", about.join("; ")));
+            }
+        }
+        out.push(format!(
+            "legacy keys: {}",
+            match k.legacy_enabled {
+                Some(true) => "enabled",
+                Some(false) => "disabled",
+                None => "gone",
+            }
+        ));
+        out.push("JWT signing keys:".into());
+        if k.signing_keys.is_empty() {
+            out.push("  none: Auth signs with the legacy JWT secret".into());
+        }
+        for sk in &k.signing_keys {
+            let by = sk
+                .rotation
+                .as_ref()
+                .map(|r| format!("\trotation {r}"))
+                .unwrap_or_default();
+            let legacy = if sk.legacy {
+                " (legacy JWT secret)"
+            } else {
+                ""
+            };
+            out.push(format!(
+                "  {}\t{}{legacy}\t{}{by}",
+                sk.status, sk.algorithm, sk.id
+            ));
+        }
+        out
+    }
+}
