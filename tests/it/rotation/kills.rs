@@ -209,6 +209,20 @@ fn a_signing_key_rotation_killed_at_random_points_is_recovered_by_the_next_run()
         .unwrap()
         .len();
     assert!(recovered > 0, "no run had to recover");
+    let current = r.state.current.clone().unwrap().id;
+    drop(rd);
+    drop(v);
+    // status --json shows it beside the API key rotations.
+    let st = crate::support::vault::json(&rig.kw(&["status", "--json"], ""));
+    let row = st["rotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "sig")
+        .cloned()
+        .unwrap();
+    assert_eq!(row["key_type"], "signing");
+    assert_eq!(row["current_key"]["id"], current);
     eprintln!(
         "25 kills ({mid_run} mid-run, {interrupted} mid-step, {recovered} recoveries): {} signing keys, all known",
         keys.len()
