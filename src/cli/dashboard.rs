@@ -17,7 +17,7 @@ pub fn run(g: &GlobalArgs) -> CmdResult {
     if !interactive {
         return Err("the dashboard needs a terminal: run `keyward` in one, or use the commands in `keyward --help`".into());
     }
-    if !path.exists() {
+    if !crate::vault::present(&path)? {
         eprint!(
             "There is no vault at {}. Create one now? [y/N] ",
             path.display()
@@ -43,6 +43,7 @@ pub fn run(g: &GlobalArgs) -> CmdResult {
             Start::Open(vault),
             path.display().to_string(),
             crate::engine::EngineConfig::from_env(),
+            crate::tui::logging::dir(),
         );
     }
     let rt = super::runtime()?;
@@ -55,6 +56,7 @@ pub fn run(g: &GlobalArgs) -> CmdResult {
             Start::Attached(a),
             path.display().to_string(),
             crate::engine::EngineConfig::from_env(),
+            crate::tui::logging::dir(),
         );
     }
     let from_env = g.identity.is_some()
@@ -70,5 +72,6 @@ pub fn run(g: &GlobalArgs) -> CmdResult {
         start,
         path.display().to_string(),
         crate::engine::EngineConfig::from_env(),
+        crate::tui::logging::dir(),
     )
 }

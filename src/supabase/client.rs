@@ -285,13 +285,17 @@ impl Client {
         if let Some(rl) = RateLimit::from_headers(&headers) {
             self.inner.rate_limits.record(endpoint, project, rl);
         }
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| error::transport(&e, &self.inner.host, self.inner.request_timeout))?;
+        let body = super::body::read(
+            resp,
+            super::body::MAX_BODY_BYTES,
+            &endpoint.to_string(),
+            &self.inner.host,
+            self.inner.request_timeout,
+        )
+        .await?;
         tracing::debug!(%endpoint, project, status = status.as_u16(), "management api");
         if status.is_success() {
-            return Ok((status, body.to_vec()));
+            return Ok((status, body));
         }
         Err(status_error(status, &headers, &body, hint))
     }

@@ -139,7 +139,15 @@ impl Client {
             s if s.is_success() => Ok(KeyCheck::Accepted),
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Ok(KeyCheck::Refused),
             s => {
-                let body = resp.bytes().await.unwrap_or_default();
+                let body = super::body::read(
+                    resp,
+                    super::body::MAX_BODY_BYTES,
+                    "the project's auth settings",
+                    &host,
+                    self.inner.request_timeout,
+                )
+                .await
+                .unwrap_or_default();
                 Err(Error::Rejected {
                     status: s.as_u16(),
                     message: error_message(s, &body).message,

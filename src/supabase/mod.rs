@@ -14,6 +14,7 @@
 
 pub mod api;
 mod auth_keys;
+mod body;
 pub mod client;
 mod client_keys;
 pub mod emulator;
@@ -22,6 +23,7 @@ mod http;
 pub mod ratelimit;
 pub mod token;
 
+pub use body::MAX_BODY_BYTES;
 pub use client::{Client, ClientConfig, KeyCheck};
 pub use error::{Error, TransportKind};
 pub use http::cleartext_remote_host;

@@ -4,6 +4,8 @@
 mod audit;
 mod cli;
 mod cli_errors;
+mod messages;
+mod modes;
 mod prompt;
 mod sealing;
 mod store;
