@@ -13,9 +13,17 @@ pub struct ConnectArgs {
     /// The Management API's URL (self-hosted or proxied)
     #[arg(long, default_value = DEFAULT_INSTANCE_URL)]
     pub url: String,
+    /// Where each project's own API answers, for key checks (self-hosted or proxied);
+    /// `{ref}` stands for the project ref [default: https://{ref}.supabase.co]
+    #[arg(long, value_name = "URL")]
+    pub project_url: Option<String>,
     /// For a token scoped to projects: a project it can read, to validate against
     #[arg(long, value_name = "REF")]
     pub project_ref: Option<String>,
+    /// Allow a plain http:// URL to another machine: the token then crosses the network
+    /// in clear
+    #[arg(long)]
+    pub insecure_http: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -61,14 +69,25 @@ fn connected(reply: Reply) -> CmdResult<crate::ops::Connected> {
 
 pub fn connect(g: &GlobalArgs, a: ConnectArgs) -> CmdResult {
     let s = session(g)?;
+    if a.insecure_http {
+        eprintln!(
+            "warning: --insecure-http: the access token may cross the network in clear; prefer https://"
+        );
+    }
     let c = connected(s.call(Request::Connect {
         name: a.name,
         url: a.url,
         project_ref: a.project_ref,
+        project_url: a.project_url,
+        insecure_http: a.insecure_http,
         token: token()?,
     })?)?;
+    let projects = match &c.connection.project_url {
+        Some(p) => format!("; projects at {p}"),
+        None => String::new(),
+    };
     println!(
-        "connected {} ({} project(s) visible; token …{})",
+        "connected {} ({} project(s) visible; token …{}{projects})",
         c.connection.name, c.projects_seen, c.connection.fingerprint
     );
     Ok(())
@@ -107,6 +126,7 @@ pub fn connections(g: &GlobalArgs, a: ConnectionsArgs) -> CmdResult {
                     .collect();
                 serde_json::json!({
                     "name": c.name, "url": c.url, "project_ref": c.project_ref,
+                    "project_url": c.project_url,
                     "fingerprint": c.fingerprint, "created": rfc3339(c.created), "targets": refs,
                 })
             })
@@ -119,8 +139,13 @@ pub fn connections(g: &GlobalArgs, a: ConnectionsArgs) -> CmdResult {
     );
     for c in conns {
         let n = targets.iter().filter(|t| t.connection == c.name).count();
+        let projects = c
+            .project_url
+            .as_deref()
+            .map(|p| format!("\tprojects at {p}"))
+            .unwrap_or_default();
         println!(
-            "{}\t{}\ttoken …{}\t{n} target(s)",
+            "{}\t{}\ttoken …{}\t{n} target(s){projects}",
             c.name, c.url, c.fingerprint
         );
     }

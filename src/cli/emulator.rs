@@ -24,6 +24,10 @@ pub struct Args {
     /// A project: REF:NAME or REF:NAME:ORG (REF is 20 lowercase letters) [repeatable]
     #[arg(long = "project", value_name = "REF:NAME", num_args = 1..)]
     pub projects: Vec<String>,
+    /// List the platform's SUPABASE_* entries among the --project projects' secrets (as
+    /// older projects show them; new projects may list none)
+    #[arg(long)]
+    pub platform_secrets: bool,
     #[command(flatten)]
     pub faults: Box<FaultArgs>,
     /// Load the emulator's data from FILE if it exists, and save every change to it
@@ -90,6 +94,9 @@ pub fn run(args: Args) -> CmdResult {
     for p in &args.projects {
         let p = seed::parse_project(p).map_err(|e| format!("--project: {e}"))?;
         seed = seed.project_in(&p.project_ref, &p.name, &p.organization);
+        if args.platform_secrets {
+            seed = seed.with_platform_secrets(&p.project_ref);
+        }
     }
     let fresh = args.state.as_ref().is_none_or(|s| !s.exists());
     let demo = seed.is_empty() && fresh;
@@ -118,6 +125,7 @@ pub fn run(args: Args) -> CmdResult {
             delete_absent_404: faults.delete_absent_404,
             scoped_reveal_403: faults.scoped_reveal_403,
             reject_names: Vec::new(),
+            revoked_key_min_age_secs: 0,
         },
         state_file: args.state.clone(),
     };

@@ -20,9 +20,11 @@ mod envio;
 mod info;
 mod init;
 mod key;
+mod legacy;
 mod map;
 mod project;
 mod rotation;
+mod rotation_list;
 mod secret;
 mod secret_list;
 mod serve;
@@ -97,9 +99,14 @@ pub enum Command {
     Export(envio::ExportArgs),
     /// The audit log: list, filter, verify
     Audit(audit::AuditArgs),
-    /// Supabase API key rotations (two keys alive): add, list, run, revoke, rm
+    /// Supabase API key rotations (two keys alive) and JWT signing key rotations: add,
+    /// list, run, revoke, rm
     #[command(subcommand)]
     Rotation(rotation::RotationCmd),
+    /// A project's legacy anon/service_role API keys: status, disable (plan first, check
+    /// after), enable (roll back)
+    #[command(subcommand, name = "legacy-keys")]
+    LegacyKeys(legacy::LegacyCmd),
     /// Supabase API keys made by hand: create (the value is shown once)
     #[command(subcommand, name = "supabase-key")]
     SupabaseKey(rotation::SupabaseKeyCmd),
@@ -210,6 +217,7 @@ pub fn main() -> ExitCode {
         Some(Command::Audit(a)) => audit::run(&cli.global, a),
         Some(Command::Rotation(c)) => rotation::run(&cli.global, c),
         Some(Command::SupabaseKey(c)) => rotation::supabase_key(&cli.global, c),
+        Some(Command::LegacyKeys(c)) => legacy::run(&cli.global, c),
         Some(Command::Connect(a)) => connect::connect(&cli.global, a),
         Some(Command::Connections(a)) => connect::connections(&cli.global, a),
         Some(Command::Reconnect(a)) => connect::reconnect(&cli.global, a),

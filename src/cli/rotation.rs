@@ -1,12 +1,12 @@
 //! `keyward rotation add | list | run | revoke | rm` and `keyward supabase-key create`:
-//! Supabase API key rotations (docs/rotation.md) and ad hoc keys.
+//! Supabase API key and JWT signing key rotations (docs/rotation.md) and ad hoc keys.
 
-use super::common::{addr, print_json, session, unexpected};
+use super::common::{addr, session, unexpected};
 use super::{CmdResult, GlobalArgs};
-use crate::ops::{Change, Outcome, Query, Reply, Request, RotatedKey};
+use crate::ops::{Change, Outcome, Query, Reply, Request, RotatedKey, SigningRotated};
 use crate::vault::{
-    KeyKind, KeyRotation, NewKeyRotation, format_time_of_day, parse_duration, parse_time_of_day,
-    reserved_name_warning, rfc3339,
+    KeyKind, NewKeyRotation, NewSigningRotation, SigningAlg, format_time_of_day, parse_duration,
+    parse_time_of_day, reserved_name_warning,
 };
 
 /// The vault project that receives keys when `--into` is not given.
@@ -20,7 +20,8 @@ pub enum RotationCmd {
         /// The target's project ref
         #[arg(long, value_name = "REF")]
         target: String,
-        #[arg(long, value_name = "publishable|secret")]
+        /// `signing`: the project's JWT signing keys (no vault secret receives them)
+        #[arg(long, value_name = "publishable|secret|signing")]
         key_type: String,
         /// Days between rotations (1 or more)
         #[arg(long, value_name = "N")]
@@ -31,12 +32,21 @@ pub enum RotationCmd {
         /// The vault secret that receives the key [default: supabase-keys/NAME key]
         #[arg(long, value_name = "PROJECT/NAME")]
         into: Option<String>,
-        /// Delete the previous key this long after a rotation (e.g. 2d) instead of at the next one
+        /// API keys: delete the previous key this long after a rotation (e.g. 2d) instead
+        /// of at the next one. Signing keys: how long the previous key keeps verifying
+        /// before it is revoked, and a revoked key is kept before it is deleted [default: 24h]
         #[arg(long, value_name = "DURATION")]
         grace: Option<String>,
         /// Rotate only on `keyward rotation run`, never on schedule
         #[arg(long)]
         manual_only: bool,
+        /// Secret keys: the JWT template (privileges) every new key gets, as JSON
+        /// [default: the replaced key's, else the project's default secret key's]
+        #[arg(long, value_name = "JSON")]
+        template: Option<String>,
+        /// Signing keys: the algorithm of new keys
+        #[arg(long, value_name = "RS256|ES256|EdDSA")]
+        algorithm: Option<String>,
     },
     /// List rotations with their keys and status
     List {
@@ -75,37 +85,6 @@ pub enum SupabaseKeyCmd {
     },
 }
 
-fn row(r: &KeyRotation, now: i64) -> serde_json::Value {
-    let key = |k: &Option<crate::vault::KeyRef>| {
-        k.as_ref()
-            .map(|k| serde_json::json!({ "id": k.id, "name": k.name }))
-    };
-    let s = &r.state;
-    serde_json::json!({
-        "name": r.name,
-        "target": r.project_ref,
-        "connection": r.connection,
-        "key_type": r.key_type.as_str(),
-        "every_days": r.every_days,
-        "at": format_time_of_day(r.at_minute),
-        "auto": r.auto,
-        "into": format!("{}/{}", r.into.project, r.into.name),
-        "grace_seconds": r.grace.map(|g| g / 1000),
-        "status": r.status(now).as_str(),
-        "current_key": key(&s.current),
-        "previous_key": key(&s.previous),
-        "previous_until": s.previous_until.map(rfc3339),
-        "cleanup_pending": s.cleanup_pending(),
-        "pending_deletes": s.retiring.iter().map(|k| k.name.clone()).collect::<Vec<_>>(),
-        "last_attempt": s.last_attempt.map(rfc3339),
-        "last_success": s.last_success.map(rfc3339),
-        "next_due": r.auto.then(|| rfc3339(s.next_due)),
-        "last_message": s.last_message,
-        "failures": s.failures,
-        "retry_at": s.retry_at.map(rfc3339),
-    })
-}
-
 pub fn run(g: &GlobalArgs, c: RotationCmd) -> CmdResult {
     match c {
         RotationCmd::Add {
@@ -117,8 +96,9 @@ pub fn run(g: &GlobalArgs, c: RotationCmd) -> CmdResult {
             into,
             grace,
             manual_only,
+            template,
+            algorithm,
         } => {
-            let key_type: KeyKind = key_type.parse()?;
             let at_minute = parse_time_of_day(&at)?;
             let grace = grace
                 .map(|s| {
@@ -127,6 +107,28 @@ pub fn run(g: &GlobalArgs, c: RotationCmd) -> CmdResult {
                     })
                 })
                 .transpose()?;
+            if key_type == "signing" {
+                if into.is_some() || template.is_some() {
+                    return Err("--into and --template are for API keys: a signing key never leaves Supabase, so no vault secret receives it".into());
+                }
+                let algorithm: SigningAlg = algorithm.as_deref().unwrap_or("RS256").parse()?;
+                let n = NewSigningRotation {
+                    name,
+                    project_ref: target,
+                    connection: None,
+                    algorithm,
+                    every_days,
+                    at_minute,
+                    auto: !manual_only,
+                    grace,
+                };
+                return super::rotation_list::add_signing(g, n);
+            }
+            if algorithm.is_some() {
+                return Err("--algorithm is for signing keys (--key-type signing)".into());
+            }
+            let key_type: KeyKind = key_type.parse()?;
+            let template = template.as_deref().map(parse_template).transpose()?;
             let (project, secret) = match &into {
                 Some(a) => addr(a)?,
                 None => (DEFAULT_KEYS_PROJECT.to_owned(), format!("{name} key")),
@@ -151,11 +153,20 @@ pub fn run(g: &GlobalArgs, c: RotationCmd) -> CmdResult {
                 into_name: secret.clone(),
                 grace,
             }));
+            if template.is_some() {
+                changes.push(Change::SetKeyRotationTemplate {
+                    name: name.clone(),
+                    template: template.clone(),
+                });
+            }
             let a = s.apply(g, changes, false)?;
             let Some(Outcome::KeyRotation {
                 rotation: r,
                 warning,
-            }) = a.outcomes.into_iter().last()
+            }) = a
+                .outcomes
+                .into_iter()
+                .find(|o| matches!(o, Outcome::KeyRotation { .. }))
             else {
                 return Err("the vault's owner did not return the rotation: restart the owner with this version".into());
             };
@@ -172,48 +183,26 @@ pub fn run(g: &GlobalArgs, c: RotationCmd) -> CmdResult {
             } else {
                 format!("manual only: `keyward rotation run {}`", r.name)
             };
+            let privileges = match (&template, r.key_type) {
+                (Some(t), _) => format!(" with template {}", serde_json::Value::Object(t.clone())),
+                (None, KeyKind::Secret) => {
+                    " with the template of the key it replaces (at first the project's default secret key's)".into()
+                }
+                _ => String::new(),
+            };
             println!(
-                "{}: {} key of {} into {project}/{secret}, {when}",
+                "{}: {} key of {} into {project}/{secret}{privileges}, {when}",
                 r.name,
                 r.key_type.as_str(),
                 r.project_ref
             );
         }
-        RotationCmd::List { json } => {
-            let s = session(g)?;
-            let (now, all) = match s.query(Query::KeyRotations)? {
-                Reply::KeyRotations { now, items } => (now, items),
-                other => return Err(unexpected(&other)),
-            };
-            if json {
-                return print_json(&all.iter().map(|r| row(r, now)).collect::<Vec<_>>());
-            }
-            super::common::hint_if_empty(
-                all.len(),
-                "no key rotations yet: add one with `keyward rotation add NAME --target REF ...`",
-            );
-            for r in all {
-                let s = &r.state;
-                println!(
-                    "{}\t{} {}\t{}\tkey {}\tnext {}\t{}",
-                    r.name,
-                    r.project_ref,
-                    r.key_type.as_str(),
-                    r.status(now).as_str(),
-                    s.current.as_ref().map_or("-", |k| k.name.as_str()),
-                    if r.auto {
-                        rfc3339(s.next_due)
-                    } else {
-                        "manual".into()
-                    },
-                    s.last_message.as_deref().unwrap_or("")
-                );
-            }
-        }
+        RotationCmd::List { json } => super::rotation_list::list(g, json)?,
         RotationCmd::Run { name } => {
             let s = session(g)?;
             match s.call(Request::RotationRun { name })? {
                 Reply::Rotated(done) => print_rotated(&done),
+                Reply::SigningRotated(done) => print_signing(&done),
                 other => return Err(unexpected(&other)),
             }
         }
@@ -227,12 +216,26 @@ pub fn run(g: &GlobalArgs, c: RotationCmd) -> CmdResult {
                     );
                     print_rotated(&done);
                 }
+                Reply::SigningRotated(done) => {
+                    print_signing(&done);
+                    println!(
+                        "{}: the previous signing keys were revoked at once: JWTs they signed no longer verify",
+                        done.name
+                    );
+                }
                 other => return Err(unexpected(&other)),
             }
         }
         RotationCmd::Rm { name } => {
             let s = session(g)?;
+            let signing = matches!(
+                s.query(Query::SigningRotations)?,
+                Reply::SigningRotations { items, .. } if items.iter().any(|r| r.name == name)
+            );
             match s.call(Request::RotationRemove { name: name.clone() })? {
+                Reply::Removed(_) if signing => println!(
+                    "{name}: removed; the project's signing keys stay as they are (the key in use keeps signing)"
+                ),
                 Reply::Removed(count) => {
                     println!("{name}: removed; {count} key(s) deleted on Supabase")
                 }
@@ -241,6 +244,34 @@ pub fn run(g: &GlobalArgs, c: RotationCmd) -> CmdResult {
         }
     }
     Ok(())
+}
+
+/// `--template '{"role":"service_role"}'`: a JSON object.
+fn parse_template(s: &str) -> CmdResult<crate::vault::JwtTemplate> {
+    match serde_json::from_str::<serde_json::Value>(s) {
+        Ok(serde_json::Value::Object(m)) => Ok(m),
+        _ => Err(format!(
+            "--template {s:?} is not a JSON object: write e.g. '{{\"role\":\"service_role\"}}'"
+        )
+        .into()),
+    }
+}
+
+fn print_signing(done: &SigningRotated) {
+    if done.imported_legacy {
+        println!(
+            "{}: imported the legacy JWT secret as a signing key (it keeps verifying the JWTs it signed)",
+            done.name
+        );
+    }
+    let previous = match &done.previous {
+        Some(p) => format!("; the previous key {p} keeps verifying until its grace ends"),
+        None => String::new(),
+    };
+    println!(
+        "{}: rotated to {} signing key {}{previous}",
+        done.name, done.algorithm, done.key_id
+    );
 }
 
 fn print_rotated(done: &RotatedKey) {

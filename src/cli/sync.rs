@@ -148,17 +148,48 @@ pub fn status(g: &GlobalArgs, a: StatusArgs) -> CmdResult {
         return super::daemon::watch(g, &a.format);
     }
     let s = session(g)?;
-    let (targets, vars) = match s.query(Query::Status)? {
-        Reply::Status { targets, variables } => (targets, variables),
+    let (targets, vars, legacy, keys, signing, now) = match s.query(Query::Status)? {
+        Reply::Status {
+            targets,
+            variables,
+            legacy,
+            key_rotations,
+            signing_rotations,
+            now,
+        } => (
+            targets,
+            variables,
+            legacy,
+            key_rotations,
+            signing_rotations,
+            now,
+        ),
         other => return Err(unexpected(&other)),
     };
     if a.json {
         #[derive(serde::Serialize)]
         struct Doc<'a> {
+            legacy_keys: Vec<serde_json::Value>,
+            rotations: Vec<serde_json::Value>,
             targets: Vec<crate::engine::report::TargetRow<'a>>,
             variables: Vec<crate::engine::report::VarRow<'a>>,
         }
+        use super::rotation_list::{key_row, signing_row};
         return print_json(&Doc {
+            legacy_keys: legacy
+                .iter()
+                .map(|(t, l)| {
+                    serde_json::json!({
+                        "target": t, "enabled": l.enabled, "checked": rfc3339(l.checked),
+                        "message": l.message,
+                    })
+                })
+                .collect(),
+            rotations: keys
+                .iter()
+                .map(|r| key_row(r, now))
+                .chain(signing.iter().map(|r| signing_row(r, now)))
+                .collect(),
             targets: targets
                 .iter()
                 .map(|(t, n)| crate::engine::report::target_row(t, n))
@@ -194,6 +225,18 @@ pub fn status(g: &GlobalArgs, a: StatusArgs) -> CmdResult {
             "{} ({}) via {}: {health}",
             t.project_ref, t.name, t.connection
         )?;
+        if let Some((_, l)) = legacy.iter().find(|(r, _)| *r == t.project_ref) {
+            let state = match l.enabled {
+                Some(true) => "enabled",
+                Some(false) => "disabled",
+                None => "gone",
+            };
+            writeln!(
+                out,
+                "  legacy API keys: {state} (checked {})",
+                rfc3339(l.checked)
+            )?;
+        }
         for v in by_target.get(t.project_ref.as_str()).into_iter().flatten() {
             let extra = match v.state.state {
                 SyncState::Synced => format!(
@@ -216,6 +259,12 @@ pub fn status(g: &GlobalArgs, a: StatusArgs) -> CmdResult {
                 v.secret,
                 v.state.state.as_str()
             )?;
+        }
+    }
+    if !keys.is_empty() || !signing.is_empty() {
+        writeln!(out, "rotations:")?;
+        for l in super::rotation_list::lines(&keys, &signing, now) {
+            writeln!(out, "  {l}")?;
         }
     }
     out.flush()?;

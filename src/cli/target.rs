@@ -25,6 +25,15 @@ pub enum TargetCmd {
         #[arg(value_name = "REF")]
         project_ref: String,
     },
+    /// Every key of a target: API keys (with their JWT templates), the legacy keys'
+    /// state, the JWT signing keys; and which rotation manages each
+    Keys {
+        #[arg(value_name = "REF")]
+        project_ref: String,
+        /// Print the result as one JSON document (see docs/json.md)
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn run(g: &GlobalArgs, c: TargetCmd) -> CmdResult {
@@ -89,6 +98,23 @@ pub fn run(g: &GlobalArgs, c: TargetCmd) -> CmdResult {
             println!(
                 "removed the target {project_ref}: deleted {n} variable(s) keyward had put there"
             );
+        }
+        TargetCmd::Keys { project_ref, json } => {
+            let reply = s.call(Request::TargetKeys {
+                target: project_ref,
+            })?;
+            let Reply::TargetKeys(k) = reply else {
+                return Err(unexpected(&reply));
+            };
+            if json {
+                return print_json(&k);
+            }
+            for l in k.lines() {
+                println!("{l}");
+            }
+            if let Some(e) = k.errors.first() {
+                return Err(format!("{} could not be read: {e}", k.target).into());
+            }
         }
     }
     Ok(())

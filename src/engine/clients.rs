@@ -60,7 +60,13 @@ impl Clients {
             request_timeout: self.config.request_timeout,
             ..ClientConfig::default()
         };
-        if let Some(t) = &self.config.project_url_template {
+        // The connection's own project URL first (a self-hosted or proxied instance),
+        // then the engine's (KEYWARD_PROJECT_URL_TEMPLATE, for tests and the demo).
+        if let Some(t) = conn
+            .project_url
+            .as_ref()
+            .or(self.config.project_url_template.as_ref())
+        {
             cfg.project_url_template = t.clone();
         }
         let client =

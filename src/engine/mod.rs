@@ -15,6 +15,7 @@ pub mod push;
 pub mod report;
 pub mod retry;
 pub mod schedule;
+pub mod signing;
 mod task;
 
 pub use config::EngineConfig;

@@ -121,6 +121,8 @@ pub enum Change {
     },
     /// A Supabase API key rotation; with no connection, the target's.
     AddKeyRotation(NewKeyRotation),
+    /// A JWT signing key rotation; with no connection, the target's.
+    AddSigningRotation(crate::vault::NewSigningRotation),
     /// Schedule of a rotation; `grace` None keeps the one it has.
     EditKeyRotation {
         name: String,
@@ -132,6 +134,11 @@ pub enum Change {
     SetKeyRotationAuto {
         name: String,
         auto: bool,
+    },
+    /// The JWT template new secret keys of a rotation get (None: the replaced key's).
+    SetKeyRotationTemplate {
+        name: String,
+        template: Option<crate::vault::JwtTemplate>,
     },
     CreateAccessKey {
         name: String,
@@ -161,6 +168,7 @@ pub enum Outcome {
         rotation: Box<KeyRotation>,
         warning: Option<String>,
     },
+    SigningRotation(Box<crate::vault::SigningRotation>),
     /// A new access key: the only time its full key exists outside the caller.
     AccessKey {
         info: AccessKeyInfo,

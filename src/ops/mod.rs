@@ -8,15 +8,17 @@
 //! purpose is to show one.
 
 mod change;
+mod keys;
 mod reply;
 mod request;
 mod sensitive;
 pub mod wire;
 
 pub use change::{Change, Outcome};
+pub use keys::{ApiKeyRow, LegacyReport, SigningKeyRow, SigningRotated, TargetKeys};
 pub use reply::{
     Applied, Candidate, Connected, Dashboard, DashboardDelta, Mapped, OwnerInfo, PushReport,
     Queued, Reply, RotatedKey, SecretListing, SupabaseKey, SyncOutcome,
 };
-pub use request::{MapRequest, Query, Request, UnsealWith};
+pub use request::{LegacyAction, MapRequest, Query, Request, UnsealWith};
 pub use sensitive::Sensitive;

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use super::{Outcome, Sensitive};
 use crate::engine::{TargetDrift, TargetPlan};
 use crate::vault::{
-    AccessKeyInfo, AuditEntry, Connection, KeyRotation, Listed, MappingRow, Millis, Overview,
-    Policy, Project, SecretId, SecretMeta, SecretValue, Target, TargetTotals, VarState, VarStatus,
-    Verdict, VersionMeta,
+    AccessKeyInfo, AuditEntry, Connection, KeyRotation, LegacyKeysState, Listed, MappingRow,
+    Millis, Overview, Policy, Project, SecretId, SecretMeta, SecretValue, SigningRotation, Target,
+    TargetTotals, VarState, VarStatus, Verdict, VersionMeta,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -43,6 +43,10 @@ pub enum Reply {
         now: Millis,
         items: Vec<KeyRotation>,
     },
+    SigningRotations {
+        now: Millis,
+        items: Vec<SigningRotation>,
+    },
     AccessKeys(Vec<AccessKeyInfo>),
     Connections {
         connections: Vec<Connection>,
@@ -52,6 +56,15 @@ pub enum Reply {
     Status {
         targets: Vec<(Target, TargetTotals)>,
         variables: Vec<VarStatus>,
+        /// What keyward last saw of each target's legacy API keys.
+        #[serde(default)]
+        legacy: Vec<(String, LegacyKeysState)>,
+        #[serde(default)]
+        key_rotations: Vec<KeyRotation>,
+        #[serde(default)]
+        signing_rotations: Vec<SigningRotation>,
+        #[serde(default)]
+        now: Millis,
     },
     Policies {
         meta: SecretMeta,
@@ -77,7 +90,10 @@ pub enum Reply {
     /// How many variables keyward deleted (target removal) or keys (rotation removal).
     Removed(usize),
     Rotated(RotatedKey),
+    SigningRotated(super::SigningRotated),
     SupabaseKey(SupabaseKey),
+    LegacyKeys(Box<super::LegacyReport>),
+    TargetKeys(Box<super::TargetKeys>),
 }
 
 /// A transaction's outcome, one per change, and what its push did.
@@ -248,6 +264,7 @@ impl Reply {
             Reply::Audit(_) => "audit",
             Reply::Verdict(_) => "verdict",
             Reply::KeyRotations { .. } => "key_rotations",
+            Reply::SigningRotations { .. } => "signing_rotations",
             Reply::AccessKeys(_) => "access_keys",
             Reply::Connections { .. } => "connections",
             Reply::Targets(_) => "targets",
@@ -266,7 +283,10 @@ impl Reply {
             Reply::Target(_) => "target",
             Reply::Removed(_) => "removed",
             Reply::Rotated(_) => "rotated",
+            Reply::SigningRotated(_) => "signing_rotated",
             Reply::SupabaseKey(_) => "supabase_key",
+            Reply::LegacyKeys(_) => "legacy_keys",
+            Reply::TargetKeys(_) => "target_keys",
         }
     }
 }

@@ -48,6 +48,14 @@ pub enum Request {
         name: String,
         url: String,
         project_ref: Option<String>,
+        /// The projects' own URL template (`https://{ref}.example.com`) for key checks,
+        /// stored with the connection; None = the hosted platform's.
+        #[serde(default)]
+        project_url: Option<String>,
+        /// Allow a plain `http://` URL to another machine (the token then travels in
+        /// clear); refused without it.
+        #[serde(default)]
+        insecure_http: bool,
         token: Sensitive,
     },
     Reconnect {
@@ -80,6 +88,17 @@ pub enum Request {
     RotationRemove {
         name: String,
     },
+    /// A target's legacy `anon`/`service_role` API keys: what uses them, and turning
+    /// them off (after a plan and with a check) or on again.
+    LegacyKeys {
+        target: String,
+        action: LegacyAction,
+    },
+    /// Every key of a target as Supabase lists it (API keys with their templates, the
+    /// legacy keys' state, the JWT signing keys), marked with the rotation that owns it.
+    TargetKeys {
+        target: String,
+    },
     /// An ad hoc Supabase API key; its value comes back once, or goes into `into`.
     CreateSupabaseKey {
         name: String,
@@ -97,6 +116,17 @@ pub enum Request {
     Unseal(UnsealWith),
     /// Make the owner forget its key (it keeps the file and waits for `Unseal`).
     Seal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LegacyAction {
+    /// Enabled or not, and what still holds their values.
+    Status,
+    /// Disable them; without `confirm` only the plan is returned.
+    Disable { confirm: bool },
+    /// Enable them again (the roll-back).
+    Enable,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -152,6 +182,8 @@ pub enum Query {
     },
     VerifyAudit,
     KeyRotations,
+    /// JWT signing key rotations.
+    SigningRotations,
     AccessKeys,
     Connections,
     Targets,

@@ -136,6 +136,12 @@ pub fn apply(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
                 warning,
             }
         }
+        Change::AddSigningRotation(mut n) => {
+            if n.connection.is_none() {
+                n.connection = Some(tx.target_record(&n.project_ref)?.connection);
+            }
+            Outcome::SigningRotation(Box::new(tx.add_signing_rotation(n)?))
+        }
         Change::EditKeyRotation {
             name,
             every_days,
@@ -155,6 +161,10 @@ pub fn apply(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
         }
         Change::SetKeyRotationAuto { name, auto } => Outcome::KeyRotation {
             rotation: Box::new(tx.set_key_rotation_auto(&name, auto)?),
+            warning: None,
+        },
+        Change::SetKeyRotationTemplate { name, template } => Outcome::KeyRotation {
+            rotation: Box::new(tx.set_key_rotation_template(&name, template)?),
             warning: None,
         },
         Change::CreateAccessKey {

@@ -87,8 +87,17 @@ impl Owner {
                 name,
                 url,
                 project_ref,
+                project_url,
+                insecure_http,
                 token,
-            } => self.connect(via, name, url, project_ref, token).await,
+            } => {
+                let how = super::supabase::ConnectHow {
+                    project_ref,
+                    project_url,
+                    insecure_http,
+                };
+                self.connect(via, name, url, how, token).await
+            }
             Request::Reconnect { name, token } => self.reconnect(via, name, token).await,
             Request::Disconnect {
                 name,
@@ -104,6 +113,10 @@ impl Owner {
                 self.rotation_run(name, Some(reason)).await
             }
             Request::RotationRemove { name } => self.rotation_remove(name).await,
+            Request::LegacyKeys { target, action } => {
+                self.legacy_keys(via, target, action).await
+            }
+            Request::TargetKeys { target } => self.target_keys(target).await,
             Request::CreateSupabaseKey {
                 name,
                 target,

@@ -157,12 +157,23 @@ impl Describer {
                     format!("drift on {target}: {}", parts.join(", ")),
                 )]
             }
-            Event::Rotation { name, ok, message } => vec![line(
-                if *ok { Info } else { Warn },
-                "rotation",
-                None,
-                format!("rotation {name}: {message}"),
-            )],
+            Event::Rotation { name, ok, message } => {
+                let level = if *ok { Info } else { Warn };
+                match name.strip_prefix("legacy-keys ") {
+                    Some(t) => vec![line(
+                        level,
+                        "legacy_keys",
+                        Some(t),
+                        format!("legacy API keys of {t}: {message}"),
+                    )],
+                    None => vec![line(
+                        level,
+                        "rotation",
+                        None,
+                        format!("rotation {name}: {message}"),
+                    )],
+                }
+            }
             Event::Sealed => vec![line(
                 Info,
                 "sealed",

@@ -11,10 +11,13 @@
 mod apply;
 mod handle;
 mod host;
+mod keys_view;
+mod legacy;
 mod listen;
 pub mod log;
 mod push;
 mod query;
+mod rotations;
 pub mod socket;
 mod supabase;
 mod wait;

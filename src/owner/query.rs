@@ -72,6 +72,16 @@ impl Owner {
                 })
                 .await
             }
+            Query::SigningRotations => {
+                let now = self.vault.now();
+                self.read(move |r| {
+                    Ok(Reply::SigningRotations {
+                        now,
+                        items: r.signing_rotations()?,
+                    })
+                })
+                .await
+            }
             Query::AccessKeys => self.read(|r| Ok(Reply::AccessKeys(r.access_keys()?))).await,
             Query::Connections => {
                 self.read(|r| {
@@ -84,7 +94,8 @@ impl Owner {
             }
             Query::Targets => self.read(|r| Ok(Reply::Targets(targets(r)?))).await,
             Query::Status => {
-                self.read(|r| {
+                let now = self.vault.now();
+                self.read(move |r| {
                     // The totals from the same rows: one pass over the variables.
                     let variables = r.sync_status(None)?;
                     let mut totals: std::collections::HashMap<&str, crate::vault::TargetTotals> =
@@ -103,7 +114,14 @@ impl Owner {
                             (t, n)
                         })
                         .collect();
-                    Ok(Reply::Status { targets, variables })
+                    Ok(Reply::Status {
+                        targets,
+                        variables,
+                        legacy: r.legacy_keys_states()?,
+                        key_rotations: r.key_rotations()?,
+                        signing_rotations: r.signing_rotations()?,
+                        now,
+                    })
                 })
                 .await
             }

@@ -1,21 +1,48 @@
 //! The owner's requests that talk to Supabase outside the engine's pushes: validating a
 //! token before it is stored, finding a project to add as a target, listing what each
-//! token can see, removing targets (waiting for keyward's variables to go), key
-//! rotation commands and ad hoc API keys.
+//! token can see, removing targets (waiting for keyward's variables to go). Rotations
+//! are in `rotations`, the keys of a target in `legacy` and `keys_view`.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use super::Owner;
-use crate::engine::keyrotation::{self, KeyRotator, TargetClients};
-use crate::ops::{Candidate, Connected, Reply, RotatedKey, Sensitive, SupabaseKey};
+use crate::ops::{Candidate, Connected, Reply, Sensitive};
 use crate::supabase::{Client, ClientConfig};
-use crate::vault::{Cause, KeyKind, Outcome, SecretValue, Vault};
+use crate::vault::Vault;
 
-/// How long rotation commands wait for the new key to reach mapped targets.
-const SYNC_WAIT: Duration = Duration::from_secs(60);
 /// How long a target removal waits for keyward's variables to be deleted there.
 const REMOVE_WAIT: Duration = Duration::from_secs(120);
+
+/// How a connection is made, beside its name, URL and token.
+pub(crate) struct ConnectHow {
+    pub project_ref: Option<String>,
+    pub project_url: Option<String>,
+    pub insecure_http: bool,
+}
+
+/// A project URL template must name the project (`{ref}`) and be a usable URL.
+fn check_project_url(t: &str) -> Result<(), String> {
+    if !t.contains("{ref}") {
+        return Err(format!(
+            "--project-url {t} has no {{ref}} placeholder: write e.g. 'https://{{ref}}.example.com'"
+        ));
+    }
+    let probe = t.replace("{ref}", "abcdefghijklmnopqrst");
+    let ok = reqwest::Url::parse(&probe).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && u.host_str().is_some_and(|h| !h.is_empty())
+            && u.username().is_empty()
+            && u.password().is_none()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "--project-url {t} is not an http:// or https:// URL without credentials: write e.g. 'https://{{ref}}.example.com'"
+        ))
+    }
+}
 
 impl Owner {
     /// A client for an instance URL with `token`, with the engine's timeouts and
@@ -53,9 +80,31 @@ impl Owner {
         via: Option<String>,
         name: String,
         url: String,
-        project_ref: Option<String>,
+        how: ConnectHow,
         token: Sensitive,
     ) -> Result<Reply, String> {
+        let ConnectHow {
+            project_ref,
+            project_url,
+            insecure_http,
+        } = how;
+        // Before the token is read or sent anywhere: a plain-HTTP URL to another
+        // machine would carry it (and, for the project URL, API keys) in clear.
+        if !insecure_http {
+            let urls = std::iter::once(("--url", url.as_str()))
+                .chain(project_url.as_deref().map(|p| ("--project-url", p)));
+            for (flag, u) in urls {
+                let probe = u.replace("{ref}", "ref");
+                if let Some(host) = crate::supabase::cleartext_remote_host(&probe) {
+                    return Err(format!(
+                        "{flag} {u} is plain http:// to {host}: the access token would cross the network in clear; use https://, or pass --insecure-http if this network is trusted"
+                    ));
+                }
+            }
+        }
+        if let Some(p) = &project_url {
+            check_project_url(p)?;
+        }
         let token = token.expose().trim().to_string();
         if token.is_empty() {
             return Err("no token on stdin: pipe the Personal Access Token in, e.g. `keyward connect NAME < token.txt`".into());
@@ -64,7 +113,13 @@ impl Owner {
         let token = zeroize::Zeroizing::new(token);
         let connection = self
             .write(via, move |tx| {
-                tx.add_connection(&name, &url, project_ref.as_deref(), &token)
+                tx.add_connection_with(
+                    &name,
+                    &url,
+                    project_ref.as_deref(),
+                    project_url.as_deref(),
+                    &token,
+                )
             })
             .await?;
         Ok(Reply::Connected(Connected {
@@ -297,115 +352,5 @@ impl Owner {
             .await
             .map_err(|e| e.to_string())?;
         Ok(list.into_iter().map(|s| s.name).collect())
-    }
-
-    /// A key rotation driver on the owner's engine (a command of this process marks its
-    /// rotation in flight, so the resident loop leaves it alone).
-    fn rotator(&self, engine: &crate::engine::EngineHandle) -> KeyRotator {
-        let clients = TargetClients::new(self.vault.clone(), self.config.clone()).for_rotations();
-        let mut kr = KeyRotator::new(self.vault.clone(), engine.clone(), clients);
-        kr.retry = self.config.retry.clone();
-        kr
-    }
-
-    pub(crate) async fn rotation_run(
-        &self,
-        name: String,
-        revoke: Option<String>,
-    ) -> Result<Reply, String> {
-        let n = name.clone();
-        self.read(move |r| r.key_rotation(&n)).await?;
-        let lease = self.lease(None);
-        let kr = self.rotator(&lease.handle);
-        let out = match &revoke {
-            None => kr.rotate_now(&name).await,
-            Some(reason) => kr.revoke(&name, reason).await,
-        };
-        if out.is_ok() {
-            // The rotated key reaches mapped targets before the command answers.
-            lease.handle.kick();
-            super::wait::until(&lease.handle, &self.vault, Some(SYNC_WAIT), super::settled).await;
-        }
-        lease.done().await;
-        let r = out.map_err(|e| e.to_string())?;
-        Ok(Reply::Rotated(RotatedKey {
-            name: r.name,
-            key_id: r.key_id,
-            key_name: r.key_name,
-            version: r.version,
-            cleanup_pending: r.cleanup_pending,
-        }))
-    }
-
-    pub(crate) async fn rotation_remove(&self, name: String) -> Result<Reply, String> {
-        let n = name.clone();
-        self.read(move |r| r.key_rotation(&n)).await?;
-        let lease = self.lease(None);
-        let out = self.rotator(&lease.handle).remove(&name).await;
-        lease.done().await;
-        Ok(Reply::Removed(out.map_err(|e| e.to_string())?))
-    }
-
-    pub(crate) async fn create_supabase_key(
-        &self,
-        via: Option<String>,
-        name: String,
-        target: String,
-        kind: KeyKind,
-        description: Option<String>,
-        into: Option<(String, String)>,
-    ) -> Result<Reply, String> {
-        if let Some((p, _)) = &into {
-            let p = p.clone();
-            self.read(move |r| r.project_id(&p)).await?;
-        }
-        let client = TargetClients::new(self.vault.clone(), self.config.clone())
-            .client(&target, None)
-            .map_err(|e| e.to_string())?;
-        let (id, value) =
-            keyrotation::create_key(&client, &target, kind, &name, description.as_deref())
-                .await
-                .map_err(|e| e.to_string())?;
-        use secrecy::ExposeSecret;
-        match into {
-            Some((p, n)) => {
-                let value = SecretValue::simple(value.expose_secret());
-                let (p2, n2, id2) = (p.clone(), n.clone(), id.clone());
-                let w = self
-                    .write(via, move |tx| {
-                        let w = tx.set_value(&p2, &n2, &value, Cause::Edit)?;
-                        tx.audit(
-                            "supabase-key-create",
-                            &name,
-                            Outcome::Ok,
-                            &format!("{} key {id2} of {target} into {p2}/{n2}", kind.as_str()),
-                        )?;
-                        Ok(w)
-                    })
-                    .await?;
-                Ok(Reply::SupabaseKey(SupabaseKey {
-                    id,
-                    value: None,
-                    saved: Some((p, n, w.version)),
-                }))
-            }
-            None => {
-                let id2 = id.clone();
-                self.write(via, move |tx| {
-                    tx.audit(
-                        "supabase-key-create",
-                        &name,
-                        Outcome::Ok,
-                        &format!("{} key {id2} of {target}, shown once", kind.as_str()),
-                    )
-                })
-                .await?;
-                Ok(Reply::SupabaseKey(SupabaseKey {
-                    id,
-                    value: Some(Sensitive::new(value.expose_secret())),
-                    saved: None,
-                }))
-            }
-        }
     }
 }

@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::auth_keys::*;
+
 /// `V1ProjectWithDatabaseResponse`: one item of `GET /v1/projects`, and `GET /v1/projects/{ref}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Project {
@@ -103,9 +105,10 @@ pub struct ApiKey {
     pub hash: Option<String>,
     #[serde(default)]
     pub secret_jwt_template: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default)]
+    /// Absent, not null, on the legacy entries (as the real API sends them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inserted_at: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 

@@ -9,11 +9,9 @@ use reqwest::{Method, StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 
-use super::api::{
-    ApiKey, CreateApiKey, DeleteApiKey, NewSecret, Organization, Project, Secret, limits,
-};
+use super::api::{NewSecret, Organization, Project, Secret, limits};
 use super::error::{self, Error, hints};
-use super::http::{error_message, parse_base_url, parse_http_url, status_error};
+use super::http::{parse_base_url, status_error};
 use super::ratelimit::{Endpoint, RateLimit, RateLimitBook};
 
 pub const DEFAULT_INSTANCE_URL: &str = "https://api.supabase.com";
@@ -45,18 +43,18 @@ impl Default for ClientConfig {
 
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
-struct Inner {
-    http: reqwest::Client,
+pub(super) struct Inner {
+    pub(super) http: reqwest::Client,
     /// Always ends with `/`, so joining a relative path keeps any path prefix.
-    base: Url,
-    host: String,
-    project_url_template: String,
-    request_timeout: Duration,
-    token: SecretString,
-    rate_limits: RateLimitBook,
+    pub(super) base: Url,
+    pub(super) host: String,
+    pub(super) project_url_template: String,
+    pub(super) request_timeout: Duration,
+    pub(super) token: SecretString,
+    pub(super) rate_limits: RateLimitBook,
 }
 
 impl std::fmt::Debug for Client {
@@ -235,150 +233,9 @@ impl Client {
         Ok(())
     }
 
-    // ---- API keys ----
-
-    /// Without `reveal`, secret keys come back masked or `null` (`ApiKey::revealed_key`).
-    pub async fn list_api_keys(
-        &self,
-        project_ref: &str,
-        reveal: bool,
-    ) -> Result<Vec<ApiKey>, Error> {
-        let req = self.request(
-            Method::GET,
-            "v1/projects",
-            &[project_ref, "api-keys"],
-            &[("reveal", bool_str(reveal))],
-        )?;
-        self.json(
-            Endpoint::ListApiKeys,
-            Some(project_ref),
-            req,
-            reveal_hint(reveal),
-        )
-        .await
-    }
-
-    /// Creates a key and asks for it revealed: the response is the only time a secret
-    /// key's value can be read without `reveal` later.
-    pub async fn create_api_key(
-        &self,
-        project_ref: &str,
-        body: &CreateApiKey,
-    ) -> Result<ApiKey, Error> {
-        let req = self
-            .request(
-                Method::POST,
-                "v1/projects",
-                &[project_ref, "api-keys"],
-                &[("reveal", "true")],
-            )?
-            .json(body);
-        self.json(
-            Endpoint::CreateApiKey,
-            Some(project_ref),
-            req,
-            hints::REVEAL,
-        )
-        .await
-    }
-
-    pub async fn get_api_key(
-        &self,
-        project_ref: &str,
-        id: &str,
-        reveal: bool,
-    ) -> Result<ApiKey, Error> {
-        let req = self.request(
-            Method::GET,
-            "v1/projects",
-            &[project_ref, "api-keys", id],
-            &[("reveal", bool_str(reveal))],
-        )?;
-        self.json(
-            Endpoint::GetApiKey,
-            Some(project_ref),
-            req,
-            reveal_hint(reveal),
-        )
-        .await
-    }
-
-    /// Deletes a key; returns the deleted key as the API reports it.
-    pub async fn delete_api_key(
-        &self,
-        project_ref: &str,
-        id: &str,
-        how: &DeleteApiKey,
-    ) -> Result<ApiKey, Error> {
-        let mut query = vec![("was_compromised", bool_str(how.was_compromised))];
-        if let Some(reason) = &how.reason {
-            query.push(("reason", reason));
-        }
-        let req = self.request(
-            Method::DELETE,
-            "v1/projects",
-            &[project_ref, "api-keys", id],
-            &query,
-        )?;
-        self.json(
-            Endpoint::DeleteApiKey,
-            Some(project_ref),
-            req,
-            hints::DEFAULT,
-        )
-        .await
-    }
-
-    /// Checks that a project accepts an API key: `GET {project URL}/auth/v1/settings`
-    /// with the key in the `apikey` header. Not a Management API call: no token is sent.
-    pub async fn check_api_key(
-        &self,
-        project_ref: &str,
-        key: &SecretString,
-    ) -> Result<KeyCheck, Error> {
-        let base = self
-            .inner
-            .project_url_template
-            .replace("{ref}", project_ref);
-        let url = format!("{}/auth/v1/settings", base.trim_end_matches('/'));
-        let url = parse_http_url(&url, "project URL")?;
-        let host = url.host_str().unwrap_or("the project").to_owned();
-        let mut value = HeaderValue::from_str(key.expose_secret()).map_err(|_| {
-            Error::Config("the API key contains characters a header cannot carry".into())
-        })?;
-        value.set_sensitive(true);
-        let resp = self
-            .inner
-            .http
-            .get(url)
-            .header("apikey", value)
-            .send()
-            .await
-            .map_err(|e| error::transport(&e, &host, self.inner.request_timeout))?;
-        match resp.status() {
-            s if s.is_success() => Ok(KeyCheck::Accepted),
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Ok(KeyCheck::Refused),
-            s => {
-                let body = super::body::read(
-                    resp,
-                    super::body::MAX_BODY_BYTES,
-                    "the project's auth settings",
-                    &host,
-                    self.inner.request_timeout,
-                )
-                .await
-                .unwrap_or_default();
-                Err(Error::Rejected {
-                    status: s.as_u16(),
-                    message: error_message(s, &body).message,
-                })
-            }
-        }
-    }
-
     // ---- plumbing ----
 
-    fn request(
+    pub(super) fn request(
         &self,
         method: Method,
         root: &str,
@@ -443,7 +300,7 @@ impl Client {
         Err(status_error(status, &headers, &body, hint))
     }
 
-    async fn json<T: DeserializeOwned>(
+    pub(super) async fn json<T: DeserializeOwned>(
         &self,
         endpoint: Endpoint,
         project: Option<&str>,
@@ -459,7 +316,7 @@ impl Client {
         })
     }
 
-    async fn empty(
+    pub(super) async fn empty(
         &self,
         endpoint: Endpoint,
         project: Option<&str>,
@@ -471,12 +328,12 @@ impl Client {
     }
 }
 
-fn bool_str(b: bool) -> &'static str {
+pub(super) fn bool_str(b: bool) -> &'static str {
     if b { "true" } else { "false" }
 }
 
 /// A 403 on a revealing call most likely means the token may not reveal secret keys.
-fn reveal_hint(reveal: bool) -> &'static str {
+pub(super) fn reveal_hint(reveal: bool) -> &'static str {
     if reveal {
         hints::REVEAL
     } else {

@@ -37,6 +37,22 @@ pub(crate) fn parse_http_url(raw: &str, what: &str) -> Result<Url, Error> {
     Ok(url)
 }
 
+/// The host of a plain `http://` URL that leaves this machine (not loopback), whose
+/// requests would carry a token or a key in clear; None for https and loopback.
+pub fn cleartext_remote_host(raw: &str) -> Option<String> {
+    let url = Url::parse(raw.trim()).ok()?;
+    if url.scheme() != "http" {
+        return None;
+    }
+    let host = url.host_str()?;
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    (!loopback).then(|| host.to_owned())
+}
+
 /// Parses the instance URL and makes it end with `/` so relative joins keep its path.
 pub(crate) fn parse_base_url(raw: &str) -> Result<Url, Error> {
     let mut url = parse_http_url(raw, "instance URL")?;
@@ -177,6 +193,22 @@ mod tests {
             let err = parse_base_url(bad).unwrap_err().to_string();
             assert!(err.contains("instance URL"), "{bad}: {err}");
             assert!(!err.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn only_plain_http_to_another_machine_is_cleartext() {
+        for (url, remote) in [
+            ("http://api.example.com", Some("api.example.com")),
+            ("http://10.0.0.5:8080/x", Some("10.0.0.5")),
+            ("http://[2001:db8::1]/", Some("[2001:db8::1]")),
+            ("https://api.example.com", None),
+            ("http://127.0.0.1:54321", None),
+            ("http://127.8.9.10", None),
+            ("http://localhost:8080", None),
+            ("http://[::1]:80", None),
+        ] {
+            assert_eq!(cleartext_remote_host(url).as_deref(), remote, "{url}");
         }
     }
 

@@ -13,8 +13,10 @@
 //!   and the demo.
 
 pub mod api;
+mod auth_keys;
 mod body;
 pub mod client;
+mod client_keys;
 pub mod emulator;
 pub mod error;
 mod http;
@@ -24,5 +26,6 @@ pub mod token;
 pub use body::MAX_BODY_BYTES;
 pub use client::{Client, ClientConfig, KeyCheck};
 pub use error::{Error, TransportKind};
+pub use http::cleartext_remote_host;
 pub use ratelimit::{Endpoint, RateLimit};
 pub use token::{TokenScope, TokenValidation, token_format_warning};

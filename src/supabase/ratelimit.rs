@@ -56,11 +56,21 @@ pub enum Endpoint {
     ListApiKeys,
     CreateApiKey,
     GetApiKey,
+    UpdateApiKey,
     DeleteApiKey,
+    GetLegacyApiKeys,
+    SetLegacyApiKeys,
+    ListSigningKeys,
+    CreateSigningKey,
+    GetSigningKey,
+    UpdateSigningKey,
+    DeleteSigningKey,
+    ImportLegacySigningKey,
+    GetLegacySigningKey,
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 10] = [
+    pub const ALL: [Endpoint; 20] = [
         Self::ListProjects,
         Self::GetProject,
         Self::ListOrganizations,
@@ -70,7 +80,17 @@ impl Endpoint {
         Self::ListApiKeys,
         Self::CreateApiKey,
         Self::GetApiKey,
+        Self::UpdateApiKey,
         Self::DeleteApiKey,
+        Self::GetLegacyApiKeys,
+        Self::SetLegacyApiKeys,
+        Self::ListSigningKeys,
+        Self::CreateSigningKey,
+        Self::GetSigningKey,
+        Self::UpdateSigningKey,
+        Self::DeleteSigningKey,
+        Self::ImportLegacySigningKey,
+        Self::GetLegacySigningKey,
     ];
 
     /// `"METHOD /route/{param}"`, the same key the emulator's counters use.
@@ -85,7 +105,19 @@ impl Endpoint {
             Self::ListApiKeys => "GET /v1/projects/{ref}/api-keys",
             Self::CreateApiKey => "POST /v1/projects/{ref}/api-keys",
             Self::GetApiKey => "GET /v1/projects/{ref}/api-keys/{id}",
+            Self::UpdateApiKey => "PATCH /v1/projects/{ref}/api-keys/{id}",
             Self::DeleteApiKey => "DELETE /v1/projects/{ref}/api-keys/{id}",
+            Self::GetLegacyApiKeys => "GET /v1/projects/{ref}/api-keys/legacy",
+            Self::SetLegacyApiKeys => "PUT /v1/projects/{ref}/api-keys/legacy",
+            Self::ListSigningKeys => "GET /v1/projects/{ref}/config/auth/signing-keys",
+            Self::CreateSigningKey => "POST /v1/projects/{ref}/config/auth/signing-keys",
+            Self::GetSigningKey => "GET /v1/projects/{ref}/config/auth/signing-keys/{id}",
+            Self::UpdateSigningKey => "PATCH /v1/projects/{ref}/config/auth/signing-keys/{id}",
+            Self::DeleteSigningKey => "DELETE /v1/projects/{ref}/config/auth/signing-keys/{id}",
+            Self::ImportLegacySigningKey => {
+                "POST /v1/projects/{ref}/config/auth/signing-keys/legacy"
+            }
+            Self::GetLegacySigningKey => "GET /v1/projects/{ref}/config/auth/signing-keys/legacy",
         }
     }
 }

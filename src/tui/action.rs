@@ -47,6 +47,8 @@ pub enum Action {
     Add,
     RunNow,
     ToggleAuto,
+    /// Every key of the target of the rotation under the cursor.
+    TargetKeys,
     Revoke,
     Remove,
     Policy,
@@ -101,6 +103,7 @@ const NAMES: &[(&str, Action)] = &[
     ("add", Action::Add),
     ("run_now", Action::RunNow),
     ("toggle_auto", Action::ToggleAuto),
+    ("target_keys", Action::TargetKeys),
     ("revoke", Action::Revoke),
     ("remove", Action::Remove),
     ("policy", Action::Policy),

@@ -47,6 +47,8 @@ pub enum Effect {
     RemoteNames(Vec<String>),
     /// A key rotation command that talks to Supabase.
     KeyRotation(KeyCmd),
+    /// Every key of a target as Supabase lists it (the rotations screen's keys view).
+    TargetKeys(String),
     /// A modal that shows what the owner holds: opened once that is read.
     Open(Opening),
     /// The value of the secret open in the editor, asked for on purpose (audited).
@@ -96,6 +98,7 @@ impl std::fmt::Debug for Effect {
             Effect::ListProjects => f.write_str("ListProjects"),
             Effect::RemoteNames(t) => write!(f, "RemoteNames({t:?})"),
             Effect::KeyRotation(c) => write!(f, "KeyRotation({c:?})"),
+            Effect::TargetKeys(t) => write!(f, "TargetKeys({t})"),
             Effect::Open(_) => f.write_str("Open"),
             Effect::Reveal { project, name } => write!(f, "Reveal({project}/{name})"),
             Effect::Reopen => f.write_str("Reopen"),

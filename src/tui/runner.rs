@@ -265,6 +265,8 @@ impl<B: Backend> Tui<B> {
                         name,
                         url,
                         project_ref: None,
+                        project_url: None,
+                        insecure_http: false,
                         token: Sensitive::from(token),
                     };
                     self.call(req, move |r| {
@@ -326,6 +328,15 @@ impl<B: Backend> Tui<B> {
                                 (_, other) => return Err(unexpected(&other)),
                             };
                             Ok((msg, Vec::new()))
+                        }))
+                    });
+                }
+                Effect::TargetKeys(target) => {
+                    self.app.say("asking Supabase…");
+                    self.call(Request::TargetKeys { target }, |r| {
+                        Done::Opened(r.and_then(|r| match r {
+                            Reply::TargetKeys(k) => Ok(Box::new(Modal::Text(keys_view(&k)))),
+                            other => Err(unexpected(&other)),
                         }))
                     });
                 }
@@ -672,6 +683,26 @@ impl<B: Backend> Tui<B> {
             h.stop().await;
         }
     }
+}
+
+/// The keys view: ids, names, templates and statuses (never a key's value), headed by
+/// what could not be read.
+fn keys_view(k: &crate::ops::TargetKeys) -> Text {
+    use super::theme::Role;
+    let mut lines: Vec<(Role, String)> = k
+        .errors
+        .iter()
+        .map(|e| (Role::Failed, format!("could not be read: {e}")))
+        .collect();
+    for l in k.lines() {
+        let role = if l.starts_with(' ') {
+            Role::Message
+        } else {
+            Role::Title
+        };
+        lines.push((role, l.replace('\t', "  ")));
+    }
+    Text::new(format!("Keys of {}", k.target), lines)
 }
 
 fn unexpected(r: &Reply) -> String {

@@ -988,3 +988,56 @@ fn run_now_and_revoke_from_the_rotations_screen_reach_supabase() {
     assert!(v1 != v2);
     emu.shutdown();
 }
+
+#[test]
+fn the_rotations_screen_shows_every_key_of_a_rotations_target() {
+    use crate::supabase::emulator::seed::{DEMO_ORG, DEMO_STAGING_REF, DEMO_TOKEN};
+    use crate::supabase::emulator::{Emulator, Seed};
+    use crate::vault::{KeyKind, NewKeyRotation};
+    let emu = Emulator::with_seed(Seed::demo()).unwrap();
+    let url = emu.base_url().to_string();
+    let config = crate::engine::EngineConfig {
+        project_url_template: Some(emu.project_url_template()),
+        ..Default::default()
+    };
+    let mut t = H::with_config(120, 32, config, move |tx| {
+        crate::cli::demo::seed(tx)?;
+        tx.add_connection("acme", &url, None, DEMO_TOKEN)?;
+        tx.add_target(DEMO_STAGING_REF, "demo-staging", DEMO_ORG, "acme")?;
+        tx.add_key_rotation(NewKeyRotation {
+            name: "staging-secret".into(),
+            project_ref: DEMO_STAGING_REF.into(),
+            connection: None,
+            key_type: KeyKind::Secret,
+            every_days: 30,
+            at_minute: 180,
+            auto: false,
+            into_project: "web-app".into(),
+            into_name: "Staging secret key".into(),
+            grace: None,
+        })
+        .map(|_| ())
+    });
+    // Rotate once, then open the keys view of its target.
+    t.keys(&["K", "enter"]);
+    t.keys(&["K"]);
+    let s = t.screen();
+    assert!(s.contains(&format!("Keys of {DEMO_STAGING_REF}")), "{s}");
+    assert!(s.contains("legacy keys: enabled"), "{s}");
+    assert!(s.contains("JWT signing keys:"), "{s}");
+    // The new key, with the privileges it was given and the rotation that owns it.
+    let lines: Vec<&str> = s.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("keyward_staging_secret_1"))
+        .unwrap_or_else(|| panic!("{s}"));
+    let about = lines[at + 1];
+    assert!(about.contains(r#"template {"role":"service_role"}"#), "{s}");
+    assert!(
+        about.contains("current key of rotation staging-secret"),
+        "{s}"
+    );
+    // Never a key's value.
+    assert!(!s.contains("sb_secret_"), "{s}");
+    emu.shutdown();
+}

@@ -52,7 +52,27 @@ impl WriteTx<'_> {
         project_ref: Option<&str>,
         token: &str,
     ) -> Result<Connection> {
+        self.add_connection_with(name, url, project_ref, None, token)
+    }
+
+    /// The same, with the connection's own project URL template (`{ref}`), for an
+    /// instance whose projects are not at `https://{ref}.supabase.co`.
+    pub fn add_connection_with(
+        &mut self,
+        name: &str,
+        url: &str,
+        project_ref: Option<&str>,
+        project_url: Option<&str>,
+        token: &str,
+    ) -> Result<Connection> {
         check_name(name)?;
+        if let Some(t) = project_url
+            && !t.contains("{ref}")
+        {
+            return Err(VaultError::invalid(format!(
+                "the project URL {t:?} has no {{ref}} placeholder: write e.g. 'https://{{ref}}.example.com'"
+            )));
+        }
         if self.tx.open_table(CONNECTIONS)?.get(name)?.is_some() {
             return Err(VaultError::conflict(format!(
                 "a connection named {name:?} already exists: `keyward reconnect {name}` to give it a new token"
@@ -62,6 +82,7 @@ impl WriteTx<'_> {
             name: name.into(),
             url: url.into(),
             project_ref: project_ref.map(str::to_string),
+            project_url: project_url.map(str::to_string),
             fingerprint: token_fingerprint(token),
             created: self.now,
             generation: 0,
@@ -71,7 +92,10 @@ impl WriteTx<'_> {
             "supabase_integration_connect",
             name,
             Outcome::Ok,
-            &format!("{url} token …{}", c.fingerprint),
+            &match &c.project_url {
+                Some(p) => format!("{url} (projects at {p}) token …{}", c.fingerprint),
+                None => format!("{url} token …{}", c.fingerprint),
+            },
         )?;
         Ok(c)
     }

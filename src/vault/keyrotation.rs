@@ -22,7 +22,7 @@ use super::store::{ReadTx, Vault, WriteTx};
 pub(crate) const KEY_ROTATIONS: TableDefinition<&str, &[u8]> =
     TableDefinition::new("key_rotations");
 
-fn check_name(name: &str) -> Result<()> {
+pub(super) fn check_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= ROTATION_NAME_MAX
         && name.as_bytes()[0].is_ascii_lowercase()
@@ -36,6 +36,16 @@ fn check_name(name: &str) -> Result<()> {
             "{name:?} is not a usable rotation name: use 1-{ROTATION_NAME_MAX} lowercase letters, digits, '-' or '_', starting with a letter"
         )))
     }
+}
+
+/// A grace longer than the interval would keep a third key alive at the next rotation.
+fn check_grace(grace: Option<Millis>, every_days: u32) -> Result<()> {
+    if grace.is_some_and(|g| g > i64::from(every_days) * super::clock::DAY_MS) {
+        return Err(VaultError::invalid(format!(
+            "the grace is longer than the interval ({every_days} day(s)): the previous key would still be alive at the next rotation; give a shorter --grace"
+        )));
+    }
+    Ok(())
 }
 
 fn unknown(name: &str) -> VaultError {
@@ -57,9 +67,7 @@ impl WriteTx<'_> {
     /// Supabase, a warning to show.
     pub fn add_key_rotation(&mut self, n: NewKeyRotation) -> Result<(KeyRotation, Option<String>)> {
         check_name(&n.name)?;
-        let is_ref =
-            n.project_ref.len() == 20 && n.project_ref.bytes().all(|b| b.is_ascii_lowercase());
-        if !is_ref {
+        if !is_project_ref(&n.project_ref) {
             return Err(VaultError::invalid(format!(
                 "{:?} is not a project ref: a ref is 20 lowercase letters (see `keyward target list`)",
                 n.project_ref
@@ -75,12 +83,14 @@ impl WriteTx<'_> {
                 "the time of day must be 00:00 to 23:59",
             ));
         }
+        check_grace(n.grace, n.every_days)?;
         super::limits::secret_name(&n.into_name)?;
         if self
             .tx
             .open_table(KEY_ROTATIONS)?
             .get(n.name.as_str())?
             .is_some()
+            || self.signing_rotation_exists(&n.name)?
         {
             return Err(VaultError::conflict(format!(
                 "a key rotation named {:?} already exists: pick another name, or `keyward rotation rm {}` first",
@@ -121,6 +131,7 @@ impl WriteTx<'_> {
                 id,
             },
             grace: n.grace,
+            template: None,
             created: self.now,
             state: KeyRotationState {
                 next_due: self.now,
@@ -197,6 +208,7 @@ impl WriteTx<'_> {
                 "the time of day must be 00:00 to 23:59",
             ));
         }
+        check_grace(grace, every_days)?;
         let mut r = self.key_rotation(name)?;
         r.every_days = every_days;
         r.at_minute = at_minute;
@@ -211,6 +223,34 @@ impl WriteTx<'_> {
             format_time_of_day(at_minute),
             if auto { "" } else { ", manual only" }
         );
+        self.audit("key-rotation-edit", name, Outcome::Ok, &detail)?;
+        Ok(r)
+    }
+
+    /// Sets (or clears) the JWT template new secret keys of the rotation get.
+    pub fn set_key_rotation_template(
+        &mut self,
+        name: &str,
+        template: Option<JwtTemplate>,
+    ) -> Result<KeyRotation> {
+        let mut r = self.key_rotation(name)?;
+        if template.is_some() && r.key_type != KeyKind::Secret {
+            return Err(VaultError::invalid(format!(
+                "a template gives a secret key its privileges: the rotation {name:?} rotates {} keys, which carry none; drop --template",
+                r.key_type.as_str()
+            )));
+        }
+        if template.as_ref().is_some_and(|t| t.is_empty()) {
+            return Err(VaultError::invalid(
+                "an empty template gives the key no role: write e.g. '{\"role\":\"service_role\"}'",
+            ));
+        }
+        r.template = template;
+        self.save_key_rotation(&r)?;
+        let detail = match &r.template {
+            Some(t) => format!("template {}", serde_json::Value::Object(t.clone())),
+            None => "template from the replaced key".into(),
+        };
         self.audit("key-rotation-edit", name, Outcome::Ok, &detail)?;
         Ok(r)
     }
@@ -339,6 +379,7 @@ mod tests {
                 id: None,
             },
             grace: None,
+            template: None,
             created: 0,
             state: KeyRotationState::default(),
         }

@@ -12,6 +12,11 @@ use super::names::env_name;
 
 pub const ROTATION_NAME_MAX: usize = 40;
 
+/// A project ref is 20 lowercase letters.
+pub(super) fn is_project_ref(s: &str) -> bool {
+    s.len() == 20 && s.bytes().all(|b| b.is_ascii_lowercase())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum KeyKind {
@@ -96,7 +101,14 @@ pub struct KeyRotationState {
     pub retry_at: Option<Millis>,
     /// Counts keys created, to name each one uniquely.
     pub generation: u32,
+    /// The JWT template (its privileges) the current secret key was created with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<JwtTemplate>,
 }
+
+/// A secret key's `secret_jwt_template`: the claims (above all the database `role`) its
+/// requests carry.
+pub type JwtTemplate = serde_json::Map<String, serde_json::Value>;
 
 impl KeyRotationState {
     pub fn cleanup_pending(&self) -> bool {
@@ -151,6 +163,10 @@ pub struct KeyRotation {
     /// Delete the previous key this long after a rotation instead of at the next one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grace: Option<Millis>,
+    /// The template every new secret key gets; None: the one of the key it replaces, or
+    /// else the project's default secret key's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<JwtTemplate>,
     pub created: Millis,
     pub state: KeyRotationState,
 }

@@ -34,6 +34,7 @@ mod invisible;
 mod keyrotation;
 mod keyrotation_model;
 mod keywrap;
+mod legacy_keys;
 mod limits;
 mod lock;
 mod mappings;
@@ -46,6 +47,8 @@ mod projects;
 mod rotation;
 mod seal;
 mod secrets;
+mod signing_model;
+mod signing_rotation;
 mod store;
 mod sync_model;
 mod sync_record;
@@ -65,11 +68,12 @@ pub use envfile::{ImportChange, Planned};
 pub use error::{Result, VaultError, present};
 pub use generate::Generator;
 pub use keyrotation_model::{
-    IntoSecret, KeyKind, KeyRef, KeyRotation, KeyRotationState, KeyRotationStatus, NewKeyRotation,
-    Phase, ROTATION_NAME_MAX, format_time_of_day, next_due_after, parse_time_of_day,
-    reserved_name_warning,
+    IntoSecret, JwtTemplate, KeyKind, KeyRef, KeyRotation, KeyRotationState, KeyRotationStatus,
+    NewKeyRotation, Phase, ROTATION_NAME_MAX, format_time_of_day, next_due_after,
+    parse_time_of_day, reserved_name_warning,
 };
 pub use keywrap::KeyInfo;
+pub use legacy_keys::{Holder, LegacyKeysState};
 pub use limits::{
     FIELD_NAME_MAX, FIELDS_MAX, NOTE_MAX, PROJECT_NAME_MAX, SECRET_NAME_MAX, VALUE_MAX,
 };
@@ -87,6 +91,10 @@ pub use seal::{
     load_identities, parse_recipient,
 };
 pub use secrets::Written;
+pub use signing_model::{
+    Aging, DEFAULT_SIGNING_GRACE, NewSigningRotation, SigningAlg, SigningKeyRef, SigningPhase,
+    SigningRotation, SigningState,
+};
 pub use store::{
     InitOptions, ReadTx, SealedVault, TRASH_RETENTION, Touched, Unlock, UnsealedKey, Vault, WriteTx,
 };

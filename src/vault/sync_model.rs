@@ -15,6 +15,10 @@ pub struct Connection {
     /// For a token scoped to projects: the project it was validated against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_ref: Option<String>,
+    /// A project's own URL (`{ref}` replaced by the project ref) for key checks, when
+    /// the instance is self-hosted or proxied; None = the engine's (the hosted platform).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_url: Option<String>,
     /// At most the last 4 characters of the token.
     pub fingerprint: String,
     pub created: Millis,

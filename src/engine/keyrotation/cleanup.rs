@@ -128,24 +128,7 @@ impl KeyRotator {
                 name: name.to_owned(),
                 message: format!("listing the project's keys to recover: {e}"),
             })?;
-        let known: Vec<String> = r.live_keys().into_iter().map(|k| k.id).collect();
-        let orphans: Vec<KeyRef> = listed
-            .iter()
-            .filter_map(|k| {
-                let id = k.id.clone()?;
-                let pending = match &r.state.phase {
-                    Phase::Creating { key_name, key_id } => {
-                        key_id.as_deref() == Some(id.as_str()) || *key_name == k.name
-                    }
-                    Phase::Idle => false,
-                };
-                let stray = r.owns_key_name(&k.name) && !known.contains(&id);
-                (pending || stray).then(|| KeyRef {
-                    id,
-                    name: k.name.clone(),
-                })
-            })
-            .collect();
+        let orphans = super::prepare::orphans(&r, &listed);
         let n = name.to_owned();
         self.handle
             .apply(move |tx| {

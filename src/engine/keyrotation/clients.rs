@@ -17,6 +17,26 @@ pub async fn create_key(
     if let Some(d) = description {
         body = body.with_description(d);
     }
+    if kind == KeyKind::Secret {
+        // The privileges of the project's default secret key, stated explicitly.
+        let listed = client
+            .list_api_keys(project_ref, false)
+            .await
+            .map_err(|e| format!("listing the project's keys: {e}"))?;
+        let template = listed
+            .iter()
+            .find(|k| {
+                k.key_type == Some(crate::supabase::api::ApiKeyType::Secret) && k.name == "default"
+            })
+            .and_then(|k| k.secret_jwt_template.clone())
+            .filter(|t| !t.is_empty());
+        match template {
+            Some(t) => body.secret_jwt_template = Some(t),
+            None => {
+                return Err("the project's default secret key shows no secret_jwt_template, so the new key's privileges cannot be matched to it: create the key in the Supabase dashboard".into());
+            }
+        }
+    }
     let k = client
         .create_api_key(project_ref, &body)
         .await
@@ -82,5 +102,13 @@ impl TargetClients {
     pub fn for_rotations(&self) -> ClientFor {
         let me = self.clone();
         Arc::new(move |r: &KeyRotation| me.client(&r.project_ref, r.connection.as_deref()))
+    }
+
+    /// The same, for signing key rotations.
+    pub fn for_signing(&self) -> crate::engine::signing::SigningClientFor {
+        let me = self.clone();
+        Arc::new(move |r: &crate::vault::SigningRotation| {
+            me.client(&r.project_ref, r.connection.as_deref())
+        })
     }
 }

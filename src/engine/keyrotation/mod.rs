@@ -1,10 +1,11 @@
 //! The Supabase API key rotation driver: dual phase, two keys alive.
 //!
-//! One attempt: record `Creating` -> create the key (revealed) -> record its id ->
-//! check it against the project -> promote (write it into the vault secret as a new
-//! version, cause rotation, which syncs onward; the old current key becomes the
-//! previous one and keeps working) -> delete the key retired a rotation ago (or the
-//! previous one once its grace ends). Every step is written to the vault before the next
+//! One attempt: delete the key retired a rotation ago, anything queued for deletion and
+//! strays (so at most two of its keys are ever alive) -> record `Creating` -> create the
+//! key (revealed, a secret key with an explicit JWT template) -> record its id -> check
+//! it against the project -> promote (write it into the vault secret as a new version,
+//! cause rotation, which syncs onward; the old current key becomes the previous one and
+//! keeps working until the next attempt, or until its grace ends). Every step is written to the vault before the next
 //! external call, so a kill anywhere is recovered by [`KeyRotator::recover`]: a key
 //! created but never promoted is found by its recorded id or by its name and deleted
 //! (its value was never stored), and the rotation, still due, runs again.
@@ -30,6 +31,7 @@ use crate::vault::{
 
 mod cleanup;
 mod clients;
+mod prepare;
 mod tasks;
 
 pub use clients::{TargetClients, connection_of_target, create_key};
@@ -153,12 +155,30 @@ impl KeyRotator {
             self.recover_one(name).await?;
         }
         let r = self.read(name)?;
+        if let (Some(prev), Some(until)) = (&r.state.previous, r.state.previous_until)
+            && until > self.vault.now()
+        {
+            // Not a failure: nothing was tried. The schedule waits for the grace itself.
+            return Err(KeyRotationError::Failed {
+                name: name.to_owned(),
+                message: format!(
+                    "the previous key {} stays alive until {} (its grace): rotating now would make three keys alive; wait until then, or `keyward rotation revoke` if a key leaked",
+                    prev.name,
+                    crate::vault::rfc3339(until)
+                ),
+            });
+        }
         let client = match self.client(&r) {
             Ok(c) => c,
             Err(KeyRotationError::Failed { message, .. }) => {
                 return Err(self.fail(name, message).await);
             }
             Err(e) => return Err(e),
+        };
+        // 0. Room for the new key, and its privileges.
+        let ready = match self.prepare(&client, name).await {
+            Ok(r) => r,
+            Err(why) => return Err(self.fail(name, why).await),
         };
         // 1. Record the attempt and the name of the key about to be created.
         let n = name.to_owned();
@@ -188,8 +208,9 @@ impl KeyRotator {
         };
         self.say(name, true, format!("started: creating key {key_name}"));
         // 2. Create, revealed.
-        let body = CreateApiKey::new(api_key_type(r.key_type), key_name.clone())
+        let mut body = CreateApiKey::new(api_key_type(r.key_type), key_name.clone())
             .with_description(format!("rotated by keyward ({})", r.name));
+        body.secret_jwt_template = ready.template.clone();
         let created = match client.create_api_key(&r.project_ref, &body).await {
             Ok(k) => k,
             Err(e) => {
@@ -251,6 +272,7 @@ impl KeyRotator {
         let value = value.expect("verified keys have a value");
         // 4. Promote: the vault secret's new version, and the keys shift by one.
         let grace = r.grace;
+        let template = ready.template;
         let (n, nk) = (name.to_owned(), new_key.clone());
         let promoted = apply_get(&self.handle, move |tx| {
             let mut r = tx.key_rotation(&n)?;
@@ -268,6 +290,7 @@ impl KeyRotator {
             }
             s.previous = s.current.replace(nk.clone());
             s.previous_until = s.previous.as_ref().and(grace).map(|g| now + g);
+            s.template = template;
             s.phase = Phase::Idle;
             s.last_success = Some(now);
             s.next_due = next_due_after(now, r.every_days, r.at_minute);
@@ -339,10 +362,10 @@ fn note_failure(tx: &WriteTx<'_>, r: &mut KeyRotation, retry: &RetryPolicy, msg:
 /// from under the command.
 static IN_FLIGHT: std::sync::Mutex<Vec<(usize, String)>> = std::sync::Mutex::new(Vec::new());
 
-pub(super) struct InFlight(usize, String);
+pub(crate) struct InFlight(usize, String);
 
 impl InFlight {
-    pub(super) fn start(vault: &Arc<Vault>, name: &str) -> InFlight {
+    pub(crate) fn start(vault: &Arc<Vault>, name: &str) -> InFlight {
         let key = (Arc::as_ptr(vault) as usize, name.to_owned());
         if let Ok(mut v) = IN_FLIGHT.lock() {
             v.push(key.clone());
@@ -350,7 +373,7 @@ impl InFlight {
         InFlight(key.0, key.1)
     }
 
-    pub(super) fn busy(vault: &Arc<Vault>, name: &str) -> bool {
+    pub(crate) fn busy(vault: &Arc<Vault>, name: &str) -> bool {
         let v = Arc::as_ptr(vault) as usize;
         IN_FLIGHT
             .lock()

@@ -25,7 +25,9 @@ impl KeyRotator {
                 }
             }
             let r = self.read(&name)?;
-            if r.auto && r.state.next_due <= now && retry_ok {
+            // A previous key in its grace waits for it: a rotation now would make three.
+            let in_grace = r.state.previous_until.is_some_and(|u| u > now);
+            if r.auto && r.state.next_due <= now && retry_ok && !in_grace {
                 match self.attempt(&name, Some(r.state.next_due)).await {
                     Ok(done) => t.rotated.push(done),
                     Err(e) => t.failed.push((name.clone(), e.to_string())),
@@ -79,12 +81,14 @@ impl KeyRotator {
     }
 }
 
-/// The rotation loops a front end runs: the vault-policy scheduler and the key driver.
+/// The rotation loops a front end runs: the vault-policy scheduler, the API key driver
+/// and the signing key driver.
 /// Keep it while they should run: dropping it stops them at their next wait, like
 /// [`RotationTasks::stop`] without waiting.
 pub struct RotationTasks {
     pub scheduler: tokio::task::JoinHandle<()>,
     pub keys: tokio::task::JoinHandle<()>,
+    pub signing: tokio::task::JoinHandle<()>,
     stop: tokio::sync::watch::Sender<bool>,
 }
 
@@ -97,6 +101,7 @@ impl RotationTasks {
         let both = async {
             let _ = self.scheduler.await;
             let _ = self.keys.await;
+            let _ = self.signing.await;
         };
         let _ = tokio::time::timeout(timeout, both).await;
     }
@@ -110,16 +115,24 @@ pub fn start(
     handle: EngineHandle,
     config: crate::engine::EngineConfig,
 ) -> RotationTasks {
-    let clients = TargetClients::new(vault.clone(), config.clone()).for_rotations();
+    let targets = TargetClients::new(vault.clone(), config.clone());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut scheduler = crate::engine::schedule::Scheduler::new(vault.clone(), handle.clone());
     scheduler.stop = Some(stopped.clone());
-    let mut keys = KeyRotator::new(vault, handle, clients);
+    let mut signing = crate::engine::signing::SigningRotator::new(
+        vault.clone(),
+        handle.clone(),
+        targets.for_signing(),
+    );
+    signing.retry = config.retry.clone();
+    signing.stop = Some(stopped.clone());
+    let mut keys = KeyRotator::new(vault, handle, targets.for_rotations());
     keys.retry = config.retry;
     keys.stop = Some(stopped);
     RotationTasks {
         scheduler: tokio::spawn(scheduler.run()),
         keys: tokio::spawn(keys.run()),
+        signing: tokio::spawn(signing.run()),
         stop,
     }
 }

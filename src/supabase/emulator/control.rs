@@ -33,6 +33,10 @@ pub struct Faults {
     /// keyward's own checks do not know, so a batch must be split to find the culprit.
     #[serde(default)]
     pub reject_names: Vec<String>,
+    /// A revoked signing key can be deleted only this long after its revocation (the
+    /// API says "after a while").
+    #[serde(default)]
+    pub revoked_key_min_age_secs: u64,
 }
 
 impl Default for Faults {
@@ -46,6 +50,7 @@ impl Default for Faults {
             delete_absent_404: false,
             scoped_reveal_403: false,
             reject_names: Vec::new(),
+            revoked_key_min_age_secs: 0,
         }
     }
 }

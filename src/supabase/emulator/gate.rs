@@ -181,12 +181,15 @@ fn permission(route: &str) -> Option<&'static str> {
         "POST /v1/projects/{ref}/secrets" | "DELETE /v1/projects/{ref}/secrets" => {
             perm::SECRETS_WRITE
         }
-        "GET /v1/projects/{ref}/api-keys" | "GET /v1/projects/{ref}/api-keys/{id}" => {
-            perm::KEYS_READ
-        }
-        "POST /v1/projects/{ref}/api-keys" | "DELETE /v1/projects/{ref}/api-keys/{id}" => {
-            perm::KEYS_WRITE
-        }
+        "GET /v1/projects/{ref}/api-keys"
+        | "GET /v1/projects/{ref}/api-keys/{id}"
+        | "GET /v1/projects/{ref}/api-keys/legacy" => perm::KEYS_READ,
+        "POST /v1/projects/{ref}/api-keys"
+        | "PATCH /v1/projects/{ref}/api-keys/{id}"
+        | "DELETE /v1/projects/{ref}/api-keys/{id}"
+        | "PUT /v1/projects/{ref}/api-keys/legacy" => perm::KEYS_WRITE,
+        r if r.starts_with("GET /v1/projects/{ref}/config/auth/signing-keys") => perm::SIGNING_READ,
+        r if r.contains(" /v1/projects/{ref}/config/auth/signing-keys") => perm::SIGNING_WRITE,
         _ => return None,
     })
 }

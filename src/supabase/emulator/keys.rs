@@ -13,14 +13,18 @@ use axum::{Extension, Json, Router};
 use super::reply::{ApiError, json_body};
 use super::world::{DeletedKey, TokenSpec, new_key};
 use super::{PROJECT_PATH_TEMPLATE, Shared};
-use crate::supabase::api::{ApiKey, ApiKeyType};
+use crate::supabase::api::{ApiKey, ApiKeyType, LegacyApiKeys};
 
 pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/v1/projects/{ref}/api-keys", get(list).post(create))
         .route(
+            "/v1/projects/{ref}/api-keys/legacy",
+            get(legacy_status).put(legacy_set),
+        )
+        .route(
             "/v1/projects/{ref}/api-keys/{id}",
-            get(get_one).delete(delete),
+            get(get_one).patch(update).delete(delete),
         )
         .route(
             &format!("{PROJECT_PATH_TEMPLATE}/auth/v1/settings"),
@@ -138,6 +142,112 @@ async fn create(
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
+/// `PATCH /api-keys/{id}`: a new name, description or template; legacy keys are fixed.
+async fn update(
+    State(s): State<Arc<Shared>>,
+    Extension(token): Extension<TokenSpec>,
+    Path((r, id)): Path<(String, String)>,
+    Query(q): Q,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<ApiKey>, ApiError> {
+    let reveal = flag(&q, "reveal")?;
+    check_reveal(&s, &token, reveal)?;
+    let v = json_body(&headers, &body)?;
+    let Some(obj) = v.as_object() else {
+        return Err(ApiError::bad_request("Request body must be an object"));
+    };
+    let name = match obj.get("name") {
+        None => None,
+        Some(serde_json::Value::String(n)) if valid_key_name(n) => Some(n.clone()),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "name must be 4 to 64 characters matching ^[a-z_][a-z0-9_]+$",
+            ));
+        }
+    };
+    let description = match obj.get("description") {
+        None => None,
+        Some(serde_json::Value::Null) => Some(None),
+        Some(serde_json::Value::String(d)) => Some(Some(d.clone())),
+        Some(_) => return Err(ApiError::bad_request("description must be a string")),
+    };
+    let template = match obj.get("secret_jwt_template") {
+        None => None,
+        Some(serde_json::Value::Null) => Some(None),
+        Some(serde_json::Value::Object(o)) => Some(Some(o.clone())),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "secret_jwt_template must be an object",
+            ));
+        }
+    };
+    let masking = s.control.faults().secret_key_masking;
+    let mut w = s.world();
+    let p = w.project_mut(&r)?;
+    let k = p
+        .api_keys
+        .iter_mut()
+        .find(|k| k.id == id)
+        .ok_or_else(|| ApiError::not_found("API key not found"))?;
+    if k.key_type == ApiKeyType::Legacy {
+        return Err(ApiError::bad_request("Legacy API keys cannot be updated"));
+    }
+    if let Some(n) = name {
+        k.name = n;
+    }
+    if let Some(d) = description {
+        k.description = d;
+    }
+    if let Some(t) = template {
+        k.secret_jwt_template = t;
+    }
+    k.updated_at = super::clock::now_rfc3339();
+    Ok(Json(k.view(reveal, masking)))
+}
+
+/// `GET /api-keys/legacy`: whether the legacy `anon`/`service_role` keys are enabled.
+async fn legacy_status(
+    State(s): State<Arc<Shared>>,
+    Path(r): Path<String>,
+) -> Result<Json<LegacyApiKeys>, ApiError> {
+    let mut w = s.world();
+    let p = w.project_mut(&r)?;
+    Ok(Json(LegacyApiKeys {
+        enabled: p.legacy_keys_enabled,
+    }))
+}
+
+/// `PUT /api-keys/legacy?enabled=`: disables or re-enables them.
+async fn legacy_set(
+    State(s): State<Arc<Shared>>,
+    Path(r): Path<String>,
+    Query(q): Q,
+) -> Result<Json<LegacyApiKeys>, ApiError> {
+    let enabled = match q.get("enabled").map(String::as_str) {
+        Some("true") => true,
+        Some("false") => false,
+        _ => {
+            return Err(ApiError::bad_request(
+                "enabled must be a boolean string, true or false",
+            ));
+        }
+    };
+    let mut w = s.world();
+    let p = w.project_mut(&r)?;
+    let secret_revoked = p
+        .signing_keys
+        .iter()
+        .any(|k| k.legacy && k.status == crate::supabase::api::SigningKeyStatus::Revoked);
+    if enabled && secret_revoked {
+        return Err(ApiError::bad_request(
+            "The legacy JWT secret is revoked: the legacy API keys cannot be enabled again",
+        ));
+    }
+    p.legacy_keys_enabled = enabled;
+    Ok(Json(LegacyApiKeys { enabled }))
+}
+
 pub fn valid_key_name(name: &str) -> bool {
     let b = name.as_bytes();
     (4..=64).contains(&b.len())
@@ -193,10 +303,13 @@ async fn settings(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let w = s.world();
-    let live = w
-        .projects
-        .get(&r)
-        .is_some_and(|p| !key.is_empty() && p.api_keys.iter().any(|k| k.api_key == key));
+    let live = w.projects.get(&r).is_some_and(|p| {
+        !key.is_empty()
+            && p.api_keys.iter().any(|k| {
+                k.api_key == key
+                    && (k.key_type != ApiKeyType::Legacy || super::signing::legacy_keys_live(p))
+            })
+    });
     if !live {
         return (
             StatusCode::UNAUTHORIZED,

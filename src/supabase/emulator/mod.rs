@@ -7,6 +7,7 @@
 //! data ([`World`]) and a clean shutdown (also on drop).
 
 mod admin;
+mod apikey;
 pub mod clock;
 mod control;
 mod gate;
@@ -14,6 +15,7 @@ mod keys;
 mod reply;
 mod routes;
 pub mod seed;
+mod signing;
 mod world;
 
 use std::net::SocketAddr;
@@ -23,6 +25,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub use control::{Control, Exchange, FailNext, Faults};
 pub use reply::ApiError;
 pub use seed::Seed;
+pub use signing::SigningKeyRecord;
 pub use world::{
     DeletedKey, KeyRecord, Masking, PLATFORM_SECRETS, ProjectRecord, SecretRecord, TokenSpec,
     World, perm,
@@ -268,6 +271,7 @@ fn load_world(config: &EmulatorConfig) -> std::io::Result<World> {
 fn router(shared: Arc<Shared>) -> axum::Router {
     let api = routes::routes()
         .merge(keys::routes())
+        .merge(signing::routes())
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

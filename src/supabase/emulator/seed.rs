@@ -7,7 +7,8 @@ use crate::supabase::api::is_valid_project_ref;
 /// A classic account token of the demo data; sees every demo project.
 pub const DEMO_TOKEN: &str = "sbp_0123456789abcdef0123456789abcdef01234567";
 /// A token of the demo data scoped to the staging project only.
-pub const DEMO_SCOPED_TOKEN: &str = "sbp_fc0123456789abcdef0123456789abcdef01234567";
+/// `sbp_` and 40 hex characters, the format the official Supabase CLI insists on.
+pub const DEMO_SCOPED_TOKEN: &str = "sbp_fc0123456789abcdef0123456789abcdef012345";
 pub const DEMO_ORG: &str = "keyward-demo";
 pub const DEMO_PRODUCTION_REF: &str = "kwdemoproductionabcd";
 pub const DEMO_STAGING_REF: &str = "kwdemostagingabcdefg";
@@ -17,6 +18,9 @@ pub struct ProjectSeed {
     pub project_ref: String,
     pub name: String,
     pub organization: String,
+    /// List the platform's `SUPABASE_*` entries among its secrets (older projects do,
+    /// new ones may not).
+    pub platform_secrets: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -36,6 +40,7 @@ impl Seed {
             .organization(DEMO_ORG, "keyward demo")
             .project_in(DEMO_PRODUCTION_REF, "demo-production", DEMO_ORG)
             .project_in(DEMO_STAGING_REF, "demo-staging", DEMO_ORG)
+            .with_platform_secrets(DEMO_STAGING_REF)
             .token(TokenSpec::account(DEMO_TOKEN))
             .token(TokenSpec::scoped(DEMO_SCOPED_TOKEN, [DEMO_STAGING_REF]))
             .secret(
@@ -69,7 +74,20 @@ impl Seed {
             project_ref: project_ref.into(),
             name: name.into(),
             organization: org.into(),
+            platform_secrets: false,
         });
+        self
+    }
+
+    /// The project (seeded before) lists the platform's `SUPABASE_*` secrets.
+    pub fn with_platform_secrets(mut self, project_ref: &str) -> Self {
+        for p in self
+            .projects
+            .iter_mut()
+            .filter(|p| p.project_ref == project_ref)
+        {
+            p.platform_secrets = true;
+        }
         self
     }
 
@@ -90,6 +108,9 @@ impl Seed {
         for p in &self.projects {
             if !world.projects.contains_key(&p.project_ref) {
                 world.add_project(&p.project_ref, &p.name, &p.organization);
+                if p.platform_secrets {
+                    world.add_platform_secrets(&p.project_ref);
+                }
             }
         }
         // A token already in the state keeps its scope and, above all, its revocation.
@@ -156,6 +177,7 @@ pub fn parse_project(s: &str) -> Result<ProjectSeed, String> {
             .filter(|o| !o.is_empty())
             .unwrap_or("org-default")
             .into(),
+        platform_secrets: false,
     })
 }
 
@@ -177,6 +199,15 @@ mod tests {
         );
         assert!(parse_project("abc:x").is_err());
         assert!(parse_project("abcdefghijklmnopqrst").is_err());
+    }
+
+    #[test]
+    fn demo_tokens_have_the_format_the_supabase_cli_accepts() {
+        for t in [DEMO_TOKEN, DEMO_SCOPED_TOKEN] {
+            let hex = t.strip_prefix("sbp_").unwrap();
+            assert_eq!(hex.len(), 40, "{t}");
+            assert!(hex.bytes().all(|b| b.is_ascii_hexdigit()), "{t}");
+        }
     }
 
     #[test]

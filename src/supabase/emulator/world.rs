@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+pub use super::apikey::{DeletedKey, KeyRecord, Masking, new_key, service_role_template};
 use super::clock;
 use super::reply::ApiError;
-use crate::supabase::api::{self, ApiKey, ApiKeyType, Database, Organization, Project, limits};
+use crate::supabase::api::{ApiKeyType, Database, Organization, Project, limits};
 
 /// The platform's own secrets, present in every project's list and untouchable.
 pub const PLATFORM_SECRETS: [&str; 4] = [
@@ -27,13 +28,17 @@ pub mod perm {
     pub const SECRETS_WRITE: &str = "edge_functions_secrets_write";
     pub const KEYS_READ: &str = "api_gateway_keys_read";
     pub const KEYS_WRITE: &str = "api_gateway_keys_write";
+    pub const SIGNING_READ: &str = "auth_signing_keys_read";
+    pub const SIGNING_WRITE: &str = "auth_signing_keys_write";
     /// What a token scoped to projects holds: everything but the account-wide reads.
-    pub const PROJECT_SCOPED: [&str; 5] = [
+    pub const PROJECT_SCOPED: [&str; 7] = [
         PROJECT_READ,
         SECRETS_READ,
         SECRETS_WRITE,
         KEYS_READ,
         KEYS_WRITE,
+        SIGNING_READ,
+        SIGNING_WRITE,
     ];
 }
 
@@ -95,29 +100,6 @@ pub struct SecretRecord {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct KeyRecord {
-    pub id: String,
-    pub key_type: ApiKeyType,
-    pub name: String,
-    pub description: Option<String>,
-    pub api_key: String,
-    pub prefix: String,
-    pub secret_jwt_template: Option<serde_json::Map<String, serde_json::Value>>,
-    pub inserted_at: String,
-    pub updated_at: String,
-}
-
-/// A deleted key, kept so tests can see what the delete said.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct DeletedKey {
-    pub project_ref: String,
-    pub id: String,
-    pub name: String,
-    pub was_compromised: bool,
-    pub reason: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProjectRecord {
     pub name: String,
     pub organization_slug: String,
@@ -126,6 +108,20 @@ pub struct ProjectRecord {
     pub status: String,
     pub secrets: BTreeMap<String, SecretRecord>,
     pub api_keys: Vec<KeyRecord>,
+    /// The legacy `anon` and `service_role` JWT keys are accepted (`/api-keys/legacy`).
+    #[serde(default = "enabled")]
+    pub legacy_keys_enabled: bool,
+    /// The legacy JWT secret (HS256) that signs the legacy keys and, until signing keys
+    /// are set up, every user's JWT.
+    #[serde(default)]
+    pub jwt_secret: String,
+    /// Auth's JWT signing keys (`/config/auth/signing-keys`), oldest first.
+    #[serde(default)]
+    pub signing_keys: Vec<super::signing::SigningKeyRecord>,
+}
+
+fn enabled() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -147,39 +143,28 @@ impl World {
         self.organizations.insert(slug.to_owned(), name.to_owned());
     }
 
-    /// Adds a project with the platform's secrets and a default publishable and secret
-    /// key, as a new Supabase project has. Its organization is created when missing.
+    /// Adds a project as a new Supabase project is: a default publishable and secret
+    /// key (the secret one with the `service_role` template), the legacy `anon` and
+    /// `service_role` keys (enabled), a legacy JWT secret and no signing keys, and no
+    /// Edge Function secrets at all (a new project's listing may hold no `SUPABASE_*`
+    /// entries; [`World::add_platform_secrets`] gives the other shape). Its organization
+    /// is created when missing.
     pub fn add_project(&mut self, project_ref: &str, name: &str, org_slug: &str) {
         if !self.organizations.contains_key(org_slug) {
             self.add_organization(org_slug, org_slug);
         }
         let now = clock::now_rfc3339();
-        let platform = |n: &str| match n {
-            "SUPABASE_URL" => format!("https://{project_ref}.supabase.co"),
-            "SUPABASE_DB_URL" => format!(
-                "postgresql://postgres:{}@db.{project_ref}.supabase.co:5432/postgres",
-                clock::random_alnum(16)
-            ),
-            _ => format!("eyJ{}", clock::random_alnum(40)),
-        };
-        let secrets = PLATFORM_SECRETS
-            .iter()
-            .map(|n| {
-                let rec = SecretRecord {
-                    value: platform(n),
-                    updated_at: now.clone(),
-                };
-                (n.to_string(), rec)
-            })
-            .collect();
         let mut record = ProjectRecord {
             name: name.to_owned(),
             organization_slug: org_slug.to_owned(),
             region: "us-east-1".into(),
             created_at: now,
             status: "ACTIVE_HEALTHY".into(),
-            secrets,
+            secrets: BTreeMap::new(),
             api_keys: Vec::new(),
+            legacy_keys_enabled: true,
+            jwt_secret: clock::random_alnum(40),
+            signing_keys: Vec::new(),
         };
         record
             .api_keys
@@ -190,10 +175,47 @@ impl World {
         record
             .api_keys
             .push(new_key(ApiKeyType::Publishable, "default", None));
-        record
-            .api_keys
-            .push(new_key(ApiKeyType::Secret, "default", None));
+        let mut secret = new_key(ApiKeyType::Secret, "default", None);
+        secret.secret_jwt_template = Some(service_role_template());
+        record.api_keys.push(secret);
         self.projects.insert(project_ref.to_owned(), record);
+    }
+
+    /// Adds the platform's own `SUPABASE_*` entries to a project's secrets listing, as
+    /// older projects show them.
+    pub fn add_platform_secrets(&mut self, project_ref: &str) {
+        let Some(p) = self.projects.get_mut(project_ref) else {
+            return;
+        };
+        let now = clock::now_rfc3339();
+        let anon = p
+            .api_keys
+            .iter()
+            .find(|k| k.id == "anon")
+            .map(|k| k.api_key.clone());
+        let service = p
+            .api_keys
+            .iter()
+            .find(|k| k.id == "service_role")
+            .map(|k| k.api_key.clone());
+        for n in PLATFORM_SECRETS {
+            let value = match n {
+                "SUPABASE_URL" => format!("https://{project_ref}.supabase.co"),
+                "SUPABASE_DB_URL" => format!(
+                    "postgresql://postgres:{}@db.{project_ref}.supabase.co:5432/postgres",
+                    clock::random_alnum(16)
+                ),
+                "SUPABASE_ANON_KEY" => anon.clone().unwrap_or_default(),
+                _ => service.clone().unwrap_or_default(),
+            };
+            p.secrets.insert(
+                n.to_string(),
+                SecretRecord {
+                    value,
+                    updated_at: now.clone(),
+                },
+            );
+        }
     }
 
     pub fn project_view(&self, project_ref: &str) -> Option<Project> {
@@ -323,74 +345,4 @@ fn check_secret_name(name: &str) -> Result<(), ApiError> {
         )));
     }
     Ok(())
-}
-
-pub fn new_key(key_type: ApiKeyType, name: &str, description: Option<String>) -> KeyRecord {
-    let now = clock::now_rfc3339();
-    let (api_key, prefix) = match key_type {
-        ApiKeyType::Legacy | ApiKeyType::Unknown => {
-            let k = format!(
-                "eyJhbGciOiJIUzI1NiJ9.{}.{}",
-                clock::random_alnum(48),
-                clock::random_alnum(43)
-            );
-            (k, String::new())
-        }
-        ApiKeyType::Publishable => {
-            let k = format!("sb_publishable_{}", clock::random_alnum(31));
-            let p = k[..19].to_owned();
-            (k, p)
-        }
-        ApiKeyType::Secret => {
-            let k = format!("sb_secret_{}", clock::random_alnum(31));
-            let p = k[..14].to_owned();
-            (k, p)
-        }
-    };
-    KeyRecord {
-        id: clock::uuid_v4(),
-        key_type,
-        name: name.to_owned(),
-        description,
-        api_key,
-        prefix,
-        secret_jwt_template: None,
-        inserted_at: now.clone(),
-        updated_at: now,
-    }
-}
-
-/// How a secret key's value appears when not revealed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Masking {
-    /// Prefix followed by dots.
-    #[default]
-    Masked,
-    /// `api_key: null`.
-    Null,
-}
-
-impl KeyRecord {
-    pub fn view(&self, reveal: bool, masking: Masking) -> ApiKey {
-        let api_key = match (self.key_type, reveal, masking) {
-            (ApiKeyType::Secret, false, Masking::Null) => None,
-            (ApiKeyType::Secret, false, Masking::Masked) => {
-                Some(format!("{}••••••••••••••••", self.prefix))
-            }
-            _ => Some(self.api_key.clone()),
-        };
-        ApiKey {
-            api_key,
-            id: Some(self.id.clone()),
-            key_type: Some(self.key_type),
-            prefix: (!self.prefix.is_empty()).then(|| self.prefix.clone()),
-            name: self.name.clone(),
-            description: self.description.clone(),
-            hash: (self.key_type != ApiKeyType::Legacy).then(|| api::secret_digest(&self.api_key)),
-            secret_jwt_template: self.secret_jwt_template.clone(),
-            inserted_at: Some(self.inserted_at.clone()),
-            updated_at: Some(self.updated_at.clone()),
-        }
-    }
 }

@@ -76,6 +76,10 @@ impl Rotations {
                 Outcome::Push(Box::new(Modal::RotationForm(RotationForm::edit(r))))
             }
             (Action::RunNow, Some(r)) => key(KeyCmd::RunNow(r.name.clone())),
+            (Action::TargetKeys, Some(r)) => Outcome::Effect {
+                effect: Effect::TargetKeys(r.project_ref.clone()),
+                close: false,
+            },
             (Action::ToggleAuto, Some(r)) => {
                 let (n, auto) = (r.name.clone(), !r.auto);
                 let done = format!("{n}: automatic runs {}", if auto { "on" } else { "off" });

@@ -157,6 +157,25 @@ fn the_daemon_logs_pushes_failures_health_drift_and_rotations_and_watch_follows(
         daemon.wait_log(step);
         wait_line(&watched, step);
     }
+    // Retiring the legacy API keys, and the roll-back.
+    ok(&attached(
+        &sb,
+        &["legacy-keys", "disable", REF_A, "--yes"],
+        "",
+    ));
+    let l = daemon.wait_log(&format!("legacy API keys of {REF_A}: disabled; checked"));
+    let j: serde_json::Value = serde_json::from_str(&l).unwrap();
+    assert_eq!(
+        (j["kind"].as_str(), j["target"].as_str()),
+        (Some("legacy_keys"), Some(REF_A))
+    );
+    wait_line(&watched, &format!("legacy API keys of {REF_A}: disabled"));
+    ok(&attached(&sb, &["legacy-keys", "enable", REF_A], ""));
+    daemon.wait_log(&format!("legacy API keys of {REF_A}: enabled again"));
+    let anon = emu.world(|w| {
+        let k = w.projects[REF_A].api_keys.iter().find(|k| k.name == "anon");
+        k.unwrap().api_key.clone()
+    });
     // Attaches are logged; values never are.
     daemon.wait_log("\"kind\":\"attach\"");
     let all = daemon.log.lock().unwrap().join("\n");
@@ -166,6 +185,7 @@ fn the_daemon_logs_pushes_failures_health_drift_and_rotations_and_watch_follows(
         "third-value",
         "by hand",
         TOKEN,
+        &anon,
     ] {
         assert!(!all.contains(value), "{value} in the daemon's log");
     }

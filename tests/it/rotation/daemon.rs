@@ -1,5 +1,6 @@
-//! `keyward daemon` runs both rotation loops: a due API key rotation and a due vault
-//! policy are rotated with no command asking.
+//! `keyward daemon` runs the rotation loops: a due API key rotation, a due JWT signing
+//! key rotation and a due vault policy are rotated with no command asking, and each
+//! step is an event line.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -55,8 +56,32 @@ fn the_daemon_rotates_due_keys_and_due_policies() {
         &env,
     ));
 
+    ok(&sb.kw_env(
+        &[
+            "rotation",
+            "add",
+            "auth",
+            "--target",
+            REF_A,
+            "--key-type",
+            "signing",
+            "--every-days",
+            "1",
+        ],
+        "",
+        &env,
+    ));
+    let signing_in_use = || {
+        emu.world(|w| {
+            w.projects[REF_A]
+                .signing_keys
+                .iter()
+                .any(|k| k.status == keyward::supabase::api::SigningKeyStatus::InUse && !k.legacy)
+        })
+    };
+
     let home = sb.dir.path().join("home");
-    let mut daemon = Command::new(env!("CARGO_BIN_EXE_keyward"))
+    let daemon = Command::new(env!("CARGO_BIN_EXE_keyward"))
         .arg("daemon")
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -75,16 +100,31 @@ fn the_daemon_rotates_due_keys_and_due_policies() {
         .spawn()
         .unwrap();
     let start = Instant::now();
-    while live_keys(&emu, "auto").is_empty() && start.elapsed() < Duration::from_secs(30) {
+    while (live_keys(&emu, "auto").is_empty() || !signing_in_use())
+        && start.elapsed() < Duration::from_secs(30)
+    {
         std::thread::sleep(Duration::from_millis(50));
     }
     // SIGTERM lets the attempt in flight finish (promotion included) before exiting.
     let _ = Command::new("kill")
         .args(["-TERM", &daemon.id().to_string()])
         .status();
-    let status = daemon.wait().unwrap();
-    assert!(status.success(), "daemon exit: {status:?}");
+    let out = daemon.wait_with_output().unwrap();
+    assert!(out.status.success(), "daemon exit: {:?}", out.status);
     assert_eq!(live_keys(&emu, "auto"), vec!["keyward_auto_1"]);
+    assert!(signing_in_use());
+    // The signing rotation's steps are event lines; ids only, never key material.
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("rotation auth: imported the legacy JWT secret"),
+        "{log}"
+    );
+    assert!(log.contains("rotation auth: promoted RS256 key"), "{log}");
+    let secret = emu.world(|w| w.projects[REF_A].jwt_secret.clone());
+    assert!(
+        !log.contains(&secret),
+        "the legacy JWT secret reached the log"
+    );
 
     let v = sb.open();
     let r = v.read().unwrap();
@@ -100,4 +140,7 @@ fn the_daemon_rotates_due_keys_and_due_policies() {
         r.key_rotation("auto").unwrap().state.current.unwrap().name,
         "keyward_auto_1"
     );
+    let auth = r.signing_rotation("auth").unwrap();
+    assert_eq!(auth.state.current.unwrap().algorithm, "RS256");
+    assert!(auth.state.legacy_id.is_some());
 }

@@ -2,7 +2,7 @@
 //! delete failing (clean-up pending), and a kill between create and promotion.
 
 use keyward::supabase::api::{CreateApiKey, NewApiKeyType};
-use keyward::vault::{DAY_MS, Phase};
+use keyward::vault::{DAY_MS, KeyRotationStatus, Phase};
 
 use super::World;
 use super::keys::{causes, deleted, key_value, live_keys, vault_value};
@@ -77,7 +77,7 @@ async fn a_new_key_that_fails_verification_is_deleted_and_nothing_is_promoted() 
 }
 
 #[tokio::test]
-async fn a_failed_delete_is_clean_up_pending_not_a_failed_rotation() {
+async fn a_failed_delete_of_the_retired_key_holds_the_next_key_back() {
     let e = emu::start();
     let w = World::new().await;
     w.add_rotation("api", "service key", true);
@@ -85,40 +85,90 @@ async fn a_failed_delete_is_clean_up_pending_not_a_failed_rotation() {
     kr.rotate_now("api").await.unwrap();
     kr.rotate_now("api").await.unwrap();
 
+    // The key retired a rotation ago goes before a new one is made: if it cannot be
+    // deleted, no third key is created.
     e.control().fail_next(DELETE, 1, 503);
-    let done = kr.rotate_now("api").await.unwrap();
-    assert!(done.cleanup_pending);
+    let err = kr.rotate_now("api").await.unwrap_err().to_string();
+    assert!(err.contains("clean-up pending"), "{err}");
+    assert_eq!(live_keys(&e, "api"), vec!["keyward_api_1", "keyward_api_2"]);
     assert_eq!(
         vault_value(&w, "service key"),
-        key_value(&e, "keyward_api_3")
+        key_value(&e, "keyward_api_2")
     );
+    assert_eq!(causes(&w, "service key").len(), 2);
     let r = w.vault.read().unwrap().key_rotation("api").unwrap();
+    assert!(r.state.cleanup_pending());
+    assert_eq!(r.state.current.as_ref().unwrap().name, "keyward_api_2");
+    assert_eq!(r.status(w.clock.now()), KeyRotationStatus::CleanupPending);
+
+    // Retried after the backoff: the old key goes, then the rotation runs.
+    w.clock.advance(DAY_MS);
+    let tick = kr.tick().await.unwrap();
+    assert_eq!(tick.rotated.len(), 1, "{tick:?}");
+    assert_eq!(live_keys(&e, "api"), vec!["keyward_api_2", "keyward_api_3"]);
+    assert_eq!(causes(&w, "service key").len(), 3);
+    let r = w.vault.read().unwrap().key_rotation("api").unwrap();
+    assert!(!r.state.cleanup_pending());
+    assert_eq!((r.state.failures, r.state.retry_at), (0, None));
+}
+
+#[tokio::test]
+async fn a_failed_delete_when_a_grace_ends_is_clean_up_pending_not_a_failed_rotation() {
+    let e = emu::start();
+    let w = World::new().await;
+    let n = keyward::vault::NewKeyRotation {
+        name: "graced".into(),
+        project_ref: REF_A.into(),
+        connection: None,
+        key_type: keyward::vault::KeyKind::Secret,
+        every_days: 7,
+        at_minute: 0,
+        auto: true,
+        into_project: "keys".into(),
+        into_name: "graced key".into(),
+        grace: Some(DAY_MS),
+    };
+    w.vault
+        .write(|tx| tx.add_key_rotation(n).map(drop))
+        .unwrap();
+    let kr = w.rotator(&e);
+    kr.rotate_now("graced").await.unwrap();
+    kr.rotate_now("graced").await.unwrap();
+    // In its grace the previous key may not be replaced by a third.
+    let err = kr.rotate_now("graced").await.unwrap_err().to_string();
+    assert!(err.contains("grace") && err.contains("three keys"), "{err}");
+    assert_eq!(live_keys(&e, "graced").len(), 2);
+
+    w.clock.advance(DAY_MS);
+    e.control().fail_next(DELETE, 1, 503);
+    let tick = kr.tick().await.unwrap();
+    assert!(
+        tick.rotated.is_empty() && tick.failed.is_empty(),
+        "{tick:?}"
+    );
+    let r = w.vault.read().unwrap().key_rotation("graced").unwrap();
     assert!(r.state.cleanup_pending());
     assert!(
         r.state
             .last_message
             .as_deref()
             .unwrap()
-            .starts_with("rotated, clean-up pending")
+            .starts_with("rotated, clean-up pending"),
+        "{:?}",
+        r.state.last_message
     );
-    assert_eq!(r.state.last_success, Some(w.clock.now()));
-    assert_eq!(live_keys(&e, "api").len(), 3, "the oldest is still there");
-
-    // Retried after the backoff, without rotating again.
     w.clock.set(r.state.retry_at.unwrap());
     let tick = kr.tick().await.unwrap();
     assert!(
         tick.rotated.is_empty() && tick.failed.is_empty(),
         "{tick:?}"
     );
-    assert_eq!(live_keys(&e, "api"), vec!["keyward_api_2", "keyward_api_3"]);
-    let r = w.vault.read().unwrap().key_rotation("api").unwrap();
-    assert!(!r.state.cleanup_pending());
+    assert_eq!(live_keys(&e, "graced"), vec!["keyward_graced_2"]);
+    let r = w.vault.read().unwrap().key_rotation("graced").unwrap();
     assert_eq!(
         r.state.last_message.as_deref(),
         Some("rotated; clean-up done")
     );
-    assert_eq!(causes(&w, "service key").len(), 3);
 }
 
 /// A kill after the create reached Supabase but before promotion leaves the phase

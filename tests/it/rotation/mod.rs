@@ -5,8 +5,13 @@ mod cli;
 mod daemon;
 mod keys;
 mod keys_faults;
+mod kills;
+mod legacy;
 mod policies;
+mod rig;
+mod signing;
 mod sync;
+mod templates;
 
 use std::sync::Arc;
 

@@ -27,7 +27,7 @@ async fn listing_masks_secret_keys_unless_revealed() {
         .unwrap();
     let masked = sk.api_key.as_deref().unwrap();
     assert!(
-        masked.starts_with("sb_secret_") && masked.ends_with('•'),
+        masked.starts_with("sb_secret_") && masked.ends_with('·'),
         "{masked}"
     );
     assert_eq!(sk.revealed_key(), None);
@@ -46,7 +46,7 @@ async fn listing_masks_secret_keys_unless_revealed() {
         .find(|k| k.key_type == Some(ApiKeyType::Secret))
         .unwrap();
     let full = sk.revealed_key().expect("revealed");
-    assert!(full.starts_with("sb_secret_") && !full.contains('•'));
+    assert!(full.starts_with("sb_secret_") && !full.contains('·'));
     assert_eq!(
         c.check_api_key(REF_A, &secret(full)).await.unwrap(),
         KeyCheck::Accepted

@@ -5,7 +5,10 @@
 
 use std::collections::BTreeSet;
 
-use keyward::supabase::api::{CreateApiKey, DeleteApiKey, NewApiKeyType, NewSecret};
+use keyward::supabase::api::{
+    CreateApiKey, CreateSigningKey, DeleteApiKey, NewApiKeyType, NewSecret, SigningAlgorithm,
+    SigningKeyStatus, UpdateApiKey, UpdateSigningKey,
+};
 use keyward::supabase::emulator::{Exchange, Masking};
 use keyward::supabase::{Endpoint, Error};
 use serde_json::Value;
@@ -55,6 +58,50 @@ async fn scenario(e: &keyward::supabase::emulator::Emulator) {
     let id = created.id.unwrap();
     c.get_api_key(REF_A, &id, false).await.unwrap();
     c.get_api_key(REF_A, &id, true).await.unwrap();
+    c.get_api_key(REF_A, "anon", false).await.unwrap();
+    let mut template = serde_json::Map::new();
+    template.insert("role".into(), "service_role".into());
+    c.update_api_key(
+        REF_A,
+        &id,
+        &UpdateApiKey {
+            description: Some("renamed".into()),
+            secret_jwt_template: Some(template),
+            ..UpdateApiKey::default()
+        },
+    )
+    .await
+    .unwrap();
+    // The legacy keys' switch and the signing keys, through a whole rotation.
+    c.legacy_api_keys(REF_A).await.unwrap();
+    c.set_legacy_api_keys(REF_B, false).await.unwrap();
+    c.list_signing_keys(REF_B).await.unwrap();
+    let legacy = c.import_legacy_signing_key(REF_B).await.unwrap();
+    c.legacy_signing_key(REF_B).await.unwrap();
+    let next = c
+        .create_signing_key(
+            REF_B,
+            &CreateSigningKey {
+                algorithm: SigningAlgorithm::ES256,
+                status: Some(SigningKeyStatus::Standby),
+            },
+        )
+        .await
+        .unwrap();
+    c.get_signing_key(REF_B, &next.id).await.unwrap();
+    let status = |s| UpdateSigningKey { status: s };
+    c.update_signing_key(REF_B, &next.id, &status(SigningKeyStatus::InUse))
+        .await
+        .unwrap();
+    c.update_signing_key(REF_B, &legacy.id, &status(SigningKeyStatus::Revoked))
+        .await
+        .unwrap();
+    c.delete_signing_key(REF_B, &legacy.id).await.unwrap();
+    c.list_signing_keys(REF_B).await.unwrap();
+    assert!(matches!(
+        c.delete_signing_key(REF_B, &next.id).await,
+        Err(Error::Rejected { status: 400, .. })
+    ));
     e.control()
         .update_faults(|f| f.secret_key_masking = Masking::Null);
     c.list_api_keys(REF_A, false).await.unwrap();

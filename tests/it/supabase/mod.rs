@@ -3,13 +3,16 @@
 
 mod api_keys;
 mod binary;
+mod cli;
 mod conformance;
 mod errors;
 mod knobs;
 mod openapi;
 mod projects;
+mod real_shapes;
 mod redaction;
 mod secrets;
+mod signing_keys;
 
 /// A raw HTTP client for requests our client would never send (no token, bad bodies).
 pub fn raw() -> reqwest::Client {

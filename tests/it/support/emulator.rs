@@ -18,15 +18,16 @@ pub const TOKEN: &str = "sbp_1111111111111111111111111111111111111111";
 /// A second account token, for revocation tests that must not disturb `TOKEN`.
 pub const OTHER_TOKEN: &str = "sbp_2222222222222222222222222222222222222222";
 /// A token scoped to `REF_A` only: cannot list projects or organizations.
-pub const SCOPED_TOKEN: &str = "sbp_fc3333333333333333333333333333333333333333";
+pub const SCOPED_TOKEN: &str = "sbp_fc33333333333333333333333333333333333333";
 /// A syntactically fine token the emulator does not know.
 pub const UNKNOWN_TOKEN: &str = "sbp_9999999999999999999999999999999999999999";
 
 pub const ORG: &str = "acme";
 pub const OTHER_ORG: &str = "umbrella";
-/// "billing-api" in `ORG`, with the hand-set secret `HAND_SET` (= "by hand").
+/// "billing-api" in `ORG`, with the hand-set secret `HAND_SET` (= "by hand") and the
+/// platform's `SUPABASE_*` entries in its secrets listing.
 pub const REF_A: &str = "aaaaaaaaaaaaaaaaaaaa";
-/// "web" in `ORG`, no secrets of its own.
+/// "web" in `ORG`, no secrets at all (a new project's listing: no `SUPABASE_*` entries).
 pub const REF_B: &str = "bbbbbbbbbbbbbbbbbbbb";
 /// "internal" in `OTHER_ORG`.
 pub const REF_C: &str = "cccccccccccccccccccc";
@@ -39,6 +40,7 @@ pub fn seed() -> Seed {
         .organization(ORG, "Acme")
         .organization(OTHER_ORG, "Umbrella")
         .project_in(REF_A, "billing-api", ORG)
+        .with_platform_secrets(REF_A)
         .project_in(REF_B, "web", ORG)
         .project_in(REF_C, "internal", OTHER_ORG)
         .secret(REF_A, "HAND_SET", "by hand")

@@ -68,11 +68,9 @@ impl Sandbox {
         env: &[(&str, &str)],
         with_vault: bool,
     ) -> Output {
-        let home = self.dir.path().join("home");
-        std::fs::create_dir_all(&home).unwrap();
         // In its own session, with no controlling terminal: a test run from a terminal
         // must not have keyward prompt on it (it reads passphrases from /dev/tty).
-        let mut cmd = match detached() {
+        let cmd = match detached() {
             true => {
                 let mut c = Command::new("setsid");
                 c.arg("-w").arg(env!("CARGO_BIN_EXE_keyward"));
@@ -80,6 +78,33 @@ impl Sandbox {
             }
             false => Command::new(env!("CARGO_BIN_EXE_keyward")),
         };
+        let mut child = self.sandboxed(cmd, args, env, with_vault).spawn().unwrap();
+        // A command that fails before reading stdin closes it: that is not a test failure.
+        match child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            r => r.unwrap(),
+        }
+        child.wait_with_output().unwrap()
+    }
+
+    /// Starts `keyward ARGS` on this vault with stdin closed, as the direct child (no
+    /// `setsid` in between), so that killing the child kills keyward itself.
+    pub fn spawn(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
+        let cmd = Command::new(env!("CARGO_BIN_EXE_keyward"));
+        let mut cmd = self.sandboxed(cmd, args, env, true);
+        cmd.stdin(Stdio::null()).stdout(Stdio::null());
+        cmd.spawn().unwrap()
+    }
+
+    fn sandboxed(
+        &self,
+        mut cmd: Command,
+        args: &[&str],
+        env: &[(&str, &str)],
+        with_vault: bool,
+    ) -> Command {
+        let home = self.dir.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
         cmd.args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -101,13 +126,7 @@ impl Sandbox {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let mut child = cmd.spawn().unwrap();
-        // A command that fails before reading stdin closes it: that is not a test failure.
-        match child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-            r => r.unwrap(),
-        }
-        child.wait_with_output().unwrap()
+        cmd
     }
 }
 
