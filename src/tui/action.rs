@@ -53,6 +53,17 @@ pub enum Action {
     AccessKeys,
     /// Open the vault here after its owner went away.
     Reopen,
+    Rename,
+    /// Find a secret in every project.
+    Find,
+    Import,
+    Export,
+    /// The targets and connections screen.
+    Targets,
+    /// Copy a value to the clipboard (OSC 52).
+    Copy,
+    /// Give a connection a new token.
+    Reconnect,
     /// Unbinds a default key.
     None,
 }
@@ -106,6 +117,13 @@ const NAMES: &[(&str, Action)] = &[
     ("policy", Action::Policy),
     ("access_keys", Action::AccessKeys),
     ("reopen", Action::Reopen),
+    ("rename", Action::Rename),
+    ("find", Action::Find),
+    ("import", Action::Import),
+    ("export", Action::Export),
+    ("targets", Action::Targets),
+    ("copy", Action::Copy),
+    ("reconnect", Action::Reconnect),
     ("none", Action::None),
 ];
 

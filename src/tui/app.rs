@@ -56,7 +56,30 @@ pub enum Effect {
     },
     /// The owner went away: open the vault here (or attach to the owner now running).
     Reopen,
+    /// A form's effect: its answer goes back to the form (`id`), which stays open until
+    /// then, and shows a refusal inside with its input kept.
+    Form(u64, Box<Effect>),
+    /// Any other request to the owner; `done` says what its answer means.
+    Call {
+        request: crate::ops::Request,
+        done: OnReply,
+    },
+    /// Read a `.env` file and ask the owner what importing it would do (a dry run).
+    ImportPreview {
+        project: String,
+        path: String,
+    },
+    /// Export a project into a new file (0600).
+    Export {
+        project: String,
+        path: String,
+    },
+    /// Copy a value to the terminal's clipboard (OSC 52); never logged.
+    Copy(crate::ops::Sensitive),
 }
+
+/// What a reply means, as the footer says it (or why it is not what was asked).
+pub type OnReply = Box<dyn FnOnce(crate::ops::Reply) -> Result<String, String> + Send>;
 
 /// A modal waiting for its data.
 pub enum Opening {
@@ -99,7 +122,26 @@ impl std::fmt::Debug for Effect {
             Effect::Open(_) => f.write_str("Open"),
             Effect::Reveal { project, name } => write!(f, "Reveal({project}/{name})"),
             Effect::Reopen => f.write_str("Reopen"),
+            Effect::Form(id, e) => write!(f, "Form({id}, {e:?})"),
+            Effect::Call { request, .. } => write!(f, "Call({})", request_kind(request)),
+            Effect::ImportPreview { project, path } => {
+                write!(f, "ImportPreview({project}, {path})")
+            }
+            Effect::Export { project, path } => write!(f, "Export({project}, {path})"),
+            Effect::Copy(_) => f.write_str("Copy(<redacted>)"),
         }
+    }
+}
+
+/// A request's name for the log (never its arguments: a token may be one).
+fn request_kind(r: &crate::ops::Request) -> &'static str {
+    use crate::ops::Request as R;
+    match r {
+        R::RemoveTarget { .. } => "remove_target",
+        R::Disconnect { .. } => "disconnect",
+        R::Reconnect { .. } => "reconnect",
+        R::Retry { .. } => "retry",
+        _ => "request",
     }
 }
 
@@ -144,6 +186,13 @@ pub struct App {
     pending: Option<Delta>,
     pub quit: bool,
     effects: Vec<Effect>,
+    /// The next form save's id.
+    next_form: u64,
+    /// Problems with the user's keymap.toml or theme.toml: said after unsealing too,
+    /// and at the top of help, so they are seen.
+    pub warnings: Vec<String>,
+    /// A sync was started here: when the engine goes idle the footer says it finished.
+    pub syncing: bool,
 }
 
 impl App {
@@ -172,6 +221,9 @@ impl App {
             busy: 0,
             quit: false,
             effects: Vec::new(),
+            next_form: 1,
+            warnings: Vec::new(),
+            syncing: false,
         }
     }
 
@@ -211,7 +263,11 @@ impl App {
         self.modals.retain(|m| !matches!(m, Modal::Unseal(_)));
         self.open = true;
         self.stale = true;
-        self.say("unsealed: ? shows every key");
+        match self.warnings.first() {
+            // A broken config file is said where it stays until the next key.
+            Some(w) => self.fail(format!("unsealed, but {w}")),
+            None => self.say("unsealed: ? shows every key"),
+        }
     }
 
     /// The owner forgot its key (`keyward seal`): the prompt is back, to unseal it again.
@@ -278,8 +334,21 @@ impl App {
         }
     }
 
-    pub fn write_done(&mut self, result: Result<(String, Vec<Done>), String>) {
+    pub fn write_done(&mut self, form: Option<u64>, result: Result<(String, Vec<Done>), String>) {
         self.busy = self.busy.saturating_sub(1);
+        // A form's answer goes to the form: it closes, or it shows why not, input kept.
+        if let Some(i) = form.and_then(|id| self.modals.iter().position(|m| m.saving() == Some(id)))
+        {
+            match &result {
+                Ok(_) => {
+                    self.modals.remove(i);
+                }
+                Err(e) => {
+                    self.modals[i].refused(e.clone());
+                    return;
+                }
+            }
+        }
         match result {
             Ok((m, outcomes)) => {
                 for o in outcomes {
@@ -338,7 +407,12 @@ impl App {
             | Event::Drift { .. }
             | Event::Rotation { .. } => {}
             Event::Progress { done, total } => self.progress = Some((*done, *total)),
-            Event::Idle => self.progress = None,
+            Event::Idle => {
+                self.progress = None;
+                if std::mem::take(&mut self.syncing) {
+                    self.sync_finished();
+                }
+            }
             Event::Stopped => self.fail("the sync engine stopped: quit and restart keyward"),
             Event::Sealed => self.sealed_by_owner(),
             Event::Unsealed => {
@@ -368,6 +442,16 @@ impl App {
         self.secrets
             .refresh(&self.data, self.projects.current(&self.data));
         self.refresh_mappings();
+        self.refresh_screens();
+    }
+
+    /// Screens drawn from the snapshot follow it.
+    fn refresh_screens(&mut self) {
+        for m in &mut self.modals {
+            if let Modal::Targets(t) = m {
+                t.refresh(&self.data);
+            }
+        }
     }
 
     /// What changed, patched into the panes in place.
@@ -380,6 +464,7 @@ impl App {
         self.secrets
             .refresh(&self.data, self.projects.current(&self.data));
         self.refresh_mappings();
+        self.refresh_screens();
     }
 
     /// What each open list modal reads to refresh itself.
@@ -423,7 +508,20 @@ impl App {
         match (self.modals.last(), &self.filtering) {
             (Some(m), _) => m.contexts(),
             (None, Some(_)) => vec![Context::Prompt],
+            (None, None) if self.focus == Focus::Projects => vec![Context::Projects, Context::Main],
             (None, None) => vec![Context::Main],
+        }
+    }
+
+    /// Pasted text, one event whatever its size: into the input that has the cursor.
+    pub fn paste(&mut self, text: &str) {
+        if let Some(m) = self.modals.last_mut() {
+            return m.paste(text);
+        }
+        if let Some(input) = &mut self.filtering {
+            super::textarea::paste_into(input, text);
+            let f = input.value().to_string();
+            self.set_filter(f);
         }
     }
 
@@ -432,6 +530,21 @@ impl App {
         let action = self.keymap.action(&contexts, k);
         if action == Some(super::action::Action::Policy) {
             return self.open_policy();
+        }
+        // Help from anywhere: F1 always, `?` wherever keys are commands.
+        let top_types = self.modals.last().is_some_and(Modal::takes_text);
+        let help = k.code == crossterm::event::KeyCode::F(1)
+            || (!self.modals.is_empty()
+                && !top_types
+                && self.keymap.action(&[Context::Main], k) == Some(Action::Help));
+        if help && !matches!(self.modals.last(), Some(Modal::Help(_))) {
+            return self.open_help();
+        }
+        // Closing a form with input in it asks first: nothing typed is lost by a slip.
+        if action == Some(Action::Close) && self.modals.last().is_some_and(Modal::dirty) {
+            self.modals
+                .push(Modal::Confirm(modals::confirm::Confirm::discard()));
+            return;
         }
         if !self.modals.is_empty() {
             let out = {
@@ -469,7 +582,7 @@ impl App {
         // under the notice that says how to go on.
         let request = match &out {
             Outcome::Effect { effect, .. } => !matches!(effect, Effect::Reopen),
-            Outcome::Many(_) => true,
+            Outcome::Many(_) | Outcome::Submit(_) => true,
             _ => false,
         };
         if self.gone && request {
@@ -491,10 +604,33 @@ impl App {
                 // Only the sync flow sends several changes: its selection is used up.
                 self.modals.pop();
                 self.secrets.marked.clear();
+                if effects.is_empty() {
+                    return self.say(
+                        "nothing to sync: every secret chosen was refused or is there already",
+                    );
+                }
+                self.syncing = true;
                 for e in effects {
                     self.effect(e);
                 }
             }
+            Outcome::Submit(effect) => {
+                let id = self.next_form;
+                self.next_form += 1;
+                if let Some(m) = self.modals.last_mut() {
+                    m.submitted(id);
+                }
+                if matches!(self.modals.last(), Some(Modal::Manage(_))) {
+                    self.syncing = true;
+                }
+                self.effect(Effect::Form(id, Box::new(effect)));
+            }
+            Outcome::Discard => {
+                self.modals.pop();
+                self.modals.pop();
+            }
+            Outcome::Say(m) => self.say(m),
+            Outcome::Select(p, n) => self.select(&p, &n),
             Outcome::Quit => self.quit = true,
         }
     }
@@ -516,7 +652,14 @@ impl App {
         if self.gone && !matches!(e, Effect::Reopen) {
             return self.offer_reopen();
         }
-        if matches!(e, Effect::Write { .. } | Effect::KeyRotation(_)) {
+        let inner = match &e {
+            Effect::Form(_, e) => e.as_ref(),
+            e => e,
+        };
+        if matches!(
+            inner,
+            Effect::Write { .. } | Effect::KeyRotation(_) | Effect::Call { .. }
+        ) {
             self.busy += 1;
         }
         self.effects.push(e);
@@ -544,9 +687,7 @@ impl App {
         let page = 10;
         match a {
             Action::Quit => self.quit = true,
-            Action::Help => self
-                .modals
-                .push(Modal::Help(modals::help::Help::new(&self.keymap))),
+            Action::Help => self.open_help(),
             Action::FocusNext | Action::FocusPrev => {
                 let order = [Focus::Projects, Focus::Secrets, Focus::Mappings];
                 let i = order.iter().position(|f| *f == self.focus).unwrap_or(0);
@@ -609,24 +750,16 @@ impl App {
                             a == Action::NewStructured,
                         )))
                 }
-                None => self.fail("no project yet: create one with `keyward project add NAME`"),
+                None => self.new_project(),
             },
-            Action::Trash => {
-                if let Some((p, n)) = self.selected_secret() {
-                    let change = Change::Trash {
-                        project: p.clone(),
-                        name: n.clone(),
-                    };
-                    self.modals
-                        .push(Modal::Confirm(modals::confirm::Confirm::new(
-                            format!("Move {p}/{n} to the trash? It can be restored for 30 days."),
-                            Effect::Write {
-                                changes: vec![change],
-                                done: format!("moved {p}/{n} to the trash (t opens it)"),
-                            },
-                        )));
-                }
-            }
+            Action::Add if self.focus == Focus::Projects => self.new_project(),
+            Action::Rename if self.focus == Focus::Projects => self.rename_project(),
+            Action::Remove if self.focus == Focus::Projects => self.remove_project(),
+            Action::Trash => self.trash_selected(),
+            Action::Find => self.open_find(),
+            Action::Import => self.import_env(),
+            Action::Export => self.export_env(),
+            Action::Targets => self.open_targets(),
             Action::History => {
                 if let Some((p, n)) = self.selected_secret() {
                     self.open_list(modals::history::History::new(p, n).into());
@@ -640,9 +773,8 @@ impl App {
                 self.secrets.toggle_all(&self.data)
             }
             Action::Sync => self.start_sync(),
-            Action::Manage if self.data.targets.is_empty() => {
-                self.fail("no targets yet: c connects a Supabase account, T adds a target")
-            }
+            Action::Manage if self.data.targets.is_empty() => self
+                .fail("no targets yet: c connects a Supabase account, then T (targets) adds one"),
             Action::Manage => {
                 // The target of the mapping under the cursor, else the first one.
                 let r = self.selected_var().map(|v| v.0);
@@ -662,13 +794,7 @@ impl App {
             Action::Connect => self
                 .modals
                 .push(Modal::Connect(modals::connect::Connect::default())),
-            Action::AddTarget if self.data.connections.is_empty() => {
-                self.fail("no connection yet: c connects a Supabase account")
-            }
-            Action::AddTarget => {
-                self.say("listing the projects your tokens can see…");
-                self.effect(Effect::ListProjects)
-            }
+            Action::AddTarget => self.add_target(),
             Action::Unmap if self.focus == Focus::Mappings => self.unmap(),
             Action::Retry => self.effect(Effect::Ask(Ask::Retry)),
             Action::Plan => self.effect(Effect::Ask(Ask::Plan)),
@@ -780,7 +906,8 @@ impl App {
             return self.fail("nothing to sync: select secrets with space (A: all shown)");
         }
         if self.data.targets.is_empty() {
-            return self.fail("no targets yet: c connects a Supabase account, T adds a target");
+            return self
+                .fail("no targets yet: c connects a Supabase account, then T (targets) adds one");
         }
         self.modals
             .push(Modal::Sync(modals::sync::SyncFlow::new(chosen, &self.data)));

@@ -13,7 +13,6 @@ use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::history::hint_line;
 use super::sync::{Review, SyncFlow};
 use super::{Outcome, boxed, navigate, row_style};
 use crate::engine::names::PROJECT_SECRET_CAP;
@@ -42,9 +41,11 @@ pub struct ManageTarget {
     /// The secrets being added (their review is redone when the names on Supabase arrive).
     adds: Vec<Listed>,
     data: Box<Snapshot>,
+    pub saving: Option<u64>,
+    error: Option<String>,
 }
 
-fn text(s: &Listed) -> String {
+fn text_of(s: &Listed) -> String {
     format!("{}/{}", s.project, s.meta.name)
 }
 
@@ -54,7 +55,7 @@ impl ManageTarget {
         let mapped: BTreeSet<SecretId> = tv.vars.iter().map(|(_, v)| v.secret).collect();
         let secrets = data.secrets.clone();
         let mut list = ListState::default();
-        list.refresh(&secrets, text, None);
+        list.refresh(&secrets, text_of, None);
         ManageTarget {
             target: tv.target.project_ref.clone(),
             name: tv.target.name.clone(),
@@ -66,6 +67,24 @@ impl ManageTarget {
             review: None,
             adds: Vec::new(),
             data: Box::new(data.clone()),
+            saving: None,
+            error: None,
+        }
+    }
+
+    /// The owner refused the change: back to the list (nothing was applied), with why.
+    pub fn refused(&mut self, why: String) {
+        self.saving = None;
+        self.review = None;
+        self.error = Some(why);
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        if let Some(input) = &mut self.filtering {
+            crate::tui::textarea::paste_into(input, text);
+            self.list.filter = input.value().to_string();
+            self.list.top();
+            self.list.refresh(&self.secrets, text_of, None);
         }
     }
 
@@ -81,11 +100,15 @@ impl ManageTarget {
     }
 
     pub fn update(&mut self, a: Action) -> Outcome {
+        if self.saving.is_some() {
+            return Outcome::None;
+        }
+        self.error = None;
         if self.filtering.is_some() {
             if matches!(a, Action::Submit | Action::Close) {
                 if a == Action::Close {
                     self.list.filter.clear();
-                    self.list.refresh(&self.secrets, text, None);
+                    self.list.refresh(&self.secrets, text_of, None);
                 }
                 self.filtering = None;
             }
@@ -125,10 +148,7 @@ impl ManageTarget {
             if let Some((_, add)) = adds {
                 changes.extend(add);
             }
-            return Outcome::Effect {
-                effect: Effect::Write { changes, done },
-                close: true,
-            };
+            return Outcome::Submit(Effect::Write { changes, done });
         }
         if navigate(&mut self.list, a) {
             return Outcome::None;
@@ -211,7 +231,7 @@ impl ManageTarget {
             input.handle_event(&crossterm::event::Event::Key(*k));
             self.list.filter = input.value().to_string();
             self.list.top();
-            self.list.refresh(&self.secrets, text, None);
+            self.list.refresh(&self.secrets, text_of, None);
         }
         Outcome::None
     }
@@ -241,6 +261,11 @@ impl ManageTarget {
                     ),
                 );
                 lines.push(head);
+                if let Some(e) = &self.error {
+                    for l in super::text::wrap(&format!("✗ {e}"), w) {
+                        lines.push(Line::styled(l, t.style(Role::Failed)));
+                    }
+                }
                 for pos in self.list.window(room) {
                     let s = &self.secrets[self.list.visible[pos]];
                     let (want, was) = (
@@ -253,7 +278,7 @@ impl ManageTarget {
                         (false, true) => "[ ] −",
                         (false, false) => "[ ]  ",
                     };
-                    let row = format!("{mark} {}", text(s));
+                    let row = format!("{mark} {}", text_of(s));
                     lines.push(Line::styled(
                         fit(&row, w),
                         row_style(app, pos == self.list.selected),
@@ -324,7 +349,7 @@ impl ManageTarget {
         }
         lines.push(Line::raw(""));
         lines.push(Line::styled(
-            fit(&hint_line(app, &self.contexts()), w),
+            super::hints(app, &self.contexts(), w),
             t.style(Role::Key),
         ));
         f.render_widget(Paragraph::new(lines), inner);

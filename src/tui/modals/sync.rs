@@ -10,7 +10,6 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::history::hint_line;
 use super::{Outcome, boxed, navigate, row_style};
 use crate::engine::names::{
     PROJECT_SECRET_CAP, check_env_name, derive_env_name, derive_field_env_name,
@@ -130,6 +129,8 @@ pub struct SyncFlow {
     review: Option<Vec<Review>>,
     /// Each target's names on Supabase, as they arrive.
     remote: BTreeMap<String, Result<BTreeSet<String>, String>>,
+    /// The review's first line shown (it scrolls when long).
+    scroll: usize,
 }
 
 /// The variables a secret makes: one, or one per field.
@@ -188,6 +189,7 @@ impl SyncFlow {
             list,
             review: None,
             remote: BTreeMap::new(),
+            scroll: 0,
         }
     }
 
@@ -210,9 +212,14 @@ impl SyncFlow {
     pub fn contexts(&self) -> Vec<Context> {
         match &self.review {
             Some(rs) if rs.iter().any(|r| !r.unowned.is_empty()) => {
-                vec![Context::Adopt, Context::Review, Context::Confirm]
+                vec![
+                    Context::Adopt,
+                    Context::Review,
+                    Context::Confirm,
+                    Context::List,
+                ]
             }
-            Some(_) => vec![Context::Confirm],
+            Some(_) => vec![Context::Confirm, Context::List],
             None => vec![Context::Pick, Context::List],
         }
     }
@@ -317,7 +324,20 @@ impl SyncFlow {
     pub fn update(&mut self, a: Action) -> Outcome {
         if let Some(reviews) = &mut self.review {
             return match a {
-                _ if reviews.iter().any(Review::checking) && a != Action::Close => Outcome::None,
+                Action::Down | Action::PageDown => {
+                    self.scroll += if a == Action::Down { 1 } else { 10 };
+                    Outcome::None
+                }
+                Action::Up | Action::PageUp => {
+                    self.scroll = self
+                        .scroll
+                        .saturating_sub(if a == Action::Up { 1 } else { 10 });
+                    Outcome::None
+                }
+                _ if reviews.iter().any(Review::checking) && a != Action::Close => Outcome::Say(
+                    "still checking the names on Supabase: confirm once the review says checked"
+                        .into(),
+                ),
                 Action::Submit | Action::Adopt => {
                     let mut effects = Vec::new();
                     for r in reviews.iter_mut().filter(|r| !r.over_cap) {
@@ -418,52 +438,52 @@ impl SyncFlow {
                         fit(&format!("{} ({}) · {cap}", r.name, r.target), w),
                         t.style(Role::Title),
                     ));
-                    if r.over_cap {
-                        lines.push(Line::styled(
-                            fit(&format!("  ✗ refused: over Supabase's cap of {PROJECT_SECRET_CAP}; bundle related values as one structured secret"), w),
-                            t.style(Role::Failed),
-                        ));
-                    }
-                    if !r.create.is_empty() {
-                        let verb = if r.over_cap { "would create" } else { "create" };
-                        lines.push(Line::styled(
-                            fit(
-                                &format!("  + {verb} {}: {}", r.create.len(), r.create.join(", ")),
-                                w,
-                            ),
-                            t.style(Role::Synced),
-                        ));
-                    }
-                    for (role, text) in r.remote_lines(app, "  ") {
-                        // Whole, wrapped: a reason cut off is no reason.
+                    // Every line whole, wrapped: a reason or a name cut off is lost.
+                    let mut put = |role: Role, text: String| {
                         for l in super::text::wrap(&text, w) {
                             lines.push(Line::styled(l, t.style(role)));
                         }
+                    };
+                    if r.over_cap {
+                        put(
+                            Role::Failed,
+                            format!(
+                                "  ✗ refused: over Supabase's cap of {PROJECT_SECRET_CAP}; bundle related values as one structured secret"
+                            ),
+                        );
+                    }
+                    if !r.create.is_empty() {
+                        let verb = if r.over_cap { "would create" } else { "create" };
+                        put(
+                            Role::Synced,
+                            format!("  + {verb} {}: {}", r.create.len(), r.create.join(", ")),
+                        );
+                    }
+                    for (role, text) in r.remote_lines(app, "  ") {
+                        put(role, text);
                     }
                     if r.already > 0 {
-                        lines.push(Line::styled(
-                            format!("  = {} already mapped there", r.already),
-                            t.style(Role::Dim),
-                        ));
+                        put(Role::Dim, format!("  = {} already mapped there", r.already));
                     }
                     for (what, why) in &r.refused {
-                        lines.push(Line::styled(
-                            fit(&format!("  ✗ {what}: {why}"), w),
-                            t.style(Role::Failed),
-                        ));
+                        put(Role::Failed, format!("  ✗ {what}: {why}"));
                     }
                 }
             }
         }
-        lines.truncate(room);
+        // A review longer than the box scrolls (↓): it is never cut.
+        let more = lines.len().saturating_sub(room);
+        let top = self.scroll.min(more);
+        let mut lines: Vec<Line> = lines.into_iter().skip(top).take(room).collect();
         while lines.len() < room {
             lines.push(Line::raw(""));
         }
         lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            fit(&hint_line(app, &self.contexts()), w),
-            t.style(Role::Key),
-        ));
+        let mut hint = super::hints(app, &self.contexts(), w);
+        if more > top {
+            hint = format!("↓ {} more · {hint}", more - top);
+        }
+        lines.push(Line::styled(fit(&hint, w), t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
     }
 }

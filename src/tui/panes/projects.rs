@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{fit, frame, inner_height};
+use super::{fit_middle, frame, inner_height, pad};
 use crate::tui::app::{App, Focus};
 use crate::tui::data::Snapshot;
 use crate::tui::list::ListState;
@@ -55,7 +55,10 @@ impl ProjectsPane {
             let name_w = w.saturating_sub(count.len() + 3);
             let sel = pos == self.list.selected;
             let marker = if sel { "▸ " } else { "  " };
-            let text = format!("{marker}{:<name_w$} {count}", fit(&p.name, name_w));
+            let text = format!(
+                "{marker}{} {count}",
+                pad(&fit_middle(&p.name, name_w), name_w)
+            );
             let style = if sel && focused {
                 t.style(Role::Selected)
             } else if sel {

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{ago, fit, frame, inner_height};
+use super::{ago, fit_middle, frame, inner_height, pad};
 use crate::tui::app::{App, Focus};
 use crate::tui::data::Snapshot;
 use crate::tui::list::ListState;
@@ -143,7 +143,7 @@ impl SecretsPane {
             } else {
                 format!("{kind:>4} {ver:>4}")
             };
-            let name_w = w.saturating_sub(tail.chars().count() + 3);
+            let name_w = w.saturating_sub(super::width(&tail) + 3);
             let marked = self.marked.contains(&s.meta.id);
             let marker = match (sel, marked) {
                 (true, true) => "▸●",
@@ -151,7 +151,10 @@ impl SecretsPane {
                 (false, true) => " ●",
                 (false, false) => "  ",
             };
-            let text = format!("{marker}{:<name_w$} {tail}", fit(&s.meta.name, name_w));
+            let text = format!(
+                "{marker}{} {tail}",
+                pad(&fit_middle(&s.meta.name, name_w), name_w)
+            );
             let style = if sel && focused {
                 t.style(Role::Selected)
             } else if sel {

@@ -192,7 +192,9 @@ fn every_headless_command_attached_matches_the_direct_path() {
         (vec!["project", "add", "ops"], "", Exactly),
         (vec!["project", "add", "ops"], "", Exactly),
         (vec!["project", "list", "--json"], "", Exactly),
-        (vec!["project", "rm", "ops"], "", Exactly),
+        (vec!["project", "rename", "ops", "ops2"], "", Exactly),
+        (vec!["project", "rename", "ops2", "billing"], "", Exactly),
+        (vec!["project", "rm", "ops2"], "", Exactly),
         (vec!["secret", "set", "billing/STRIPE"], "sk_2\n", Exactly),
         (
             vec!["secret", "set", "billing/STRIPE", "--json"],
