@@ -787,9 +787,9 @@ impl App {
                     })
                     .unwrap_or(0);
                 self.modals
-                    .push(Modal::Manage(modals::manage::ManageTarget::new(
+                    .push(Modal::Manage(Box::new(modals::manage::ManageTarget::new(
                         &self.data, i,
-                    )));
+                    ))));
             }
             Action::Connect => self
                 .modals

@@ -47,7 +47,8 @@ pub enum Modal {
     Text(text::Text),
     Connect(connect::Connect),
     AddTarget(targets::AddTarget),
-    Manage(manage::ManageTarget),
+    // Boxed: the review it holds makes it several times the size of the others.
+    Manage(Box<manage::ManageTarget>),
     Rotations(rotations::Rotations),
     RotationForm(rotations::RotationForm),
     RevokeKey(rotations::RevokeKey),
