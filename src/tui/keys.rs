@@ -9,7 +9,8 @@ use serde::Deserialize;
 
 use super::action::Action;
 
-const DEFAULTS: &str = include_str!("../../assets/keymap.toml");
+/// The built-in keymap (`keyward config print keymap`).
+pub const DEFAULTS: &str = include_str!("../../assets/keymap.toml");
 
 /// Where a binding applies. `List` bindings apply in every list modal, after the
 /// modal's own context.

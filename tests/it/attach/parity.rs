@@ -282,7 +282,11 @@ fn every_headless_command_attached_matches_the_direct_path() {
             Exactly,
         ),
         (vec!["secret", "rm", "billing/NEWER"], "", Exactly),
-        (vec!["trash", "purge", "--json"], "", Exactly),
+        (vec!["trash", "purge"], "", Exactly),
+        (vec!["trash", "purge", "--all", "--json"], "", Exactly),
+        (vec!["projects"], "", Exactly),
+        (vec!["projects", "--json"], "", Exactly),
+        (vec!["projects", "--connection", "nope"], "", Exactly),
         (
             vec!["import", "web", "{dir}/web.env", "--dry-run"],
             "",

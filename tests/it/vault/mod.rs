@@ -4,6 +4,7 @@
 mod audit;
 mod cli;
 mod cli_errors;
+mod meta;
 mod prompt;
 mod sealing;
 mod store;
