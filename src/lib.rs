@@ -10,6 +10,7 @@ pub mod engine;
 pub mod front;
 pub mod ops;
 pub mod owner;
+pub mod private;
 pub mod serve;
 pub mod supabase;
 pub mod tui;

@@ -39,7 +39,9 @@ fn row(e: &AuditEntry) -> serde_json::Value {
         v["detail"] = e.event.detail.clone().into();
     }
     if e.event.late {
+        // Its content was written without the key: only its place in the chain is.
         v["late"] = true.into();
+        v["authenticated"] = false.into();
     }
     if let Some(via) = &e.event.via {
         v["via"] = via.clone().into();
@@ -62,6 +64,17 @@ pub fn run(g: &GlobalArgs, a: AuditArgs) -> CmdResult {
                 None => {
                     if !json {
                         println!("the audit log is intact: {} entries", v.entries);
+                        if !v.unauthenticated.is_empty() {
+                            println!(
+                                "{} recorded while sealed, not authenticated (their content is as the file said at the next unseal): {}",
+                                plural(v.unauthenticated.len(), "entry", "entries"),
+                                v.unauthenticated
+                                    .iter()
+                                    .map(u64::to_string)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            );
+                        }
                     }
                     Ok(())
                 }
@@ -89,7 +102,7 @@ pub fn run(g: &GlobalArgs, a: AuditArgs) -> CmdResult {
                     "FAILED"
                 };
                 let late = if e.event.late {
-                    " (recorded while sealed)"
+                    " (recorded while sealed, not authenticated)"
                 } else {
                     ""
                 };
@@ -111,4 +124,8 @@ pub fn run(g: &GlobalArgs, a: AuditArgs) -> CmdResult {
             Ok(())
         }
     }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -44,6 +44,7 @@ pub fn run(g: &GlobalArgs) -> CmdResult {
             Start::Open(vault),
             path.display().to_string(),
             crate::engine::EngineConfig::from_env(),
+            crate::tui::logging::dir(),
         );
     }
     let rt = super::runtime()?;
@@ -56,6 +57,7 @@ pub fn run(g: &GlobalArgs) -> CmdResult {
             Start::Attached(a),
             path.display().to_string(),
             crate::engine::EngineConfig::from_env(),
+            crate::tui::logging::dir(),
         );
     }
     let from_env = g.identity.is_some()
@@ -71,5 +73,6 @@ pub fn run(g: &GlobalArgs) -> CmdResult {
         start,
         path.display().to_string(),
         crate::engine::EngineConfig::from_env(),
+        crate::tui::logging::dir(),
     )
 }

@@ -83,7 +83,7 @@ pub fn run() -> CmdResult {
         std::process::id(),
         crate::vault::Clock::system().now()
     ));
-    std::fs::create_dir_all(&dir).map_err(|e| {
+    crate::private::dir(&dir).map_err(|e| {
         format!("cannot make a temp dir for the demo ({e}): set TMPDIR to a writable dir")
     })?;
     let cleanup = Cleanup(dir.clone());
@@ -117,6 +117,8 @@ pub fn run() -> CmdResult {
         crate::tui::Start::Open(vault),
         label,
         config,
+        // The demo's log is as throwaway as its vault: never mixed into the user's.
+        Some(dir.clone()),
     );
     if let Some(e) = emulator {
         e.shutdown();

@@ -369,6 +369,15 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
             };
             let a = s.apply(g, vec![change], true)?;
             println!("renamed {p}/{n} to {p}/{new_name}");
+            // Supabase refusing the new name leaves the old variable live there (its
+            // delete waits for the new one): say so, and fail.
+            if let Some(q) = a.push.as_ref().and_then(|p| p.refusal()) {
+                return Err(format!(
+                    "target {} refused the new name: {}; its variables under the old name stay live there; rename again to a name it accepts (or fix the cause) and the old ones go",
+                    q.target, q.reason
+                )
+                .into());
+            }
             report_push(&a.push);
             Ok(())
         }

@@ -36,6 +36,9 @@ pub struct TargetState {
     /// Digest of what keyward last pushed, per name: tells an out-of-band edit (drift)
     /// from a value that changed in the vault.
     pub pushed: BTreeMap<String, String>,
+    /// Deletions that replace nothing until their replacements land: a rename's old
+    /// name -> the secret's new names in this batch. The old one goes only after.
+    pub replacing: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +76,11 @@ pub struct Plan {
     pub refused: Vec<(String, Refusal)>,
     /// Deletes must go before upserts, or the upserts would overflow the cap.
     pub deletes_first: bool,
+    /// Deletions to send only once every one of their replacements is on Supabase
+    /// (after the upsert): (old name, new names).
+    pub deferred: Vec<(String, Vec<String>)>,
+    /// Deletions held because a replacement is refused: the old variable stays live.
+    pub held: Vec<(String, Vec<String>)>,
 }
 
 impl Plan {
@@ -114,6 +122,7 @@ pub fn plan(state: &TargetState) -> Plan {
     }
 
     let mut seen = BTreeSet::new();
+    let mut replaced = Vec::new();
     for name in &state.deletions {
         if !seen.insert(name.as_str()) || desired_names.contains(name.as_str()) {
             // Still wanted (e.g. a rename back, or a remap): the upsert side owns it.
@@ -121,13 +130,26 @@ pub fn plan(state: &TargetState) -> Plan {
         }
         let deletable = state.owned.contains(name) && !reserved(name);
         if deletable && remote.contains_key(name.as_str()) {
-            out.deletes.push(name.clone());
+            match state.replacing.get(name) {
+                Some(new) => replaced.push((name.clone(), new.clone())),
+                None => out.deletes.push(name.clone()),
+            }
         } else {
             out.forgotten.push(name.clone());
         }
     }
 
-    apply_cap(&mut out, &remote);
+    apply_cap(&mut out, &remote, replaced.len());
+    // A rename never removes a live value it has not replaced: with a new name refused,
+    // the old one stays.
+    for (old, new) in replaced {
+        let refused = new.iter().any(|n| out.refused.iter().any(|(r, _)| r == n));
+        if refused {
+            out.held.push((old, new));
+        } else {
+            out.deferred.push((old, new));
+        }
+    }
     out
 }
 
@@ -140,7 +162,9 @@ fn upsert(d: &Desired, kind: UpsertKind) -> Upsert {
 }
 
 /// Supabase counts the project's own variables, not the platform's `SUPABASE_*` ones.
-fn apply_cap(out: &mut Plan, remote: &BTreeMap<&str, &str>) {
+/// `after`: deletions that go once the upserts landed (they count in the end, not
+/// while the upsert is made).
+fn apply_cap(out: &mut Plan, remote: &BTreeMap<&str, &str>, after: usize) {
     let own_now = remote.keys().filter(|n| !reserved(n)).count();
     let creates = |p: &Plan| {
         p.upserts
@@ -148,7 +172,7 @@ fn apply_cap(out: &mut Plan, remote: &BTreeMap<&str, &str>) {
             .filter(|u| u.kind == UpsertKind::Create)
             .count()
     };
-    let final_count = |p: &Plan| own_now + creates(p) - p.deletes.len();
+    let final_count = |p: &Plan| (own_now + creates(p)).saturating_sub(p.deletes.len() + after);
 
     let would_be = final_count(out);
     if would_be > PROJECT_SECRET_CAP {

@@ -41,6 +41,9 @@ pub(crate) struct Snapshot {
     pub state: TargetState,
     /// Refused before sending (bad name or value): (var, reason).
     pub invalid: Vec<(String, String)>,
+    /// A rename's old names whose new names are not due now (waiting for a retry):
+    /// kept live, and waiting with them.
+    pub held: Vec<(String, Vec<String>)>,
 }
 
 pub(crate) fn snapshot(vault: &Vault, target: &str, now: Millis) -> Result<Snapshot, VaultError> {
@@ -58,14 +61,39 @@ pub(crate) fn snapshot(vault: &Vault, target: &str, now: Millis) -> Result<Snaps
         ops: Vec::new(),
         values: BTreeMap::new(),
         invalid: Vec::new(),
+        held: Vec::new(),
     };
+    let due = |s: &crate::vault::VarState| s.next_retry.is_none_or(|at| at <= now);
     for (var, op) in r.outbox(target)? {
         let st = vars.iter().find(|(n, _)| *n == var).map(|(_, s)| s);
-        if st.and_then(|s| s.next_retry).is_some_and(|at| at > now) {
+        if st.is_some_and(|s| !due(s)) {
             continue;
         }
         match &op {
-            OutboxOp::Delete => snap.state.deletions.push(var.clone()),
+            OutboxOp::Delete => {
+                // A rename: the secret's new names on this target not yet there. The old
+                // name may go only once they are.
+                let new: Vec<&(String, crate::vault::VarState)> = match st {
+                    Some(s) => vars
+                        .iter()
+                        .filter(|(n, v)| {
+                            *n != var
+                                && v.secret == s.secret
+                                && matches!(v.state, SyncState::Pending | SyncState::Failed)
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let names: Vec<String> = new.iter().map(|(n, _)| n.clone()).collect();
+                if new.iter().any(|(_, v)| !due(v)) {
+                    snap.held.push((var.clone(), names));
+                    continue;
+                }
+                if !names.is_empty() {
+                    snap.state.replacing.insert(var.clone(), names);
+                }
+                snap.state.deletions.push(var.clone());
+            }
             OutboxOp::Upsert {
                 secret,
                 field,
@@ -118,6 +146,8 @@ struct Outcome {
     unchanged: usize,
     overwritten: Vec<String>,
     pushed: Vec<(String, OutboxOp)>,
+    /// A rename's old names kept live because a new name did not land: (old, new).
+    held: Vec<(String, Vec<String>)>,
     deleted: Vec<String>,
     forgotten: Vec<String>,
     failed: Vec<(String, String)>,
@@ -146,6 +176,7 @@ pub async fn run(vault: Arc<Vault>, clients: Arc<Clients>, target: String) -> Ba
 async fn send(vault: &Arc<Vault>, clients: &Clients, snap: &Snapshot) -> Outcome {
     let mut out = Outcome {
         failed: snap.invalid.clone(),
+        held: snap.held.clone(),
         ..Outcome::default()
     };
     let r = snap.target.project_ref.as_str();
@@ -160,6 +191,13 @@ async fn send(vault: &Arc<Vault>, clients: &Clients, snap: &Snapshot) -> Outcome
     if snap.state.desired.is_empty() && snap.state.deletions.is_empty() {
         return out;
     }
+    // A whole-batch failure fails the rename's new name: its old name stays, and waits.
+    let hold_renames = |out: &mut Outcome| {
+        for (old, new) in &snap.state.replacing {
+            out.failed.retain(|(n, _)| n != old);
+            out.held.push((old.clone(), new.clone()));
+        }
+    };
     let client = match clients.client(&snap.conn) {
         Ok(c) => c,
         Err(e) => {
@@ -176,6 +214,7 @@ async fn send(vault: &Arc<Vault>, clients: &Clients, snap: &Snapshot) -> Outcome
         Ok(l) => l,
         Err(e) => {
             all_fail(&mut out, e.to_string());
+            hold_renames(&mut out);
             return out;
         }
     };
@@ -209,6 +248,7 @@ async fn send(vault: &Arc<Vault>, clients: &Clients, snap: &Snapshot) -> Outcome
     for (name, why) in &p.refused {
         out.failed.push((name.clone(), refusal_text(name, r, why)));
     }
+    out.held.extend(p.held.iter().cloned());
     out.forgotten = p.forgotten.clone();
 
     let upserts: Vec<String> = p.upserts.iter().map(|u| u.name.clone()).collect();
@@ -230,6 +270,7 @@ async fn send(vault: &Arc<Vault>, clients: &Clients, snap: &Snapshot) -> Outcome
                 &mut out,
                 format!("cannot record ownership in the vault: {e}"),
             );
+            hold_renames(&mut out);
             return out;
         }
     }
@@ -240,8 +281,21 @@ async fn send(vault: &Arc<Vault>, clients: &Clients, snap: &Snapshot) -> Outcome
     if out.target_error.is_none() {
         upsert(clients, snap, &client, upserts, &mut out).await;
     }
+    // A rename's old name goes once every new name is there; else it stays live.
+    let landed: BTreeSet<&str> = out.pushed.iter().map(|(n, _)| n.as_str()).collect();
+    let mut after = Vec::new();
+    for (old, new) in &p.deferred {
+        if out.target_error.is_none() && new.iter().all(|n| landed.contains(n.as_str())) {
+            after.push(old.clone());
+        } else {
+            out.held.push((old.clone(), new.clone()));
+        }
+    }
     if !order_deletes_first && out.target_error.is_none() {
-        delete(clients, snap, &client, &p.deletes, &mut out).await;
+        after.extend(p.deletes.iter().cloned());
+    }
+    if out.target_error.is_none() {
+        delete(clients, snap, &client, &after, &mut out).await;
     }
     if let Some(e) = out.target_error.clone() {
         // Whatever was not done is failed with the batch's error.
@@ -252,6 +306,7 @@ async fn send(vault: &Arc<Vault>, clients: &Clients, snap: &Snapshot) -> Outcome
             .chain(out.deleted.iter().cloned())
             .chain(out.forgotten.iter().cloned())
             .chain(out.failed.iter().map(|(n, _)| n.clone()))
+            .chain(out.held.iter().map(|(n, _)| n.clone()))
             .collect();
         for (var, _) in &snap.ops {
             if !done.contains(var) {
@@ -378,7 +433,10 @@ async fn record(vault: Arc<Vault>, clients: &Clients, snap: Snapshot, out: Outco
                     let d = policy.delay(attempts, &mut rand::thread_rng());
                     now + d.as_millis() as Millis
                 };
-                tx.record_failed(&t2, &out.failed, &retry_at)?;
+                tx.record_failed(&t2, &out.failed, out.target_error.as_deref(), &retry_at)?;
+                for (old, new) in &out.held {
+                    tx.hold_deletion(&t2, old, new, retry_at(1))?;
+                }
                 tx.record_target_result(&t2, out.target_error.as_deref(), policy.unhealthy_after)
             })
             .map(|(h, touched)| (h, touched, out.pushed, out.deleted, out.forgotten))

@@ -99,6 +99,10 @@ pub struct PushReport {
 pub struct Queued {
     pub target: String,
     pub reason: String,
+    /// Supabase refused the change itself (a name, a value, the cap): retrying as it
+    /// is will not help. Otherwise the request failed and the change is retried.
+    #[serde(default)]
+    pub refused: bool,
 }
 
 impl PushReport {
@@ -109,12 +113,24 @@ impl PushReport {
             out.push(format!("pushed to {} target(s)", self.pushed.len()));
         }
         for q in &self.queued {
-            out.push(format!(
-                "queued for target {}: {}; it will be retried by `keyward sync` or the daemon",
-                q.target, q.reason
-            ));
+            out.push(if q.refused {
+                format!(
+                    "refused by target {}: {}; the change stays queued until it is fixed",
+                    q.target, q.reason
+                )
+            } else {
+                format!(
+                    "queued for target {}: {}; it will be retried by `keyward sync` or the daemon",
+                    q.target, q.reason
+                )
+            });
         }
         out
+    }
+
+    /// The first refusal by Supabase, if any: (target, reason).
+    pub fn refusal(&self) -> Option<&Queued> {
+        self.queued.iter().find(|q| q.refused)
     }
 }
 

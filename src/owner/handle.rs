@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use super::Owner;
 use crate::ops::{Applied, Change, MapRequest, Mapped, Reply, Request, SyncOutcome};
-use crate::vault::touched_rows;
 
 impl Owner {
     /// Applies `req` on behalf of `via` (an attached front end, named in the audit log;
@@ -138,15 +137,11 @@ impl Owner {
     ) -> Result<Reply, String> {
         let (outcomes, rows) = self
             .write(via, move |tx| {
-                let before = if push { Some(tx.outbox_rows()?) } else { None };
                 let mut out = Vec::with_capacity(changes.len());
                 for c in changes {
                     out.push(super::apply(tx, c)?);
                 }
-                let rows = match before {
-                    Some(b) => touched_rows(&b, &tx.outbox_rows()?),
-                    None => Vec::new(),
-                };
+                let rows = if push { tx.queued_rows()? } else { Vec::new() };
                 Ok((out, rows))
             })
             .await?;
@@ -186,12 +181,8 @@ impl Owner {
                 let push = m.push;
                 let done = self
                     .write(via.clone(), move |tx| {
-                        let before = if push { Some(tx.outbox_rows()?) } else { None };
                         let o = super::apply(tx, change)?;
-                        let touched = match before {
-                            Some(b) => touched_rows(&b, &tx.outbox_rows()?),
-                            None => Vec::new(),
-                        };
+                        let touched = if push { tx.queued_rows()? } else { Vec::new() };
                         Ok((o, touched))
                     })
                     .await;

@@ -57,6 +57,7 @@ impl Owner {
                         .map(|target| Queued {
                             target,
                             reason: e.clone(),
+                            refused: false,
                         })
                         .collect(),
                 });
@@ -64,30 +65,47 @@ impl Owner {
         };
         let mut report = PushReport::default();
         for t in targets {
-            let mut reason = None;
+            // A refusal first, then any failure with a reason, then what is still open.
+            let mut reason: Option<(String, bool)> = None;
+            let mut open = false;
             for (_, n) in rows.iter().filter(|(rt, _)| *rt == t) {
                 match state(&vault, &t, n) {
                     RowState::Done => {}
                     RowState::Failed => {
-                        let err = status
-                            .iter()
-                            .find(|s| s.target == t && &s.variable == n)
-                            .and_then(|s| s.state.error.clone());
-                        reason = Some(err.unwrap_or_else(|| {
-                            "the target is unhealthy (see `keyward status`)".into()
-                        }));
-                        break;
+                        let st = status.iter().find(|s| s.target == t && &s.variable == n);
+                        if let Some(e) = st.and_then(|s| s.state.error.clone()) {
+                            let refused = st.is_some_and(|s| s.state.refused);
+                            if reason.as_ref().is_none_or(|(_, r)| !r && refused) {
+                                reason = Some((e, refused));
+                            }
+                        }
+                        open = true;
                     }
-                    RowState::Open if !finished => {
-                        reason = Some(format!("not pushed within {} s", timeout.as_secs()));
-                    }
-                    RowState::Open => reason = Some("not pushed yet".into()),
+                    RowState::Open => open = true,
                 }
             }
-            match reason {
-                None => report.pushed.push(t),
-                Some(reason) => report.queued.push(Queued { target: t, reason }),
+            if !open {
+                report.pushed.push(t);
+                continue;
             }
+            let (reason, refused) = reason.unwrap_or_else(|| {
+                let any_failed = rows
+                    .iter()
+                    .any(|(rt, n)| *rt == t && state(&vault, &t, n) == RowState::Failed);
+                let why = if any_failed {
+                    "the target is unhealthy (see `keyward status`)".to_string()
+                } else if finished {
+                    "not pushed yet".to_string()
+                } else {
+                    format!("not pushed within {} s", timeout.as_secs())
+                };
+                (why, false)
+            });
+            report.queued.push(Queued {
+                target: t,
+                reason,
+                refused,
+            });
         }
         Some(report)
     }

@@ -2,6 +2,7 @@
 //! then authentication, scope-free at this point, and the audit entry of each use.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
@@ -14,15 +15,28 @@ use super::limiter::{Gate, Peer};
 use super::reply::ApiError;
 use crate::vault::access_key_id;
 
-/// Size limits. hyper refuses heads beyond its own buffer (~400 KiB); these are ours.
+/// Limits on one request. The connection's own (head deadline, how many) are in
+/// conn.rs; hyper refuses heads beyond its buffer (64 KiB) before these apply.
 #[derive(Debug, Clone, Copy)]
-pub struct SizeLimits {
+pub struct RequestLimits {
     /// The request line's path and query plus every header name and value.
     pub max_header_bytes: usize,
     pub max_body_bytes: usize,
+    /// From the end of the head to the end of the body.
+    pub body_timeout: Duration,
 }
 
-pub async fn limit_sizes(State(l): State<SizeLimits>, req: Request, next: Next) -> Response {
+impl Default for RequestLimits {
+    fn default() -> Self {
+        RequestLimits {
+            max_header_bytes: 8 * 1024,
+            max_body_bytes: 4 * 1024,
+            body_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+pub async fn limit_request(State(l): State<RequestLimits>, req: Request, next: Next) -> Response {
     let head: usize = req.uri().path_and_query().map_or(0, |p| p.as_str().len())
         + req
             .headers()
@@ -61,8 +75,27 @@ pub async fn limit_sizes(State(l): State<SizeLimits>, req: Request, next: Next) 
     }
     // A chunked body has no declared length: read at most the limit, then refuse.
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, l.max_body_bytes).await else {
-        return too_big();
+    let read = tokio::time::timeout(l.body_timeout, axum::body::to_bytes(body, l.max_body_bytes));
+    let bytes = match read.await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => return too_big(),
+        Err(_) => {
+            let mut r = ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_timeout",
+                format!(
+                    "the request body did not arrive within {} s: send it whole, with its Content-Length",
+                    l.body_timeout.as_secs()
+                ),
+            )
+            .into_response();
+            // The rest of a late body would be read as the next request.
+            r.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
+            return r;
+        }
     };
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
@@ -80,13 +113,18 @@ pub async fn authenticate(
     next: Next,
 ) -> Response {
     let route = format!("{} {}", req.method(), matched.as_str());
-    if let Gate::Closed { retry_after, first } = app.limiter.check(peer) {
+    if let Gate::Closed {
+        retry_after,
+        scope,
+        first,
+    } = app.limiter.check(peer)
+    {
         if first {
-            let detail = format!("{route} from {peer}: rate-limited after repeated failures");
-            let _ = app
-                .engine
-                .apply(move |tx| tx.record_access_use(None, false, &detail))
-                .await;
+            let detail =
+                format!("{route} from {peer}: rate-limited after repeated failures from {scope}");
+            if let Some(d) = app.refusals.note(peer, detail) {
+                record_refusal(&app, d).await;
+            }
         }
         return ApiError::rate_limited(retry_after).into_response();
     }
@@ -114,17 +152,20 @@ pub async fn authenticate(
             let id = why.and_then(|(_, k)| access_key_id(k)).map(str::to_string);
             let reason = refusal.map_or("no key", |r| r.as_str());
             let detail = format!("{route} from {peer}: 401 ({reason})");
-            let audited = app
-                .engine
-                .apply(move |tx| tx.record_access_use(id.as_deref(), false, &detail))
-                .await;
-            if let Err(e) = audited {
-                return ApiError::internal(format!("cannot write the audit log: {e}"))
-                    .into_response();
+            if let Some(d) = app.refusals.note(peer, detail) {
+                let audited = app
+                    .engine
+                    .apply(move |tx| tx.record_access_use(id.as_deref(), false, &d))
+                    .await;
+                if let Err(e) = audited {
+                    return ApiError::internal(format!("cannot write the audit log: {e}"))
+                        .into_response();
+                }
             }
             return ApiError::unauthorized(refusal).into_response();
         }
     };
+    app.limiter.succeeded(peer);
     let path: String = req.uri().path().chars().take(256).collect();
     let method = req.method().clone();
     let id = grant.id.clone();
@@ -141,4 +182,13 @@ pub async fn authenticate(
         Ok(()) => response,
         Err(e) => ApiError::internal(format!("cannot write the audit log: {e}")).into_response(),
     }
+}
+
+/// Writes a refusal entry (or a summary of counted ones) that names no key. A failure
+/// to write it refuses nothing more: the request was refused anyway.
+pub(super) async fn record_refusal(app: &App, detail: String) {
+    let _ = app
+        .engine
+        .apply(move |tx| tx.record_access_use(None, false, &detail))
+        .await;
 }

@@ -10,8 +10,10 @@
 //! server.run(vault, engine, shutdown_signal).await?;
 //! ```
 
+mod conn;
 mod guard;
 mod limiter;
+mod refusals;
 mod reply;
 mod routes;
 mod sync;
@@ -20,17 +22,16 @@ use std::future::Future;
 use std::net::{SocketAddr, TcpListener as StdTcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum::extract::connect_info::Connected;
-use axum::serve::IncomingStream;
 use tokio::net::{TcpListener, UnixListener};
 
 use crate::engine::handle::EngineHandle;
 use crate::vault::Vault;
 
-pub use guard::SizeLimits;
-pub use limiter::Peer;
+pub use conn::ConnectionLimits;
+pub use guard::RequestLimits;
+pub use limiter::{Budget, FailureBudgets, Peer};
+pub use refusals::RefusalAudit;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:7777";
 
@@ -47,11 +48,12 @@ pub struct Options {
     pub listen: Listen,
     /// Needed to bind an address other than loopback.
     pub allow_remote: bool,
-    pub sizes: SizeLimits,
-    /// Failed authentications each client address may make at once...
-    pub failure_burst: u32,
-    /// ...and how often it regains one.
-    pub failure_refill: Duration,
+    pub requests: RequestLimits,
+    pub connections: ConnectionLimits,
+    /// Failed authentications allowed per address, per network and overall.
+    pub failures: FailureBudgets,
+    /// How many refused attempts a minute get audit entries of their own.
+    pub refusals: RefusalAudit,
 }
 
 impl Default for Options {
@@ -59,12 +61,10 @@ impl Default for Options {
         Options {
             listen: Listen::Tcp(DEFAULT_LISTEN.parse().expect("a valid address")),
             allow_remote: false,
-            sizes: SizeLimits {
-                max_header_bytes: 8 * 1024,
-                max_body_bytes: 4 * 1024,
-            },
-            failure_burst: 10,
-            failure_refill: Duration::from_secs(6),
+            requests: RequestLimits::default(),
+            connections: ConnectionLimits::default(),
+            failures: FailureBudgets::default(),
+            refusals: RefusalAudit::default(),
         }
     }
 }
@@ -79,6 +79,7 @@ pub(crate) struct App {
     vault: Arc<Vault>,
     engine: EngineHandle,
     limiter: limiter::FailureLimiter,
+    refusals: refusals::Refusals,
 }
 
 enum Bound {
@@ -166,18 +167,6 @@ async fn bind_unix(path: &Path) -> Result<UnixListener, ServeError> {
     Ok(l)
 }
 
-impl Connected<IncomingStream<'_, TcpListener>> for Peer {
-    fn connect_info(s: IncomingStream<'_, TcpListener>) -> Self {
-        Peer::Ip(s.remote_addr().ip())
-    }
-}
-
-impl Connected<IncomingStream<'_, UnixListener>> for Peer {
-    fn connect_info(_: IncomingStream<'_, UnixListener>) -> Self {
-        Peer::Unix
-    }
-}
-
 impl Server {
     /// `http://127.0.0.1:7777` or `unix:/path/to/socket`.
     pub fn address(&self) -> String {
@@ -197,8 +186,9 @@ impl Server {
         }
     }
 
-    /// Serves until `shutdown` completes, then finishes the requests in flight. A Unix
-    /// socket file is removed on the way out.
+    /// Serves until `shutdown` completes, then lets requests in flight finish for
+    /// [`ConnectionLimits::shutdown_grace`] and drops the rest. A Unix socket file is
+    /// removed on the way out.
     pub async fn run(
         self,
         vault: Arc<Vault>,
@@ -208,28 +198,41 @@ impl Server {
         let app = Arc::new(App {
             vault,
             engine,
-            limiter: limiter::FailureLimiter::new(
-                self.opts.failure_burst,
-                self.opts.failure_refill,
-            ),
+            limiter: limiter::FailureLimiter::new(self.opts.failures),
+            refusals: refusals::Refusals::new(self.opts.refusals),
         });
-        let router = routes::router(app).layer(axum::middleware::from_fn_with_state(
-            self.opts.sizes,
-            guard::limit_sizes,
+        let router = routes::router(app.clone()).layer(axum::middleware::from_fn_with_state(
+            self.opts.requests,
+            guard::limit_request,
         ));
-        match self.bound {
-            Bound::Tcp(l) => {
-                axum::serve(l, router.into_make_service_with_connect_info::<Peer>())
-                    .with_graceful_shutdown(shutdown)
-                    .await
+        // Summaries of counted refusals are written when their window closes, even if
+        // the flood has stopped by then.
+        let summaries = tokio::spawn({
+            let app = app.clone();
+            let every = self.opts.refusals.window;
+            async move {
+                let mut tick = tokio::time::interval(every);
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tick.tick().await;
+                    if let Some(s) = app.refusals.due() {
+                        guard::record_refusal(&app, s).await;
+                    }
+                }
             }
-            Bound::Unix(l, path) => {
-                let out = axum::serve(l, router.into_make_service_with_connect_info::<Peer>())
-                    .with_graceful_shutdown(shutdown)
-                    .await;
-                let _ = std::fs::remove_file(&path);
-                out
-            }
+        });
+        let (listener, socket) = match self.bound {
+            Bound::Tcp(l) => (conn::Listener::Tcp(l), None),
+            Bound::Unix(l, path) => (conn::Listener::Unix(l), Some(path)),
+        };
+        conn::serve(listener, router, self.opts.connections, shutdown).await;
+        summaries.abort();
+        if let Some(s) = app.refusals.flush() {
+            guard::record_refusal(&app, s).await;
         }
+        if let Some(path) = socket {
+            let _ = std::fs::remove_file(&path);
+        }
+        Ok(())
     }
 }

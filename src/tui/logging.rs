@@ -2,7 +2,7 @@
 //! the filter from KEYWARD_LOG. Nothing logged carries a value or a token: the
 //! dashboard logs actions and outcomes, and vault errors, which never hold values.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
@@ -18,13 +18,13 @@ pub fn dir() -> Option<PathBuf> {
     )
 }
 
-/// Starts file logging; keep the guard alive until exit so the last lines are flushed.
+/// Starts file logging into `dir`/keyward.log (0600 in a 0700 dir: it names projects,
+/// targets and users); keep the guard alive until exit so the last lines are flushed.
 /// Failing to log never stops the dashboard.
-pub fn init() -> Option<WorkerGuard> {
-    let dir = dir()?;
-    std::fs::create_dir_all(&dir).ok()?;
-    let appender = tracing_appender::rolling::never(&dir, "keyward.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+pub fn init(dir: &Path) -> Option<WorkerGuard> {
+    crate::private::dir(dir).ok()?;
+    let file = crate::private::append(&dir.join("keyward.log")).ok()?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
     let filter = EnvFilter::try_from_env("KEYWARD_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_writer(writer)

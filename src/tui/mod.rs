@@ -80,14 +80,15 @@ pub fn check_terminal() -> Result<(), String> {
 }
 
 /// Runs the dashboard on the real terminal until the user quits, on `rt` (an attached
-/// start's connection lives on it).
+/// start's connection lives on it), logging into `log_dir` (none: no log).
 pub fn run(
     rt: tokio::runtime::Runtime,
     start: Start,
     vault_label: String,
     config: crate::engine::EngineConfig,
+    log_dir: Option<PathBuf>,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let _log = logging::init();
+    let _log = log_dir.as_deref().and_then(logging::init);
     tracing::info!("dashboard starting");
     let result = rt.block_on(async move {
         // Owning the vault: other commands and dashboards attach here while it runs.

@@ -816,16 +816,13 @@ impl<B: Backend> Tui<B> {
 /// Writes `.env` lines into a new file readable by this user only.
 fn write_env(path: &str, lines: &[Sensitive]) -> Result<(), String> {
     use std::io::Write;
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    let mut f = o.open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => {
-            format!("{path} exists already: give another file name (it is never overwritten)")
-        }
-        _ => format!("cannot create {path}: {e}"),
-    })?;
+    let mut f =
+        crate::private::create_new(std::path::Path::new(path)).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => {
+                format!("{path} exists already: give another file name (it is never overwritten)")
+            }
+            _ => format!("cannot create {path}: {e}"),
+        })?;
     for l in lines {
         writeln!(f, "{}", l.expose()).map_err(|e| format!("cannot write {path}: {e}"))?;
     }

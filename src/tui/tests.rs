@@ -467,14 +467,17 @@ pub(super) fn states_vault(dir: &tempfile::TempDir) -> Vault {
     v.write(|tx| {
         tx.record_pushed(prod, &pushed)?;
         let err = "HTTP 400 from Supabase: value rejected".to_string();
-        tx.record_failed(prod, &[("RESEND_API_KEY".into(), err)], &|_| {
+        tx.record_failed(prod, &[("RESEND_API_KEY".into(), err)], None, &|_| {
             LATER + 120_000
         })?;
         tx.mark_drifted(prod, &["STRIPE_SECRET_KEY".into()])?;
         let refused = "connection refused".to_string();
-        tx.record_failed(staging, &[("SENTRY_DSN".into(), refused.clone())], &|_| {
-            LATER
-        })?;
+        tx.record_failed(
+            staging,
+            &[("SENTRY_DSN".into(), refused.clone())],
+            Some(&refused),
+            &|_| LATER,
+        )?;
         tx.record_target_result(staging, Some(&refused), 1)?;
         Ok(())
     })

@@ -7,7 +7,10 @@
 //! from inside the file (see docs/security.md).
 //!
 //! Failed unseals happen without the key: they go to a pending table in clear and are
-//! folded into the keyed chain, with `late: true`, at the next successful unseal.
+//! folded into the keyed chain, with `late: true`, at the next successful unseal. Anyone
+//! who can write the file can write that table too, so only rows of exactly that shape
+//! are folded (and shown as not authenticated); anything else is discarded and the
+//! discarding is itself recorded, as tampering (see [`PendingRow`]).
 
 use hmac::{Hmac, Mac};
 use redb::{Database, ReadableTable};
@@ -70,6 +73,80 @@ pub struct Verdict {
     pub intact: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+    /// Entries recorded while sealed: their content was never authenticated.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unauthenticated: Vec<u64>,
+}
+
+/// The action of the entry that records discarded rows of the sealed-state table.
+pub const TAMPER_ACTION: &str = "audit-tamper";
+
+/// The only row the sealed-state table may hold: a failed unseal, as `record_pending`
+/// writes it. Unknown fields are refused too.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PendingRow {
+    at: Millis,
+    actor: String,
+    action: String,
+    subject: String,
+    outcome: Outcome,
+    detail: String,
+    late: bool,
+    #[serde(default)]
+    via: Option<String>,
+}
+
+/// What a failed unseal's detail may say.
+const PENDING_DETAILS: [&str; 2] = ["wrong passphrase", "identity did not match"];
+
+fn plain(s: &str, max: usize) -> bool {
+    !s.is_empty() && s.chars().count() <= max && !s.chars().any(char::is_control)
+}
+
+impl PendingRow {
+    /// The event it records, if it has exactly the shape of a failed unseal.
+    fn accept(self, now: Millis) -> Option<Event> {
+        // A clock a day fast is a broken clock, not a failed unseal from the future.
+        let day = 24 * 3600 * 1000;
+        let well_formed = self.action == "unseal"
+            && self.subject == "vault"
+            && self.outcome == Outcome::Failed
+            && PENDING_DETAILS.contains(&self.detail.as_str())
+            && self.late
+            && plain(&self.actor, 200)
+            && self.actor.contains('@')
+            && self.via.as_deref().is_none_or(|v| plain(v, 200))
+            && (0..=now.saturating_add(day)).contains(&self.at);
+        well_formed.then_some(Event {
+            at: self.at,
+            actor: self.actor,
+            action: self.action,
+            subject: self.subject,
+            outcome: self.outcome,
+            detail: self.detail,
+            late: true,
+            via: self.via,
+        })
+    }
+}
+
+/// A word that describes a refused row without repeating what it said.
+fn claimed(raw: &[u8]) -> String {
+    let action = serde_json::from_slice::<serde_json::Value>(raw)
+        .ok()
+        .and_then(|v| v.get("action").and_then(|a| a.as_str()).map(str::to_owned));
+    match action {
+        Some(a)
+            if !a.is_empty()
+                && a.len() <= 32
+                && a.chars().all(|c| c.is_ascii_lowercase() || c == '-') =>
+        {
+            format!("an entry claiming {a}")
+        }
+        Some(_) => "an entry with an odd action".into(),
+        None => "an unreadable row".into(),
+    }
 }
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -186,19 +263,39 @@ impl WriteTx<'_> {
         Ok(())
     }
 
+    /// Folds the failed unseals recorded while sealed into the chain, and records (as
+    /// [`TAMPER_ACTION`]) that anything else found there was discarded.
     pub(crate) fn fold_pending_audit(&mut self) -> Result<()> {
-        let pending: Vec<Event> = {
+        let mut accepted = Vec::new();
+        let mut refused: std::collections::BTreeMap<String, u64> = Default::default();
+        {
             let mut t = self.tx.open_table(AUDIT_PENDING)?;
-            let mut out = Vec::new();
             while let Some((_, v)) = t.pop_first()? {
-                let mut e: Event = serde_json::from_slice(v.value())?;
-                e.late = true;
-                out.push(e);
+                let raw = v.value();
+                match serde_json::from_slice::<PendingRow>(raw)
+                    .ok()
+                    .and_then(|row| row.accept(self.now))
+                {
+                    Some(e) => accepted.push(e),
+                    None => *refused.entry(claimed(raw)).or_default() += 1,
+                }
             }
-            out
-        };
-        for e in pending {
+        }
+        for e in accepted {
             self.append_event(e)?;
+        }
+        if !refused.is_empty() {
+            let total: u64 = refused.values().sum();
+            let what: Vec<String> = refused.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
+            self.audit(
+                TAMPER_ACTION,
+                "audit_pending",
+                Outcome::Failed,
+                &format!(
+                    "discarded {total} row(s) written into the record of failed unseals by something other than keyward: {}",
+                    what.join(", ")
+                ),
+            )?;
         }
         Ok(())
     }
@@ -252,11 +349,14 @@ impl ReadTx<'_> {
         let t = self.tx.open_table(AUDIT)?;
         let mut expected_seq = 1u64;
         let mut prev = GENESIS.to_string();
+        let mut unauthenticated = Vec::new();
+        let mut tampered = None;
         let bad = |entries, problem: String| {
             Ok(Verdict {
                 entries,
                 intact: false,
                 problem: Some(problem),
+                unauthenticated: Vec::new(),
             })
         };
         for row in t.iter()? {
@@ -281,6 +381,12 @@ impl ReadTx<'_> {
                     seq,
                     format!("entry {seq} does not match its chain: it was edited"),
                 );
+            }
+            if e.event.late {
+                unauthenticated.push(seq);
+            }
+            if e.event.action == TAMPER_ACTION {
+                tampered.get_or_insert(seq);
             }
             prev = e.mac;
             expected_seq += 1;
@@ -317,10 +423,21 @@ impl ReadTx<'_> {
                         "entries were added or replaced after the head".into(),
                     );
                 }
+                if let Some(seq) = tampered {
+                    return Ok(Verdict {
+                        entries: count,
+                        intact: false,
+                        problem: Some(format!(
+                            "rows were written into the record of failed unseals by something other than keyward (entry {seq} lists what was discarded)"
+                        )),
+                        unauthenticated,
+                    });
+                }
                 Ok(Verdict {
                     entries: count,
                     intact: true,
                     problem: None,
+                    unauthenticated,
                 })
             }
         }

@@ -303,6 +303,7 @@ impl WriteTx<'_> {
                     error: None,
                     attempts: 0,
                     next_retry: None,
+                    refused: false,
                 };
                 self.put_var(target, var, &s)?;
                 let op = OutboxOp::Upsert {

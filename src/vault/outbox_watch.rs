@@ -35,10 +35,18 @@ fn rows(t: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>) -> 
 }
 
 impl WriteTx<'_> {
-    /// `ReadTx::outbox_rows` inside a write: taken before and after a change in the same
-    /// transaction, the difference is exactly what that change queued.
-    pub fn outbox_rows(&self) -> Result<OutboxRows> {
-        rows(&self.tx.open_table(OUTBOX)?)
+    /// The outbox rows this transaction wrote or rewrote so far: the variables it touched
+    /// that have work queued. What a change's own push must wait for (a rewrite of an
+    /// identical row counts: it clears the row's retry wait, e.g. an adopt).
+    pub fn queued_rows(&self) -> Result<Vec<(String, String)>> {
+        let outbox = self.tx.open_table(OUTBOX)?;
+        let mut out = Vec::new();
+        for (t, v) in &self.touched.vars {
+            if outbox.get((t.as_str(), v.as_str()))?.is_some() {
+                out.push((t.clone(), v.clone()));
+            }
+        }
+        Ok(out)
     }
 }
 

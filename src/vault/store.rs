@@ -107,10 +107,9 @@ impl Vault {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
             && !dir.exists()
         {
-            std::fs::create_dir_all(dir)?;
             // A directory made for the vault holds its lock note (and, without a
             // runtime dir, the owner's socket): its user's only.
-            restrict_dir(dir);
+            crate::private::dir(dir)?;
         }
         let key = VaultKey::generate();
         let pass_wrap = seal::wrap_with_passphrase(&key, &opts.passphrase, opts.work_factor)?;
@@ -119,8 +118,17 @@ impl Vault {
         } else {
             Some(seal::wrap_to_recipients(&key, &opts.recipients)?)
         };
-        let db = Database::create(path).map_err(|e| open_error(path, e))?;
-        restrict_permissions(path);
+        // 0600 from the first byte, and never over a file that appeared meanwhile.
+        let file = crate::private::create_new(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => VaultError::AlreadyExists(path.to_path_buf()),
+            _ => e.into(),
+        })?;
+        let db = redb::backends::FileBackend::new(file)
+            .and_then(|b| redb::Builder::new().create_with_backend(b))
+            .map_err(|e| {
+                let _ = std::fs::remove_file(path);
+                open_error(path, e)
+            })?;
         let lock = LockNote::take(path);
         let vault = Vault {
             db,
@@ -468,23 +476,6 @@ fn read_wraps(db: &Database, path: &Path) -> Result<(Vec<u8>, Option<Vec<u8>>)> 
     let rcpt = t.get(WRAP_RECIPIENTS)?.map(|g| g.value().to_vec());
     Ok((pass, rcpt))
 }
-
-#[cfg(unix)]
-fn restrict_permissions(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    // Best effort: the file is sealed anyway; 0600 keeps metadata from other local users.
-    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-}
-#[cfg(not(unix))]
-fn restrict_permissions(_: &Path) {}
-
-#[cfg(unix)]
-fn restrict_dir(dir: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
-}
-#[cfg(not(unix))]
-fn restrict_dir(_: &Path) {}
 
 /// A read snapshot.
 pub struct ReadTx<'v> {

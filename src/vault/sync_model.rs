@@ -117,6 +117,10 @@ pub struct VarState {
     pub attempts: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_retry: Option<Millis>,
+    /// The last failure was Supabase refusing this variable (its name, its value, the
+    /// cap), not the request failing: retrying as is will not help.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refused: bool,
 }
 
 /// One row of `status`: a mapped variable with where it comes from.

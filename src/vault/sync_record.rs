@@ -138,6 +138,7 @@ impl WriteTx<'_> {
                     s.pushed_version = Some(*version);
                     s.synced_at = Some(self.now);
                     s.error = None;
+                    s.refused = false;
                     s.attempts = 0;
                     s.next_retry = None;
                     self.put_var(target, var, &s)?;
@@ -190,10 +191,13 @@ impl WriteTx<'_> {
     }
 
     /// Marks variables failed with `error`; `retry_at(attempts)` says when to try again.
+    /// `batch_error`: the error of a failure of the whole batch (the request failed);
+    /// an item failed with another error was refused by Supabase itself.
     pub fn record_failed(
         &mut self,
         target: &str,
         items: &[(String, String)],
+        batch_error: Option<&str>,
         retry_at: &dyn Fn(u32) -> Millis,
     ) -> Result<()> {
         let states = self.var_states(target)?;
@@ -202,6 +206,7 @@ impl WriteTx<'_> {
                 continue;
             };
             s.attempts = s.attempts.saturating_add(1);
+            s.refused = batch_error != Some(error.as_str());
             s.error = Some(error.clone());
             s.next_retry = Some(retry_at(s.attempts));
             if s.state != SyncState::Removing {
@@ -219,6 +224,35 @@ impl WriteTx<'_> {
             )?;
         }
         Ok(())
+    }
+
+    /// Keeps a rename's old variable live while its new names are not on Supabase: it
+    /// stays (synced, its value unchanged) and its delete waits as long as the latest of
+    /// them (`fallback` when none waits), so both are worked together again.
+    pub fn hold_deletion(
+        &mut self,
+        target: &str,
+        old: &str,
+        new: &[String],
+        fallback: Millis,
+    ) -> Result<()> {
+        let Some(mut s) = self.var_state(target, old)? else {
+            return Ok(());
+        };
+        let mut until = None;
+        for n in new {
+            if let Some(at) = self.var_state(target, n)?.and_then(|v| v.next_retry) {
+                until = Some(until.map_or(at, |u: Millis| u.max(at)));
+            }
+        }
+        s.state = if s.pushed_version.is_some() {
+            SyncState::Synced
+        } else {
+            SyncState::Removing
+        };
+        s.error = None;
+        s.next_retry = Some(until.unwrap_or(fallback));
+        self.put_var(target, old, &s)
     }
 
     /// A batch's effect on the target's health. Returns the new health.

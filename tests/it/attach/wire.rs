@@ -40,6 +40,7 @@ fn every_query_answer_round_trips_through_json() {
         tx.record_failed(
             "aaaaaaaaaaaaaaaaaaaa",
             &[("STRIPE".into(), "refused".into())],
+            None,
             &|_| 5,
         )?;
         tx.set_policy(

@@ -156,3 +156,29 @@ fn serve_answers_over_loopback_and_audits_through_the_binary() {
     assert_eq!(audit.as_array().unwrap().len(), 1);
     assert_eq!(audit[0]["outcome"], "ok");
 }
+
+/// SIGTERM with a client stalled mid-head: the server stops within its grace and
+/// releases the vault (it used to wait for the client for ever, the vault locked).
+#[test]
+fn sigterm_stops_serve_while_a_client_is_stalled() {
+    use std::io::Write;
+    let sb = init();
+    let (child, base) = spawn_serve(&sb, &["--listen", "127.0.0.1:0"]);
+    let addr = base.trim_start_matches("http://");
+    let mut stalled = std::net::TcpStream::connect(addr).unwrap();
+    stalled.write_all(b"GET /v1/status HTTP/1.1\r\nHo").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let pid = child.id();
+    let _ = Command::new("kill").arg(pid.to_string()).status();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let out = rx.recv_timeout(std::time::Duration::from_secs(30));
+    if out.is_err() {
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        panic!("serve did not stop within 30 s of SIGTERM with a stalled client");
+    }
+    ok(&sb.kw(&["--no-attach", "status"], ""));
+    drop(stalled);
+}

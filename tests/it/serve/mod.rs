@@ -7,6 +7,7 @@ mod binary;
 mod flood;
 mod limits;
 mod scope;
+mod slow;
 mod socket;
 mod sync;
 
@@ -37,11 +38,16 @@ pub struct Api {
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
-/// Options for tests: loopback port 0, a generous failure budget unless a test wants one.
+/// Options for tests: loopback port 0, no failure budget and an entry for every
+/// refusal unless a test wants otherwise.
 pub fn options() -> Options {
     Options {
         listen: Listen::Tcp("127.0.0.1:0".parse().unwrap()),
-        failure_burst: 10_000,
+        failures: serve::FailureBudgets::unlimited(),
+        refusals: serve::RefusalAudit {
+            per_window: usize::MAX,
+            ..serve::RefusalAudit::default()
+        },
         ..Options::default()
     }
 }

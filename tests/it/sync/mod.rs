@@ -7,6 +7,7 @@ mod cli;
 mod crash;
 mod economy;
 mod faults;
+mod keep_live;
 mod scenario;
 mod validation;
 

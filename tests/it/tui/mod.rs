@@ -2,4 +2,5 @@
 
 mod day;
 pub mod e2e;
+mod files;
 mod sync;

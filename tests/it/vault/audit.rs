@@ -8,6 +8,7 @@ use redb::{ReadableTable, TableDefinition};
 use crate::support::vault::Sandbox;
 
 const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+const PENDING: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_pending");
 
 /// A vault with a handful of audited actions (init, project-add, 3 secret writes).
 fn busy() -> Sandbox {
@@ -27,9 +28,17 @@ fn busy() -> Sandbox {
 
 /// Edits the raw file as someone with the file but without the key could.
 fn tamper(sb: &Sandbox, f: impl FnOnce(&mut redb::Table<u64, &[u8]>)) {
+    tamper_table(sb, AUDIT, f);
+}
+
+fn tamper_table(
+    sb: &Sandbox,
+    table: TableDefinition<u64, &[u8]>,
+    f: impl FnOnce(&mut redb::Table<u64, &[u8]>),
+) {
     let db = redb::Database::open(&sb.path).unwrap();
     let tx = db.begin_write().unwrap();
-    f(&mut tx.open_table(AUDIT).unwrap());
+    f(&mut tx.open_table(table).unwrap());
     tx.commit().unwrap();
 }
 
@@ -114,6 +123,104 @@ fn failed_unseals_are_recorded_and_later_authenticated() {
     );
     assert!(failures[0].event.detail.contains("wrong passphrase"));
     assert!(r.audit_verify().unwrap().intact);
+}
+
+/// Someone who can write the file, but has no key, writes rows into the sealed-state
+/// record: only a failed unseal of exactly the shape keyward writes is folded in, shown as
+/// not authenticated; anything else is discarded, and that is recorded and reported.
+#[test]
+fn forged_rows_in_the_sealed_state_record_are_refused_as_tampering() {
+    let sb = busy();
+    assert!(Vault::open(&sb.path, &Unlock::Passphrase(SecretString::from("guess"))).is_err());
+    let genuine = serde_json::json!({
+        "at": 1_700_000_000_000i64, "actor": "eve@box", "action": "unseal",
+        "subject": "vault", "outcome": "failed", "detail": "wrong passphrase", "late": true
+    });
+    let forged = [
+        serde_json::json!({
+            "at": 1_700_000_000_000i64, "actor": "admin@prod", "action": "secret-delete",
+            "subject": "p/k", "outcome": "ok", "detail": "approved", "late": false
+        }),
+        serde_json::json!({
+            "at": 1_700_000_000_000i64, "actor": "eve@box", "action": "unseal",
+            "subject": "vault", "outcome": "ok", "detail": "wrong passphrase", "late": true
+        }),
+        {
+            let mut extra = genuine.clone();
+            extra["mac"] = "00".into();
+            extra
+        },
+        {
+            let mut odd = genuine.clone();
+            odd["detail"] = "rotated the Stripe key, approved by finance".into();
+            odd
+        },
+    ];
+    tamper_table(&sb, PENDING, |t| {
+        let mut seq = t.last().unwrap().map_or(0, |(k, _)| k.value()) + 1;
+        for row in std::iter::once(&genuine).chain(&forged) {
+            t.insert(seq, serde_json::to_vec(row).unwrap().as_slice())
+                .unwrap();
+            seq += 1;
+        }
+        t.insert(seq, b"not json".as_slice()).unwrap();
+    });
+
+    let out = sb.kw(&["audit", "--json"], "");
+    let entries = crate::support::vault::json(&out);
+    let entries = entries.as_array().unwrap();
+    let late: Vec<_> = entries.iter().filter(|e| e["late"] == true).collect();
+    // keyward's own failed unseal and the one well-formed row, both marked.
+    assert_eq!(late.len(), 2, "{entries:#?}");
+    assert!(late.iter().all(|e| e["authenticated"] == false
+        && e["action"] == "unseal"
+        && e["outcome"] == "failed"));
+    assert!(!entries.iter().any(|e| e["action"] == "secret-delete"));
+    assert!(
+        !entries
+            .iter()
+            .any(|e| e["detail"].as_str().is_some_and(|d| d.contains("approved")))
+    );
+    let tamper = entries
+        .iter()
+        .find(|e| e["action"] == "audit-tamper")
+        .expect("the discarding is recorded");
+    let detail = tamper["detail"].as_str().unwrap();
+    assert!(detail.contains("discarded 5 row(s)"), "{detail}");
+    assert!(
+        detail.contains("an entry claiming secret-delete ×1"),
+        "{detail}"
+    );
+    assert!(detail.contains("an unreadable row ×1"), "{detail}");
+
+    let text = crate::support::vault::ok(&sb.kw(&["audit"], ""));
+    assert_eq!(
+        text.matches("(recorded while sealed, not authenticated)")
+            .count(),
+        2,
+        "{text}"
+    );
+    let verify = sb.kw(&["audit", "verify"], "");
+    assert!(!verify.status.success());
+    let err = String::from_utf8_lossy(&verify.stderr);
+    assert!(err.contains("something other than keyward"), "{err}");
+    let out = sb.kw(&["audit", "verify", "--json"], "");
+    assert!(!out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["intact"], false);
+    assert_eq!(v["unauthenticated"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn verify_names_entries_recorded_while_sealed() {
+    let sb = busy();
+    assert!(Vault::open(&sb.path, &Unlock::Passphrase(SecretString::from("guess"))).is_err());
+    let out = crate::support::vault::ok(&sb.kw(&["audit", "verify"], ""));
+    assert!(out.contains("the audit log is intact"), "{out}");
+    assert!(
+        out.contains("1 entry recorded while sealed, not authenticated"),
+        "{out}"
+    );
 }
 
 #[test]

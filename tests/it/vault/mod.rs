@@ -5,6 +5,7 @@ mod audit;
 mod cli;
 mod cli_errors;
 mod meta;
+mod modes;
 mod prompt;
 mod sealing;
 mod store;
