@@ -43,8 +43,13 @@ pub enum Effect {
     },
     /// List the projects every connection can see (for "add a target").
     ListProjects,
-    /// List the names these targets hold on Supabase (for a sync review).
-    RemoteNames(Vec<String>),
+    /// What a sync review waits for before it can be confirmed: the names these targets
+    /// hold on Supabase, and which of these (project, name) secrets hold a value
+    /// Supabase would refuse as too long (the owner checks; no value comes here).
+    Review {
+        targets: Vec<String>,
+        secrets: Vec<(String, String)>,
+    },
     /// A key rotation command that talks to Supabase.
     KeyRotation(KeyCmd),
     /// A modal that shows what the owner holds: opened once that is read.
@@ -117,7 +122,9 @@ impl std::fmt::Debug for Effect {
                 write!(f, "Connect({name:?}, {url:?}, <redacted>)")
             }
             Effect::ListProjects => f.write_str("ListProjects"),
-            Effect::RemoteNames(t) => write!(f, "RemoteNames({t:?})"),
+            Effect::Review { targets, secrets } => {
+                write!(f, "Review({targets:?}, {} secret(s))", secrets.len())
+            }
             Effect::KeyRotation(c) => write!(f, "KeyRotation({c:?})"),
             Effect::Open(_) => f.write_str("Open"),
             Effect::Reveal { project, name } => write!(f, "Reveal({project}/{name})"),
@@ -240,6 +247,32 @@ impl App {
 
     pub fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// A key that needs a secret was pressed with none under the cursor: say why
+    /// nothing happened, and what would.
+    fn no_secret_here(&mut self, what: &str) {
+        let new = self.keymap.key_for(&[Context::Main], Action::NewSecret);
+        let next = self.keymap.key_for(&[Context::Main], Action::FocusNext);
+        let text = match self.projects.current(&self.data) {
+            None => format!("no secret {what}: {new} creates a project first"),
+            Some(p) if self.focus == Focus::Projects => {
+                format!("no secret {what} here: {next} moves to the secrets of {p}")
+            }
+            Some(p) => format!("no secret {what}: {p} has none shown ({new} creates one)"),
+        };
+        self.fail(text)
+    }
+
+    /// What the footer says when `enter` is pressed where it means nothing.
+    fn enter_does_nothing(&self, contexts: &[Context]) -> String {
+        let yes = self.keymap.key_for(contexts, Action::Submit);
+        let close = self.keymap.key_for(contexts, Action::Close);
+        if yes == "(unbound)" {
+            format!("enter does nothing here: {close} closes")
+        } else {
+            format!("enter does nothing here: {yes} confirms, {close} cancels")
+        }
     }
 
     pub fn say(&mut self, text: impl Into<String>) {
@@ -554,6 +587,14 @@ impl App {
                     None => m.key(k),
                 }
             };
+            // An `enter` that means nothing here says what does, instead of nothing.
+            if action.is_none()
+                && !top_types
+                && k.code == crossterm::event::KeyCode::Enter
+                && matches!(out, Outcome::None)
+            {
+                return self.say(self.enter_does_nothing(&contexts));
+            }
             return self.outcome(out);
         }
         if let Some(input) = &mut self.filtering {
@@ -644,6 +685,20 @@ impl App {
         match self.modals.last_mut() {
             Some(Modal::Sync(m)) => m.remote_names(target, names),
             Some(Modal::Manage(m)) => m.remote_names(target, names),
+            _ => {}
+        }
+    }
+
+    /// The secrets whose values Supabase would refuse arrived ("project/name", why), for
+    /// the review on top (if still open).
+    pub fn too_long(&mut self, found: Result<Vec<(String, String)>, String>) {
+        // Unknown (the owner could not say) counts as none: the vault checks again as it
+        // maps, and a refusal then keeps the review open with the reason.
+        let found: std::collections::BTreeMap<String, String> =
+            found.unwrap_or_default().into_iter().collect();
+        match self.modals.last_mut() {
+            Some(Modal::Sync(m)) => m.too_long(found),
+            Some(Modal::Manage(m)) => m.too_long(found),
             _ => {}
         }
     }
@@ -739,7 +794,7 @@ impl App {
             Action::Edit => match self.selected_secret() {
                 Some((p, n)) => self.open_editor(Some((p, n)), false),
                 None if self.focus == Focus::Projects => self.focus = Focus::Secrets,
-                None => {}
+                None => self.no_secret_here("to edit"),
             },
             Action::NewSecret | Action::NewStructured => match self.projects.current(&self.data) {
                 Some(p) => {
@@ -760,11 +815,10 @@ impl App {
             Action::Import => self.import_env(),
             Action::Export => self.export_env(),
             Action::Targets => self.open_targets(),
-            Action::History => {
-                if let Some((p, n)) = self.selected_secret() {
-                    self.open_list(modals::history::History::new(p, n).into());
-                }
-            }
+            Action::History => match self.selected_secret() {
+                Some((p, n)) => self.open_list(modals::history::History::new(p, n).into()),
+                None => self.no_secret_here("whose history to show"),
+            },
             Action::ToggleSelect if self.focus == Focus::Secrets => {
                 self.secrets.toggle(&self.data);
                 self.refresh_mappings();

@@ -51,6 +51,8 @@ enum Done {
     Projects(Vec<Candidate>, Vec<String>),
     /// A target's names on Supabase, for a sync review.
     Remote(String, Result<std::collections::BTreeSet<String>, String>),
+    /// Secrets whose values Supabase would refuse, for a sync review.
+    TooLong(Result<Vec<(String, String)>, String>),
     /// An engine answer to show as a page, or a failure to show in the footer.
     Page(Result<Box<Text>, String>),
     /// A modal whose data arrived.
@@ -322,7 +324,13 @@ impl<B: Backend> Tui<B> {
                         Err(e) => Done::Projects(Vec::new(), vec![e]),
                     });
                 }
-                Effect::RemoteNames(targets) => {
+                Effect::Review { targets, secrets } => {
+                    self.call(Request::Query(Query::TooLong { secrets }), |r| {
+                        Done::TooLong(r.and_then(|r| match r {
+                            Reply::TooLong(found) => Ok(found),
+                            other => Err(unexpected(&other)),
+                        }))
+                    });
                     for t in targets {
                         let target = t.clone();
                         self.call(Request::RemoteNames { target }, move |r| {
@@ -602,6 +610,7 @@ impl<B: Backend> Tui<B> {
             }
             Done::Page(Err(e)) => self.app.fail(e),
             Done::Remote(t, r) => self.app.remote_names(&t, r),
+            Done::TooLong(r) => self.app.too_long(r),
             Done::Wrote(form, r) => {
                 if let Err(e) = &r {
                     tracing::warn!("a change was refused: {e}");

@@ -373,3 +373,71 @@ fn copying_a_value_says_so_and_a_hidden_one_asks_to_reveal_first() {
     assert!(!s.contains("re_demo_9b2f7c41") || s.contains("values shown"));
     let _ = key("esc");
 }
+
+#[test]
+fn the_sync_review_refuses_a_value_too_long_for_supabase_before_confirming() {
+    use crate::supabase::emulator::seed::{DEMO_ORG, DEMO_STAGING_REF, DEMO_TOKEN};
+    use crate::supabase::emulator::{Emulator, Seed};
+    let emu = Emulator::with_seed(Seed::demo()).unwrap();
+    let url = emu.base_url().to_string();
+    for (w, h, size) in SIZES {
+        let url = url.clone();
+        let mut t = H::with(w, h, move |tx| {
+            crate::cli::demo::seed(tx)?;
+            tx.add_project("certs")?;
+            let big = SecretValue::simple("c".repeat(30_000));
+            tx.set_value("certs", "Big cert", &big, crate::vault::Cause::Import)?;
+            let small = SecretValue::simple("ok");
+            tx.set_value("certs", "Small cert", &small, crate::vault::Cause::Import)?;
+            tx.add_connection("acme", &url, None, DEMO_TOKEN)?;
+            tx.add_target(DEMO_STAGING_REF, "demo-staging", DEMO_ORG, "acme")
+                .map(|_| ())
+        });
+        // certs sorts between billing-api and web-app; both its secrets, one target.
+        t.keys(&["down", "tab", "A", "s", "enter"]);
+        let s = t.screen();
+        let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            joined.contains("✗ certs/Big cert: its value is 30000 characters"),
+            "{s}"
+        );
+        assert!(joined.contains("+ create 1: SMALL_CERT"), "{s}");
+        assert!(!joined.contains("BIG_CERT"), "{s}");
+        insta::assert_snapshot!(format!("sync_review_too_long@{size}"), s);
+        // enter means nothing in a question: it says so, and y confirms.
+        t.keys(&["enter"]);
+        let s = t.screen();
+        assert!(
+            s.contains("enter does nothing here: y confirms, n cancels"),
+            "{s}"
+        );
+        // Confirming maps the other one only, and says how many.
+        t.keys(&["y"]);
+        let s = t.screen();
+        assert!(
+            s.contains("syncing 0/1") || s.contains("syncing 1 secret(s)"),
+            "{s}"
+        );
+        let mapped = t
+            .vault()
+            .read()
+            .unwrap()
+            .mappings_for_target(DEMO_STAGING_REF)
+            .unwrap();
+        assert_eq!(mapped.len(), 1, "{mapped:?}");
+    }
+    emu.shutdown();
+}
+
+#[test]
+fn keys_that_need_a_secret_say_why_nothing_happened() {
+    let mut t = H::with(80, 24, |tx| tx.add_project("empty").map(|_| ()));
+    t.keys(&["tab", "y"]);
+    let s = t.screen();
+    assert!(
+        s.contains("no secret whose history to show: empty has none shown (n creates one)"),
+        "{s}"
+    );
+    t.keys(&["enter"]);
+    assert!(t.screen().contains("no secret to edit"), "{}", t.screen());
+}

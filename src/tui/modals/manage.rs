@@ -13,7 +13,7 @@ use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::sync::{Review, SyncFlow};
+use super::sync::{Review, SyncFlow, TooLong, pairs};
 use super::{Outcome, boxed, navigate, row_style};
 use crate::engine::names::PROJECT_SECRET_CAP;
 use crate::ops::Change;
@@ -38,8 +38,11 @@ pub struct ManageTarget {
     list: ListState,
     pub filtering: Option<Input>,
     review: Option<(Option<Review>, Removals)>,
-    /// The secrets being added (their review is redone when the names on Supabase arrive).
+    /// The secrets being added (their review is redone when the names on Supabase, or the
+    /// values too long for it, arrive).
     adds: Vec<Listed>,
+    remote: Option<Result<BTreeSet<String>, String>>,
+    too_long: TooLong,
     data: Box<Snapshot>,
     pub saving: Option<u64>,
     error: Option<String>,
@@ -66,6 +69,8 @@ impl ManageTarget {
             filtering: None,
             review: None,
             adds: Vec::new(),
+            remote: None,
+            too_long: None,
             data: Box::new(data.clone()),
             saving: None,
             error: None,
@@ -198,15 +203,23 @@ impl ManageTarget {
                     .filter(|s| self.mapped.contains(&s.meta.id) && !self.want.contains(&s.meta.id))
                     .map(|s| (s.project.clone(), s.meta.name.clone()))
                     .collect();
+                self.remote = None;
+                self.too_long = None;
                 let review = (!adds.is_empty())
-                    .then(|| SyncFlow::review_for(adds.clone(), &self.data, &self.target, None))
+                    .then(|| {
+                        SyncFlow::review_for(adds.clone(), &self.data, &self.target, None, None)
+                    })
                     .flatten();
                 let checking = review.is_some();
+                let secrets = pairs(&adds);
                 self.adds = adds;
                 self.review = Some((review, removes));
                 if checking {
                     Outcome::Effect {
-                        effect: Effect::RemoteNames(vec![self.target.clone()]),
+                        effect: Effect::Review {
+                            targets: vec![self.target.clone()],
+                            secrets,
+                        },
                         close: false,
                     }
                 } else {
@@ -219,10 +232,27 @@ impl ManageTarget {
 
     /// The target's names on Supabase arrived: the review is redone with them.
     pub fn remote_names(&mut self, target: &str, names: Result<BTreeSet<String>, String>) {
+        if target == self.target {
+            self.remote = Some(names);
+            self.redo();
+        }
+    }
+
+    /// The owner said which values are too long for Supabase: the review is redone.
+    pub fn too_long(&mut self, found: std::collections::BTreeMap<String, String>) {
+        self.too_long = Some(found);
+        self.redo();
+    }
+
+    fn redo(&mut self) {
         if let Some((review @ Some(_), _)) = &mut self.review {
-            if target == self.target {
-                *review = SyncFlow::review_for(self.adds.clone(), &self.data, target, Some(names));
-            }
+            *review = SyncFlow::review_for(
+                self.adds.clone(),
+                &self.data,
+                &self.target,
+                self.remote.clone(),
+                self.too_long.clone(),
+            );
         }
     }
 

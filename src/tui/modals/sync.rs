@@ -50,12 +50,19 @@ pub struct Review {
     pub adopt: Vec<(String, String)>,
     /// The names on Supabase now: `None` while they are being listed.
     pub remote: Option<Result<BTreeSet<String>, String>>,
+    /// Whether the owner has said which values are too long for Supabase yet.
+    pub sizes_known: bool,
 }
 
+/// Secrets ("project/name") whose values Supabase would refuse, with why: `None` while
+/// the owner is asked.
+pub type TooLong = Option<BTreeMap<String, String>>;
+
 impl Review {
-    /// Still listing the target's names: nothing can be confirmed yet.
+    /// Still listing the target's names or checking the values' sizes: nothing can be
+    /// confirmed yet.
     pub fn checking(&self) -> bool {
-        self.remote.is_none()
+        self.remote.is_none() || !self.sizes_known
     }
 
     /// The writes for this target: the accepted secrets, plus the ones to adopt when the
@@ -129,8 +136,17 @@ pub struct SyncFlow {
     review: Option<Vec<Review>>,
     /// Each target's names on Supabase, as they arrive.
     remote: BTreeMap<String, Result<BTreeSet<String>, String>>,
+    too_long: TooLong,
     /// The review's first line shown (it scrolls when long).
     scroll: usize,
+}
+
+/// The (project, name) of each secret, as the owner's queries take them.
+pub fn pairs(secrets: &[Listed]) -> Vec<(String, String)> {
+    secrets
+        .iter()
+        .map(|s| (s.project.clone(), s.meta.name.clone()))
+        .collect()
 }
 
 /// The variables a secret makes: one, or one per field.
@@ -189,6 +205,7 @@ impl SyncFlow {
             list,
             review: None,
             remote: BTreeMap::new(),
+            too_long: None,
             scroll: 0,
         }
     }
@@ -199,11 +216,13 @@ impl SyncFlow {
         data: &Snapshot,
         target: &str,
         remote: Option<Result<BTreeSet<String>, String>>,
+        too_long: TooLong,
     ) -> Option<Review> {
         let mut f = SyncFlow::new(secrets, data);
         if let Some(r) = remote {
             f.remote.insert(target.to_string(), r);
         }
+        f.too_long = too_long;
         let t = f.targets.iter().find(|t| t.project_ref == target)?;
         Some(f.review_one(t))
     }
@@ -227,6 +246,16 @@ impl SyncFlow {
     /// A target's names on Supabase arrived: its review is redone with them.
     pub fn remote_names(&mut self, target: &str, names: Result<BTreeSet<String>, String>) {
         self.remote.insert(target.to_string(), names);
+        self.redo();
+    }
+
+    /// The owner said which values are too long for Supabase: the review is redone.
+    pub fn too_long(&mut self, found: BTreeMap<String, String>) {
+        self.too_long = Some(found);
+        self.redo();
+    }
+
+    fn redo(&mut self) {
         if self.review.is_some() {
             self.review = Some(
                 self.chosen
@@ -250,6 +279,7 @@ impl SyncFlow {
             unowned: Vec::new(),
             adopt: Vec::new(),
             remote: self.remote.get(&t.project_ref).cloned(),
+            sizes_known: self.too_long.is_some(),
         };
         let remote = self
             .remote
@@ -259,6 +289,11 @@ impl SyncFlow {
         let mut claimed: BTreeMap<String, String> = BTreeMap::new();
         for s in &self.secrets {
             let addr = format!("{}/{}", s.project, s.meta.name);
+            // Refused here, before confirming: Supabase would refuse the value anyway.
+            if let Some(why) = self.too_long.as_ref().and_then(|t| t.get(&addr)) {
+                r.refused.push((addr, why.clone()));
+                continue;
+            }
             let names = match names_of(s) {
                 Ok(n) => n,
                 Err(e) => {
@@ -388,7 +423,10 @@ impl SyncFlow {
                     .map(|i| self.targets[*i].project_ref.clone())
                     .collect();
                 Outcome::Effect {
-                    effect: Effect::RemoteNames(targets),
+                    effect: Effect::Review {
+                        targets,
+                        secrets: pairs(&self.secrets),
+                    },
                     close: false,
                 }
             }
