@@ -67,7 +67,6 @@ fn refusals_of_other_forms_stay_in_them_wrapped() {
         "{s}"
     );
     assert!(s.contains("projects pane"), "not in dashboard words:\n{s}");
-    insta::assert_snapshot!("refused_access_key@80x24", s);
     assert!(t.vault().read().unwrap().access_keys().unwrap().is_empty());
     // A 140-character name.
     let mut t = H::open(80, 24);
@@ -256,10 +255,6 @@ fn import_shows_what_it_would_do_then_imports_and_export_writes_a_private_file()
     t.typed(&env.display().to_string()).keys(&["enter"]);
     let s = t.screen();
     assert!(s.contains("+ would create 2: NEW_ONE, STRIPE_LIVE"), "{s}");
-    insta::assert_snapshot!(
-        "import_preview@80x24",
-        s.replace(&env.display().to_string(), "<file>")
-    );
     assert!(
         t.vault()
             .read()
@@ -440,4 +435,181 @@ fn keys_that_need_a_secret_say_why_nothing_happened() {
     );
     t.keys(&["enter"]);
     assert!(t.screen().contains("no secret to edit"), "{}", t.screen());
+}
+
+/// The rotations vault (two key rotations) at a size, opened.
+fn rotations(w: u16, h: u16) -> H {
+    let dir = tempfile::tempdir().unwrap();
+    let v = super::tests::rotations_vault(&dir);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let tui = {
+        let _g = rt.enter();
+        super::runner::Tui::open_with(
+            ratatui::backend::TestBackend::new(w, h),
+            super::tests::app(),
+            v,
+            Default::default(),
+        )
+        .unwrap()
+    };
+    H::ready(rt, tui, dir)
+}
+
+/// No line of the modal on top is cut with "…" (the header and panes cut by design).
+fn uncut(s: &str) -> bool {
+    !s.lines().any(|l| l.contains('║') && l.contains('…'))
+}
+
+/// The screen's words on one line: a wrapped sentence reads whole.
+fn joined(s: &str) -> String {
+    s.split(|c: char| c.is_whitespace() || c == '║' || c == '│' || c == '┃')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn a_refused_rotation_keeps_its_form_and_its_supabase_warning_is_whole() {
+    for (w, h, size) in SIZES {
+        let mut t = rotations(w, h);
+        t.keys(&["K", "a"]).typed("Web Secret");
+        t.keys(&["tab"]).typed("prodrefabcdefghijklm");
+        t.keys(&["tab", "tab", "tab", "tab", "tab"])
+            .typed("billing-api/Supabase anon key");
+        t.keys(&["ctrl-s"]);
+        let s = t.screen();
+        let j = joined(&s);
+        assert!(s.contains("Add a key rotation"), "the form closed:\n{s}");
+        assert!(s.contains("Web Secret"), "the name was dropped:\n{s}");
+        // The warning, whole: neither it nor the refusal is cut with "…".
+        assert!(j.contains("would sync as SUPABASE_ANON_KEY"), "{s}");
+        assert!(uncut(&s), "something is cut:\n{s}");
+        insta::assert_snapshot!(format!("rotation_refused@{size}"), s);
+        let none = t
+            .vault()
+            .read()
+            .unwrap()
+            .key_rotation("Web Secret")
+            .is_err();
+        assert!(none);
+        // Fixed in place, saved: nothing typed was lost.
+        t.keys(&[
+            "backtab", "backtab", "backtab", "backtab", "backtab", "backtab",
+        ]);
+        for _ in 0.."Web Secret".len() {
+            t.keys(&["backspace"]);
+        }
+        t.typed("web-secret").keys(&["ctrl-s"]);
+        let r = t
+            .vault()
+            .read()
+            .unwrap()
+            .key_rotation("web-secret")
+            .unwrap();
+        assert_eq!(r.into.name, "Supabase anon key");
+    }
+}
+
+#[test]
+fn an_access_key_without_a_name_or_with_an_unknown_project_stays_in_its_form() {
+    for (w, h, size) in SIZES {
+        let mut t = H::open(w, h);
+        t.keys(&["L", "n", "tab"])
+            .typed("nowhere")
+            .keys(&["ctrl-s"]);
+        let s = t.screen();
+        assert!(s.contains("New access key") && s.contains("nowhere"), "{s}");
+        assert!(joined(&s).contains("needs a name"), "{s}");
+        t.keys(&["backtab"]).typed("ci").keys(&["ctrl-s"]);
+        let s = t.screen();
+        assert!(joined(&s).contains("no project named"), "{s}");
+        insta::assert_snapshot!(format!("refused_access_key@{size}"), s);
+        assert!(t.vault().read().unwrap().access_keys().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn a_refused_token_is_said_whole_at_80_columns() {
+    use crate::supabase::emulator::{Emulator, Seed};
+    let emu = Emulator::with_seed(Seed::demo()).unwrap();
+    for (w, h, size) in SIZES {
+        let mut t = H::open(w, h);
+        t.keys(&["c"]).typed("acme").keys(&["tab"]);
+        for _ in 0..40 {
+            t.keys(&["backspace"]);
+        }
+        t.typed(emu.base_url()).keys(&["tab"]);
+        t.typed("sbp_0000000000000000000000000000000000000000")
+            .keys(&["enter"]);
+        let s = t.screen();
+        assert!(s.contains("token refused, nothing stored"), "{s}");
+        assert!(uncut(&s), "something is cut:\n{s}");
+        insta::assert_snapshot!(
+            format!("connect_refused@{size}"),
+            s.replace(emu.base_url(), "<emulator>")
+        );
+    }
+    emu.shutdown();
+}
+
+#[test]
+fn a_review_of_sixty_names_wraps_every_name() {
+    use crate::supabase::emulator::seed::{DEMO_ORG, DEMO_STAGING_REF, DEMO_TOKEN};
+    use crate::supabase::emulator::{Emulator, Seed};
+    let emu = Emulator::with_seed(Seed::demo()).unwrap();
+    let url = emu.base_url().to_string();
+    for (w, h, size) in SIZES {
+        let url = url.clone();
+        let mut t = H::with(w, h, move |tx| {
+            tx.add_project("many")?;
+            for i in 0..60 {
+                let v = SecretValue::simple("v");
+                tx.set_value(
+                    "many",
+                    &format!("key {i:02}"),
+                    &v,
+                    crate::vault::Cause::Import,
+                )?;
+            }
+            tx.add_connection("acme", &url, None, DEMO_TOKEN)?;
+            tx.add_target(DEMO_STAGING_REF, "demo-staging", DEMO_ORG, "acme")
+                .map(|_| ())
+        });
+        t.keys(&["tab", "A", "s", "enter"]);
+        let s = t.screen();
+        let j = joined(&s);
+        assert!(j.contains("+ create 60: KEY_00, KEY_01"), "{s}");
+        // The last name is reached by scrolling (down), never cut.
+        for _ in 0..20 {
+            t.keys(&["down"]);
+        }
+        let s2 = t.screen();
+        assert!(joined(&format!("{s}{s2}")).contains("KEY_59"), "{s}\n{s2}");
+        assert!(uncut(&s) && uncut(&s2), "{s}\n{s2}");
+        insta::assert_snapshot!(format!("review_sixty@{size}"), s);
+    }
+    emu.shutdown();
+}
+
+#[test]
+fn import_preview_and_rollback_question_at_both_sizes() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join("in.env");
+    std::fs::write(&env, "NEW_ONE=a\nSTRIPE_LIVE=b\n").unwrap();
+    for (w, h, size) in SIZES {
+        let mut t = H::open(w, h);
+        t.keys(&["I"]);
+        for _ in 0..4 {
+            t.keys(&["backspace"]);
+        }
+        t.typed(&env.display().to_string()).keys(&["enter"]);
+        let s = t.screen().replace(&env.display().to_string(), "<file>");
+        assert!(s.contains("would create 2"), "{s}");
+        insta::assert_snapshot!(format!("import_preview@{size}"), s);
+        let mut t = H::open(w, h);
+        t.keys(&["tab", "down", "down", "y", "down", "r"]);
+        let s = t.screen();
+        assert!(joined(&s).contains("gets that old value pushed now"), "{s}");
+        insta::assert_snapshot!(format!("rollback_confirm@{size}"), s);
+    }
 }

@@ -216,6 +216,11 @@ impl AccessForm {
 
     fn save(&mut self) -> Outcome {
         let name = self.fields[0].value().trim().to_string();
+        // Said here, in the form's words: the vault's rule would quote an empty name.
+        if name.is_empty() {
+            self.error = Some("the key needs a name: say what will use it (\"ci deploy\")".into());
+            return Outcome::None;
+        }
         let projects: Vec<String> = self.fields[1]
             .value()
             .split(',')
