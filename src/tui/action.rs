@@ -132,6 +132,11 @@ impl Action {
         NAMES.iter().find(|(n, _)| *n == name).map(|(_, a)| *a)
     }
 
+    /// Every action but `none`, for checks that each has a key.
+    pub fn all() -> impl Iterator<Item = Action> {
+        NAMES.iter().map(|(_, a)| *a).filter(|a| *a != Action::None)
+    }
+
     pub fn name(self) -> &'static str {
         NAMES
             .iter()

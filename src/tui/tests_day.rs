@@ -437,21 +437,14 @@ fn keys_that_need_a_secret_say_why_nothing_happened() {
     assert!(t.screen().contains("no secret to edit"), "{}", t.screen());
 }
 
-/// The rotations vault (two key rotations) at a size, opened.
+/// The rotations vault (two key rotations) at a size, with no engine: its pending
+/// variable stays pending, so the frame is the same on every run.
 fn rotations(w: u16, h: u16) -> H {
     let dir = tempfile::tempdir().unwrap();
     let v = super::tests::rotations_vault(&dir);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let tui = {
-        let _g = rt.enter();
-        super::runner::Tui::open_with(
-            ratatui::backend::TestBackend::new(w, h),
-            super::tests::app(),
-            v,
-            Default::default(),
-        )
-        .unwrap()
-    };
+    let backend = ratatui::backend::TestBackend::new(w, h);
+    let tui = super::runner::Tui::detached(backend, super::tests::app(), v).unwrap();
     H::ready(rt, tui, dir)
 }
 
@@ -612,4 +605,44 @@ fn import_preview_and_rollback_question_at_both_sizes() {
         assert!(joined(&s).contains("gets that old value pushed now"), "{s}");
         insta::assert_snapshot!(format!("rollback_confirm@{size}"), s);
     }
+}
+
+#[test]
+fn help_lists_every_action_with_a_key() {
+    let k = super::keys::Keymap::defaults();
+    // add_target has no default key since T opens the targets screen (a adds there);
+    // it stays an action so keymap files that bind it keep working.
+    let unbound: Vec<&str> = super::action::Action::all()
+        .filter(|a| *a != super::action::Action::AddTarget)
+        .filter(|a| {
+            !super::keys::Context::ALL
+                .iter()
+                .any(|c| k.bindings(*c).iter().any(|b| b.action == *a))
+        })
+        .map(|a| a.name())
+        .collect();
+    assert!(unbound.is_empty(), "actions without a key: {unbound:?}");
+    // And help shows each binding's description under its screen.
+    let mut t = H::open(160, 48);
+    t.keys(&["?"]).typed("rotate now");
+    let s = t.screen();
+    assert!(
+        s.contains("Key rotations") && s.contains("rotate now"),
+        "{s}"
+    );
+}
+
+#[test]
+fn an_existing_multi_line_value_shows_its_newlines_when_revealed() {
+    let mut t = H::with(80, 24, |tx| {
+        tx.add_project("app")?;
+        let pem = SecretValue::simple("-----BEGIN KEY-----\nAAAA\n-----END KEY-----");
+        tx.set_value("app", "cert", &pem, crate::vault::Cause::Import)
+            .map(|_| ())
+    });
+    t.keys(&["tab", "enter", "ctrl-r"]);
+    let s = t.screen();
+    assert!(s.contains("-----BEGIN KEY-----⏎"), "{s}");
+    assert!(s.contains("AAAA⏎"), "{s}");
+    assert!(s.contains("-----END KEY-----"), "{s}");
 }
