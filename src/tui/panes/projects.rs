@@ -6,8 +6,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{fit_middle, frame, inner_height, pad};
+use crate::tui::action::Action;
 use crate::tui::app::{App, Focus};
 use crate::tui::data::Snapshot;
+use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::theme::Role;
 
@@ -39,12 +41,17 @@ impl ProjectsPane {
         f.render_widget(block, area);
         let t = &app.theme;
         if self.list.is_empty() {
+            // The key that does it here, wrapped: the pane is 16 columns at 80x24.
             let msg = if app.data.projects.is_empty() {
-                "no projects yet\n`keyward project add NAME`"
+                let n = app.keymap.key_for(&[Context::Projects], Action::Add);
+                format!("no projects yet: {n} creates one")
             } else {
-                "nothing matches the filter"
+                "nothing matches the filter".into()
             };
-            f.render_widget(Paragraph::new(msg).style(t.style(Role::Dim)), inner);
+            let p = Paragraph::new(msg)
+                .style(t.style(Role::Dim))
+                .wrap(ratatui::widgets::Wrap { trim: true });
+            f.render_widget(p, inner);
             return;
         }
         let w = inner.width as usize;

@@ -117,12 +117,18 @@ impl SecretsPane {
         f.render_widget(block, area);
         let t = &app.theme;
         if self.list.is_empty() {
-            let msg = if items.is_empty() {
+            // With no project yet, n makes one first (a secret needs a project).
+            let msg = if app.data.projects.is_empty() {
+                "secrets live in a project: n creates the first one"
+            } else if items.is_empty() {
                 "no secrets here: n adds one"
             } else {
                 "nothing matches the filter"
             };
-            f.render_widget(Paragraph::new(msg).style(t.style(Role::Dim)), inner);
+            let p = Paragraph::new(msg)
+                .style(t.style(Role::Dim))
+                .wrap(ratatui::widgets::Wrap { trim: true });
+            f.render_widget(p, inner);
             return;
         }
         let w = inner.width as usize;
