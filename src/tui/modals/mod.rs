@@ -97,7 +97,7 @@ impl Modal {
             Modal::Help(_) => vec![Context::Prompt],
             Modal::Confirm(_) => vec![Context::Confirm],
             Modal::Sync(s) => s.contexts(),
-            Modal::Connect(_) => vec![Context::Prompt, Context::Editor],
+            Modal::Connect(_) => vec![Context::Prompt, Context::Policy],
             Modal::AddTarget(_) => vec![Context::Prompt],
             Modal::Manage(m) => m.contexts(),
             Modal::Rotations(_) => vec![Context::Rotations, Context::List],
