@@ -228,3 +228,38 @@ fn a_dumb_terminal_is_refused_in_one_line() {
     assert!(s.contains("keyward exited 1"), "{s}");
     assert!(!t.alternate_on());
 }
+
+#[test]
+fn a_broken_keymap_is_said_after_unsealing_in_help_and_in_the_log() {
+    if tmux_or_skip("a_broken_keymap_is_said_after_unsealing").is_none() {
+        return;
+    }
+    let sb = Sandbox::new();
+    sb.create().write(keyward::cli::demo::seed).unwrap();
+    let home = sb.dir.path().join("home");
+    let config = home.join("config").join("keyward");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("keymap.toml"),
+        "[[main]]\nkey = \"hyper-q\"\naction = \"quit\"\n",
+    )
+    .unwrap();
+    // A passphrase file: the unseal screen, where it used to be said, is never shown.
+    let t = open(&sb);
+    let s = t.wait_for("keymap.toml ignored");
+    assert!(s.contains("hyper-q"), "{s}");
+    t.keys(&["?"]);
+    let s = t.wait_for("Keys");
+    assert!(
+        s.contains("keymap.toml ignored"),
+        "not at the top of help:\n{s}"
+    );
+    quit(&t);
+    drop(t);
+    let log = std::fs::read_to_string(home.join("state").join("keyward").join("keyward.log"))
+        .unwrap_or_default();
+    assert!(
+        log.contains("keymap.toml ignored"),
+        "not in the log:\n{log}"
+    );
+}
