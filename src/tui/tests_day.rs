@@ -453,6 +453,13 @@ fn uncut(s: &str) -> bool {
     !s.lines().any(|l| l.contains('║') && l.contains('…'))
 }
 
+/// The screen with the emulator's URL (its port differs per run) as a placeholder of
+/// the same width, so the columns after it stay where they were.
+fn no_port(s: &str, url: &str) -> String {
+    let w = url.chars().count();
+    s.replace(url, &format!("{:<w$}", "<emulator>"))
+}
+
 /// The screen's words on one line: a wrapped sentence reads whole.
 fn joined(s: &str) -> String {
     s.split(|c: char| c.is_whitespace() || c == '║' || c == '│' || c == '┃')
@@ -539,7 +546,7 @@ fn a_refused_token_is_said_whole_at_80_columns() {
         assert!(uncut(&s), "something is cut:\n{s}");
         insta::assert_snapshot!(
             format!("connect_refused@{size}"),
-            s.replace(emu.base_url(), "<emulator>")
+            no_port(&s, emu.base_url())
         );
     }
     emu.shutdown();
@@ -645,4 +652,48 @@ fn an_existing_multi_line_value_shows_its_newlines_when_revealed() {
     assert!(s.contains("-----BEGIN KEY-----⏎"), "{s}");
     assert!(s.contains("AAAA⏎"), "{s}");
     assert!(s.contains("-----END KEY-----"), "{s}");
+}
+
+#[test]
+fn a_connection_is_reconnected_and_a_target_retried_from_the_targets_screen() {
+    use crate::supabase::emulator::seed::{DEMO_ORG, DEMO_STAGING_REF, DEMO_TOKEN};
+    use crate::supabase::emulator::{Emulator, Seed};
+    let emu = Emulator::with_seed(Seed::demo()).unwrap();
+    let url = emu.base_url().to_string();
+    for (w, h, size) in SIZES {
+        let url = url.clone();
+        let mut t = H::with(w, h, move |tx| {
+            crate::cli::demo::seed(tx)?;
+            tx.add_connection("acme", &url, None, DEMO_TOKEN)?;
+            tx.add_target(DEMO_STAGING_REF, "demo-staging", DEMO_ORG, "acme")
+                .map(|_| ())
+        });
+        // The connection's row is first: r asks for a new token, checked before it is kept.
+        t.keys(&["T", "r"]);
+        t.typed("sbp_0000000000000000000000000000000000000000")
+            .keys(&["enter"]);
+        let s = t.screen();
+        assert!(s.contains("Reconnect acme"), "the form closed:\n{s}");
+        assert!(!s.contains("sbp_0000"), "the token shows:\n{s}");
+        assert!(joined(&s).contains("refused"), "{s}");
+        insta::assert_snapshot!(
+            format!("reconnect_refused@{size}"),
+            no_port(&s, emu.base_url())
+        );
+        for _ in 0..44 {
+            t.keys(&["backspace"]);
+        }
+        t.typed(DEMO_TOKEN).keys(&["enter"]);
+        let s = t.screen();
+        assert!(s.contains("reconnected acme"), "{s}");
+        // The target's row: R retries it now.
+        t.keys(&["down", "R"]);
+        let s = t.screen();
+        assert!(
+            s.contains("demo-staging: nothing to retry")
+                || s.contains("demo-staging: retrying now"),
+            "{s}"
+        );
+    }
+    emu.shutdown();
 }
