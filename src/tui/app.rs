@@ -200,6 +200,9 @@ pub struct App {
     pub warnings: Vec<String>,
     /// A sync was started here: when the engine goes idle the footer says it finished.
     pub syncing: bool,
+    /// The engine went idle after that sync while a read was still due: the footer says
+    /// how it ended once the panes hold the counts of its last pushes, not before.
+    finish_after_read: bool,
 }
 
 impl App {
@@ -231,6 +234,7 @@ impl App {
             next_form: 1,
             warnings: Vec::new(),
             syncing: false,
+            finish_after_read: false,
         }
     }
 
@@ -443,7 +447,11 @@ impl App {
             Event::Idle => {
                 self.progress = None;
                 if std::mem::take(&mut self.syncing) {
-                    self.sync_finished();
+                    if self.stale || self.pending.is_some() {
+                        self.finish_after_read = true;
+                    } else {
+                        self.sync_finished();
+                    }
                 }
             }
             Event::Stopped => self.fail("the sync engine stopped: quit and restart keyward"),
@@ -476,6 +484,13 @@ impl App {
             .refresh(&self.data, self.projects.current(&self.data));
         self.refresh_mappings();
         self.refresh_screens();
+        self.finished_after_read();
+    }
+
+    fn finished_after_read(&mut self) {
+        if std::mem::take(&mut self.finish_after_read) {
+            self.sync_finished();
+        }
     }
 
     /// Screens drawn from the snapshot follow it.
@@ -498,6 +513,7 @@ impl App {
             .refresh(&self.data, self.projects.current(&self.data));
         self.refresh_mappings();
         self.refresh_screens();
+        self.finished_after_read();
     }
 
     /// What each open list modal reads to refresh itself.

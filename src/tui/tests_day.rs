@@ -697,3 +697,41 @@ fn a_connection_is_reconnected_and_a_target_retried_from_the_targets_screen() {
     }
     emu.shutdown();
 }
+
+#[test]
+fn the_footer_says_when_a_sync_started_here_has_finished() {
+    use crate::supabase::emulator::seed::{DEMO_ORG, DEMO_STAGING_REF, DEMO_TOKEN};
+    use crate::supabase::emulator::{Emulator, Seed};
+    let emu = Emulator::with_seed(Seed::demo()).unwrap();
+    let url = emu.base_url().to_string();
+    let mut t = H::with(80, 24, move |tx| {
+        crate::cli::demo::seed(tx)?;
+        tx.add_connection("acme", &url, None, DEMO_TOKEN)?;
+        tx.add_target(DEMO_STAGING_REF, "demo-staging", DEMO_ORG, "acme")
+            .map(|_| ())
+    });
+    // Resend API key: one variable, not on Supabase yet.
+    t.keys(&["tab", "down", "s", "enter", "y"]);
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let s = loop {
+        {
+            let _g = t.rt.enter();
+            t.rt.block_on(t.tui.settle());
+        }
+        let s = t.screen();
+        if s.contains("sync finished") {
+            break s;
+        }
+        assert!(std::time::Instant::now() < end, "never said:\n{s}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(
+        joined(&s).contains("sync finished: ✓1 synced · ✗0 failed"),
+        "{s}"
+    );
+    assert!(
+        !s.contains("watch the mappings pane"),
+        "the old message stayed:\n{s}"
+    );
+    emu.shutdown();
+}
