@@ -69,7 +69,7 @@ pub fn unlock(g: &GlobalArgs) -> CmdResult<Unlock> {
 /// retried (three tries, each failure audited) without reopening the file.
 pub fn open(g: &GlobalArgs) -> CmdResult<Vault> {
     let path = vault_path(g)?;
-    if !path.exists() {
+    if !crate::vault::present(&path)? {
         return Err(crate::vault::VaultError::NoVault(path).into());
     }
     let prompting = g.identity.is_none()
@@ -257,7 +257,7 @@ pub fn unexpected(r: &Reply) -> Box<dyn std::error::Error + Send + Sync> {
 /// Attaches to the vault's owner, or opens the vault here (asking the passphrase).
 pub fn session(g: &GlobalArgs) -> CmdResult<Session> {
     let path = vault_path(g)?;
-    if !path.exists() {
+    if !crate::vault::present(&path)? {
         return Err(VaultError::NoVault(path).into());
     }
     let rt = super::runtime()?;

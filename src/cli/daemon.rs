@@ -26,7 +26,7 @@ pub struct DaemonArgs {
 /// Attaches to the vault's owner, or says that none runs.
 fn attached(g: &GlobalArgs, rt: &tokio::runtime::Runtime, none: &str) -> CmdResult<Attached> {
     let path = vault_path(g)?;
-    if !path.exists() {
+    if !crate::vault::present(&path)? {
         return Err(VaultError::NoVault(path).into());
     }
     let label = crate::vault::command_label();
@@ -39,7 +39,7 @@ fn attached(g: &GlobalArgs, rt: &tokio::runtime::Runtime, none: &str) -> CmdResu
 /// Says who owns the vault already, when some process does.
 fn refuse_if_owned(g: &GlobalArgs, rt: &tokio::runtime::Runtime, what: &str) -> CmdResult {
     let path = vault_path(g)?;
-    if !path.exists() {
+    if !crate::vault::present(&path)? {
         return Err(VaultError::NoVault(path).into());
     }
     let label = crate::vault::command_label();

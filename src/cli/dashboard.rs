@@ -18,7 +18,7 @@ pub fn run(g: &GlobalArgs) -> CmdResult {
         return Err("the dashboard needs a terminal: run `keyward` in one, or use the commands in `keyward --help`".into());
     }
     crate::tui::check_terminal()?;
-    if !path.exists() {
+    if !crate::vault::present(&path)? {
         eprint!(
             "There is no vault at {}. Create one now? [y/N] ",
             path.display()

@@ -58,9 +58,16 @@ pub fn import(g: &GlobalArgs, a: ImportArgs) -> CmdResult {
         (ImportChange::Create, false) => "created",
         (ImportChange::Update, false) => "updated",
         (ImportChange::Unchanged, _) => "unchanged",
+        (ImportChange::Skipped, _) => "skipped",
     };
     for p in &plan {
         println!("{}\t{}", verb(p.change), p.name);
+        if p.change == ImportChange::Skipped {
+            eprintln!(
+                "warning: {} has an empty value and was not imported: the vault keeps no empty secrets (set one with `keyward secret set {}/{}`)",
+                p.name, a.project, p.name
+            );
+        }
     }
     Ok(())
 }

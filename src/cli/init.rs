@@ -70,7 +70,7 @@ pub fn init(g: &GlobalArgs, a: InitArgs) -> CmdResult {
         .iter()
         .map(|r| parse_recipient(r))
         .collect::<Result<Vec<_>, _>>()?;
-    if path.exists() {
+    if crate::vault::present(&path)? {
         return Err(crate::vault::VaultError::AlreadyExists(path).into());
     }
     let passphrase = new_passphrase(g.passphrase_file.as_deref(), "KEYWARD_PASSPHRASE")?;

@@ -359,7 +359,15 @@ impl Client {
             s if s.is_success() => Ok(KeyCheck::Accepted),
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Ok(KeyCheck::Refused),
             s => {
-                let body = resp.bytes().await.unwrap_or_default();
+                let body = super::body::read(
+                    resp,
+                    super::body::MAX_BODY_BYTES,
+                    "the project's auth settings",
+                    &host,
+                    self.inner.request_timeout,
+                )
+                .await
+                .unwrap_or_default();
                 Err(Error::Rejected {
                     status: s.as_u16(),
                     message: error_message(s, &body).message,
@@ -420,13 +428,17 @@ impl Client {
         if let Some(rl) = RateLimit::from_headers(&headers) {
             self.inner.rate_limits.record(endpoint, project, rl);
         }
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| error::transport(&e, &self.inner.host, self.inner.request_timeout))?;
+        let body = super::body::read(
+            resp,
+            super::body::MAX_BODY_BYTES,
+            &endpoint.to_string(),
+            &self.inner.host,
+            self.inner.request_timeout,
+        )
+        .await?;
         tracing::debug!(%endpoint, project, status = status.as_u16(), "management api");
         if status.is_success() {
-            return Ok((status, body.to_vec()));
+            return Ok((status, body));
         }
         Err(status_error(status, &headers, &body, hint))
     }

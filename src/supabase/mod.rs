@@ -13,6 +13,7 @@
 //!   and the demo.
 
 pub mod api;
+mod body;
 pub mod client;
 pub mod emulator;
 pub mod error;
@@ -20,6 +21,7 @@ mod http;
 pub mod ratelimit;
 pub mod token;
 
+pub use body::MAX_BODY_BYTES;
 pub use client::{Client, ClientConfig, KeyCheck};
 pub use error::{Error, TransportKind};
 pub use ratelimit::{Endpoint, RateLimit};

@@ -183,12 +183,12 @@ impl WriteTx<'_> {
         allow_sync: bool,
     ) -> Result<NewAccessKey> {
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > NAME_MAX || name.chars().any(char::is_control)
-        {
+        if name.is_empty() || name.chars().count() > NAME_MAX {
             return Err(VaultError::invalid(format!(
-                "the access key name {name:?} must be 1 to {NAME_MAX} characters without control characters: pick another"
+                "the access key name {name:?} must be 1 to {NAME_MAX} characters: pick another"
             )));
         }
+        super::limits::invisible("the access key name", name)?;
         let mut ids = Vec::with_capacity(projects.len());
         for p in projects {
             let id = self.project_id(p)?;

@@ -7,18 +7,25 @@ use super::error::{Result, VaultError};
 
 /// Parses `KEY=VALUE` lines: blank lines and `#` comments skipped, an optional `export `
 /// prefix, values unquoted (trimmed, ` #` starts a comment), 'single-quoted' (literal) or
-/// "double-quoted" (with \n \r \t \" \\ escapes). One value per line.
+/// "double-quoted" (with \n \r \t \" \\ \$ escapes). A quoted value may span lines, as
+/// dotenv tools write a PEM key; its newlines are kept. A leading UTF-8 byte order mark
+/// is ignored, and CRLF line ends read as LF.
 pub fn parse(text: &str) -> Result<Vec<(String, Zeroizing<String>)>> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let lines: Vec<&str> = text.lines().collect();
     let mut out: Vec<(String, Zeroizing<String>)> = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let n = i + 1;
+    let mut next = 0;
+    while next < lines.len() {
+        let n = next + 1;
+        let raw = lines[next];
+        next += 1;
         let bad = |why: &str| {
             VaultError::invalid(format!(
                 "line {n} of the .env file is malformed ({why}): fix it; nothing was imported"
             ))
         };
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
+        let line = raw.trim_start();
+        if line.trim_end().is_empty() || line.starts_with('#') {
             continue;
         }
         let line = line
@@ -40,27 +47,43 @@ pub fn parse(text: &str) -> Result<Vec<(String, Zeroizing<String>)>> {
             ));
         }
         let rest = rest.trim_start();
-        let value = if let Some(body) = rest.strip_prefix('\'') {
-            let end = body
-                .find('\'')
-                .ok_or_else(|| bad("unterminated single quote"))?;
-            trailing_ok(&body[end + 1..])
-                .then_some(())
-                .ok_or_else(|| bad("text after the closing quote"))?;
-            Zeroizing::new(body[..end].to_string())
-        } else if let Some(body) = rest.strip_prefix('"') {
-            let (v, after) =
-                unescape(body).ok_or_else(|| bad("unterminated double quote or unknown escape"))?;
-            trailing_ok(after)
-                .then_some(())
-                .ok_or_else(|| bad("text after the closing quote"))?;
-            v
-        } else {
-            let v = match rest.find(" #") {
-                Some(c) => &rest[..c],
-                None => rest,
-            };
-            Zeroizing::new(v.trim_end().to_string())
+        let value = match rest.chars().next() {
+            Some(q @ ('\'' | '"')) => {
+                // Until the closing quote, on this line or a later one.
+                let mut body = Zeroizing::new(rest[1..].to_string());
+                let (v, after) = loop {
+                    match unquote(q, &body) {
+                        Ok((v, after)) => break (v, body[after..].to_string()),
+                        Err(Unquote::BadEscape) => {
+                            return Err(bad(
+                                "unknown escape in a double-quoted value: use \\n \\r \\t \\\" \\\\ or \\$",
+                            ));
+                        }
+                        Err(Unquote::Open) if next < lines.len() => {
+                            body.push('\n');
+                            body.push_str(lines[next]);
+                            next += 1;
+                        }
+                        Err(Unquote::Open) => {
+                            return Err(bad(&format!(
+                                "its {} quote is never closed",
+                                if q == '"' { "double" } else { "single" }
+                            )));
+                        }
+                    }
+                };
+                if !trailing_ok(&after) {
+                    return Err(bad("text after the closing quote"));
+                }
+                v
+            }
+            _ => {
+                let v = match rest.find(" #") {
+                    Some(c) => &rest[..c],
+                    None => rest,
+                };
+                Zeroizing::new(v.trim_end().to_string())
+            }
         };
         if out.iter().any(|(k, _)| k == key) {
             return Err(bad(&format!("{key} is given twice")));
@@ -75,25 +98,33 @@ fn trailing_ok(after: &str) -> bool {
     a.is_empty() || a.starts_with('#')
 }
 
-fn unescape(body: &str) -> Option<(Zeroizing<String>, &str)> {
+enum Unquote {
+    /// No closing quote yet.
+    Open,
+    BadEscape,
+}
+
+/// The value of a quoted `body` (after its opening quote `q`) and the byte offset just
+/// past the closing quote. Single quotes are literal; double quotes take escapes.
+fn unquote(q: char, body: &str) -> std::result::Result<(Zeroizing<String>, usize), Unquote> {
     let mut v = Zeroizing::new(String::new());
     let mut chars = body.char_indices();
     while let Some((i, c)) = chars.next() {
         match c {
-            '"' => return Some((v, &body[i + 1..])),
-            '\\' => v.push(match chars.next()?.1 {
+            c if c == q => return Ok((v, i + 1)),
+            '\\' if q == '"' => v.push(match chars.next().ok_or(Unquote::Open)?.1 {
                 'n' => '\n',
                 'r' => '\r',
                 't' => '\t',
                 '"' => '"',
                 '\\' => '\\',
                 '$' => '$',
-                _ => return None,
+                _ => return Err(Unquote::BadEscape),
             }),
             c => v.push(c),
         }
     }
-    None
+    Err(Unquote::Open)
 }
 
 /// One `KEY="VALUE"` line, escaped so that [`parse`] reads back exactly `value`.
@@ -151,6 +182,27 @@ mod tests {
             let e = parse(text).unwrap_err().to_string();
             assert!(e.contains(&format!("line {line} ")), "{text:?}: {e}");
         }
+    }
+
+    #[test]
+    fn a_bom_and_crlf_line_ends_are_read_through() {
+        let got = parse("\u{FEFF}A=1\r\nB=\"x\"\r\n").unwrap();
+        let got: Vec<(&str, &str)> = got.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(got, [("A", "1"), ("B", "x")]);
+    }
+
+    #[test]
+    fn quoted_values_may_span_lines() {
+        let pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n  kqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----";
+        let text = format!("A=1\nKEY=\"{pem}\"\nS='one\ntwo' # c\nB=2\n");
+        let got = parse(&text).unwrap();
+        let got: Vec<(&str, &str)> = got.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            got,
+            [("A", "1"), ("KEY", pem), ("S", "one\ntwo"), ("B", "2")]
+        );
+        let e = parse("A=\"open\nB=2\n").unwrap_err().to_string();
+        assert!(e.contains("line 1 ") && e.contains("never closed"), "{e}");
     }
 
     #[test]

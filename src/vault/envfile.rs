@@ -14,6 +14,8 @@ pub enum ImportChange {
     Create,
     Update,
     Unchanged,
+    /// Not imported: the value is empty, and the vault keeps no empty secrets.
+    Skipped,
 }
 
 /// One line of an import plan: a name and what would happen to it. Never a value.
@@ -21,17 +23,30 @@ pub enum ImportChange {
 pub struct Planned {
     pub name: String,
     pub change: ImportChange,
+    /// Why a name was skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl WriteTx<'_> {
     /// Imports every `KEY=VALUE` of `text` as a simple secret named KEY in `project`.
-    /// All or nothing: a malformed line, an empty value or a secret in the trash aborts
-    /// the whole import. With `dry_run`, nothing is written.
+    /// All or nothing: a malformed line, a value over the limit or a secret in the trash
+    /// aborts the whole import. `KEY=` (an empty value) is skipped and reported as such:
+    /// the vault keeps no empty secrets, and an existing secret is never emptied by one.
+    /// With `dry_run`, nothing is written.
     pub fn import_env(&mut self, project: &str, text: &str, dry_run: bool) -> Result<Vec<Planned>> {
         let entries = dotenv::parse(text)?;
         self.project_id(project)?;
         let mut plan = Vec::with_capacity(entries.len());
         for (key, value) in entries {
+            if value.is_empty() {
+                plan.push(Planned {
+                    name: key,
+                    change: ImportChange::Skipped,
+                    reason: Some("empty value".into()),
+                });
+                continue;
+            }
             let value = SecretValue::Simple(value);
             super::limits::value(&value).map_err(|e| {
                 super::error::VaultError::invalid(format!("{key}: {e}; nothing was imported"))
@@ -46,7 +61,11 @@ impl WriteTx<'_> {
             if !dry_run && change != ImportChange::Unchanged {
                 self.set_value(project, &key, &value, Cause::Import)?;
             }
-            plan.push(Planned { name: key, change });
+            plan.push(Planned {
+                name: key,
+                change,
+                reason: None,
+            });
         }
         Ok(plan)
     }

@@ -9,6 +9,22 @@ pub type Result<T, E = VaultError> = std::result::Result<T, E>;
 pub enum VaultError {
     #[error("no vault at {0}: create one with `keyward init`, or pass --vault PATH")]
     NoVault(PathBuf),
+    #[error(
+        "cannot look for the vault at {path}: {why}; check the permissions of the directories on the way (`ls -ld {dir}`), or pass --vault PATH"
+    )]
+    Unreachable {
+        path: PathBuf,
+        dir: PathBuf,
+        why: String,
+    },
+    #[error(
+        "the vault {0} is read-only for this user: keyward writes to it on every use (each unseal and each reveal is audited), even to list; make it writable (`chmod u+w`), or copy it somewhere writable to look into it"
+    )]
+    ReadOnly(PathBuf),
+    #[error(
+        "this user may not read the vault {0} (permission denied): run keyward as the user who owns it, or fix its owner and mode (0600)"
+    )]
+    Unreadable(PathBuf),
     #[error("a file already exists at {0}: keep it, or pass --vault PATH for the new vault")]
     AlreadyExists(PathBuf),
     #[error(
@@ -37,8 +53,40 @@ pub enum VaultError {
         "a sealed record failed to open ({0}): the vault file is damaged or was tampered with; restore it from a backup"
     )]
     Tampered(String),
+    /// A record the vault's own index points at is gone or unreadable.
+    #[error(
+        "the vault file is damaged ({0}): restore it from a backup; `keyward audit verify` tells whether its log was touched too"
+    )]
+    Damaged(String),
     #[error("vault storage error ({0}): check the disk and the file's permissions, then retry")]
     Storage(String),
+}
+
+/// Whether something is at the vault's `path`. Only "not found" means no vault: a
+/// directory on the way that this user may not enter is reported as such, not as a
+/// missing vault to create.
+pub fn present(path: &std::path::Path) -> Result<bool> {
+    path.try_exists().map_err(|e| {
+        // The nearest directory on the way that exists but cannot be entered or read.
+        let dir = path
+            .ancestors()
+            .skip(1)
+            .find(|d| std::fs::metadata(d).is_ok() && std::fs::read_dir(d).is_err())
+            .or_else(|| path.parent())
+            .unwrap_or(path)
+            .to_path_buf();
+        let why = match e.kind() {
+            std::io::ErrorKind::PermissionDenied => {
+                format!("permission denied on {}", dir.display())
+            }
+            _ => e.to_string(),
+        };
+        VaultError::Unreachable {
+            path: path.to_path_buf(),
+            dir,
+            why,
+        }
+    })
 }
 
 impl VaultError {

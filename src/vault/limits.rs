@@ -29,12 +29,18 @@ fn check_text(what: &str, s: &str, max: usize) -> Result<()> {
             "{what} is {n} characters long: the limit is {max}, use a shorter one"
         )));
     }
-    if s.chars().any(char::is_control) {
-        return Err(VaultError::invalid(format!(
-            "{what} {s:?} contains a control character: use printable characters only"
-        )));
+    invisible(what, s)
+}
+
+/// Refuses characters nobody can see (super::invisible): two names that look identical
+/// must not be two secrets.
+pub(crate) fn invisible(what: &str, s: &str) -> Result<()> {
+    match super::invisible::first(s) {
+        Some(c) => Err(VaultError::invalid(format!(
+            "{what} {s:?} contains {c}, which cannot be seen: retype it with visible characters only"
+        ))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 pub fn project_name(s: &str) -> Result<()> {
@@ -131,6 +137,8 @@ mod tests {
         assert!(secret_name("Database URL").is_ok());
         assert!(secret_name(" padded").is_err());
         assert!(secret_name("tab\tname").is_err());
+        assert!(secret_name("K0\u{200D}").is_err());
+        assert!(project_name("app\u{202E}").is_err());
         assert!(field_name("host").is_ok());
         assert!(field_name("ho st").is_err());
     }

@@ -30,8 +30,10 @@ mod dotenv;
 mod envfile;
 mod error;
 mod generate;
+mod invisible;
 mod keyrotation;
 mod keyrotation_model;
+mod keywrap;
 mod limits;
 mod lock;
 mod mappings;
@@ -60,7 +62,7 @@ pub use audit::{Entry as AuditEntry, Event as AuditEvent, Outcome, Verdict, acto
 pub use clock::{Clock, DAY_MS, Millis, format_duration, parse_duration, rfc3339};
 pub use connections::token_fingerprint;
 pub use envfile::{ImportChange, Planned};
-pub use error::{Result, VaultError};
+pub use error::{Result, VaultError, present};
 pub use generate::Generator;
 pub use keyrotation_model::{
     IntoSecret, KeyKind, KeyRef, KeyRotation, KeyRotationState, KeyRotationStatus, NewKeyRotation,

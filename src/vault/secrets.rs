@@ -41,7 +41,7 @@ fn meta_of(
 ) -> Result<SecretMeta> {
     let g = t
         .get(id)?
-        .ok_or_else(|| VaultError::Storage(format!("secret {id} is indexed but missing")))?;
+        .ok_or_else(|| VaultError::Damaged(format!("secret {id} is indexed but missing")))?;
     super::codec::decode_meta_verified(g.value(), id, key)
 }
 
@@ -331,7 +331,7 @@ pub(crate) fn open_value(
 ) -> Result<SecretValue> {
     let g = values
         .get((id.0, version))?
-        .ok_or_else(|| VaultError::Storage(format!("the value of version {version} is missing")))?;
+        .ok_or_else(|| VaultError::Damaged(format!("the value of version {version} is missing")))?;
     let plain = key.open(VALUES_TABLE, &value_key(id.0, version), g.value())?;
     SecretValue::decode(&plain).ok_or_else(|| VaultError::Tampered("value encoding".into()))
 }
@@ -414,10 +414,15 @@ impl ReadTx<'_> {
             return Err(in_trash(project, name));
         }
         let n = version.unwrap_or(m.version);
-        if n == 0 || version_meta(&self.tx.open_table(VERSIONS)?, m.id.0, n)?.is_none() {
+        if n == 0 || n > m.version {
             return Err(VaultError::not_found(format!(
                 "{project}/{name} has no version {n}: it has versions 1 to {}",
                 m.version
+            )));
+        }
+        if version_meta(&self.tx.open_table(VERSIONS)?, m.id.0, n)?.is_none() {
+            return Err(VaultError::Damaged(format!(
+                "the record of version {n} of {project}/{name} is missing"
             )));
         }
         Ok((

@@ -13,6 +13,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use super::audit::{self, Outcome};
 use super::clock::{Clock, Millis};
 use super::error::{Result, VaultError};
+use super::keywrap;
 use super::lock::LockNote;
 use super::seal::{self, UnwrapError, VaultKey};
 
@@ -42,8 +43,6 @@ pub(crate) const AUDIT_PENDING: TableDefinition<u64, &[u8]> = TableDefinition::n
 
 pub(crate) const VALUES_TABLE: &str = "values";
 const FORMAT: &[u8] = b"keyward-vault-1";
-const WRAP_PASSPHRASE: &str = "passphrase";
-const WRAP_RECIPIENTS: &str = "recipients";
 pub const TRASH_RETENTION: Millis = 30 * super::clock::DAY_MS;
 
 /// The associated data key of a sealed value: big-endian (secret id, version).
@@ -101,7 +100,7 @@ impl Vault {
     }
 
     pub fn create_with(path: &Path, opts: &InitOptions, clock: Clock) -> Result<Vault> {
-        if path.exists() {
+        if super::error::present(path)? {
             return Err(VaultError::AlreadyExists(path.to_path_buf()));
         }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
@@ -145,9 +144,9 @@ impl Vault {
             meta.insert("format", FORMAT)?;
             meta.insert("next_id", 1u64.to_be_bytes().as_slice())?;
             let mut wraps = tx.tx.open_table(KEYWRAP)?;
-            wraps.insert(WRAP_PASSPHRASE, pass_wrap.as_slice())?;
+            keywrap::put(&mut wraps, keywrap::PASSPHRASE, &pass_wrap)?;
             if let Some(w) = &rcpt_wrap {
-                wraps.insert(WRAP_RECIPIENTS, w.as_slice())?;
+                keywrap::put(&mut wraps, keywrap::RECIPIENTS, w)?;
             }
             drop((meta, wraps));
             // Create every table now so read transactions never meet a missing one.
@@ -273,7 +272,7 @@ impl Vault {
     /// Forgets the key and keeps the file (and its lock): `keyward seal`. Sealed again,
     /// the vault waits for [`SealedVault::unwrap_key`] like a fresh open.
     pub fn seal(self) -> Result<SealedVault> {
-        let (pass_wrap, rcpt_wrap) = read_wraps(&self.db, &self.path)?;
+        let (pass_wrap, rcpt_wrap) = keywrap::read(&self.db, &self.path)?;
         // The key and its derived keys are zeroized as they drop here.
         Ok(SealedVault {
             lock: self._lock,
@@ -290,9 +289,7 @@ impl Vault {
     pub fn change_passphrase(&self, new: &SecretString, work_factor: Option<u8>) -> Result<()> {
         let wrap = seal::wrap_with_passphrase(&self.key, new, work_factor)?;
         self.write(|tx| {
-            tx.tx
-                .open_table(KEYWRAP)?
-                .insert(WRAP_PASSPHRASE, wrap.as_slice())?;
+            keywrap::put(&mut tx.tx.open_table(KEYWRAP)?, keywrap::PASSPHRASE, &wrap)?;
             tx.audit("passphrase-change", "vault", Outcome::Ok, "")
         })
     }
@@ -306,12 +303,13 @@ pub struct SealedVault {
     db: Database,
     path: PathBuf,
     clock: Clock,
-    pass_wrap: Vec<u8>,
-    rcpt_wrap: Option<Vec<u8>>,
+    pass_wrap: keywrap::Wrap,
+    rcpt_wrap: Option<keywrap::Wrap>,
 }
 
 /// The vault key, unwrapped, waiting for [`SealedVault::finish`]. Opaque and redacted.
-pub struct UnsealedKey(VaultKey);
+/// The second field names the wrap that opened, when it has no checksum yet.
+pub struct UnsealedKey(VaultKey, Option<&'static str>);
 
 impl std::fmt::Debug for UnsealedKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -328,7 +326,7 @@ impl SealedVault {
     pub fn open(path: &Path, clock: Clock) -> Result<SealedVault> {
         let db = open_db(path)?;
         let lock = LockNote::take(path);
-        let (pass_wrap, rcpt_wrap) = read_wraps(&db, path)?;
+        let (pass_wrap, rcpt_wrap) = keywrap::read(&db, path)?;
         Ok(SealedVault {
             lock,
             db,
@@ -348,13 +346,23 @@ impl SealedVault {
     /// `unwrap_key` for an attached front end (`keyward unseal`): a failure's audit
     /// entry names it.
     pub fn unwrap_key_via(&self, unlock: &Unlock, via: Option<&str>) -> Result<UnsealedKey> {
+        let (wrap, name) = match unlock {
+            Unlock::Passphrase(_) => (Some(&self.pass_wrap), keywrap::PASSPHRASE),
+            _ => (self.rcpt_wrap.as_ref(), keywrap::RECIPIENTS),
+        };
+        if let Some(e) = wrap.and_then(|w| w.damage(&self.path, name)) {
+            return Err(e);
+        }
         let unwrapped = match unlock {
-            Unlock::Passphrase(p) => seal::unwrap_with_passphrase(&self.pass_wrap, p),
+            Unlock::Passphrase(p) => seal::unwrap_with_passphrase(&self.pass_wrap.bytes, p),
             Unlock::Identity(file) => self.unwrap_with(&seal::load_identities(file)?),
             Unlock::IdentityText(text) => self.unwrap_with(&seal::parse_identities(text)?),
         };
         match unwrapped {
-            Ok(k) => Ok(UnsealedKey(k)),
+            Ok(k) => Ok(UnsealedKey(
+                k,
+                wrap.is_some_and(|w| w.unchecked).then_some(name),
+            )),
             Err(UnwrapError::NoMatch) => {
                 let (err, how) = match unlock {
                     Unlock::Passphrase(_) => (
@@ -381,7 +389,7 @@ impl SealedVault {
         ids: &[Box<dyn age::Identity + Send + Sync>],
     ) -> std::result::Result<VaultKey, UnwrapError> {
         match &self.rcpt_wrap {
-            Some(w) => seal::unwrap_with_identities(w, ids),
+            Some(w) => seal::unwrap_with_identities(&w.bytes, ids),
             None => Err(UnwrapError::NoMatch),
         }
     }
@@ -400,6 +408,18 @@ impl SealedVault {
             clock: self.clock,
         };
         vault.housekeeping()?;
+        if let Some(name) = key.1 {
+            // It just opened the key, so it is sound: from now on damage is told apart.
+            let (pass, rcpt) = keywrap::read(&vault.db, &vault.path)?;
+            let wrap = if name == keywrap::PASSPHRASE {
+                Some(pass)
+            } else {
+                rcpt
+            };
+            if let Some(w) = wrap {
+                vault.write(|tx| keywrap::put(&mut tx.tx.open_table(KEYWRAP)?, name, &w.bytes))?;
+            }
+        }
         Ok(vault)
     }
 }
@@ -449,32 +469,25 @@ fn open_error(path: &Path, e: redb::DatabaseError) -> VaultError {
             holder: LockNote::describe_holder(path),
         },
         redb::DatabaseError::Storage(redb::StorageError::Io(io))
-            if io.kind() == std::io::ErrorKind::PermissionDenied =>
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+            ) =>
         {
-            VaultError::Storage(format!("permission denied on {}", path.display()))
+            // Readable but not writable is its own case: every use writes (unseals and
+            // reveals are audited), and "permission denied" alone sends people to check
+            // the wrong thing.
+            if std::fs::File::open(path).is_ok() {
+                VaultError::ReadOnly(path.to_path_buf())
+            } else {
+                VaultError::Unreadable(path.to_path_buf())
+            }
         }
         other => VaultError::NotAVault {
             path: path.to_path_buf(),
             why: other.to_string(),
         },
     }
-}
-
-fn read_wraps(db: &Database, path: &Path) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
-    let r = db.begin_read()?;
-    let t = r.open_table(KEYWRAP).map_err(|e| VaultError::NotAVault {
-        path: path.to_path_buf(),
-        why: e.to_string(),
-    })?;
-    let pass = t
-        .get(WRAP_PASSPHRASE)?
-        .map(|g| g.value().to_vec())
-        .ok_or_else(|| VaultError::NotAVault {
-            path: path.to_path_buf(),
-            why: "its sealed key is missing".into(),
-        })?;
-    let rcpt = t.get(WRAP_RECIPIENTS)?.map(|g| g.value().to_vec());
-    Ok((pass, rcpt))
 }
 
 /// A read snapshot.

@@ -96,7 +96,7 @@ impl WriteTx<'_> {
             let m: SecretMeta = {
                 let t = self.tx.open_table(SECRETS)?;
                 let g = t.get(*id)?.ok_or_else(|| {
-                    VaultError::Storage(format!("trashed secret {id} is missing"))
+                    VaultError::Damaged(format!("trashed secret {id} is missing"))
                 })?;
                 super::codec::decode_meta(g.value())?
             };
@@ -131,7 +131,7 @@ impl WriteTx<'_> {
         let t = self.tx.open_table(PROJECTS)?;
         let g = t
             .get(id)?
-            .ok_or_else(|| VaultError::Storage(format!("project {id} is missing")))?;
+            .ok_or_else(|| VaultError::Damaged(format!("project {id} is missing")))?;
         Ok(serde_json::from_slice::<super::model::Project>(g.value())?.name)
     }
 

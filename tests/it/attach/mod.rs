@@ -7,7 +7,7 @@ mod log;
 mod parity;
 mod sealed;
 mod serve;
-mod uid;
+pub mod uid;
 mod wire;
 
 use std::io::{BufRead, BufReader};

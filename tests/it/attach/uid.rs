@@ -14,7 +14,7 @@ const NOBODY: &str = "65534";
 
 /// How this test runs a command as `nobody`: setpriv as root, or through passwordless
 /// sudo; None (with a note) when neither works, which under CI is a failure.
-fn switch_user(test: &str) -> Option<Vec<&'static str>> {
+pub fn switch_user(test: &str) -> Option<Vec<&'static str>> {
     let works = |cmd: &[&str]| {
         Command::new(cmd[0])
             .args(&cmd[1..])

@@ -230,3 +230,65 @@ async fn one_client_serves_many_projects_concurrently() {
         30
     );
 }
+
+/// Serves one connection: a 200 with a JSON array that never ends (without a length, or
+/// announcing `length`), counting the bytes it managed to send before the client left.
+async fn endless_listing(length: Option<u64>) -> (String, tokio::task::JoinHandle<u64>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    let sent = tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        let mut head = [0u8; 4096];
+        let _ = s.read(&mut head).await;
+        let framing = match length {
+            Some(n) => format!("content-length: {n}\r\n"),
+            None => "connection: close\r\n".into(),
+        };
+        let start = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{framing}\r\n[");
+        let mut sent = 0u64;
+        if s.write_all(start.as_bytes()).await.is_err() {
+            return sent;
+        }
+        let row = format!("{{\"name\":\"K\",\"value\":\"{}\"}},", "v".repeat(4000));
+        while sent < 1 << 28 {
+            if s.write_all(row.as_bytes()).await.is_err() {
+                break;
+            }
+            sent += row.len() as u64;
+        }
+        sent
+    });
+    (url, sent)
+}
+
+#[tokio::test]
+async fn an_answer_larger_than_the_bound_fails_that_request_without_reading_it_all() {
+    for length in [None, Some(200 * 1024 * 1024)] {
+        let (url, sent) = endless_listing(length).await;
+        let config = ClientConfig {
+            instance_url: url,
+            request_timeout: Duration::from_secs(20),
+            ..ClientConfig::default()
+        };
+        let c = emu::client_with(config, emu::TOKEN);
+        let err = c.list_secrets(REF_A).await.unwrap_err();
+        assert!(
+            matches!(err, Error::UnexpectedResponse { status: 200, .. }),
+            "{length:?}: {err:?}"
+        );
+        let line = err.to_string();
+        assert!(line.contains("more than 8 MiB"), "{line}");
+        assert!(
+            line.contains("check the connection's instance URL"),
+            "{line}"
+        );
+        drop(c);
+        let sent = sent.await.unwrap();
+        // The bound plus what sat in socket buffers when the client stopped reading.
+        assert!(
+            sent < (keyward::supabase::MAX_BODY_BYTES as u64) + (32 << 20),
+            "{length:?}: the server got {sent} bytes out"
+        );
+    }
+}

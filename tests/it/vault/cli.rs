@@ -511,3 +511,52 @@ fn empty_listings_say_what_to_do_on_stderr_and_keep_stdout_empty() {
         assert!(!String::from_utf8_lossy(&o.stderr).contains(hint));
     }
 }
+
+/// Files as editors and dotenv tools write them: a byte order mark, CRLF line ends, an
+/// empty value and a PEM key in a double-quoted value over several lines. The values
+/// land byte for byte, the empty one is skipped with a warning, and what `export` writes
+/// imports back to the same values.
+#[test]
+fn import_reads_bom_empty_and_multi_line_values_and_round_trips() {
+    let sb = init();
+    ok(&sb.kw(&["project", "add", "copy"], ""));
+    let pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----";
+    let env = sb.dir.path().join("app.env");
+    let text = format!(
+        "\u{FEFF}# exported by a tool\r\nAPI_URL=https://x\r\nEMPTY=\r\nPRIVATE_KEY=\"{}\"\r\nNOTE='two\r\nlines'\r\n",
+        pem.replace('\n', "\r\n")
+    );
+    std::fs::write(&env, text).unwrap();
+    let out = sb.kw(&["import", "billing", env.to_str().unwrap()], "");
+    let stdout = ok(&out);
+    assert!(stdout.contains("created\tPRIVATE_KEY"), "{stdout}");
+    assert!(stdout.contains("skipped\tEMPTY"), "{stdout}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: EMPTY has an empty value and was not imported"),
+        "{err}"
+    );
+    assert_eq!(get(&sb, "billing/PRIVATE_KEY"), format!("{pem}\n"));
+    assert_eq!(get(&sb, "billing/NOTE"), "two\nlines\n");
+    assert_eq!(get(&sb, "billing/API_URL"), "https://x\n");
+    let plan = json(&sb.kw(&["import", "billing", env.to_str().unwrap(), "--json"], ""));
+    let empty = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "EMPTY")
+        .unwrap();
+    assert_eq!(empty["change"], "skipped");
+    assert_eq!(empty["reason"], "empty value");
+
+    let exported = sb.dir.path().join("exported.env");
+    std::fs::write(&exported, ok(&sb.kw(&["export", "billing"], ""))).unwrap();
+    ok(&sb.kw(&["import", "copy", exported.to_str().unwrap()], ""));
+    for name in ["PRIVATE_KEY", "NOTE", "API_URL"] {
+        assert_eq!(
+            get(&sb, &format!("copy/{name}")),
+            get(&sb, &format!("billing/{name}")),
+            "{name}"
+        );
+    }
+}

@@ -196,3 +196,36 @@ fn export_refuses_two_secrets_that_derive_the_same_variable() {
     fails(&o, "export as API_KEY");
     assert!(o.stdout.is_empty(), "a refused export printed values");
 }
+
+/// `billing/K0` and `billing/K0<U+200D>` would look identical everywhere: names that hold
+/// a character nobody can see are refused, whichever way they come in.
+#[test]
+fn names_with_invisible_or_bidi_characters_are_refused() {
+    let sb = init();
+    ok(&sb.kw(&["secret", "set", "billing/K0"], "v"));
+    let line = fails(
+        &sb.kw(&["secret", "set", "billing/K0\u{200D}"], "v"),
+        "U+200D",
+    );
+    assert!(line.contains("cannot be seen"), "{line}");
+    fails(
+        &sb.kw(&["project", "add", "web\u{202E}ppa"], ""),
+        "U+202E (a bidirectional control)",
+    );
+    fails(
+        &sb.kw(&["secret", "rename", "billing/K0", "K\u{2066}1"], ""),
+        "U+2066",
+    );
+    fails(
+        &sb.kw(&["key", "create", "ci\u{200B}", "--project", "billing"], ""),
+        "U+200B (zero width space)",
+    );
+    let env = sb.dir.path().join("in.env");
+    std::fs::write(&env, "A\u{200D}=1\n").unwrap();
+    fails(
+        &sb.kw(&["import", "billing", env.to_str().unwrap()], ""),
+        "line 1 of the .env file is malformed",
+    );
+    let list = json(&sb.kw(&["secret", "list", "--json"], ""));
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+}

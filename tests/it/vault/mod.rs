@@ -4,6 +4,7 @@
 mod audit;
 mod cli;
 mod cli_errors;
+mod messages;
 mod meta;
 mod modes;
 mod prompt;
