@@ -246,7 +246,7 @@ fn find_searches_every_project_and_jumps_to_the_secret() {
 fn import_shows_what_it_would_do_then_imports_and_export_writes_a_private_file() {
     let dir = tempfile::tempdir().unwrap();
     let env = dir.path().join("in.env");
-    std::fs::write(&env, "NEW_ONE=a\nSTRIPE_LIVE=b\n").unwrap();
+    std::fs::write(&env, "NEW_ONE=a\nSTRIPE_LIVE=b\nLEFT_EMPTY=\n").unwrap();
     let mut t = H::open(80, 24);
     t.keys(&["I"]);
     for _ in 0..4 {
@@ -255,6 +255,7 @@ fn import_shows_what_it_would_do_then_imports_and_export_writes_a_private_file()
     t.typed(&env.display().to_string()).keys(&["enter"]);
     let s = t.screen();
     assert!(s.contains("+ would create 2: NEW_ONE, STRIPE_LIVE"), "{s}");
+    assert!(s.contains("- would skip LEFT_EMPTY: empty value"), "{s}");
     assert!(
         t.vault()
             .read()
@@ -263,6 +264,11 @@ fn import_shows_what_it_would_do_then_imports_and_export_writes_a_private_file()
             .is_err()
     );
     t.keys(&["y"]);
+    assert!(
+        t.screen().contains("2 created, 0 updated, 1 skipped"),
+        "{}",
+        t.screen()
+    );
     assert!(
         t.vault()
             .read()
@@ -595,7 +601,7 @@ fn a_review_of_sixty_names_wraps_every_name() {
 fn import_preview_and_rollback_question_at_both_sizes() {
     let dir = tempfile::tempdir().unwrap();
     let env = dir.path().join("in.env");
-    std::fs::write(&env, "NEW_ONE=a\nSTRIPE_LIVE=b\n").unwrap();
+    std::fs::write(&env, "NEW_ONE=a\nSTRIPE_LIVE=b\nLEFT_EMPTY=\n").unwrap();
     for (w, h, size) in SIZES {
         let mut t = H::open(w, h);
         t.keys(&["I"]);

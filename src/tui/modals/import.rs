@@ -1,5 +1,6 @@
 //! What importing a `.env` file would do, before anything is written: each name to be
-//! created, updated or left unchanged (names only). `y` imports that same text.
+//! created, updated, left unchanged or skipped with why (names only). `y` imports that
+//! same text.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -52,7 +53,14 @@ impl ImportReview {
                 };
                 Outcome::Effect {
                     effect: Effect::Write {
-                        done: format!("imported into {}: {c} created, {u} updated", self.project),
+                        done: format!(
+                            "imported into {}: {c} created, {u} updated{}",
+                            self.project,
+                            match self.count(ImportChange::Skipped) {
+                                0 => String::new(),
+                                s => format!(", {s} skipped"),
+                            }
+                        ),
                         changes: vec![Change::Import {
                             project: self.project.clone(),
                             text,
@@ -96,6 +104,19 @@ impl ImportReview {
                 for l in super::text::wrap(&line, w) {
                     body.push((role, l));
                 }
+            }
+        }
+        // Each skipped name with its reason: the reasons differ, and a name left out
+        // silently would look imported.
+        for p in self
+            .plan
+            .iter()
+            .filter(|p| p.change == ImportChange::Skipped)
+        {
+            let why = p.reason.as_deref().unwrap_or("not imported");
+            let line = format!("- would skip {}: {why}", p.name);
+            for l in super::text::wrap(&line, w) {
+                body.push((Role::Drifted, l));
             }
         }
         if self.plan.is_empty() {
