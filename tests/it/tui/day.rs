@@ -267,3 +267,41 @@ fn a_broken_keymap_is_said_after_unsealing_in_help_and_in_the_log() {
         "not in the log:\n{log}"
     );
 }
+
+/// The dashboard's log in a sandbox started by `start_env`.
+fn log_of(sb: &Sandbox) -> String {
+    let log = sb.dir.path().join("home/state/keyward/keyward.log");
+    std::fs::read_to_string(log).unwrap_or_default()
+}
+
+#[test]
+fn a_copied_value_and_a_pasted_one_never_reach_the_log() {
+    if tmux_or_skip("a_copied_value_never_reaches_the_log").is_none() {
+        return;
+    }
+    let sb = Sandbox::new();
+    sb.create().write(keyward::cli::demo::seed).unwrap();
+    let t = open(&sb);
+    // Resend API key, revealed, copied (OSC 52 to the terminal).
+    t.keys(&["Tab", "Down", "Enter"]);
+    t.wait_for("Edit billing-api/Resend API key");
+    t.keys(&["C-r"]);
+    t.wait_for("re_demo_9b2f7c41");
+    t.keys(&["C-y"]);
+    t.wait_for("copied the value");
+    t.keys(&["Escape"]);
+    // A pasted value saved under a new name.
+    t.keys(&["n"]);
+    t.wait_for("New secret in billing-api");
+    t.text("Pasted");
+    t.keys(&["Tab", "Tab"]);
+    t.paste("pasted-secret-4711\nsecond line");
+    t.keys(&["C-s"]);
+    t.wait_for("created billing-api/Pasted");
+    quit(&t);
+    drop(t);
+    let log = log_of(&sb);
+    assert!(log.contains("dashboard stopped"), "no log written:\n{log}");
+    assert!(!log.contains("re_demo_9b2f7c41"), "{log}");
+    assert!(!log.contains("pasted-secret-4711"), "{log}");
+}
