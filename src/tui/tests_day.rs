@@ -741,3 +741,30 @@ fn the_footer_says_when_a_sync_started_here_has_finished() {
     );
     emu.shutdown();
 }
+
+#[test]
+fn name_rules_are_said_whole_inside_the_editor_at_both_sizes() {
+    for (w, h, size) in SIZES {
+        let mut t = H::open(w, h);
+        t.keys(&["tab", "n"])
+            .typed(&"n".repeat(140))
+            .keys(&["tab", "tab"]);
+        t.typed("v").keys(&["ctrl-s"]);
+        let s = t.screen();
+        assert!(
+            joined(&s).contains("the limit is 128, use a shorter one"),
+            "{s}"
+        );
+        assert!(uncut(&s), "{s}");
+        insta::assert_snapshot!(format!("refused_long_name@{size}"), s);
+        let mut t = H::open(w, h);
+        t.keys(&["tab", "N"]).typed("Mail").keys(&["tab", "tab"]);
+        t.typed("pass word")
+            .keys(&["tab"])
+            .typed("x")
+            .keys(&["ctrl-s"]);
+        let s = t.screen();
+        assert!(joined(&s).contains("'.': rename it"), "{s}");
+        insta::assert_snapshot!(format!("refused_field_name@{size}"), s);
+    }
+}
