@@ -36,7 +36,7 @@ pub fn run(g: &GlobalArgs) -> CmdResult {
         let opts = InitOptions {
             passphrase,
             recipients: vec![],
-            work_factor: super::init::work_factor()?,
+            work_factor: super::init::work_factor(None)?,
         };
         let vault = Vault::create(&path, &opts)?;
         return crate::tui::run(

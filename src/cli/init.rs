@@ -5,7 +5,7 @@ use age::secrecy::{ExposeSecret, SecretString};
 use super::common::{self, print_json};
 use super::{CmdResult, GlobalArgs};
 use crate::vault::{
-    InitOptions, RECOMMENDED_MIN_WORK_FACTOR, Vault, parse_recipient, work_factor_from_env,
+    InitOptions, MAX_WORK_FACTOR, MIN_WORK_FACTOR, Vault, choose_work_factor, parse_recipient,
 };
 
 #[derive(clap::Args, Debug)]
@@ -13,9 +13,19 @@ pub struct InitArgs {
     /// Also seal the vault key to this age X25519 recipient (age1...), for `--identity` unseal
     #[arg(long = "recipient", value_name = "AGE_PUBLIC_KEY")]
     pub recipients: Vec<String>,
+    #[command(flatten)]
+    pub kdf: KdfArgs,
     /// Print the result as one JSON document (see docs/json.md)
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct KdfArgs {
+    /// The passphrase's scrypt cost, log2 N from 17 (128 MiB per unseal) to 22 (4 GiB);
+    /// each step doubles time and memory [default: 18, 256 MiB, or KEYWARD_KDF_WORK_FACTOR]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(MIN_WORK_FACTOR as i64..=MAX_WORK_FACTOR as i64))]
+    pub kdf_work_factor: Option<u8>,
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -25,17 +35,19 @@ pub enum PassphraseCmd {
     Change {
         #[arg(long, value_name = "FILE")]
         new_passphrase_file: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        kdf: KdfArgs,
     },
 }
 
-pub(super) fn work_factor() -> CmdResult<Option<u8>> {
-    let wf = work_factor_from_env()?;
-    if let Some(n) = wf.filter(|n| *n < RECOMMENDED_MIN_WORK_FACTOR) {
-        eprintln!(
-            "warning: KEYWARD_KDF_WORK_FACTOR={n} is below {RECOMMENDED_MIN_WORK_FACTOR}: the passphrase is cheap to guess; use this for tests only"
-        );
+/// The work factor for a new passphrase wrap (see `choose_work_factor`), warning when a
+/// test asked for an insecure one.
+pub(super) fn work_factor(flag: Option<u8>) -> CmdResult<Option<u8>> {
+    let (n, warning) = choose_work_factor(flag)?;
+    if let Some(w) = warning {
+        eprintln!("{w}");
     }
-    Ok(wf)
+    Ok(Some(n))
 }
 
 /// A new passphrase: from the given source, or typed twice at the prompt.
@@ -79,7 +91,7 @@ pub fn init(g: &GlobalArgs, a: InitArgs) -> CmdResult {
         &InitOptions {
             passphrase,
             recipients,
-            work_factor: work_factor()?,
+            work_factor: work_factor(a.kdf.kdf_work_factor)?,
         },
     )?;
     if a.json {
@@ -93,12 +105,13 @@ pub fn init(g: &GlobalArgs, a: InitArgs) -> CmdResult {
 pub fn passphrase(g: &GlobalArgs, c: PassphraseCmd) -> CmdResult {
     let PassphraseCmd::Change {
         new_passphrase_file,
+        kdf,
     } = c;
     let s = common::session(g)?;
     let new = new_passphrase(new_passphrase_file.as_deref(), "KEYWARD_NEW_PASSPHRASE")?;
     s.call(crate::ops::Request::ChangePassphrase {
         new: crate::ops::Sensitive::new(new.expose_secret()),
-        work_factor: work_factor()?,
+        work_factor: work_factor(kdf.kdf_work_factor)?,
     })?;
     println!(
         "the passphrase of {} is changed",

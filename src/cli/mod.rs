@@ -17,6 +17,7 @@ mod dashboard;
 pub mod demo;
 mod emulator;
 mod envio;
+mod info;
 mod init;
 mod key;
 mod map;
@@ -24,6 +25,7 @@ mod meta;
 mod project;
 mod rotation;
 mod secret;
+mod secret_list;
 mod serve;
 mod sync;
 mod target;
@@ -79,6 +81,8 @@ pub enum Command {
     /// Change the vault passphrase
     #[command(subcommand)]
     Passphrase(init::PassphraseCmd),
+    /// Where the vault is, who owns it, how it is sealed (no passphrase needed)
+    Info(info::InfoArgs),
     /// Projects: named groups of secrets
     #[command(subcommand)]
     Project(project::ProjectCmd),
@@ -168,8 +172,38 @@ fn label(m: &clap::ArgMatches) -> String {
     words.join(" ")
 }
 
+/// clap's usage errors as one line, like every other error (its tips folded in), exit
+/// status 2; help and version print as clap renders them.
+fn usage_error(e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit()
+    }
+    let rendered = e.render().to_string();
+    let mut lines = rendered.lines().map(str::trim).filter(|l| {
+        !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information")
+    });
+    let mut line = lines
+        .next()
+        .unwrap_or("error: invalid arguments")
+        .to_string();
+    for tip in lines {
+        line.push_str(&format!(" ({})", tip.trim_start_matches("tip: ")));
+    }
+    let _ = writeln!(std::io::stderr(), "{line}; see --help");
+    std::process::exit(2)
+}
+
 pub fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => usage_error(e),
+    };
     crate::vault::set_command_label(label(&matches));
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let result = match cli.command {
@@ -178,6 +212,7 @@ pub fn main() -> ExitCode {
         Some(Command::Emulator(args)) => emulator::run(args),
         Some(Command::Init(a)) => init::init(&cli.global, a),
         Some(Command::Passphrase(c)) => init::passphrase(&cli.global, c),
+        Some(Command::Info(a)) => info::info(&cli.global, a),
         Some(Command::Project(c)) => project::run(&cli.global, c),
         Some(Command::Secret(c)) => secret::run(&cli.global, c),
         Some(Command::Trash(c)) => trash::run(&cli.global, c),

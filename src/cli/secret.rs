@@ -10,7 +10,7 @@ use super::common::{Session, addr, print_json, read_value, session, unexpected};
 use super::{CmdResult, GlobalArgs};
 use crate::ops::{Change, Outcome as Done, PushReport, Query, Reply};
 use crate::vault::{
-    Cause, Generator, Policy, SecretValue, Shape, Written, format_duration, parse_duration, rfc3339,
+    Cause, Generator, Policy, SecretValue, Written, format_duration, parse_duration, rfc3339,
 };
 
 #[derive(clap::Subcommand, Debug)]
@@ -171,10 +171,7 @@ fn structured(text: &str, fields: &[String], what: &str) -> CmdResult<SecretValu
 }
 
 fn policy_json(p: &Policy) -> serde_json::Value {
-    serde_json::json!({
-        "field": p.field, "every": format_duration(p.every), "generate": p.generator.to_string(),
-        "next_due": rfc3339(p.next_due), "last_rotated": p.last_rotated.map(rfc3339),
-    })
+    serde_json::to_value(super::secret_list::policy_row(p)).unwrap_or_default()
 }
 
 fn written(
@@ -303,62 +300,7 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
             }
             Ok(())
         }
-        SecretCmd::List { project, json } => {
-            let s = session(g)?;
-            let reply = s.query(Query::Secrets { project })?;
-            let Reply::Secrets(listing) = reply else {
-                return Err(unexpected(&reply));
-            };
-            let items = listing.secrets;
-            if json {
-                let policies: std::collections::HashMap<_, _> =
-                    listing.policies.into_iter().collect();
-                let synced = listing.status;
-                let mut targets = super::sync::secret_targets(&synced);
-                let rows: Vec<_> = items
-                    .iter()
-                    .map(|s| {
-                        let mut v = serde_json::json!({
-                            "project": s.project, "name": s.meta.name, "id": s.meta.id.0,
-                            "kind": match s.meta.shape { Shape::Simple => "simple", Shape::Structured { .. } => "structured" },
-                            "version": s.meta.version, "created": rfc3339(s.meta.created), "updated": rfc3339(s.meta.updated),
-                            "targets": targets.remove(format!("{}/{}", s.project, s.meta.name).as_str()).unwrap_or_default(),
-                        });
-                        if let Shape::Structured { fields } = &s.meta.shape {
-                            v["fields"] = fields.clone().into();
-                        }
-                        if let Some(note) = &s.meta.note {
-                            v["note"] = note.clone().into();
-                        }
-                        v["rotation"] = policies
-                            .get(&s.meta.id)
-                            .map(|ps: &Vec<Policy>| ps.iter().map(policy_json).collect::<Vec<_>>())
-                            .unwrap_or_default()
-                            .into();
-                        v
-                    })
-                    .collect();
-                return print_json(&rows);
-            }
-            super::common::hint_if_empty(
-                items.len(),
-                "no secrets yet: add one with `keyward secret set PROJECT/NAME` (the value on stdin)",
-            );
-            for s in items {
-                let kind = match &s.meta.shape {
-                    Shape::Simple => String::new(),
-                    Shape::Structured { fields } => format!("\t[{}]", fields.join(", ")),
-                };
-                println!(
-                    "{}/{}\tv{}\tupdated {}{kind}",
-                    s.project,
-                    s.meta.name,
-                    s.meta.version,
-                    rfc3339(s.meta.updated)
-                );
-            }
-            Ok(())
-        }
+        SecretCmd::List { project, json } => super::secret_list::list(g, project, json),
         SecretCmd::Rename { secret, new_name } => {
             let (p, n) = addr(&secret)?;
             let s = session(g)?;

@@ -143,20 +143,6 @@ fn summary(o: &SyncOutcome, strict: bool) -> CmdResult {
     Ok(())
 }
 
-use crate::engine::report::var_json;
-
-/// The per-target rows of `secret list --json`, by secret: one pass over the status,
-/// not one per secret.
-pub fn secret_targets(
-    all: &[VarStatus],
-) -> std::collections::HashMap<&str, Vec<serde_json::Value>> {
-    let mut by: std::collections::HashMap<&str, Vec<serde_json::Value>> = Default::default();
-    for s in all {
-        by.entry(s.secret.as_str()).or_default().push(var_json(s));
-    }
-    by
-}
-
 pub fn status(g: &GlobalArgs, a: StatusArgs) -> CmdResult {
     if a.watch {
         return super::daemon::watch(g, &a.format);

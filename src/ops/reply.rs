@@ -18,6 +18,7 @@ use crate::vault::{
 #[serde(rename_all = "snake_case")]
 pub enum Reply {
     Done,
+    VaultInfo(crate::vault::KeyInfo),
     Applied(Applied),
     Mapped(Mapped),
     Projects(Vec<(Project, usize)>),
@@ -236,6 +237,7 @@ impl Reply {
     pub fn kind(&self) -> &'static str {
         match self {
             Reply::Done => "done",
+            Reply::VaultInfo(_) => "vault_info",
             Reply::Applied(_) => "applied",
             Reply::Mapped(_) => "mapped",
             Reply::Projects(_) => "projects",

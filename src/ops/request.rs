@@ -173,6 +173,8 @@ pub enum Query {
     },
     /// Everything the dashboard's panes show (masked: no values).
     Dashboard,
+    /// How the vault is sealed (answered sealed too: it needs no key).
+    VaultInfo,
     /// Only what an event said changed, for the panes to patch in place.
     Delta(crate::engine::Delta),
 }

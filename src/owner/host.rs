@@ -109,10 +109,23 @@ impl Host {
         match req {
             Request::Unseal(with) => self.unseal(via, with).await,
             Request::Seal if self.resident => self.seal().await,
+            Request::Query(crate::ops::Query::VaultInfo) if self.is_sealed() => self.sealed_info(),
             req => match self.owner() {
                 Some(o) => o.handle(via, req).await,
                 None => Err(self.refusal()),
             },
+        }
+    }
+
+    /// `keyward info` needs no key: a sealed owner answers it from the file it holds.
+    fn sealed_info(&self) -> Result<Reply, String> {
+        let info = match &*self.lock() {
+            State::Sealed(s) => Some(s.key_info()),
+            _ => None,
+        };
+        match info {
+            Some(r) => r.map(Reply::VaultInfo).map_err(|e| e.to_string()),
+            None => Err(self.refusal()),
         }
     }
 

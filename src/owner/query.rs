@@ -158,6 +158,14 @@ impl Owner {
                 })
                 .await
             }
+            Query::VaultInfo => {
+                let v = self.vault.clone();
+                tokio::task::spawn_blocking(move || v.key_info())
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map(Reply::VaultInfo)
+                    .map_err(|e| e.to_string())
+            }
             Query::Dashboard => {
                 self.read(|r| {
                     let mut targets = Vec::new();

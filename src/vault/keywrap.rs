@@ -73,3 +73,31 @@ pub(crate) fn read(db: &Database, path: &Path) -> Result<(Wrap, Option<Wrap>)> {
     })?;
     Ok((pass, one(RECIPIENTS)?))
 }
+
+/// What can be said about a vault's sealing without its key: `keyward info`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeyInfo {
+    /// scrypt log2 N of the passphrase wrap (None: unreadable header).
+    pub kdf_work_factor: Option<u8>,
+    /// What one unseal with the passphrase takes in memory.
+    pub kdf_memory_mib: Option<u64>,
+    /// X25519 recipients that can unseal with `--identity`.
+    pub recipients: usize,
+    /// Whether the wraps carry checksums (vaults from before them get one at unseal).
+    pub checksums: bool,
+    pub file_bytes: u64,
+}
+
+pub(crate) fn info(db: &Database, path: &Path) -> Result<KeyInfo> {
+    let (pass, rcpt) = read(db, path)?;
+    let n = super::seal::wrap_work_factor(&pass.bytes);
+    Ok(KeyInfo {
+        kdf_work_factor: n,
+        kdf_memory_mib: n.map(super::seal::kdf_memory_mib),
+        recipients: rcpt
+            .as_ref()
+            .map_or(0, |w| super::seal::wrap_recipients(&w.bytes)),
+        checksums: !pass.unchecked && rcpt.as_ref().is_none_or(|w| !w.unchecked),
+        file_bytes: std::fs::metadata(path).map_or(0, |m| m.len()),
+    })
+}

@@ -69,6 +69,7 @@ pub use keyrotation_model::{
     Phase, ROTATION_NAME_MAX, format_time_of_day, next_due_after, parse_time_of_day,
     reserved_name_warning,
 };
+pub use keywrap::KeyInfo;
 pub use limits::{
     FIELD_NAME_MAX, FIELDS_MAX, NOTE_MAX, PROJECT_NAME_MAX, SECRET_NAME_MAX, VALUE_MAX,
 };
@@ -82,7 +83,8 @@ pub use outbox_watch::{OutboxRows, RowState, touched_rows};
 pub use overview::Overview;
 pub use rotation::DueRotation;
 pub use seal::{
-    RECOMMENDED_MIN_WORK_FACTOR, load_identities, parse_recipient, work_factor_from_env,
+    DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR, MIN_WORK_FACTOR, choose_work_factor, kdf_memory_mib,
+    load_identities, parse_recipient,
 };
 pub use secrets::Written;
 pub use store::{

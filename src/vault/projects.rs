@@ -123,9 +123,19 @@ impl ReadTx<'_> {
             let p: Project = serde_json::from_slice(row?.1.value())?;
             out.push((p, 0));
         }
-        for s in self.secrets(None)? {
-            if let Some(p) = out.iter_mut().find(|(p, _)| p.id == s.meta.project) {
-                p.1 += 1;
+        // Counted on the name index (keys only, no record decoded); trashed secrets keep
+        // their name until purged, so the few in the trash are taken off.
+        let names = self.tx.open_table(SECRET_NAMES)?;
+        for (p, n) in out.iter_mut() {
+            *n = names.range((p.id.0, "")..(p.id.0 + 1, ""))?.count();
+        }
+        let secrets = self.tx.open_table(super::store::SECRETS)?;
+        for row in self.tx.open_table(super::store::TRASH_EXPIRY)?.iter()? {
+            let id = row?.0.value().1;
+            if let Some(m) = super::outbox::meta_by_id(&secrets, super::model::SecretId(id))?
+                && let Some((_, n)) = out.iter_mut().find(|(p, _)| p.id == m.project)
+            {
+                *n = n.saturating_sub(1);
             }
         }
         out.sort_by(|a, b| a.0.name.cmp(&b.0.name));

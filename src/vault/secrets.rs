@@ -369,14 +369,33 @@ impl ReadTx<'_> {
         let only = project.map(|p| self.project_id(p)).transpose()?;
         let t = self.tx.open_table(SECRETS)?;
         let mut out = Vec::new();
-        for row in t.iter()? {
-            let (_, v) = row?;
-            let meta = super::codec::decode_meta(v.value())?;
-            if meta.is_trashed() != trashed || only.is_some_and(|p| p != meta.project) {
-                continue;
+        let mut keep = |bytes: &[u8]| -> Result<()> {
+            let meta = super::codec::decode_meta(bytes)?;
+            if meta.is_trashed() == trashed && only.is_none_or(|p| p == meta.project) {
+                let project = projects.get(&meta.project).cloned().unwrap_or_default();
+                out.push(Listed { project, meta });
             }
-            let project = projects.get(&meta.project).cloned().unwrap_or_default();
-            out.push(Listed { project, meta });
+            Ok(())
+        };
+        match only {
+            // One project: its ids from the name index, so a listing costs the project's
+            // size, not the vault's.
+            Some(p) => {
+                for row in self
+                    .tx
+                    .open_table(SECRET_NAMES)?
+                    .range((p.0, "")..(p.0 + 1, ""))?
+                {
+                    if let Some(g) = t.get(row?.1.value())? {
+                        keep(g.value())?;
+                    }
+                }
+            }
+            None => {
+                for row in t.iter()? {
+                    keep(row?.1.value())?;
+                }
+            }
         }
         out.sort_by(|a, b| (&a.project, &a.meta.name).cmp(&(&b.project, &b.meta.name)));
         Ok(out)

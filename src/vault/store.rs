@@ -67,7 +67,7 @@ pub enum Unlock {
 pub struct InitOptions {
     pub passphrase: SecretString,
     pub recipients: Vec<age::x25519::Recipient>,
-    /// scrypt log2(N); None = age's default (about one second here).
+    /// scrypt log2(N); None = `DEFAULT_WORK_FACTOR`.
     pub work_factor: Option<u8>,
 }
 
@@ -111,7 +111,11 @@ impl Vault {
             crate::private::dir(dir)?;
         }
         let key = VaultKey::generate();
-        let pass_wrap = seal::wrap_with_passphrase(&key, &opts.passphrase, opts.work_factor)?;
+        let pass_wrap = seal::wrap_with_passphrase(
+            &key,
+            &opts.passphrase,
+            opts.work_factor.unwrap_or(seal::DEFAULT_WORK_FACTOR),
+        )?;
         let rcpt_wrap = if opts.recipients.is_empty() {
             None
         } else {
@@ -284,10 +288,20 @@ impl Vault {
         })
     }
 
-    /// Re-wraps the vault key to a new passphrase. Values are not re-sealed: the key is
-    /// unchanged, only its passphrase wrap is replaced.
+    /// How the vault is sealed (no key needed): `keyward info`.
+    pub fn key_info(&self) -> Result<keywrap::KeyInfo> {
+        keywrap::info(&self.db, &self.path)
+    }
+
+    /// Re-wraps the vault key to a new passphrase (and work factor; None: the default).
+    /// Values are not re-sealed: the key is unchanged, only its passphrase wrap is
+    /// replaced.
     pub fn change_passphrase(&self, new: &SecretString, work_factor: Option<u8>) -> Result<()> {
-        let wrap = seal::wrap_with_passphrase(&self.key, new, work_factor)?;
+        let wrap = seal::wrap_with_passphrase(
+            &self.key,
+            new,
+            work_factor.unwrap_or(seal::DEFAULT_WORK_FACTOR),
+        )?;
         self.write(|tx| {
             keywrap::put(&mut tx.tx.open_table(KEYWRAP)?, keywrap::PASSPHRASE, &wrap)?;
             tx.audit("passphrase-change", "vault", Outcome::Ok, "")
@@ -320,6 +334,11 @@ impl std::fmt::Debug for UnsealedKey {
 impl SealedVault {
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// How the vault is sealed: readable without the key.
+    pub fn key_info(&self) -> Result<keywrap::KeyInfo> {
+        keywrap::info(&self.db, &self.path)
     }
 
     /// Opens the file (taking the lock) and checks that it is a keyward vault.

@@ -39,7 +39,10 @@ pub fn base_env(sb: &Sandbox, cmd: &mut Command) {
         .env("XDG_STATE_HOME", home.join("state"))
         .env("USER", "tester")
         .env("KEYWARD_VAULT", &sb.path)
-        .env("KEYWARD_KDF_WORK_FACTOR", TEST_WORK_FACTOR.to_string());
+        .env(
+            "KEYWARD_INSECURE_KDF_WORK_FACTOR",
+            TEST_WORK_FACTOR.to_string(),
+        );
 }
 
 impl Owner {

@@ -64,7 +64,10 @@ fn the_daemon_rotates_due_keys_and_due_policies() {
         .env("XDG_STATE_HOME", home.join("state"))
         .env("USER", "tester")
         .env("KEYWARD_VAULT", &sb.path)
-        .env("KEYWARD_KDF_WORK_FACTOR", TEST_WORK_FACTOR.to_string())
+        .env(
+            "KEYWARD_INSECURE_KDF_WORK_FACTOR",
+            TEST_WORK_FACTOR.to_string(),
+        )
         .envs(env)
         .stdin(Stdio::null())
         .stdout(Stdio::null())

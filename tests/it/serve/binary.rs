@@ -24,7 +24,10 @@ fn spawn_serve(sb: &Sandbox, args: &[&str]) -> (Child, String) {
         .env("USER", "tester")
         .env("KEYWARD_VAULT", &sb.path)
         .env("KEYWARD_PASSPHRASE", PASS)
-        .env("KEYWARD_KDF_WORK_FACTOR", TEST_WORK_FACTOR.to_string())
+        .env(
+            "KEYWARD_INSECURE_KDF_WORK_FACTOR",
+            TEST_WORK_FACTOR.to_string(),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -88,7 +88,10 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("XDG_STATE_HOME", home.join("state"))
             .env("USER", "tester")
-            .env("KEYWARD_KDF_WORK_FACTOR", TEST_WORK_FACTOR.to_string())
+            .env(
+                "KEYWARD_INSECURE_KDF_WORK_FACTOR",
+                TEST_WORK_FACTOR.to_string(),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -104,7 +104,10 @@ fn the_daemon_pushes_what_is_queued_and_stops_on_sigterm() {
         .env("HOME", &home)
         .env("KEYWARD_VAULT", &sb.path)
         .env("KEYWARD_PASSPHRASE", PASS)
-        .env("KEYWARD_KDF_WORK_FACTOR", TEST_WORK_FACTOR.to_string())
+        .env(
+            "KEYWARD_INSECURE_KDF_WORK_FACTOR",
+            TEST_WORK_FACTOR.to_string(),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -25,7 +25,10 @@ fn spawn_sync(sb: &Sandbox) -> std::process::Child {
         .env("XDG_STATE_HOME", home.join("state"))
         .env("KEYWARD_VAULT", &sb.path)
         .env("KEYWARD_PASSPHRASE", PASS)
-        .env("KEYWARD_KDF_WORK_FACTOR", TEST_WORK_FACTOR.to_string())
+        .env(
+            "KEYWARD_INSECURE_KDF_WORK_FACTOR",
+            TEST_WORK_FACTOR.to_string(),
+        )
         .env("KEYWARD_RETRY_FIRST_MS", "10")
         .env("KEYWARD_RETRY_CAP_MS", "50")
         .stdin(Stdio::null())

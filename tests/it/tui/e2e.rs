@@ -29,7 +29,7 @@ pub fn start_env(sb: &Sandbox, args: &str, extra: &[(&str, &Path)]) -> Tmux {
         ("XDG_DATA_HOME", &data),
         ("XDG_CONFIG_HOME", &config),
         ("KEYWARD_VAULT", &sb.path),
-        ("KEYWARD_KDF_WORK_FACTOR", Path::new("4")),
+        ("KEYWARD_INSECURE_KDF_WORK_FACTOR", Path::new("4")),
     ];
     let mut env = env;
     env.extend_from_slice(extra);

@@ -220,6 +220,29 @@ fn rename_list_and_projects_through_the_cli() {
     let p = json(&sb.kw(&["project", "list", "--json"], ""));
     assert_eq!(p[0]["name"], "billing");
     assert_eq!(p[0]["secrets"], 1);
+    // Counts and per-project listings hold live secrets only, of that project only.
+    ok(&sb.kw(&["project", "add", "web"], ""));
+    for s in ["billing/a", "billing/b", "web/a"] {
+        ok(&sb.kw(&["secret", "set", s], "v"));
+    }
+    ok(&sb.kw(&["secret", "rm", "billing/a"], ""));
+    let p = json(&sb.kw(&["project", "list", "--json"], ""));
+    assert_eq!(
+        (&p[0]["name"], &p[0]["secrets"]),
+        (&"billing".into(), &2.into())
+    );
+    assert_eq!(
+        (&p[1]["name"], &p[1]["secrets"]),
+        (&"web".into(), &1.into())
+    );
+    let l = json(&sb.kw(&["secret", "list", "billing", "--json"], ""));
+    let names: Vec<&str> = l
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["DB URL", "b"]);
     fails(
         &sb.kw(&["project", "rm", "billing"], ""),
         "still holds secrets",

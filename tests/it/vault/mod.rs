@@ -4,6 +4,7 @@
 mod audit;
 mod cli;
 mod cli_errors;
+mod kdf;
 mod messages;
 mod meta;
 mod modes;

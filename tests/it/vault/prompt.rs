@@ -31,7 +31,10 @@ impl Tty {
             .env("HOME", sb.dir.path())
             .env("USER", "tester")
             .env("KEYWARD_VAULT", &sb.path)
-            .env("KEYWARD_KDF_WORK_FACTOR", TEST_WORK_FACTOR.to_string())
+            .env(
+                "KEYWARD_INSECURE_KDF_WORK_FACTOR",
+                TEST_WORK_FACTOR.to_string(),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
