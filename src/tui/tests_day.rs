@@ -379,10 +379,11 @@ fn copying_a_value_says_so_and_a_hidden_one_asks_to_reveal_first() {
 fn the_sync_review_refuses_a_value_too_long_for_supabase_before_confirming() {
     use crate::supabase::emulator::seed::{DEMO_ORG, DEMO_STAGING_REF, DEMO_TOKEN};
     use crate::supabase::emulator::{Emulator, Seed};
-    let emu = Emulator::with_seed(Seed::demo()).unwrap();
-    let url = emu.base_url().to_string();
     for (w, h, size) in SIZES {
-        let url = url.clone();
+        // An emulator per size: the first run's push must not be the second's "not
+        // keyward's" name.
+        let emu = Emulator::with_seed(Seed::demo()).unwrap();
+        let url = emu.base_url().to_string();
         let mut t = H::with(w, h, move |tx| {
             crate::cli::demo::seed(tx)?;
             tx.add_project("certs")?;
@@ -426,8 +427,8 @@ fn the_sync_review_refuses_a_value_too_long_for_supabase_before_confirming() {
             .mappings_for_target(DEMO_STAGING_REF)
             .unwrap();
         assert_eq!(mapped.len(), 1, "{mapped:?}");
+        emu.shutdown();
     }
-    emu.shutdown();
 }
 
 #[test]
