@@ -34,6 +34,16 @@ pub struct ConnectionsArgs {
 }
 
 #[derive(clap::Args, Debug)]
+pub struct ProjectsArgs {
+    /// Only the projects this connection can see
+    #[arg(long, value_name = "NAME")]
+    pub connection: Option<String>,
+    /// Print the result as one JSON document (see docs/json.md)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args, Debug)]
 pub struct ReconnectArgs {
     pub name: String,
 }
@@ -87,7 +97,7 @@ pub fn connect(g: &GlobalArgs, a: ConnectArgs) -> CmdResult {
         None => String::new(),
     };
     println!(
-        "connected {} ({} project(s) visible; token …{}{projects})",
+        "connected {} ({} project(s) visible: `keyward projects` lists them; token …{}{projects})",
         c.connection.name, c.projects_seen, c.connection.fingerprint
     );
     Ok(())
@@ -147,6 +157,64 @@ pub fn connections(g: &GlobalArgs, a: ConnectionsArgs) -> CmdResult {
         println!(
             "{}\t{}\ttoken …{}\t{n} target(s){projects}",
             c.name, c.url, c.fingerprint
+        );
+    }
+    Ok(())
+}
+
+/// `keyward projects`: what each connection's token can see, and which are targets
+/// already, so `target add REF` has its ref.
+pub fn projects(g: &GlobalArgs, a: ProjectsArgs) -> CmdResult {
+    let s = session(g)?;
+    if let Some(c) = &a.connection {
+        let known = match s.query(Query::Connections)? {
+            Reply::Connections { connections, .. } => connections.iter().any(|x| &x.name == c),
+            other => return Err(unexpected(&other)),
+        };
+        if !known {
+            return Err(format!(
+                "no connection {c:?}: see `keyward connections`, or add one with `keyward connect {c}`"
+            )
+            .into());
+        }
+    }
+    let (candidates, errors) = match s.call(Request::RemoteProjects)? {
+        Reply::RemoteProjects { candidates, errors } => (candidates, errors),
+        other => return Err(unexpected(&other)),
+    };
+    let wanted = |conn: &str| a.connection.as_deref().is_none_or(|c| c == conn);
+    let rows: Vec<_> = candidates
+        .iter()
+        .filter(|c| wanted(&c.connection))
+        .collect();
+    let errors: Vec<_> = errors
+        .iter()
+        .filter(|e| wanted(e.split(':').next().unwrap_or_default()))
+        .collect();
+    for e in &errors {
+        eprintln!("warning: cannot list the projects of {e}");
+    }
+    if a.json {
+        let rows: Vec<_> = rows
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "ref": c.project_ref, "name": c.name, "organization": c.organization,
+                    "connection": c.connection, "target": c.added,
+                })
+            })
+            .collect();
+        return print_json(&rows);
+    }
+    super::common::hint_if_empty(
+        rows.len(),
+        "no projects visible: connect an account with `keyward connect NAME` (a token on stdin)",
+    );
+    for c in rows {
+        let t = if c.added { "target" } else { "-" };
+        println!(
+            "{}\t{}\t{}\tvia {}\t{t}",
+            c.project_ref, c.name, c.organization, c.connection
         );
     }
     Ok(())

@@ -17,6 +17,7 @@ pub fn run(g: &GlobalArgs) -> CmdResult {
     if !interactive {
         return Err("the dashboard needs a terminal: run `keyward` in one, or use the commands in `keyward --help`".into());
     }
+    crate::tui::check_terminal()?;
     if !crate::vault::present(&path)? {
         eprint!(
             "There is no vault at {}. Create one now? [y/N] ",

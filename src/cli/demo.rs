@@ -77,6 +77,7 @@ pub fn connect_demo(tx: &mut WriteTx<'_>, url: &str) -> Result<(), crate::vault:
 }
 
 pub fn run() -> CmdResult {
+    crate::tui::check_terminal()?;
     let dir = std::env::temp_dir().join(format!(
         "keyward-demo-{}-{}",
         std::process::id(),

@@ -22,6 +22,7 @@ mod init;
 mod key;
 mod legacy;
 mod map;
+mod meta;
 mod project;
 mod rotation;
 mod rotation_list;
@@ -114,6 +115,9 @@ pub enum Command {
     Connect(connect::ConnectArgs),
     /// List connections (never their tokens)
     Connections(connect::ConnectionsArgs),
+    /// List the Supabase projects your connections can see (ref, name, organization,
+    /// already a target or not): the refs `target add` takes
+    Projects(connect::ProjectsArgs),
     /// Give a connection a new token (stdin); resets its targets' health
     Reconnect(connect::ReconnectArgs),
     /// Delete a connection's token (revoke it on Supabase too)
@@ -145,6 +149,13 @@ pub enum Command {
     Key(key::KeyCmd),
     /// Serve the local HTTP API (docs/api.md) on loopback or a Unix socket
     Serve(serve::ServeArgs),
+    /// Print shell completions (bash, zsh, fish) for keyward
+    Completions(meta::CompletionsArgs),
+    /// Print keyward's man page (roff) on stdout
+    Man,
+    /// The dashboard's configuration: print the built-in keymap or theme
+    #[command(subcommand)]
+    Config(meta::ConfigCmd),
 }
 
 /// A tokio runtime for a command: two workers (sync pushes and key checks run in
@@ -220,6 +231,7 @@ pub fn main() -> ExitCode {
         Some(Command::LegacyKeys(c)) => legacy::run(&cli.global, c),
         Some(Command::Connect(a)) => connect::connect(&cli.global, a),
         Some(Command::Connections(a)) => connect::connections(&cli.global, a),
+        Some(Command::Projects(a)) => connect::projects(&cli.global, a),
         Some(Command::Reconnect(a)) => connect::reconnect(&cli.global, a),
         Some(Command::Disconnect(a)) => connect::disconnect(&cli.global, a),
         Some(Command::Target(c)) => target::run(&cli.global, c),
@@ -234,6 +246,9 @@ pub fn main() -> ExitCode {
         Some(Command::Seal) => daemon::seal(&cli.global),
         Some(Command::Key(c)) => key::run(&cli.global, c),
         Some(Command::Serve(a)) => serve::run(&cli.global, a),
+        Some(Command::Completions(a)) => meta::completions(a),
+        Some(Command::Man) => meta::man(),
+        Some(Command::Config(c)) => meta::config(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

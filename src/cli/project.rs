@@ -15,6 +15,8 @@ pub enum ProjectCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Rename a project (its secrets, history and access key scopes follow)
+    Rename { name: String, new_name: String },
     /// Remove an empty project
     Rm { name: String },
 }
@@ -25,6 +27,14 @@ pub fn run(g: &GlobalArgs, c: ProjectCmd) -> CmdResult {
         ProjectCmd::Add { name } => {
             s.apply(g, vec![Change::AddProject { name: name.clone() }], false)?;
             println!("added the project {name}");
+        }
+        ProjectCmd::Rename { name, new_name } => {
+            let change = Change::RenameProject {
+                name: name.clone(),
+                new_name: new_name.clone(),
+            };
+            s.apply(g, vec![change], false)?;
+            println!("renamed the project {name} to {new_name}");
         }
         ProjectCmd::Rm { name } => {
             s.apply(g, vec![Change::RemoveProject { name: name.clone() }], false)?;

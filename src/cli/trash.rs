@@ -14,10 +14,13 @@ pub enum TrashCmd {
         #[arg(long)]
         json: bool,
     },
-    /// Purge one trashed secret for good, or the whole trash
+    /// Purge one trashed secret for good, or the whole trash (--all)
     Purge {
         #[arg(value_name = "PROJECT/NAME")]
         secret: Option<String>,
+        /// Empty the whole trash: every trashed secret and its history, for good
+        #[arg(long, conflicts_with = "secret")]
+        all: bool,
         /// Print the result as one JSON document (see docs/json.md)
         #[arg(long)]
         json: bool,
@@ -60,6 +63,7 @@ pub fn run(g: &GlobalArgs, c: TrashCmd) -> CmdResult {
         TrashCmd::Purge {
             secret: Some(secret),
             json,
+            ..
         } => {
             let (p, n) = addr(&secret)?;
             let change = Change::Purge {
@@ -73,7 +77,16 @@ pub fn run(g: &GlobalArgs, c: TrashCmd) -> CmdResult {
             }
             println!("purged {p}/{n} for good");
         }
-        TrashCmd::Purge { secret: None, json } => {
+        TrashCmd::Purge {
+            secret: None,
+            all: false,
+            ..
+        } => {
+            return Err("say which trashed secret to purge (PROJECT/NAME; see `keyward trash list`), or pass --all to empty the whole trash for good".into());
+        }
+        TrashCmd::Purge {
+            secret: None, json, ..
+        } => {
             let a = s.apply(g, vec![Change::PurgeAll], true)?;
             report_push(&a.push);
             let n = match a.outcomes.first() {

@@ -25,6 +25,11 @@ pub enum Change {
     RemoveProject {
         name: String,
     },
+    /// Secrets, history and scopes follow the project (they hold its id).
+    RenameProject {
+        name: String,
+        new_name: String,
+    },
     /// A new version of a secret (creating it when missing). `merge`: the given fields
     /// are set and the secret's other fields kept; otherwise the value replaces it.
     Set {

@@ -71,6 +71,8 @@ pub enum Reply {
         policies: Vec<Policy>,
     },
     Mappings(Vec<MappingRow>),
+    /// ("project/name", why Supabase would refuse its value), for `Query::TooLong`.
+    TooLong(Vec<(String, String)>),
     Dashboard(Box<Dashboard>),
     /// What changed, read now: None where the thing is gone (a secret purged or in the
     /// trash, a variable no longer managed, a target removed).
@@ -271,6 +273,7 @@ impl Reply {
             Reply::Status { .. } => "status",
             Reply::Policies { .. } => "policies",
             Reply::Mappings(_) => "mappings",
+            Reply::TooLong(_) => "too_long",
             Reply::Dashboard(_) => "dashboard",
             Reply::Delta(_) => "delta",
             Reply::Synced(_) => "synced",

@@ -197,6 +197,12 @@ pub enum Query {
         project: String,
         name: String,
     },
+    /// Which of these (project, name) secrets hold a value or field that Supabase would
+    /// refuse (over 24,576 characters), so a sync review can say so before mapping.
+    /// Only the reasons leave the owner, never a value: not an audited reveal.
+    TooLong {
+        secrets: Vec<(String, String)>,
+    },
     /// Everything the dashboard's panes show (masked: no values).
     Dashboard,
     /// How the vault is sealed (answered sealed too: it needs no key).

@@ -14,6 +14,9 @@ pub fn apply(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
                 Outcome::Done
             }
         }
+        Change::RenameProject { name, new_name } => {
+            Outcome::Project(tx.rename_project(&name, &new_name)?)
+        }
         Change::RemoveProject { name } => {
             tx.remove_project(&name)?;
             Outcome::Done

@@ -138,6 +138,19 @@ impl Owner {
                 self.read(move |r| Ok(Reply::Mappings(r.mappings_for_secret(&project, &name)?)))
                     .await
             }
+            Query::TooLong { secrets } => {
+                self.read(move |r| {
+                    let mut out = Vec::new();
+                    for (project, name) in secrets {
+                        let (_, v) = r.value(&project, &name, None)?;
+                        if let Some(why) = too_long(&v) {
+                            out.push((format!("{project}/{name}"), why));
+                        }
+                    }
+                    Ok(Reply::TooLong(out))
+                })
+                .await
+            }
             Query::Delta(d) => {
                 self.read(move |r| {
                     let mut out = crate::ops::DashboardDelta {
@@ -244,4 +257,22 @@ fn targets(
         out.push((t, n));
     }
     Ok(out)
+}
+
+/// Why Supabase would refuse this value (or one of its fields): the same limit the
+/// mapping checks, said in words that fit a review row.
+fn too_long(v: &SecretValue) -> Option<String> {
+    use crate::engine::names::MAX_VALUE_CHARS;
+    let over = |s: &str| Some(s.chars().count()).filter(|n| *n > MAX_VALUE_CHARS);
+    let why = |what: String, n: usize| {
+        format!(
+            "{what} is {n} characters and Supabase takes at most {MAX_VALUE_CHARS}: shorten it or split it into fields"
+        )
+    };
+    match v {
+        SecretValue::Simple(s) => over(s).map(|n| why("its value".into(), n)),
+        SecretValue::Fields(fs) => fs
+            .iter()
+            .find_map(|(k, s)| over(s).map(|n| why(format!("its field {k}"), n))),
+    }
 }

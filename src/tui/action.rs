@@ -55,6 +55,17 @@ pub enum Action {
     AccessKeys,
     /// Open the vault here after its owner went away.
     Reopen,
+    Rename,
+    /// Find a secret in every project.
+    Find,
+    Import,
+    Export,
+    /// The targets and connections screen.
+    Targets,
+    /// Copy a value to the clipboard (OSC 52).
+    Copy,
+    /// Give a connection a new token.
+    Reconnect,
     /// Unbinds a default key.
     None,
 }
@@ -109,12 +120,24 @@ const NAMES: &[(&str, Action)] = &[
     ("policy", Action::Policy),
     ("access_keys", Action::AccessKeys),
     ("reopen", Action::Reopen),
+    ("rename", Action::Rename),
+    ("find", Action::Find),
+    ("import", Action::Import),
+    ("export", Action::Export),
+    ("targets", Action::Targets),
+    ("copy", Action::Copy),
+    ("reconnect", Action::Reconnect),
     ("none", Action::None),
 ];
 
 impl Action {
     pub fn parse(name: &str) -> Option<Action> {
         NAMES.iter().find(|(n, _)| *n == name).map(|(_, a)| *a)
+    }
+
+    /// Every action but `none`, for checks that each has a key.
+    pub fn all() -> impl Iterator<Item = Action> {
+        NAMES.iter().map(|(_, a)| *a).filter(|a| *a != Action::None)
     }
 
     pub fn name(self) -> &'static str {

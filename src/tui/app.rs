@@ -43,8 +43,13 @@ pub enum Effect {
     },
     /// List the projects every connection can see (for "add a target").
     ListProjects,
-    /// List the names these targets hold on Supabase (for a sync review).
-    RemoteNames(Vec<String>),
+    /// What a sync review waits for before it can be confirmed: the names these targets
+    /// hold on Supabase, and which of these (project, name) secrets hold a value
+    /// Supabase would refuse as too long (the owner checks; no value comes here).
+    Review {
+        targets: Vec<String>,
+        secrets: Vec<(String, String)>,
+    },
     /// A key rotation command that talks to Supabase.
     KeyRotation(KeyCmd),
     /// Every key of a target as Supabase lists it (the rotations screen's keys view).
@@ -58,7 +63,30 @@ pub enum Effect {
     },
     /// The owner went away: open the vault here (or attach to the owner now running).
     Reopen,
+    /// A form's effect: its answer goes back to the form (`id`), which stays open until
+    /// then, and shows a refusal inside with its input kept.
+    Form(u64, Box<Effect>),
+    /// Any other request to the owner; `done` says what its answer means.
+    Call {
+        request: crate::ops::Request,
+        done: OnReply,
+    },
+    /// Read a `.env` file and ask the owner what importing it would do (a dry run).
+    ImportPreview {
+        project: String,
+        path: String,
+    },
+    /// Export a project into a new file (0600).
+    Export {
+        project: String,
+        path: String,
+    },
+    /// Copy a value to the terminal's clipboard (OSC 52); never logged.
+    Copy(crate::ops::Sensitive),
 }
+
+/// What a reply means, as the footer says it (or why it is not what was asked).
+pub type OnReply = Box<dyn FnOnce(crate::ops::Reply) -> Result<String, String> + Send>;
 
 /// A modal waiting for its data.
 pub enum Opening {
@@ -96,13 +124,34 @@ impl std::fmt::Debug for Effect {
                 write!(f, "Connect({name:?}, {url:?}, <redacted>)")
             }
             Effect::ListProjects => f.write_str("ListProjects"),
-            Effect::RemoteNames(t) => write!(f, "RemoteNames({t:?})"),
+            Effect::Review { targets, secrets } => {
+                write!(f, "Review({targets:?}, {} secret(s))", secrets.len())
+            }
             Effect::KeyRotation(c) => write!(f, "KeyRotation({c:?})"),
             Effect::TargetKeys(t) => write!(f, "TargetKeys({t})"),
             Effect::Open(_) => f.write_str("Open"),
             Effect::Reveal { project, name } => write!(f, "Reveal({project}/{name})"),
             Effect::Reopen => f.write_str("Reopen"),
+            Effect::Form(id, e) => write!(f, "Form({id}, {e:?})"),
+            Effect::Call { request, .. } => write!(f, "Call({})", request_kind(request)),
+            Effect::ImportPreview { project, path } => {
+                write!(f, "ImportPreview({project}, {path})")
+            }
+            Effect::Export { project, path } => write!(f, "Export({project}, {path})"),
+            Effect::Copy(_) => f.write_str("Copy(<redacted>)"),
         }
+    }
+}
+
+/// A request's name for the log (never its arguments: a token may be one).
+fn request_kind(r: &crate::ops::Request) -> &'static str {
+    use crate::ops::Request as R;
+    match r {
+        R::RemoveTarget { .. } => "remove_target",
+        R::Disconnect { .. } => "disconnect",
+        R::Reconnect { .. } => "reconnect",
+        R::Retry { .. } => "retry",
+        _ => "request",
     }
 }
 
@@ -147,6 +196,16 @@ pub struct App {
     pending: Option<Delta>,
     pub quit: bool,
     effects: Vec<Effect>,
+    /// The next form save's id.
+    next_form: u64,
+    /// Problems with the user's keymap.toml or theme.toml: said after unsealing too,
+    /// and at the top of help, so they are seen.
+    pub warnings: Vec<String>,
+    /// A sync was started here: when the engine goes idle the footer says it finished.
+    pub syncing: bool,
+    /// The engine went idle after that sync while a read was still due: the footer says
+    /// how it ended once the panes hold the counts of its last pushes, not before.
+    finish_after_read: bool,
 }
 
 impl App {
@@ -175,6 +234,10 @@ impl App {
             busy: 0,
             quit: false,
             effects: Vec::new(),
+            next_form: 1,
+            warnings: Vec::new(),
+            syncing: false,
+            finish_after_read: false,
         }
     }
 
@@ -191,6 +254,32 @@ impl App {
 
     pub fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// A key that needs a secret was pressed with none under the cursor: say why
+    /// nothing happened, and what would.
+    fn no_secret_here(&mut self, what: &str) {
+        let new = self.keymap.key_for(&[Context::Main], Action::NewSecret);
+        let next = self.keymap.key_for(&[Context::Main], Action::FocusNext);
+        let text = match self.projects.current(&self.data) {
+            None => format!("no secret {what}: {new} creates a project first"),
+            Some(p) if self.focus == Focus::Projects => {
+                format!("no secret {what} here: {next} moves to the secrets of {p}")
+            }
+            Some(p) => format!("no secret {what}: {p} has none shown ({new} creates one)"),
+        };
+        self.fail(text)
+    }
+
+    /// What the footer says when `enter` is pressed where it means nothing.
+    fn enter_does_nothing(&self, contexts: &[Context]) -> String {
+        let yes = self.keymap.key_for(contexts, Action::Submit);
+        let close = self.keymap.key_for(contexts, Action::Close);
+        if yes == "(unbound)" {
+            format!("enter does nothing here: {close} closes")
+        } else {
+            format!("enter does nothing here: {yes} confirms, {close} cancels")
+        }
     }
 
     pub fn say(&mut self, text: impl Into<String>) {
@@ -214,7 +303,11 @@ impl App {
         self.modals.retain(|m| !matches!(m, Modal::Unseal(_)));
         self.open = true;
         self.stale = true;
-        self.say("unsealed: ? shows every key");
+        match self.warnings.first() {
+            // A broken config file is said where it stays until the next key.
+            Some(w) => self.fail(format!("unsealed, but {w}")),
+            None => self.say("unsealed: ? shows every key"),
+        }
     }
 
     /// The owner forgot its key (`keyward seal`): the prompt is back, to unseal it again.
@@ -281,8 +374,21 @@ impl App {
         }
     }
 
-    pub fn write_done(&mut self, result: Result<(String, Vec<Done>), String>) {
+    pub fn write_done(&mut self, form: Option<u64>, result: Result<(String, Vec<Done>), String>) {
         self.busy = self.busy.saturating_sub(1);
+        // A form's answer goes to the form: it closes, or it shows why not, input kept.
+        if let Some(i) = form.and_then(|id| self.modals.iter().position(|m| m.saving() == Some(id)))
+        {
+            match &result {
+                Ok(_) => {
+                    self.modals.remove(i);
+                }
+                Err(e) => {
+                    self.modals[i].refused(e.clone());
+                    return;
+                }
+            }
+        }
         match result {
             Ok((m, outcomes)) => {
                 for o in outcomes {
@@ -341,7 +447,16 @@ impl App {
             | Event::Drift { .. }
             | Event::Rotation { .. } => {}
             Event::Progress { done, total } => self.progress = Some((*done, *total)),
-            Event::Idle => self.progress = None,
+            Event::Idle => {
+                self.progress = None;
+                if std::mem::take(&mut self.syncing) {
+                    if self.stale || self.pending.is_some() {
+                        self.finish_after_read = true;
+                    } else {
+                        self.sync_finished();
+                    }
+                }
+            }
             Event::Stopped => self.fail("the sync engine stopped: quit and restart keyward"),
             Event::Sealed => self.sealed_by_owner(),
             Event::Unsealed => {
@@ -371,6 +486,23 @@ impl App {
         self.secrets
             .refresh(&self.data, self.projects.current(&self.data));
         self.refresh_mappings();
+        self.refresh_screens();
+        self.finished_after_read();
+    }
+
+    fn finished_after_read(&mut self) {
+        if std::mem::take(&mut self.finish_after_read) {
+            self.sync_finished();
+        }
+    }
+
+    /// Screens drawn from the snapshot follow it.
+    fn refresh_screens(&mut self) {
+        for m in &mut self.modals {
+            if let Modal::Targets(t) = m {
+                t.refresh(&self.data);
+            }
+        }
     }
 
     /// What changed, patched into the panes in place.
@@ -383,6 +515,8 @@ impl App {
         self.secrets
             .refresh(&self.data, self.projects.current(&self.data));
         self.refresh_mappings();
+        self.refresh_screens();
+        self.finished_after_read();
     }
 
     /// What each open list modal reads to refresh itself.
@@ -426,7 +560,20 @@ impl App {
         match (self.modals.last(), &self.filtering) {
             (Some(m), _) => m.contexts(),
             (None, Some(_)) => vec![Context::Prompt],
+            (None, None) if self.focus == Focus::Projects => vec![Context::Projects, Context::Main],
             (None, None) => vec![Context::Main],
+        }
+    }
+
+    /// Pasted text, one event whatever its size: into the input that has the cursor.
+    pub fn paste(&mut self, text: &str) {
+        if let Some(m) = self.modals.last_mut() {
+            return m.paste(text);
+        }
+        if let Some(input) = &mut self.filtering {
+            super::textarea::paste_into(input, text);
+            let f = input.value().to_string();
+            self.set_filter(f);
         }
     }
 
@@ -436,6 +583,21 @@ impl App {
         if action == Some(super::action::Action::Policy) {
             return self.open_policy();
         }
+        // Help from anywhere: F1 always, `?` wherever keys are commands.
+        let top_types = self.modals.last().is_some_and(Modal::takes_text);
+        let help = k.code == crossterm::event::KeyCode::F(1)
+            || (!self.modals.is_empty()
+                && !top_types
+                && self.keymap.action(&[Context::Main], k) == Some(Action::Help));
+        if help && !matches!(self.modals.last(), Some(Modal::Help(_))) {
+            return self.open_help();
+        }
+        // Closing a form with input in it asks first: nothing typed is lost by a slip.
+        if action == Some(Action::Close) && self.modals.last().is_some_and(Modal::dirty) {
+            self.modals
+                .push(Modal::Confirm(modals::confirm::Confirm::discard()));
+            return;
+        }
         if !self.modals.is_empty() {
             let out = {
                 let m = self.modals.last_mut().expect("checked");
@@ -444,6 +606,14 @@ impl App {
                     None => m.key(k),
                 }
             };
+            // An `enter` that means nothing here says what does, instead of nothing.
+            if action.is_none()
+                && !top_types
+                && k.code == crossterm::event::KeyCode::Enter
+                && matches!(out, Outcome::None)
+            {
+                return self.say(self.enter_does_nothing(&contexts));
+            }
             return self.outcome(out);
         }
         if let Some(input) = &mut self.filtering {
@@ -472,7 +642,7 @@ impl App {
         // under the notice that says how to go on.
         let request = match &out {
             Outcome::Effect { effect, .. } => !matches!(effect, Effect::Reopen),
-            Outcome::Many(_) => true,
+            Outcome::Many(_) | Outcome::Submit(_) => true,
             _ => false,
         };
         if self.gone && request {
@@ -494,10 +664,33 @@ impl App {
                 // Only the sync flow sends several changes: its selection is used up.
                 self.modals.pop();
                 self.secrets.marked.clear();
+                if effects.is_empty() {
+                    return self.say(
+                        "nothing to sync: every secret chosen was refused or is there already",
+                    );
+                }
+                self.syncing = true;
                 for e in effects {
                     self.effect(e);
                 }
             }
+            Outcome::Submit(effect) => {
+                let id = self.next_form;
+                self.next_form += 1;
+                if let Some(m) = self.modals.last_mut() {
+                    m.submitted(id);
+                }
+                if matches!(self.modals.last(), Some(Modal::Manage(_))) {
+                    self.syncing = true;
+                }
+                self.effect(Effect::Form(id, Box::new(effect)));
+            }
+            Outcome::Discard => {
+                self.modals.pop();
+                self.modals.pop();
+            }
+            Outcome::Say(m) => self.say(m),
+            Outcome::Select(p, n) => self.select(&p, &n),
             Outcome::Quit => self.quit = true,
         }
     }
@@ -515,11 +708,32 @@ impl App {
         }
     }
 
+    /// The secrets whose values Supabase would refuse arrived ("project/name", why), for
+    /// the review on top (if still open).
+    pub fn too_long(&mut self, found: Result<Vec<(String, String)>, String>) {
+        // Unknown (the owner could not say) counts as none: the vault checks again as it
+        // maps, and a refusal then keeps the review open with the reason.
+        let found: std::collections::BTreeMap<String, String> =
+            found.unwrap_or_default().into_iter().collect();
+        match self.modals.last_mut() {
+            Some(Modal::Sync(m)) => m.too_long(found),
+            Some(Modal::Manage(m)) => m.too_long(found),
+            _ => {}
+        }
+    }
+
     pub fn effect(&mut self, e: Effect) {
         if self.gone && !matches!(e, Effect::Reopen) {
             return self.offer_reopen();
         }
-        if matches!(e, Effect::Write { .. } | Effect::KeyRotation(_)) {
+        let inner = match &e {
+            Effect::Form(_, e) => e.as_ref(),
+            e => e,
+        };
+        if matches!(
+            inner,
+            Effect::Write { .. } | Effect::KeyRotation(_) | Effect::Call { .. }
+        ) {
             self.busy += 1;
         }
         self.effects.push(e);
@@ -547,9 +761,7 @@ impl App {
         let page = 10;
         match a {
             Action::Quit => self.quit = true,
-            Action::Help => self
-                .modals
-                .push(Modal::Help(modals::help::Help::new(&self.keymap))),
+            Action::Help => self.open_help(),
             Action::FocusNext | Action::FocusPrev => {
                 let order = [Focus::Projects, Focus::Secrets, Focus::Mappings];
                 let i = order.iter().position(|f| *f == self.focus).unwrap_or(0);
@@ -601,7 +813,7 @@ impl App {
             Action::Edit => match self.selected_secret() {
                 Some((p, n)) => self.open_editor(Some((p, n)), false),
                 None if self.focus == Focus::Projects => self.focus = Focus::Secrets,
-                None => {}
+                None => self.no_secret_here("to edit"),
             },
             Action::NewSecret | Action::NewStructured => match self.projects.current(&self.data) {
                 Some(p) => {
@@ -612,29 +824,20 @@ impl App {
                             a == Action::NewStructured,
                         )))
                 }
-                None => self.fail("no project yet: create one with `keyward project add NAME`"),
+                None => self.new_project(),
             },
-            Action::Trash => {
-                if let Some((p, n)) = self.selected_secret() {
-                    let change = Change::Trash {
-                        project: p.clone(),
-                        name: n.clone(),
-                    };
-                    self.modals
-                        .push(Modal::Confirm(modals::confirm::Confirm::new(
-                            format!("Move {p}/{n} to the trash? It can be restored for 30 days."),
-                            Effect::Write {
-                                changes: vec![change],
-                                done: format!("moved {p}/{n} to the trash (t opens it)"),
-                            },
-                        )));
-                }
-            }
-            Action::History => {
-                if let Some((p, n)) = self.selected_secret() {
-                    self.open_list(modals::history::History::new(p, n).into());
-                }
-            }
+            Action::Add if self.focus == Focus::Projects => self.new_project(),
+            Action::Rename if self.focus == Focus::Projects => self.rename_project(),
+            Action::Remove if self.focus == Focus::Projects => self.remove_project(),
+            Action::Trash => self.trash_selected(),
+            Action::Find => self.open_find(),
+            Action::Import => self.import_env(),
+            Action::Export => self.export_env(),
+            Action::Targets => self.open_targets(),
+            Action::History => match self.selected_secret() {
+                Some((p, n)) => self.open_list(modals::history::History::new(p, n).into()),
+                None => self.no_secret_here("whose history to show"),
+            },
             Action::ToggleSelect if self.focus == Focus::Secrets => {
                 self.secrets.toggle(&self.data);
                 self.refresh_mappings();
@@ -643,9 +846,8 @@ impl App {
                 self.secrets.toggle_all(&self.data)
             }
             Action::Sync => self.start_sync(),
-            Action::Manage if self.data.targets.is_empty() => {
-                self.fail("no targets yet: c connects a Supabase account, T adds a target")
-            }
+            Action::Manage if self.data.targets.is_empty() => self
+                .fail("no targets yet: c connects a Supabase account, then T (targets) adds one"),
             Action::Manage => {
                 // The target of the mapping under the cursor, else the first one.
                 let r = self.selected_var().map(|v| v.0);
@@ -658,20 +860,14 @@ impl App {
                     })
                     .unwrap_or(0);
                 self.modals
-                    .push(Modal::Manage(modals::manage::ManageTarget::new(
+                    .push(Modal::Manage(Box::new(modals::manage::ManageTarget::new(
                         &self.data, i,
-                    )));
+                    ))));
             }
             Action::Connect => self
                 .modals
                 .push(Modal::Connect(modals::connect::Connect::default())),
-            Action::AddTarget if self.data.connections.is_empty() => {
-                self.fail("no connection yet: c connects a Supabase account")
-            }
-            Action::AddTarget => {
-                self.say("listing the projects your tokens can see…");
-                self.effect(Effect::ListProjects)
-            }
+            Action::AddTarget => self.add_target(),
             Action::Unmap if self.focus == Focus::Mappings => self.unmap(),
             Action::Retry => self.effect(Effect::Ask(Ask::Retry)),
             Action::Plan => self.effect(Effect::Ask(Ask::Plan)),
@@ -783,7 +979,8 @@ impl App {
             return self.fail("nothing to sync: select secrets with space (A: all shown)");
         }
         if self.data.targets.is_empty() {
-            return self.fail("no targets yet: c connects a Supabase account, T adds a target");
+            return self
+                .fail("no targets yet: c connects a Supabase account, then T (targets) adds one");
         }
         self.modals
             .push(Modal::Sync(modals::sync::SyncFlow::new(chosen, &self.data)));

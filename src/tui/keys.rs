@@ -9,13 +9,16 @@ use serde::Deserialize;
 
 use super::action::Action;
 
-const DEFAULTS: &str = include_str!("../../assets/keymap.toml");
+/// The built-in keymap (`keyward config print keymap`).
+pub const DEFAULTS: &str = include_str!("../../assets/keymap.toml");
 
 /// Where a binding applies. `List` bindings apply in every list modal, after the
 /// modal's own context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Context {
     Main,
+    /// The projects pane, focused: its keys come before the main ones.
+    Projects,
     List,
     History,
     Trash,
@@ -30,13 +33,16 @@ pub enum Context {
     Rotations,
     Policy,
     Access,
+    /// The targets and connections screen.
+    Targets,
     /// The notice that the vault's owner went away.
     Gone,
 }
 
 impl Context {
-    pub const ALL: [Context; 16] = [
+    pub const ALL: [Context; 18] = [
         Context::Main,
+        Context::Projects,
         Context::List,
         Context::History,
         Context::Trash,
@@ -51,6 +57,7 @@ impl Context {
         Context::Rotations,
         Context::Policy,
         Context::Access,
+        Context::Targets,
         Context::Gone,
     ];
 
@@ -61,6 +68,8 @@ impl Context {
     pub fn name(self) -> &'static str {
         match self {
             Context::Main => "main",
+            Context::Projects => "projects",
+            Context::Targets => "targets",
             Context::List => "list",
             Context::History => "history",
             Context::Trash => "trash",

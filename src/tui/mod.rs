@@ -17,12 +17,17 @@ pub mod logging;
 pub mod modals;
 pub mod panes;
 pub mod runner;
+mod tasks;
 pub mod terminal;
+pub mod textarea;
 pub mod theme;
 pub mod view;
+pub mod words;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_day;
 
 use std::path::PathBuf;
 
@@ -51,10 +56,27 @@ pub fn app(vault_label: String) -> app::App {
     let (keymap, kw) = keys::Keymap::load(read("keymap.toml").as_deref());
     let (theme, tw) = theme::Theme::load(read("theme.toml").as_deref(), no_color);
     let mut a = app::App::new(keymap, theme, Clock::system(), vault_label);
-    if let Some(w) = kw.or(tw) {
-        a.fail(w);
+    // Said on the unseal screen, again once unsealed, at the top of help, and logged.
+    a.warnings = kw.into_iter().chain(tw).collect();
+    for w in &a.warnings {
+        tracing::warn!("{w}");
+    }
+    if let Some(w) = a.warnings.first() {
+        a.fail(w.clone());
     }
     a
+}
+
+/// Refuses a terminal that cannot show the dashboard (`TERM=dumb`, as in an editor's
+/// shell buffer), with what to do instead.
+pub fn check_terminal() -> Result<(), String> {
+    match std::env::var("TERM") {
+        Ok(t) if t == "dumb" => Err(
+            "this terminal (TERM=dumb) cannot show the dashboard: run keyward in a full terminal, or use the commands in `keyward --help`"
+                .into(),
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// Runs the dashboard on the real terminal until the user quits, on `rt` (an attached
@@ -87,6 +109,7 @@ pub fn run(
         let backend = CrosstermBackend::new(std::io::stdout());
         let app = app(vault_label);
         let mut tui = runner::Tui::with_front(backend, app, front, config)?;
+        tui.clipboard = true;
         if let Some(l) = listening {
             tui.listening(l);
         }

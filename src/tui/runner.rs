@@ -35,7 +35,14 @@ const TICK: Duration = Duration::from_secs(1);
 
 enum Done {
     Unsealed(Result<(), String>),
-    Wrote(Result<(String, Vec<Done_>), String>),
+    /// A change's answer; for a form's change, the form's id.
+    Wrote(Option<u64>, Result<(String, Vec<Done_>), String>),
+    /// What importing a file would do: (form, project, the file's text and the plan).
+    Previewed(
+        Option<u64>,
+        String,
+        Result<(Sensitive, Vec<crate::vault::Planned>), String>,
+    ),
     Connected(Result<String, String>),
     /// A snapshot of the panes.
     Loaded(Result<Box<super::data::Snapshot>, String>),
@@ -44,6 +51,8 @@ enum Done {
     Projects(Vec<Candidate>, Vec<String>),
     /// A target's names on Supabase, for a sync review.
     Remote(String, Result<std::collections::BTreeSet<String>, String>),
+    /// Secrets whose values Supabase would refuse, for a sync review.
+    TooLong(Result<Vec<(String, String)>, String>),
     /// An engine answer to show as a page, or a failure to show in the footer.
     Page(Result<Box<Text>, String>),
     /// A modal whose data arrived.
@@ -68,6 +77,8 @@ pub struct Tui<B: Backend> {
     /// A snapshot load is in flight; another change since then means one more load.
     loading: bool,
     load_again: bool,
+    /// Where a copied value goes: the real terminal (OSC 52), or nowhere (tests).
+    pub clipboard: bool,
 }
 
 impl<B: Backend> Tui<B> {
@@ -139,6 +150,7 @@ impl<B: Backend> Tui<B> {
             config,
             loading: false,
             load_again: false,
+            clipboard: false,
         })
     }
 
@@ -172,6 +184,12 @@ impl<B: Backend> Tui<B> {
 
     pub fn press(&mut self, k: KeyEvent) {
         self.app.key(&k);
+        self.perform();
+    }
+
+    /// Pasted text: one event however long, so the keys after it act at once.
+    pub fn paste(&mut self, text: &str) {
+        self.app.paste(text);
         self.perform();
     }
 
@@ -209,7 +227,23 @@ impl<B: Backend> Tui<B> {
     /// Carries out what the app asked for; never blocks.
     fn perform(&mut self) {
         for e in self.app.take_effects() {
+            self.perform_one(e, None);
+        }
+    }
+
+    /// One effect; `form` is the form waiting for its answer, if any.
+    fn perform_one(&mut self, e: Effect, form: Option<u64>) {
+        {
             match e {
+                Effect::Form(id, inner) => self.perform_one(*inner, Some(id)),
+                Effect::Call { request, done } => {
+                    self.call(request, move |r| {
+                        Done::Wrote(form, r.and_then(done).map(|m| (m, Vec::new())))
+                    });
+                }
+                Effect::ImportPreview { project, path } => self.import_preview(form, project, path),
+                Effect::Export { project, path } => self.export(form, project, path),
+                Effect::Copy(value) => self.copy(&value),
                 Effect::Unseal(pass) => {
                     use age::secrecy::ExposeSecret;
                     let with = UnsealWith::Passphrase(Sensitive::new(pass.expose_secret()));
@@ -228,15 +262,19 @@ impl<B: Backend> Tui<B> {
                                 wait: false,
                             };
                             self.call(req, |r| {
-                                Done::Wrote(r.and_then(|r| match r {
-                                    Reply::Retried(t) if t.is_empty() => {
-                                        Ok(("nothing to retry".into(), Vec::new()))
-                                    }
-                                    Reply::Retried(t) => {
-                                        Ok((format!("retrying now: {}", t.join(", ")), Vec::new()))
-                                    }
-                                    other => Err(unexpected(&other)),
-                                }))
+                                Done::Wrote(
+                                    None,
+                                    r.and_then(|r| match r {
+                                        Reply::Retried(t) if t.is_empty() => {
+                                            Ok(("nothing to retry".into(), Vec::new()))
+                                        }
+                                        Reply::Retried(t) => Ok((
+                                            format!("retrying now: {}", t.join(", ")),
+                                            Vec::new(),
+                                        )),
+                                        other => Err(unexpected(&other)),
+                                    }),
+                                )
                             });
                         }
                         Ask::Plan => {
@@ -272,7 +310,7 @@ impl<B: Backend> Tui<B> {
                     self.call(req, move |r| {
                         Done::Connected(r.and_then(|r| match r {
                             Reply::Connected(c) => Ok(format!(
-                                "connected {n}: {} project(s) visible · T adds one as a target",
+                                "connected {n}: {} project(s) visible · T, then a, adds one as a target",
                                 c.projects_seen
                             )),
                             other => Err(unexpected(&other)),
@@ -288,7 +326,13 @@ impl<B: Backend> Tui<B> {
                         Err(e) => Done::Projects(Vec::new(), vec![e]),
                     });
                 }
-                Effect::RemoteNames(targets) => {
+                Effect::Review { targets, secrets } => {
+                    self.call(Request::Query(Query::TooLong { secrets }), |r| {
+                        Done::TooLong(r.and_then(|r| match r {
+                            Reply::TooLong(found) => Ok(found),
+                            other => Err(unexpected(&other)),
+                        }))
+                    });
                     for t in targets {
                         let target = t.clone();
                         self.call(Request::RemoteNames { target }, move |r| {
@@ -313,22 +357,25 @@ impl<B: Backend> Tui<B> {
                         KeyCmd::Remove(n) => Request::RotationRemove { name: n.clone() },
                     };
                     self.call(req, move |r| {
-                        Done::Wrote(r.and_then(|r| {
-                            let msg = match (cmd, r) {
-                                (KeyCmd::RunNow(n), Reply::Rotated(r)) => format!(
-                                    "{n}: rotated to {} (v{} of the secret)",
-                                    r.key_name, r.version
-                                ),
-                                (KeyCmd::Revoke(n, _), Reply::Rotated(r)) => {
-                                    format!("{n}: revoked; the new key is {}", r.key_name)
-                                }
-                                (KeyCmd::Remove(n), Reply::Removed(d)) => {
-                                    format!("removed {n}: {d} key(s) deleted on Supabase")
-                                }
-                                (_, other) => return Err(unexpected(&other)),
-                            };
-                            Ok((msg, Vec::new()))
-                        }))
+                        Done::Wrote(
+                            form,
+                            r.and_then(|r| {
+                                let msg = match (cmd, r) {
+                                    (KeyCmd::RunNow(n), Reply::Rotated(r)) => format!(
+                                        "{n}: rotated to {} (v{} of the secret)",
+                                        r.key_name, r.version
+                                    ),
+                                    (KeyCmd::Revoke(n, _), Reply::Rotated(r)) => {
+                                        format!("{n}: revoked; the new key is {}", r.key_name)
+                                    }
+                                    (KeyCmd::Remove(n), Reply::Removed(d)) => {
+                                        format!("removed {n}: {d} key(s) deleted on Supabase")
+                                    }
+                                    (_, other) => return Err(unexpected(&other)),
+                                };
+                                Ok((msg, Vec::new()))
+                            }),
+                        )
                     });
                 }
                 Effect::TargetKeys(target) => {
@@ -347,10 +394,13 @@ impl<B: Backend> Tui<B> {
                             push: false,
                         },
                         move |r| {
-                            Done::Wrote(r.and_then(|r| match r {
-                                Reply::Applied(a) => Ok((done, a.outcomes)),
-                                other => Err(unexpected(&other)),
-                            }))
+                            Done::Wrote(
+                                form,
+                                r.and_then(|r| match r {
+                                    Reply::Applied(a) => Ok((done, a.outcomes)),
+                                    other => Err(unexpected(&other)),
+                                }),
+                            )
                         },
                     );
                 }
@@ -377,6 +427,98 @@ impl<B: Backend> Tui<B> {
                 Effect::Reopen => self.reopen(),
             }
         }
+    }
+
+    /// Reads the file (off the UI task), then asks for a dry run of importing it.
+    fn import_preview(&mut self, form: Option<u64>, project: String, path: String) {
+        let Some(front) = self.front.clone() else {
+            return;
+        };
+        self.tasks.push(Box::pin(async move {
+            let p = path.clone();
+            let read = tokio::task::spawn_blocking(move || std::fs::read_to_string(&p))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| format!("cannot read {path}: {e}")));
+            let text = match read {
+                Ok(t) => Sensitive::from(zeroize::Zeroizing::new(t)),
+                Err(e) => return Done::Previewed(form, project, Err(e)),
+            };
+            let req = Request::Apply {
+                changes: vec![crate::ops::Change::Import {
+                    project: project.clone(),
+                    text: text.clone(),
+                    dry_run: true,
+                }],
+                push: false,
+            };
+            let r = front.call(req).await.and_then(|r| match r {
+                Reply::Applied(a) => match a.outcomes.into_iter().next() {
+                    Some(Done_::Imported(plan)) => Ok((text, plan)),
+                    _ => Ok((text, Vec::new())),
+                },
+                other => Err(unexpected(&other)),
+            });
+            Done::Previewed(form, project, r)
+        }));
+    }
+
+    /// Asks the owner for the project's `.env` lines (audited), then writes a new file
+    /// only this user can read; an existing file is never overwritten.
+    fn export(&mut self, form: Option<u64>, project: String, path: String) {
+        let Some(front) = self.front.clone() else {
+            return;
+        };
+        self.app.busy += 1;
+        self.tasks.push(Box::pin(async move {
+            let q = Request::Query(Query::Export {
+                project: project.clone(),
+            });
+            let r = front.call(q).await.and_then(|r| match r {
+                Reply::Exported { lines, skipped } => Ok((lines, skipped)),
+                other => Err(unexpected(&other)),
+            });
+            let r = match r {
+                Ok((lines, skipped)) => tokio::task::spawn_blocking(move || {
+                    write_env(&path, &lines).map(|()| {
+                        let mut m = format!(
+                            "exported {} variable(s) of {project} to {path}",
+                            lines.len()
+                        );
+                        if !skipped.is_empty() {
+                            m.push_str(&format!(
+                                "; left out (no usable variable name): {}",
+                                skipped.join(", ")
+                            ));
+                        }
+                        (m, Vec::new())
+                    })
+                })
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r),
+                Err(e) => Err(e),
+            };
+            Done::Wrote(form, r)
+        }));
+    }
+
+    /// A value to the terminal's clipboard (OSC 52: works over SSH where the terminal
+    /// allows it). Never logged; the footer says it happened, not what.
+    fn copy(&mut self, value: &Sensitive) {
+        if self.clipboard {
+            use std::io::Write;
+            let seq = zeroize::Zeroizing::new(format!(
+                "\x1b]52;c;{}\x07",
+                base64(value.expose().as_bytes())
+            ));
+            let mut out = std::io::stdout();
+            let _ = out.write_all(seq.as_bytes());
+            let _ = out.flush();
+        }
+        self.app.say(
+            "copied the value to the clipboard (OSC 52: your terminal must allow it; under tmux, set-clipboard on)",
+        );
     }
 
     /// Reads what a modal shows, then opens it.
@@ -479,12 +621,14 @@ impl<B: Backend> Tui<B> {
             }
             Done::Page(Err(e)) => self.app.fail(e),
             Done::Remote(t, r) => self.app.remote_names(&t, r),
-            Done::Wrote(r) => {
+            Done::TooLong(r) => self.app.too_long(r),
+            Done::Wrote(form, r) => {
                 if let Err(e) = &r {
                     tracing::warn!("a change was refused: {e}");
                 }
-                self.app.write_done(r);
+                self.app.write_done(form, r);
             }
+            Done::Previewed(form, project, r) => self.app.import_previewed(form, project, r),
             Done::Opened(r) => self.app.opened(r.map(|m| *m)),
             Done::Reloaded(q, r) => self.app.reloaded(&q, r),
             Done::Revealed(p, n, r) => self.app.revealed(&p, &n, r),
@@ -637,6 +781,10 @@ impl<B: Backend> Tui<B> {
                         self.press(k);
                         dirty = true;
                     }
+                    Some(Ok(TermEvent::Paste(text))) => {
+                        self.paste(&text);
+                        dirty = true;
+                    }
                     Some(Ok(TermEvent::Resize(..))) => {
                         self.terminal.autoresize().map_err(|e| io::Error::other(e.to_string()))?;
                         dirty = true;
@@ -703,6 +851,41 @@ fn keys_view(k: &crate::ops::TargetKeys) -> Text {
         lines.push((role, l.replace('\t', "  ")));
     }
     Text::new(format!("Keys of {}", k.target), lines)
+}
+
+/// Writes `.env` lines into a new file readable by this user only.
+fn write_env(path: &str, lines: &[Sensitive]) -> Result<(), String> {
+    use std::io::Write;
+    let mut f =
+        crate::private::create_new(std::path::Path::new(path)).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => {
+                format!("{path} exists already: give another file name (it is never overwritten)")
+            }
+            _ => format!("cannot create {path}: {e}"),
+        })?;
+    for l in lines {
+        writeln!(f, "{}", l.expose()).map_err(|e| format!("cannot write {path}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Standard base64 (RFC 4648, padded), for OSC 52.
+fn base64(b: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(b.len().div_ceil(3) * 4);
+    for c in b.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 fn unexpected(r: &Reply) -> String {

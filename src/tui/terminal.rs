@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crossterm::{cursor, execute, terminal};
+use crossterm::{cursor, event, execute, terminal};
 
 /// Raw mode and the alternate screen while alive.
 pub struct TerminalGuard {
@@ -15,7 +15,14 @@ impl TerminalGuard {
         install_panic_hook();
         terminal::enable_raw_mode()?;
         let guard = TerminalGuard { _private: () };
-        execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
+        // Bracketed paste: a paste arrives as one event (newlines kept), not as a key
+        // press per character that a long paste would queue for seconds.
+        execute!(
+            io::stdout(),
+            terminal::EnterAlternateScreen,
+            cursor::Hide,
+            event::EnableBracketedPaste
+        )?;
         Ok(guard)
     }
 }
@@ -29,7 +36,12 @@ impl Drop for TerminalGuard {
 /// Leaves the alternate screen and raw mode; safe to call twice.
 pub fn restore() {
     let mut out = io::stdout();
-    let _ = execute!(out, terminal::LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        out,
+        event::DisableBracketedPaste,
+        terminal::LeaveAlternateScreen,
+        cursor::Show
+    );
     let _ = terminal::disable_raw_mode();
     let _ = out.flush();
 }

@@ -12,17 +12,17 @@ use super::runner::Tui;
 use super::theme::Theme;
 use crate::vault::{Clock, InitOptions, SealedVault, SecretValue, Vault};
 
-const T0: i64 = 1_790_000_000_000;
-const LATER: i64 = T0 + 3 * 3600 * 1000;
-const PASS: &str = "correct horse";
+pub(super) const T0: i64 = 1_790_000_000_000;
+pub(super) const LATER: i64 = T0 + 3 * 3600 * 1000;
+pub(super) const PASS: &str = "correct horse";
 
-struct H {
-    rt: tokio::runtime::Runtime,
-    tui: Tui<TestBackend>,
+pub(super) struct H {
+    pub(super) rt: tokio::runtime::Runtime,
+    pub(super) tui: Tui<TestBackend>,
     _dir: tempfile::TempDir,
 }
 
-fn app() -> App {
+pub(super) fn app() -> App {
     App::new(
         Keymap::defaults(),
         Theme::mono(),
@@ -31,7 +31,7 @@ fn app() -> App {
     )
 }
 
-fn make_vault(dir: &tempfile::TempDir, seed: bool) -> Vault {
+pub(super) fn make_vault(dir: &tempfile::TempDir, seed: bool) -> Vault {
     let opts = InitOptions {
         passphrase: SecretString::from(PASS),
         recipients: vec![],
@@ -46,7 +46,11 @@ fn make_vault(dir: &tempfile::TempDir, seed: bool) -> Vault {
 
 impl H {
     /// The harness once the dashboard has read what it shows.
-    fn ready(rt: tokio::runtime::Runtime, mut tui: Tui<TestBackend>, dir: tempfile::TempDir) -> H {
+    pub(super) fn ready(
+        rt: tokio::runtime::Runtime,
+        mut tui: Tui<TestBackend>,
+        dir: tempfile::TempDir,
+    ) -> H {
         {
             let _g = rt.enter();
             rt.block_on(tui.settle());
@@ -54,11 +58,11 @@ impl H {
         H { rt, tui, _dir: dir }
     }
 
-    fn open(w: u16, h: u16) -> H {
+    pub(super) fn open(w: u16, h: u16) -> H {
         H::with(w, h, crate::cli::demo::seed)
     }
 
-    fn with(
+    pub(super) fn with(
         w: u16,
         h: u16,
         seed: impl FnOnce(&mut crate::vault::WriteTx<'_>) -> crate::vault::Result<()>,
@@ -66,7 +70,7 @@ impl H {
         H::with_config(w, h, crate::engine::EngineConfig::from_env(), seed)
     }
 
-    fn with_config(
+    pub(super) fn with_config(
         w: u16,
         h: u16,
         config: crate::engine::EngineConfig,
@@ -83,7 +87,7 @@ impl H {
         H::ready(rt, tui, dir)
     }
 
-    fn sealed(w: u16, h: u16) -> H {
+    pub(super) fn sealed(w: u16, h: u16) -> H {
         let dir = tempfile::tempdir().unwrap();
         drop(make_vault(&dir, true));
         let sealed = SealedVault::open(&dir.path().join("v.redb"), Clock::fixed(T0)).unwrap();
@@ -93,7 +97,7 @@ impl H {
     }
 
     /// Presses each key and waits for whatever it started (unseal, writes) to finish.
-    fn keys(&mut self, keys: &[&str]) -> &mut Self {
+    pub(super) fn keys(&mut self, keys: &[&str]) -> &mut Self {
         for k in keys {
             let _g = self.rt.enter();
             self.tui.press(key(k));
@@ -102,7 +106,7 @@ impl H {
         self
     }
 
-    fn typed(&mut self, text: &str) -> &mut Self {
+    pub(super) fn typed(&mut self, text: &str) -> &mut Self {
         for c in text.chars() {
             self.tui
                 .press(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
@@ -110,7 +114,7 @@ impl H {
         self
     }
 
-    fn screen(&mut self) -> String {
+    pub(super) fn screen(&mut self) -> String {
         self.tui.draw().unwrap();
         let buf = self.tui.terminal.backend().buffer();
         let mut out = String::new();
@@ -125,7 +129,7 @@ impl H {
         out
     }
 
-    fn vault(&self) -> std::sync::Arc<Vault> {
+    pub(super) fn vault(&self) -> std::sync::Arc<Vault> {
         self.tui
             .front()
             .and_then(|f| f.host())
@@ -135,7 +139,7 @@ impl H {
     }
 }
 
-fn key(s: &str) -> KeyEvent {
+pub(super) fn key(s: &str) -> KeyEvent {
     let (m, rest) = match s.strip_prefix("ctrl-") {
         Some(r) => (KeyModifiers::CONTROL, r),
         None => (KeyModifiers::NONE, s),
@@ -154,10 +158,10 @@ fn key(s: &str) -> KeyEvent {
     KeyEvent::new(code, m)
 }
 
-const SIZES: [(u16, u16, &str); 2] = [(80, 24, "80x24"), (160, 48, "160x48")];
+pub(super) const SIZES: [(u16, u16, &str); 2] = [(80, 24, "80x24"), (160, 48, "160x48")];
 
 /// Runs `steps` at both sizes and snapshots the screen.
-fn snap(name: &str, steps: impl Fn(&mut H)) {
+pub(super) fn snap(name: &str, steps: impl Fn(&mut H)) {
     for (w, h, size) in SIZES {
         let mut t = H::open(w, h);
         steps(&mut t);
@@ -266,7 +270,9 @@ fn a_new_structured_secret_with_two_fields() {
 #[test]
 fn the_editor_refuses_a_nameless_secret_and_keeps_what_was_typed() {
     let mut t = H::open(80, 24);
-    t.keys(&["n", "tab", "tab"]).typed("v").keys(&["ctrl-s"]);
+    t.keys(&["tab", "n", "tab", "tab"])
+        .typed("v")
+        .keys(&["ctrl-s"]);
     assert!(t.screen().contains("the secret needs a name"));
     assert_eq!(t.vault().read().unwrap().secrets(None).unwrap().len(), 7);
 }
@@ -278,6 +284,21 @@ fn history_and_rollback() {
     });
     let mut t = H::open(80, 24);
     t.keys(&["tab", "down", "down", "y", "down", "r"]);
+    // Rolling back pushes an old value: it asks first, and n changes nothing.
+    let s = t.screen();
+    assert!(s.contains("Roll billing-api/Stripe secret key back"), "{s}");
+    insta::assert_snapshot!("rollback_confirm@80x24", s);
+    t.keys(&["n"]);
+    assert_eq!(
+        t.vault()
+            .read()
+            .unwrap()
+            .value("billing-api", "Stripe secret key", None)
+            .unwrap()
+            .0,
+        2
+    );
+    t.keys(&["r", "y"]);
     let v = t.vault();
     let r = v.read().unwrap();
     let (n, value) = r.value("billing-api", "Stripe secret key", None).unwrap();
@@ -349,7 +370,7 @@ fn help_lists_every_binding() {
     t.keys(&["?"]);
     let k = Keymap::defaults();
     let mut all = String::new();
-    for _ in 0..12 {
+    for _ in 0..40 {
         all.push_str(&t.screen());
         t.keys(&["pagedown"]);
     }
@@ -367,7 +388,7 @@ fn a_user_keymap_changes_the_footer_and_the_keys() {
     ));
     let mut t = H::open(120, 48);
     t.tui.app.keymap = k;
-    t.keys(&["?"]);
+    t.keys(&["?"]).typed("leave");
     assert!(t.screen().contains("leave now"));
     t.keys(&["esc", "x"]);
     assert!(t.tui.app.quit);
@@ -418,7 +439,7 @@ fn space_and_select_all_mark_secrets_for_bulk_work() {
 /// A vault whose variables sit in every state: on "production", Database synced (3
 /// fields), Resend API key failed, Stripe secret key drifted, Stripe webhook secret
 /// pending; on "staging" (unhealthy), Sentry DSN failed.
-fn states_vault(dir: &tempfile::TempDir) -> Vault {
+pub(super) fn states_vault(dir: &tempfile::TempDir) -> Vault {
     use crate::supabase::emulator::seed::DEMO_TOKEN;
     let v = make_vault(dir, true);
     let (prod, staging) = ("prodrefabcdefghijklm", "stagingrefabcdefghij");
@@ -464,7 +485,7 @@ fn states_vault(dir: &tempfile::TempDir) -> Vault {
     v
 }
 
-fn states(w: u16, h: u16) -> H {
+pub(super) fn states(w: u16, h: u16) -> H {
     let dir = tempfile::tempdir().unwrap();
     let v = states_vault(&dir);
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -501,7 +522,7 @@ fn failure_details_show_the_error_and_offer_retry() {
     );
 }
 
-fn snap_states(name: &str, keys: &[&str]) {
+pub(super) fn snap_states(name: &str, keys: &[&str]) {
     for (w, h, size) in SIZES {
         let mut t = states(w, h);
         t.keys(keys);
@@ -565,7 +586,7 @@ fn connect_validates_the_token_first_then_add_target_lists_projects() {
     assert!(s.contains("connected acme: 2 project(s) visible"), "{s}");
     assert_eq!(t.vault().read().unwrap().connections().unwrap().len(), 1);
 
-    t.keys(&["T"]);
+    t.keys(&["T", "a"]);
     insta::assert_snapshot!("add_target@100x30", t.screen());
     t.typed("staging").keys(&["enter"]);
     let targets = t.vault().read().unwrap().targets().unwrap();
@@ -663,7 +684,7 @@ fn a_name_on_supabase_keyward_did_not_create_is_written_only_when_adopted() {
 }
 
 /// The states vault with two key rotations: one rotated on schedule, one failing.
-fn rotations_vault(dir: &tempfile::TempDir) -> Vault {
+pub(super) fn rotations_vault(dir: &tempfile::TempDir) -> Vault {
     use crate::vault::{KeyKind, KeyRef, NewKeyRotation};
     let v = states_vault(dir);
     let new = |name: &str, into: &str, auto| NewKeyRotation {
@@ -701,7 +722,7 @@ fn rotations_vault(dir: &tempfile::TempDir) -> Vault {
     v
 }
 
-fn snap_rotations(name: &str, keys: &[&str]) -> String {
+pub(super) fn snap_rotations(name: &str, keys: &[&str]) -> String {
     let mut last = String::new();
     for (w, h, size) in SIZES {
         let dir = tempfile::tempdir().unwrap();
@@ -964,7 +985,15 @@ fn run_now_and_revoke_from_the_rotations_screen_reach_supabase() {
             .state
             .generation
     };
+    // enter opens the rotation; r asks before rotating, n leaves it alone.
     t.keys(&["K", "enter"]);
+    assert!(t.screen().contains("Key rotation staging-secret"));
+    assert_eq!(gen_of(&t), 0);
+    t.keys(&["esc", "r"]);
+    assert!(t.screen().contains("Rotate staging-secret now?"));
+    t.keys(&["n"]);
+    assert_eq!(gen_of(&t), 0);
+    t.keys(&["r", "y"]);
     assert_eq!(gen_of(&t), 1, "{}", t.screen());
     let s = t.screen();
     assert!(s.contains("staging-secret: rotated to"), "{s}");
@@ -1018,8 +1047,8 @@ fn the_rotations_screen_shows_every_key_of_a_rotations_target() {
         })
         .map(|_| ())
     });
-    // Rotate once, then open the keys view of its target.
-    t.keys(&["K", "enter"]);
+    // Rotate once (r asks first), then open the keys view of its target.
+    t.keys(&["K", "r", "y"]);
     t.keys(&["K"]);
     let s = t.screen();
     assert!(s.contains(&format!("Keys of {DEMO_STAGING_REF}")), "{s}");

@@ -8,6 +8,16 @@ use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
 const DEFAULTS: &str = include_str!("../../assets/theme.toml");
+const LIGHT: &str = include_str!("../../assets/theme-light.toml");
+
+/// A built-in theme's text, by name, for `keyward config print theme`.
+pub fn builtin(name: &str) -> Option<&'static str> {
+    match name {
+        "dark" | "default" => Some(DEFAULTS),
+        "light" => Some(LIGHT),
+        _ => None,
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {
@@ -58,11 +68,15 @@ struct RawStyle {
     bold: bool,
     #[serde(default)]
     reversed: bool,
+    #[serde(default)]
+    dim: bool,
 }
 
 #[derive(Deserialize, Default)]
 struct RawTheme {
     monochrome: Option<bool>,
+    /// The built-in theme under the user's roles: "dark" (the default) or "light".
+    base: Option<String>,
     #[serde(default)]
     roles: BTreeMap<String, RawStyle>,
 }
@@ -77,10 +91,22 @@ impl Theme {
     /// Defaults, the user's theme.toml over them, then NO_COLOR. A broken user file is
     /// reported and ignored.
     pub fn load(user: Option<&str>, no_color: bool) -> (Theme, Option<String>) {
-        let mut raw: RawTheme = basic_toml::from_str(DEFAULTS).expect("assets/theme.toml is valid");
+        Theme::load_based(
+            user,
+            no_color,
+            std::env::var("KEYWARD_THEME").ok().as_deref(),
+        )
+    }
+
+    /// As `load`, with the base theme asked for outside the file (KEYWARD_THEME).
+    pub fn load_based(
+        user: Option<&str>,
+        no_color: bool,
+        env_base: Option<&str>,
+    ) -> (Theme, Option<String>) {
         let mut warning = None;
-        if let Some(text) = user {
-            match basic_toml::from_str::<RawTheme>(text)
+        let parsed = user.map(|text| {
+            basic_toml::from_str::<RawTheme>(text)
                 .map_err(|e| e.to_string())
                 .and_then(|u| {
                     for k in u.roles.keys() {
@@ -88,8 +114,24 @@ impl Theme {
                             return Err(format!("unknown role {k:?}"));
                         }
                     }
+                    if let Some(b) = u.base.as_deref().filter(|b| builtin(b).is_none()) {
+                        return Err(format!("unknown base {b:?}: use \"dark\" or \"light\""));
+                    }
                     Ok(u)
-                }) {
+                })
+        });
+        let base = env_base
+            .filter(|b| builtin(b).is_some())
+            .or_else(|| {
+                parsed
+                    .as_ref()
+                    .and_then(|p| p.as_ref().ok()?.base.as_deref())
+            })
+            .unwrap_or("dark");
+        let mut raw: RawTheme = basic_toml::from_str(builtin(base).expect("checked above"))
+            .expect("assets/theme*.toml are valid");
+        if let Some(parsed) = parsed {
+            match parsed {
                 Ok(u) => {
                     raw.monochrome = u.monochrome.or(raw.monochrome);
                     raw.roles.extend(u.roles);
@@ -139,6 +181,9 @@ fn to_style(r: &RawStyle, monochrome: bool) -> Style {
     }
     if r.reversed {
         s = s.add_modifier(Modifier::REVERSED);
+    }
+    if r.dim {
+        s = s.add_modifier(Modifier::DIM);
     }
     s
 }
@@ -213,5 +258,20 @@ mod tests {
         assert!(t.style(Role::Failed).fg.is_some());
         let (_, w) = Theme::load(Some("[roles]\nsparkly = { fg = \"blue\" }\n"), false);
         assert!(w.unwrap().contains("sparkly"));
+    }
+
+    #[test]
+    fn the_light_base_and_defaults_that_read_on_any_background() {
+        let (dark, _) = Theme::load_based(None, false, None);
+        // Footer text and borders use the terminal's own colour, never grey 7 or 8.
+        assert_eq!(dark.style(Role::Footer).fg, None);
+        assert_eq!(dark.style(Role::Border).fg, None);
+        let (light, w) = Theme::load_based(Some("base = \"light\"\n"), false, None);
+        assert_eq!(w, None);
+        assert_eq!(light.style(Role::Key).fg, Some(Color::Blue));
+        let (env, _) = Theme::load_based(None, false, Some("light"));
+        assert_eq!(env.style(Role::Key).fg, Some(Color::Blue));
+        let (_, w) = Theme::load_based(Some("base = \"neon\"\n"), false, None);
+        assert!(w.unwrap().contains("neon"));
     }
 }

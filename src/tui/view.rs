@@ -11,10 +11,12 @@ use super::theme::Role;
 
 pub fn draw(app: &App, f: &mut Frame) {
     let area = f.area();
+    // The footer grows to hold the whole message, wrapped: none is only seen cut off.
+    let msg = message_lines(app, area.width as usize);
     let [header, body, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
-        Constraint::Length(2),
+        Constraint::Length(1 + msg.len().max(1) as u16),
     ])
     .areas(area);
     draw_header(app, f, header);
@@ -28,7 +30,7 @@ pub fn draw(app: &App, f: &mut Frame) {
             body,
         );
     }
-    draw_footer(app, f, footer);
+    draw_footer(app, f, footer, msg);
     for m in &app.modals {
         m.draw(app, f, body);
     }
@@ -97,8 +99,8 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     };
     let w = area.width as usize;
     let right = format!(" {}", fit(&right, w.saturating_sub(13)));
-    let left_w = w.saturating_sub(right.chars().count());
-    let text = format!("{:<left_w$}{right}", fit(&left, left_w));
+    let left_w = w.saturating_sub(super::panes::width(&right));
+    let text = format!("{}{right}", super::panes::pad(&left, left_w));
     f.render_widget(Paragraph::new(text).style(t.style(Role::Header)), area);
 }
 
@@ -114,18 +116,49 @@ fn draw_body(app: &App, f: &mut Frame, area: Rect) {
     app.mappings.draw(app, f, m);
 }
 
-fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
+/// The footer message, wrapped to the width (at most 6 lines; the log has all of it).
+fn message_lines(app: &App, w: usize) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let Some(m) = app.message.as_ref().filter(|_| app.filtering.is_none()) else {
+        return Vec::new();
+    };
+    if app.progress.is_some_and(|(d, t)| d < t) {
+        return Vec::new();
+    }
+    let (glyph, role) = if m.error {
+        ("✗ ", Role::Error)
+    } else {
+        ("• ", Role::Message)
+    };
+    let mut lines = super::modals::text::wrap(&format!("{glyph}{}", m.text), w);
+    if lines.len() > 6 {
+        lines.truncate(5);
+        lines.push("  … the rest is in the log (~/.local/state/keyward/keyward.log)".into());
+    }
+    lines
+        .into_iter()
+        .map(|l| Line::styled(l, t.style(role)))
+        .collect()
+}
+
+fn draw_footer(app: &App, f: &mut Frame, area: Rect, msg: Vec<Line<'static>>) {
     let t = &app.theme;
     let w = area.width as usize;
-    let [msg, keys] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let rows = area.height.saturating_sub(1);
+    let [msg_area, keys] =
+        Layout::vertical([Constraint::Length(rows), Constraint::Length(1)]).areas(area);
+    let first = Rect {
+        height: 1,
+        ..msg_area
+    };
     if let Some(input) = &app.filtering {
         let line = Line::from(vec![
             Span::styled("/", t.style(Role::Focused)),
             Span::raw(input.value().to_string()),
             Span::styled("   enter keeps · esc clears", t.style(Role::Dim)),
         ]);
-        f.render_widget(Paragraph::new(line), msg);
-        f.set_cursor_position((msg.x + 1 + input.visual_cursor() as u16, msg.y));
+        f.render_widget(Paragraph::new(line), first);
+        f.set_cursor_position((first.x + 1 + input.visual_cursor() as u16, first.y));
     } else if let Some((done, total)) = app.progress.filter(|(d, t)| d < t) {
         // The gauge of bulk work: text, so it reads the same in monochrome.
         let label = format!(" syncing {done}/{total} ");
@@ -136,38 +169,22 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
             Span::styled(label, t.style(Role::Pending)),
             Span::styled(bar, t.style(Role::Pending)),
         ]);
-        f.render_widget(Paragraph::new(line), msg);
-    } else if let Some(m) = &app.message {
-        let (glyph, role) = if m.error {
-            ("✗ ", Role::Error)
-        } else {
-            ("• ", Role::Message)
-        };
-        let text = fit(&format!("{glyph}{}", m.text), w);
-        f.render_widget(Paragraph::new(text).style(t.style(role)), msg);
+        f.render_widget(Paragraph::new(line), first);
+    } else {
+        f.render_widget(Paragraph::new(msg), msg_area);
     }
-    // Hints for what the top of the screen takes, first key of each action, as many as fit.
+    // Hints for what the top of the screen takes, first key of each action, as many as
+    // fit in keymap order; the way out and help always.
+    let contexts = app.contexts();
+    let items: Vec<(String, String)> = app
+        .keymap
+        .hints(&contexts)
+        .into_iter()
+        .filter(|(_, d)| !super::modals::is_navigation(d))
+        .collect();
+    let help = super::modals::help_hint(app, &contexts);
     let mut spans = Vec::new();
-    let mut used = 0;
-    for (k, d) in app.keymap.hints(&app.contexts()) {
-        if matches!(
-            d.as_str(),
-            "down"
-                | "up"
-                | "page down"
-                | "page up"
-                | "previous pane"
-                | "first row"
-                | "last row"
-                | "select all shown / none"
-        ) {
-            continue;
-        }
-        let len = k.chars().count() + d.chars().count() + 3;
-        if used + len > w {
-            break;
-        }
-        used += len;
+    for (k, d) in super::modals::fit_hints(&items, &help, w.saturating_sub(2)) {
         spans.push(Span::styled(format!(" {k}"), t.style(Role::Key)));
         spans.push(Span::styled(format!(" {d} "), t.style(Role::Footer)));
     }

@@ -159,7 +159,7 @@ impl WriteTx<'_> {
         decode(self.vault, name, g.value())
     }
 
-    fn key_rotations_tx(&self) -> Result<Vec<KeyRotation>> {
+    pub(crate) fn key_rotations_tx(&self) -> Result<Vec<KeyRotation>> {
         let mut out = Vec::new();
         for row in self.tx.open_table(KEY_ROTATIONS)?.iter()? {
             let (k, v) = row?;

@@ -67,6 +67,48 @@ impl WriteTx<'_> {
         self.audit("project-rm", name, Outcome::Ok, "")
     }
 
+    /// Renames a project: its secrets, history and access key scopes follow (they hold
+    /// its id); key rotations that write into it are pointed at the new name.
+    pub fn rename_project(&mut self, name: &str, new_name: &str) -> Result<Project> {
+        let id = lookup(&self.tx.open_table(PROJECT_NAMES)?, name)?;
+        let mut p: Project = {
+            let t = self.tx.open_table(PROJECTS)?;
+            let row = t.get(id.0)?.ok_or_else(|| unknown(name))?;
+            serde_json::from_slice(row.value())?
+        };
+        if new_name == name {
+            return Ok(p);
+        }
+        limits::project_name(new_name)?;
+        if self.tx.open_table(PROJECT_NAMES)?.get(new_name)?.is_some() {
+            return Err(VaultError::conflict(format!(
+                "a project named {new_name:?} already exists: pick another name"
+            )));
+        }
+        p.name = new_name.into();
+        self.tx
+            .open_table(PROJECTS)?
+            .insert(id.0, serde_json::to_vec(&p)?.as_slice())?;
+        let mut names = self.tx.open_table(PROJECT_NAMES)?;
+        names.remove(name)?;
+        names.insert(new_name, id.0)?;
+        drop(names);
+        for mut r in self.key_rotations_tx()? {
+            if r.into.project == name {
+                r.into.project = new_name.into();
+                self.save_key_rotation(&r)?;
+            }
+        }
+        self.touched.full = true;
+        self.audit(
+            "project-rename",
+            new_name,
+            Outcome::Ok,
+            &format!("from {name}"),
+        )?;
+        Ok(p)
+    }
+
     pub(crate) fn project_id(&self, name: &str) -> Result<ProjectId> {
         lookup(&self.tx.open_table(PROJECT_NAMES)?, name)
     }

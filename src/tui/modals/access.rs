@@ -11,7 +11,6 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::confirm::Confirm;
-use super::history::hint_line;
 use super::{Modal, Outcome, boxed, navigate, row_style};
 use crate::ops::{Change, Sensitive};
 use crate::tui::action::Action;
@@ -168,9 +167,9 @@ impl AccessKeys {
         let hints = if showing {
             "any key: hide it for good".to_string()
         } else {
-            hint_line(app, &[Context::Access, Context::List])
+            super::hints(app, &[Context::Access, Context::List], w)
         };
-        lines.push(Line::styled(fit(&hints, w), t.style(Role::Key)));
+        lines.push(Line::styled(hints, t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
     }
 }
@@ -186,6 +185,8 @@ pub struct AccessForm {
     fields: Vec<Input>,
     focus: usize,
     error: Option<String>,
+    pub saving: Option<u64>,
+    pub edited: bool,
 }
 
 impl AccessForm {
@@ -197,11 +198,29 @@ impl AccessForm {
                 .collect(),
             focus: 0,
             error: None,
+            saving: None,
+            edited: false,
         }
+    }
+
+    pub fn refused(&mut self, why: String) {
+        self.saving = None;
+        self.error = Some(why);
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        crate::tui::textarea::paste_into(&mut self.fields[self.focus], text);
+        self.edited = true;
+        self.error = None;
     }
 
     fn save(&mut self) -> Outcome {
         let name = self.fields[0].value().trim().to_string();
+        // Said here, in the form's words: the vault's rule would quote an empty name.
+        if name.is_empty() {
+            self.error = Some("the key needs a name: say what will use it (\"ci deploy\")".into());
+            return Outcome::None;
+        }
         let projects: Vec<String> = self.fields[1]
             .value()
             .split(',')
@@ -217,24 +236,22 @@ impl AccessForm {
             }
         };
         let done = format!("created the access key {name:?}: copy it now, it is shown once");
-        Outcome::Effect {
-            effect: Effect::Write {
-                changes: vec![Change::CreateAccessKey {
-                    name,
-                    projects,
-                    allow_sync,
-                }],
-                done,
-            },
-            close: true,
-        }
+        Outcome::Submit(Effect::Write {
+            changes: vec![Change::CreateAccessKey {
+                name,
+                projects,
+                allow_sync,
+            }],
+            done,
+        })
     }
 
     pub fn update(&mut self, a: Action) -> Outcome {
         let n = self.fields.len();
         match a {
             Action::Close => Outcome::Close,
-            Action::Save => self.save(),
+            _ if self.saving.is_some() => Outcome::None,
+            Action::Save | Action::Submit => self.save(),
             Action::NextField => {
                 self.focus = (self.focus + 1) % n;
                 Outcome::None
@@ -248,8 +265,14 @@ impl AccessForm {
     }
 
     pub fn key(&mut self, k: &KeyEvent) -> Outcome {
-        self.fields[self.focus].handle_event(&crossterm::event::Event::Key(*k));
-        self.error = None;
+        if self.saving.is_none()
+            && self.fields[self.focus]
+                .handle_event(&crossterm::event::Event::Key(*k))
+                .is_some_and(|c| c.value)
+        {
+            self.edited = true;
+            self.error = None;
+        }
         Outcome::None
     }
 
@@ -274,19 +297,22 @@ impl AccessForm {
                 style,
             ));
         }
+        if self.saving.is_some() {
+            lines.push(Line::styled("saving…", t.style(Role::Pending)));
+        }
         if let Some(e) = &self.error {
-            lines.push(Line::styled(
-                fit(&format!("✗ {e}"), w),
-                t.style(Role::Failed),
-            ));
+            // Whole, wrapped: the reason and what to do.
+            for l in super::text::wrap(&format!("✗ {e}"), w) {
+                lines.push(Line::styled(l, t.style(Role::Failed)));
+            }
         }
         let room = inner.height.saturating_sub(1) as usize;
         lines.truncate(room);
         while lines.len() < room {
             lines.push(Line::raw(""));
         }
-        let hint = hint_line(app, &[Context::Policy]);
-        lines.push(Line::styled(fit(&hint, w), t.style(Role::Key)));
+        let hint = super::hints(app, &[Context::Policy], w);
+        lines.push(Line::styled(hint, t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
     }
 }

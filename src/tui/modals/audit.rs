@@ -9,7 +9,6 @@ use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::history::hint_line;
 use super::{Outcome, actor_label, boxed, navigate, row_style};
 use crate::tui::action::Action;
 use crate::tui::app::App;
@@ -75,11 +74,18 @@ impl AuditLog {
     pub fn key(&mut self, k: &KeyEvent) -> Outcome {
         if let Some(input) = &mut self.filtering {
             input.handle_event(&crossterm::event::Event::Key(*k));
+            self.refilter();
+        }
+        Outcome::None
+    }
+
+    /// The filter being typed changed: the rows follow.
+    pub fn refilter(&mut self) {
+        if let Some(input) = &self.filtering {
             self.list.filter = input.value().to_string();
             self.list.top();
             self.list.refresh(&self.entries, text, None);
         }
-        Outcome::None
     }
 
     pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
@@ -131,10 +137,7 @@ impl AuditLog {
         } else {
             &[Context::Audit, Context::List]
         };
-        lines.push(Line::styled(
-            fit(&hint_line(app, ctx), w),
-            t.style(Role::Key),
-        ));
+        lines.push(Line::styled(super::hints(app, ctx, w), t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
         if let Some(i) = &self.filtering {
             f.set_cursor_position((inner.x + 8 + i.visual_cursor() as u16, inner.y));

@@ -1,9 +1,10 @@
-//! A yes/no question guarding a destructive change.
+//! A yes/no question guarding a destructive change (or throwing away typed input).
+//! The question is shown whole, wrapped: it says what is touched, on Supabase too.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::{Outcome, boxed};
 use crate::tui::action::Action;
@@ -13,7 +14,9 @@ use crate::tui::theme::Role;
 
 pub struct Confirm {
     question: String,
+    /// None: yes throws away the form under this question.
     effect: Option<Effect>,
+    discard: bool,
 }
 
 impl Confirm {
@@ -21,11 +24,22 @@ impl Confirm {
         Confirm {
             question,
             effect: Some(effect),
+            discard: false,
+        }
+    }
+
+    /// Closing a form that holds typed input.
+    pub fn discard() -> Confirm {
+        Confirm {
+            question: "Throw away what you typed? n goes back to it.".into(),
+            effect: None,
+            discard: true,
         }
     }
 
     pub fn update(&mut self, a: Action) -> Outcome {
         match (a, self.effect.take()) {
+            (Action::Submit, _) if self.discard => Outcome::Discard,
             (Action::Submit, Some(effect)) => Outcome::Effect {
                 effect,
                 close: true,
@@ -35,18 +49,21 @@ impl Confirm {
     }
 
     pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let inner = boxed(app, f, area, 60, 7, "Confirm");
+        let w = 70.min(area.width).saturating_sub(2) as usize;
+        let mut lines: Vec<Line> = super::text::wrap(&self.question, w)
+            .into_iter()
+            .map(Line::raw)
+            .collect();
+        lines.push(Line::raw(""));
         let hints: Vec<String> = app
             .keymap
             .hints(&[Context::Confirm])
             .into_iter()
             .map(|(k, d)| format!("{k} {d}"))
             .collect();
-        let lines = vec![
-            Line::raw(self.question.clone()),
-            Line::raw(""),
-            Line::styled(hints.join("   "), app.theme.style(Role::Key)),
-        ];
-        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+        lines.push(Line::styled(hints.join("   "), app.theme.style(Role::Key)));
+        let title = if self.discard { "Discard?" } else { "Confirm" };
+        let inner = boxed(app, f, area, 70, lines.len() as u16 + 2, title);
+        f.render_widget(Paragraph::new(lines), inner);
     }
 }

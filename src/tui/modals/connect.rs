@@ -15,7 +15,6 @@ use super::{Outcome, boxed};
 use crate::supabase::client::DEFAULT_INSTANCE_URL;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect};
-use crate::tui::panes::fit;
 use crate::tui::theme::Role;
 
 pub struct Connect {
@@ -47,6 +46,18 @@ impl Default for Connect {
 }
 
 impl Connect {
+    /// A name or token typed (the URL starts filled in).
+    pub fn edited(&self) -> bool {
+        !self.inputs[0].value().is_empty() || !self.inputs[2].value().is_empty()
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        if !self.validating {
+            crate::tui::textarea::paste_into(&mut self.inputs[self.focus], text);
+            self.error = None;
+        }
+    }
+
     pub fn refused(&mut self, why: String) {
         self.validating = false;
         self.error = Some(why);
@@ -140,15 +151,19 @@ impl Connect {
                 "validating the token with the Management API…",
                 t.style(Role::Pending),
             ),
-            (Some(e), _) => Line::styled(
-                fit(&format!("✗ {e}"), inner.width as usize),
-                t.style(Role::Error),
-            ),
+            (Some(_), _) => Line::raw(""),
             (None, _) => Line::styled(
                 "The token is checked before it is stored, sealed, and never shown again.",
                 t.style(Role::Dim),
             ),
         });
+        // A refusal is shown whole: the token's owner needs every word of it.
+        if let Some(e) = self.error.as_ref().filter(|_| !self.validating) {
+            lines.pop();
+            for l in super::text::wrap(&format!("✗ {e}"), inner.width as usize) {
+                lines.push(Line::styled(l, t.style(Role::Error)));
+            }
+        }
         lines.push(Line::raw(""));
         lines.push(Line::styled(
             "tab next field · enter or ^s connect · esc cancel",

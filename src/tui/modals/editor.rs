@@ -11,7 +11,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
-use zeroize::Zeroize;
 
 use std::collections::BTreeSet;
 
@@ -19,6 +18,8 @@ use super::{Outcome, boxed};
 use crate::ops::Change;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect};
+use crate::tui::panes::{fit, pad, width};
+use crate::tui::textarea::TextArea;
 use crate::tui::theme::Role;
 use crate::vault::{Cause, SecretMeta, SecretValue, Shape};
 
@@ -31,24 +32,22 @@ enum Row {
     FieldValue(usize),
 }
 
-impl Row {
-    fn masked(self) -> bool {
-        matches!(self, Row::Value | Row::FieldValue(_))
-    }
-}
-
 pub struct Editor {
     project: String,
     /// The secret's name before editing; None for a new secret.
     original: Option<String>,
     name: Input,
     note: Input,
-    value: Input,
+    value: TextArea,
     /// Structured secrets: (field name, value) inputs.
-    fields: Option<Vec<(Input, Input)>>,
+    fields: Option<Vec<(Input, TextArea)>>,
     focus: usize,
     revealed: bool,
     error: Option<String>,
+    /// The save sent and not yet answered (its id): a refusal comes back here.
+    pub saving: Option<u64>,
+    /// Something was typed or pasted: closing asks first.
+    pub edited: bool,
     /// An existing secret whose value has not been revealed: its value inputs start
     /// empty, and the ones left untouched keep the stored value.
     hidden: bool,
@@ -60,16 +59,6 @@ pub struct Editor {
     revealing: bool,
 }
 
-impl Drop for Editor {
-    fn drop(&mut self) {
-        // The inputs hold plain Strings: wipe the values we can reach.
-        self.value.value_and_reset().zeroize();
-        for (_, v) in self.fields.iter_mut().flatten() {
-            v.value_and_reset().zeroize();
-        }
-    }
-}
-
 impl Editor {
     pub fn new_secret(project: String, structured: bool) -> Editor {
         Editor {
@@ -77,11 +66,13 @@ impl Editor {
             original: None,
             name: Input::default(),
             note: Input::default(),
-            value: Input::default(),
-            fields: structured.then(|| vec![(Input::default(), Input::default())]),
+            value: TextArea::default(),
+            fields: structured.then(|| vec![(Input::default(), TextArea::default())]),
             focus: 0,
             revealed: false,
             error: None,
+            saving: None,
+            edited: false,
             hidden: false,
             touched: BTreeSet::new(),
             stored_fields: Vec::new(),
@@ -99,7 +90,7 @@ impl Editor {
         let fields = matches!(meta.shape, Shape::Structured { .. }).then(|| {
             stored_fields
                 .iter()
-                .map(|k| (Input::new(k.clone()), Input::default()))
+                .map(|k| (Input::new(k.clone()), TextArea::default()))
                 .collect()
         });
         Editor {
@@ -107,11 +98,13 @@ impl Editor {
             original: Some(meta.name.clone()),
             name: Input::new(meta.name.clone()),
             note: Input::new(meta.note.clone().unwrap_or_default()),
-            value: Input::default(),
+            value: TextArea::default(),
             fields,
             focus: 2,
             revealed: false,
             error: None,
+            saving: None,
+            edited: false,
             hidden: true,
             touched: BTreeSet::new(),
             stored_fields,
@@ -124,12 +117,12 @@ impl Editor {
         self.revealing = false;
         match (&v, &mut self.fields) {
             (SecretValue::Simple(s), None) if !self.touched.contains(&None) => {
-                self.value = Input::new(s.to_string());
+                self.value = TextArea::new(s.to_string());
             }
             (SecretValue::Fields(fs), Some(mine)) => {
                 for (i, (_, v)) in fs.iter().enumerate() {
                     if i < mine.len() && !self.touched.contains(&Some(i)) {
-                        mine[i].1 = Input::new(v.to_string());
+                        mine[i].1 = TextArea::new(v.to_string());
                     }
                 }
             }
@@ -144,9 +137,10 @@ impl Editor {
         self.revealed = true;
     }
 
-    /// The owner would not reveal the value: say why in the form.
+    /// The owner refused the reveal or the save: say why in the form, keep the input.
     pub fn refused(&mut self, why: String) {
         self.revealing = false;
+        self.saving = None;
         self.error = Some(why);
     }
 
@@ -178,24 +172,61 @@ impl Editor {
         r
     }
 
-    fn input(&self, row: Row) -> &Input {
+    fn line(&self, row: Row) -> Option<&Input> {
         match row {
-            Row::Name => &self.name,
-            Row::Note => &self.note,
-            Row::Value => &self.value,
-            Row::FieldName(i) => &self.fields.as_ref().expect("structured")[i].0,
-            Row::FieldValue(i) => &self.fields.as_ref().expect("structured")[i].1,
+            Row::Name => Some(&self.name),
+            Row::Note => Some(&self.note),
+            Row::FieldName(i) => Some(&self.fields.as_ref().expect("structured")[i].0),
+            Row::Value | Row::FieldValue(_) => None,
         }
     }
 
-    fn input_mut(&mut self, row: Row) -> &mut Input {
+    fn line_mut(&mut self, row: Row) -> Option<&mut Input> {
         match row {
-            Row::Name => &mut self.name,
-            Row::Note => &mut self.note,
-            Row::Value => &mut self.value,
-            Row::FieldName(i) => &mut self.fields.as_mut().expect("structured")[i].0,
-            Row::FieldValue(i) => &mut self.fields.as_mut().expect("structured")[i].1,
+            Row::Name => Some(&mut self.name),
+            Row::Note => Some(&mut self.note),
+            Row::FieldName(i) => Some(&mut self.fields.as_mut().expect("structured")[i].0),
+            Row::Value | Row::FieldValue(_) => None,
         }
+    }
+
+    fn area(&self, row: Row) -> Option<&TextArea> {
+        match row {
+            Row::Value => Some(&self.value),
+            Row::FieldValue(i) => Some(&self.fields.as_ref().expect("structured")[i].1),
+            _ => None,
+        }
+    }
+
+    fn area_mut(&mut self, row: Row) -> Option<&mut TextArea> {
+        match row {
+            Row::Value => Some(&mut self.value),
+            Row::FieldValue(i) => Some(&mut self.fields.as_mut().expect("structured")[i].1),
+            _ => None,
+        }
+    }
+
+    /// Typed or pasted into a value while hidden: it now replaces the stored value.
+    fn changed(&mut self, row: Row) {
+        self.edited = true;
+        self.error = None;
+        if self.hidden
+            && let Some(slot) = Self::value_slot(row)
+        {
+            self.touched.insert(slot);
+        }
+    }
+
+    /// Pasted text: a value keeps it byte for byte (newlines too), a one-line field
+    /// takes it as one line.
+    pub fn paste(&mut self, text: &str) {
+        let row = self.rows()[self.focus];
+        if let Some(a) = self.area_mut(row) {
+            a.insert(&crate::tui::textarea::pasted(text));
+        } else if let Some(i) = self.line_mut(row) {
+            crate::tui::textarea::paste_into(i, text);
+        }
+        self.changed(row);
     }
 
     /// (project, name) of the secret as saved: None for a new one.
@@ -207,6 +238,7 @@ impl Editor {
         let n = self.rows().len();
         match a {
             Action::Close => return Outcome::Close,
+            _ if self.saving.is_some() => {}
             Action::NextField => self.focus = (self.focus + 1) % n,
             Action::PrevField => self.focus = (self.focus + n - 1) % n,
             Action::Reveal if self.hidden => {
@@ -225,7 +257,7 @@ impl Editor {
             Action::Reveal => self.revealed = !self.revealed,
             Action::AddField => match &mut self.fields {
                 Some(fs) => {
-                    fs.push((Input::default(), Input::default()));
+                    fs.push((Input::default(), TextArea::default()));
                     self.focus = self.rows().len() - 2;
                 }
                 None => {
@@ -234,6 +266,7 @@ impl Editor {
                 }
             },
             Action::Save => return self.save(),
+            Action::Copy => return self.copy(),
             _ => {}
         }
         Outcome::None
@@ -241,18 +274,35 @@ impl Editor {
 
     pub fn key(&mut self, k: &KeyEvent) -> Outcome {
         let row = self.rows()[self.focus];
-        let before = self.input(row).value().to_string();
-        self.input_mut(row)
-            .handle_event(&crossterm::event::Event::Key(*k));
-        if self.hidden
-            && let Some(slot) = Self::value_slot(row)
-            && self.input(row).value() != before
-        {
-            // Typed without revealing: this input now replaces the stored value.
-            self.touched.insert(slot);
+        let changed = match self.area_mut(row) {
+            Some(a) => a.key(k),
+            None => {
+                let i = self.line_mut(row).expect("a one-line row");
+                i.handle_event(&crossterm::event::Event::Key(*k))
+                    .is_some_and(|c| c.value)
+            }
+        };
+        if changed {
+            self.changed(row);
         }
-        self.error = None;
         Outcome::None
+    }
+
+    /// The focused value to the clipboard, when it is here (typed, or revealed).
+    fn copy(&self) -> Outcome {
+        let row = self.rows()[self.focus];
+        let Some(a) = self.area(row) else {
+            return Outcome::Say("move to a value (tab) to copy it".into());
+        };
+        if self.kept(row) {
+            return Outcome::Say(
+                "the value is with the vault's owner: reveal it first (ctrl-r), then copy".into(),
+            );
+        }
+        Outcome::Effect {
+            effect: Effect::Copy(crate::ops::Sensitive::new(a.value())),
+            close: false,
+        }
     }
 
     fn value(&self) -> Result<SecretValue, String> {
@@ -296,7 +346,7 @@ impl Editor {
             return Ok(self
                 .touched
                 .contains(&None)
-                .then(|| set(self.value().expect("checked above"), false)));
+                .then(|| set(SecretValue::simple(self.value.value()), false)));
         };
         let names: Vec<&str> = all.iter().map(|(k, _)| k.as_str()).collect();
         let stored: Vec<&str> = self.stored_fields.iter().map(String::as_str).collect();
@@ -349,30 +399,24 @@ impl Editor {
             name,
             note,
         });
-        Outcome::Effect {
-            effect: Effect::Write { changes, done },
-            close: true,
-        }
+        Outcome::Submit(Effect::Write { changes, done })
     }
 
     pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let rows = self.rows();
-        let h = rows.len() as u16 + 5;
+        let t = &app.theme;
         let title = match &self.original {
             Some(n) => format!("Edit {}/{n}", self.project),
             None if self.fields.is_some() => format!("New structured secret in {}", self.project),
             None => format!("New secret in {}", self.project),
         };
-        let inner = boxed(app, f, area, 76, h, &title);
-        let t = &app.theme;
         let label_w = 14usize;
-        let input_w = (inner.width as usize).saturating_sub(label_w + 1).max(1);
-        // Rows scroll when a structured secret has more fields than the screen holds.
-        let room = inner.height.saturating_sub(2) as usize;
-        let first = self.focus.saturating_sub(room.saturating_sub(1));
-        let mut lines = Vec::new();
+        let outer_w = 76.min(area.width);
+        let input_w = (outer_w as usize).saturating_sub(label_w + 3).max(2);
+        // Every row as display lines; the focused one's cursor line is kept in view.
+        let mut body: Vec<Line> = Vec::new();
         let mut cursor = None;
-        for (i, row) in rows.iter().enumerate().skip(first).take(room) {
+        for (i, row) in self.rows().into_iter().enumerate() {
+            let focused = i == self.focus;
             let label = match row {
                 Row::Name => "name".to_string(),
                 Row::Note => "note".to_string(),
@@ -380,54 +424,127 @@ impl Editor {
                 Row::FieldName(n) => format!("field {}", n + 1),
                 Row::FieldValue(_) => "  value".to_string(),
             };
-            let input = self.input(*row);
-            let scroll = input.visual_scroll(input_w);
-            let shown: String = if self.kept(*row) {
-                "•••••••• kept (ctrl-r reveals; typing replaces)".to_string()
-            } else if row.masked() && !self.revealed {
-                "•".repeat(input.value().chars().count())
-            } else {
-                input.value().to_string()
-            };
-            let shown: String = shown.chars().skip(scroll).take(input_w).collect();
-            let focused = i == self.focus;
             let lstyle = if focused {
                 t.style(Role::Focused)
             } else {
                 t.style(Role::Dim)
             };
-            let vstyle = if row.masked() && !self.revealed {
+            let head = |first: bool| {
+                let l = if first { label.as_str() } else { "" };
+                let marker = if focused && first { "▸" } else { " " };
+                Span::styled(format!("{marker}{}", pad(l, label_w)), lstyle)
+            };
+            if let Some(input) = self.line(row) {
+                let scroll = input.visual_scroll(input_w);
+                let shown: String = input.value().chars().skip(scroll).collect();
+                body.push(Line::from(vec![
+                    head(true),
+                    Span::raw(fit(&shown, input_w)),
+                ]));
+                if focused {
+                    cursor = Some((label_w + 1 + input.visual_cursor() - scroll, body.len() - 1));
+                }
+                continue;
+            }
+            if self.kept(row) {
+                body.push(Line::from(vec![
+                    head(true),
+                    Span::styled(
+                        "•••••••• kept (ctrl-r reveals; typing replaces)",
+                        t.style(Role::Masked),
+                    ),
+                ]));
+                if focused {
+                    cursor = Some((label_w + 1, body.len() - 1));
+                }
+                continue;
+            }
+            let a = self.area(row).expect("a value row");
+            let masked = !self.revealed;
+            let lines = a.lines();
+            let (cl, cc) = a.cursor_at();
+            // A focused value shows the lines around its cursor; others their start.
+            let room = if focused { 6 } else { 3 };
+            let first = if focused {
+                cl.saturating_sub(room - 1)
+            } else {
+                0
+            };
+            let vstyle = if masked {
                 t.style(Role::Masked)
             } else {
                 Default::default()
             };
-            let marker = if focused { "▸" } else { " " };
-            lines.push(Line::from(vec![
-                Span::styled(format!("{marker}{:<w$}", label, w = label_w), lstyle),
-                Span::styled(shown, vstyle),
-            ]));
-            if focused {
-                let x = inner.x + label_w as u16 + 1 + (input.visual_cursor() - scroll) as u16;
-                cursor = Some((x, inner.y + lines.len() as u16 - 1));
+            for (j, text) in lines.iter().enumerate().skip(first).take(room) {
+                let shown: String = if masked {
+                    "•".repeat(text.chars().count())
+                } else {
+                    text.to_string()
+                };
+                // The cursor's line scrolls sideways to keep it in view.
+                let skip = if focused && j == cl {
+                    cc.saturating_sub(input_w.saturating_sub(2))
+                } else {
+                    0
+                };
+                let shown: String = shown.chars().skip(skip).collect();
+                let newline = j + 1 < lines.len();
+                let w = input_w.saturating_sub(usize::from(newline));
+                let mut spans = vec![head(j == first), Span::styled(fit(&shown, w), vstyle)];
+                if newline {
+                    // Newlines are part of the value: shown, never hidden.
+                    spans.push(Span::styled("⏎", t.style(Role::Dim)));
+                }
+                body.push(Line::from(spans));
+                if focused && j == cl {
+                    let before: String = shown.chars().take(cc - skip).collect();
+                    cursor = Some((label_w + 1 + width(&before), body.len() - 1));
+                }
+            }
+            let more = lines.len().saturating_sub(first + room);
+            if more > 0 {
+                body.push(Line::from(vec![
+                    head(false),
+                    Span::styled(format!("… {more} more line(s)"), t.style(Role::Dim)),
+                ]));
             }
         }
-        lines.push(Line::raw(""));
+        let mut status = Vec::new();
         match &self.error {
-            Some(e) => lines.push(Line::styled(format!("✗ {e}"), t.style(Role::Error))),
+            Some(e) => {
+                for l in super::text::wrap(&format!("✗ {e}"), outer_w.saturating_sub(2) as usize)
+                {
+                    status.push(Line::styled(l, t.style(Role::Error)));
+                }
+            }
             None => {
-                let state = if self.revealing {
+                let state = if self.saving.is_some() {
+                    "saving…"
+                } else if self.revealing {
                     "revealing…"
                 } else if self.revealed {
                     "values shown"
                 } else {
                     "values masked"
                 };
-                lines.push(Line::styled(state, t.style(Role::Dim)));
+                status.push(Line::styled(state, t.style(Role::Dim)));
             }
         }
+        let h = (body.len() + status.len() + 3) as u16;
+        let inner = boxed(app, f, area, 76, h, &title);
+        // Rows scroll when they are more than the screen holds.
+        let room = (inner.height as usize)
+            .saturating_sub(status.len() + 1)
+            .max(1);
+        let at = cursor.map_or(0, |c| c.1);
+        let first = at.saturating_sub(room - 1);
+        let mut lines: Vec<Line> = body.into_iter().skip(first).take(room).collect();
+        lines.push(Line::raw(""));
+        lines.extend(status);
         f.render_widget(Paragraph::new(lines), inner);
-        if let Some(c) = cursor {
-            f.set_cursor_position(c);
+        if let Some((x, y)) = cursor {
+            let x = inner.x + (x as u16).min(inner.width.saturating_sub(1));
+            f.set_cursor_position((x, inner.y + (y - first) as u16));
         }
     }
 }

@@ -57,21 +57,27 @@ impl History {
                     return Outcome::None;
                 };
                 if self.list.selected == 0 {
-                    return Outcome::None;
+                    return Outcome::Say(format!(
+                        "v{v} is the current value already: pick an older version (↓) to roll back to"
+                    ));
                 }
                 let (p, n) = (self.project.clone(), self.name.clone());
+                let next = self.versions.first().map_or(v + 1, |c| c.number + 1);
+                let q = format!(
+                    "Roll {p}/{n} back to the value of v{v}? It becomes v{next}, and every target the secret is mapped to gets that old value pushed now."
+                );
                 let done = format!("rolled {p}/{n} back to the value of v{v}");
-                Outcome::Effect {
-                    effect: Effect::Write {
-                        changes: vec![Change::Rollback {
-                            project: p,
-                            name: n,
-                            version: v,
-                        }],
-                        done,
-                    },
-                    close: false,
-                }
+                let effect = Effect::Write {
+                    changes: vec![Change::Rollback {
+                        project: p,
+                        name: n,
+                        version: v,
+                    }],
+                    done,
+                };
+                Outcome::Push(Box::new(super::Modal::Confirm(
+                    super::confirm::Confirm::new(q, effect),
+                )))
             }
             _ => Outcome::None,
         }
@@ -114,8 +120,8 @@ impl History {
             lines.push(Line::raw(""));
         }
         lines.push(Line::raw(""));
-        let hints = hint_line(app, &[Context::History, Context::List]);
-        lines.push(Line::styled(fit(&hints, w), t.style(Role::Key)));
+        let hints = super::hints(app, &[Context::History, Context::List], w);
+        lines.push(Line::styled(hints, t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
     }
 }

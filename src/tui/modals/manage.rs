@@ -13,8 +13,7 @@ use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::history::hint_line;
-use super::sync::{Review, SyncFlow};
+use super::sync::{Review, SyncFlow, TooLong, pairs};
 use super::{Outcome, boxed, navigate, row_style};
 use crate::engine::names::PROJECT_SECRET_CAP;
 use crate::ops::Change;
@@ -39,12 +38,17 @@ pub struct ManageTarget {
     list: ListState,
     pub filtering: Option<Input>,
     review: Option<(Option<Review>, Removals)>,
-    /// The secrets being added (their review is redone when the names on Supabase arrive).
+    /// The secrets being added (their review is redone when the names on Supabase, or the
+    /// values too long for it, arrive).
     adds: Vec<Listed>,
+    remote: Option<Result<BTreeSet<String>, String>>,
+    too_long: TooLong,
     data: Box<Snapshot>,
+    pub saving: Option<u64>,
+    error: Option<String>,
 }
 
-fn text(s: &Listed) -> String {
+fn text_of(s: &Listed) -> String {
     format!("{}/{}", s.project, s.meta.name)
 }
 
@@ -54,7 +58,7 @@ impl ManageTarget {
         let mapped: BTreeSet<SecretId> = tv.vars.iter().map(|(_, v)| v.secret).collect();
         let secrets = data.secrets.clone();
         let mut list = ListState::default();
-        list.refresh(&secrets, text, None);
+        list.refresh(&secrets, text_of, None);
         ManageTarget {
             target: tv.target.project_ref.clone(),
             name: tv.target.name.clone(),
@@ -65,7 +69,27 @@ impl ManageTarget {
             filtering: None,
             review: None,
             adds: Vec::new(),
+            remote: None,
+            too_long: None,
             data: Box::new(data.clone()),
+            saving: None,
+            error: None,
+        }
+    }
+
+    /// The owner refused the change: back to the list (nothing was applied), with why.
+    pub fn refused(&mut self, why: String) {
+        self.saving = None;
+        self.review = None;
+        self.error = Some(why);
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        if let Some(input) = &mut self.filtering {
+            crate::tui::textarea::paste_into(input, text);
+            self.list.filter = input.value().to_string();
+            self.list.top();
+            self.list.refresh(&self.secrets, text_of, None);
         }
     }
 
@@ -81,11 +105,15 @@ impl ManageTarget {
     }
 
     pub fn update(&mut self, a: Action) -> Outcome {
+        if self.saving.is_some() {
+            return Outcome::None;
+        }
+        self.error = None;
         if self.filtering.is_some() {
             if matches!(a, Action::Submit | Action::Close) {
                 if a == Action::Close {
                     self.list.filter.clear();
-                    self.list.refresh(&self.secrets, text, None);
+                    self.list.refresh(&self.secrets, text_of, None);
                 }
                 self.filtering = None;
             }
@@ -125,10 +153,7 @@ impl ManageTarget {
             if let Some((_, add)) = adds {
                 changes.extend(add);
             }
-            return Outcome::Effect {
-                effect: Effect::Write { changes, done },
-                close: true,
-            };
+            return Outcome::Submit(Effect::Write { changes, done });
         }
         if navigate(&mut self.list, a) {
             return Outcome::None;
@@ -178,15 +203,23 @@ impl ManageTarget {
                     .filter(|s| self.mapped.contains(&s.meta.id) && !self.want.contains(&s.meta.id))
                     .map(|s| (s.project.clone(), s.meta.name.clone()))
                     .collect();
+                self.remote = None;
+                self.too_long = None;
                 let review = (!adds.is_empty())
-                    .then(|| SyncFlow::review_for(adds.clone(), &self.data, &self.target, None))
+                    .then(|| {
+                        SyncFlow::review_for(adds.clone(), &self.data, &self.target, None, None)
+                    })
                     .flatten();
                 let checking = review.is_some();
+                let secrets = pairs(&adds);
                 self.adds = adds;
                 self.review = Some((review, removes));
                 if checking {
                     Outcome::Effect {
-                        effect: Effect::RemoteNames(vec![self.target.clone()]),
+                        effect: Effect::Review {
+                            targets: vec![self.target.clone()],
+                            secrets,
+                        },
                         close: false,
                     }
                 } else {
@@ -199,10 +232,27 @@ impl ManageTarget {
 
     /// The target's names on Supabase arrived: the review is redone with them.
     pub fn remote_names(&mut self, target: &str, names: Result<BTreeSet<String>, String>) {
+        if target == self.target {
+            self.remote = Some(names);
+            self.redo();
+        }
+    }
+
+    /// The owner said which values are too long for Supabase: the review is redone.
+    pub fn too_long(&mut self, found: std::collections::BTreeMap<String, String>) {
+        self.too_long = Some(found);
+        self.redo();
+    }
+
+    fn redo(&mut self) {
         if let Some((review @ Some(_), _)) = &mut self.review {
-            if target == self.target {
-                *review = SyncFlow::review_for(self.adds.clone(), &self.data, target, Some(names));
-            }
+            *review = SyncFlow::review_for(
+                self.adds.clone(),
+                &self.data,
+                &self.target,
+                self.remote.clone(),
+                self.too_long.clone(),
+            );
         }
     }
 
@@ -211,7 +261,7 @@ impl ManageTarget {
             input.handle_event(&crossterm::event::Event::Key(*k));
             self.list.filter = input.value().to_string();
             self.list.top();
-            self.list.refresh(&self.secrets, text, None);
+            self.list.refresh(&self.secrets, text_of, None);
         }
         Outcome::None
     }
@@ -241,6 +291,11 @@ impl ManageTarget {
                     ),
                 );
                 lines.push(head);
+                if let Some(e) = &self.error {
+                    for l in super::text::wrap(&format!("✗ {e}"), w) {
+                        lines.push(Line::styled(l, t.style(Role::Failed)));
+                    }
+                }
                 for pos in self.list.window(room) {
                     let s = &self.secrets[self.list.visible[pos]];
                     let (want, was) = (
@@ -253,7 +308,7 @@ impl ManageTarget {
                         (false, true) => "[ ] −",
                         (false, false) => "[ ]  ",
                     };
-                    let row = format!("{mark} {}", text(s));
+                    let row = format!("{mark} {}", text_of(s));
                     lines.push(Line::styled(
                         fit(&row, w),
                         row_style(app, pos == self.list.selected),
@@ -324,7 +379,7 @@ impl ManageTarget {
         }
         lines.push(Line::raw(""));
         lines.push(Line::styled(
-            fit(&hint_line(app, &self.contexts()), w),
+            super::hints(app, &self.contexts(), w),
             t.style(Role::Key),
         ));
         f.render_widget(Paragraph::new(lines), inner);

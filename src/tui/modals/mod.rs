@@ -6,10 +6,14 @@ pub mod access;
 pub mod audit;
 pub mod confirm;
 pub mod connect;
+pub mod connections;
 pub mod editor;
+pub mod find;
+pub mod form;
 pub mod gone;
 pub mod help;
 pub mod history;
+pub mod import;
 pub mod manage;
 pub mod policy;
 pub mod rotations;
@@ -43,7 +47,8 @@ pub enum Modal {
     Text(text::Text),
     Connect(connect::Connect),
     AddTarget(targets::AddTarget),
-    Manage(manage::ManageTarget),
+    // Boxed: the review it holds makes it several times the size of the others.
+    Manage(Box<manage::ManageTarget>),
     Rotations(rotations::Rotations),
     RotationForm(rotations::RotationForm),
     RevokeKey(rotations::RevokeKey),
@@ -51,6 +56,10 @@ pub enum Modal {
     AccessKeys(access::AccessKeys),
     AccessForm(access::AccessForm),
     OwnerGone(gone::OwnerGone),
+    Form(form::Form),
+    Find(find::Find),
+    Targets(connections::Targets),
+    Import(import::ImportReview),
 }
 
 /// What a modal asks of the app.
@@ -64,6 +73,15 @@ pub enum Outcome {
     },
     /// Several changes at once; closes the modal.
     Many(Vec<Effect>),
+    /// Send this and keep the form open until the answer: it closes when the owner
+    /// accepts, and shows the refusal inside, with its input, when it does not.
+    Submit(Effect),
+    /// Close this question and the form under it (what was typed is thrown away).
+    Discard,
+    /// A footer message: why a key did nothing, or what it did.
+    Say(String),
+    /// Close and show this secret (project, name) in the panes.
+    Select(String, String),
     Quit,
 }
 
@@ -76,10 +94,10 @@ impl Modal {
             Modal::Trash(_) => vec![Context::Trash, Context::List],
             Modal::Audit(a) if a.filtering.is_some() => vec![Context::Prompt],
             Modal::Audit(_) => vec![Context::Audit, Context::List],
-            Modal::Help(_) => vec![Context::List],
+            Modal::Help(_) => vec![Context::Prompt],
             Modal::Confirm(_) => vec![Context::Confirm],
             Modal::Sync(s) => s.contexts(),
-            Modal::Connect(_) => vec![Context::Prompt, Context::Editor],
+            Modal::Connect(_) => vec![Context::Prompt, Context::Policy],
             Modal::AddTarget(_) => vec![Context::Prompt],
             Modal::Manage(m) => m.contexts(),
             Modal::Rotations(_) => vec![Context::Rotations, Context::List],
@@ -94,6 +112,10 @@ impl Modal {
             Modal::Text(t) if t.retry => vec![Context::Details, Context::List],
             Modal::Text(_) => vec![Context::List],
             Modal::OwnerGone(_) => vec![Context::Gone],
+            Modal::Form(_) => vec![Context::Policy],
+            Modal::Find(_) => vec![Context::Prompt],
+            Modal::Targets(_) => vec![Context::Targets, Context::List],
+            Modal::Import(_) => vec![Context::Confirm],
         }
     }
 
@@ -118,6 +140,96 @@ impl Modal {
             Modal::AccessKeys(m) => m.update(a),
             Modal::AccessForm(m) => m.update(a),
             Modal::OwnerGone(m) => m.update(a),
+            Modal::Form(m) => m.update(a),
+            Modal::Find(m) => m.update(a),
+            Modal::Targets(m) => m.update(a),
+            Modal::Import(m) => m.update(a),
+        }
+    }
+
+    /// The id of the save this form sent and is waiting for.
+    pub fn saving(&self) -> Option<u64> {
+        match self {
+            Modal::Editor(m) => m.saving,
+            Modal::Form(m) => m.saving,
+            Modal::Policy(m) => m.saving,
+            Modal::RotationForm(m) => m.saving,
+            Modal::RevokeKey(m) => m.saving,
+            Modal::AccessForm(m) => m.saving,
+            Modal::AddTarget(m) => m.saving,
+            Modal::Manage(m) => m.saving,
+            _ => None,
+        }
+    }
+
+    /// Its save was sent as `id`.
+    pub fn submitted(&mut self, id: u64) {
+        match self {
+            Modal::Editor(m) => m.saving = Some(id),
+            Modal::Form(m) => m.saving = Some(id),
+            Modal::Policy(m) => m.saving = Some(id),
+            Modal::RotationForm(m) => m.saving = Some(id),
+            Modal::RevokeKey(m) => m.saving = Some(id),
+            Modal::AccessForm(m) => m.saving = Some(id),
+            Modal::AddTarget(m) => m.saving = Some(id),
+            Modal::Manage(m) => m.saving = Some(id),
+            _ => {}
+        }
+    }
+
+    /// The owner refused its save: why, in dashboard words, inside the form.
+    pub fn refused(&mut self, why: String) {
+        let why = crate::tui::words::dashboard(&why);
+        match self {
+            Modal::Editor(m) => m.refused(why),
+            Modal::Form(m) => m.refused(why),
+            Modal::Policy(m) => m.refused(why),
+            Modal::RotationForm(m) => m.refused(why),
+            Modal::RevokeKey(m) => m.refused(why),
+            Modal::AccessForm(m) => m.refused(why),
+            Modal::AddTarget(m) => m.refused(why),
+            Modal::Manage(m) => m.refused(why),
+            _ => {}
+        }
+    }
+
+    /// Typed input that closing would throw away (closing asks first).
+    pub fn dirty(&self) -> bool {
+        match self {
+            Modal::Editor(m) => m.edited,
+            Modal::Form(m) => m.dirty(),
+            Modal::Policy(m) => m.edited,
+            Modal::RotationForm(m) => m.edited,
+            Modal::RevokeKey(m) => m.edited(),
+            Modal::AccessForm(m) => m.edited,
+            Modal::Connect(m) => m.edited(),
+            _ => false,
+        }
+    }
+
+    /// Pasted text (one event, whatever its size): into the focused input.
+    pub fn paste(&mut self, text: &str) {
+        use crate::tui::textarea::paste_into;
+        match self {
+            Modal::Editor(m) => m.paste(text),
+            Modal::Form(m) => m.paste(text),
+            Modal::Policy(m) => m.paste(text),
+            Modal::RotationForm(m) => m.paste(text),
+            Modal::RevokeKey(m) => m.paste(text),
+            Modal::AccessForm(m) => m.paste(text),
+            Modal::Connect(m) => m.paste(text),
+            Modal::Unseal(m) => m.paste(text),
+            Modal::AddTarget(m) => m.paste(text),
+            Modal::Audit(m) => {
+                if let Some(i) = &mut m.filtering {
+                    paste_into(i, text);
+                    m.refilter();
+                }
+            }
+            Modal::Manage(m) => m.paste(text),
+            Modal::Help(m) => m.paste(text),
+            Modal::Find(m) => m.paste(text),
+            _ => {}
         }
     }
 
@@ -134,6 +246,9 @@ impl Modal {
                 | Modal::RevokeKey(_)
                 | Modal::Policy(_)
                 | Modal::AccessForm(_)
+                | Modal::Form(_)
+                | Modal::Help(_)
+                | Modal::Find(_)
         ) || matches!(self, Modal::Audit(a) if a.filtering.is_some())
     }
 
@@ -151,6 +266,9 @@ impl Modal {
             Modal::Policy(m) => m.key(k),
             Modal::AccessForm(m) => m.key(k),
             Modal::OwnerGone(m) => m.key(k),
+            Modal::Form(m) => m.key(k),
+            Modal::Help(m) => m.key(k),
+            Modal::Find(m) => m.key(k),
             // Any key hides a key just shown.
             Modal::AccessKeys(m) if m.showing_key() => m.update(Action::None),
             _ => Outcome::None,
@@ -202,6 +320,10 @@ impl Modal {
             Modal::AccessKeys(m) => m.draw(app, f, area),
             Modal::AccessForm(m) => m.draw(app, f, area),
             Modal::OwnerGone(m) => m.draw(app, f, area),
+            Modal::Form(m) => m.draw(app, f, area),
+            Modal::Find(m) => m.draw(app, f, area),
+            Modal::Targets(m) => m.draw(app, f, area),
+            Modal::Import(m) => m.draw(app, f, area),
         }
     }
 }
@@ -303,4 +425,86 @@ pub fn filter_head(
         ),
         None => idle,
     }
+}
+
+/// A hint row that fits `w` columns: this context's keys in keymap order (its order is
+/// their priority), minus plain navigation, as many as fit; the way out (esc) and help
+/// are always kept.
+pub fn hints(app: &App, contexts: &[Context], w: usize) -> String {
+    let items: Vec<(String, String)> = app
+        .keymap
+        .hints(contexts)
+        .into_iter()
+        .filter(|(_, d)| !is_navigation(d))
+        .collect();
+    fit_hints(&items, &help_hint(app, contexts), w)
+        .into_iter()
+        .map(|(k, d)| format!("{k} {d}"))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// Navigation every list shares: left out of hint rows (help lists it).
+pub fn is_navigation(desc: &str) -> bool {
+    matches!(
+        desc,
+        "down"
+            | "up"
+            | "page down"
+            | "page up"
+            | "previous pane"
+            | "first row"
+            | "last row"
+            | "next field"
+            | "previous field"
+            | "select all shown / none"
+    )
+}
+
+/// The help key as this context reaches it: `?` where keys are commands, F1 where
+/// they are typed text.
+pub fn help_hint(app: &App, contexts: &[Context]) -> (String, String) {
+    let typing = contexts
+        .iter()
+        .any(|c| matches!(c, Context::Prompt | Context::Policy | Context::Editor));
+    if typing {
+        ("F1".into(), "help".into())
+    } else {
+        let k = app.keymap.key_for(&[Context::Main], Action::Help);
+        (k, "help".into())
+    }
+}
+
+/// The items that fit `w` columns (" · " between them), in order, always keeping the
+/// one that closes (its description is "close", "cancel", "dismiss" or "no") and `help`.
+pub fn fit_hints(
+    items: &[(String, String)],
+    help: &(String, String),
+    w: usize,
+) -> Vec<(String, String)> {
+    let len =
+        |(k, d): &(String, String)| crate::tui::panes::width(k) + 1 + crate::tui::panes::width(d);
+    let keep = |d: &str| matches!(d, "close" | "cancel" | "dismiss" | "no");
+    let sep = 3;
+    let mut budget = len(help) as isize;
+    for it in items.iter().filter(|(_, d)| keep(d)) {
+        budget += (len(it) + sep) as isize;
+    }
+    let mut out = Vec::new();
+    let mut used = budget;
+    for it in items {
+        if keep(&it.1) {
+            out.push(it.clone());
+            continue;
+        }
+        let l = (len(it) + sep) as isize;
+        if used + l <= w as isize {
+            used += l;
+            out.push(it.clone());
+        }
+    }
+    if !out.iter().any(|(_, d)| d == "help") {
+        out.push(help.clone());
+    }
+    out
 }

@@ -10,7 +10,6 @@ use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::history::hint_line;
 use super::{Outcome, boxed};
 use crate::ops::Change;
 use crate::tui::action::Action;
@@ -36,6 +35,8 @@ pub struct PolicyEditor {
     /// Index into the inputs: row * 2 + (0 generator, 1 interval).
     focus: usize,
     error: Option<String>,
+    pub saving: Option<u64>,
+    pub edited: bool,
 }
 
 impl PolicyEditor {
@@ -68,6 +69,8 @@ impl PolicyEditor {
             rows,
             focus: 1,
             error: None,
+            saving: None,
+            edited: false,
         }
     }
 
@@ -102,29 +105,37 @@ impl PolicyEditor {
         }
         let (p, n) = (self.project.clone(), self.name.clone());
         let done = format!("{p}/{n}: rotation policy saved");
-        Outcome::Effect {
-            effect: Effect::Write {
-                changes: plan
-                    .into_iter()
-                    .map(|(field, set)| match set {
-                        Some((every, generator)) => Change::SetPolicy {
-                            project: p.clone(),
-                            name: n.clone(),
-                            field,
-                            every,
-                            generator,
-                        },
-                        None => Change::ClearPolicy {
-                            project: p.clone(),
-                            name: n.clone(),
-                            field,
-                        },
-                    })
-                    .collect(),
-                done,
-            },
-            close: true,
-        }
+        Outcome::Submit(Effect::Write {
+            changes: plan
+                .into_iter()
+                .map(|(field, set)| match set {
+                    Some((every, generator)) => Change::SetPolicy {
+                        project: p.clone(),
+                        name: n.clone(),
+                        field,
+                        every,
+                        generator,
+                    },
+                    None => Change::ClearPolicy {
+                        project: p.clone(),
+                        name: n.clone(),
+                        field,
+                    },
+                })
+                .collect(),
+            done,
+        })
+    }
+
+    pub fn refused(&mut self, why: String) {
+        self.saving = None;
+        self.error = Some(why);
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        crate::tui::textarea::paste_into(self.input(), text);
+        self.edited = true;
+        self.error = None;
     }
 
     fn input(&mut self) -> &mut Input {
@@ -140,6 +151,7 @@ impl PolicyEditor {
         let n = self.rows.len() * 2;
         match a {
             Action::Close => Outcome::Close,
+            _ if self.saving.is_some() => Outcome::None,
             Action::Save | Action::Submit => self.save(),
             Action::NextField => {
                 self.focus = (self.focus + 1) % n;
@@ -154,8 +166,15 @@ impl PolicyEditor {
     }
 
     pub fn key(&mut self, k: &KeyEvent) -> Outcome {
-        self.input().handle_event(&crossterm::event::Event::Key(*k));
-        self.error = None;
+        if self.saving.is_none()
+            && self
+                .input()
+                .handle_event(&crossterm::event::Event::Key(*k))
+                .is_some_and(|c| c.value)
+        {
+            self.edited = true;
+            self.error = None;
+        }
         Outcome::None
     }
 
@@ -217,8 +236,8 @@ impl PolicyEditor {
         while lines.len() < room {
             lines.push(Line::raw(""));
         }
-        let hint = hint_line(app, &[Context::Policy]);
-        lines.push(Line::styled(fit(&hint, w), t.style(Role::Key)));
+        let hint = super::hints(app, &[Context::Policy], w);
+        lines.push(Line::styled(hint, t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
     }
 }

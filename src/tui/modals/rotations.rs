@@ -12,7 +12,6 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::confirm::Confirm;
-use super::history::hint_line;
 use super::{Modal, Outcome, boxed, navigate, row_style};
 use crate::ops::Change;
 use crate::tui::action::Action;
@@ -65,17 +64,27 @@ impl Rotations {
             return Outcome::None;
         }
         let cur = self.list.current().map(|i| &self.items[i]);
-        let key = |cmd| Outcome::Effect {
-            effect: Effect::KeyRotation(cmd),
-            close: false,
-        };
         match (a, cur) {
             (Action::Close, _) => Outcome::Close,
             (Action::Add, _) => Outcome::Push(Box::new(Modal::RotationForm(RotationForm::add()))),
             (Action::Edit, Some(r)) => {
                 Outcome::Push(Box::new(Modal::RotationForm(RotationForm::edit(r))))
             }
-            (Action::RunNow, Some(r)) => key(KeyCmd::RunNow(r.name.clone())),
+            (Action::Submit, Some(r)) => Outcome::Push(Box::new(Modal::Text(details(r)))),
+            (Action::RunNow, Some(r)) => {
+                let n = r.name.clone();
+                let q = format!(
+                    "Rotate {n} now? A new {} key is created on {} and written into {}/{}; the key retired a rotation ago is deleted on Supabase.",
+                    r.key_type.as_str(),
+                    r.project_ref,
+                    r.into.project,
+                    r.into.name
+                );
+                Outcome::Push(Box::new(Modal::Confirm(Confirm::new(
+                    q,
+                    Effect::KeyRotation(KeyCmd::RunNow(n)),
+                ))))
+            }
             (Action::TargetKeys, Some(r)) => Outcome::Effect {
                 effect: Effect::TargetKeys(r.project_ref.clone()),
                 close: false,
@@ -163,16 +172,63 @@ impl Rotations {
         }
         lines.truncate(room + 1);
         lines.push(Line::raw(""));
-        let hints = hint_line(app, &[Context::Rotations, Context::List]);
-        lines.push(Line::styled(fit(&hints, w), t.style(Role::Key)));
+        let hints = super::hints(app, &[Context::Rotations, Context::List], w);
+        lines.push(Line::styled(hints, t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
     }
+}
+
+/// Everything about one rotation, whole and wrapped: `enter` opens it.
+fn details(r: &KeyRotation) -> super::text::Text {
+    use crate::vault::rfc3339;
+    let at = |t: Option<i64>| t.map(rfc3339).unwrap_or_else(|| "never".into());
+    let key = |k: &Option<crate::vault::KeyRef>| {
+        k.as_ref()
+            .map(|k| k.name.clone())
+            .unwrap_or_else(|| "none".into())
+    };
+    let s = &r.state;
+    let lines = vec![
+        (
+            Role::Title,
+            format!("{} key of {}", r.key_type.as_str(), r.project_ref),
+        ),
+        (
+            Role::Dim,
+            format!("into {}/{}", r.into.project, r.into.name),
+        ),
+        (
+            Role::Dim,
+            format!(
+                "every {}d at {} UTC · {}",
+                r.every_days,
+                format_time_of_day(r.at_minute),
+                if r.auto { "auto" } else { "manual" }
+            ),
+        ),
+        (Role::Dim, String::new()),
+        (Role::Dim, format!("current key: {}", key(&s.current))),
+        (Role::Dim, format!("previous key: {}", key(&s.previous))),
+        (Role::Dim, format!("next due: {}", rfc3339(s.next_due))),
+        (Role::Dim, format!("last attempt: {}", at(s.last_attempt))),
+        (Role::Dim, format!("last success: {}", at(s.last_success))),
+        (
+            Role::Dim,
+            format!(
+                "last message: {}",
+                s.last_message.as_deref().unwrap_or("no attempt yet")
+            ),
+        ),
+    ];
+    super::text::Text::new(format!("Key rotation {}", r.name), lines)
 }
 
 /// The reason a key is revoked (kept in the audit log).
 pub struct RevokeKey {
     name: String,
     reason: Input,
+    pub saving: Option<u64>,
+    error: Option<String>,
 }
 
 impl RevokeKey {
@@ -180,57 +236,89 @@ impl RevokeKey {
         RevokeKey {
             name,
             reason: Input::default(),
+            saving: None,
+            error: None,
         }
+    }
+
+    pub fn edited(&self) -> bool {
+        !self.reason.value().is_empty()
+    }
+
+    pub fn refused(&mut self, why: String) {
+        self.saving = None;
+        self.error = Some(why);
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        crate::tui::textarea::paste_into(&mut self.reason, text);
     }
 
     pub fn update(&mut self, a: Action) -> Outcome {
         match a {
             Action::Close => Outcome::Close,
-            Action::Submit if !self.reason.value().trim().is_empty() => Outcome::Effect {
-                effect: Effect::KeyRotation(KeyCmd::Revoke(
-                    self.name.clone(),
-                    self.reason.value().trim().to_string(),
-                )),
-                close: true,
-            },
+            _ if self.saving.is_some() => Outcome::None,
+            Action::Submit if self.reason.value().trim().is_empty() => {
+                self.error = Some("type a reason first: it is kept in the audit log".into());
+                Outcome::None
+            }
+            Action::Submit => Outcome::Submit(Effect::KeyRotation(KeyCmd::Revoke(
+                self.name.clone(),
+                self.reason.value().trim().to_string(),
+            ))),
             _ => Outcome::None,
         }
     }
 
     pub fn key(&mut self, k: &KeyEvent) -> Outcome {
-        self.reason.handle_event(&crossterm::event::Event::Key(*k));
+        if self.saving.is_none() {
+            self.reason.handle_event(&crossterm::event::Event::Key(*k));
+            self.error = None;
+        }
         Outcome::None
     }
 
     pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
         let t = &app.theme;
-        let inner = boxed(app, f, area, 80, 8, &format!("Revoke {}", self.name));
-        let w = inner.width as usize;
-        let lines = vec![
-            Line::styled(
-                fit(
-                    "The current key is replaced by a new one and deleted at once (no grace).",
-                    w,
-                ),
-                t.style(Role::Failed),
-            ),
-            Line::raw(""),
-            Line::from(vec![
-                Span::styled("reason: ", t.style(Role::Focused)),
-                Span::raw(self.reason.value().to_string()),
-            ]),
-            Line::raw(""),
-            Line::styled(
-                fit(
-                    &format!(
-                        "a reason is required · {}",
-                        hint_line(app, &[Context::Prompt])
-                    ),
-                    w,
-                ),
-                t.style(Role::Key),
-            ),
-        ];
+        let w = 80.min(area.width).saturating_sub(2) as usize;
+        let mut lines = Vec::new();
+        // What it touches on Supabase, whole: it cannot be undone.
+        for l in super::text::wrap(
+            "Revoking deletes this rotation's current and previous keys on Supabase at once (marked compromised, no grace) and rotates to a new key, written into the vault secret.",
+            w,
+        ) {
+            lines.push(Line::styled(l, t.style(Role::Failed)));
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::from(vec![
+            Span::styled("reason: ", t.style(Role::Focused)),
+            Span::raw(fit(self.reason.value(), w.saturating_sub(8))),
+        ]));
+        lines.push(Line::raw(""));
+        match (&self.error, self.saving) {
+            (_, Some(_)) => lines.push(Line::styled("asking Supabase…", t.style(Role::Pending))),
+            (Some(e), _) => {
+                for l in super::text::wrap(&format!("✗ {e}"), w) {
+                    lines.push(Line::styled(l, t.style(Role::Failed)));
+                }
+            }
+            (None, _) => lines.push(Line::styled(
+                "a reason is required (kept in the audit log)",
+                t.style(Role::Dim),
+            )),
+        }
+        lines.push(Line::styled(
+            super::hints(app, &[Context::Prompt], w),
+            t.style(Role::Key),
+        ));
+        let inner = boxed(
+            app,
+            f,
+            area,
+            80,
+            lines.len() as u16 + 2,
+            &format!("Revoke {}", self.name),
+        );
         f.render_widget(Paragraph::new(lines), inner);
     }
 }
@@ -253,6 +341,8 @@ pub struct RotationForm {
     focus: usize,
     editing: Option<String>,
     error: Option<String>,
+    pub saving: Option<u64>,
+    pub edited: bool,
 }
 
 impl RotationForm {
@@ -263,6 +353,8 @@ impl RotationForm {
             focus: 0,
             editing: None,
             error: None,
+            saving: None,
+            edited: false,
         }
     }
 
@@ -281,6 +373,21 @@ impl RotationForm {
             focus: EDITABLE[0],
             editing: Some(r.name.clone()),
             error: None,
+            saving: None,
+            edited: false,
+        }
+    }
+
+    pub fn refused(&mut self, why: String) {
+        self.saving = None;
+        self.error = Some(why);
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        if self.editable(self.focus) {
+            crate::tui::textarea::paste_into(&mut self.fields[self.focus], text);
+            self.edited = true;
+            self.error = None;
         }
     }
 
@@ -323,19 +430,16 @@ impl RotationForm {
             }
         };
         if let Some(name) = self.editing.clone() {
-            return Outcome::Effect {
-                effect: Effect::Write {
-                    done: format!("{name}: every {every}d at {} UTC", format_time_of_day(at)),
-                    changes: vec![Change::EditKeyRotation {
-                        name,
-                        every_days: every,
-                        at_minute: at,
-                        auto,
-                        grace: None,
-                    }],
-                },
-                close: true,
-            };
+            return Outcome::Submit(Effect::Write {
+                done: format!("{name}: every {every}d at {} UTC", format_time_of_day(at)),
+                changes: vec![Change::EditKeyRotation {
+                    name,
+                    every_days: every,
+                    at_minute: at,
+                    auto,
+                    grace: None,
+                }],
+            });
         }
         let key_type = match self.val(2) {
             "publishable" => KeyKind::Publishable,
@@ -368,19 +472,17 @@ impl RotationForm {
         if let Some(w) = self.warning() {
             done = format!("{done}; warning: {w}");
         }
-        Outcome::Effect {
-            effect: Effect::Write {
-                changes: vec![Change::AddKeyRotation(new)],
-                done,
-            },
-            close: true,
-        }
+        Outcome::Submit(Effect::Write {
+            changes: vec![Change::AddKeyRotation(new)],
+            done,
+        })
     }
 
     pub fn update(&mut self, a: Action) -> Outcome {
         let n = self.fields.len();
         match a {
             Action::Close => Outcome::Close,
+            _ if self.saving.is_some() => Outcome::None,
             Action::Save | Action::Submit => self.save(),
             Action::NextField | Action::PrevField => {
                 let step = if a == Action::NextField { 1 } else { n - 1 };
@@ -397,8 +499,13 @@ impl RotationForm {
     }
 
     pub fn key(&mut self, k: &KeyEvent) -> Outcome {
-        if self.editable(self.focus) {
-            self.fields[self.focus].handle_event(&crossterm::event::Event::Key(*k));
+        if self.editable(self.focus)
+            && self.saving.is_none()
+            && self.fields[self.focus]
+                .handle_event(&crossterm::event::Event::Key(*k))
+                .is_some_and(|c| c.value)
+        {
+            self.edited = true;
             self.error = None;
         }
         Outcome::None
@@ -410,8 +517,7 @@ impl RotationForm {
             Some(n) => format!("Edit rotation {n}"),
             None => "Add a key rotation".into(),
         };
-        let inner = boxed(app, f, area, 80, 16, &title);
-        let w = inner.width as usize;
+        let w = 80.min(area.width).saturating_sub(2) as usize;
         let mut lines = Vec::new();
         for (i, label) in LABELS.iter().enumerate() {
             let style = if i == self.focus {
@@ -442,13 +548,12 @@ impl RotationForm {
                 lines.push(Line::styled(l, t.style(Role::Failed)));
             }
         }
-        let room = inner.height.saturating_sub(1) as usize;
-        lines.truncate(room);
-        while lines.len() < room {
-            lines.push(Line::raw(""));
+        if self.saving.is_some() {
+            lines.push(Line::styled("saving…", t.style(Role::Pending)));
         }
-        let hint = hint_line(app, &[Context::Policy]);
-        lines.push(Line::styled(fit(&hint, w), t.style(Role::Key)));
+        let hint = super::hints(app, &[Context::Policy], w);
+        lines.push(Line::styled(hint, t.style(Role::Key)));
+        let inner = boxed(app, f, area, 80, lines.len() as u16 + 2, &title);
         f.render_widget(Paragraph::new(lines), inner);
     }
 }

@@ -10,7 +10,6 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::history::hint_line;
 use super::{Outcome, boxed, navigate, row_style};
 use crate::engine::names::{
     PROJECT_SECRET_CAP, check_env_name, derive_env_name, derive_field_env_name,
@@ -51,12 +50,19 @@ pub struct Review {
     pub adopt: Vec<(String, String)>,
     /// The names on Supabase now: `None` while they are being listed.
     pub remote: Option<Result<BTreeSet<String>, String>>,
+    /// Whether the owner has said which values are too long for Supabase yet.
+    pub sizes_known: bool,
 }
 
+/// Secrets ("project/name") whose values Supabase would refuse, with why: `None` while
+/// the owner is asked.
+pub type TooLong = Option<BTreeMap<String, String>>;
+
 impl Review {
-    /// Still listing the target's names: nothing can be confirmed yet.
+    /// Still listing the target's names or checking the values' sizes: nothing can be
+    /// confirmed yet.
     pub fn checking(&self) -> bool {
-        self.remote.is_none()
+        self.remote.is_none() || !self.sizes_known
     }
 
     /// The writes for this target: the accepted secrets, plus the ones to adopt when the
@@ -130,6 +136,17 @@ pub struct SyncFlow {
     review: Option<Vec<Review>>,
     /// Each target's names on Supabase, as they arrive.
     remote: BTreeMap<String, Result<BTreeSet<String>, String>>,
+    too_long: TooLong,
+    /// The review's first line shown (it scrolls when long).
+    scroll: usize,
+}
+
+/// The (project, name) of each secret, as the owner's queries take them.
+pub fn pairs(secrets: &[Listed]) -> Vec<(String, String)> {
+    secrets
+        .iter()
+        .map(|s| (s.project.clone(), s.meta.name.clone()))
+        .collect()
 }
 
 /// The variables a secret makes: one, or one per field.
@@ -188,6 +205,8 @@ impl SyncFlow {
             list,
             review: None,
             remote: BTreeMap::new(),
+            too_long: None,
+            scroll: 0,
         }
     }
 
@@ -197,11 +216,13 @@ impl SyncFlow {
         data: &Snapshot,
         target: &str,
         remote: Option<Result<BTreeSet<String>, String>>,
+        too_long: TooLong,
     ) -> Option<Review> {
         let mut f = SyncFlow::new(secrets, data);
         if let Some(r) = remote {
             f.remote.insert(target.to_string(), r);
         }
+        f.too_long = too_long;
         let t = f.targets.iter().find(|t| t.project_ref == target)?;
         Some(f.review_one(t))
     }
@@ -210,9 +231,14 @@ impl SyncFlow {
     pub fn contexts(&self) -> Vec<Context> {
         match &self.review {
             Some(rs) if rs.iter().any(|r| !r.unowned.is_empty()) => {
-                vec![Context::Adopt, Context::Review, Context::Confirm]
+                vec![
+                    Context::Adopt,
+                    Context::Review,
+                    Context::Confirm,
+                    Context::List,
+                ]
             }
-            Some(_) => vec![Context::Confirm],
+            Some(_) => vec![Context::Confirm, Context::List],
             None => vec![Context::Pick, Context::List],
         }
     }
@@ -220,6 +246,16 @@ impl SyncFlow {
     /// A target's names on Supabase arrived: its review is redone with them.
     pub fn remote_names(&mut self, target: &str, names: Result<BTreeSet<String>, String>) {
         self.remote.insert(target.to_string(), names);
+        self.redo();
+    }
+
+    /// The owner said which values are too long for Supabase: the review is redone.
+    pub fn too_long(&mut self, found: BTreeMap<String, String>) {
+        self.too_long = Some(found);
+        self.redo();
+    }
+
+    fn redo(&mut self) {
         if self.review.is_some() {
             self.review = Some(
                 self.chosen
@@ -243,6 +279,7 @@ impl SyncFlow {
             unowned: Vec::new(),
             adopt: Vec::new(),
             remote: self.remote.get(&t.project_ref).cloned(),
+            sizes_known: self.too_long.is_some(),
         };
         let remote = self
             .remote
@@ -252,6 +289,11 @@ impl SyncFlow {
         let mut claimed: BTreeMap<String, String> = BTreeMap::new();
         for s in &self.secrets {
             let addr = format!("{}/{}", s.project, s.meta.name);
+            // Refused here, before confirming: Supabase would refuse the value anyway.
+            if let Some(why) = self.too_long.as_ref().and_then(|t| t.get(&addr)) {
+                r.refused.push((addr, why.clone()));
+                continue;
+            }
             let names = match names_of(s) {
                 Ok(n) => n,
                 Err(e) => {
@@ -317,7 +359,20 @@ impl SyncFlow {
     pub fn update(&mut self, a: Action) -> Outcome {
         if let Some(reviews) = &mut self.review {
             return match a {
-                _ if reviews.iter().any(Review::checking) && a != Action::Close => Outcome::None,
+                Action::Down | Action::PageDown => {
+                    self.scroll += if a == Action::Down { 1 } else { 10 };
+                    Outcome::None
+                }
+                Action::Up | Action::PageUp => {
+                    self.scroll = self
+                        .scroll
+                        .saturating_sub(if a == Action::Up { 1 } else { 10 });
+                    Outcome::None
+                }
+                _ if reviews.iter().any(Review::checking) && a != Action::Close => Outcome::Say(
+                    "still checking the names on Supabase: confirm once the review says checked"
+                        .into(),
+                ),
                 Action::Submit | Action::Adopt => {
                     let mut effects = Vec::new();
                     for r in reviews.iter_mut().filter(|r| !r.over_cap) {
@@ -368,7 +423,10 @@ impl SyncFlow {
                     .map(|i| self.targets[*i].project_ref.clone())
                     .collect();
                 Outcome::Effect {
-                    effect: Effect::RemoteNames(targets),
+                    effect: Effect::Review {
+                        targets,
+                        secrets: pairs(&self.secrets),
+                    },
                     close: false,
                 }
             }
@@ -418,52 +476,52 @@ impl SyncFlow {
                         fit(&format!("{} ({}) · {cap}", r.name, r.target), w),
                         t.style(Role::Title),
                     ));
-                    if r.over_cap {
-                        lines.push(Line::styled(
-                            fit(&format!("  ✗ refused: over Supabase's cap of {PROJECT_SECRET_CAP}; bundle related values as one structured secret"), w),
-                            t.style(Role::Failed),
-                        ));
-                    }
-                    if !r.create.is_empty() {
-                        let verb = if r.over_cap { "would create" } else { "create" };
-                        lines.push(Line::styled(
-                            fit(
-                                &format!("  + {verb} {}: {}", r.create.len(), r.create.join(", ")),
-                                w,
-                            ),
-                            t.style(Role::Synced),
-                        ));
-                    }
-                    for (role, text) in r.remote_lines(app, "  ") {
-                        // Whole, wrapped: a reason cut off is no reason.
+                    // Every line whole, wrapped: a reason or a name cut off is lost.
+                    let mut put = |role: Role, text: String| {
                         for l in super::text::wrap(&text, w) {
                             lines.push(Line::styled(l, t.style(role)));
                         }
+                    };
+                    if r.over_cap {
+                        put(
+                            Role::Failed,
+                            format!(
+                                "  ✗ refused: over Supabase's cap of {PROJECT_SECRET_CAP}; bundle related values as one structured secret"
+                            ),
+                        );
+                    }
+                    if !r.create.is_empty() {
+                        let verb = if r.over_cap { "would create" } else { "create" };
+                        put(
+                            Role::Synced,
+                            format!("  + {verb} {}: {}", r.create.len(), r.create.join(", ")),
+                        );
+                    }
+                    for (role, text) in r.remote_lines(app, "  ") {
+                        put(role, text);
                     }
                     if r.already > 0 {
-                        lines.push(Line::styled(
-                            format!("  = {} already mapped there", r.already),
-                            t.style(Role::Dim),
-                        ));
+                        put(Role::Dim, format!("  = {} already mapped there", r.already));
                     }
                     for (what, why) in &r.refused {
-                        lines.push(Line::styled(
-                            fit(&format!("  ✗ {what}: {why}"), w),
-                            t.style(Role::Failed),
-                        ));
+                        put(Role::Failed, format!("  ✗ {what}: {why}"));
                     }
                 }
             }
         }
-        lines.truncate(room);
+        // A review longer than the box scrolls (↓): it is never cut.
+        let more = lines.len().saturating_sub(room);
+        let top = self.scroll.min(more);
+        let mut lines: Vec<Line> = lines.into_iter().skip(top).take(room).collect();
         while lines.len() < room {
             lines.push(Line::raw(""));
         }
         lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            fit(&hint_line(app, &self.contexts()), w),
-            t.style(Role::Key),
-        ));
+        let mut hint = super::hints(app, &self.contexts(), w);
+        if more > top {
+            hint = format!("↓ {} more · {hint}", more - top);
+        }
+        lines.push(Line::styled(fit(&hint, w), t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
     }
 }

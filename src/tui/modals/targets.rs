@@ -23,9 +23,11 @@ pub struct AddTarget {
     errors: Vec<String>,
     list: ListState,
     filter: Input,
+    pub saving: Option<u64>,
+    error: Option<String>,
 }
 
-fn text(c: &Candidate) -> String {
+fn text_of(c: &Candidate) -> String {
     format!(
         "{} {} {} {}",
         c.name, c.project_ref, c.organization, c.connection
@@ -35,13 +37,27 @@ fn text(c: &Candidate) -> String {
 impl AddTarget {
     pub fn new(items: Vec<Candidate>, errors: Vec<String>) -> AddTarget {
         let mut list = ListState::default();
-        list.refresh(&items, text, None);
+        list.refresh(&items, text_of, None);
         AddTarget {
             items,
             errors,
             list,
             filter: Input::default(),
+            saving: None,
+            error: None,
         }
+    }
+
+    pub fn refused(&mut self, why: String) {
+        self.saving = None;
+        self.error = Some(why);
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        crate::tui::textarea::paste_into(&mut self.filter, text);
+        self.list.filter = self.filter.value().to_string();
+        self.list.top();
+        self.list.refresh(&self.items, text_of, None);
     }
 
     pub fn update(&mut self, a: Action) -> Outcome {
@@ -50,6 +66,7 @@ impl AddTarget {
         }
         match a {
             Action::Close => Outcome::Close,
+            _ if self.saving.is_some() => Outcome::None,
             Action::Submit => {
                 let Some(c) = self.list.current().map(|i| self.items[i].clone()) else {
                     return Outcome::None;
@@ -61,18 +78,15 @@ impl AddTarget {
                     "added {} ({}) as a target: s syncs secrets to it",
                     c.name, c.project_ref
                 );
-                Outcome::Effect {
-                    effect: Effect::Write {
-                        changes: vec![crate::ops::Change::AddTarget {
-                            project_ref: c.project_ref,
-                            name: c.name,
-                            organization: c.organization,
-                            connection: c.connection,
-                        }],
-                        done,
-                    },
-                    close: true,
-                }
+                Outcome::Submit(Effect::Write {
+                    changes: vec![crate::ops::Change::AddTarget {
+                        project_ref: c.project_ref,
+                        name: c.name,
+                        organization: c.organization,
+                        connection: c.connection,
+                    }],
+                    done,
+                })
             }
             _ => Outcome::None,
         }
@@ -95,7 +109,7 @@ impl AddTarget {
         self.filter.handle_event(&crossterm::event::Event::Key(*k));
         self.list.filter = self.filter.value().to_string();
         self.list.top();
-        self.list.refresh(&self.items, text, None);
+        self.list.refresh(&self.items, text_of, None);
         Outcome::None
     }
 
@@ -103,16 +117,21 @@ impl AddTarget {
         let inner = boxed(app, f, area, 100, 24, "Add a target");
         let t = &app.theme;
         let w = inner.width as usize;
-        let room = inner.height.saturating_sub(3 + self.errors.len() as u16) as usize;
+        let notes: usize = self
+            .errors
+            .iter()
+            .chain(&self.error)
+            .map(|e| super::text::wrap(&format!("✗ {e}"), w).len())
+            .sum();
+        let room = (inner.height as usize).saturating_sub(3 + notes);
         let mut lines = vec![Line::from(vec![
             Span::styled("filter: ", t.style(Role::Focused)),
             Span::raw(self.filter.value().to_string()),
         ])];
-        for e in &self.errors {
-            lines.push(Line::styled(
-                fit(&format!("✗ {e}"), w),
-                t.style(Role::Error),
-            ));
+        for e in self.errors.iter().chain(&self.error) {
+            for l in super::text::wrap(&format!("✗ {e}"), w) {
+                lines.push(Line::styled(l, t.style(Role::Error)));
+            }
         }
         if self.items.is_empty() {
             lines.push(Line::styled(

@@ -234,7 +234,7 @@ impl Text {
 /// Splits `s` into lines of at most `w` columns, at spaces where it can (a word longer
 /// than a line is cut), keeping the leading indent on continuation lines.
 pub fn wrap(s: &str, w: usize) -> Vec<String> {
-    let width = |x: &str| x.chars().count();
+    let width = crate::tui::panes::width;
     if w == 0 || width(s) <= w {
         return vec![s.to_string()];
     }

@@ -7,7 +7,6 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use super::confirm::Confirm;
-use super::history::hint_line;
 use super::{Modal, Outcome, boxed, navigate, row_style};
 use crate::ops::Change;
 use crate::tui::action::Action;
@@ -107,8 +106,8 @@ impl TrashBin {
             lines.push(Line::raw(""));
         }
         lines.push(Line::raw(""));
-        let hints = hint_line(app, &[Context::Trash, Context::List]);
-        lines.push(Line::styled(fit(&hints, w), t.style(Role::Key)));
+        let hints = super::hints(app, &[Context::Trash, Context::List], w);
+        lines.push(Line::styled(hints, t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
     }
 }

@@ -43,6 +43,12 @@ impl Unseal {
         }
     }
 
+    pub fn paste(&mut self, text: &str) {
+        if !self.working {
+            crate::tui::textarea::paste_into(&mut self.input, text);
+        }
+    }
+
     pub fn key(&mut self, k: &KeyEvent) -> Outcome {
         if !self.working {
             self.input.handle_event(&crossterm::event::Event::Key(*k));

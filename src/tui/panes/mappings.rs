@@ -46,7 +46,7 @@ impl MappingsPane {
             let inner = block.inner(area);
             f.render_widget(block, area);
             let msg = if app.data.targets.is_empty() {
-                "No targets yet: c connects a Supabase account, T adds a target."
+                "No targets yet: c connects a Supabase account, then T (targets) adds one."
             } else {
                 "Select a secret to see where it is synced."
             };
@@ -70,7 +70,7 @@ impl MappingsPane {
         if rows.is_empty() {
             let msg = if app.data.targets.is_empty() {
                 format!(
-                    "{}: not synced anywhere. No targets yet: c connects a Supabase account, T adds a target.",
+                    "{}: not synced anywhere. No targets yet: c connects a Supabase account, then T (targets) adds one.",
                     s.meta.name
                 )
             } else {

@@ -50,12 +50,76 @@ pub fn ago(now: i64, then: i64) -> String {
     }
 }
 
+/// The columns `s` takes on screen (a wide character or an emoji takes two).
+pub fn width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
 /// Cuts `s` to `w` columns, marking the cut with '…'.
 pub fn fit(s: &str, w: usize) -> String {
-    if s.chars().count() <= w {
+    if width(s) <= w {
         return s.to_string();
     }
-    let mut out: String = s.chars().take(w.saturating_sub(1)).collect();
-    out.push('…');
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + cw + 1 > w {
+            break;
+        }
+        used += cw;
+        out.push(c);
+    }
+    if w > 0 {
+        out.push('…');
+    }
     out
+}
+
+/// Cuts `s` to `w` columns in the middle, so names that differ only at the end stay
+/// apart ("customer-po…-eu-west", "customer-po…-us-east").
+pub fn fit_middle(s: &str, w: usize) -> String {
+    if width(s) <= w || w < 5 {
+        return fit(s, w);
+    }
+    let cw = |c: char| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+    let tail_w = (w - 1) / 2;
+    let mut tail = Vec::new();
+    let mut used = 0;
+    for c in s.chars().rev() {
+        if used + cw(c) > tail_w {
+            break;
+        }
+        used += cw(c);
+        tail.push(c);
+    }
+    let head = fit(s, w - used);
+    let mut out = head;
+    out.extend(tail.into_iter().rev());
+    out
+}
+
+/// `s` cut or padded with spaces to exactly `w` columns.
+pub fn pad(s: &str, w: usize) -> String {
+    let mut out = fit(s, w);
+    let n = width(&out);
+    out.extend(std::iter::repeat_n(' ', w.saturating_sub(n)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_are_display_cells_and_middle_cuts_keep_names_apart() {
+        assert_eq!(width("Ünïcødé 🔑 key"), 14);
+        assert!(width(&fit("Ünïcødé 🔑 key", 10)) <= 10);
+        assert_eq!(width(&pad("🔑", 4)), 4);
+        let a = fit_middle("customer-portal-production-eu-west", 20);
+        let b = fit_middle("customer-portal-production-us-east", 20);
+        assert_ne!(a, b);
+        assert_eq!(width(&a), 20);
+        assert!(a.ends_with("eu-west"), "{a}");
+    }
 }

@@ -5,9 +5,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{fit, frame, inner_height};
+use super::{fit_middle, frame, inner_height, pad};
+use crate::tui::action::Action;
 use crate::tui::app::{App, Focus};
 use crate::tui::data::Snapshot;
+use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::theme::Role;
 
@@ -39,12 +41,17 @@ impl ProjectsPane {
         f.render_widget(block, area);
         let t = &app.theme;
         if self.list.is_empty() {
+            // The key that does it here, wrapped: the pane is 16 columns at 80x24.
             let msg = if app.data.projects.is_empty() {
-                "no projects yet\n`keyward project add NAME`"
+                let n = app.keymap.key_for(&[Context::Projects], Action::Add);
+                format!("no projects yet: {n} creates one")
             } else {
-                "nothing matches the filter"
+                "nothing matches the filter".into()
             };
-            f.render_widget(Paragraph::new(msg).style(t.style(Role::Dim)), inner);
+            let p = Paragraph::new(msg)
+                .style(t.style(Role::Dim))
+                .wrap(ratatui::widgets::Wrap { trim: true });
+            f.render_widget(p, inner);
             return;
         }
         let w = inner.width as usize;
@@ -55,7 +62,10 @@ impl ProjectsPane {
             let name_w = w.saturating_sub(count.len() + 3);
             let sel = pos == self.list.selected;
             let marker = if sel { "▸ " } else { "  " };
-            let text = format!("{marker}{:<name_w$} {count}", fit(&p.name, name_w));
+            let text = format!(
+                "{marker}{} {count}",
+                pad(&fit_middle(&p.name, name_w), name_w)
+            );
             let style = if sel && focused {
                 t.style(Role::Selected)
             } else if sel {

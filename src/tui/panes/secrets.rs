@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{ago, fit, frame, inner_height};
+use super::{ago, fit_middle, frame, inner_height, pad};
 use crate::tui::app::{App, Focus};
 use crate::tui::data::Snapshot;
 use crate::tui::list::ListState;
@@ -117,12 +117,18 @@ impl SecretsPane {
         f.render_widget(block, area);
         let t = &app.theme;
         if self.list.is_empty() {
-            let msg = if items.is_empty() {
+            // With no project yet, n makes one first (a secret needs a project).
+            let msg = if app.data.projects.is_empty() {
+                "secrets live in a project: n creates the first one"
+            } else if items.is_empty() {
                 "no secrets here: n adds one"
             } else {
                 "nothing matches the filter"
             };
-            f.render_widget(Paragraph::new(msg).style(t.style(Role::Dim)), inner);
+            let p = Paragraph::new(msg)
+                .style(t.style(Role::Dim))
+                .wrap(ratatui::widgets::Wrap { trim: true });
+            f.render_widget(p, inner);
             return;
         }
         let w = inner.width as usize;
@@ -143,7 +149,7 @@ impl SecretsPane {
             } else {
                 format!("{kind:>4} {ver:>4}")
             };
-            let name_w = w.saturating_sub(tail.chars().count() + 3);
+            let name_w = w.saturating_sub(super::width(&tail) + 3);
             let marked = self.marked.contains(&s.meta.id);
             let marker = match (sel, marked) {
                 (true, true) => "▸●",
@@ -151,7 +157,10 @@ impl SecretsPane {
                 (false, true) => " ●",
                 (false, false) => "  ",
             };
-            let text = format!("{marker}{:<name_w$} {tail}", fit(&s.meta.name, name_w));
+            let text = format!(
+                "{marker}{} {tail}",
+                pad(&fit_middle(&s.meta.name, name_w), name_w)
+            );
             let style = if sel && focused {
                 t.style(Role::Selected)
             } else if sel {

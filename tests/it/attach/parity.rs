@@ -192,7 +192,9 @@ fn every_headless_command_attached_matches_the_direct_path() {
         (vec!["project", "add", "ops"], "", Exactly),
         (vec!["project", "add", "ops"], "", Exactly),
         (vec!["project", "list", "--json"], "", Exactly),
-        (vec!["project", "rm", "ops"], "", Exactly),
+        (vec!["project", "rename", "ops", "ops2"], "", Exactly),
+        (vec!["project", "rename", "ops2", "billing"], "", Exactly),
+        (vec!["project", "rm", "ops2"], "", Exactly),
         (vec!["secret", "set", "billing/STRIPE"], "sk_2\n", Exactly),
         (
             vec!["secret", "set", "billing/STRIPE", "--json"],
@@ -280,7 +282,11 @@ fn every_headless_command_attached_matches_the_direct_path() {
             Exactly,
         ),
         (vec!["secret", "rm", "billing/NEWER"], "", Exactly),
-        (vec!["trash", "purge", "--json"], "", Exactly),
+        (vec!["trash", "purge"], "", Exactly),
+        (vec!["trash", "purge", "--all", "--json"], "", Exactly),
+        (vec!["projects"], "", Exactly),
+        (vec!["projects", "--json"], "", Exactly),
+        (vec!["projects", "--connection", "nope"], "", Exactly),
         (
             vec!["import", "web", "{dir}/web.env", "--dry-run"],
             "",

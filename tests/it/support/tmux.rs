@@ -96,6 +96,16 @@ impl Tmux {
         self.tmux(&["send-keys", "-t", "t", "-l", text]);
     }
 
+    /// Pastes `text` as a terminal does: bracketed when the program asked for it, and
+    /// each newline sent as a carriage return (tmux's paste-buffer, like xterm).
+    pub fn paste(&self, text: &str) {
+        let f = std::env::temp_dir().join(format!("{}-paste", self.socket));
+        std::fs::write(&f, text).unwrap();
+        self.tmux(&["load-buffer", "-b", "kw", &f.display().to_string()]);
+        self.tmux(&["paste-buffer", "-p", "-d", "-b", "kw", "-t", "t"]);
+        let _ = std::fs::remove_file(f);
+    }
+
     pub fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-t", "t"])
     }

@@ -6,6 +6,7 @@ mod cli;
 mod cli_errors;
 mod kdf;
 mod messages;
+mod meta;
 mod modes;
 mod prompt;
 mod sealing;

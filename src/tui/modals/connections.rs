@@ -1,0 +1,290 @@
+//! Targets and connections: each connection (URL, token fingerprint) with its targets
+//! under it (health, last sync, variable counts). Add a target, remove one (saying what
+//! it deletes on Supabase), retry one now; connect, reconnect (a new token), disconnect.
+//! The same requests as `keyward target add|rm`, `retry`, `connect`, `reconnect`,
+//! `disconnect`.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+use super::confirm::Confirm;
+use super::form::{Field, Form};
+use super::{Modal, Outcome, boxed, navigate, row_style};
+use crate::ops::{Reply, Request, Sensitive};
+use crate::tui::action::Action;
+use crate::tui::app::{App, Effect};
+use crate::tui::data::{Snapshot, TargetView};
+use crate::tui::keys::Context;
+use crate::tui::list::ListState;
+use crate::tui::panes::{ago, fit};
+use crate::tui::theme::Role;
+use crate::vault::Connection;
+
+enum Row {
+    Connection(Connection, Vec<String>),
+    Target(Box<TargetView>),
+}
+
+#[derive(Default)]
+pub struct Targets {
+    rows: Vec<Row>,
+    list: ListState,
+}
+
+const REVOKE: &str = "https://supabase.com/dashboard/account/tokens";
+
+impl Targets {
+    pub fn new(data: &Snapshot) -> Targets {
+        let mut t = Targets::default();
+        t.refresh(data);
+        t
+    }
+
+    /// The vault changed: the rows follow, the cursor stays on the same row.
+    pub fn refresh(&mut self, data: &Snapshot) {
+        let key = |r: &Row| match r {
+            Row::Connection(c, _) => format!("c:{}", c.name),
+            Row::Target(t) => format!("t:{}", t.target.project_ref),
+        };
+        let keep = self.list.current().map(|i| key(&self.rows[i]));
+        self.rows.clear();
+        for c in &data.connections {
+            let mine: Vec<&TargetView> = data
+                .targets
+                .iter()
+                .filter(|t| t.target.connection == c.name)
+                .collect();
+            let names = mine.iter().map(|t| t.target.name.clone()).collect();
+            self.rows.push(Row::Connection(c.clone(), names));
+            for t in mine {
+                self.rows.push(Row::Target(Box::new(t.clone())));
+            }
+        }
+        let keep_fn = |r: &Row| Some(key(r)) == keep;
+        self.list
+            .refresh(&self.rows, |_| String::new(), Some(&keep_fn));
+    }
+
+    pub fn update(&mut self, a: Action) -> Outcome {
+        if navigate(&mut self.list, a) {
+            return Outcome::None;
+        }
+        let cur = self.list.current().map(|i| &self.rows[i]);
+        match (a, cur) {
+            (Action::Close, _) => Outcome::Close,
+            (Action::Add, _) => Outcome::Effect {
+                effect: Effect::ListProjects,
+                close: false,
+            },
+            (Action::Connect, _) => Outcome::Push(Box::new(Modal::Connect(Default::default()))),
+            (Action::Retry, Some(Row::Target(t))) => {
+                let (r, name) = (t.target.project_ref.clone(), t.target.name.clone());
+                Outcome::Effect {
+                    effect: Effect::Call {
+                        request: Request::Retry {
+                            target: Some(r),
+                            wait: false,
+                        },
+                        done: Box::new(move |reply| match reply {
+                            Reply::Retried(t) if t.is_empty() => {
+                                Ok(format!("{name}: nothing to retry"))
+                            }
+                            _ => Ok(format!("{name}: retrying now")),
+                        }),
+                    },
+                    close: false,
+                }
+            }
+            (Action::Remove, Some(Row::Target(t))) => {
+                Outcome::Push(Box::new(Modal::Confirm(remove_target(t))))
+            }
+            (Action::Remove, Some(Row::Connection(c, targets))) => {
+                Outcome::Push(Box::new(Modal::Confirm(disconnect(c, targets))))
+            }
+            (Action::Reconnect, Some(Row::Connection(c, _))) => {
+                Outcome::Push(Box::new(Modal::Form(reconnect(&c.name))))
+            }
+            (Action::Reconnect | Action::Retry, _) => {
+                Outcome::Say("that acts on another kind of row: see the keys below".into())
+            }
+            _ => Outcome::None,
+        }
+    }
+
+    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        let inner = boxed(app, f, area, 120, 30, "Targets and connections");
+        let t = &app.theme;
+        let w = inner.width as usize;
+        let now = app.now();
+        let room = (inner.height as usize).saturating_sub(2);
+        let mut lines = Vec::new();
+        if self.rows.is_empty() {
+            let c = app.keymap.key_for(&[Context::Targets], Action::Connect);
+            lines.push(Line::styled(
+                format!("No connections yet: {c} connects a Supabase account with a Personal Access Token."),
+                t.style(Role::Dim),
+            ));
+        }
+        for pos in self.list.window(room / 2) {
+            let sel = pos == self.list.selected;
+            match &self.rows[self.list.visible[pos]] {
+                Row::Connection(c, targets) => {
+                    let head = format!(
+                        "{} · {} · token …{} · {} target(s)",
+                        c.name,
+                        c.url,
+                        c.fingerprint,
+                        targets.len()
+                    );
+                    let style = if sel {
+                        row_style(app, true)
+                    } else {
+                        t.style(Role::Title)
+                    };
+                    lines.push(Line::styled(fit(&head, w), style));
+                    lines.push(Line::styled(
+                        fit(&format!("  connected {}", ago(now, c.created)), w),
+                        t.style(Role::Dim),
+                    ));
+                }
+                Row::Target(tv) => {
+                    let tg = &tv.target;
+                    let (health, role) = if tg.removing {
+                        ("− removing".to_string(), Role::Pending)
+                    } else if tg.health.unhealthy {
+                        (
+                            format!("! unhealthy ({} failures)", tg.health.consecutive_failures),
+                            Role::Unhealthy,
+                        )
+                    } else {
+                        ("✓ healthy".to_string(), Role::Synced)
+                    };
+                    let last = tg
+                        .health
+                        .last_sync
+                        .map(|at| format!("last sync {}", ago(now, at)))
+                        .unwrap_or_else(|| "never synced".into());
+                    let n = tv.totals;
+                    let head = format!("  {} ({}) · {health} · {last}", tg.name, tg.project_ref);
+                    let counts = format!(
+                        "    {} variable(s): ✓{} synced · …{} pending · ✗{} failed",
+                        tv.vars.len(),
+                        n.synced,
+                        n.pending + n.removing,
+                        n.failed,
+                    );
+                    let style = if sel {
+                        row_style(app, true)
+                    } else {
+                        t.style(role)
+                    };
+                    lines.push(Line::styled(fit(&head, w), style));
+                    lines.push(Line::styled(fit(&counts, w), t.style(Role::Dim)));
+                    if let Some(e) = &tg.health.last_error {
+                        // The whole error: it says what to fix.
+                        for l in super::text::wrap(&format!("    last error: {e}"), w) {
+                            lines.push(Line::styled(l, t.style(Role::Failed)));
+                        }
+                    }
+                }
+            }
+        }
+        while lines.len() < room + 1 {
+            lines.push(Line::raw(""));
+        }
+        lines.truncate(room + 1);
+        let hint = super::hints(app, &[Context::Targets, Context::List], w);
+        lines.push(Line::styled(hint, t.style(Role::Key)));
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+/// The question before removing a target: every variable it deletes there, by name.
+fn remove_target(t: &TargetView) -> Confirm {
+    let tg = &t.target;
+    let names: Vec<&str> = t.vars.iter().map(|(n, _)| n.as_str()).collect();
+    let what = if names.is_empty() {
+        "keyward put no variables there.".to_string()
+    } else {
+        format!(
+            "keyward deletes the {} variable(s) it put there: {}.",
+            names.len(),
+            names.join(", ")
+        )
+    };
+    let q = format!(
+        "Remove the target {} ({})? {what} Variables set there by hand stay. Its mappings are cleared.",
+        tg.name, tg.project_ref
+    );
+    let name = tg.name.clone();
+    let effect = Effect::Call {
+        request: Request::RemoveTarget {
+            project_ref: tg.project_ref.clone(),
+        },
+        done: Box::new(move |r| match r {
+            Reply::Removed(n) => Ok(format!(
+                "removed the target {name}: deleted {n} variable(s) keyward had put there"
+            )),
+            _ => Ok(format!("removed the target {name}")),
+        }),
+    };
+    Confirm::new(q, effect)
+}
+
+fn disconnect(c: &Connection, targets: &[String]) -> Confirm {
+    let first = if targets.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Its target(s) {} are removed first: keyward deletes every variable it put there.",
+            targets.join(", ")
+        )
+    };
+    let q = format!(
+        "Disconnect {}?{first} The token is deleted from the vault; revoke it on Supabase too ({REVOKE}).",
+        c.name
+    );
+    let name = c.name.clone();
+    let effect = Effect::Call {
+        request: Request::Disconnect {
+            name: c.name.clone(),
+            remove_targets: true,
+        },
+        done: Box::new(move |_| {
+            Ok(format!(
+                "disconnected {name}: the token was deleted from the vault; revoke it on Supabase too: {REVOKE}"
+            ))
+        }),
+    };
+    Confirm::new(q, effect)
+}
+
+/// A new token for a connection (validated first; its targets are healthy again).
+fn reconnect(name: &str) -> Form {
+    let n = name.to_string();
+    Form::new(
+        &format!("Reconnect {name}"),
+        "A new Personal Access Token for this connection: it is checked against the Management API first, then sealed; unhealthy targets of the connection are retried.",
+        vec![Field::masked("token")],
+        Box::new(move |v: &[&str]| {
+            let token = v[0].trim();
+            if token.is_empty() {
+                return Err("paste the new token first".into());
+            }
+            let n2 = n.clone();
+            Ok(Effect::Call {
+                request: Request::Reconnect {
+                    name: n.clone(),
+                    token: Sensitive::new(token),
+                },
+                done: Box::new(move |_| {
+                    Ok(format!(
+                        "reconnected {n2}: its targets are healthy again and retried"
+                    ))
+                }),
+            })
+        }),
+    )
+}
