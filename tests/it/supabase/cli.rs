@@ -25,12 +25,11 @@ fn cli_or_skip() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| installed.exists().then_some(installed));
     if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the Supabase CLI is missing under CI: .ci/run installs it (npm i -E supabase@{VERSION})"
-        );
-        eprintln!(
-            "note: skipped: the Supabase CLI is not installed (`npm i -E supabase@{VERSION} --prefix .ci/supabase-cli`, or set KEYWARD_SUPABASE_CLI)"
+        crate::support::skip::skip(
+            "the_official_cli_lists_sets_and_unsets_through_the_emulator",
+            &format!(
+                "the Supabase CLI is not installed (`npm i -E supabase@{VERSION} --prefix .ci/supabase-cli`, or set KEYWARD_SUPABASE_CLI)"
+            ),
         );
     }
     found

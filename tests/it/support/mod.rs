@@ -2,5 +2,6 @@
 #![allow(dead_code)]
 
 pub mod emulator;
+pub mod skip;
 pub mod tmux;
 pub mod vault;

@@ -19,7 +19,10 @@ impl Tty {
     /// Runs `keyward ARGS` on a pty, or None when `script` is not installed.
     fn spawn(sb: &Sandbox, args: &str) -> Option<Tty> {
         if Command::new("script").arg("--version").output().is_err() {
-            eprintln!("skipped: util-linux `script` is not installed");
+            crate::support::skip::skip(
+                &format!("prompt ({args})"),
+                "util-linux `script` is not installed",
+            );
             return None;
         }
         let cmd = format!("{} {args}", env!("CARGO_BIN_EXE_keyward"));
@@ -201,7 +204,10 @@ fn with_no_terminal_at_all_the_passphrase_error_says_what_to_do() {
         .stdin(std::process::Stdio::piped())
         .output();
     let Ok(o) = o else {
-        eprintln!("skipped: util-linux `setsid` is not installed");
+        crate::support::skip::skip(
+            "with_no_terminal_at_all_the_passphrase_error_says_what_to_do",
+            "util-linux `setsid` is not installed",
+        );
         return;
     };
     crate::support::vault::fails(&o, "no passphrase: set KEYWARD_PASSPHRASE");
