@@ -21,6 +21,13 @@ pub struct EngineConfig {
     pub only_targets: Option<BTreeSet<String>>,
 }
 
+/// Bounds of the environment's timing overrides: tests shrink retries to milliseconds,
+/// never to zero.
+const RETRY_MIN_MS: u64 = 10;
+const RETRY_MAX_MS: u64 = 24 * 3600 * 1000;
+const TIMEOUT_MIN_MS: u64 = 100;
+const TIMEOUT_MAX_MS: u64 = 10 * 60 * 1000;
+
 impl Default for EngineConfig {
     fn default() -> Self {
         Self {
@@ -40,32 +47,136 @@ impl EngineConfig {
     /// KEYWARD_PROJECT_URL_TEMPLATE, KEYWARD_REQUEST_TIMEOUT_MS, KEYWARD_SYNC_PARALLELISM):
     /// how the binary is run against an emulator and how tests make retries fast.
     pub fn from_env() -> Self {
+        let (c, warnings) = Self::from_vars(|k| std::env::var(k).ok());
+        for w in warnings {
+            tracing::warn!("{w}");
+            eprintln!("warning: {w}");
+        }
+        c
+    }
+
+    /// `from_env` over any source of variables, with a warning for each value it bounded
+    /// or refused (a 0 ms retry would hammer Supabase without backoff, a 0 ms timeout
+    /// fails every request).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> (Self, Vec<String>) {
         let mut c = Self::default();
-        let ms = |k: &str| {
-            std::env::var(k)
-                .ok()
-                .and_then(|v| v.parse::<u64>().ok())
-                .map(Duration::from_millis)
+        let mut warnings = Vec::new();
+        let mut ms = |k: &str, lo: u64, hi: u64| {
+            let v = var(k)?;
+            let Ok(n) = v.trim().parse::<u64>() else {
+                warnings.push(format!(
+                    "{k}={v:?} is not a number of milliseconds: ignored"
+                ));
+                return None;
+            };
+            let bounded = n.clamp(lo, hi);
+            if bounded != n {
+                warnings.push(format!("{k}={n} is outside {lo}..={hi}: {bounded} is used"));
+            }
+            Some(Duration::from_millis(bounded))
         };
-        if let Some(d) = ms("KEYWARD_RETRY_FIRST_MS") {
+        if let Some(d) = ms("KEYWARD_RETRY_FIRST_MS", RETRY_MIN_MS, RETRY_MAX_MS) {
             c.retry.first = d;
         }
-        if let Some(d) = ms("KEYWARD_RETRY_CAP_MS") {
+        if let Some(d) = ms("KEYWARD_RETRY_CAP_MS", RETRY_MIN_MS, RETRY_MAX_MS) {
             c.retry.cap = d;
         }
-        if let Some(d) = ms("KEYWARD_REQUEST_TIMEOUT_MS") {
+        if let Some(d) = ms("KEYWARD_REQUEST_TIMEOUT_MS", TIMEOUT_MIN_MS, TIMEOUT_MAX_MS) {
             c.request_timeout = d;
             c.connect_timeout = d;
         }
-        if let Ok(t) = std::env::var("KEYWARD_PROJECT_URL_TEMPLATE") {
-            c.project_url_template = Some(t);
+        if c.retry.cap < c.retry.first {
+            c.retry.cap = c.retry.first;
         }
-        if let Some(n) = std::env::var("KEYWARD_SYNC_PARALLELISM")
-            .ok()
-            .and_then(|v| v.parse::<usize>().ok())
-        {
-            c.parallelism = n.max(1);
+        if let Some(t) = var("KEYWARD_PROJECT_URL_TEMPLATE") {
+            // For tests against the emulator; users give a connection its own
+            // `connect --project-url`. Never plain http to another machine: new keys
+            // are sent there to be checked.
+            if crate::supabase::cleartext_remote_host(&t.replace("{ref}", "ref")).is_some() {
+                warnings.push(format!(
+                    "KEYWARD_PROJECT_URL_TEMPLATE={t} is plain http to another machine: ignored (keys would cross the network in clear); use `connect --project-url` with https"
+                ));
+            } else {
+                // The emulator on loopback is what tests point it at; anywhere else it
+                // re-points where real keys go, so it is said on every command.
+                let local = reqwest::Url::parse(&t.replace("{ref}", "ref"))
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_owned))
+                    .is_some_and(|h| {
+                        let h = h.trim_start_matches('[').trim_end_matches(']');
+                        h.eq_ignore_ascii_case("localhost")
+                            || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+                    });
+                if !local {
+                    warnings.push(format!(
+                        "KEYWARD_PROJECT_URL_TEMPLATE={t} overrides where new Supabase keys are checked, for every connection (it is for tests; give a connection its own `connect --project-url`)"
+                    ));
+                }
+                c.project_url_template = Some(t);
+            }
         }
-        c
+        if let Some(n) = var("KEYWARD_SYNC_PARALLELISM").and_then(|v| v.parse::<usize>().ok()) {
+            c.parallelism = n.clamp(1, 256);
+        }
+        (c, warnings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from(vars: &[(&str, &str)]) -> (EngineConfig, Vec<String>) {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        EngineConfig::from_vars(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn timing_overrides_are_bounded_and_said() {
+        let (c, w) = from(&[
+            ("KEYWARD_RETRY_FIRST_MS", "0"),
+            ("KEYWARD_RETRY_CAP_MS", "0"),
+            ("KEYWARD_REQUEST_TIMEOUT_MS", "0"),
+        ]);
+        assert_eq!(c.retry.first, Duration::from_millis(RETRY_MIN_MS));
+        assert_eq!(c.retry.cap, Duration::from_millis(RETRY_MIN_MS));
+        assert_eq!(c.request_timeout, Duration::from_millis(TIMEOUT_MIN_MS));
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert!(
+            w[0].contains("KEYWARD_RETRY_FIRST_MS=0 is outside"),
+            "{w:?}"
+        );
+        let (c, w) = from(&[
+            ("KEYWARD_RETRY_FIRST_MS", "10"),
+            ("KEYWARD_RETRY_CAP_MS", "20"),
+        ]);
+        assert_eq!(
+            (c.retry.first, c.retry.cap),
+            (Duration::from_millis(10), Duration::from_millis(20))
+        );
+        assert!(w.is_empty());
+        assert_eq!(from(&[]).0.retry.first, RetryPolicy::default().first);
+    }
+
+    #[test]
+    fn a_project_url_override_warns_and_never_sends_keys_in_clear_elsewhere() {
+        let (c, w) = from(&[("KEYWARD_PROJECT_URL_TEMPLATE", "http://{ref}.example.com")]);
+        assert_eq!(c.project_url_template, None);
+        assert!(
+            w[0].contains("plain http to another machine: ignored"),
+            "{w:?}"
+        );
+        let (c, w) = from(&[(
+            "KEYWARD_PROJECT_URL_TEMPLATE",
+            "http://127.0.0.1:9/_projects/{ref}",
+        )]);
+        assert!(c.project_url_template.is_some());
+        assert!(w.is_empty(), "the emulator on loopback: {w:?}");
+        let (c, w) = from(&[("KEYWARD_PROJECT_URL_TEMPLATE", "https://{ref}.example.com")]);
+        assert!(c.project_url_template.is_some());
+        assert!(w[0].contains("it is for tests"), "{w:?}");
     }
 }

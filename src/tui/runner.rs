@@ -114,7 +114,8 @@ impl<B: Backend> Tui<B> {
     /// On an open vault with no engine: what snapshot tests of fixed sync states use
     /// (an engine would start pushing). Changes are written but not pushed.
     pub fn detached(backend: B, app: App, vault: Vault) -> io::Result<Tui<B>> {
-        let config = EngineConfig::from_env();
+        // Never the environment: a developer's shell must not change what tests see.
+        let config = EngineConfig::default();
         let host = Host::open(Owner::transient(vault, config.clone()));
         Tui::with_front(backend, app, Front::Local(host), config)
     }

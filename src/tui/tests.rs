@@ -67,7 +67,7 @@ impl H {
         h: u16,
         seed: impl FnOnce(&mut crate::vault::WriteTx<'_>) -> crate::vault::Result<()>,
     ) -> H {
-        H::with_config(w, h, crate::engine::EngineConfig::from_env(), seed)
+        H::with_config(w, h, crate::engine::EngineConfig::default(), seed)
     }
 
     pub(super) fn with_config(

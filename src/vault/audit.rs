@@ -153,10 +153,10 @@ const GENESIS: &str = "000000000000000000000000000000000000000000000000000000000
 
 /// `user@host`, from the environment and the kernel; never fails.
 pub fn actor() -> String {
-    let user = ["USER", "LOGNAME", "USERNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
-        .or_else(user_from_passwd)
+    // The user is the process's uid, named from the passwd file: USER and LOGNAME are
+    // whatever the caller's environment says, so anyone could sign as anyone.
+    let user = user_from_passwd()
+        .or_else(uid_label)
         .unwrap_or_else(|| "unknown".into());
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
@@ -169,7 +169,23 @@ pub fn actor() -> String {
     format!("{user}@{host}")
 }
 
-/// Daemons and containers often run without USER; fall back to the passwd entry of our uid.
+/// `uid N` where the uid has no passwd entry (containers).
+#[cfg(unix)]
+fn uid_label() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    Some(format!(
+        "uid {}",
+        std::fs::metadata("/proc/self").ok()?.uid()
+    ))
+}
+#[cfg(not(unix))]
+fn uid_label() -> Option<String> {
+    ["USERNAME", "USER"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+}
+
+/// The passwd entry of our uid.
 #[cfg(unix)]
 fn user_from_passwd() -> Option<String> {
     use std::os::unix::fs::MetadataExt;

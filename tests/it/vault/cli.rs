@@ -117,10 +117,17 @@ fn set_rotate_rollback_trash_restore_purge_end_to_end() {
     );
     let audit = json(&sb.kw(&["audit", "--json", "--action", "secret-purge"], ""));
     assert_eq!(audit[0]["subject"], "billing/Stripe key");
+    // The process's uid names the actor, not USER (the sandbox sets USER=tester).
+    let me = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    let me = String::from_utf8(me.stdout).unwrap();
     assert_eq!(
         audit[0]["actor"].as_str().unwrap().split('@').next(),
-        Some("tester")
+        Some(me.trim())
     );
+    assert_ne!(me.trim(), "tester");
 
     // The whole walk is in an intact chain, and no value ever reached the log.
     let v = json(&sb.kw(&["audit", "verify", "--json"], ""));
