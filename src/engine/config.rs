@@ -105,7 +105,8 @@ impl EngineConfig {
                     .is_some_and(|h| {
                         let h = h.trim_start_matches('[').trim_end_matches(']');
                         h.eq_ignore_ascii_case("localhost")
-                            || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+                            || h.parse::<std::net::IpAddr>()
+                                .is_ok_and(|ip| ip.is_loopback())
                     });
                 if !local {
                     warnings.push(format!(
