@@ -16,6 +16,7 @@ pub mod list;
 pub mod logging;
 pub mod modals;
 pub mod panes;
+mod quiet;
 pub mod runner;
 mod tasks;
 pub mod terminal;
@@ -106,7 +107,7 @@ pub fn run(
             }
         };
         let guard = terminal::TerminalGuard::enter()?;
-        let backend = CrosstermBackend::new(std::io::stdout());
+        let backend = quiet::Quiet::new(CrosstermBackend::new(std::io::stdout()));
         let app = app(vault_label);
         let mut tui = runner::Tui::with_front(backend, app, front, config)?;
         tui.clipboard = true;

@@ -127,6 +127,13 @@ impl Tmux {
         ]);
     }
 
+    /// From now on, appends every byte the program writes to the terminal to `file`
+    /// (tmux pipe-pane: what an SSH session would carry).
+    pub fn pipe_to(&self, file: &Path) {
+        let cmd = format!("cat >> '{}'", file.display());
+        self.tmux(&["pipe-pane", "-o", "-t", "t", &cmd]);
+    }
+
     /// The pid of the pane's process (the `sh` the test started).
     pub fn pane_pid(&self) -> String {
         self.tmux(&["display-message", "-p", "-t", "t", "#{pane_pid}"])

@@ -52,3 +52,39 @@ fn the_demo_does_not_write_into_the_users_log() {
         state.display()
     );
 }
+
+/// An idle dashboard writes nothing to the terminal (over SSH every byte travels): a
+/// redraw that changes no cell sends no colour reset and no cursor sequence.
+#[test]
+fn an_idle_dashboard_writes_nothing_to_the_terminal() {
+    if tmux_or_skip("an_idle_dashboard_writes_nothing_to_the_terminal").is_none() {
+        return;
+    }
+    let sb = Sandbox::new();
+    sb.create().write(keyward::cli::demo::seed).unwrap();
+    let t = start_env(&sb, "", &[("KEYWARD_PASSPHRASE", Path::new(PASS))]);
+    t.wait_for("web-app");
+    // Let the first loads and their redraws finish.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let before = t.screen();
+    let bytes = sb.dir.path().join("terminal-bytes");
+    std::fs::write(&bytes, b"").unwrap();
+    t.pipe_to(&bytes);
+    // Several of the dashboard's one-second ticks.
+    std::thread::sleep(std::time::Duration::from_millis(3500));
+    let after = t.screen();
+    let written = std::fs::read(&bytes).unwrap();
+    if before == after {
+        assert!(
+            written.is_empty(),
+            "{} bytes written while nothing on screen changed: {:?}",
+            written.len(),
+            String::from_utf8_lossy(&written)
+        );
+    } else {
+        // A shown relative time moved on: only that may be written, well under a row.
+        assert!(written.len() < 200, "{} bytes: {after}", written.len());
+    }
+    t.keys(&["q"]);
+    t.wait_for("end-of-report");
+}
