@@ -327,6 +327,24 @@ impl WriteTx<'_> {
             }
             for (var, field) in &desired {
                 let old = states.by_var.get(var).filter(|s| s.secret == id);
+                let op = OutboxOp::Upsert {
+                    secret: id,
+                    field: field.clone(),
+                    version: m.version,
+                };
+                // Already synced at this version: only the check is queued; the row stays
+                // as it is (a full reconciliation of 10,000 such variables rewrote them all
+                // twice, to pending and back).
+                if old.is_some_and(|o| {
+                    o.state == SyncState::Synced
+                        && o.field == *field
+                        && o.version == m.version
+                        && o.pushed_version == Some(m.version)
+                        && o.error.is_none()
+                }) {
+                    self.put_op(target, var, &op)?;
+                    continue;
+                }
                 let s = VarState {
                     secret: id,
                     field: field.clone(),
@@ -340,11 +358,6 @@ impl WriteTx<'_> {
                     refused: false,
                 };
                 self.put_var(target, var, &s)?;
-                let op = OutboxOp::Upsert {
-                    secret: id,
-                    field: field.clone(),
-                    version: m.version,
-                };
                 self.put_op(target, var, &op)?;
                 states.put(var, s);
             }

@@ -151,13 +151,31 @@ impl WriteTx<'_> {
             let OutboxOp::Upsert { version, .. } = op else {
                 continue;
             };
-            let row = super::outbox::ledger_row(&self.vault.meta_key, target, var)?;
-            self.tx
+            // The ledger row is written once; confirming it again changes nothing.
+            if self
+                .tx
                 .open_table(LEDGER)?
-                .insert((target, var.as_str()), row.as_slice())?;
+                .get((target, var.as_str()))?
+                .is_none()
+            {
+                let row = super::outbox::ledger_row(&self.vault.meta_key, target, var)?;
+                self.tx
+                    .open_table(LEDGER)?
+                    .insert((target, var.as_str()), row.as_slice())?;
+            }
             let current = self.op_at(target, var)?;
             let state = self.var_state(target, var)?.map(|s| (var, s));
             match (current, state) {
+                (Some(c), Some((_, s)))
+                    if c == *op
+                        && s.state == SyncState::Synced
+                        && s.pushed_version == Some(*version)
+                        && s.error.is_none() =>
+                {
+                    // Confirmed as it was: the check is done, the row needs no rewrite.
+                    self.tx.open_table(OUTBOX)?.remove((target, var.as_str()))?;
+                    self.touched.sync = true;
+                }
                 (Some(c), Some((_, mut s))) if c == *op => {
                     self.tx.open_table(OUTBOX)?.remove((target, var.as_str()))?;
                     self.touched.sync = true;

@@ -148,3 +148,32 @@ fn drift_is_seen_planned_and_overwritten() {
         ("ours", "ours too")
     );
 }
+
+/// A full reconciliation of what is already synced checks each variable against
+/// Supabase without rewriting its row (it stays synced, its time unchanged), and still
+/// puts back a value changed there by hand.
+#[test]
+fn a_reconciliation_checks_synced_rows_without_rewriting_them_and_repairs_edits() {
+    let emu = emus::start();
+    let (_sb, v) = vault_with(&emu, &[(REF_A, "billing-api")]);
+    set(&v, "app/kept", "ours");
+    set(&v, "app/edited", "ours");
+    map(&v, "app/kept", REF_A);
+    map(&v, "app/edited", REF_A);
+    let (rt, h) = engine(&emu, &v);
+    settle(&v, "first push", drained);
+    let before = var(&v.read().unwrap(), REF_A, "KEPT").unwrap();
+    emu.world(|w| {
+        let p = w.projects.get_mut(REF_A).unwrap();
+        p.secrets.get_mut("EDITED").unwrap().value = "by hand".into();
+    });
+    v.write(|tx| tx.enqueue_all(None).map(|_| ())).unwrap();
+    // Queued for the check, the synced row is as it was.
+    assert_eq!(var(&v.read().unwrap(), REF_A, "KEPT").unwrap(), before);
+    rt.block_on(h.sync_all(None)).unwrap();
+    settle(&v, "reconciled", drained);
+    assert_eq!(remote(&emu, REF_A)["EDITED"], "ours");
+    let after = var(&v.read().unwrap(), REF_A, "KEPT").unwrap();
+    assert_eq!(after.state, SyncState::Synced);
+    assert_eq!(after.synced_at, before.synced_at);
+}
