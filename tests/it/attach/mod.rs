@@ -116,9 +116,7 @@ impl Owner {
 
     /// SIGTERM, then its exit status.
     pub fn stop(mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
+        crate::support::sigterm(self.child.id());
         self.child.wait().unwrap()
     }
 }

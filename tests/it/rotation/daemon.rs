@@ -106,9 +106,7 @@ fn the_daemon_rotates_due_keys_and_due_policies() {
         std::thread::sleep(Duration::from_millis(50));
     }
     // SIGTERM lets the attempt in flight finish (promotion included) before exiting.
-    let _ = Command::new("kill")
-        .args(["-TERM", &daemon.id().to_string()])
-        .status();
+    crate::support::sigterm(daemon.id());
     let out = daemon.wait_with_output().unwrap();
     assert!(out.status.success(), "daemon exit: {:?}", out.status);
     assert_eq!(live_keys(&emu, "auto"), vec!["keyward_auto_1"]);

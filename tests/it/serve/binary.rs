@@ -42,7 +42,7 @@ fn spawn_serve(sb: &Sandbox, args: &[&str]) -> (Child, String) {
 
 fn stop(child: Child) -> String {
     // SIGTERM by pid (our own child): the server shuts down gracefully.
-    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    crate::support::sigterm(child.id());
     let out = child.wait_with_output().unwrap();
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -172,14 +172,14 @@ fn sigterm_stops_serve_while_a_client_is_stalled() {
     stalled.write_all(b"GET /v1/status HTTP/1.1\r\nHo").unwrap();
     std::thread::sleep(std::time::Duration::from_millis(200));
     let pid = child.id();
-    let _ = Command::new("kill").arg(pid.to_string()).status();
+    crate::support::sigterm(pid);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let _ = tx.send(child.wait_with_output());
     });
     let out = rx.recv_timeout(std::time::Duration::from_secs(30));
     if out.is_err() {
-        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        crate::support::sigkill(pid);
         panic!("serve did not stop within 30 s of SIGTERM with a stalled client");
     }
     ok(&sb.kw(&["--no-attach", "status"], ""));

@@ -166,7 +166,10 @@ async fn scenario(e: &keyward::supabase::emulator::Emulator) {
         c.create_api_key(REF_A, &bad_key).await,
         Err(Error::Rejected { status: 400, .. })
     ));
-    let _ = emu::client(e, "").list_projects().await;
+    assert!(matches!(
+        emu::client(e, "").list_projects().await,
+        Err(Error::Unauthorized { .. })
+    ));
 
     // 429, and injected 500/503.
     e.control().set_rate_limit(1);

@@ -121,11 +121,7 @@ fn the_daemon_pushes_what_is_queued_and_stops_on_sigterm() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let term = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(term.success());
+    crate::support::sigterm(child.id());
     assert!(child.wait().unwrap().success());
     let st = json(&kw(&sb, &["status", "--json"], ""));
     assert_eq!(st["variables"][0]["state"], "synced");

@@ -154,12 +154,7 @@ fn sigterm_quits_like_q_and_restores_the_terminal() {
         })
         .unwrap_or_default();
     assert!(!pid.is_empty(), "no keyward process found");
-    // The shell's own kill: no procps needed.
-    let killed = std::process::Command::new("sh")
-        .args(["-c", &format!("kill -TERM {pid}")])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    crate::support::sigterm(pid.parse().unwrap());
     let s = t.wait_for("end-of-report");
     assert!(s.contains("keyward exited 0"), "{s}");
     assert!(!t.alternate_on());
