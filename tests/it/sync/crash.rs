@@ -100,9 +100,14 @@ fn killed_at_random_points_and_restarted_everything_converges() {
             })
             .unwrap();
         }
+        let requests_before = emu.control().total_requests();
         let mut child = spawn_sync(&sb);
         std::thread::sleep(Duration::from_millis(rng.gen_range(5..200)));
-        if child.try_wait().unwrap().is_none() {
+        // Mid-run means alive after it began talking to Supabase, not merely alive (it
+        // may still have been opening the vault).
+        if child.try_wait().unwrap().is_none()
+            && emu.control().total_requests() > requests_before
+        {
             killed_mid_run += 1;
         }
         child.kill().unwrap(); // SIGKILL

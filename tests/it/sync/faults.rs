@@ -113,12 +113,21 @@ fn a_429_storm_is_waited_out_and_never_counted_as_a_failure() {
         f.rate_limit = 2;
         f.rate_window_secs = 1;
     });
+    emu.control().set_recording(true);
     for i in 2..=5 {
         set(&v, "app/api key", &format!("v{i}"));
         h.kick();
         settle(&v, "pushed under the limit", drained);
     }
     assert_eq!(remote(&emu, REF_A)["API_KEY"], "v5");
+    // The limiter was really met (not only the injected storm above).
+    let limited = emu
+        .control()
+        .recorded()
+        .iter()
+        .filter(|e| e.status == 429)
+        .count();
+    assert!(limited > 0, "no 429 was answered: the limit was never reached");
     let r = v.read().unwrap();
     let s = var(&r, REF_A, "API_KEY").unwrap();
     assert_eq!((s.attempts, s.error), (0, None));
