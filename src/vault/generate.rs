@@ -240,4 +240,33 @@ mod tests {
             assert!(p.bytes().any(|c| SYMBOL.contains(&c)));
         }
     }
+
+    /// What the user guide promises, pinned independently of the code's own lists: no
+    /// quote, backquote, backslash, '$' or space in any generated value, lengths 8 to
+    /// 4,096 and nothing outside.
+    #[test]
+    fn the_documented_exclusions_and_bounds_hold() {
+        let all = Classes {
+            lower: true,
+            upper: true,
+            digit: true,
+            symbol: true,
+        };
+        let long = Generator::Password {
+            len: 4096,
+            classes: all,
+        }
+        .generate();
+        assert_eq!(long.len(), 4096);
+        for forbidden in ['"', '\'', '`', '\\', '$', ' '] {
+            assert!(!long.contains(forbidden), "{forbidden:?} in a password");
+        }
+        assert!(long.bytes().all(|b| b.is_ascii_graphic()));
+        for spec in ["password:4096", "alnum:8", "hex:4096"] {
+            assert!(Generator::parse(spec).is_ok(), "{spec}");
+        }
+        for spec in ["password:4097", "alnum:7", "hex:0", "base64url:5000"] {
+            assert!(Generator::parse(spec).is_err(), "{spec}");
+        }
+    }
 }
