@@ -259,14 +259,27 @@ async fn a_key_the_vault_cannot_store_is_deleted_and_the_attempt_backs_off() {
     assert_eq!(r.state.current.unwrap().name, "keyward_api_1");
 }
 
-/// Someone with the vault file but not the key edits a rotation's recorded key ids so
-/// that the driver would delete a key it never created (say, the project's `default`):
-/// the row fails to verify and nothing is done with it.
+/// Someone with the vault file but not the key edits a rotation's recorded key id so
+/// that the driver would delete a key it never created (here: the id of the key it made
+/// becomes another id of the same length): the row fails to verify and nothing is done
+/// with it.
 #[tokio::test]
 async fn a_rotation_row_edited_in_the_file_is_refused_as_tampering() {
     use redb::ReadableDatabase;
+    let e = emu::start();
     let w = World::new().await;
     w.add_rotation("nightly", "Service key", true);
+    w.rotator(&e).rotate_now("nightly").await.unwrap();
+    let made = w
+        .vault
+        .read()
+        .unwrap()
+        .key_rotation("nightly")
+        .unwrap()
+        .state
+        .current
+        .expect("the run made a key")
+        .id;
     let sb = {
         let World {
             sb, vault, handle, ..
@@ -293,11 +306,12 @@ async fn a_rotation_row_edited_in_the_file_is_refused_as_tampering() {
             t.get("nightly").unwrap().unwrap().value().to_vec()
         };
         let at = row
-            .windows(REF_A.len())
-            .position(|w| w == REF_A.as_bytes())
-            .expect("the project ref is stored in clear");
+            .windows(made.len())
+            .position(|w| w == made.as_bytes())
+            .expect("the key id is stored in clear");
         let mut evil = row.clone();
-        evil[at] = if evil[at] == b'z' { b'y' } else { b'z' };
+        // Another id: its first character changed (ids are ASCII).
+        evil[at] = if evil[at] == b'0' { b'1' } else { b'0' };
         let wtx = db.begin_write().unwrap();
         wtx.open_table(t)
             .unwrap()

@@ -105,9 +105,7 @@ fn killed_at_random_points_and_restarted_everything_converges() {
         std::thread::sleep(Duration::from_millis(rng.gen_range(5..200)));
         // Mid-run means alive after it began talking to Supabase, not merely alive (it
         // may still have been opening the vault).
-        if child.try_wait().unwrap().is_none()
-            && emu.control().total_requests() > requests_before
-        {
+        if child.try_wait().unwrap().is_none() && emu.control().total_requests() > requests_before {
             killed_mid_run += 1;
         }
         child.kill().unwrap(); // SIGKILL

@@ -127,7 +127,10 @@ fn a_429_storm_is_waited_out_and_never_counted_as_a_failure() {
         .iter()
         .filter(|e| e.status == 429)
         .count();
-    assert!(limited > 0, "no 429 was answered: the limit was never reached");
+    assert!(
+        limited > 0,
+        "no 429 was answered: the limit was never reached"
+    );
     let r = v.read().unwrap();
     let s = var(&r, REF_A, "API_KEY").unwrap();
     assert_eq!((s.attempts, s.error), (0, None));
