@@ -124,6 +124,9 @@ fn the_daemon_refuses_a_peer_of_another_uid_and_says_so() {
     fails(&sb.kw(&["status"], ""), "runs as uid 65534, not as you");
     // ...and the daemon refuses a peer that is not its user, whatever it says.
     let mut s = UnixStream::connect(&socket).unwrap();
+    // Every wait has a deadline: a daemon that never answers fails the test.
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
     s.write_all(b"{\"hello\":{\"protocol\":1,\"version\":\"0\",\"command\":\"intruder\"}}\n")
         .unwrap();
     let mut answer = String::new();
@@ -133,15 +136,23 @@ fn the_daemon_refuses_a_peer_of_another_uid_and_says_so() {
         "{answer}"
     );
     // One line on the daemon's side too.
-    let mut logged = String::new();
-    loop {
-        logged.clear();
-        err.read_line(&mut logged).unwrap();
-        if logged.contains("refused an attach") {
-            break;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in err.lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
         }
-        assert!(!logged.is_empty(), "no refusal in the daemon's log");
-    }
+    });
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let logged = loop {
+        let left = end.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(l) if l.contains("refused an attach") => break l,
+            Ok(_) => {}
+            Err(_) => panic!("no refusal in the daemon's log within 20 s"),
+        }
+    };
     assert!(logged.contains("uid 0"), "{logged}");
     let _ = daemon.kill();
     let _ = daemon.wait();

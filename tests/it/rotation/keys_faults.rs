@@ -286,10 +286,15 @@ async fn a_rotation_row_edited_in_the_file_is_refused_as_tampering() {
         } = w;
         handle.shutdown();
         let mut vault = vault;
+        let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
         loop {
             match std::sync::Arc::try_unwrap(vault) {
                 Ok(v) => break drop(v),
                 Err(again) => {
+                    assert!(
+                        std::time::Instant::now() < end,
+                        "the engine never let go of the vault after shutdown"
+                    );
                     vault = again;
                     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
                 }

@@ -61,10 +61,15 @@ impl World {
         handle.shutdown();
         // Wait until the engine task dropped its reference, then close the file.
         let mut vault = vault;
+        let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
         let v = loop {
             match Arc::try_unwrap(vault) {
                 Ok(v) => break v,
                 Err(again) => {
+                    assert!(
+                        std::time::Instant::now() < end,
+                        "the engine never let go of the vault after shutdown"
+                    );
                     vault = again;
                     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
                 }
