@@ -194,7 +194,11 @@ impl FailureLimiter {
 
     /// May `peer` try a key now? The narrowest closed scope answers.
     pub fn check(&self, peer: Peer) -> Gate {
-        let now = Instant::now();
+        self.check_at(peer, Instant::now())
+    }
+
+    /// `check` at a given time (tests step time instead of sleeping).
+    fn check_at(&self, peer: Peer, now: Instant) -> Gate {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let trusted = state
             .trusted
@@ -241,7 +245,10 @@ impl FailureLimiter {
 
     /// Spends one token of each of `peer`'s scopes.
     pub fn failed(&self, peer: Peer) {
-        let now = Instant::now();
+        self.failed_at(peer, Instant::now())
+    }
+
+    fn failed_at(&self, peer: Peer, now: Instant) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let map = &mut state.buckets;
         for scope in scopes(peer) {
@@ -359,9 +366,13 @@ mod tests {
             ..FailureBudgets::unlimited()
         });
         let a = Peer::Unix;
-        l.failed(a);
-        assert!(matches!(l.check(a), Gate::Closed { .. }));
-        std::thread::sleep(Duration::from_millis(40));
-        assert_eq!(l.check(a), Gate::Open);
+        // Stepped time, not sleeps: a loaded machine cannot make it pass or fail.
+        let t0 = Instant::now();
+        l.failed_at(a, t0);
+        assert!(matches!(
+            l.check_at(a, t0 + Duration::from_millis(10)),
+            Gate::Closed { .. }
+        ));
+        assert_eq!(l.check_at(a, t0 + Duration::from_millis(40)), Gate::Open);
     }
 }
