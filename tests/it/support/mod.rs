@@ -19,8 +19,9 @@ pub fn sigkill(pid: u32) {
     signal(pid, rustix::process::Signal::KILL);
 }
 
+/// Sends `sig` to `pid`, failing the test if it cannot be sent.
 #[track_caller]
-fn signal(pid: u32, sig: rustix::process::Signal) {
+pub fn signal(pid: u32, sig: rustix::process::Signal) {
     let p = rustix::process::Pid::from_raw(pid as i32).expect("a child's pid is positive");
     if let Err(e) = rustix::process::kill_process(p, sig) {
         panic!("cannot signal pid {pid}: {e}");

@@ -180,3 +180,40 @@ fn bulk_map_lands_every_pair_but_the_refused_one() {
         .collect();
     assert_eq!(on_b_one, ["app/taken"]);
 }
+
+/// `keyward drift` on the command line names what was edited and deleted on Supabase by
+/// hand and what keyward does not manage, in text and JSON; `sync` then puts it back.
+#[test]
+fn drift_on_the_command_line_names_edits_deletions_and_unmanaged() {
+    let emu = emus::start();
+    let url = emu.base_url().to_string();
+    let sb = fresh();
+    ok(&kw(&sb, &["connect", "main", "--url", &url], TOKEN));
+    ok(&kw(&sb, &["target", "add", REF_A], ""));
+    ok(&kw(&sb, &["secret", "set", "app/edited"], "ours"));
+    ok(&kw(&sb, &["secret", "set", "app/deleted"], "ours too"));
+    ok(&kw(
+        &sb,
+        &["map", "app/edited", "app/deleted", "--to", REF_A],
+        "",
+    ));
+    emu.world(|w| {
+        let p = w.projects.get_mut(REF_A).unwrap();
+        p.secrets.get_mut("EDITED").unwrap().value = "by hand".into();
+        p.secrets.remove("DELETED");
+    });
+    let d = json(&kw(&sb, &["drift", "--json"], ""));
+    assert_eq!(d[0]["target"], REF_A);
+    assert_eq!(d[0]["drifted"], serde_json::json!(["EDITED"]));
+    assert_eq!(d[0]["missing"], serde_json::json!(["DELETED"]));
+    assert_eq!(d[0]["unmanaged"], serde_json::json!(["HAND_SET"]));
+    let text = ok(&kw(&sb, &["drift", REF_A], ""));
+    assert!(text.contains("1 drifted, 1 missing, 1 unmanaged"), "{text}");
+    assert!(text.contains("drifted   EDITED"), "{text}");
+    ok(&kw(&sb, &["sync"], ""));
+    let a = remote(&emu, REF_A);
+    assert_eq!(
+        (a["EDITED"].as_str(), a["DELETED"].as_str()),
+        ("ours", "ours too")
+    );
+}

@@ -130,9 +130,10 @@ fn demo_opens_on_a_fresh_machine_and_quits_cleanly() {
     assert!(!sb.path.exists(), "the demo touched the configured vault");
 }
 
-#[test]
-fn sigterm_quits_like_q_and_restores_the_terminal() {
-    if tmux_or_skip("sigterm_quits_like_q_and_restores_the_terminal").is_none() {
+/// Signals quit the dashboard like `q` and restore the terminal: SIGTERM (a service
+/// manager) and SIGHUP (the SSH session went away).
+fn a_signal_quits_like_q_and_restores_the_terminal(test: &str, sig: rustix::process::Signal) {
+    if tmux_or_skip(test).is_none() {
         return;
     }
     let sb = Sandbox::new();
@@ -154,11 +155,27 @@ fn sigterm_quits_like_q_and_restores_the_terminal() {
         })
         .unwrap_or_default();
     assert!(!pid.is_empty(), "no keyward process found");
-    crate::support::sigterm(pid.parse().unwrap());
+    crate::support::signal(pid.parse().unwrap(), sig);
     let s = t.wait_for("end-of-report");
     assert!(s.contains("keyward exited 0"), "{s}");
     assert!(!t.alternate_on());
     assert!(s.contains("icanon echo"), "{s}");
+}
+
+#[test]
+fn sigterm_quits_like_q_and_restores_the_terminal() {
+    a_signal_quits_like_q_and_restores_the_terminal(
+        "sigterm_quits_like_q_and_restores_the_terminal",
+        rustix::process::Signal::TERM,
+    );
+}
+
+#[test]
+fn sighup_quits_like_q_and_restores_the_terminal() {
+    a_signal_quits_like_q_and_restores_the_terminal(
+        "sighup_quits_like_q_and_restores_the_terminal",
+        rustix::process::Signal::HUP,
+    );
 }
 
 #[test]

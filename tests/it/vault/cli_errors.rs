@@ -229,3 +229,46 @@ fn names_with_invisible_or_bidi_characters_are_refused() {
     let list = json(&sb.kw(&["secret", "list", "--json"], ""));
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
 }
+
+/// The exit status says which kind of failure it was: 2 for a command line that does not
+/// parse, 1 for everything that went wrong after, 0 for success.
+#[test]
+fn exit_status_is_2_for_usage_and_1_for_failures() {
+    let sb = init();
+    let code = |args: &[&str]| sb.kw(args, "").status.code();
+    assert_eq!(code(&["secret", "lst"]), Some(2));
+    assert_eq!(code(&["status", "--jsn"]), Some(2));
+    assert_eq!(code(&["init", "--kdf-work-factor", "3"]), Some(2));
+    assert_eq!(code(&["secret", "get", "billing/nothing"]), Some(1));
+    assert_eq!(code(&["project", "add", "billing"]), Some(1));
+    assert_eq!(code(&["project", "list"]), Some(0));
+    let usage = sb.kw(&["secret", "lst"], "");
+    let err = String::from_utf8_lossy(&usage.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("(a similar subcommand exists: 'list'); see --help"),
+        "{err}"
+    );
+}
+
+/// A secret's name may hold '/': the first '/' of PROJECT/NAME separates the project,
+/// the rest is the name, everywhere the address is taken.
+#[test]
+fn secret_names_may_hold_a_slash() {
+    let sb = init();
+    ok(&sb.kw(&["secret", "set", "billing/stripe/live"], "sk_live_x"));
+    assert_eq!(get(&sb, "billing/stripe/live"), "sk_live_x\n");
+    let l = json(&sb.kw(&["secret", "list", "billing", "--json"], ""));
+    assert_eq!(l[0]["name"], "stripe/live");
+    ok(&sb.kw(
+        &["secret", "rename", "billing/stripe/live", "stripe/prod"],
+        "",
+    ));
+    assert_eq!(history(&sb, "billing/stripe/prod").len(), 1);
+    let out = ok(&sb.kw(&["export", "billing"], ""));
+    assert!(out.starts_with("STRIPE_PROD="), "{out}");
+    fails(
+        &sb.kw(&["secret", "get", "/stripe"], ""),
+        "is not PROJECT/NAME",
+    );
+}
