@@ -164,6 +164,29 @@ fn a_wrong_passphrase_at_the_prompt_can_be_retried_and_is_audited() {
     assert_eq!(a.as_array().unwrap().len(), 1);
 }
 
+/// Three wrong passphrases end the prompt: the command fails in one line, each try is
+/// audited, nothing else is asked.
+#[test]
+fn the_third_wrong_passphrase_ends_the_prompt() {
+    let sb = vault();
+    let Some(mut t) = Tty::spawn(&sb, "project list") else {
+        return;
+    };
+    for _ in 0..2 {
+        t.expect("passphrase: ");
+        t.type_line("not the passphrase");
+        t.expect("wrong passphrase, try again");
+    }
+    t.type_line("still not it");
+    let (success, screen) = t.finish();
+    assert!(!success, "{screen}");
+    assert!(screen.contains("error: wrong passphrase"), "{screen}");
+    assert!(!screen.contains("billing"), "{screen}");
+    assert!(!screen.contains("still not it"), "echoed: {screen}");
+    let a = crate::support::vault::json(&sb.kw(&["audit", "--json", "--action", "unseal"], ""));
+    assert_eq!(a.as_array().unwrap().len(), 3);
+}
+
 #[test]
 fn with_stdin_redirected_the_passphrase_is_asked_on_the_terminal() {
     // The README's own step: `keyward secret set P/N < key.txt` in a terminal.
