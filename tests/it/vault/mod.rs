@@ -11,3 +11,4 @@ mod modes;
 mod prompt;
 mod sealing;
 mod store;
+mod tamper;
