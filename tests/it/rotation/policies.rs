@@ -132,7 +132,8 @@ async fn due_times_survive_a_restart_and_trashed_secrets_wait() {
 async fn the_loop_picks_up_new_policies_and_rotates_when_due() {
     let w = World::new().await;
     let mut s = Scheduler::new(w.vault.clone(), w.handle.clone());
-    s.cap = Duration::from_millis(50);
+    // No polling within the test: only the engine's events can wake the loop.
+    s.cap = Duration::from_secs(3600);
     let task = tokio::spawn(s.run());
     // A policy set through the engine wakes the loop; it is not due yet.
     w.handle
@@ -146,6 +147,15 @@ async fn the_loop_picks_up_new_policies_and_rotates_when_due() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(versions(&w, "token").len(), 1);
     w.clock.advance(DAY_MS);
+    // The test clock moved, no timer did: a change through the engine wakes the loop,
+    // which finds the policy due.
+    w.handle
+        .apply(|tx| {
+            tx.set_value("keys", "other", &SecretValue::simple("x"), Cause::Edit)
+                .map(drop)
+        })
+        .await
+        .unwrap();
     let mut waited = Duration::ZERO;
     while versions(&w, "token").len() < 2 && waited < Duration::from_secs(10) {
         tokio::time::sleep(Duration::from_millis(20)).await;
