@@ -206,10 +206,27 @@ pub fn projects(g: &GlobalArgs, a: ProjectsArgs) -> CmdResult {
             .collect();
         return print_json(&rows);
     }
-    super::common::hint_if_empty(
-        rows.len(),
-        "no projects visible: connect an account with `keyward connect NAME` (a token on stdin)",
-    );
+    if rows.is_empty() && errors.is_empty() {
+        let connections = match s.query(Query::Connections)? {
+            Reply::Connections { connections, .. } => connections.len(),
+            other => return Err(unexpected(&other)),
+        };
+        super::common::hint_if_empty(
+            0,
+            &if connections == 0 {
+                "no projects visible: connect an account with `keyward connect NAME` (a token on stdin)".to_string()
+            } else {
+                format!(
+                    "no projects visible: {} connection(s) answered with none (a token sees only its organizations' projects, a scoped one only its project)",
+                    if a.connection.is_some() {
+                        1
+                    } else {
+                        connections
+                    }
+                )
+            },
+        );
+    }
     for c in rows {
         let t = if c.added { "target" } else { "-" };
         println!(

@@ -97,3 +97,35 @@ fn completions_man_page_and_config_print_come_from_the_program() {
         "no theme",
     );
 }
+
+/// An empty `projects` says what to do next: connect, when there is no connection; and
+/// when connections exist but see nothing, that they answered with none.
+#[test]
+fn an_empty_projects_listing_says_why() {
+    use keyward::supabase::emulator::{Emulator, Seed, TokenSpec};
+    let sb = Sandbox::new();
+    drop(sb.create());
+    let out = sb.kw(&["projects"], "");
+    assert!(ok(&out).is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("connect an account"), "{err}");
+
+    let emu = Emulator::with_seed(
+        Seed::default()
+            .organization("empty", "Empty")
+            .token(TokenSpec::account(TOKEN)),
+    )
+    .unwrap();
+    let url = emu.base_url().to_string();
+    sb.open()
+        .write(|tx| tx.add_connection("main", &url, None, TOKEN).map(|_| ()))
+        .unwrap();
+    let out = sb.kw(&["projects"], "");
+    assert!(ok(&out).is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("1 connection(s) answered with none") && !err.contains("connect an account"),
+        "{err}"
+    );
+    emu.shutdown();
+}
