@@ -73,15 +73,11 @@ fn create(path: &Path) -> Vault {
     Vault::create(path, &opts).expect("vault")
 }
 
-fn project_ref(i: usize) -> String {
-    let mut s = String::from("scale");
-    let mut n = i;
-    for _ in 0..15 {
-        s.push((b'a' + (n % 26) as u8) as char);
-        n /= 26;
-    }
-    s
-}
+// The fixture's large vault is not used here, only its project refs.
+#[allow(dead_code)]
+#[path = "fixture/mod.rs"]
+mod fixture;
+use fixture::project_ref;
 
 fn row(label: &str, bins: &[(&str, PathBuf)], vault: &Path, args: &[&str], goal: &str) {
     for (which, bin) in bins {

@@ -18,15 +18,11 @@ const TARGETS: usize = 200;
 const SECRETS: usize = 50;
 const TOKEN: &str = "sbp_1111111111111111111111111111111111111111";
 
-fn project_ref(i: usize) -> String {
-    let mut s = String::from("bench");
-    let mut n = i;
-    for _ in 0..15 {
-        s.push((b'a' + (n % 26) as u8) as char);
-        n /= 26;
-    }
-    s
-}
+// The fixture's large vault is not used here, only its project refs.
+#[allow(dead_code)]
+#[path = "fixture/mod.rs"]
+mod fixture;
+use fixture::project_ref;
 
 fn emulator() -> Emulator {
     let mut seed = Seed::default()

@@ -99,16 +99,7 @@ impl EngineConfig {
             } else {
                 // The emulator on loopback is what tests point it at; anywhere else it
                 // re-points where real keys go, so it is said on every command.
-                let local = reqwest::Url::parse(&t.replace("{ref}", "ref"))
-                    .ok()
-                    .and_then(|u| u.host_str().map(str::to_owned))
-                    .is_some_and(|h| {
-                        let h = h.trim_start_matches('[').trim_end_matches(']');
-                        h.eq_ignore_ascii_case("localhost")
-                            || h.parse::<std::net::IpAddr>()
-                                .is_ok_and(|ip| ip.is_loopback())
-                    });
-                if !local {
+                if !crate::supabase::is_loopback_url(&t.replace("{ref}", "ref")) {
                     warnings.push(format!(
                         "KEYWARD_PROJECT_URL_TEMPLATE={t} overrides where new Supabase keys are checked, for every connection (it is for tests; give a connection its own `connect --project-url`)"
                     ));

@@ -45,12 +45,23 @@ pub fn cleartext_remote_host(raw: &str) -> Option<String> {
         return None;
     }
     let host = url.host_str()?;
+    (!is_loopback_host(host)).then(|| host.to_owned())
+}
+
+/// Whether `raw` (any scheme) points at this machine.
+pub fn is_loopback_url(raw: &str) -> bool {
+    Url::parse(raw.trim())
+        .ok()
+        .and_then(|u| u.host_str().map(is_loopback_host))
+        .unwrap_or(false)
+}
+
+fn is_loopback_host(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    let loopback = bare.eq_ignore_ascii_case("localhost")
+    bare.eq_ignore_ascii_case("localhost")
         || bare
             .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    (!loopback).then(|| host.to_owned())
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Parses the instance URL and makes it end with `/` so relative joins keep its path.

@@ -26,6 +26,6 @@ pub mod token;
 pub use body::MAX_BODY_BYTES;
 pub use client::{Client, ClientConfig, KeyCheck};
 pub use error::{Error, TransportKind};
-pub use http::cleartext_remote_host;
+pub use http::{cleartext_remote_host, is_loopback_url};
 pub use ratelimit::{Endpoint, RateLimit};
 pub use token::{TokenScope, TokenValidation, token_format_warning};

@@ -416,6 +416,15 @@ impl SealedVault {
     /// Finishes opening: folds pending audit events and purges expired trash (index
     /// probes; a write only when there is work).
     pub fn finish(self, key: UnsealedKey) -> Result<Vault> {
+        // The wrap that just opened the key is sound: its checksum, if it has none yet.
+        let unchecked = key.1.and_then(|name| {
+            let bytes = if name == keywrap::PASSPHRASE {
+                Some(self.pass_wrap.bytes)
+            } else {
+                self.rcpt_wrap.map(|w| w.bytes)
+            };
+            bytes.map(|b| (name, b))
+        });
         let vault = Vault {
             _lock: self.lock,
             db: self.db,
@@ -427,17 +436,9 @@ impl SealedVault {
             clock: self.clock,
         };
         vault.housekeeping()?;
-        if let Some(name) = key.1 {
-            // It just opened the key, so it is sound: from now on damage is told apart.
-            let (pass, rcpt) = keywrap::read(&vault.db, &vault.path)?;
-            let wrap = if name == keywrap::PASSPHRASE {
-                Some(pass)
-            } else {
-                rcpt
-            };
-            if let Some(w) = wrap {
-                vault.write(|tx| keywrap::put(&mut tx.tx.open_table(KEYWRAP)?, name, &w.bytes))?;
-            }
+        if let Some((name, bytes)) = unchecked {
+            // From now on damage is told apart from a wrong passphrase.
+            vault.write(|tx| keywrap::put(&mut tx.tx.open_table(KEYWRAP)?, name, &bytes))?;
         }
         Ok(vault)
     }

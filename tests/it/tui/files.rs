@@ -1,16 +1,11 @@
 //! What the dashboard leaves on disk: its log is its user's only, and the demo's stays
 //! with the demo.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use crate::support::tmux::tmux_or_skip;
-use crate::support::vault::{PASS, Sandbox};
+use crate::support::vault::{PASS, Sandbox, mode};
 use crate::tui::e2e::start_env;
-
-fn mode(p: &Path) -> u32 {
-    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
-}
 
 #[test]
 fn the_log_is_0600_in_a_0700_dir() {

@@ -3,12 +3,11 @@
 //! after is caught even though its final mode is right.
 
 use std::mem::MaybeUninit;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use rustix::fs::inotify;
 
-use crate::support::vault::{PASS, Sandbox, ok};
+use crate::support::vault::{PASS, Sandbox, mode, ok};
 
 /// Names in `dir` whose mode or owner was changed after creation while `run` ran.
 fn chmodded_during(dir: &Path, run: impl FnOnce()) -> Vec<String> {
@@ -24,10 +23,6 @@ fn chmodded_during(dir: &Path, run: impl FnOnce()) -> Vec<String> {
         }
     }
     names
-}
-
-fn mode(p: &Path) -> u32 {
-    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
 
 #[test]
