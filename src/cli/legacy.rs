@@ -41,74 +41,15 @@ fn report(r: Reply) -> CmdResult<LegacyReport> {
     }
 }
 
-fn state(r: &LegacyReport) -> String {
-    match r.enabled {
-        Some(true) => format!("enabled ({})", r.keys.join(", ")),
-        Some(false) => "disabled".into(),
-        None => "gone (the project has no legacy keys endpoint)".into(),
-    }
-}
-
-/// What still uses the keys, one line each.
-fn plan(r: &LegacyReport) -> Vec<String> {
-    let mut out = Vec::new();
-    for h in &r.holders {
-        let what = match &h.field {
-            Some(f) => format!("field {f} of {}", h.secret),
-            None => h.secret.clone(),
-        };
-        let mapped = if h.mapped.is_empty() {
-            "not mapped".to_owned()
-        } else {
-            let to: Vec<String> = h
-                .mapped
-                .iter()
-                .map(|(t, v)| format!("{v} on {t}"))
-                .collect();
-            format!("mapped as {}", to.join(", "))
-        };
-        out.push(format!(
-            "vault secret {what} holds the {} key; {mapped}",
-            h.key
-        ));
-    }
-    for (var, key) in &r.remote {
-        let whose = if var.starts_with("SUPABASE_") {
-            " (the platform's own variable)"
-        } else {
-            ""
-        };
-        out.push(format!(
-            "variable {var} on {} holds the {key} key{whose}",
-            r.target
-        ));
-    }
-    out
-}
-
 fn print_report(r: &LegacyReport) {
-    println!("legacy keys of {}: {}", r.target, state(r));
-    let uses = plan(r);
-    if uses.is_empty() {
+    for l in r.lines() {
+        println!("{l}");
+    }
+    if r.publishable.is_none() {
         println!(
-            "  no vault secret and no variable on {} holds a legacy key",
+            "  (`keyward supabase-key create NAME --target {} --type publishable` creates one)",
             r.target
         );
-    } else {
-        println!("  still in use, as far as keyward can see:");
-        for l in uses {
-            println!("    {l}");
-        }
-    }
-    match &r.publishable {
-        Some(p) => println!("  clients should use the publishable key {p} instead"),
-        None => println!(
-            "  the project has no publishable key yet: create one before disabling (`keyward supabase-key create NAME --target {} --type publishable`)",
-            r.target
-        ),
-    }
-    for c in &r.checks {
-        println!("  checked: {c}");
     }
 }
 
@@ -174,7 +115,7 @@ pub fn run(g: &GlobalArgs, c: LegacyCmd) -> CmdResult {
             for c in &done.checks {
                 println!("checked: {c}");
             }
-            println!("{target}: legacy API keys {}", state(&done));
+            println!("{target}: legacy API keys {}", done.state());
         }
     }
     Ok(())

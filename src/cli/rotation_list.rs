@@ -118,12 +118,12 @@ pub fn lines(keys: &[KeyRotation], signing: &[SigningRotation], now: Millis) -> 
 
 pub fn list(g: &GlobalArgs, json: bool) -> CmdResult {
     let s = session(g)?;
-    let (now, keys) = match s.query(Query::KeyRotations)? {
-        Reply::KeyRotations { now, items } => (now, items),
-        other => return Err(unexpected(&other)),
-    };
-    let signing = match s.query(Query::SigningRotations)? {
-        Reply::SigningRotations { items, .. } => items,
+    let (now, keys, signing) = match s.query(Query::KeyRotations)? {
+        Reply::KeyRotations {
+            now,
+            items,
+            signing,
+        } => (now, items, signing),
         other => return Err(unexpected(&other)),
     };
     if json {

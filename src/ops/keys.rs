@@ -75,6 +75,76 @@ pub struct SigningRotated {
     pub previous: Option<String>,
 }
 
+impl LegacyReport {
+    /// Enabled (and which), disabled or gone, in words.
+    pub fn state(&self) -> String {
+        match self.enabled {
+            Some(true) => format!("enabled ({})", self.keys.join(", ")),
+            Some(false) => "disabled".into(),
+            None => "gone (the project has no legacy keys endpoint)".into(),
+        }
+    }
+
+    /// What still uses the keys, one line each.
+    pub fn uses(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for h in &self.holders {
+            let what = match &h.field {
+                Some(f) => format!("field {f} of {}", h.secret),
+                None => h.secret.clone(),
+            };
+            let mapped = if h.mapped.is_empty() {
+                "not mapped".to_owned()
+            } else {
+                let to: Vec<String> = h
+                    .mapped
+                    .iter()
+                    .map(|(t, v)| format!("{v} on {t}"))
+                    .collect();
+                format!("mapped as {}", to.join(", "))
+            };
+            out.push(format!(
+                "vault secret {what} holds the {} key; {mapped}",
+                h.key
+            ));
+        }
+        for (var, key) in &self.remote {
+            let whose = if var.starts_with("SUPABASE_") {
+                " (the platform's own variable)"
+            } else {
+                ""
+            };
+            out.push(format!(
+                "variable {var} on {} holds the {key} key{whose}",
+                self.target
+            ));
+        }
+        out
+    }
+
+    /// The report as text lines (the plan before a disable): `legacy-keys status`
+    /// prints them, the dashboard's keys view asks with them.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = vec![format!("legacy keys of {}: {}", self.target, self.state())];
+        let uses = self.uses();
+        if uses.is_empty() {
+            out.push(format!(
+                "  no vault secret and no variable on {} holds a legacy key",
+                self.target
+            ));
+        } else {
+            out.push("  still in use, as far as keyward can see:".into());
+            out.extend(uses.into_iter().map(|l| format!("    {l}")));
+        }
+        out.push(match &self.publishable {
+            Some(p) => format!("  clients should use the publishable key {p} instead"),
+            None => "  the project has no publishable key yet: create one before disabling".into(),
+        });
+        out.extend(self.checks.iter().map(|c| format!("  checked: {c}")));
+        out
+    }
+}
+
 impl TargetKeys {
     /// The keys view as text lines: `target keys` prints them, the dashboard shows them.
     pub fn lines(&self) -> Vec<String> {

@@ -39,9 +39,12 @@ pub enum Reply {
     },
     Audit(Vec<AuditEntry>),
     Verdict(Verdict),
+    /// API key rotations, and the JWT signing key rotations beside them.
     KeyRotations {
         now: Millis,
         items: Vec<KeyRotation>,
+        #[serde(default)]
+        signing: Vec<SigningRotation>,
     },
     SigningRotations {
         now: Millis,

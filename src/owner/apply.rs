@@ -152,6 +152,11 @@ pub fn apply(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
             auto,
             grace,
         } => {
+            if tx.signing_rotation_exists(&name)? {
+                let r =
+                    tx.edit_signing_rotation(&name, every_days, at_minute, auto, grace.flatten())?;
+                return Ok(Outcome::SigningRotation(Box::new(r)));
+            }
             let grace = match grace {
                 Some(g) => g,
                 None => tx.key_rotation(&name)?.grace,
@@ -161,6 +166,9 @@ pub fn apply(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
                 rotation: Box::new(rotation),
                 warning: None,
             }
+        }
+        Change::SetKeyRotationAuto { name, auto } if tx.signing_rotation_exists(&name)? => {
+            Outcome::SigningRotation(Box::new(tx.set_signing_rotation_auto(&name, auto)?))
         }
         Change::SetKeyRotationAuto { name, auto } => Outcome::KeyRotation {
             rotation: Box::new(tx.set_key_rotation_auto(&name, auto)?),

@@ -68,6 +68,7 @@ impl Owner {
                     Ok(Reply::KeyRotations {
                         now,
                         items: r.key_rotations()?,
+                        signing: r.signing_rotations()?,
                     })
                 })
                 .await

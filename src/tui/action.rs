@@ -49,6 +49,8 @@ pub enum Action {
     ToggleAuto,
     /// Every key of the target of the rotation under the cursor.
     TargetKeys,
+    /// Turn a target's legacy API keys off (after their plan) or on again.
+    LegacyKeys,
     Revoke,
     Remove,
     Policy,
@@ -115,6 +117,7 @@ const NAMES: &[(&str, Action)] = &[
     ("run_now", Action::RunNow),
     ("toggle_auto", Action::ToggleAuto),
     ("target_keys", Action::TargetKeys),
+    ("legacy_keys", Action::LegacyKeys),
     ("revoke", Action::Revoke),
     ("remove", Action::Remove),
     ("policy", Action::Policy),

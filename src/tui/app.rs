@@ -54,6 +54,12 @@ pub enum Effect {
     KeyRotation(KeyCmd),
     /// Every key of a target as Supabase lists it (the rotations screen's keys view).
     TargetKeys(String),
+    /// A target's legacy API keys: the plan of a disable (then asked), the disable,
+    /// or enabling them again.
+    Legacy {
+        target: String,
+        action: crate::ops::LegacyAction,
+    },
     /// A modal that shows what the owner holds: opened once that is read.
     Open(Opening),
     /// The value of the secret open in the editor, asked for on purpose (audited).
@@ -129,6 +135,7 @@ impl std::fmt::Debug for Effect {
             }
             Effect::KeyRotation(c) => write!(f, "KeyRotation({c:?})"),
             Effect::TargetKeys(t) => write!(f, "TargetKeys({t})"),
+            Effect::Legacy { target, action } => write!(f, "Legacy({target}, {action:?})"),
             Effect::Open(_) => f.write_str("Open"),
             Effect::Reveal { project, name } => write!(f, "Reveal({project}/{name})"),
             Effect::Reopen => f.write_str("Reopen"),
@@ -414,6 +421,57 @@ impl App {
                 self.modals.push(m);
             }
             Err(e) => self.fail(e),
+        }
+    }
+
+    /// A legacy keys report: a disable's plan becomes its question; a change done
+    /// shows what the check after it found, and the keys view under it follows.
+    pub fn legacy_keys(
+        &mut self,
+        action: crate::ops::LegacyAction,
+        r: Result<Box<crate::ops::LegacyReport>, String>,
+    ) {
+        use crate::ops::LegacyAction;
+        use modals::keys_view::disable_question;
+        let rep = match r {
+            Ok(rep) => rep,
+            Err(e) => return self.fail(e),
+        };
+        self.message = None;
+        let view = self.modals.iter_mut().rev().find_map(|m| match m {
+            Modal::Keys(k) if k.target() == rep.target => Some(k),
+            _ => None,
+        });
+        if let Some(v) = view {
+            v.legacy_changed(rep.enabled);
+        }
+        match action {
+            LegacyAction::Disable { confirm: false } if rep.enabled == Some(true) => {
+                let key = self.keymap.key_for(
+                    &[super::keys::Context::KeysView],
+                    super::action::Action::LegacyKeys,
+                );
+                let effect = Effect::Legacy {
+                    target: rep.target.clone(),
+                    action: LegacyAction::Disable { confirm: true },
+                };
+                let q = disable_question(&rep, &key);
+                self.modals
+                    .push(Modal::Confirm(modals::confirm::Confirm::new(q, effect)));
+            }
+            LegacyAction::Status | LegacyAction::Disable { confirm: false } => {
+                self.say(format!("legacy keys of {}: {}", rep.target, rep.state()));
+            }
+            _ => {
+                let lines = rep
+                    .lines()
+                    .into_iter()
+                    .map(|l| (super::theme::Role::Message, l))
+                    .collect();
+                let title = format!("Legacy keys of {}", rep.target);
+                self.modals
+                    .push(Modal::Text(modals::text::Text::new(title, lines)));
+            }
         }
     }
 

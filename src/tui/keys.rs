@@ -31,6 +31,8 @@ pub enum Context {
     Review,
     Adopt,
     Rotations,
+    /// A target's keys, opened from the rotations screen.
+    KeysView,
     Policy,
     Access,
     /// The targets and connections screen.
@@ -40,7 +42,7 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 18] = [
+    pub const ALL: [Context; 19] = [
         Context::Main,
         Context::Projects,
         Context::List,
@@ -55,6 +57,7 @@ impl Context {
         Context::Review,
         Context::Adopt,
         Context::Rotations,
+        Context::KeysView,
         Context::Policy,
         Context::Access,
         Context::Targets,
@@ -82,6 +85,7 @@ impl Context {
             Context::Review => "review",
             Context::Adopt => "adopt",
             Context::Rotations => "rotations",
+            Context::KeysView => "keys_view",
             Context::Policy => "policy",
             Context::Access => "access",
             Context::Gone => "gone",

@@ -29,6 +29,8 @@ pub mod words;
 mod tests;
 #[cfg(test)]
 mod tests_day;
+#[cfg(test)]
+mod tests_keys;
 
 use std::path::PathBuf;
 

@@ -57,6 +57,11 @@ enum Done {
     Page(Result<Box<Text>, String>),
     /// A modal whose data arrived.
     Opened(Result<Box<Modal>, String>),
+    /// A legacy keys request's report.
+    Legacy(
+        crate::ops::LegacyAction,
+        Result<Box<crate::ops::LegacyReport>, String>,
+    ),
     /// A list modal's fresh rows.
     Reloaded(Query, Result<Reply, String>),
     Revealed(String, String, Result<SecretValue, String>),
@@ -383,9 +388,24 @@ impl<B: Backend> Tui<B> {
                     self.app.say("asking Supabase…");
                     self.call(Request::TargetKeys { target }, |r| {
                         Done::Opened(r.and_then(|r| match r {
-                            Reply::TargetKeys(k) => Ok(Box::new(Modal::Text(keys_view(&k)))),
+                            Reply::TargetKeys(k) => Ok(Box::new(Modal::Keys(
+                                super::modals::keys_view::KeysView::new(*k),
+                            ))),
                             other => Err(unexpected(&other)),
                         }))
+                    });
+                }
+                Effect::Legacy { target, action } => {
+                    self.app.say("asking Supabase…");
+                    let req = Request::LegacyKeys { target, action };
+                    self.call(req, move |r| {
+                        Done::Legacy(
+                            action,
+                            r.and_then(|r| match r {
+                                Reply::LegacyKeys(rep) => Ok(rep),
+                                other => Err(unexpected(&other)),
+                            }),
+                        )
                     });
                 }
                 Effect::Write { changes, done } => {
@@ -631,6 +651,7 @@ impl<B: Backend> Tui<B> {
             }
             Done::Previewed(form, project, r) => self.app.import_previewed(form, project, r),
             Done::Opened(r) => self.app.opened(r.map(|m| *m)),
+            Done::Legacy(action, r) => self.app.legacy_keys(action, r),
             Done::Reloaded(q, r) => self.app.reloaded(&q, r),
             Done::Revealed(p, n, r) => self.app.revealed(&p, &n, r),
             Done::Reopened(Ok((front, listening))) => {
@@ -832,26 +853,6 @@ impl<B: Backend> Tui<B> {
             h.stop().await;
         }
     }
-}
-
-/// The keys view: ids, names, templates and statuses (never a key's value), headed by
-/// what could not be read.
-fn keys_view(k: &crate::ops::TargetKeys) -> Text {
-    use super::theme::Role;
-    let mut lines: Vec<(Role, String)> = k
-        .errors
-        .iter()
-        .map(|e| (Role::Failed, format!("could not be read: {e}")))
-        .collect();
-    for l in k.lines() {
-        let role = if l.starts_with(' ') {
-            Role::Message
-        } else {
-            Role::Title
-        };
-        lines.push((role, l.replace('\t', "  ")));
-    }
-    Text::new(format!("Keys of {}", k.target), lines)
 }
 
 /// Writes `.env` lines into a new file readable by this user only.

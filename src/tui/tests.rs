@@ -717,6 +717,24 @@ pub(super) fn rotations_vault(dir: &tempfile::TempDir) -> Vault {
         a.state.next_due = T0 + 30 * 86_400_000;
         a.state.last_message = Some("rotated to keyward-prod-secret-1".into());
         tx.save_key_rotation(&a)?;
+        let mut j = tx.add_signing_rotation(crate::vault::NewSigningRotation {
+            name: "prod-jwt".into(),
+            project_ref: "prodrefabcdefghijklm".into(),
+            connection: None,
+            algorithm: crate::vault::SigningAlg::ES256,
+            every_days: 90,
+            at_minute: 240,
+            auto: true,
+            grace: None,
+        })?;
+        j.state.current = Some(crate::vault::SigningKeyRef {
+            id: "0b6c2f4e-7d1a-4c55-9a51-2f1f0c7f3a10".into(),
+            algorithm: "ES256".into(),
+        });
+        j.state.last_success = Some(T0);
+        j.state.next_due = T0 + 90 * 86_400_000;
+        j.state.last_message = Some("rotated to ES256 signing key 0b6c2f4e".into());
+        tx.save_signing_rotation(&j)?;
         let (mut b, _) = tx.add_key_rotation(new("prod-backup", "Backup key", false))?;
         b.state.failures = 2;
         b.state.retry_at = Some(LATER + 60_000);

@@ -38,6 +38,21 @@ pub(super) fn check_name(name: &str) -> Result<()> {
     }
 }
 
+/// Every rotation kind's schedule: at least a day apart, at a time of day.
+pub(super) fn check_schedule(every_days: u32, at_minute: u32) -> Result<()> {
+    if every_days == 0 {
+        return Err(VaultError::invalid(
+            "the interval must be at least 1 day: give --every-days 1 or more",
+        ));
+    }
+    if at_minute >= 24 * 60 {
+        return Err(VaultError::invalid(
+            "the time of day must be 00:00 to 23:59",
+        ));
+    }
+    Ok(())
+}
+
 /// A grace longer than the interval would keep a third key alive at the next rotation.
 fn check_grace(grace: Option<Millis>, every_days: u32) -> Result<()> {
     if grace.is_some_and(|g| g > i64::from(every_days) * super::clock::DAY_MS) {
@@ -73,16 +88,7 @@ impl WriteTx<'_> {
                 n.project_ref
             )));
         }
-        if n.every_days == 0 {
-            return Err(VaultError::invalid(
-                "the interval must be at least 1 day: give --every-days 1 or more",
-            ));
-        }
-        if n.at_minute >= 24 * 60 {
-            return Err(VaultError::invalid(
-                "the time of day must be 00:00 to 23:59",
-            ));
-        }
+        check_schedule(n.every_days, n.at_minute)?;
         check_grace(n.grace, n.every_days)?;
         super::limits::secret_name(&n.into_name)?;
         if self
@@ -198,16 +204,7 @@ impl WriteTx<'_> {
         auto: bool,
         grace: Option<Millis>,
     ) -> Result<KeyRotation> {
-        if every_days == 0 {
-            return Err(VaultError::invalid(
-                "the interval must be at least 1 day: give 1 or more",
-            ));
-        }
-        if at_minute >= 24 * 60 {
-            return Err(VaultError::invalid(
-                "the time of day must be 00:00 to 23:59",
-            ));
-        }
+        check_schedule(every_days, at_minute)?;
         check_grace(grace, every_days)?;
         let mut r = self.key_rotation(name)?;
         r.every_days = every_days;

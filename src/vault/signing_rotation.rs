@@ -6,9 +6,11 @@
 use redb::{ReadableTable, TableDefinition};
 
 use super::audit::Outcome;
+use super::clock::Millis;
 use super::error::{Result, VaultError};
-use super::keyrotation::check_name;
+use super::keyrotation::{check_name, check_schedule};
 use super::keyrotation_model::format_time_of_day;
+use super::keyrotation_model::next_due_after;
 use super::signing_model::*;
 use super::store::{ReadTx, Vault, WriteTx};
 
@@ -22,6 +24,16 @@ fn decode(vault: &Vault, name: &str, b: &[u8]) -> Result<SigningRotation> {
     super::tagged::decode(&vault.meta_key, "signing_rotations", &[name], b)
 }
 
+/// A previous key verifies for the grace: shorter than a JWT's life breaks sessions.
+fn check_signing_grace(grace: Millis) -> Result<()> {
+    if grace < 60_000 {
+        return Err(VaultError::invalid(
+            "the grace must be at least a minute, and longer than any JWT the project issues lives (default 24h)",
+        ));
+    }
+    Ok(())
+}
+
 fn unknown(name: &str) -> VaultError {
     VaultError::not_found(format!(
         "no signing key rotation named {name:?}: see `keyward rotation list`"
@@ -29,7 +41,7 @@ fn unknown(name: &str) -> VaultError {
 }
 
 impl WriteTx<'_> {
-    pub(super) fn signing_rotation_exists(&self, name: &str) -> Result<bool> {
+    pub fn signing_rotation_exists(&self, name: &str) -> Result<bool> {
         Ok(self.tx.open_table(SIGNING_ROTATIONS)?.get(name)?.is_some())
     }
 
@@ -43,22 +55,9 @@ impl WriteTx<'_> {
                 n.project_ref
             )));
         }
-        if n.every_days == 0 {
-            return Err(VaultError::invalid(
-                "the interval must be at least 1 day: give --every-days 1 or more",
-            ));
-        }
-        if n.at_minute >= 24 * 60 {
-            return Err(VaultError::invalid(
-                "the time of day must be 00:00 to 23:59",
-            ));
-        }
+        check_schedule(n.every_days, n.at_minute)?;
         let grace = n.grace.unwrap_or(DEFAULT_SIGNING_GRACE);
-        if grace < 60_000 {
-            return Err(VaultError::invalid(
-                "the grace must be at least a minute, and longer than any JWT the project issues lives (default 24h)",
-            ));
-        }
+        check_signing_grace(grace)?;
         let taken = self.signing_rotation_exists(&n.name)?
             || self.key_rotation(&n.name).is_ok()
             || self
@@ -123,6 +122,50 @@ impl WriteTx<'_> {
                 .as_slice(),
         )?;
         Ok(())
+    }
+
+    /// Changes the schedule (interval, time of day, auto, grace; None keeps the grace),
+    /// as `edit_key_rotation` does for API keys: the next due time follows the last
+    /// success. Target and algorithm are fixed.
+    pub fn edit_signing_rotation(
+        &mut self,
+        name: &str,
+        every_days: u32,
+        at_minute: u32,
+        auto: bool,
+        grace: Option<Millis>,
+    ) -> Result<SigningRotation> {
+        check_schedule(every_days, at_minute)?;
+        let mut r = self.signing_rotation(name)?;
+        if let Some(g) = grace {
+            check_signing_grace(g)?;
+            r.grace = g;
+        }
+        r.every_days = every_days;
+        r.at_minute = at_minute;
+        r.auto = auto;
+        if let Some(t) = r.state.last_success {
+            r.state.next_due = next_due_after(t, every_days, at_minute);
+        }
+        self.save_signing_rotation(&r)?;
+        let detail = format!(
+            "every {every_days} day(s) at {} UTC, grace {}{}",
+            format_time_of_day(at_minute),
+            super::clock::format_duration(r.grace),
+            if auto { "" } else { ", manual only" }
+        );
+        self.audit("signing-rotation-edit", name, Outcome::Ok, &detail)?;
+        Ok(r)
+    }
+
+    /// Turns automatic runs on or off.
+    pub fn set_signing_rotation_auto(&mut self, name: &str, auto: bool) -> Result<SigningRotation> {
+        let mut r = self.signing_rotation(name)?;
+        r.auto = auto;
+        self.save_signing_rotation(&r)?;
+        let detail = if auto { "auto on" } else { "auto off" };
+        self.audit("signing-rotation-edit", name, Outcome::Ok, detail)?;
+        Ok(r)
     }
 
     /// Forgets the rotation; its keys stay on Supabase (the one in use keeps signing).

@@ -50,8 +50,11 @@ impl Confirm {
 
     pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
         let w = 70.min(area.width).saturating_sub(2) as usize;
-        let mut lines: Vec<Line> = super::text::wrap(&self.question, w)
-            .into_iter()
+        // A question may hold a plan, one item per line.
+        let mut lines: Vec<Line> = self
+            .question
+            .lines()
+            .flat_map(|l| super::text::wrap(l, w))
             .map(Line::raw)
             .collect();
         lines.push(Line::raw(""));

@@ -50,6 +50,7 @@ fn heading(c: Context) -> &'static str {
         Context::Review => "Sync review that found names keyward did not create",
         Context::Adopt => "Names on Supabase keyward did not create",
         Context::Rotations => "Key rotations",
+        Context::KeysView => "A target's keys (K in key rotations)",
         Context::Policy => "Forms (a secret's policy, a key rotation, an access key)",
         Context::Access => "Access keys",
         Context::Targets => "Targets and connections",

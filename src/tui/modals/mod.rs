@@ -14,6 +14,7 @@ pub mod gone;
 pub mod help;
 pub mod history;
 pub mod import;
+pub mod keys_view;
 pub mod manage;
 pub mod policy;
 pub mod rotations;
@@ -52,6 +53,7 @@ pub enum Modal {
     Rotations(rotations::Rotations),
     RotationForm(rotations::RotationForm),
     RevokeKey(rotations::RevokeKey),
+    Keys(keys_view::KeysView),
     Policy(policy::PolicyEditor),
     AccessKeys(access::AccessKeys),
     AccessForm(access::AccessForm),
@@ -103,6 +105,7 @@ impl Modal {
             Modal::Rotations(_) => vec![Context::Rotations, Context::List],
             Modal::RotationForm(_) => vec![Context::Policy],
             Modal::RevokeKey(_) => vec![Context::Prompt],
+            Modal::Keys(_) => vec![Context::KeysView, Context::List],
             Modal::Policy(_) => vec![Context::Policy],
             Modal::AccessKeys(_) => vec![Context::Access, Context::List],
             Modal::AccessForm(_) => vec![Context::Policy],
@@ -135,6 +138,7 @@ impl Modal {
             Modal::Manage(m) => m.update(a),
             Modal::Rotations(m) => m.update(a),
             Modal::RotationForm(m) => m.update(a),
+            Modal::Keys(m) => m.update(a),
             Modal::RevokeKey(m) => m.update(a),
             Modal::Policy(m) => m.update(a),
             Modal::AccessKeys(m) => m.update(a),
@@ -293,7 +297,9 @@ impl Modal {
             (Modal::History(m), Reply::History { versions, .. }) => m.reloaded(versions),
             (Modal::Trash(m), Reply::Trash(items)) => m.reloaded(items),
             (Modal::Audit(m), Reply::Audit(entries)) => m.reloaded(entries),
-            (Modal::Rotations(m), Reply::KeyRotations { items, .. }) => m.reloaded(items),
+            (Modal::Rotations(m), Reply::KeyRotations { items, signing, .. }) => {
+                m.reloaded(items, signing)
+            }
             (Modal::AccessKeys(m), Reply::AccessKeys(items)) => m.reloaded(items),
             _ => {}
         }
@@ -315,6 +321,7 @@ impl Modal {
             Modal::Manage(m) => m.draw(app, f, area),
             Modal::Rotations(m) => m.draw(app, f, area),
             Modal::RotationForm(m) => m.draw(app, f, area),
+            Modal::Keys(m) => m.draw(app, f, area),
             Modal::RevokeKey(m) => m.draw(app, f, area),
             Modal::Policy(m) => m.draw(app, f, area),
             Modal::AccessKeys(m) => m.draw(app, f, area),

@@ -1,6 +1,7 @@
-//! Supabase API key rotations: each with its status, next due time and last message.
-//! Run one now, turn its automatic runs on or off, revoke its key as compromised (with a
-//! reason), remove it, add or edit one. The attempts themselves run in the dashboard's
+//! Supabase API key and JWT signing key rotations, in one list: each with its status,
+//! next due time and last message. Run one now, turn its automatic runs on or off,
+//! revoke its key as compromised (with a reason), remove it, add or edit one, open the
+//! keys of its target. The attempts themselves run in the dashboard's
 //! rotation loops (or through the driver for "run now"), never on the UI task.
 
 use crossterm::event::KeyEvent;
@@ -21,13 +22,85 @@ use crate::tui::list::ListState;
 use crate::tui::panes::fit;
 use crate::tui::theme::Role;
 use crate::vault::{
-    KeyKind, KeyRotation, KeyRotationStatus, NewKeyRotation, format_time_of_day, parse_time_of_day,
+    KeyKind, KeyRotation, KeyRotationStatus, Millis, NewKeyRotation, NewSigningRotation,
+    SigningAlg, SigningRotation, format_duration, format_time_of_day, parse_time_of_day,
     reserved_name_warning,
 };
 
+/// A row: rotations of both kinds share one list, as they share their names.
+#[derive(Clone)]
+enum Row {
+    Api(KeyRotation),
+    Signing(SigningRotation),
+}
+
+impl Row {
+    fn name(&self) -> &str {
+        match self {
+            Row::Api(r) => &r.name,
+            Row::Signing(r) => &r.name,
+        }
+    }
+
+    fn project_ref(&self) -> &str {
+        match self {
+            Row::Api(r) => &r.project_ref,
+            Row::Signing(r) => &r.project_ref,
+        }
+    }
+
+    fn auto(&self) -> bool {
+        match self {
+            Row::Api(r) => r.auto,
+            Row::Signing(r) => r.auto,
+        }
+    }
+
+    fn status(&self, now: Millis) -> KeyRotationStatus {
+        match self {
+            Row::Api(r) => r.status(now),
+            Row::Signing(r) => r.status(now),
+        }
+    }
+
+    /// (every N days, at minute of the day, next due)
+    fn schedule(&self) -> (u32, u32, Millis) {
+        match self {
+            Row::Api(r) => (r.every_days, r.at_minute, r.state.next_due),
+            Row::Signing(r) => (r.every_days, r.at_minute, r.state.next_due),
+        }
+    }
+
+    fn last_message(&self) -> Option<&str> {
+        match self {
+            Row::Api(r) => r.state.last_message.as_deref(),
+            Row::Signing(r) => r.state.last_message.as_deref(),
+        }
+    }
+
+    /// What it rotates, and where a new key goes.
+    fn what(&self) -> String {
+        match self {
+            Row::Api(r) => format!(
+                "{} key of {} → {}/{}",
+                r.key_type.as_str(),
+                r.project_ref,
+                r.into.project,
+                r.into.name
+            ),
+            Row::Signing(r) => format!(
+                "{} signing keys of {} · grace {}",
+                r.algorithm.as_str(),
+                r.project_ref,
+                format_duration(r.grace)
+            ),
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct Rotations {
-    items: Vec<KeyRotation>,
+    items: Vec<Row>,
     list: ListState,
 }
 
@@ -54,9 +127,12 @@ fn due_in(now: i64, at: i64) -> String {
 }
 
 impl Rotations {
-    pub fn reloaded(&mut self, items: &[KeyRotation]) {
-        self.items = items.to_vec();
-        self.list.refresh(&self.items, |k| k.name.clone(), None);
+    pub fn reloaded(&mut self, items: &[KeyRotation], signing: &[SigningRotation]) {
+        self.items = items.iter().cloned().map(Row::Api).collect();
+        self.items.extend(signing.iter().cloned().map(Row::Signing));
+        self.items.sort_by(|a, b| a.name().cmp(b.name()));
+        self.list
+            .refresh(&self.items, |k| k.name().to_owned(), None);
     }
 
     pub fn update(&mut self, a: Action) -> Outcome {
@@ -72,25 +148,33 @@ impl Rotations {
             }
             (Action::Submit, Some(r)) => Outcome::Push(Box::new(Modal::Text(details(r)))),
             (Action::RunNow, Some(r)) => {
-                let n = r.name.clone();
-                let q = format!(
-                    "Rotate {n} now? A new {} key is created on {} and written into {}/{}; the key retired a rotation ago is deleted on Supabase.",
-                    r.key_type.as_str(),
-                    r.project_ref,
-                    r.into.project,
-                    r.into.name
-                );
+                let n = r.name().to_owned();
+                let q = match r {
+                    Row::Api(r) => format!(
+                        "Rotate {n} now? A new {} key is created on {} and written into {}/{}; the key retired a rotation ago is deleted on Supabase.",
+                        r.key_type.as_str(),
+                        r.project_ref,
+                        r.into.project,
+                        r.into.name
+                    ),
+                    Row::Signing(r) => format!(
+                        "Rotate {n} now? A new {} signing key is created on {} and put in use; the key in use now keeps verifying for {}, then is revoked.",
+                        r.algorithm.as_str(),
+                        r.project_ref,
+                        format_duration(r.grace)
+                    ),
+                };
                 Outcome::Push(Box::new(Modal::Confirm(Confirm::new(
                     q,
                     Effect::KeyRotation(KeyCmd::RunNow(n)),
                 ))))
             }
             (Action::TargetKeys, Some(r)) => Outcome::Effect {
-                effect: Effect::TargetKeys(r.project_ref.clone()),
+                effect: Effect::TargetKeys(r.project_ref().to_owned()),
                 close: false,
             },
             (Action::ToggleAuto, Some(r)) => {
-                let (n, auto) = (r.name.clone(), !r.auto);
+                let (n, auto) = (r.name().to_owned(), !r.auto());
                 let done = format!("{n}: automatic runs {}", if auto { "on" } else { "off" });
                 Outcome::Effect {
                     effect: Effect::Write {
@@ -100,14 +184,20 @@ impl Rotations {
                     close: false,
                 }
             }
-            (Action::Revoke, Some(r)) => {
-                Outcome::Push(Box::new(Modal::RevokeKey(RevokeKey::new(r.name.clone()))))
-            }
+            (Action::Revoke, Some(r)) => Outcome::Push(Box::new(Modal::RevokeKey(RevokeKey::new(
+                r.name().to_owned(),
+                matches!(r, Row::Signing(_)),
+            )))),
             (Action::Remove, Some(r)) => {
-                let n = r.name.clone();
-                let q = format!(
-                    "Remove the rotation {n}? The keys it created on Supabase are deleted; the vault secret stays."
-                );
+                let n = r.name().to_owned();
+                let q = match r {
+                    Row::Api(_) => format!(
+                        "Remove the rotation {n}? The keys it created on Supabase are deleted; the vault secret stays."
+                    ),
+                    Row::Signing(_) => format!(
+                        "Remove the rotation {n}? The project's signing keys stay as they are: the key in use keeps signing."
+                    ),
+                };
                 Outcome::Push(Box::new(Modal::Confirm(Confirm::new(
                     q,
                     Effect::KeyRotation(KeyCmd::Remove(n)),
@@ -135,14 +225,14 @@ impl Rotations {
         for pos in self.list.window(room / 3) {
             let r = &self.items[self.list.visible[pos]];
             let st = r.status(now);
-            let auto = if r.auto { "auto" } else { "manual" };
+            let auto = if r.auto() { "auto" } else { "manual" };
+            let (every, at, due) = r.schedule();
             let head = format!(
-                "{:<16} {:<15} next {:<7} every {}d at {} UTC · {auto}",
-                fit(&r.name, 16),
+                "{:<16} {:<15} next {:<7} every {every}d at {} UTC · {auto}",
+                fit(r.name(), 16),
                 st.as_str(),
-                due_in(now, r.state.next_due),
-                r.every_days,
-                format_time_of_day(r.at_minute),
+                due_in(now, due),
+                format_time_of_day(at),
             );
             let sel = pos == self.list.selected;
             let style = if sel {
@@ -151,16 +241,9 @@ impl Rotations {
                 t.style(role_of(st))
             };
             lines.push(Line::styled(fit(&head, w), style));
-            let msg = r.state.last_message.as_deref().unwrap_or("no attempt yet");
-            let into = format!(
-                "{} key of {} → {}/{}",
-                r.key_type.as_str(),
-                r.project_ref,
-                r.into.project,
-                r.into.name
-            );
+            let msg = r.last_message().unwrap_or("no attempt yet");
             lines.push(Line::styled(
-                fit(&format!("  {into}"), w),
+                fit(&format!("  {}", r.what()), w),
                 t.style(Role::Dim),
             ));
             for l in super::text::wrap(&format!("  last: {msg}"), w) {
@@ -179,16 +262,78 @@ impl Rotations {
 }
 
 /// Everything about one rotation, whole and wrapped: `enter` opens it.
-fn details(r: &KeyRotation) -> super::text::Text {
+fn details(r: &Row) -> super::text::Text {
     use crate::vault::rfc3339;
     let at = |t: Option<i64>| t.map(rfc3339).unwrap_or_else(|| "never".into());
+    let mut lines = match r {
+        Row::Api(r) => api_details(r),
+        Row::Signing(r) => signing_details(r),
+    };
+    let (_, _, next_due) = r.schedule();
+    let (attempt, success) = match r {
+        Row::Api(r) => (r.state.last_attempt, r.state.last_success),
+        Row::Signing(r) => (r.state.last_attempt, r.state.last_success),
+    };
+    lines.extend([
+        (Role::Dim, format!("next due: {}", rfc3339(next_due))),
+        (Role::Dim, format!("last attempt: {}", at(attempt))),
+        (Role::Dim, format!("last success: {}", at(success))),
+        (
+            Role::Dim,
+            format!(
+                "last message: {}",
+                r.last_message().unwrap_or("no attempt yet")
+            ),
+        ),
+    ]);
+    super::text::Text::new(format!("Key rotation {}", r.name()), lines)
+}
+
+fn signing_details(r: &SigningRotation) -> Vec<(Role, String)> {
+    let s = &r.state;
+    let aging = |v: &[crate::vault::Aging]| {
+        let ids: Vec<String> = v
+            .iter()
+            .map(|a| format!("{} until {}", a.key.id, crate::vault::rfc3339(a.until)))
+            .collect();
+        if ids.is_empty() {
+            "none".into()
+        } else {
+            ids.join(", ")
+        }
+    };
+    let in_use = s.current.as_ref().map_or("none yet", |k| k.id.as_str());
+    vec![
+        (
+            Role::Title,
+            format!("{} signing keys of {}", r.algorithm.as_str(), r.project_ref),
+        ),
+        (
+            Role::Dim,
+            format!(
+                "every {}d at {} UTC · {} · grace {}",
+                r.every_days,
+                format_time_of_day(r.at_minute),
+                if r.auto { "auto" } else { "manual" },
+                format_duration(r.grace)
+            ),
+        ),
+        (Role::Dim, String::new()),
+        (Role::Dim, format!("key in use: {in_use}")),
+        (
+            Role::Dim,
+            format!("previously used: {}", aging(&s.previous)),
+        ),
+        (Role::Dim, format!("revoked: {}", aging(&s.revoked))),
+    ]
+}
+
+fn api_details(r: &KeyRotation) -> Vec<(Role, String)> {
     let key = |k: &Option<crate::vault::KeyRef>| {
-        k.as_ref()
-            .map(|k| k.name.clone())
-            .unwrap_or_else(|| "none".into())
+        k.as_ref().map_or("none", |k| k.name.as_str()).to_owned()
     };
     let s = &r.state;
-    let lines = vec![
+    vec![
         (
             Role::Title,
             format!("{} key of {}", r.key_type.as_str(), r.project_ref),
@@ -209,32 +354,23 @@ fn details(r: &KeyRotation) -> super::text::Text {
         (Role::Dim, String::new()),
         (Role::Dim, format!("current key: {}", key(&s.current))),
         (Role::Dim, format!("previous key: {}", key(&s.previous))),
-        (Role::Dim, format!("next due: {}", rfc3339(s.next_due))),
-        (Role::Dim, format!("last attempt: {}", at(s.last_attempt))),
-        (Role::Dim, format!("last success: {}", at(s.last_success))),
-        (
-            Role::Dim,
-            format!(
-                "last message: {}",
-                s.last_message.as_deref().unwrap_or("no attempt yet")
-            ),
-        ),
-    ];
-    super::text::Text::new(format!("Key rotation {}", r.name), lines)
+    ]
 }
 
 /// The reason a key is revoked (kept in the audit log).
 pub struct RevokeKey {
     name: String,
+    signing: bool,
     reason: Input,
     pub saving: Option<u64>,
     error: Option<String>,
 }
 
 impl RevokeKey {
-    fn new(name: String) -> RevokeKey {
+    fn new(name: String, signing: bool) -> RevokeKey {
         RevokeKey {
             name,
+            signing,
             reason: Input::default(),
             saving: None,
             error: None,
@@ -283,10 +419,12 @@ impl RevokeKey {
         let w = 80.min(area.width).saturating_sub(2) as usize;
         let mut lines = Vec::new();
         // What it touches on Supabase, whole: it cannot be undone.
-        for l in super::text::wrap(
-            "Revoking deletes this rotation's current and previous keys on Supabase at once (marked compromised, no grace) and rotates to a new key, written into the vault secret.",
-            w,
-        ) {
+        let what = if self.signing {
+            "Revoking rotates to a new signing key and revokes the previous signing keys at once (no grace): JWTs they signed stop verifying, so signed-in users sign in again."
+        } else {
+            "Revoking deletes this rotation's current and previous keys on Supabase at once (marked compromised, no grace) and rotates to a new key, written into the vault secret."
+        };
+        for l in super::text::wrap(what, w) {
             lines.push(Line::styled(l, t.style(Role::Failed)));
         }
         lines.push(Line::raw(""));
@@ -323,14 +461,15 @@ impl RevokeKey {
     }
 }
 
-const LABELS: [&str; 7] = [
+const LABELS: [&str; 8] = [
     "name",
     "target (project ref)",
-    "key type (publishable|secret)",
+    "key (publishable|secret|signing)",
     "every N days",
     "at HH:MM UTC",
     "auto (on|off)",
     "vault secret (PROJECT/NAME)",
+    "algorithm (signing keys)",
 ];
 /// Fields an edit may change (the others are fixed once added).
 const EDITABLE: [usize; 3] = [3, 4, 5];
@@ -347,9 +486,21 @@ pub struct RotationForm {
 
 impl RotationForm {
     fn add() -> RotationForm {
-        let vals = ["", "", "secret", "30", "03:00", "on", ""];
+        Self::filled(["", "", "secret", "30", "03:00", "on", "", "RS256"].map(String::from))
+    }
+
+    /// A signing key rotation of `target` (from its keys view).
+    pub fn signing(target: &str) -> RotationForm {
+        let mut f = Self::filled(
+            ["", target, "signing", "30", "03:00", "on", "", "RS256"].map(String::from),
+        );
+        f.focus = 0;
+        f
+    }
+
+    fn filled(vals: [String; 8]) -> RotationForm {
         RotationForm {
-            fields: vals.iter().map(|v| Input::new(v.to_string())).collect(),
+            fields: vals.into_iter().map(Input::new).collect(),
             focus: 0,
             editing: None,
             error: None,
@@ -358,23 +509,30 @@ impl RotationForm {
         }
     }
 
-    fn edit(r: &KeyRotation) -> RotationForm {
+    fn edit(r: &Row) -> RotationForm {
+        let (every, at, _) = r.schedule();
+        let (kind, into, alg) = match r {
+            Row::Api(r) => (
+                r.key_type.as_str(),
+                format!("{}/{}", r.into.project, r.into.name),
+                "",
+            ),
+            Row::Signing(r) => ("signing", String::new(), r.algorithm.as_str()),
+        };
         let vals = [
-            r.name.clone(),
-            r.project_ref.clone(),
-            r.key_type.as_str().to_string(),
-            r.every_days.to_string(),
-            format_time_of_day(r.at_minute),
-            if r.auto { "on" } else { "off" }.to_string(),
-            format!("{}/{}", r.into.project, r.into.name),
+            r.name().to_owned(),
+            r.project_ref().to_owned(),
+            kind.to_owned(),
+            every.to_string(),
+            format_time_of_day(at),
+            if r.auto() { "on" } else { "off" }.to_string(),
+            into,
+            alg.to_owned(),
         ];
         RotationForm {
-            fields: vals.into_iter().map(Input::new).collect(),
             focus: EDITABLE[0],
-            editing: Some(r.name.clone()),
-            error: None,
-            saving: None,
-            edited: false,
+            editing: Some(r.name().to_owned()),
+            ..Self::filled(vals)
         }
     }
 
@@ -444,8 +602,9 @@ impl RotationForm {
         let key_type = match self.val(2) {
             "publishable" => KeyKind::Publishable,
             "secret" => KeyKind::Secret,
+            "signing" => return self.save_signing(every, at, auto),
             _ => {
-                self.error = Some("key type: type publishable or secret".into());
+                self.error = Some("key: type publishable, secret or signing".into());
                 return Outcome::None;
             }
         };
@@ -474,6 +633,43 @@ impl RotationForm {
         }
         Outcome::Submit(Effect::Write {
             changes: vec![Change::AddKeyRotation(new)],
+            done,
+        })
+    }
+
+    /// A signing key never leaves Supabase: no vault secret receives it.
+    fn save_signing(&mut self, every: u32, at: u32, auto: bool) -> Outcome {
+        if !self.val(6).is_empty() {
+            self.error = Some(
+                "vault secret: leave it empty for signing keys: a signing key never leaves Supabase"
+                    .into(),
+            );
+            return Outcome::None;
+        }
+        let algorithm: SigningAlg = match self.val(7).parse() {
+            Ok(a) => a,
+            Err(e) => {
+                self.error = Some(format!("algorithm: {e}"));
+                return Outcome::None;
+            }
+        };
+        let new = NewSigningRotation {
+            name: self.val(0).to_string(),
+            project_ref: self.val(1).to_string(),
+            connection: None,
+            algorithm,
+            every_days: every,
+            at_minute: at,
+            auto,
+            grace: None,
+        };
+        let done = format!(
+            "added the rotation {}: its first run puts a new {} signing key in use",
+            new.name,
+            algorithm.as_str()
+        );
+        Outcome::Submit(Effect::Write {
+            changes: vec![Change::AddSigningRotation(new)],
             done,
         })
     }
@@ -530,7 +726,7 @@ impl RotationForm {
             let cursor = if i == self.focus { "▏" } else { "" };
             lines.push(Line::styled(
                 fit(
-                    &format!("{label:>30}: {}{cursor}", self.fields[i].value()),
+                    &format!("{label:>32}: {}{cursor}", self.fields[i].value()),
                     w,
                 ),
                 style,

@@ -197,6 +197,22 @@ impl Text {
     }
 
     pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        let mut hint = if self.retry {
+            "R retry now · esc close".to_string()
+        } else {
+            "esc close".to_string()
+        };
+        if self.adopt.is_some() {
+            let key = app
+                .keymap
+                .key_for(&[crate::tui::keys::Context::Adopt], Action::Adopt);
+            hint = format!("{key} adopt the name on Supabase · {hint}");
+        }
+        self.draw_with_hint(app, f, area, &hint);
+    }
+
+    /// Drawn with the keys of the modal that holds this text.
+    pub fn draw_with_hint(&self, app: &App, f: &mut Frame, area: Rect, hint: &str) {
         let inner = boxed(app, f, area, 100, 24, &self.title);
         let w = inner.width as usize;
         let room = inner.height.saturating_sub(2) as usize;
@@ -215,18 +231,7 @@ impl Text {
         while lines.len() < room + 1 {
             lines.push(Line::raw(""));
         }
-        let mut hint = if self.retry {
-            "R retry now · esc close".to_string()
-        } else {
-            "esc close".to_string()
-        };
-        if self.adopt.is_some() {
-            let key = app
-                .keymap
-                .key_for(&[crate::tui::keys::Context::Adopt], Action::Adopt);
-            hint = format!("{key} adopt the name on Supabase · {hint}");
-        }
-        lines.push(Line::styled(fit(&hint, w), app.theme.style(Role::Key)));
+        lines.push(Line::styled(fit(hint, w), app.theme.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
     }
 }
