@@ -252,3 +252,17 @@ fn a_signing_key_rotation_is_edited_and_switched_like_an_api_key_one() {
         .unwrap();
     assert_eq!((k.every_days, k.auto), (30, true));
 }
+
+#[test]
+fn the_targets_screen_opens_a_targets_keys_without_any_rotation() {
+    let emu = Emulator::with_seed(Seed::demo()).unwrap();
+    let mut t = staging(&emu, 80, 24);
+    // The connection's row comes first, its target under it.
+    t.keys(&["T", "K"]);
+    assert!(!t.screen().contains("Keys of"), "{}", t.screen());
+    t.keys(&["j", "K"]);
+    let s = t.screen();
+    assert!(s.contains(&format!("Keys of {DEMO_STAGING_REF}")), "{s}");
+    assert!(s.contains("legacy keys: enabled"), "{s}");
+    emu.shutdown();
+}

@@ -103,10 +103,14 @@ impl Targets {
             (Action::Remove, Some(Row::Connection(c, targets))) => {
                 Outcome::Push(Box::new(Modal::Confirm(disconnect(c, targets))))
             }
+            (Action::TargetKeys, Some(Row::Target(t))) => Outcome::Effect {
+                effect: Effect::TargetKeys(t.target.project_ref.clone()),
+                close: false,
+            },
             (Action::Reconnect, Some(Row::Connection(c, _))) => {
                 Outcome::Push(Box::new(Modal::Form(reconnect(&c.name))))
             }
-            (Action::Reconnect | Action::Retry, _) => {
+            (Action::Reconnect | Action::Retry | Action::TargetKeys, _) => {
                 Outcome::Say("that acts on another kind of row: see the keys below".into())
             }
             _ => Outcome::None,
