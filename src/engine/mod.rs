@@ -17,6 +17,7 @@ pub mod retry;
 pub mod schedule;
 pub mod signing;
 mod task;
+mod workers;
 
 pub use config::EngineConfig;
 pub use handle::{

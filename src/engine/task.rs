@@ -1,12 +1,10 @@
 //! The engine task: applies writes, and schedules push workers — targets in parallel
 //! (bounded), one batch in flight per target, failed work woken at its retry time.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc};
-use tokio::task::JoinSet;
 
 use super::clients::Clients;
 use super::config::EngineConfig;
@@ -19,8 +17,7 @@ struct Scheduler {
     clients: Arc<Clients>,
     parallelism: usize,
     only: Option<std::collections::BTreeSet<String>>,
-    running: HashSet<String>,
-    workers: JoinSet<BatchReport>,
+    workers: super::workers::Workers<BatchReport>,
     /// Set when a worker ran: the next quiet moment announces Idle.
     busy: bool,
     next_wake: Option<tokio::time::Instant>,
@@ -50,19 +47,19 @@ impl Scheduler {
         self.next_wake = next.map(|at| {
             tokio::time::Instant::now() + Duration::from_millis((at - now).max(1) as u64)
         });
-        let nothing = due.is_empty() && self.running.is_empty() && self.progress_total == 0;
+        let nothing = due.is_empty() && self.workers.is_empty() && self.progress_total == 0;
         for t in due {
-            if self.running.len() >= self.parallelism {
+            if self.workers.len() >= self.parallelism {
                 break;
             }
-            if self.running.insert(t.clone()) {
+            if !self.workers.running(&t) {
                 self.busy = true;
                 let (v, c) = (self.vault.clone(), self.clients.clone());
-                self.workers.spawn(push::run(v, c, t));
+                self.workers.start(&t.clone(), push::run(v, c, t));
             }
         }
         // Counting the outbox for the gauge only matters while work is under way.
-        let gauge_due = self.running.is_empty()
+        let gauge_due = self.workers.is_empty()
             || self
                 .last_progress
                 .is_none_or(|at| at.elapsed() >= PROGRESS_EVERY);
@@ -70,7 +67,7 @@ impl Scheduler {
             self.last_progress = Some(std::time::Instant::now());
             self.progress();
         }
-        if self.running.is_empty() && self.busy {
+        if self.workers.is_empty() && self.busy {
             self.busy = false;
             let _ = self.events.send(Event::Idle);
         }
@@ -81,7 +78,7 @@ impl Scheduler {
             return;
         };
         let open = left - failed;
-        if open == 0 && self.running.is_empty() {
+        if open == 0 && self.workers.is_empty() {
             if self.progress_total > 0 {
                 let _ = self.events.send(Event::Progress {
                     done: self.progress_total,
@@ -152,8 +149,7 @@ pub(super) async fn run(
         clients: clients.clone(),
         parallelism: config.parallelism.max(1),
         only: config.only_targets.clone(),
-        running: HashSet::new(),
-        workers: JoinSet::new(),
+        workers: super::workers::Workers::new(),
         busy: true,
         next_wake: None,
         progress_total: 0,
@@ -240,17 +236,11 @@ pub(super) async fn run(
                     Command::Shutdown => break,
                 }
             }
-            Some(done) = s.workers.join_next(), if !s.workers.is_empty() => {
+            Some((target, done)) = s.workers.next(), if !s.workers.is_empty() => {
                 match done {
-                    Ok(report) => {
-                        s.running.remove(&report.target);
-                        s.report(report);
-                    }
-                    Err(e) => {
-                        tracing::warn!("a sync worker stopped: {e}");
-                        // Its target is unknown here: forget every finished one.
-                        s.running.clear();
-                    }
+                    Ok(report) => s.report(report),
+                    // Its rows stay in the outbox: the next schedule retries them.
+                    Err(e) => tracing::warn!("the sync worker of {target} stopped: {e}"),
                 }
                 s.schedule();
             }
