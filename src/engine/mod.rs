@@ -9,7 +9,6 @@ pub mod config;
 pub mod handle;
 pub mod inspect;
 pub mod keyrotation;
-pub mod names;
 pub mod plan;
 pub mod push;
 pub mod report;

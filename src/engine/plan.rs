@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::names::{PROJECT_SECRET_CAP, RESERVED_PREFIX};
+use crate::vault::names::{PROJECT_SECRET_CAP, RESERVED_PREFIX};
 
 /// A variable that a mapping says must exist on the target with this value.
 #[derive(Debug, Clone, PartialEq, Eq)]

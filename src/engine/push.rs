@@ -12,10 +12,10 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use super::clients::Clients;
-use super::names;
 use super::plan::{self, Desired, Refusal, Remote, TargetState};
 use crate::supabase::api::{NewSecret, secret_digest};
 use crate::supabase::{Client, Endpoint, Error};
+use crate::vault::names;
 use crate::vault::{Connection, Millis, OutboxOp, SyncState, Target, Vault, VaultError};
 
 /// What one batch did, for events.

@@ -109,7 +109,7 @@ impl LegacyReport {
             ));
         }
         for (var, key) in &self.remote {
-            let whose = if var.starts_with("SUPABASE_") {
+            let whose = if var.starts_with(crate::vault::names::RESERVED_PREFIX) {
                 " (the platform's own variable)"
             } else {
                 ""

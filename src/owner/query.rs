@@ -263,7 +263,7 @@ fn targets(
 /// Why Supabase would refuse this value (or one of its fields): the same limit the
 /// mapping checks, said in words that fit a review row.
 fn too_long(v: &SecretValue) -> Option<String> {
-    use crate::engine::names::MAX_VALUE_CHARS;
+    use crate::vault::names::MAX_VALUE_CHARS;
     let over = |s: &str| Some(s.chars().count()).filter(|n| *n > MAX_VALUE_CHARS);
     let why = |what: String, n: usize| {
         format!(

@@ -93,12 +93,12 @@ impl ReadTx<'_> {
                     }
                 }
                 SecretValue::Fields(fs) => {
+                    // The names sync gives them: a field that makes no name is
+                    // skipped, as sync refuses it.
                     for (f, v) in fs {
-                        let env = names::field_env_name(&s.meta.name, f);
-                        if env.is_empty() {
-                            skipped.push(format!("{}.{f}", s.meta.name));
-                        } else {
-                            lines.push(dotenv::line(&env, v));
+                        match names::derive_field_env_name(&s.meta.name, f) {
+                            Some(env) => lines.push(dotenv::line(&env, v)),
+                            None => skipped.push(format!("{}.{f}", s.meta.name)),
                         }
                     }
                 }

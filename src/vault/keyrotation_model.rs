@@ -256,7 +256,7 @@ pub struct NewKeyRotation {
 /// The warning for a receiving secret whose variable Supabase would refuse to sync.
 pub fn reserved_name_warning(secret_name: &str) -> Option<String> {
     let env = env_name(secret_name);
-    env.starts_with("SUPABASE_").then(|| {
+    env.starts_with(super::names::RESERVED_PREFIX).then(|| {
         format!(
             "the secret {secret_name:?} would sync as {env}, which Supabase reserves: it cannot be mapped to a target; rename it (e.g. without the SUPABASE prefix) if it should sync"
         )

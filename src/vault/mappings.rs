@@ -9,10 +9,10 @@ use redb::ReadableTable;
 use super::audit::Outcome;
 use super::error::{Result, VaultError};
 use super::model::SecretId;
+use super::names as rules;
 use super::outbox::{LEDGER, MAPPINGS, derive_vars, scan_ledger, scan_target};
 use super::store::{ReadTx, WriteTx};
 use super::sync_model::{Mapping, MappingRow, SyncState, TargetTotals, VarState, VarStatus};
-use crate::engine::names as rules;
 
 impl WriteTx<'_> {
     /// Maps `project/name` to `target`. `remote` is the set of names the target holds

@@ -39,7 +39,7 @@ mod limits;
 mod lock;
 mod mappings;
 mod model;
-mod names;
+pub mod names;
 mod outbox;
 mod outbox_watch;
 mod overview;
@@ -82,7 +82,7 @@ pub use model::{
     Cause, Listed, Policy, Project, ProjectId, SecretId, SecretMeta, SecretValue, Shape,
     VersionMeta,
 };
-pub use names::{env_name, field_env_name};
+pub use names::env_name;
 pub use outbox_watch::{OutboxRows, RowState, touched_rows};
 pub use overview::Overview;
 pub use rotation::DueRotation;

@@ -11,10 +11,10 @@ use std::collections::BTreeSet;
 use redb::{ReadableTable, TableDefinition};
 
 use super::error::{Result, VaultError};
-use super::model::{SecretId, SecretMeta, Shape};
+use super::model::{SecretId, SecretMeta};
+use super::names as rules;
 use super::store::{PROJECTS, ReadTx, SECRETS, WriteTx};
 use super::sync_model::{Mapping, OutboxOp, SyncState, VarState};
-use crate::engine::names as rules;
 
 /// (secret id, target ref) -> Mapping
 pub(crate) const MAPPINGS: TableDefinition<(u64, &str), &[u8]> = TableDefinition::new("mappings");
@@ -94,52 +94,13 @@ pub(crate) fn label_of(
     Ok(format!("{project}/{}", m.name))
 }
 
-/// The variables a mapped secret makes: (name, field). Checked against Supabase's
-/// rules, so a bad name is refused where it is made, never in a batch.
+/// The variables a mapped secret makes: (name, field), by the one rule
+/// ([`super::names::variables`]).
 pub(crate) fn derive_vars(
     meta: &SecretMeta,
     mapping: &Mapping,
 ) -> Result<Vec<(String, Option<String>)>> {
-    let base = match &mapping.env_name {
-        Some(n) => n.clone(),
-        None => rules::derive_env_name(&meta.name).ok_or_else(|| {
-            VaultError::invalid(
-                rules::NameError::Empty {
-                    source: meta.name.clone(),
-                }
-                .to_string(),
-            )
-        })?,
-    };
-    let vars = match &meta.shape {
-        Shape::Simple => vec![(base, None)],
-        Shape::Structured { fields } => {
-            let mut out = Vec::with_capacity(fields.len());
-            for f in fields {
-                let suffix = rules::derive_env_name(f).ok_or_else(|| {
-                    VaultError::invalid(format!(
-                        "the field {f:?} of {} has no letter or digit to make a variable name from: rename the field",
-                        meta.name
-                    ))
-                })?;
-                out.push((format!("{base}_{suffix}"), Some(f.clone())));
-            }
-            out
-        }
-    };
-    for (n, _) in &vars {
-        rules::check_env_name(n).map_err(|e| VaultError::invalid(e.to_string()))?;
-    }
-    let mut seen = BTreeSet::new();
-    for (n, _) in &vars {
-        if !seen.insert(n) {
-            return Err(VaultError::conflict(format!(
-                "two fields of {} make the variable {n}: rename one of the fields",
-                meta.name
-            )));
-        }
-    }
-    Ok(vars)
+    super::names::variables(&meta.name, &meta.shape, mapping.env_name.as_deref())
 }
 
 impl WriteTx<'_> {

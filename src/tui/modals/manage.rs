@@ -15,7 +15,6 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::sync::{Review, SyncFlow, TooLong, pairs};
 use super::{Outcome, boxed, navigate, row_style};
-use crate::engine::names::PROJECT_SECRET_CAP;
 use crate::ops::Change;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect};
@@ -24,6 +23,7 @@ use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::fit;
 use crate::tui::theme::Role;
+use crate::vault::names::PROJECT_SECRET_CAP;
 use crate::vault::{Listed, SecretId};
 
 /// Secrets to stop syncing here: (project, name).

@@ -11,9 +11,6 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use super::{Outcome, boxed, navigate, row_style};
-use crate::engine::names::{
-    PROJECT_SECRET_CAP, check_env_name, derive_env_name, derive_field_env_name,
-};
 use crate::ops::Change;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect};
@@ -22,7 +19,8 @@ use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::fit;
 use crate::tui::theme::Role;
-use crate::vault::{Listed, SecretId, Shape};
+use crate::vault::names::PROJECT_SECRET_CAP;
+use crate::vault::{Listed, SecretId};
 
 struct TargetChoice {
     project_ref: String,
@@ -149,21 +147,12 @@ pub fn pairs(secrets: &[Listed]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The variables a secret makes: one, or one per field.
+/// The variables a secret makes (one, or one per field), by the vault's rule: what
+/// mapping it will make, or the reason it will refuse.
 fn names_of(s: &Listed) -> Result<Vec<String>, String> {
-    let bad = || {
-        format!(
-            "{:?} has no letter or digit to build a variable name from",
-            s.meta.name
-        )
-    };
-    match &s.meta.shape {
-        Shape::Simple => Ok(vec![derive_env_name(&s.meta.name).ok_or_else(bad)?]),
-        Shape::Structured { fields } => fields
-            .iter()
-            .map(|f| derive_field_env_name(&s.meta.name, f).ok_or_else(bad))
-            .collect(),
-    }
+    crate::vault::names::variables(&s.meta.name, &s.meta.shape, None)
+        .map(|v| v.into_iter().map(|(n, _)| n).collect())
+        .map_err(|e| e.to_string())
 }
 
 impl SyncFlow {
@@ -305,9 +294,7 @@ impl SyncFlow {
             let mut new = Vec::new();
             let mut taken = Vec::new();
             for n in &names {
-                if let Err(e) = check_env_name(n) {
-                    problem = Some(e.to_string());
-                } else if let Some((id, from)) = t.existing.get(n) {
+                if let Some((id, from)) = t.existing.get(n) {
                     if *id != s.meta.id {
                         problem = Some(format!("{n} already comes from {from}"));
                     }
@@ -344,7 +331,7 @@ impl SyncFlow {
             r.total_after += remote
                 .iter()
                 .filter(|n| {
-                    !n.starts_with(crate::engine::names::RESERVED_PREFIX)
+                    !n.starts_with(crate::vault::names::RESERVED_PREFIX)
                         && !t.existing.contains_key(*n)
                         && !r.create.contains(n)
                 })

@@ -191,3 +191,26 @@ fn a_connection_pointed_elsewhere_in_the_file_is_refused_as_tampering() {
     let e = v.read().unwrap().connections().unwrap_err();
     assert!(matches!(e, VaultError::Tampered(_)), "{e}");
 }
+
+#[test]
+fn a_field_that_makes_no_variable_name_is_refused_by_sync_and_skipped_by_export_alike() {
+    // One rule for both: in a secret `database`, the field `--` derives no name. Export
+    // used to write it as DATABASE (the secret's name alone) while sync refused it.
+    let emu = emus::start();
+    let (_sb, v) = vault_with(&emu, &[(REF_A, "billing-api")]);
+    let value = SecretValue::Fields(vec![
+        ("host".into(), String::from("db.local").into()),
+        ("--".into(), String::from("x").into()),
+    ]);
+    v.write(|tx| {
+        tx.set_value("app", "database", &value, Cause::Edit)
+            .map(|_| ())
+    })
+    .unwrap();
+    let e = map_err(&v, "app/database", REF_A, None);
+    assert!(e.to_string().contains("the field \"--\""), "{e}");
+    let (lines, skipped) = v.read().unwrap().export_env("app").unwrap();
+    let lines: Vec<&str> = lines.iter().map(|l| l.as_str()).collect();
+    assert_eq!(lines, vec!["DATABASE_HOST=\"db.local\""]);
+    assert_eq!(skipped, vec!["database.--".to_string()]);
+}
