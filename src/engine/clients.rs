@@ -1,9 +1,11 @@
 //! One Management API client per connection, built from the stored connection and its
-//! token, and every request made through the rate budgets: wait for the window the API
-//! announced, honour a 429's Retry-After (never a failure), record what the headers say.
+//! token, for the whole process: sync, inspection, both kinds of key rotation and the
+//! keys view all use these. Each client carries the process's rate budget as its gate
+//! (`supabase::Gate`): before every request it waits for the window the API announced,
+//! a 429's Retry-After is honoured (never a failure), and what the headers say is
+//! recorded, per (connection, project, endpoint).
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -11,20 +13,75 @@ use secrecy::SecretString;
 
 use super::budget::{BudgetKey, Budgets, Observed};
 use super::config::EngineConfig;
-use crate::supabase::{Client, ClientConfig, Endpoint, Error};
+use crate::supabase::{Client, ClientConfig, Endpoint, Gate, RateLimit};
 use crate::vault::{Connection, Vault};
 
 pub struct Clients {
     vault: Arc<Vault>,
     config: EngineConfig,
     cache: Mutex<HashMap<String, (u64, Client)>>,
-    budgets: Mutex<Budgets>,
-    /// 429s met, for benchmarks and status.
-    pub rate_limited: std::sync::atomic::AtomicU64,
+    budgets: Arc<Mutex<Budgets>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// One connection's share of the process's budgets (its token and generation: a new
+/// token is a new budget).
+struct ConnGate {
+    token: String,
+    budgets: Arc<Mutex<Budgets>>,
+    max_wait: Duration,
+}
+
+impl ConnGate {
+    fn key(&self, endpoint: Endpoint, project: Option<&str>) -> BudgetKey {
+        BudgetKey {
+            token: self.token.clone(),
+            project: project.unwrap_or_default().to_string(),
+            endpoint: endpoint.route().to_string(),
+        }
+    }
+}
+
+impl Gate for ConnGate {
+    fn wait(&self, endpoint: Endpoint, project: Option<&str>) -> Option<Duration> {
+        let key = self.key(endpoint, project);
+        lock(&self.budgets)
+            .take(&key, Instant::now())
+            .err()
+            .map(|w| w.min(self.max_wait))
+    }
+
+    fn observed(
+        &self,
+        endpoint: Endpoint,
+        project: Option<&str>,
+        reading: Option<RateLimit>,
+        limited: Option<Duration>,
+    ) {
+        let key = self.key(endpoint, project);
+        let now = Instant::now();
+        let mut b = lock(&self.budgets);
+        if let Some(rl) = reading {
+            b.observe(
+                &key,
+                Observed {
+                    limit: rl.limit,
+                    remaining: rl.remaining,
+                    reset: rl.reset,
+                },
+                now,
+            );
+        }
+        if let Some(retry_after) = limited {
+            let wait = retry_after
+                .max(Duration::from_millis(50))
+                .min(self.max_wait);
+            b.exhausted(&key, wait, now);
+        }
+    }
 }
 
 impl Clients {
@@ -33,8 +90,7 @@ impl Clients {
             vault,
             config,
             cache: Mutex::default(),
-            budgets: Mutex::default(),
-            rate_limited: Default::default(),
+            budgets: Arc::default(),
         }
     }
 
@@ -69,59 +125,15 @@ impl Clients {
         {
             cfg.project_url_template = t.clone();
         }
-        let client =
-            Client::new(&cfg, SecretString::from(token.to_string())).map_err(|e| e.to_string())?;
+        let gate = Arc::new(ConnGate {
+            token: format!("{}#{}", conn.name, conn.generation),
+            budgets: self.budgets.clone(),
+            max_wait: self.config.max_rate_wait,
+        });
+        let client = Client::new(&cfg, SecretString::from(token.to_string()))
+            .map_err(|e| e.to_string())?
+            .with_gate(gate);
         lock(&self.cache).insert(conn.name.clone(), (conn.generation, client.clone()));
         Ok(client)
-    }
-
-    /// Runs one request within the budget of (connection, project, endpoint).
-    pub async fn call<T, F, Fut>(
-        &self,
-        conn: &Connection,
-        client: &Client,
-        project: &str,
-        endpoint: Endpoint,
-        f: F,
-    ) -> Result<T, Error>
-    where
-        F: Fn() -> Fut,
-        Fut: Future<Output = Result<T, Error>>,
-    {
-        let key = BudgetKey {
-            token: format!("{}#{}", conn.name, conn.generation),
-            project: project.to_string(),
-            endpoint: endpoint.route().to_string(),
-        };
-        loop {
-            let wait = lock(&self.budgets).take(&key, Instant::now()).err();
-            if let Some(w) = wait {
-                tokio::time::sleep(w.min(self.config.max_rate_wait)).await;
-                continue;
-            }
-            let out = f().await;
-            if let Some(rl) = client.rate_limit(endpoint, Some(project)) {
-                lock(&self.budgets).observe(
-                    &key,
-                    Observed {
-                        limit: rl.limit,
-                        remaining: rl.remaining,
-                        reset: rl.reset,
-                    },
-                    Instant::now(),
-                );
-            }
-            match out {
-                Err(Error::RateLimited { retry_after }) => {
-                    self.rate_limited
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let wait = retry_after
-                        .max(Duration::from_millis(50))
-                        .min(self.config.max_rate_wait);
-                    lock(&self.budgets).exhausted(&key, wait, Instant::now());
-                }
-                other => return other,
-            }
-        }
     }
 }

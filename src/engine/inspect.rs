@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 
 use super::clients::Clients;
 use super::plan::{self, Desired, Remote, TargetState, UpsertKind};
-use crate::supabase::Endpoint;
 use crate::supabase::api::secret_digest;
 use crate::vault::{OutboxOp, SyncState, Vault, VaultError};
 
@@ -94,12 +93,7 @@ async fn remote(vault: &Vault, clients: &Clients, target: &str) -> Result<Vec<Re
         )
     };
     let client = clients.client(&conn)?;
-    let list = clients
-        .call(&conn, &client, &r, Endpoint::ListSecrets, || {
-            client.list_secrets(&r)
-        })
-        .await
-        .map_err(|e| e.to_string())?;
+    let list = client.list_secrets(&r).await.map_err(|e| e.to_string())?;
     Ok(list
         .into_iter()
         .map(|s| Remote {

@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 use super::clients::Clients;
 use super::plan::{self, Desired, Refusal, Remote, TargetState};
 use crate::supabase::api::{NewSecret, secret_digest};
-use crate::supabase::{Client, Endpoint, Error};
+use crate::supabase::{Client, Error};
 use crate::vault::names;
 use crate::vault::{Connection, Millis, OutboxOp, SyncState, Target, Vault, VaultError};
 
@@ -205,11 +205,7 @@ async fn send(vault: &Arc<Vault>, clients: &Clients, snap: &Snapshot) -> Outcome
             return out;
         }
     };
-    let listed = clients
-        .call(&snap.conn, &client, r, Endpoint::ListSecrets, || {
-            client.list_secrets(r)
-        })
-        .await;
+    let listed = client.list_secrets(r).await;
     let remote = match listed {
         Ok(l) => l,
         Err(e) => {
@@ -276,10 +272,10 @@ async fn send(vault: &Arc<Vault>, clients: &Clients, snap: &Snapshot) -> Outcome
     }
     let order_deletes_first = p.deletes_first;
     if order_deletes_first {
-        delete(clients, snap, &client, &p.deletes, &mut out).await;
+        delete(snap, &client, &p.deletes, &mut out).await;
     }
     if out.target_error.is_none() {
-        upsert(clients, snap, &client, upserts, &mut out).await;
+        upsert(snap, &client, upserts, &mut out).await;
     }
     // A rename's old name goes once every new name is there; else it stays live.
     let landed: BTreeSet<&str> = out.pushed.iter().map(|(n, _)| n.as_str()).collect();
@@ -295,7 +291,7 @@ async fn send(vault: &Arc<Vault>, clients: &Clients, snap: &Snapshot) -> Outcome
         after.extend(p.deletes.iter().cloned());
     }
     if out.target_error.is_none() {
-        delete(clients, snap, &client, &after, &mut out).await;
+        delete(snap, &client, &after, &mut out).await;
     }
     if let Some(e) = out.target_error.clone() {
         // Whatever was not done is failed with the batch's error.
@@ -317,22 +313,12 @@ async fn send(vault: &Arc<Vault>, clients: &Clients, snap: &Snapshot) -> Outcome
     out
 }
 
-async fn delete(
-    clients: &Clients,
-    snap: &Snapshot,
-    client: &Client,
-    names: &[String],
-    out: &mut Outcome,
-) {
+async fn delete(snap: &Snapshot, client: &Client, names: &[String], out: &mut Outcome) {
     if names.is_empty() {
         return;
     }
     let r = snap.target.project_ref.as_str();
-    let res = clients
-        .call(&snap.conn, client, r, Endpoint::DeleteSecrets, || {
-            client.delete_secrets(r, names)
-        })
-        .await;
+    let res = client.delete_secrets(r, names).await;
     match res {
         Ok(()) => out.deleted.extend(names.iter().cloned()),
         Err(e) => {
@@ -345,13 +331,7 @@ async fn delete(
 }
 
 /// Sends `names` as one upsert; on a 4xx rejection, splits to find the offenders.
-async fn upsert(
-    clients: &Clients,
-    snap: &Snapshot,
-    client: &Client,
-    names: Vec<String>,
-    out: &mut Outcome,
-) {
+async fn upsert(snap: &Snapshot, client: &Client, names: Vec<String>, out: &mut Outcome) {
     let r = snap.target.project_ref.as_str();
     let mut queue = vec![names];
     while let Some(batch) = queue.pop() {
@@ -362,11 +342,7 @@ async fn upsert(
             .iter()
             .map(|n| NewSecret::new(n.clone(), snap.values[n].as_str()))
             .collect();
-        let res = clients
-            .call(&snap.conn, client, r, Endpoint::UpsertSecrets, || {
-                client.upsert_secrets(r, &body)
-            })
-            .await;
+        let res = client.upsert_secrets(r, &body).await;
         drop(body);
         match res {
             Ok(()) => {

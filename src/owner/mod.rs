@@ -93,8 +93,12 @@ impl Owner {
             events.clone(),
             clients.clone(),
         );
-        let rotations =
-            crate::engine::keyrotation::start(vault.clone(), engine.clone(), config.clone());
+        let rotations = crate::engine::keyrotation::start(
+            vault.clone(),
+            engine.clone(),
+            config.clone(),
+            clients.clone(),
+        );
         Owner {
             vault,
             config,

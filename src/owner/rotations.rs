@@ -16,7 +16,7 @@ impl Owner {
     /// A key rotation driver on the owner's engine (a command of this process marks its
     /// rotation in flight, so the resident loop leaves it alone).
     fn rotator(&self, engine: &crate::engine::EngineHandle) -> KeyRotator {
-        let clients = TargetClients::new(self.vault.clone(), self.config.clone()).for_rotations();
+        let clients = TargetClients::new(self.vault.clone(), self.clients.clone()).for_rotations();
         let mut kr = KeyRotator::new(self.vault.clone(), engine.clone(), clients);
         kr.retry = self.config.retry.clone();
         kr
@@ -24,7 +24,7 @@ impl Owner {
 
     /// A signing key rotation driver on the owner's engine.
     fn signer(&self, engine: &crate::engine::EngineHandle) -> SigningRotator {
-        let clients = TargetClients::new(self.vault.clone(), self.config.clone()).for_signing();
+        let clients = TargetClients::new(self.vault.clone(), self.clients.clone()).for_signing();
         let mut s = SigningRotator::new(self.vault.clone(), engine.clone(), clients);
         s.retry = self.config.retry.clone();
         s
@@ -115,7 +115,7 @@ impl Owner {
             let p = p.clone();
             self.read(move |r| r.project_id(&p)).await?;
         }
-        let client = TargetClients::new(self.vault.clone(), self.config.clone())
+        let client = TargetClients::new(self.vault.clone(), self.clients.clone())
             .client(&target, None)
             .map_err(|e| e.to_string())?;
         let (id, value) =

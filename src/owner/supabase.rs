@@ -340,17 +340,7 @@ impl Owner {
             .await?;
         let client = self.clients.client(&conn)?;
         let r = target.project_ref.clone();
-        let list = self
-            .clients
-            .call(
-                &conn,
-                &client,
-                &r,
-                crate::supabase::Endpoint::ListSecrets,
-                || client.list_secrets(&r),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+        let list = client.list_secrets(&r).await.map_err(|e| e.to_string())?;
         Ok(list.into_iter().map(|s| s.name).collect())
     }
 }

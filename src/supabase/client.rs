@@ -55,6 +55,7 @@ pub(super) struct Inner {
     pub(super) request_timeout: Duration,
     pub(super) token: SecretString,
     pub(super) rate_limits: RateLimitBook,
+    pub(super) gate: Option<Arc<dyn super::Gate>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -108,8 +109,26 @@ impl Client {
                 request_timeout: config.request_timeout,
                 token,
                 rate_limits: RateLimitBook::default(),
+                gate: None,
             }),
         })
+    }
+
+    /// The same client, every request of it made within `gate`'s budget.
+    pub fn with_gate(&self, gate: Arc<dyn super::Gate>) -> Client {
+        let i = &self.inner;
+        Client {
+            inner: Arc::new(Inner {
+                http: i.http.clone(),
+                base: i.base.clone(),
+                host: i.host.clone(),
+                project_url_template: i.project_url_template.clone(),
+                request_timeout: i.request_timeout,
+                token: i.token.clone(),
+                rate_limits: RateLimitBook::default(),
+                gate: Some(gate),
+            }),
+        }
     }
 
     /// A client for another token on the same instance, sharing this one's connection
@@ -124,6 +143,8 @@ impl Client {
                 request_timeout: self.inner.request_timeout,
                 token,
                 rate_limits: RateLimitBook::default(),
+                // Another token is another budget.
+                gate: None,
             }),
         }
     }
@@ -270,6 +291,42 @@ impl Client {
     }
 
     async fn send(
+        &self,
+        endpoint: Endpoint,
+        project: Option<&str>,
+        req: reqwest::RequestBuilder,
+        hint: &'static str,
+    ) -> Result<(StatusCode, Vec<u8>), Error> {
+        let Some(gate) = &self.inner.gate else {
+            return self.send_once(endpoint, project, req, hint).await;
+        };
+        loop {
+            while let Some(wait) = gate.wait(endpoint, project) {
+                tokio::time::sleep(wait).await;
+            }
+            // Bodies here are JSON, never streams, so a copy can always be made.
+            let attempt = req
+                .try_clone()
+                .ok_or_else(|| Error::Config("a request body that cannot be sent twice".into()))?;
+            let sent = std::time::Instant::now();
+            let out = self.send_once(endpoint, project, attempt, hint).await;
+            // This answer's reading only, not an older one of the same endpoint.
+            let reading = self
+                .rate_limit(endpoint, project)
+                .filter(|r| r.observed_at >= sent);
+            match out {
+                Err(Error::RateLimited { retry_after }) => {
+                    gate.observed(endpoint, project, reading, Some(retry_after));
+                }
+                other => {
+                    gate.observed(endpoint, project, reading, None);
+                    return other;
+                }
+            }
+        }
+    }
+
+    async fn send_once(
         &self,
         endpoint: Endpoint,
         project: Option<&str>,

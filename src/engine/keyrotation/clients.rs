@@ -77,9 +77,9 @@ pub fn connection_of_target(vault: &Vault, project_ref: &str) -> Result<Option<S
     Ok(Some(connection_for(vault, project_ref, None)?.name))
 }
 
-/// Clients for rotations and ad hoc keys, from each target's stored connection (cached
-/// per connection, rebuilt after a reconnect), with the engine's settings (timeouts,
-/// project URL template).
+/// Clients for rotations and ad hoc keys, from each target's stored connection: the
+/// process's one client set (`engine::clients`), so rotations spend the same rate
+/// budget as sync.
 #[derive(Clone)]
 pub struct TargetClients {
     vault: Arc<Vault>,
@@ -87,8 +87,7 @@ pub struct TargetClients {
 }
 
 impl TargetClients {
-    pub fn new(vault: Arc<Vault>, config: crate::engine::EngineConfig) -> Self {
-        let clients = Arc::new(crate::engine::clients::Clients::new(vault.clone(), config));
+    pub fn new(vault: Arc<Vault>, clients: Arc<crate::engine::clients::Clients>) -> Self {
         Self { vault, clients }
     }
 

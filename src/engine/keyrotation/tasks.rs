@@ -108,14 +108,15 @@ impl RotationTasks {
 }
 
 /// Starts both rotation loops on the current runtime (`keyward daemon`, the dashboard),
-/// reaching Supabase through each target's stored connection. They end when the engine
-/// stops.
+/// reaching Supabase through each target's stored connection with the process's
+/// clients. They end when the engine stops.
 pub fn start(
     vault: Arc<Vault>,
     handle: EngineHandle,
     config: crate::engine::EngineConfig,
+    clients: Arc<crate::engine::clients::Clients>,
 ) -> RotationTasks {
-    let targets = TargetClients::new(vault.clone(), config.clone());
+    let targets = TargetClients::new(vault.clone(), clients);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut scheduler = crate::engine::schedule::Scheduler::new(vault.clone(), handle.clone());
     scheduler.stop = Some(stopped.clone());

@@ -1,6 +1,7 @@
 //! Rotation: vault-secret policies on schedule, and Supabase API key rotations (dual
 //! phase) against the emulator, with a fixed clock the tests move.
 
+mod budget;
 mod cli;
 mod daemon;
 mod keys;

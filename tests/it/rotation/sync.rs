@@ -43,7 +43,11 @@ async fn a_rotated_key_reaches_the_mapped_targets_secrets_in_the_same_run() {
         r.outbox_totals().map(|(t, _)| t == 0).unwrap_or(false)
     });
 
-    let clients = TargetClients::new(v.clone(), cfg).for_rotations();
+    let clients = TargetClients::new(
+        v.clone(),
+        std::sync::Arc::new(keyward::engine::clients::Clients::new(v.clone(), cfg)),
+    )
+    .for_rotations();
     let kr = KeyRotator::new(v.clone(), h.clone(), clients);
     let done = kr.rotate_now("billing").await.unwrap();
     let key = key_value(&emu, &done.key_name);

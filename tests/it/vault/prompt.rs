@@ -13,6 +13,8 @@ struct Tty {
     input: ChildStdin,
     output: Receiver<u8>,
     seen: Vec<u8>,
+    /// Where the last `expect` matched: the next one waits for new output.
+    mark: usize,
 }
 
 impl Tty {
@@ -59,14 +61,21 @@ impl Tty {
             input,
             output,
             seen: Vec::new(),
+            mark: 0,
         })
     }
 
-    /// Waits until the output (so far) contains `text`. The deadline only guards
-    /// against a hang; nothing is asserted about timing.
+    /// Waits until the output since the last match contains `text` (a second prompt
+    /// must be a new one, not the first seen again). The deadline only guards against
+    /// a hang; nothing is asserted about timing.
     fn expect(&mut self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(60);
-        while !String::from_utf8_lossy(&self.seen).contains(text) {
+        loop {
+            let new = &self.seen[self.mark..];
+            if let Some(at) = new.windows(text.len()).position(|w| w == text.as_bytes()) {
+                self.mark += at + text.len();
+                return;
+            }
             let left = deadline.saturating_duration_since(Instant::now());
             match self.output.recv_timeout(left) {
                 Ok(b) => self.seen.push(b),
@@ -177,6 +186,7 @@ fn the_third_wrong_passphrase_ends_the_prompt() {
         t.type_line("not the passphrase");
         t.expect("wrong passphrase, try again");
     }
+    t.expect("passphrase: ");
     t.type_line("still not it");
     let (success, screen) = t.finish();
     assert!(!success, "{screen}");
