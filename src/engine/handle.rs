@@ -344,6 +344,7 @@ pub fn start_on(
         commands,
         events: events.clone(),
     };
-    let task = tokio::spawn(super::task::run(vault, config, clients, rx, events));
+    let kick = handle.commands.downgrade();
+    let task = tokio::spawn(super::task::run(vault, config, clients, rx, kick, events));
     (handle, task)
 }

@@ -103,6 +103,31 @@ async fn remote(vault: &Vault, clients: &Clients, target: &str) -> Result<Vec<Re
         .collect())
 }
 
+/// What each target (one or all) holds now, name -> value digest, `width` listings at
+/// a time: what a full reconciliation compares against before queueing anything. A
+/// target that cannot be listed is left out; its variables are queued and its push
+/// says why.
+pub async fn listings(
+    vault: &Vault,
+    clients: &Clients,
+    target: Option<&str>,
+    width: usize,
+) -> std::collections::HashMap<String, crate::vault::RemoteDigests> {
+    use futures_util::StreamExt;
+    let Ok(refs) = refs(vault, target) else {
+        return Default::default();
+    };
+    futures_util::stream::iter(refs)
+        .map(|r| async move {
+            let listed = remote(vault, clients, &r).await.ok()?;
+            Some((r, listed.into_iter().map(|x| (x.name, x.digest)).collect()))
+        })
+        .buffer_unordered(width.max(1))
+        .filter_map(|x| async move { x })
+        .collect()
+        .await
+}
+
 fn refs(vault: &Vault, target: Option<&str>) -> Result<Vec<String>, VaultError> {
     let r = vault.read()?;
     Ok(match target {

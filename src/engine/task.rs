@@ -142,6 +142,8 @@ pub(super) async fn run(
     config: EngineConfig,
     clients: Arc<Clients>,
     mut rx: mpsc::UnboundedReceiver<Command>,
+    // To wake this loop from a task it started; weak, so it never keeps the engine up.
+    kick: mpsc::WeakUnboundedSender<Command>,
     events: broadcast::Sender<Event>,
 ) {
     let mut s = Scheduler {
@@ -192,13 +194,25 @@ pub(super) async fn run(
                         s.schedule();
                     }
                     Command::SyncAll { target, reply } => {
-                        let out = write(&vault, move |tx| tx.enqueue_all(target.as_deref())).await;
-                        if out.is_ok() {
-                            let _ = events.send(Event::Changed);
-                        }
-                        let _ = reply.send(out);
-                        s.busy = true;
-                        s.schedule();
+                        // Listing first, off this loop: only what differs is queued, so a
+                        // no-op reconciliation writes nothing. Pushes go on meanwhile.
+                        let (v, c, ev, kick) =
+                            (vault.clone(), clients.clone(), events.clone(), kick.clone());
+                        let width = s.parallelism;
+                        tokio::spawn(async move {
+                            let listed =
+                                super::inspect::listings(&v, &c, target.as_deref(), width).await;
+                            let out =
+                                write(&v, move |tx| tx.enqueue_all(target.as_deref(), &listed))
+                                    .await;
+                            if out.is_ok() {
+                                let _ = ev.send(Event::Changed);
+                            }
+                            let _ = reply.send(out);
+                            if let Some(k) = kick.upgrade() {
+                                let _ = k.send(Command::Kick);
+                            }
+                        });
                     }
                     Command::Retry { target, reply } => {
                         let out = write(&vault, move |tx| tx.retry_now(target.as_deref())).await;

@@ -83,6 +83,7 @@ pub use model::{
     VersionMeta,
 };
 pub use names::env_name;
+pub use outbox::RemoteDigests;
 pub use outbox_watch::{OutboxRows, RowState, touched_rows};
 pub use overview::Overview;
 pub use rotation::DueRotation;

@@ -221,21 +221,26 @@ impl WriteTx<'_> {
         mapping: Option<&Mapping>,
     ) -> Result<()> {
         let mut states = TargetStates::load(self, target)?;
-        self.resync_with(id, target, mapping, &mut states, &mut ValueCache::default())
+        let mut values = ValueCache::default();
+        self.resync_with(id, target, mapping, &mut states, &mut values, None)
     }
 
     /// `resync` for many secrets of one target: its states are read and decoded once
     /// (and each value opened once per call), not once per secret, so a full
-    /// reconciliation costs the number of variables, not its square.
+    /// reconciliation costs the number of variables, not its square. With `listed`
+    /// (the target's names and value digests on Supabase, just listed), a variable
+    /// already synced at its version whose digest there matches is not queued at all:
+    /// a no-op reconciliation writes nothing.
     pub(crate) fn resync_many(
         &mut self,
         target: &str,
         pairs: &[(SecretId, Option<&Mapping>)],
         values: &mut ValueCache,
+        listed: Option<&RemoteDigests>,
     ) -> Result<()> {
         let mut states = TargetStates::load(self, target)?;
         for (id, mapping) in pairs {
-            self.resync_with(*id, target, *mapping, &mut states, values)?;
+            self.resync_with(*id, target, *mapping, &mut states, values, listed)?;
         }
         Ok(())
     }
@@ -247,6 +252,7 @@ impl WriteTx<'_> {
         mapping: Option<&Mapping>,
         states: &mut TargetStates,
         values: &mut ValueCache,
+        listed: Option<&RemoteDigests>,
     ) -> Result<()> {
         let meta = self.meta_by_id(id)?;
         let live = meta.as_ref().filter(|m| !m.is_trashed());
@@ -293,9 +299,10 @@ impl WriteTx<'_> {
                     field: field.clone(),
                     version: m.version,
                 };
-                // Already synced at this version: only the check is queued; the row stays
-                // as it is (a full reconciliation of 10,000 such variables rewrote them all
-                // twice, to pending and back).
+                // Already synced at this version: only the check is queued, and not even
+                // that when the listing shows the same value there; the row stays as it is
+                // (a full reconciliation of 10,000 such variables rewrote them all twice,
+                // to pending and back).
                 if old.is_some_and(|o| {
                     o.state == SyncState::Synced
                         && o.field == *field
@@ -303,7 +310,14 @@ impl WriteTx<'_> {
                         && o.pushed_version == Some(m.version)
                         && o.error.is_none()
                 }) {
-                    self.put_op(target, var, &op)?;
+                    let text = match field {
+                        Some(f) => value.field(f).unwrap_or_default(),
+                        None => value.as_simple().unwrap_or_default(),
+                    };
+                    let there = listed.and_then(|l| l.get(var));
+                    if there.is_none_or(|d| *d != crate::supabase::api::secret_digest(text)) {
+                        self.put_op(target, var, &op)?;
+                    }
                     continue;
                 }
                 let s = VarState {
@@ -420,5 +434,8 @@ impl TargetStates {
 
 /// Secret values opened during one write, by (secret, version): a secret mapped to 200
 /// targets is decrypted once, not 200 times. Values zeroize when it drops.
+/// A target's variables on Supabase, as a listing shows them: name -> value digest.
+pub type RemoteDigests = std::collections::HashMap<String, String>;
+
 #[derive(Default)]
 pub(crate) struct ValueCache(std::collections::HashMap<(SecretId, u32), super::model::SecretValue>);

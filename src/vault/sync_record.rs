@@ -342,8 +342,14 @@ impl WriteTx<'_> {
     }
 
     /// Queues every mapped variable of one target or all (a full reconciliation: the
-    /// engine's digest check skips what is already there).
-    pub fn enqueue_all(&mut self, target: Option<&str>) -> Result<usize> {
+    /// engine's digest check skips what is already there). `listed` holds the targets
+    /// just listed: their variables already synced with the same value there are not
+    /// queued at all.
+    pub fn enqueue_all(
+        &mut self,
+        target: Option<&str>,
+        listed: &std::collections::HashMap<String, super::outbox::RemoteDigests>,
+    ) -> Result<usize> {
         let pairs: Vec<(SecretId, String, Mapping)> = {
             let t = self.tx.open_table(MAPPINGS)?;
             let mut out = Vec::new();
@@ -374,7 +380,7 @@ impl WriteTx<'_> {
         }
         let mut values = super::outbox::ValueCache::default();
         for (tr, list) in by_target {
-            self.resync_many(tr, &list, &mut values)?;
+            self.resync_many(tr, &list, &mut values, listed.get(tr))?;
         }
         Ok(pairs.len())
     }

@@ -167,7 +167,8 @@ fn a_reconciliation_checks_synced_rows_without_rewriting_them_and_repairs_edits(
         let p = w.projects.get_mut(REF_A).unwrap();
         p.secrets.get_mut("EDITED").unwrap().value = "by hand".into();
     });
-    v.write(|tx| tx.enqueue_all(None).map(|_| ())).unwrap();
+    v.write(|tx| tx.enqueue_all(None, &Default::default()).map(|_| ()))
+        .unwrap();
     // Queued for the check, the synced row is as it was.
     assert_eq!(var(&v.read().unwrap(), REF_A, "KEPT").unwrap(), before);
     rt.block_on(h.sync_all(None)).unwrap();

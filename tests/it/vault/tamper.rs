@@ -134,7 +134,9 @@ fn mapping_and_outbox_rows_edited_in_the_file_are_refused_as_tampering() {
         "outbox: {e}"
     );
     drop(r);
-    let e = v.write(|tx| tx.enqueue_all(None).map(|_| ())).unwrap_err();
+    let e = v
+        .write(|tx| tx.enqueue_all(None, &Default::default()).map(|_| ()))
+        .unwrap_err();
     assert!(
         matches!(e, keyward::vault::VaultError::Tampered(_)),
         "mapping: {e}"
