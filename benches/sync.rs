@@ -3,8 +3,10 @@
 //!
 //! Against the in-process emulator with 50 ms latency per request and its rate limit
 //! on (120 requests a minute per token, project and endpoint): one secret changed that
-//! is mapped to 200 targets, and the initial sync of 50 secrets x 200 targets; each
-//! with targets worked in parallel (the engine's default) and one at a time.
+//! is mapped to 200 targets, the initial sync of 50 secrets x 200 targets, and a burst
+//! of 50 changes arriving 10 ms apart (each committed and the engine woken, as a
+//! `secret set` through a daemon does); each with targets worked in parallel (the
+//! engine's default) and one at a time.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -48,9 +50,19 @@ struct Run {
     rate_limited: usize,
 }
 
-/// Maps `secrets` secrets to every target, syncs, then changes `changed` of them and
-/// times that change's convergence (changed = 0: times the initial sync instead).
-fn run(parallelism: usize, secrets: usize, change_one: bool) -> Run {
+#[derive(Clone, Copy, PartialEq)]
+enum Case {
+    /// The initial sync of every mapping.
+    Initial,
+    /// One secret changed, after the initial sync.
+    One,
+    /// Changes to each secret in turn, 10 ms apart, after the initial sync.
+    Burst(usize),
+}
+
+/// Maps `secrets` secrets to every target, syncs, then makes the case's changes and
+/// times their convergence (Initial: times the initial sync instead).
+fn run(parallelism: usize, secrets: usize, case: Case) -> Run {
     let emu = emulator();
     let dir = tempfile::tempdir().expect("temp dir");
     let opts = InitOptions {
@@ -110,30 +122,54 @@ fn run(parallelism: usize, secrets: usize, change_one: bool) -> Run {
     let mut start = Instant::now();
     let handle = rt.block_on(async { keyward::engine::start_with(vault.clone(), config).0 });
     wait(&vault);
-    if change_one {
+    let changes = match case {
+        Case::Initial => 0,
+        Case::One => 1,
+        Case::Burst(n) => n,
+    };
+    if changes > 0 {
         emu.control().reset_counters();
         emu.control().set_recording(true);
-        vault
-            .write(|tx| {
-                tx.set_value("app", "secret 00", &SecretValue::simple("v2"), Cause::Edit)
-                    .map(|_| ())
-            })
-            .expect("change");
         start = Instant::now();
-        handle.kick();
+        for k in 0..changes {
+            let name = format!("secret {:02}", k % secrets);
+            vault
+                .write(|tx| {
+                    tx.set_value(
+                        "app",
+                        &name,
+                        &SecretValue::simple(format!("v2-{k}")),
+                        Cause::Edit,
+                    )
+                    .map(|_| ())
+                })
+                .expect("change");
+            handle.kick();
+            if k + 1 < changes {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
         wait(&vault);
     }
     let converge = start.elapsed();
-    // Converged means Supabase holds the values, not only that the outbox is empty.
-    let want = if change_one { "v2" } else { "v1-0" };
-    for i in 0..TARGETS {
-        let got = emu.world(|w| {
-            w.projects[&project_ref(i)]
-                .secrets
-                .get("SECRET_00")
-                .map(|s| s.value.clone())
-        });
-        assert_eq!(got.as_deref(), Some(want), "target {i} after convergence");
+    // Converged means Supabase holds the values, not only that the outbox is empty:
+    // each secret's last value, on every target.
+    for s in 0..secrets {
+        let last = (0..changes).rev().find(|k| k % secrets == s);
+        let want = match last {
+            Some(k) => format!("v2-{k}"),
+            None => format!("v1-{s}"),
+        };
+        let var = format!("SECRET_{s:02}");
+        for i in 0..TARGETS {
+            let got = emu.world(|w| {
+                w.projects[&project_ref(i)]
+                    .secrets
+                    .get(&var)
+                    .map(|x| x.value.clone())
+            });
+            assert_eq!(got.as_deref(), Some(want.as_str()), "{var} on target {i}");
+        }
     }
     let rate_limited = emu
         .control()
@@ -157,12 +193,21 @@ fn main() {
     println!("| scenario | workers | converged in | requests per target | 429s met |");
     println!("| --- | --- | --- | --- | --- |");
     let cases = [
-        ("1 secret changed x 200 targets", 1usize, true),
-        ("50 secrets x 200 targets, initial sync", SECRETS, false),
+        ("1 secret changed x 200 targets", 1usize, Case::One),
+        (
+            "50 secrets x 200 targets, initial sync",
+            SECRETS,
+            Case::Initial,
+        ),
+        (
+            "50 changes 10 ms apart (50 secrets x 200 targets)",
+            SECRETS,
+            Case::Burst(SECRETS),
+        ),
     ];
-    for (label, secrets, change) in cases {
+    for (label, secrets, case) in cases {
         for workers in [EngineConfig::default().parallelism, 1] {
-            let r = run(workers, secrets, change);
+            let r = run(workers, secrets, case);
             println!(
                 "| {label} | {} | {:.2} s | {:.2} | {} |",
                 if workers == 1 {

@@ -20,6 +20,11 @@ struct Scheduler {
     workers: super::workers::Workers<BatchReport>,
     /// Set when a worker ran: the next quiet moment announces Idle.
     busy: bool,
+    /// Changes arriving close together are pushed together: new batches wait until
+    /// changes have been quiet for QUIET, never longer than MAX_DEFER after the first
+    /// of a burst (when the burst began, and until when batches wait).
+    burst: Option<tokio::time::Instant>,
+    defer: Option<tokio::time::Instant>,
     next_wake: Option<tokio::time::Instant>,
     progress_total: usize,
     progress_done: usize,
@@ -30,9 +35,27 @@ struct Scheduler {
 }
 
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+/// A burst of 50 changes 10 ms apart becomes one batch per target (two requests), not
+/// one per change; a lone change waits 20 ms.
+const QUIET: Duration = Duration::from_millis(20);
+const MAX_DEFER: Duration = Duration::from_millis(500);
 
 impl Scheduler {
+    /// Sync state moved (a write, a kick): batches start once changes are quiet.
+    fn changed(&mut self) {
+        let now = tokio::time::Instant::now();
+        let first = *self.burst.get_or_insert(now);
+        self.defer = Some((now + QUIET).min(first + MAX_DEFER));
+        self.busy = true;
+    }
+
     fn schedule(&mut self) {
+        // Within a burst the defer timer schedules; workers ending meanwhile wait for it.
+        if self.defer.is_some_and(|d| d > tokio::time::Instant::now()) {
+            return;
+        }
+        self.defer = None;
+        self.burst = None;
         let now = self.vault.now();
         let (mut due, next) = match self.vault.read().and_then(|r| r.due_work(now)) {
             Ok(x) => x,
@@ -153,6 +176,8 @@ pub(super) async fn run(
         only: config.only_targets.clone(),
         workers: super::workers::Workers::new(),
         busy: true,
+        burst: None,
+        defer: None,
         next_wake: None,
         progress_total: 0,
         progress_done: 0,
@@ -163,6 +188,7 @@ pub(super) async fn run(
     s.schedule();
     loop {
         let wake = s.next_wake;
+        let defer = s.defer;
         tokio::select! {
             cmd = rx.recv() => {
                 let Some(cmd) = cmd else { break };
@@ -185,14 +211,10 @@ pub(super) async fn run(
                         // Due work is looked for only when sync state moved: an audit
                         // entry or a policy never costs a scan of the outbox.
                         if sync {
-                            s.busy = true;
-                            s.schedule();
+                            s.changed();
                         }
                     }
-                    Command::Kick => {
-                        s.busy = true;
-                        s.schedule();
-                    }
+                    Command::Kick => s.changed(),
                     Command::SyncAll { target, reply } => {
                         // Listing first, off this loop: only what differs is queued, so a
                         // no-op reconciliation writes nothing. Pushes go on meanwhile.
@@ -258,6 +280,7 @@ pub(super) async fn run(
                 }
                 s.schedule();
             }
+            _ = sleep_until(defer), if defer.is_some() => s.schedule(),
             _ = sleep_until(wake), if wake.is_some() => {
                 s.next_wake = None;
                 s.busy = true;

@@ -2,6 +2,7 @@
 //! (a Drop guard) and panics (a chained hook that restores before the message prints).
 
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::{cursor, event, execute, terminal};
 
@@ -14,6 +15,7 @@ impl TerminalGuard {
     pub fn enter() -> io::Result<TerminalGuard> {
         install_panic_hook();
         terminal::enable_raw_mode()?;
+        TAKEN.store(true, Ordering::SeqCst);
         let guard = TerminalGuard { _private: () };
         // Bracketed paste: a paste arrives as one event (newlines kept), not as a key
         // press per character that a long paste would queue for seconds.
@@ -33,8 +35,17 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Leaves the alternate screen and raw mode; safe to call twice.
+/// Whether the terminal is in the dashboard's modes, so restoring happens once.
+static TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// Leaves the alternate screen and raw mode, once: after a panic the hook restores, then
+/// the guard's drop runs while unwinding, and a second "leave the alternate screen"
+/// would move the cursor back to where the dashboard started, so the shell wrote over
+/// the panic's message.
 pub fn restore() {
+    if !TAKEN.swap(false, Ordering::SeqCst) {
+        return;
+    }
     let mut out = io::stdout();
     let _ = execute!(
         out,

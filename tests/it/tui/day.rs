@@ -305,3 +305,40 @@ fn a_copied_value_and_a_pasted_one_never_reach_the_log() {
     assert!(!log.contains("re_demo_9b2f7c41"), "{log}");
     assert!(!log.contains("pasted-secret-4711"), "{log}");
 }
+
+/// SIGTERM while a change is in flight (a connection waiting for Supabase to validate
+/// its token, 1.5 s away): the dashboard quits like `q`, and the change is committed
+/// first, not lost.
+#[test]
+fn a_signal_during_a_change_in_flight_commits_it_before_quitting() {
+    if tmux_or_skip("a_signal_during_a_change_in_flight_commits_it_before_quitting").is_none() {
+        return;
+    }
+    let e = crate::support::emulator::start();
+    e.control()
+        .set_latency(std::time::Duration::from_millis(1500));
+    let sb = Sandbox::new();
+    sb.create().write(keyward::cli::demo::seed).unwrap();
+    let t = open(&sb);
+    t.keys(&["T", "c"]);
+    t.wait_for("checked before it is stored");
+    t.text("acme");
+    t.keys(&["Tab"]);
+    // The URL starts filled in with Supabase's: replace it with the emulator's.
+    for _ in 0..40 {
+        t.keys(&["BSpace"]);
+    }
+    t.text(e.base_url());
+    t.keys(&["Tab"]);
+    t.text(crate::support::emulator::TOKEN);
+    t.keys(&["Enter"]);
+    t.wait_for("validating the token");
+    crate::support::signal(super::e2e::keyward_pid(&t), rustix::process::Signal::TERM);
+    let s = t.wait_for("end-of-report");
+    assert!(s.contains("keyward exited 0"), "{s}");
+    let conns = sb.open().read().unwrap().connections().unwrap();
+    assert!(
+        conns.iter().any(|c| c.name == "acme"),
+        "the connection in flight was lost: {conns:?}"
+    );
+}

@@ -139,7 +139,16 @@ fn a_signal_quits_like_q_and_restores_the_terminal(test: &str, sig: rustix::proc
     let sb = Sandbox::new();
     let t = start(&sb, "demo");
     t.wait_for("demo (throwaway vault)");
-    // keyward is the only child of this pane's shell (found in /proc: no procps needed).
+    crate::support::signal(keyward_pid(&t), sig);
+    let s = t.wait_for("end-of-report");
+    assert!(s.contains("keyward exited 0"), "{s}");
+    assert!(!t.alternate_on());
+    assert!(s.contains("icanon echo"), "{s}");
+}
+
+/// The keyward process in a pane started by `start_env`: the only child of the pane's
+/// shell (found in /proc: no procps needed).
+pub fn keyward_pid(t: &Tmux) -> u32 {
     let shell = t.pane_pid();
     let pid = std::fs::read_dir("/proc")
         .unwrap()
@@ -155,11 +164,7 @@ fn a_signal_quits_like_q_and_restores_the_terminal(test: &str, sig: rustix::proc
         })
         .unwrap_or_default();
     assert!(!pid.is_empty(), "no keyward process found");
-    crate::support::signal(pid.parse().unwrap(), sig);
-    let s = t.wait_for("end-of-report");
-    assert!(s.contains("keyward exited 0"), "{s}");
-    assert!(!t.alternate_on());
-    assert!(s.contains("icanon echo"), "{s}");
+    pid.parse().unwrap()
 }
 
 #[test]
@@ -205,4 +210,57 @@ fn without_a_terminal_the_dashboard_says_what_to_do() {
     let sb = Sandbox::new();
     let o = sb.kw(&[], "");
     crate::support::vault::fails(&o, "needs a terminal");
+}
+
+/// examples/terminal_exit: the dashboard's terminal guard and panic hook, left by a
+/// panic or by an error, in a real terminal. None (skipped) when the example was not
+/// built: the whole `cargo test` builds examples, `cargo test --test it` does not.
+fn terminal_left_by(test: &str, how: &str) -> Option<(Tmux, String)> {
+    tmux_or_skip(test)?;
+    let exe = std::env::current_exe().unwrap();
+    let fixture = exe
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("examples/terminal_exit");
+    if !fixture.exists() {
+        crate::support::skip::skip(
+            test,
+            "examples/terminal_exit is not built: run the whole `cargo test`",
+        );
+        return None;
+    }
+    let script = format!(
+        "'{}' {how}; echo \"exited $?\"; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; echo end-of-report; sleep 30",
+        fixture.display()
+    );
+    let t = Tmux::start(&script, &[], 100, 30);
+    t.wait_for("in the alternate screen");
+    let s = t.wait_for("end-of-report");
+    Some((t, s))
+}
+
+#[test]
+fn a_panic_restores_the_terminal_before_its_message() {
+    let test = "a_panic_restores_the_terminal_before_its_message";
+    let Some((t, s)) = terminal_left_by(test, "panic") else {
+        return;
+    };
+    assert!(s.contains("exited 101"), "{s}");
+    assert!(!t.alternate_on(), "still on the alternate screen:\n{s}");
+    assert!(s.contains("icanon echo"), "the terminal is still raw:\n{s}");
+    // Printed after the restore: on the normal screen, where it stays readable.
+    assert!(s.contains("a bug in the dashboard"), "{s}");
+}
+
+#[test]
+fn an_error_exit_restores_the_terminal_and_says_why() {
+    let test = "an_error_exit_restores_the_terminal_and_says_why";
+    let Some((t, s)) = terminal_left_by(test, "error") else {
+        return;
+    };
+    assert!(s.contains("exited 1"), "{s}");
+    assert!(!t.alternate_on(), "still on the alternate screen:\n{s}");
+    assert!(s.contains("icanon echo"), "the terminal is still raw:\n{s}");
+    assert!(s.contains("the dashboard failed: an error"), "{s}");
 }

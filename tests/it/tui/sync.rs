@@ -101,3 +101,62 @@ fn bulk_select_sync_edit_and_trash_reach_supabase() {
     let s = t.wait_for("end-of-report");
     assert!(s.contains("keyward exited 0"), "{s}");
 }
+
+/// With the most verbose log there is, a typed passphrase, a sync of three secrets to
+/// Supabase and its token in use: the log holds none of them.
+#[test]
+fn a_trace_log_holds_no_value_passphrase_or_token() {
+    if tmux_or_skip("a_trace_log_holds_no_value_passphrase_or_token").is_none() {
+        return;
+    }
+    let e = emu::start();
+    let sb = Sandbox::new();
+    let v = sb.create();
+    v.write(keyward::cli::demo::seed).unwrap();
+    v.write(|tx| {
+        tx.add_connection("acme", e.base_url(), None, TOKEN)?;
+        tx.add_target(REF_A, "alpha", emu::ORG, "acme").map(|_| ())
+    })
+    .unwrap();
+    drop(v);
+    let template = e.project_url_template();
+    let t = super::e2e::start_env(
+        &sb,
+        "",
+        &[
+            ("KEYWARD_PROJECT_URL_TEMPLATE", Path::new(&template)),
+            ("KEYWARD_LOG", Path::new("trace")),
+        ],
+    );
+    t.wait_for("Unseal the vault");
+    t.text(PASS);
+    t.keys(&["Enter"]);
+    t.wait_for("✓0 synced");
+    t.keys(&["Tab", "Space", "Space", "Space"]);
+    t.wait_for("3 selected");
+    t.keys(&["s"]);
+    t.wait_for("Choose targets");
+    t.keys(&["Enter"]);
+    t.wait_for("name(s) on Supabase");
+    t.keys(&["y"]);
+    t.wait_for("✓5 synced");
+    until("the values on Supabase", || {
+        remote(&e).get("STRIPE_SECRET_KEY").map(String::as_str) == Some("sk_test_demo_rotated_51H8")
+    });
+    t.keys(&["q"]);
+    t.wait_for("end-of-report");
+    drop(t);
+    let log = std::fs::read_to_string(sb.dir.path().join("home/state/keyward/keyward.log"))
+        .unwrap_or_default();
+    // The level was really trace: the client's per-request lines are there.
+    assert!(log.contains("management api"), "not a trace log:\n{log}");
+    for secret in [
+        PASS,
+        TOKEN,
+        "sk_test_demo_rotated_51H8",
+        "re_demo_9b2f7c41",
+        "demo-db-password",
+    ] {
+        assert!(!log.contains(secret), "{secret:?} is in the log");
+    }
+}

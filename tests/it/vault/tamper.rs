@@ -1,6 +1,6 @@
 //! Someone who can write the vault file but lacks the key edits rows that decide what
-//! keyward does: an access key's scope and revocation, a mapping, an outbox op. Each
-//! edit is refused, never obeyed.
+//! keyward does: an access key's scope and revocation, a mapping, an outbox op, the
+//! ledger of names keyward owns on Supabase. Each edit is refused, never obeyed.
 
 use keyward::vault::{Refusal, Vault};
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
@@ -10,6 +10,7 @@ use crate::support::vault::Sandbox;
 const ACCESS_KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("access_keys");
 const MAPPINGS: TableDefinition<(u64, &str), &[u8]> = TableDefinition::new("mappings");
 const OUTBOX: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("outbox");
+const LEDGER: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("ledger");
 /// Version, salt, verifier: the allow_sync byte follows.
 const ALLOW_SYNC_AT: usize = 1 + 16 + 32;
 
@@ -140,5 +141,40 @@ fn mapping_and_outbox_rows_edited_in_the_file_are_refused_as_tampering() {
     assert!(
         matches!(e, keyward::vault::VaultError::Tampered(_)),
         "mapping: {e}"
+    );
+}
+
+/// A ledger row says keyward created a name on a target, so keyward may overwrite or
+/// delete it there. Copying a genuine row to another name (a variable someone else set
+/// by hand) must not make keyward its owner.
+#[test]
+fn a_ledger_row_copied_to_another_name_does_not_make_keyward_its_owner() {
+    const T: &str = "abcdefghijklmnopqrst";
+    let sb = Sandbox::new();
+    let v = sb.create();
+    v.write(|tx| {
+        tx.add_connection(
+            "main",
+            "http://127.0.0.1:9",
+            None,
+            crate::support::emulator::TOKEN,
+        )?;
+        tx.add_target(T, "t", "org", "main")?;
+        tx.claim_names(T, &["OURS".to_string()])
+    })
+    .unwrap();
+    assert_eq!(
+        v.read().unwrap().owned_names(T).unwrap(),
+        ["OURS".to_string()].into()
+    );
+    edit_file(&sb, v, |tx| {
+        let mut t = tx.open_table(LEDGER).unwrap();
+        let row = t.get((T, "OURS")).unwrap().unwrap().value().to_vec();
+        t.insert((T, "THEIRS"), row.as_slice()).unwrap();
+    });
+    let e = sb.open().read().unwrap().owned_names(T).unwrap_err();
+    assert!(
+        matches!(e, keyward::vault::VaultError::Tampered(_)),
+        "ledger: {e}"
     );
 }
