@@ -206,6 +206,15 @@ impl KeyRotator {
                 tx.save_key_rotation(&r)
             })
             .await?;
+        if !deleted.is_empty() {
+            // The log line and the `key_revoked` alert (alerts/classify.rs reads the prefix).
+            let names: Vec<&str> = deleted.iter().map(|k| k.name.as_str()).collect();
+            self.say(
+                name,
+                true,
+                format!("revoked as compromised: {} ({reason})", names.join(", ")),
+            );
+        }
         if let Some(message) = failure {
             return Err(KeyRotationError::Failed {
                 name: name.to_owned(),
