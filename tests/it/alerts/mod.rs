@@ -2,6 +2,7 @@
 //! throttling and off the sync path; `keyward alert test | list | secret`; and the live
 //! event stream of the local API (`GET /v1/events`).
 
+mod daemon;
 mod events;
 mod hooks;
 mod webhook;
