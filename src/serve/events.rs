@@ -21,7 +21,7 @@ use tokio::sync::{broadcast, watch};
 
 use super::App;
 use crate::engine::Event;
-use crate::vault::{Grant, ProjectId, ReadTx, Vault};
+use crate::vault::{Grant, ProjectId, ReadTx, VarStatus, Vault};
 
 /// Entries kept for clients that reconnect.
 pub const RING: usize = 1024;
@@ -146,54 +146,70 @@ fn streamed(e: &Event) -> bool {
     )
 }
 
-fn project_of(r: &ReadTx<'_>, secret: &str) -> Option<ProjectId> {
-    secret
-        .split_once('/')
-        .and_then(|(p, _)| r.project_id(p).ok())
+/// Reads for one event, each target's variables listed once (a write touching a
+/// hundred variables of a target costs one listing, not a hundred).
+struct Lookup<'a, 'r> {
+    r: &'a ReadTx<'r>,
+    rows: HashMap<String, Vec<VarStatus>>,
 }
 
-/// The projects whose secrets go to `target`.
-fn target_projects(r: &ReadTx<'_>, target: &str) -> BTreeSet<ProjectId> {
-    r.sync_status(Some(target))
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|v| project_of(r, &v.secret))
-        .collect()
-}
-
-fn var_project(r: &ReadTx<'_>, target: &str, variable: &str) -> BTreeSet<ProjectId> {
-    var_now(r, target, variable).1
-}
-
-/// A variable's state now (None: no longer managed) and its secret's project.
-fn var_now(
-    r: &ReadTx<'_>,
-    target: &str,
-    variable: &str,
-) -> (Option<&'static str>, BTreeSet<ProjectId>) {
-    let rows = r.sync_status(Some(target)).unwrap_or_default();
-    match rows.iter().find(|v| v.variable == variable) {
-        Some(v) => (
-            Some(v.state.state.as_str()),
-            project_of(r, &v.secret).into_iter().collect(),
-        ),
-        None => (None, BTreeSet::new()),
+impl Lookup<'_, '_> {
+    fn rows(&mut self, target: &str) -> &[VarStatus] {
+        let r = self.r;
+        self.rows
+            .entry(target.to_owned())
+            .or_insert_with(|| r.sync_status(Some(target)).unwrap_or_default())
     }
-}
 
-/// What a rotation concerns: a key rotation's vault secret, else the target's projects.
-fn rotation_projects(r: &ReadTx<'_>, name: &str) -> BTreeSet<ProjectId> {
-    if let Some(t) = name.strip_prefix("legacy-keys ") {
-        return target_projects(r, t);
+    fn project_of(&self, secret: &str) -> Option<ProjectId> {
+        secret
+            .split_once('/')
+            .and_then(|(p, _)| self.r.project_id(p).ok())
     }
-    if let Ok(k) = r.key_rotation(name) {
-        let mut p = target_projects(r, &k.project_ref);
-        p.extend(r.project_id(&k.into.project).ok());
-        return p;
+
+    /// The projects whose secrets go to `target`.
+    fn target_projects(&mut self, target: &str) -> BTreeSet<ProjectId> {
+        let secrets: BTreeSet<String> =
+            self.rows(target).iter().map(|v| v.secret.clone()).collect();
+        secrets.iter().filter_map(|s| self.project_of(s)).collect()
     }
-    match r.signing_rotation(name) {
-        Ok(s) => target_projects(r, &s.project_ref),
-        Err(_) => BTreeSet::new(),
+
+    /// A variable's state now (None: no longer managed) and its secret's project.
+    fn var_now(
+        &mut self,
+        target: &str,
+        variable: &str,
+    ) -> (Option<&'static str>, BTreeSet<ProjectId>) {
+        let found = self
+            .rows(target)
+            .iter()
+            .find(|v| v.variable == variable)
+            .map(|v| (v.state.state.as_str(), v.secret.clone()));
+        match found {
+            Some((state, secret)) => (Some(state), self.project_of(&secret).into_iter().collect()),
+            None => (None, BTreeSet::new()),
+        }
+    }
+
+    fn var_project(&mut self, target: &str, variable: &str) -> BTreeSet<ProjectId> {
+        self.var_now(target, variable).1
+    }
+
+    /// What a rotation concerns: a key rotation's vault project and its target's
+    /// projects; a signing or legacy-keys rotation's target's projects.
+    fn rotation_projects(&mut self, name: &str) -> BTreeSet<ProjectId> {
+        if let Some(t) = name.strip_prefix("legacy-keys ") {
+            return self.target_projects(t);
+        }
+        if let Ok(k) = self.r.key_rotation(name) {
+            let mut p = self.target_projects(&k.project_ref);
+            p.extend(self.r.project_id(&k.into.project).ok());
+            return p;
+        }
+        match self.r.signing_rotation(name) {
+            Ok(s) => self.target_projects(&s.project_ref),
+            Err(_) => BTreeSet::new(),
+        }
     }
 }
 
@@ -203,6 +219,10 @@ type Entries = Vec<(&'static str, Value, Audience)>;
 /// sees only its own variables' names.
 fn entries(r: &ReadTx<'_>, e: &Event) -> Entries {
     use Audience::{Everyone, Projects};
+    let mut r = Lookup {
+        r,
+        rows: HashMap::new(),
+    };
     match e {
         Event::Variable {
             target,
@@ -211,7 +231,7 @@ fn entries(r: &ReadTx<'_>, e: &Event) -> Entries {
         } => vec![(
             "variable",
             json!({ "target": target, "variable": variable, "state": state.map(|s| s.as_str()) }),
-            Projects(var_project(r, target, variable)),
+            Projects(r.var_project(target, variable)),
         )],
         // A write queued or recorded work: each variable it touched, as it is now (how
         // a change is first seen `pending`).
@@ -219,7 +239,7 @@ fn entries(r: &ReadTx<'_>, e: &Event) -> Entries {
             .vars
             .iter()
             .map(|(target, variable)| {
-                let (state, projects) = var_now(r, target, variable);
+                let (state, projects) = r.var_now(target, variable);
                 (
                     "variable",
                     json!({ "target": target, "variable": variable, "state": state }),
@@ -234,7 +254,7 @@ fn entries(r: &ReadTx<'_>, e: &Event) -> Entries {
         } => vec![(
             "target_health",
             json!({ "target": target, "healthy": healthy, "consecutive_failures": consecutive_failures }),
-            Projects(target_projects(r, target)),
+            Projects(r.target_projects(target)),
         )],
         Event::Drift {
             target,
@@ -248,14 +268,14 @@ fn entries(r: &ReadTx<'_>, e: &Event) -> Entries {
                 (
                     "drift",
                     json!({ "target": target, "variable": v, "how": how }),
-                    Projects(var_project(r, target, v)),
+                    Projects(r.var_project(target, v)),
                 )
             })
             .collect(),
         Event::Rotation { name, ok, message } => vec![(
             "rotation",
             json!({ "name": name, "ok": ok, "message": message }),
-            Projects(rotation_projects(r, name)),
+            Projects(r.rotation_projects(name)),
         )],
         Event::Progress { done, total } => vec![(
             "progress",

@@ -5,6 +5,7 @@
 mod daemon;
 mod events;
 mod hooks;
+mod refused;
 mod webhook;
 
 use std::path::{Path, PathBuf};
