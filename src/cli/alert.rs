@@ -112,6 +112,18 @@ fn secret(g: &GlobalArgs, name: String, stdin: bool) -> CmdResult {
         )?)),
         false => None,
     };
+    // A typo would store a secret no alert uses: said, not refused (the entry may be
+    // added to the file next).
+    if let Ok(c) = crate::alerts::Config::load()
+        && !c.alerts.iter().any(|a| a.name == name)
+    {
+        eprintln!(
+            "warning: no [[alert]] named {name:?} in {}: the secret is stored for when one is added",
+            c.file
+                .or_else(crate::alerts::config::path)
+                .map_or("the config file".into(), |p| p.display().to_string())
+        );
+    }
     let s = session(g)?;
     let change = Change::SetAlertSecret {
         name: name.clone(),

@@ -76,8 +76,10 @@ impl Ring {
     /// Entries after `n`, and whether some after `n` are already gone.
     fn after(&self, n: u64) -> (Vec<Arc<Entry>>, bool) {
         let q = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let gone = q.front().is_some_and(|e| e.n > n + 1);
-        (q.iter().filter(|e| e.n > n).cloned().collect(), gone)
+        let first = q.front().map_or(n + 1, |e| e.n);
+        // Numbers are contiguous: the entries after `n` start at a known index.
+        let skip = (n + 1).saturating_sub(first) as usize;
+        (q.iter().skip(skip).cloned().collect(), first > n + 1)
     }
 }
 
