@@ -56,6 +56,9 @@ pub struct Config {
     pub alerts: Vec<AlertSpec>,
     /// The file read, if there was one.
     pub file: Option<PathBuf>,
+    /// Why the file was not used (a dashboard starts without alerts and says so here;
+    /// `alert list | test` report it).
+    pub problem: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -99,6 +102,9 @@ impl Config {
             Err(e) => return Err(format!("cannot read {}: {e}", p.display())),
         };
         let mut c = Config::parse(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+        if c.alerts.iter().any(|a| matches!(a.how, How::Run(_))) {
+            check_private(&p)?;
+        }
         c.file = Some(p);
         Ok(c)
     }
@@ -108,7 +114,10 @@ impl Config {
     pub fn load_or_none() -> Config {
         Config::load().unwrap_or_else(|e| {
             tracing::warn!("alerts are off: {e}");
-            Config::default()
+            Config {
+                problem: Some(e),
+                ..Config::default()
+            }
         })
     }
 
@@ -127,13 +136,41 @@ impl Config {
             }
             alerts.push(spec);
         }
-        Ok(Config { alerts, file: None })
+        Ok(Config {
+            alerts,
+            file: None,
+            problem: None,
+        })
     }
 
     /// The alerts listening to `kind`.
     pub fn listening(&self, kind: Kind) -> impl Iterator<Item = &AlertSpec> {
         self.alerts.iter().filter(move |a| a.on.contains(&kind))
     }
+}
+
+/// The file names programs the owner runs as its user: like ssh's config, it must be
+/// the user's own and writable by nobody else.
+fn check_private(p: &std::path::Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let md = std::fs::metadata(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+    let me = rustix::process::getuid().as_raw();
+    if md.uid() != me {
+        return Err(format!(
+            "{} belongs to uid {}, not to you (uid {me}): its [[alert]] entries run programs as you; make it your own",
+            p.display(),
+            md.uid()
+        ));
+    }
+    if md.mode() & 0o022 != 0 {
+        return Err(format!(
+            "{} is writable by other users (mode {:o}): its [[alert]] entries run programs as you; `chmod go-w {}`",
+            p.display(),
+            md.mode() & 0o777,
+            p.display()
+        ));
+    }
+    Ok(())
 }
 
 fn duration(what: &str, v: Option<String>, default: Duration) -> Result<Duration, String> {

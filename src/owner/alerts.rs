@@ -8,7 +8,16 @@ use crate::ops::{AlertRow, Reply};
 use super::Owner;
 
 impl Owner {
+    /// The config file's problem, if it was not used.
+    fn alerts_usable(&self) -> Result<(), String> {
+        match &self.alerts.problem {
+            Some(p) => Err(format!("alerts are off: {p}")),
+            None => Ok(()),
+        }
+    }
+
     pub(crate) async fn alert_list(&self) -> Result<Reply, String> {
+        self.alerts_usable()?;
         let specs = self.alerts.alerts.clone();
         let file = self.alerts.file.as_ref().map(|p| p.display().to_string());
         self.read(move |r| {
@@ -40,6 +49,7 @@ impl Owner {
         via: Option<String>,
         kind: Kind,
     ) -> Result<Reply, String> {
+        self.alerts_usable()?;
         let specs: Vec<_> = self.alerts.listening(kind).cloned().collect();
         if specs.is_empty() {
             let file = match &self.alerts.file {

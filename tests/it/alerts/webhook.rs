@@ -230,4 +230,22 @@ fn a_failing_receiver_is_retried_then_reported_and_bad_config_is_refused() {
         err.contains("use https://") && err.contains("config.toml"),
         "{err}"
     );
+    // Commands that own the vault for a moment say why rather than list nothing.
+    fails(&sb.kw(&["alert", "list"], ""), "alerts are off: ");
+
+    // A file others may write names programs keyward would run as you: refused.
+    write_config(
+        &sb,
+        "[[alert]]\nname = \"x\"\non = [\"all\"]\nrun = [\"/bin/true\"]\n",
+    );
+    let f = sb.dir.path().join("home/config/keyward/config.toml");
+    let mode = |m| std::os::unix::fs::PermissionsExt::from_mode(m);
+    std::fs::set_permissions(&f, mode(0o666)).unwrap();
+    fails(&sb.kw(&["alert", "test", "push_failed"], ""), "chmod go-w");
+    std::fs::set_permissions(&f, mode(0o644)).unwrap();
+    let out = ok(&sb.kw(&["alert", "test", "push_failed"], ""));
+    assert!(
+        out.contains("x\tpush_failed on abcdefghijklmnopqrst: delivered"),
+        "{out}"
+    );
 }
