@@ -34,16 +34,13 @@ fn the_daemon_runs_its_alerts_and_alert_commands_attach_to_it() {
         "hook.sh",
         &format!("cat >> '{o}'\necho >> '{o}'", o = out.display()),
     );
-    let dir = sb.dir.path().join("home/config/keyward");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("config.toml"),
-        format!(
+    super::webhook::write_config(
+        &sb,
+        &format!(
             "[[alert]]\nname = \"pager\"\non = [\"push_failed\"]\nrun = [\"{}\"]\ninterval = \"1h\"\n",
             hook.display()
         ),
-    )
-    .unwrap();
+    );
     let template = emu.project_url_template();
     let env = [
         ("KEYWARD_PASSPHRASE", PASS),

@@ -90,10 +90,16 @@ fn verify(secret: &str, r: &Received) -> bool {
         .any(|s| s == expected)
 }
 
-fn write_config(sb: &Sandbox, text: &str) {
+pub fn write_config(sb: &Sandbox, text: &str) {
     let dir = sb.dir.path().join("home/config/keyward");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("config.toml"), text).unwrap();
+    // Whatever the umask: a file others may write is refused when it has `run` entries.
+    std::fs::set_permissions(
+        dir.join("config.toml"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
 }
 
 #[test]
