@@ -43,12 +43,14 @@ impl Classifier {
             }
             Event::TargetHealth { target, .. } => lines
                 .iter()
-                .filter_map(|l| match l.kind {
-                    "unhealthy" => Some(Kind::TargetUnhealthy),
-                    "healthy" => Some(Kind::TargetHealthy),
-                    _ => None,
+                .filter_map(|l| {
+                    let k = match l.kind {
+                        "unhealthy" => Kind::TargetUnhealthy,
+                        "healthy" => Kind::TargetHealthy,
+                        _ => return None,
+                    };
+                    Some(a(k, Some(target), l.text.clone()))
                 })
-                .map(|k| a(k, Some(target), text(k_line(k))))
                 .collect(),
             Event::Drift {
                 target,
@@ -79,13 +81,6 @@ impl Classifier {
             }
             _ => Vec::new(),
         }
-    }
-}
-
-fn k_line(k: Kind) -> &'static str {
-    match k {
-        Kind::TargetUnhealthy => "unhealthy",
-        _ => "healthy",
     }
 }
 
