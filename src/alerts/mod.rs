@@ -190,27 +190,40 @@ pub fn start(
             };
             for a in classifier.alerts(&e, clock.now()) {
                 for (spec, q) in &queues {
-                    if !spec.on.contains(&a.kind)
-                        || !throttle.allow(&spec.name, a.kind, a.subject(), spec.interval, Instant::now())
-                    {
-                        continue;
-                    }
-                    if q.try_send(a.clone()).is_err() {
-                        let d = Delivery {
-                            alert: spec.name.clone(),
-                            kind: a.kind,
-                            subject: a.subject().to_owned(),
-                            ok: false,
-                            attempts: 0,
-                            error: format!("{QUEUE} alerts already waiting (the hook is slow or stuck): dropped"),
-                        };
-                        engine.notify(d.event());
-                    }
+                    enqueue(spec, q, &a, &mut throttle, &engine);
                 }
             }
         }
     }));
     Running { tasks }
+}
+
+/// Queues `a` for `spec` if it listens and the interval allows; a full queue drops it
+/// and says so in the log.
+fn enqueue(
+    spec: &AlertSpec,
+    q: &mpsc::Sender<Alert>,
+    a: &Alert,
+    throttle: &mut throttle::Throttle,
+    engine: &EngineHandle,
+) {
+    let now = Instant::now();
+    if !spec.on.contains(&a.kind)
+        || !throttle.allow(&spec.name, a.kind, a.subject(), spec.interval, now)
+    {
+        return;
+    }
+    if q.try_send(a.clone()).is_err() {
+        let d = Delivery {
+            alert: spec.name.clone(),
+            kind: a.kind,
+            subject: a.subject().to_owned(),
+            ok: false,
+            attempts: 0,
+            error: format!("{QUEUE} alerts already waiting (the hook is slow or stuck): dropped"),
+        };
+        engine.notify(d.event());
+    }
 }
 
 /// The audit entry and the log line of a delivery.
