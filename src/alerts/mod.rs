@@ -168,7 +168,7 @@ pub fn start(
         tasks.push(tokio::spawn(async move {
             while let Some(a) = rx.recv().await {
                 let d = deliver(&spec, &a, &vault).await;
-                record(&engine, d).await;
+                record(engine.clone(), d).await;
             }
         }));
     }
@@ -199,7 +199,7 @@ pub fn start(
 }
 
 /// Queues `a` for `spec` if it listens and the interval allows; a full queue drops it
-/// and says so in the log.
+/// and says so in the log and the audit log.
 fn enqueue(
     spec: &AlertSpec,
     q: &mpsc::Sender<Alert>,
@@ -222,12 +222,13 @@ fn enqueue(
             attempts: 0,
             error: format!("{QUEUE} alerts already waiting (the hook is slow or stuck): dropped"),
         };
-        engine.notify(d.event());
+        // Audited like a failed delivery, off this loop (a write waits for the engine).
+        tokio::spawn(record(engine.clone(), d));
     }
 }
 
 /// The audit entry and the log line of a delivery.
-async fn record(engine: &EngineHandle, d: Delivery) {
+async fn record(engine: EngineHandle, d: Delivery) {
     engine.notify(d.event());
     let audited = d.clone();
     if let Err(e) = engine.apply(move |tx| audited.audit(tx)).await {
