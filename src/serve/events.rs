@@ -21,7 +21,7 @@ use tokio::sync::{broadcast, watch};
 
 use super::App;
 use crate::engine::Event;
-use crate::vault::{Grant, ProjectId, ReadTx, VarStatus, Vault};
+use crate::vault::{Grant, ProjectId, ReadTx, SyncState, VarStatus, Vault};
 
 /// Entries kept for clients that reconnect.
 pub const RING: usize = 1024;
@@ -92,7 +92,7 @@ pub(crate) fn feed(
     tokio::spawn(async move {
         // Each variable's last state sent: a state reaches the stream once, whether the
         // engine said it or a write's delta did.
-        let mut last: HashMap<(String, String), Option<&'static str>> = HashMap::new();
+        let mut last: HashMap<(String, String), (Value, Value)> = HashMap::new();
         loop {
             let e = match events.recv().await {
                 Ok(e) => e,
@@ -118,21 +118,18 @@ pub(crate) fn feed(
                         data["target"].as_str().unwrap_or_default().to_owned(),
                         data["variable"].as_str().unwrap_or_default().to_owned(),
                     );
-                    let state = data["state"].as_str().and_then(state_name);
-                    if last.insert(key, state) == Some(state) {
+                    // (state, version): a fast push seen only as `synced` still differs
+                    // from the previous version's `synced`.
+                    let now = (data["state"].clone(), data["version"].clone());
+                    if last.get(&key) == Some(&now) {
                         continue;
                     }
+                    last.insert(key, now);
                 }
                 ring.push(kind, data, audience);
             }
         }
     })
-}
-
-fn state_name(s: &str) -> Option<&'static str> {
-    ["pending", "synced", "failed", "removing", "drifted"]
-        .into_iter()
-        .find(|n| *n == s)
 }
 
 fn streamed(e: &Event) -> bool {
@@ -176,25 +173,42 @@ impl Lookup<'_, '_> {
         secrets.iter().filter_map(|s| self.project_of(s)).collect()
     }
 
-    /// A variable's state now (None: no longer managed) and its secret's project.
-    fn var_now(
+    /// A variable's entry: its state (`said` by the engine, else as stored now; None:
+    /// no longer managed), the version that state is about (the one pushed when
+    /// synced, else the one wanted), and its secret's project.
+    fn var_entry(
         &mut self,
         target: &str,
         variable: &str,
-    ) -> (Option<&'static str>, BTreeSet<ProjectId>) {
-        let found = self
+        said: Option<Option<SyncState>>,
+    ) -> (&'static str, Value, Audience) {
+        let row = self
             .rows(target)
             .iter()
             .find(|v| v.variable == variable)
-            .map(|v| (v.state.state.as_str(), v.secret.clone()));
-        match found {
-            Some((state, secret)) => (Some(state), self.project_of(&secret).into_iter().collect()),
-            None => (None, BTreeSet::new()),
-        }
+            .map(|v| (v.state.clone(), v.secret.clone()));
+        let state = said.unwrap_or_else(|| row.as_ref().map(|(s, _)| s.state));
+        let version = row.as_ref().and_then(|(s, _)| match state {
+            Some(SyncState::Synced) => s.pushed_version,
+            _ => Some(s.version),
+        });
+        let projects = row
+            .and_then(|(_, secret)| self.project_of(&secret))
+            .into_iter()
+            .collect();
+        (
+            "variable",
+            json!({ "target": target, "variable": variable,
+                    "state": state.map(|s| s.as_str()), "version": version }),
+            Audience::Projects(projects),
+        )
     }
 
     fn var_project(&mut self, target: &str, variable: &str) -> BTreeSet<ProjectId> {
-        self.var_now(target, variable).1
+        match self.var_entry(target, variable, None).2 {
+            Audience::Projects(p) => p,
+            Audience::Everyone => BTreeSet::new(),
+        }
     }
 
     /// What a rotation concerns: a key rotation's vault project and its target's
@@ -230,24 +244,13 @@ fn entries(r: &ReadTx<'_>, e: &Event) -> Entries {
             target,
             variable,
             state,
-        } => vec![(
-            "variable",
-            json!({ "target": target, "variable": variable, "state": state.map(|s| s.as_str()) }),
-            Projects(r.var_project(target, variable)),
-        )],
+        } => vec![r.var_entry(target, variable, Some(*state))],
         // A write queued or recorded work: each variable it touched, as it is now (how
         // a change is first seen `pending`).
         Event::Touched(d) => d
             .vars
             .iter()
-            .map(|(target, variable)| {
-                let (state, projects) = r.var_now(target, variable);
-                (
-                    "variable",
-                    json!({ "target": target, "variable": variable, "state": state }),
-                    Projects(projects),
-                )
-            })
+            .map(|(target, variable)| r.var_entry(target, variable, None))
             .collect(),
         Event::TargetHealth {
             target,

@@ -174,9 +174,9 @@ async fn a_client_sees_pending_then_synced_and_resumes_after_a_reconnect() {
         .seen
         .iter()
         .filter(|(_, e, d)| e == "variable" && d["variable"] == "API_URL")
-        .map(|(_, _, d)| d["state"].as_str().unwrap().to_string())
+        .map(|(_, _, d)| format!("{} {}", d["state"].as_str().unwrap(), d["version"]))
         .collect();
-    assert_eq!(kinds, ["pending", "synced"], "{}", s.text());
+    assert_eq!(kinds, ["pending 3", "synced 3"], "{}", s.text());
     let n = |id: &str| id.rsplit_once('-').unwrap().1.parse::<u64>().unwrap();
     assert!(
         s.seen.iter().all(|(id, _, _)| n(id) > n(&last)),
@@ -190,6 +190,14 @@ async fn a_client_sees_pending_then_synced_and_resumes_after_a_reconnect() {
     s.until("reset", |e, _| e == "reset").await;
     s.until("the kept synced", is_var("API_URL", "synced"))
         .await;
+
+    // A push too fast to be seen pending is still seen: synced, at its own version.
+    f.emu.control().set_latency(Duration::from_millis(0));
+    set_now(&f.engine, "app", "API_URL", "v4").await;
+    s.until("v4 synced", |e, d| {
+        is_var("API_URL", "synced")(e, d) && d["version"] == 4
+    })
+    .await;
     f.api.stop().await;
 }
 
