@@ -323,14 +323,23 @@ pub async fn stream(
     let (cursor, reset) = resume_point(&ring, &headers);
     let newest = ring.newest.subscribe();
     let start = ring.start;
+    let vault = app.vault.clone();
     let s =
         futures_util::stream::unfold(
             (cursor, newest, VecDeque::<Sse>::new(), reset),
             move |(mut cursor, mut newest, mut out, mut reset)| {
                 let ring = ring.clone();
                 let grant = grant.clone();
+                let vault = vault.clone();
                 async move {
                     loop {
+                        if out.is_empty() {
+                            // Revoking a key ends its streams at their next event.
+                            let live = vault.read().and_then(|r| r.access_key_live(&grant.id));
+                            if !matches!(live, Ok(true)) {
+                                return None;
+                            }
+                        }
                         if let Some(e) = out.pop_front() {
                             return Some((Ok::<_, Infallible>(e), (cursor, newest, out, reset)));
                         }

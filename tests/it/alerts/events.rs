@@ -100,8 +100,9 @@ async fn set_now(h: &EngineHandle, project: &'static str, name: &'static str, va
 struct Fixture {
     api: Api,
     engine: EngineHandle,
-    /// A read-only key for the project `app` (API_URL -> web, REF_B).
+    /// A read-only key for the project `app` (API_URL -> web, REF_B), and its id.
     app: String,
+    app_id: String,
     /// A key for every project (ops/OPS_TOKEN -> billing-api, REF_A, too).
     all: String,
     emu: keyward::supabase::emulator::Emulator,
@@ -114,7 +115,7 @@ async fn fixture() -> Fixture {
     map(&vault, "app/API_URL", REF_B);
     set(&vault, "ops/OPS_TOKEN", "o1");
     map(&vault, "ops/OPS_TOKEN", REF_A);
-    let (_, app) = key(&vault, "app reader", &["app"], false);
+    let (app_id, app) = key(&vault, "app reader", &["app"], false);
     let (_, all) = key(&vault, "everything", &[], false);
     let (engine, _task) = keyward::engine::start_with(vault.clone(), config(&emu));
     let api = Api::serve_with_engine(sb, vault.clone(), options(), engine.clone()).await;
@@ -134,6 +135,7 @@ async fn fixture() -> Fixture {
         api,
         engine,
         app,
+        app_id,
         all,
         emu,
     }
@@ -235,5 +237,18 @@ async fn a_key_for_one_project_never_sees_another_projects_events() {
     every
         .until("API_URL synced", is_var("API_URL", "synced"))
         .await;
+
+    // Revoking the key ends its stream at the next event.
+    let id = f.app_id.clone();
+    f.api
+        .vault
+        .write(move |tx| tx.revoke_access_key(&id).map(drop))
+        .unwrap();
+    set_now(&f.engine, "app", "API_URL", "v3").await;
+    let ended = tokio::time::timeout(Duration::from_secs(20), async {
+        while mine.resp.chunk().await.unwrap().is_some() {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the revoked key's stream ended");
     f.api.stop().await;
 }
