@@ -4,13 +4,10 @@
 
 use super::{Alert, Kind};
 use crate::engine::Event;
+use crate::engine::keyrotation::{
+    SAID_CLEANUP_PENDING as CLEANUP_PENDING, SAID_FAILED as FAILED, SAID_REVOKED as REVOKED,
+};
 use crate::owner::log::Describer;
-
-/// The message prefixes of the key rotation's steps (engine/keyrotation): a failed
-/// attempt, a promoted key whose predecessor could not be deleted yet, a revoke.
-const FAILED: &str = "failed:";
-const CLEANUP_PENDING: &str = "rotated, clean-up pending";
-const REVOKED: &str = "revoked as compromised";
 
 #[derive(Default)]
 pub struct Classifier {
