@@ -145,3 +145,45 @@ fn a_stuck_hook_does_not_delay_the_next_push() {
     running.stop();
     drop(rt);
 }
+
+#[test]
+fn drift_found_by_a_check_alerts_with_the_drifted_names() {
+    let emu = emus::start();
+    let (sb, vault) = vault_with(&emu, &[(REF_A, "billing-api")]);
+    let out = sb.dir.path().join("alerts.jsonl");
+    let hook = script(
+        sb.dir.path(),
+        "hook.sh",
+        &format!("cat >> '{o}'\necho >> '{o}'", o = out.display()),
+    );
+    let (rt, h, running) = start(
+        &emu,
+        &vault,
+        &format!(
+            "[[alert]]\nname = \"drift\"\non = [\"drift_found\"]\nrun = [\"{}\"]\n",
+            hook.display()
+        ),
+    );
+    set(&vault, "app/API_URL", VALUE);
+    map(&vault, "app/API_URL", REF_A);
+    h.kick();
+    wait_for("the first push recorded", || {
+        var(&vault.read().unwrap(), REF_A, "API_URL").is_some_and(|s| s.state.as_str() == "synced")
+    });
+    emu.world(|w| {
+        let p = w.projects.get_mut(REF_A).unwrap();
+        p.secrets.get_mut("API_URL").unwrap().value = "edited by hand".into();
+    });
+    rt.block_on(h.drift(None)).unwrap();
+    wait_for("the drift alert", || !lines(&out).is_empty());
+    let a = &lines(&out)[0];
+    assert_eq!(a["kind"], "drift_found");
+    assert_eq!(a["target"], REF_A);
+    assert_eq!(a["variables"], serde_json::json!(["API_URL"]));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        !text.contains(VALUE) && !text.contains("edited by hand"),
+        "{text}"
+    );
+    running.stop();
+}
