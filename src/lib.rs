@@ -5,6 +5,7 @@
 //! front ends and the owner. `vault` and `supabase` know nothing of each other; nothing
 //! but `tui` (and the CLI's prompts) knows a terminal exists.
 
+pub mod alerts;
 pub mod cli;
 pub mod engine;
 pub mod front;

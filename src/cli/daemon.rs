@@ -63,6 +63,17 @@ pub(super) fn own(
 ) -> CmdResult<std::sync::Arc<Host>> {
     refuse_if_owned(g, rt, what)?;
     let path = vault_path(g)?;
+    // A broken alert entry must stop the start: an operator would believe it armed.
+    let alerts = crate::alerts::Config::load().map_err(|e| {
+        format!("{e}; fix the [[alert]] entry, or move the file away to start without alerts")
+    })?;
+    if let Some(f) = &alerts.file {
+        eprintln!(
+            "keyward {what}: {} alert(s) from {}",
+            alerts.alerts.len(),
+            f.display()
+        );
+    }
     let config = EngineConfig::from_env();
     if sealed {
         return Ok(Host::sealed(

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
+mod alert;
 mod audit;
 mod common;
 mod connect;
@@ -147,6 +148,9 @@ pub enum Command {
     /// Access keys for the local API: create, list, revoke
     #[command(subcommand)]
     Key(key::KeyCmd),
+    /// Alerts of the config file: list them, send a test, make a webhook's signing secret
+    #[command(subcommand)]
+    Alert(alert::AlertCmd),
     /// Serve the local HTTP API (docs/api.md) on loopback or a Unix socket
     Serve(serve::ServeArgs),
     /// Print shell completions (bash, zsh, fish) for keyward
@@ -245,6 +249,7 @@ pub fn main() -> ExitCode {
         Some(Command::Unseal) => daemon::unseal(&cli.global),
         Some(Command::Seal) => daemon::seal(&cli.global),
         Some(Command::Key(c)) => key::run(&cli.global, c),
+        Some(Command::Alert(c)) => alert::run(&cli.global, c),
         Some(Command::Serve(a)) => serve::run(&cli.global, a),
         Some(Command::Completions(a)) => meta::completions(a),
         Some(Command::Man) => meta::man(),

@@ -120,6 +120,18 @@ pub enum Event {
         uid: u32,
         pid: Option<u32>,
     },
+    /// An alert (config file `[[alert]]`) was delivered, or gave up: the owner's log
+    /// says so; the audit log keeps it.
+    AlertDelivery {
+        alert: String,
+        ok: bool,
+        message: String,
+    },
+    /// The local API refused access keys: how many, and from where, in words.
+    AccessRefused {
+        refused: u64,
+        detail: String,
+    },
     /// Nothing is due: the outbox is empty or holds only failures waiting for their
     /// retry time (or for the user, on unhealthy targets).
     Idle,

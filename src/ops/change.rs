@@ -153,6 +153,11 @@ pub enum Change {
     RevokeAccessKey {
         id: String,
     },
+    /// Store an alert's webhook signing secret (`whsec_...`), or make one (None).
+    SetAlertSecret {
+        name: String,
+        secret: Option<Sensitive>,
+    },
 }
 
 /// What one change did, in the order the changes were given.
@@ -180,4 +185,6 @@ pub enum Outcome {
         key: Sensitive,
     },
     AccessKeyRevoked(AccessKeyInfo),
+    /// The signing secret as `whsec_<base64>`: shown once, for the receiver.
+    AlertSecret(Sensitive),
 }

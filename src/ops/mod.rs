@@ -17,8 +17,8 @@ pub mod wire;
 pub use change::{Change, Outcome};
 pub use keys::{ApiKeyRow, LegacyReport, SigningKeyRow, SigningRotated, TargetKeys};
 pub use reply::{
-    Applied, Candidate, Connected, Dashboard, DashboardDelta, Mapped, OwnerInfo, PushReport,
-    Queued, Reply, RotatedKey, SecretListing, SupabaseKey, SyncOutcome,
+    AlertRow, Applied, Candidate, Connected, Dashboard, DashboardDelta, Mapped, OwnerInfo,
+    PushReport, Queued, Reply, RotatedKey, SecretListing, SupabaseKey, SyncOutcome,
 };
 pub use request::{LegacyAction, MapRequest, Query, Request, UnsealWith};
 pub use sensitive::Sensitive;

@@ -99,6 +99,27 @@ pub enum Reply {
     SupabaseKey(SupabaseKey),
     LegacyKeys(Box<super::LegacyReport>),
     TargetKeys(Box<super::TargetKeys>),
+    Alerts {
+        /// The config file the owner read, if any.
+        file: Option<String>,
+        alerts: Vec<AlertRow>,
+    },
+    AlertTest(Vec<crate::alerts::Delivery>),
+}
+
+/// One alert as `keyward alert list` shows it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AlertRow {
+    pub name: String,
+    pub on: Vec<crate::alerts::Kind>,
+    /// `run: prog` or `url: host`.
+    pub how: String,
+    pub interval_secs: u64,
+    /// For a webhook: whether the vault holds its signing secret.
+    pub signing_secret: Option<bool>,
+    pub last_at: Option<Millis>,
+    pub last_ok: Option<bool>,
+    pub last_detail: Option<String>,
 }
 
 /// A transaction's outcome, one per change, and what its push did.
@@ -293,6 +314,8 @@ impl Reply {
             Reply::SupabaseKey(_) => "supabase_key",
             Reply::LegacyKeys(_) => "legacy_keys",
             Reply::TargetKeys(_) => "target_keys",
+            Reply::Alerts { .. } => "alerts",
+            Reply::AlertTest(_) => "alert_test",
         }
     }
 }

@@ -112,6 +112,10 @@ pub enum Request {
         new: Sensitive,
         work_factor: Option<u8>,
     },
+    /// Send a sample event of this kind to every alert listening to it, now.
+    AlertTest {
+        kind: crate::alerts::Kind,
+    },
     /// Give a sealed owner its key.
     Unseal(UnsealWith),
     /// Make the owner forget its key (it keeps the file and waits for `Unseal`).
@@ -207,6 +211,8 @@ pub enum Query {
     Dashboard,
     /// How the vault is sealed (answered sealed too: it needs no key).
     VaultInfo,
+    /// The alerts the owner runs, with their last delivery.
+    Alerts,
     /// Only what an event said changed, for the panes to patch in place.
     Delta(crate::engine::Delta),
 }

@@ -178,6 +178,21 @@ pub fn apply(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
             rotation: Box::new(tx.set_key_rotation_template(&name, template)?),
             warning: None,
         },
+        Change::SetAlertSecret { name, secret } => {
+            let bytes = match secret {
+                Some(s) => crate::alerts::webhook::parse_secret(s.expose())
+                    .map_err(crate::vault::VaultError::invalid)?,
+                None => {
+                    use rand::RngCore;
+                    let mut b = vec![0u8; 32];
+                    rand::rngs::OsRng.fill_bytes(&mut b);
+                    b
+                }
+            };
+            let bytes = zeroize::Zeroizing::new(bytes);
+            tx.set_alert_secret(&name, &bytes)?;
+            Outcome::AlertSecret(Sensitive::new(crate::alerts::webhook::secret_text(&bytes)))
+        }
         Change::CreateAccessKey {
             name,
             projects,

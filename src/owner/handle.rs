@@ -109,6 +109,7 @@ impl Owner {
             } => self.add_target(via, project_ref, connection).await,
             Request::RemoveTarget { project_ref } => self.remove_target(via, project_ref).await,
             Request::RotationRun { name } => self.rotation_run(name, None).await,
+            Request::AlertTest { kind } => self.alert_test(via, kind).await,
             Request::RotationRevoke { name, reason } => {
                 self.rotation_run(name, Some(reason)).await
             }

@@ -207,6 +207,18 @@ impl Describer {
                     pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
                 ),
             )],
+            Event::AlertDelivery { alert, ok, message } => vec![line(
+                if *ok { Info } else { Warn },
+                if *ok { "alert" } else { "alert_failed" },
+                None,
+                format!("alert {alert}: {message}"),
+            )],
+            Event::AccessRefused { refused, detail } => vec![line(
+                Warn,
+                "access_refused",
+                None,
+                format!("the local API refused {refused} access key attempt(s): {detail}"),
+            )],
             // Stopping is said by what stops it (seal, the signal).
             Event::Stopped
             | Event::Changed

@@ -8,6 +8,7 @@
 //! opened the vault itself because no owner was running: it starts an engine only for
 //! the work a request needs (`Lease`), waits for it, and stops it.
 
+mod alerts;
 mod apply;
 mod handle;
 mod host;
@@ -44,6 +45,8 @@ pub struct Owner {
     /// One client set for the owner's own requests and its engine: one rate budget.
     clients: Arc<Clients>,
     events: broadcast::Sender<Event>,
+    /// The `[[alert]]` entries of the config file, read when the owner started.
+    alerts: Arc<crate::alerts::Config>,
     resident: Option<Resident>,
 }
 
@@ -51,6 +54,7 @@ struct Resident {
     engine: EngineHandle,
     task: tokio::task::JoinHandle<()>,
     rotations: RotationTasks,
+    alerts: crate::alerts::Running,
 }
 
 /// An engine for one piece of work: the resident one, or one started for it.
@@ -78,6 +82,7 @@ impl Owner {
             vault,
             config,
             events: crate::engine::event_channel(),
+            alerts: Arc::new(crate::alerts::Config::load_or_none()),
             resident: None,
         }
     }
@@ -87,6 +92,8 @@ impl Owner {
     pub fn resident(vault: Vault, config: EngineConfig, events: broadcast::Sender<Event>) -> Owner {
         let vault = Arc::new(vault);
         let clients = Arc::new(Clients::new(vault.clone(), config.clone()));
+        // Subscribed before the engine starts: the first batch's failures alert too.
+        let alert_events = events.subscribe();
         let (engine, task) = crate::engine::start_on(
             vault.clone(),
             config.clone(),
@@ -99,15 +106,20 @@ impl Owner {
             config.clone(),
             clients.clone(),
         );
+        let alerts = Arc::new(crate::alerts::Config::load_or_none());
+        let running =
+            crate::alerts::start(alerts.clone(), vault.clone(), engine.clone(), alert_events);
         Owner {
             vault,
             config,
             clients,
             events,
+            alerts,
             resident: Some(Resident {
                 engine,
                 task,
                 rotations,
+                alerts: running,
             }),
         }
     }
@@ -133,10 +145,15 @@ impl Owner {
         &self.events
     }
 
+    pub fn alerts(&self) -> &Arc<crate::alerts::Config> {
+        &self.alerts
+    }
+
     /// Stops the rotation loops (a rotation in flight finishes first, up to `grace`)
     /// and the engine, and hands the vault back once nothing else holds it.
     pub async fn stop(self, grace: Duration) -> Option<Vault> {
         if let Some(r) = self.resident {
+            r.alerts.stop();
             r.rotations.stop(grace).await;
             r.engine.shutdown();
             let _ = r.task.await;

@@ -43,6 +43,7 @@ impl Owner {
                 .await
             }
             Query::Trash => self.read(|r| Ok(Reply::Trash(r.trash()?))).await,
+            Query::Alerts => self.alert_list().await,
             Query::Export { project } => {
                 let p = project.clone();
                 let (lines, skipped) = self.read(move |r| r.export_env(&p)).await?;

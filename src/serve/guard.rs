@@ -152,7 +152,14 @@ pub async fn authenticate(
             let id = why.and_then(|(_, k)| access_key_id(k)).map(str::to_string);
             let reason = refusal.map_or("no key", |r| r.as_str());
             let detail = format!("{route} from {peer}: 401 ({reason})");
-            if let Some(d) = app.refusals.note(peer, detail) {
+            let noted = app.refusals.note(peer, detail);
+            if app.refusals.alert_due() {
+                app.engine.notify(crate::engine::Event::AccessRefused {
+                    refused: super::refusals::ALERT_AFTER,
+                    detail: format!("the latest from {peer} ({reason}); see `keyward audit --action access-key-use`"),
+                });
+            }
+            if let Some(d) = noted {
                 let audited = app
                     .engine
                     .apply(move |tx| tx.record_access_use(id.as_deref(), false, &d))

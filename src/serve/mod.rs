@@ -11,6 +11,7 @@
 //! ```
 
 mod conn;
+mod events;
 mod guard;
 mod limiter;
 mod refusals;
@@ -80,6 +81,8 @@ pub(crate) struct App {
     engine: EngineHandle,
     limiter: limiter::FailureLimiter,
     refusals: refusals::Refusals,
+    /// The newest events, for `GET /v1/events`.
+    events: Arc<events::Ring>,
 }
 
 enum Bound {
@@ -195,7 +198,10 @@ impl Server {
         engine: EngineHandle,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let ring = Arc::new(events::Ring::new(vault.clock().now()));
+        let feeder = events::feed(ring.clone(), vault.clone(), engine.subscribe());
         let app = Arc::new(App {
+            events: ring,
             vault,
             engine,
             limiter: limiter::FailureLimiter::new(self.opts.failures),
@@ -227,6 +233,7 @@ impl Server {
         };
         conn::serve(listener, router, self.opts.connections, shutdown).await;
         summaries.abort();
+        feeder.abort();
         if let Some(s) = app.refusals.flush() {
             guard::record_refusal(&app, s).await;
         }

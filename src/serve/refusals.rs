@@ -32,9 +32,16 @@ const MAX_NAMED: usize = 1_000;
 /// How many addresses a summary names.
 const SUMMARY_NAMES: usize = 5;
 
+/// Refused keys in one window that make an `access_key_refused` alert (once a window).
+pub const ALERT_AFTER: u64 = 10;
+
 struct Window {
     started: Instant,
     written: usize,
+    /// Every refused key of the window, recorded or counted.
+    refused: u64,
+    /// The window reached ALERT_AFTER and nobody has taken the alert yet.
+    alert: bool,
     counted: HashMap<Peer, u64>,
     others: u64,
 }
@@ -51,6 +58,8 @@ impl Refusals {
             window: Mutex::new(Window {
                 started: Instant::now(),
                 written: 0,
+                refused: 0,
+                alert: false,
                 counted: HashMap::new(),
                 others: 0,
             }),
@@ -61,6 +70,8 @@ impl Refusals {
     /// was counted for the window's summary (written by [`Self::due`]).
     pub fn note(&self, peer: Peer, detail: String) -> Option<String> {
         let mut w = self.window.lock().unwrap_or_else(|e| e.into_inner());
+        w.refused += 1;
+        w.alert |= w.refused == ALERT_AFTER;
         if w.written < self.audit.per_window {
             w.written += 1;
             return Some(detail);
@@ -71,6 +82,13 @@ impl Refusals {
             w.others += 1;
         }
         None
+    }
+
+    /// True for the refusal that brings the current window to [`ALERT_AFTER`]: the one
+    /// that raises the owner's `AccessRefused` event (so at most one a window).
+    pub fn alert_due(&self) -> bool {
+        let mut w = self.window.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut w.alert)
     }
 
     /// The summary of a window that has run its length, if it counted anything.
@@ -94,6 +112,7 @@ impl Refusals {
         let others = std::mem::take(&mut w.others);
         w.started = Instant::now();
         w.written = 0;
+        w.refused = 0;
         let total = counted.values().sum::<u64>() + others;
         if total == 0 {
             return None;

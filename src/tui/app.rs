@@ -503,7 +503,9 @@ impl App {
             | Event::TargetHealth { .. }
             | Event::Batch(_)
             | Event::Drift { .. }
-            | Event::Rotation { .. } => {}
+            | Event::Rotation { .. }
+            | Event::AlertDelivery { .. }
+            | Event::AccessRefused { .. } => {}
             Event::Progress { done, total } => self.progress = Some((*done, *total)),
             Event::Idle => {
                 self.progress = None;

@@ -310,6 +310,21 @@ impl ReadTx<'_> {
         Ok(out)
     }
 
+    /// Whether the key `id` exists and is not revoked: what a long-lived request (the
+    /// event stream) re-checks, since the key it was let in with may be revoked since.
+    pub fn access_key_live(&self, id: &str) -> Result<bool> {
+        let t = match self.tx.open_table(ACCESS_KEYS) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        };
+        let Some(g) = t.get(id)? else {
+            return Ok(false);
+        };
+        let row = Row::decode(g.value()).ok_or_else(|| damaged(id))?;
+        Ok(row.revoked.is_none())
+    }
+
     /// Verifies a presented key: parse, one lookup, one HMAC, one constant-time compare.
     /// `Ok(Err(_))` is a refusal; `Err(_)` a storage problem.
     pub fn verify_access_key(&self, presented: &str) -> Result<Result<Grant, Refusal>> {

@@ -23,6 +23,12 @@ pub fn token_fingerprint(token: &str) -> String {
 }
 
 fn check_name(name: &str) -> Result<()> {
+    check_plain_name("connection", name)
+}
+
+/// A name that goes into commands and config files as is: 1-64 letters, digits, '-',
+/// '_' or '.' (connections, alerts).
+pub(crate) fn check_plain_name(what: &str, name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name
@@ -32,7 +38,7 @@ fn check_name(name: &str) -> Result<()> {
         Ok(())
     } else {
         Err(VaultError::invalid(format!(
-            "{name:?} is not a usable connection name: use 1-64 letters, digits, '-', '_' or '.'"
+            "{name:?} is not a usable {what} name: use 1-64 letters, digits, '-', '_' or '.'"
         )))
     }
 }

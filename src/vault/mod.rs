@@ -22,6 +22,7 @@
 mod access;
 mod access_key;
 mod access_row;
+mod alert_secrets;
 mod audit;
 mod clock;
 mod codec;
@@ -59,8 +60,9 @@ mod trash;
 pub use access::{AccessKeyInfo, Grant, NewAccessKey, Refusal, Scope};
 pub use access_key::{
     ID_LEN as ACCESS_KEY_ID_LEN, KEY_LEN as ACCESS_KEY_LEN, PREFIX as ACCESS_KEY_PREFIX,
-    id_of as access_key_id,
+    id_of as access_key_id, new_id as ksuid_at,
 };
+pub use alert_secrets::check_alert_name;
 pub use audit::{Entry as AuditEntry, Event as AuditEvent, Outcome, Verdict, actor};
 pub use clock::{Clock, DAY_MS, Millis, format_duration, parse_duration, rfc3339};
 pub use connections::token_fingerprint;

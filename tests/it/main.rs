@@ -1,6 +1,7 @@
 //! One integration-test binary (builds are slow on small machines): every area is a
 //! module here, sharing the helpers in `support`.
 
+mod alerts;
 mod attach;
 mod layers;
 mod rotation;

@@ -75,7 +75,7 @@ impl KeyRotator {
         let retry = self.retry.clone();
         let n = name.to_owned();
         let said = match &failure {
-            Some(why) => (false, format!("rotated, clean-up pending: {why}")),
+            Some(why) => (false, format!("{SAID_CLEANUP_PENDING}: {why}")),
             None => (true, format!("deleted {} retired key(s)", deleted.len())),
         };
         let done = apply_get(&self.handle, move |tx| {
@@ -89,7 +89,7 @@ impl KeyRotator {
             }
             match &failure {
                 Some(why) => {
-                    let msg = format!("rotated, clean-up pending: {why}");
+                    let msg = format!("{SAID_CLEANUP_PENDING}: {why}");
                     r.state.failures += 1;
                     let delay = retry.delay(r.state.failures, &mut rand::thread_rng());
                     r.state.retry_at = Some(tx.now() + delay.as_millis() as Millis);
@@ -100,7 +100,7 @@ impl KeyRotator {
                     r.state.failures = 0;
                     r.state.retry_at = None;
                     if let Some(m) = &mut r.state.last_message
-                        && m.starts_with("rotated, clean-up pending")
+                        && m.starts_with(SAID_CLEANUP_PENDING)
                     {
                         *m = "rotated; clean-up done".into();
                     }
@@ -206,6 +206,15 @@ impl KeyRotator {
                 tx.save_key_rotation(&r)
             })
             .await?;
+        if !deleted.is_empty() {
+            // The log line and the `key_revoked` alert (alerts/classify.rs reads the prefix).
+            let names: Vec<&str> = deleted.iter().map(|k| k.name.as_str()).collect();
+            self.say(
+                name,
+                true,
+                format!("{SAID_REVOKED}: {} ({reason})", names.join(", ")),
+            );
+        }
         if let Some(message) = failure {
             return Err(KeyRotationError::Failed {
                 name: name.to_owned(),

@@ -35,6 +35,13 @@ mod prepare;
 mod tasks;
 
 pub use clients::{TargetClients, connection_of_target, create_key};
+
+/// How the rotation steps that need a person begin, in their events' words (key and
+/// signing rotations alike): the daemon log shows them and alerts tell them apart by
+/// them (alerts/classify.rs).
+pub const SAID_FAILED: &str = "failed:";
+pub const SAID_CLEANUP_PENDING: &str = "rotated, clean-up pending";
+pub const SAID_REVOKED: &str = "revoked as compromised";
 pub use tasks::{KeyTick, RotationTasks, start};
 
 /// Finds the client that reaches a rotation's project (its target's connection).
@@ -134,7 +141,7 @@ impl KeyRotator {
         if let Err(e) = recorded {
             tracing::warn!(rotation = name, "recording a failed rotation: {e}");
         }
-        self.say(name, false, format!("failed: {message}"));
+        self.say(name, false, format!("{SAID_FAILED} {message}"));
         KeyRotationError::Failed {
             name: name.to_owned(),
             message,

@@ -80,8 +80,10 @@ impl SigningRotator {
                             let delay = retry.delay(r.state.failures, &mut rand::thread_rng());
                             r.state.retry_at = Some(now + delay.as_millis() as Millis);
                             tx.audit("signing-rotation", &n, Outcome::Failed, &why)?;
-                            r.state.last_message =
-                                Some(format!("rotated, clean-up pending: {why}"));
+                            r.state.last_message = Some(format!(
+                                "{}: {why}",
+                                crate::engine::keyrotation::SAID_CLEANUP_PENDING
+                            ));
                         }
                     }
                 }

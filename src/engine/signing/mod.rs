@@ -159,7 +159,11 @@ impl SigningRotator {
         if let Err(e) = recorded {
             tracing::warn!(rotation = name, "recording a failed signing rotation: {e}");
         }
-        self.say(name, false, format!("failed: {message}"));
+        self.say(
+            name,
+            false,
+            format!("{} {message}", super::keyrotation::SAID_FAILED),
+        );
         failed(name, message)
     }
 

@@ -343,6 +343,7 @@ fn every_headless_command_attached_matches_the_direct_path() {
         ),
         (vec!["key", "list"], "", Exactly),
         (vec!["key", "list", "--json"], "", Exactly),
+        (vec!["alert", "list", "--json"], "", Exactly),
         (
             vec!["key", "revoke", "0000000000000000000000000000"],
             "",
