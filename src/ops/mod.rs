@@ -17,8 +17,9 @@ pub mod wire;
 pub use change::{Change, Outcome};
 pub use keys::{ApiKeyRow, LegacyReport, SigningKeyRow, SigningRotated, TargetKeys};
 pub use reply::{
-    Applied, Candidate, Connected, Dashboard, DashboardDelta, Mapped, OwnerInfo, PushReport,
-    Queued, Reply, RotatedKey, SecretListing, SupabaseKey, SyncOutcome,
+    Applied, BranchList, BranchRow, Candidate, Connected, Dashboard, DashboardDelta, Followed,
+    Mapped, OwnerInfo, PushReport, Queued, Reply, RotatedKey, SecretListing, SupabaseKey,
+    SyncOutcome,
 };
 pub use request::{LegacyAction, MapRequest, Query, Request, UnsealWith};
 pub use sensitive::Sensitive;

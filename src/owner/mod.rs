@@ -9,6 +9,7 @@
 //! the work a request needs (`Lease`), waits for it, and stops it.
 
 mod apply;
+mod branches;
 mod handle;
 mod host;
 mod keys_view;
@@ -51,6 +52,11 @@ struct Resident {
     engine: EngineHandle,
     task: tokio::task::JoinHandle<()>,
     rotations: RotationTasks,
+    /// The branch watcher and the switch that stops it.
+    branches: (
+        tokio::task::JoinHandle<()>,
+        tokio::sync::watch::Sender<bool>,
+    ),
 }
 
 /// An engine for one piece of work: the resident one, or one started for it.
@@ -95,6 +101,15 @@ impl Owner {
         );
         let rotations =
             crate::engine::keyrotation::start(vault.clone(), engine.clone(), config.clone());
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let watcher = crate::engine::branches::Watcher {
+            vault: vault.clone(),
+            clients: clients.clone(),
+            handle: engine.clone(),
+            every: config.branch_poll,
+            stop: Some(stopped),
+        };
+        let branches = (tokio::spawn(watcher.run()), stop);
         Owner {
             vault,
             config,
@@ -104,6 +119,7 @@ impl Owner {
                 engine,
                 task,
                 rotations,
+                branches,
             }),
         }
     }
@@ -133,6 +149,9 @@ impl Owner {
     /// and the engine, and hands the vault back once nothing else holds it.
     pub async fn stop(self, grace: Duration) -> Option<Vault> {
         if let Some(r) = self.resident {
+            let _ = r.branches.1.send(true);
+            // A listing in flight ends with the engine; its work is read again next start.
+            let _ = tokio::time::timeout(grace, r.branches.0).await;
             r.rotations.stop(grace).await;
             r.engine.shutdown();
             let _ = r.task.await;

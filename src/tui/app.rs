@@ -445,6 +445,7 @@ impl App {
             | Event::TargetHealth { .. }
             | Event::Batch(_)
             | Event::Drift { .. }
+            | Event::Branches { .. }
             | Event::Rotation { .. } => {}
             Event::Progress { done, total } => self.progress = Some((*done, *total)),
             Event::Idle => {

@@ -39,6 +39,7 @@ impl WriteTx<'_> {
             env_name: env_name.map(str::to_string),
             adopt,
             created: self.now,
+            ..Mapping::default()
         };
         let vars = derive_vars(&meta, &mapping)
             .map_err(|e| prefix(e, &format!("{project}/{name} -> {target}")))?;
@@ -99,6 +100,7 @@ impl WriteTx<'_> {
             .as_slice(),
         )?;
         self.resync(meta.id, target, Some(&mapping))?;
+        self.fan_out(target)?;
         let names: Vec<String> = vars.into_iter().map(|(n, _)| n).collect();
         self.audit(
             "sync-map",
@@ -123,6 +125,7 @@ impl WriteTx<'_> {
             )));
         }
         self.resync(meta.id, target, None)?;
+        self.fan_out(target)?;
         self.audit(
             "sync-unmap",
             &format!("{project}/{name}"),

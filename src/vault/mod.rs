@@ -23,6 +23,8 @@ mod access;
 mod access_key;
 mod access_row;
 mod audit;
+mod branch_model;
+mod branches;
 mod clock;
 mod codec;
 mod connections;
@@ -62,6 +64,7 @@ pub use access_key::{
     id_of as access_key_id,
 };
 pub use audit::{Entry as AuditEntry, Event as AuditEvent, Outcome, Verdict, actor};
+pub use branch_model::{BranchChanges, BranchInfo, BranchWatch, ListedBranch, glob_match};
 pub use clock::{Clock, DAY_MS, Millis, format_duration, parse_duration, rfc3339};
 pub use connections::token_fingerprint;
 pub use envfile::{ImportChange, Planned};

@@ -2,6 +2,7 @@
 //! module here, sharing the helpers in `support`.
 
 mod attach;
+mod branches;
 mod rotation;
 mod serve;
 mod supabase;
