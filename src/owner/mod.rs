@@ -128,6 +128,11 @@ impl Owner {
         &self.vault
     }
 
+    /// The clients (and rate budgets) the owner and its engine share.
+    pub fn clients(&self) -> &Arc<Clients> {
+        &self.clients
+    }
+
     pub fn config(&self) -> &EngineConfig {
         &self.config
     }

@@ -25,6 +25,10 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/v1/sync", post(super::sync::trigger))
         .route("/v1/status", get(super::sync::status))
+        .route(
+            "/v1/targets/{target}/branches/{name}/seed",
+            post(super::seed::seed),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             app.clone(),
             super::guard::authenticate,

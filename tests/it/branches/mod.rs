@@ -5,6 +5,7 @@
 
 mod cli;
 mod daemon;
+mod serve;
 
 use std::collections::BTreeMap;
 use std::process::Output;
