@@ -66,6 +66,8 @@ pub enum Action {
     Copy,
     /// Give a connection a new token.
     Reconnect,
+    /// Follow a target's preview branches, or stop.
+    ToggleBranches,
     /// Unbinds a default key.
     None,
 }
@@ -127,6 +129,7 @@ const NAMES: &[(&str, Action)] = &[
     ("targets", Action::Targets),
     ("copy", Action::Copy),
     ("reconnect", Action::Reconnect),
+    ("toggle_branches", Action::ToggleBranches),
     ("none", Action::None),
 ];
 
