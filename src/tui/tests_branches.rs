@@ -57,9 +57,7 @@ fn the_targets_screen_shows_branches_under_their_parent() {
         let mut t = with_branches(w, h);
         t.keys(&["T"]);
         let s = t.screen();
-        let parent = s
-            .lines()
-            .position(|l| l.contains("branches feat/*"));
+        let parent = s.lines().position(|l| l.contains("branches feat/*"));
         let child = s.lines().position(|l| l.contains("↳ branch feat-login"));
         assert!(
             parent.is_some() && child.is_some() && parent < child,

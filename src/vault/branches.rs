@@ -136,8 +136,9 @@ impl WriteTx<'_> {
             let mut info = l.info.clone();
             info.parent = parent.to_string();
             // Once seeded, a branch stays seeded (a status that moves back does not
-            // take its mappings away).
-            info.ready = info.ready || force_ready || existing.is_some_and(is_ready);
+            // take its mappings away); after that, `fan_out` keeps it in line.
+            let seeded = existing.is_some_and(is_ready);
+            info.ready = info.ready || force_ready || seeded;
             match existing {
                 Some(c) if c.branch.as_deref() == Some(&info) => {}
                 Some(c) => {
@@ -170,7 +171,7 @@ impl WriteTx<'_> {
                     out.added.push(l.project_ref.clone());
                 }
             }
-            if info.ready && self.inherit(parent, &l.project_ref)? {
+            if info.ready && (!seeded || force_ready) && self.inherit(parent, &l.project_ref)? {
                 out.seeded.push(l.project_ref.clone());
             }
         }

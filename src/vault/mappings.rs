@@ -114,6 +114,18 @@ impl WriteTx<'_> {
     /// Unmaps; its variables there are queued for deletion.
     pub fn unmap(&mut self, project: &str, name: &str, target: &str) -> Result<()> {
         let meta = self.secret(project, name)?;
+        if let Some((_, m)) = self
+            .mappings_of(meta.id)?
+            .into_iter()
+            .find(|(t, _)| t == target)
+            && (m.inherited || m.overrides.is_some())
+            && let Some(b) = self.target_opt(target)?.and_then(|t| t.branch)
+        {
+            return Err(VaultError::invalid(format!(
+                "{project}/{name} goes to the branch {} through its parent {}: unmap it from {} (or end an override with `unmap ... --from {} --branch {}`)",
+                b.name, b.parent, b.parent, b.parent, b.name
+            )));
+        }
         let removed = self
             .tx
             .open_table(MAPPINGS)?

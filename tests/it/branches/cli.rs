@@ -144,6 +144,11 @@ fn a_per_branch_override_pushes_the_other_value_and_can_be_ended() {
     assert_eq!(remote(&emu, REF_A).get("K").map(String::as_str), Some("v2"));
     let list = ok(&kw(&sb, &["branch", "list", REF_A], ""));
     assert!(list.contains("app/k overridden by app/k-test"), "{list}");
+    // What a branch gets through its parent is changed at the parent, not on it.
+    fails(
+        &kw(&sb, &["unmap", "app/k-test", "--from", &b], ""),
+        "through its parent",
+    );
     // Ended: the parent's value again.
     ok(&kw(
         &sb,
