@@ -237,6 +237,13 @@ impl WriteTx<'_> {
 
     /// After the parent's mappings changed: every ready branch follows.
     pub(crate) fn fan_out(&mut self, parent: &str) -> Result<()> {
+        // Most targets follow no branches: one record read, not a scan of them all.
+        if self
+            .target_opt(parent)?
+            .is_none_or(|t| t.branches.is_none())
+        {
+            return Ok(());
+        }
         for c in self.branch_targets(parent)? {
             if is_ready(&c) {
                 self.inherit(parent, &c.project_ref)?;

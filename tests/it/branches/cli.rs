@@ -233,3 +233,36 @@ fn plan_and_drift_cover_a_branch_like_any_target() {
     assert!(of(&b).to_string().contains("\"K\""), "{}", of(&b));
     assert!(of(REF_A).to_string().contains("\"K\""), "{}", of(REF_A));
 }
+
+#[test]
+fn a_failing_branch_never_marks_its_parent_unhealthy() {
+    let emu = emus::start();
+    let b = branch(&emu, REF_A, "feat-y", "feat/y", 0);
+    let sb = connected(&emu);
+    ok(&kw(&sb, &["target", "add", REF_A, "--with-branches"], ""));
+    ok(&kw(&sb, &["map", "app/k", "--to", REF_A], ""));
+    // The branch's project stops answering (its branch is still listed).
+    emu.world(|w| w.projects.remove(&b));
+    let out = kw(&sb, &["secret", "set", "app/k"], "v2");
+    ok(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("queued for target {b}")), "{err}");
+    assert_eq!(remote(&emu, REF_A).get("K").map(String::as_str), Some("v2"));
+    let st = json(&kw(&sb, &["status", "--json"], ""));
+    let row = |r: &str| {
+        st["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["ref"] == r)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(row(REF_A)["healthy"], true);
+    assert_eq!(row(REF_A)["consecutive_failures"], 0);
+    assert!(
+        row(&b)["consecutive_failures"].as_u64().unwrap() >= 1,
+        "{st}"
+    );
+    assert!(row(&b)["last_error"].is_string(), "{st}");
+}
