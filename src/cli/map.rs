@@ -53,22 +53,37 @@ fn one_branch<'a>(
     }
 }
 
-/// `map P/X --to REF --branch NAME --from P/OTHER`: a per-branch value.
-fn override_branch(g: &GlobalArgs, a: MapArgs, branch: String, from: String) -> CmdResult {
-    let (target, (project, name)) = one_branch(&a.secrets, &a.targets)?;
-    let from = addr(&from)?;
+/// Sets (`from`) or ends (None) the override of one secret on one branch, pushed as a
+/// command's own change.
+fn set_override(
+    g: &GlobalArgs,
+    secrets: &[String],
+    targets: &[String],
+    branch: &str,
+    from: Option<(String, String)>,
+) -> CmdResult<crate::ops::Applied> {
+    let (target, (project, name)) = one_branch(secrets, targets)?;
     let s = session(g)?;
     let applied = s.apply(
         g,
         vec![Change::OverrideBranch {
             target: target.to_string(),
-            branch: branch.clone(),
-            project: project.clone(),
-            name: name.clone(),
-            from: Some(from.clone()),
+            branch: branch.to_string(),
+            project,
+            name,
+            from,
         }],
         true,
     )?;
+    report_push(&applied.push);
+    Ok(applied)
+}
+
+/// `map P/X --to REF --branch NAME --from P/OTHER`: a per-branch value.
+fn override_branch(g: &GlobalArgs, a: MapArgs, branch: String, from: String) -> CmdResult {
+    let from = addr(&from)?;
+    let applied = set_override(g, &a.secrets, &a.targets, &branch, Some(from.clone()))?;
+    let (target, (project, name)) = one_branch(&a.secrets, &a.targets)?;
     if let Some(crate::ops::Outcome::Mapped(names)) = applied.outcomes.first() {
         println!(
             "on {branch} of {target}, {} get(s) the value of {}/{} instead of {project}/{name}",
@@ -77,7 +92,6 @@ fn override_branch(g: &GlobalArgs, a: MapArgs, branch: String, from: String) -> 
             from.1
         );
     }
-    report_push(&applied.push);
     Ok(())
 }
 
@@ -129,21 +143,9 @@ pub fn map(g: &GlobalArgs, a: MapArgs) -> CmdResult {
 
 pub fn unmap(g: &GlobalArgs, a: UnmapArgs) -> CmdResult {
     if let Some(branch) = a.branch.clone() {
+        set_override(g, &a.secrets, &a.targets, &branch, None)?;
         let (target, (project, name)) = one_branch(&a.secrets, &a.targets)?;
-        let s = session(g)?;
-        let applied = s.apply(
-            g,
-            vec![Change::OverrideBranch {
-                target: target.to_string(),
-                branch: branch.clone(),
-                project: project.clone(),
-                name: name.clone(),
-                from: None,
-            }],
-            true,
-        )?;
         println!("on {branch} of {target}, {project}/{name} gives its own value again");
-        report_push(&applied.push);
         return Ok(());
     }
     let pairs: Vec<(String, String)> = a

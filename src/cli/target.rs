@@ -94,10 +94,15 @@ pub fn run(g: &GlobalArgs, c: TargetCmd) -> CmdResult {
                 } else {
                     "healthy".to_string()
                 };
+                // A branch under its parent: indented, named as a branch of it.
+                let name = match &t.branch {
+                    Some(b) => format!("branch {} of {}", b.name, b.parent),
+                    None => t.name.clone(),
+                };
                 println!(
-                    "{}\t{}\t{}\tvia {}\t{health}\t{} variable(s), {} pending, {} failed",
+                    "{}{}\t{name}\t{}\tvia {}\t{health}\t{} variable(s), {} pending, {} failed",
+                    if t.branch.is_some() { "  " } else { "" },
                     t.project_ref,
-                    t.name,
                     t.organization,
                     t.connection,
                     n.variables,
