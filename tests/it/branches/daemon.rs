@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::*;
 use crate::support::emulator::{self as emus, REF_A};
-use crate::support::vault::json;
+use crate::support::vault::{PASS, json};
 
 const POLL_MS: u64 = 300;
 

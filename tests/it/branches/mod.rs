@@ -8,27 +8,15 @@ mod daemon;
 mod serve;
 
 use std::collections::BTreeMap;
-use std::process::Output;
 
 use keyward::supabase::emulator::Emulator;
 use keyward::supabase::emulator::branches::NewBranch;
 
 use crate::support::emulator::TOKEN;
-use crate::support::vault::{PASS, Sandbox, ok};
+use crate::support::vault::{Sandbox, ok};
+pub(crate) use crate::sync::cli::kw;
 
 pub const LIST: &str = "GET /v1/projects/{ref}/branches";
-
-pub fn kw(sb: &Sandbox, args: &[&str], stdin: &str) -> Output {
-    sb.kw_env(
-        args,
-        stdin,
-        &[
-            ("KEYWARD_PASSPHRASE", PASS),
-            ("KEYWARD_RETRY_FIRST_MS", "10"),
-            ("KEYWARD_RETRY_CAP_MS", "20"),
-        ],
-    )
-}
 
 /// A vault connected to `emu` with the secret `app/k` = v1.
 pub fn connected(emu: &Emulator) -> Sandbox {
