@@ -230,6 +230,13 @@ fn plan_and_drift_cover_a_branch_like_any_target() {
             .cloned()
             .unwrap_or_else(|| panic!("no plan for {r}: {plans}"))
     };
+    let order: Vec<&str> = plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, [REF_A, b.as_str()], "the branch right after its parent");
     assert!(of(&b).to_string().contains("\"K\""), "{}", of(&b));
     assert!(of(REF_A).to_string().contains("\"K\""), "{}", of(REF_A));
 }
