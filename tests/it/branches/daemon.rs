@@ -9,7 +9,9 @@ use super::*;
 use crate::support::emulator::{self as emus, REF_A};
 use crate::support::vault::{PASS, json};
 
-const POLL_MS: u64 = 300;
+// Long enough that a push slowed by a loaded machine still lands before the next
+// listing, so "seeded by the first listing after it appeared" is what is counted.
+const POLL_MS: u64 = 1000;
 
 #[track_caller]
 fn until(what: &str, f: impl Fn() -> bool) {
