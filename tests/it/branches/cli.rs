@@ -236,7 +236,11 @@ fn plan_and_drift_cover_a_branch_like_any_target() {
         .iter()
         .map(|p| p["target"].as_str().unwrap())
         .collect();
-    assert_eq!(order, [REF_A, b.as_str()], "the branch right after its parent");
+    assert_eq!(
+        order,
+        [REF_A, b.as_str()],
+        "the branch right after its parent"
+    );
     assert!(of(&b).to_string().contains("\"K\""), "{}", of(&b));
     assert!(of(REF_A).to_string().contains("\"K\""), "{}", of(REF_A));
 }

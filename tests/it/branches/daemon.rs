@@ -67,9 +67,10 @@ fn the_daemon_seeds_new_branches_and_drops_gone_ones_within_the_rate_budget() {
     );
 
     // One still being created: followed, seeded once ready.
-    let b2 = branch(&emu, REF_A, "feat-b", "feat/b", 800);
+    let b2 = branch(&emu, REF_A, "feat-b", "feat/b", 3_600_000);
     until("b2 followed", || branch_refs(&sb).contains(&b2));
     assert!(remote(&emu, &b2).is_empty(), "nothing before it is ready");
+    emu.world(|w| w.ready_branch(&b2));
     until("b2 seeded", || remote(&emu, &b2).contains_key("K"));
 
     // Deleted at once, and scheduled for deletion: both leave the status, and
