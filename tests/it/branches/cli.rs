@@ -156,6 +156,34 @@ fn a_per_branch_override_pushes_the_other_value_and_can_be_ended() {
         "",
     ));
     assert_eq!(remote(&emu, &b).get("K").map(String::as_str), Some("v2"));
+    // An override goes with the parent's mapping it overrides: K leaves the branch.
+    let over = |branch: &str| {
+        kw(
+            &sb,
+            &[
+                "map",
+                "app/k",
+                "--to",
+                REF_A,
+                "--branch",
+                branch,
+                "--from",
+                "app/k-test",
+            ],
+            "",
+        )
+    };
+    ok(&over("feat/pay"));
+    assert_eq!(
+        remote(&emu, &b).get("K").map(String::as_str),
+        Some("test 2")
+    );
+    ok(&kw(&sb, &["unmap", "app/k", "--from", REF_A], ""));
+    assert!(!remote(&emu, &b).contains_key("K"));
+    assert!(!remote(&emu, REF_A).contains_key("K"));
+    let list = ok(&kw(&sb, &["branch", "list", REF_A], ""));
+    assert!(!list.contains("overridden"), "{list}");
+    fails(&over("feat/pay"), "is not mapped to");
     fails(
         &kw(
             &sb,
