@@ -49,7 +49,7 @@ pub fn run(g: &GlobalArgs, a: ServeArgs) -> CmdResult {
     let rt = super::runtime()?;
     // `serve` owns the vault like the daemon (engine, retries, rotations, the attach
     // socket) and adds the HTTP API.
-    let host = super::daemon::own(g, &rt, false, "serve")?;
+    let host = super::daemon::own(g, &rt, false, "serve", None)?;
     let (vault, engine, clients) = match host.owner() {
         Some(o) => (
             o.vault().clone(),
