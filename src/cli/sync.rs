@@ -213,14 +213,23 @@ pub fn status(g: &GlobalArgs, a: StatusArgs) -> CmdResult {
             Some(b) => (
                 "  ",
                 format!(
-                    "branch {} of {}{}{}",
+                    "branch {} of {}: {}{}, {}",
                     b.name,
                     b.parent,
                     b.git_branch
                         .as_deref()
-                        .map(|g| format!(" (git {g})"))
+                        .map(|g| format!("git {g}, "))
                         .unwrap_or_default(),
-                    if b.ready { "" } else { ", waiting to be ready" }
+                    if b.persistent {
+                        "persistent"
+                    } else {
+                        "preview"
+                    },
+                    if b.ready {
+                        b.status.as_str()
+                    } else {
+                        "waiting to be ready"
+                    }
                 ),
             ),
             None => ("", t.name.clone()),

@@ -49,7 +49,7 @@ fn target_add_with_branches_seeds_every_preview_branch_and_follows_changes() {
     let text = ok(&kw(&sb, &["status"], ""));
     assert!(
         text.contains(&format!(
-            "  {b1} (branch feat-login of {REF_A} (git feat/login))"
+            "  {b1} (branch feat-login of {REF_A}: git feat/login, preview, FUNCTIONS_DEPLOYED)"
         )),
         "{text}"
     );
