@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use super::*;
-use crate::support::emulator::{self as emus, REF_A};
+use crate::support::emulator::{self as emus, REF_A, REF_B};
 use crate::support::vault::{PASS, json};
 
 // Long enough that a push slowed by a loaded machine still lands before the next
@@ -111,4 +111,24 @@ fn the_daemon_seeds_new_branches_and_drops_gone_ones_within_the_rate_budget() {
         !log.contains("branches_failed") && !log.contains("cannot list"),
         "{log}"
     );
+}
+
+#[test]
+fn commands_attached_to_a_daemon_follow_and_seed_through_it() {
+    let emu = emus::start();
+    let b = branch(&emu, REF_B, "feat-c", "feat/c", 3_600_000);
+    let sb = connected(&emu);
+    let daemon = crate::attach::Owner::start(
+        &sb,
+        &["daemon", "--branch-poll", "3600"],
+        &[("KEYWARD_PASSPHRASE", PASS)],
+    );
+    ok(&kw(&sb, &["target", "add", REF_B, "--with-branches"], ""));
+    ok(&kw(&sb, &["map", "app/k", "--to", REF_B], ""));
+    // Not ready, and the next listing is an hour away: CI seeds it through the daemon.
+    assert!(remote(&emu, &b).is_empty());
+    let out = ok(&kw(&sb, &["branch", "seed", REF_B, "feat-c"], ""));
+    assert!(out.contains("seeded 1 branch(es)"), "{out}");
+    assert_eq!(remote(&emu, &b).get("K").map(String::as_str), Some("v1"));
+    assert!(daemon.stop().success());
 }
