@@ -21,6 +21,10 @@ pub struct DaemonArgs {
     /// How event lines look on stderr (journald keeps them)
     #[arg(long, value_name = "text|json", default_value = "text")]
     pub log_format: String,
+    /// How often each target that follows its branches has them listed (one request
+    /// per target; default 60, or KEYWARD_BRANCH_POLL_MS)
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub branch_poll: Option<u64>,
 }
 
 /// Attaches to the vault's owner, or says that none runs.
@@ -60,6 +64,7 @@ pub(super) fn own(
     rt: &tokio::runtime::Runtime,
     sealed: bool,
     what: &str,
+    branch_poll: Option<u64>,
 ) -> CmdResult<std::sync::Arc<Host>> {
     refuse_if_owned(g, rt, what)?;
     let path = vault_path(g)?;
@@ -74,7 +79,10 @@ pub(super) fn own(
             f.display()
         );
     }
-    let config = EngineConfig::from_env();
+    let mut config = EngineConfig::from_env();
+    if let Some(s) = branch_poll {
+        config.branch_poll = std::time::Duration::from_secs(s);
+    }
     if sealed {
         return Ok(Host::sealed(
             SealedVault::open(&path, Clock::system())?,
@@ -135,7 +143,7 @@ pub(super) async fn serve_owner(
 pub fn daemon(g: &GlobalArgs, a: DaemonArgs) -> CmdResult {
     let format: Format = a.log_format.parse()?;
     let rt = super::runtime()?;
-    let host = own(g, &rt, a.sealed, "daemon")?;
+    let host = own(g, &rt, a.sealed, "daemon", a.branch_poll)?;
     rt.block_on(serve_owner(
         host,
         format,

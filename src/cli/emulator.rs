@@ -126,6 +126,7 @@ pub fn run(args: Args) -> CmdResult {
             scoped_reveal_403: faults.scoped_reveal_403,
             reject_names: Vec::new(),
             revoked_key_min_age_secs: 0,
+            branch_ready_after_ms: 0,
         },
         state_file: args.state.clone(),
     };

@@ -21,6 +21,13 @@ pub struct MapArgs {
     /// did not create (the vault's value replaces it)
     #[arg(long)]
     pub adopt: bool,
+    /// With --from: on this branch (name or git branch) of the one target, the
+    /// secret's variables get another secret's value
+    #[arg(long, value_name = "NAME", requires = "from")]
+    pub branch: Option<String>,
+    /// The secret whose value the branch gets instead (PROJECT/NAME)
+    #[arg(long, value_name = "PROJECT/NAME", requires = "branch")]
+    pub from: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -29,9 +36,69 @@ pub struct UnmapArgs {
     pub secrets: Vec<String>,
     #[arg(long = "from", required = true, num_args = 1.., value_name = "REF")]
     pub targets: Vec<String>,
+    /// End the override of the secret on this branch of the one target (it gets the
+    /// target's value again); the mapping itself stays
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
+}
+
+/// The one (target, branch) an override is about, or a clear error.
+fn one_branch<'a>(
+    secrets: &[String],
+    targets: &'a [String],
+) -> CmdResult<(&'a str, (String, String))> {
+    match (secrets, targets) {
+        ([s], [t]) => Ok((t.as_str(), addr(s)?)),
+        _ => Err("--branch works on one secret and one target: e.g. `keyward map app/stripe --to REF --branch feat-x --from app/stripe-test`".into()),
+    }
+}
+
+/// Sets (`from`) or ends (None) the override of one secret on one branch, pushed as a
+/// command's own change.
+fn set_override(
+    g: &GlobalArgs,
+    secrets: &[String],
+    targets: &[String],
+    branch: &str,
+    from: Option<(String, String)>,
+) -> CmdResult<crate::ops::Applied> {
+    let (target, (project, name)) = one_branch(secrets, targets)?;
+    let s = session(g)?;
+    let applied = s.apply(
+        g,
+        vec![Change::OverrideBranch {
+            target: target.to_string(),
+            branch: branch.to_string(),
+            project,
+            name,
+            from,
+        }],
+        true,
+    )?;
+    report_push(&applied.push);
+    Ok(applied)
+}
+
+/// `map P/X --to REF --branch NAME --from P/OTHER`: a per-branch value.
+fn override_branch(g: &GlobalArgs, a: MapArgs, branch: String, from: String) -> CmdResult {
+    let from = addr(&from)?;
+    let applied = set_override(g, &a.secrets, &a.targets, &branch, Some(from.clone()))?;
+    let (target, (project, name)) = one_branch(&a.secrets, &a.targets)?;
+    if let Some(crate::ops::Outcome::Mapped(names)) = applied.outcomes.first() {
+        println!(
+            "on {branch} of {target}, {} get(s) the value of {}/{} instead of {project}/{name}",
+            names.join(", "),
+            from.0,
+            from.1
+        );
+    }
+    Ok(())
 }
 
 pub fn map(g: &GlobalArgs, a: MapArgs) -> CmdResult {
+    if let (Some(b), Some(f)) = (a.branch.clone(), a.from.clone()) {
+        return override_branch(g, a, b, f);
+    }
     if a.env_name.is_some() && a.secrets.len() > 1 {
         return Err("--as names the variable of one secret: map the secrets one at a time".into());
     }
@@ -75,6 +142,12 @@ pub fn map(g: &GlobalArgs, a: MapArgs) -> CmdResult {
 }
 
 pub fn unmap(g: &GlobalArgs, a: UnmapArgs) -> CmdResult {
+    if let Some(branch) = a.branch.clone() {
+        set_override(g, &a.secrets, &a.targets, &branch, None)?;
+        let (target, (project, name)) = one_branch(&a.secrets, &a.targets)?;
+        println!("on {branch} of {target}, {project}/{name} gives its own value again");
+        return Ok(());
+    }
     let pairs: Vec<(String, String)> = a
         .secrets
         .iter()

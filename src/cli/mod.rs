@@ -11,6 +11,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod alert;
 mod audit;
+mod branch;
 mod common;
 mod connect;
 mod daemon;
@@ -126,6 +127,9 @@ pub enum Command {
     /// Targets: Supabase projects keyward writes to
     #[command(subcommand)]
     Target(target::TargetCmd),
+    /// Preview branches of a target: list, watch, unwatch, seed
+    #[command(subcommand)]
+    Branch(branch::BranchCmd),
     /// Map secrets to targets (many x many)
     Map(map::MapArgs),
     /// Unmap secrets from targets (their variables are deleted there)
@@ -239,6 +243,7 @@ pub fn main() -> ExitCode {
         Some(Command::Reconnect(a)) => connect::reconnect(&cli.global, a),
         Some(Command::Disconnect(a)) => connect::disconnect(&cli.global, a),
         Some(Command::Target(c)) => target::run(&cli.global, c),
+        Some(Command::Branch(c)) => branch::run(&cli.global, c),
         Some(Command::Map(a)) => map::map(&cli.global, a),
         Some(Command::Unmap(a)) => map::unmap(&cli.global, a),
         Some(Command::Sync(a)) => sync::sync(&cli.global, a),

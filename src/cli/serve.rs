@@ -49,16 +49,17 @@ pub fn run(g: &GlobalArgs, a: ServeArgs) -> CmdResult {
     let rt = super::runtime()?;
     // `serve` owns the vault like the daemon (engine, retries, rotations, the attach
     // socket) and adds the HTTP API.
-    let host = super::daemon::own(g, &rt, false, "serve")?;
-    let (vault, engine) = match host.owner() {
+    let host = super::daemon::own(g, &rt, false, "serve", None)?;
+    let (vault, engine, clients) = match host.owner() {
         Some(o) => (
             o.vault().clone(),
             o.engine().cloned().ok_or("the owner has no engine")?,
+            o.clients().clone(),
         ),
         None => return Err("the vault is sealed".into()),
     };
     rt.block_on(async move {
-        let server = serve::bind(&opts).await?;
+        let server = serve::bind(&opts).await?.with_clients(clients);
         // The first stdout line is the address, for scripts (and port 0).
         println!("{}", server.address());
         eprintln!("serving the local API; stop with Ctrl-C (see docs/api.md)");

@@ -190,8 +190,8 @@ pub fn status(g: &GlobalArgs, a: StatusArgs) -> CmdResult {
                 .map(|r| key_row(r, now))
                 .chain(signing.iter().map(|r| signing_row(r, now)))
                 .collect(),
-            targets: targets
-                .iter()
+            targets: crate::engine::report::grouped(&targets, |(t, _)| t)
+                .into_iter()
                 .map(|(t, n)| crate::engine::report::target_row(t, n))
                 .collect(),
             variables: vars.iter().map(crate::engine::report::var_row).collect(),
@@ -207,7 +207,33 @@ pub fn status(g: &GlobalArgs, a: StatusArgs) -> CmdResult {
         by_target.entry(v.target.as_str()).or_default().push(v);
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for (t, _) in &targets {
+    for (t, _) in crate::engine::report::grouped(&targets, |(t, _)| t) {
+        // A branch reads under its parent, indented; its health is its own.
+        let (pad, what) = match &t.branch {
+            Some(b) => (
+                "  ",
+                format!(
+                    "branch {} of {}: {}{}, {}",
+                    b.name,
+                    b.parent,
+                    b.git_branch
+                        .as_deref()
+                        .map(|g| format!("git {g}, "))
+                        .unwrap_or_default(),
+                    if b.persistent {
+                        "persistent"
+                    } else {
+                        "preview"
+                    },
+                    if b.ready {
+                        b.status.as_str()
+                    } else {
+                        "waiting to be ready"
+                    }
+                ),
+            ),
+            None => ("", t.name.clone()),
+        };
         let health = if t.health.unhealthy {
             format!(
                 "UNHEALTHY after {} failures: {} (fix it, then `keyward retry {}`)",
@@ -222,8 +248,8 @@ pub fn status(g: &GlobalArgs, a: StatusArgs) -> CmdResult {
         };
         writeln!(
             out,
-            "{} ({}) via {}: {health}",
-            t.project_ref, t.name, t.connection
+            "{pad}{} ({what}) via {}: {health}",
+            t.project_ref, t.connection
         )?;
         if let Some((_, l)) = legacy.iter().find(|(r, _)| *r == t.project_ref) {
             let state = match l.enabled {
@@ -254,7 +280,7 @@ pub fn status(g: &GlobalArgs, a: StatusArgs) -> CmdResult {
             };
             writeln!(
                 out,
-                "  {}\t{}\t{}\t{extra}",
+                "{pad}  {}\t{}\t{}\t{extra}",
                 v.variable,
                 v.secret,
                 v.state.state.as_str()

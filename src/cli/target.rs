@@ -13,6 +13,12 @@ pub enum TargetCmd {
         /// The connection to reach it through (needed when there are several)
         #[arg(long)]
         connection: Option<String>,
+        /// Follow its preview branches too: each gets its mappings when ready
+        #[arg(long)]
+        with_branches: bool,
+        /// Only branches whose name or git branch matches this glob (`*`, `?`)
+        #[arg(long = "branches", value_name = "PATTERN", requires = "with_branches")]
+        pattern: Option<String>,
     },
     /// List targets with their health and counts
     List {
@@ -42,10 +48,13 @@ pub fn run(g: &GlobalArgs, c: TargetCmd) -> CmdResult {
         TargetCmd::Add {
             project_ref,
             connection,
+            with_branches,
+            pattern,
         } => {
             let reply = s.call(Request::AddTarget {
                 project_ref,
                 connection,
+                branches: with_branches.then_some(crate::vault::BranchWatch { pattern }),
             })?;
             let Reply::Target(t) = reply else {
                 return Err(unexpected(&reply));
@@ -54,6 +63,12 @@ pub fn run(g: &GlobalArgs, c: TargetCmd) -> CmdResult {
                 "added the target {} ({}, {}) through {}",
                 t.project_ref, t.name, t.organization, t.connection
             );
+            if t.branches.is_some() {
+                println!(
+                    "it follows its branches: `keyward branch list {}`",
+                    t.project_ref
+                );
+            }
         }
         TargetCmd::List { json } => {
             let targets = match s.query(Query::Targets)? {
@@ -61,14 +76,17 @@ pub fn run(g: &GlobalArgs, c: TargetCmd) -> CmdResult {
                 other => return Err(unexpected(&other)),
             };
             if json {
-                let rows: Vec<_> = targets.iter().map(|(t, n)| target_json(t, n)).collect();
+                let rows: Vec<_> = crate::engine::report::grouped(&targets, |(t, _)| t)
+                    .into_iter()
+                    .map(|(t, n)| target_json(t, n))
+                    .collect();
                 return print_json(&rows);
             }
             super::common::hint_if_empty(
                 targets.len(),
                 "no targets yet: add one with `keyward target add REF` (see `keyward connections`)",
             );
-            for (t, n) in targets {
+            for (t, n) in crate::engine::report::grouped(&targets, |(t, _)| t) {
                 let health = if t.removing {
                     "removing".to_string()
                 } else if t.health.unhealthy {
@@ -76,10 +94,15 @@ pub fn run(g: &GlobalArgs, c: TargetCmd) -> CmdResult {
                 } else {
                     "healthy".to_string()
                 };
+                // A branch under its parent: indented, named as a branch of it.
+                let name = match &t.branch {
+                    Some(b) => format!("branch {} of {}", b.name, b.parent),
+                    None => t.name.clone(),
+                };
                 println!(
-                    "{}\t{}\t{}\tvia {}\t{health}\t{} variable(s), {} pending, {} failed",
+                    "{}{}\t{name}\t{}\tvia {}\t{health}\t{} variable(s), {} pending, {} failed",
+                    if t.branch.is_some() { "  " } else { "" },
                     t.project_ref,
-                    t.name,
                     t.organization,
                     t.connection,
                     n.variables,

@@ -19,6 +19,8 @@ pub struct EngineConfig {
     pub max_rate_wait: Duration,
     /// Work only these targets (a headless command pushing its own change); None = all.
     pub only_targets: Option<BTreeSet<String>>,
+    /// How often each followed target's branches are listed (one request each).
+    pub branch_poll: Duration,
 }
 
 /// Bounds of the environment's timing overrides: tests shrink retries to milliseconds,
@@ -26,6 +28,8 @@ pub struct EngineConfig {
 const RETRY_MIN_MS: u64 = 10;
 const RETRY_MAX_MS: u64 = 24 * 3600 * 1000;
 const TIMEOUT_MIN_MS: u64 = 100;
+/// Branch listings at most ten times a second (tests), never a busy loop.
+const BRANCH_POLL_MIN_MS: u64 = 100;
 const TIMEOUT_MAX_MS: u64 = 10 * 60 * 1000;
 
 impl Default for EngineConfig {
@@ -38,13 +42,15 @@ impl Default for EngineConfig {
             request_timeout: Duration::from_secs(30),
             max_rate_wait: Duration::from_secs(60),
             only_targets: None,
+            branch_poll: Duration::from_secs(60),
         }
     }
 }
 
 impl EngineConfig {
     /// Reads overrides from the environment (KEYWARD_RETRY_FIRST_MS, KEYWARD_RETRY_CAP_MS,
-    /// KEYWARD_PROJECT_URL_TEMPLATE, KEYWARD_REQUEST_TIMEOUT_MS, KEYWARD_SYNC_PARALLELISM):
+    /// KEYWARD_PROJECT_URL_TEMPLATE, KEYWARD_REQUEST_TIMEOUT_MS, KEYWARD_SYNC_PARALLELISM,
+    /// KEYWARD_BRANCH_POLL_MS):
     /// how the binary is run against an emulator and how tests make retries fast.
     pub fn from_env() -> Self {
         let (c, warnings) = Self::from_vars(|k| std::env::var(k).ok());
@@ -84,6 +90,9 @@ impl EngineConfig {
         if let Some(d) = ms("KEYWARD_REQUEST_TIMEOUT_MS", TIMEOUT_MIN_MS, TIMEOUT_MAX_MS) {
             c.request_timeout = d;
             c.connect_timeout = d;
+        }
+        if let Some(d) = ms("KEYWARD_BRANCH_POLL_MS", BRANCH_POLL_MIN_MS, RETRY_MAX_MS) {
+            c.branch_poll = d;
         }
         if c.retry.cap < c.retry.first {
             c.retry.cap = c.retry.first;

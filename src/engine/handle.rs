@@ -97,6 +97,13 @@ pub enum Event {
         ok: bool,
         message: String,
     },
+    /// A listing of a followed target's branches added, seeded or dropped some (or
+    /// could not be read: `error`).
+    Branches {
+        parent: String,
+        changes: crate::vault::BranchChanges,
+        error: Option<String>,
+    },
     /// Outbox rows done since work started, of the total seen.
     Progress {
         done: usize,

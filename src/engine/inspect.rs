@@ -132,12 +132,14 @@ fn refs(vault: &Vault, target: Option<&str>) -> Result<Vec<String>, VaultError> 
     let r = vault.read()?;
     Ok(match target {
         Some(t) => vec![r.target(t)?.project_ref],
-        None => r
-            .targets()?
-            .into_iter()
-            .filter(|t| !t.removing)
-            .map(|t| t.project_ref)
-            .collect(),
+        None => {
+            // Each branch right after its parent, as status shows them.
+            let all: Vec<_> = r.targets()?.into_iter().filter(|t| !t.removing).collect();
+            super::report::grouped(&all, |t| t)
+                .into_iter()
+                .map(|t| t.project_ref.clone())
+                .collect()
+        }
     })
 }
 

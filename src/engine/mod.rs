@@ -3,6 +3,7 @@
 //! through `clients` and its rate budgets), and the pure parts they use: name rules,
 //! the per-target planner, retry/backoff and health, request budgets.
 
+pub mod branches;
 pub mod budget;
 pub mod clients;
 pub mod config;

@@ -8,9 +8,47 @@ use serde_json::Value;
 
 use crate::vault::{Target, TargetTotals, VarStatus, rfc3339};
 
+/// Targets in the order they are shown: each followed target's branches right after
+/// it (by name), so a branch is always read under its parent.
+pub fn grouped<T>(items: &[T], target: impl Fn(&T) -> &Target) -> Vec<&T> {
+    let parent_of = |t: &Target| t.branch.as_ref().map(|b| b.parent.clone());
+    let mut out: Vec<&T> = Vec::with_capacity(items.len());
+    for i in items.iter().filter(|i| {
+        parent_of(target(i)).is_none_or(|p| !items.iter().any(|o| target(o).project_ref == p))
+    }) {
+        out.push(i);
+        let me = &target(i).project_ref;
+        let mut kids: Vec<&T> = items
+            .iter()
+            .filter(|k| parent_of(target(k)).as_ref() == Some(me))
+            .collect();
+        kids.sort_by(|a, b| target(a).name.cmp(&target(b).name));
+        out.extend(kids);
+    }
+    out
+}
+
+/// A branch target's branch, as status shows it.
+#[derive(Serialize)]
+pub struct BranchRow<'a> {
+    deletion_scheduled_at: &'a Option<String>,
+    git_branch: &'a Option<String>,
+    name: &'a str,
+    parent: &'a str,
+    persistent: bool,
+    ready: bool,
+    status: &'a str,
+}
+
 /// One target with its health and counts.
 #[derive(Serialize)]
 pub struct TargetRow<'a> {
+    /// Set on a branch target: its branch and parent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    branch: Option<BranchRow<'a>>,
+    /// Set on a target that follows its branches: the pattern (`*` for every branch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    branches: Option<&'a str>,
     connection: &'a str,
     consecutive_failures: u32,
     drifted: usize,
@@ -31,6 +69,19 @@ pub struct TargetRow<'a> {
 
 pub fn target_row<'a>(t: &'a Target, n: &TargetTotals) -> TargetRow<'a> {
     TargetRow {
+        branch: t.branch.as_ref().map(|b| BranchRow {
+            deletion_scheduled_at: &b.deletion_scheduled_at,
+            git_branch: &b.git_branch,
+            name: &b.name,
+            parent: &b.parent,
+            persistent: b.persistent,
+            ready: b.ready,
+            status: &b.status,
+        }),
+        branches: t
+            .branches
+            .as_ref()
+            .map(|w| w.pattern.as_deref().unwrap_or("*")),
         connection: &t.connection,
         consecutive_failures: t.health.consecutive_failures,
         drifted: n.drifted,

@@ -124,6 +124,21 @@ pub enum Change {
         organization: String,
         connection: String,
     },
+    /// Follow a target's preview branches (`Some`: with a pattern, or every
+    /// non-default branch) or stop (`None`: nothing on the branches is deleted).
+    WatchBranches {
+        target: String,
+        watch: Option<crate::vault::BranchWatch>,
+    },
+    /// On one branch of `target`, the variables `project/name` makes there get the value
+    /// of `from` (`project`, `name`) instead; None ends the override.
+    OverrideBranch {
+        target: String,
+        branch: String,
+        project: String,
+        name: String,
+        from: Option<(String, String)>,
+    },
     /// A Supabase API key rotation; with no connection, the target's.
     AddKeyRotation(NewKeyRotation),
     /// A JWT signing key rotation; with no connection, the target's.

@@ -17,8 +17,9 @@ pub mod wire;
 pub use change::{Change, Outcome};
 pub use keys::{ApiKeyRow, LegacyReport, SigningKeyRow, SigningRotated, TargetKeys};
 pub use reply::{
-    AlertRow, Applied, Candidate, Connected, Dashboard, DashboardDelta, Mapped, OwnerInfo,
-    PushReport, Queued, Reply, RotatedKey, SecretListing, SupabaseKey, SyncOutcome,
+    AlertRow, Applied, BranchList, BranchRow, Candidate, Connected, Dashboard, DashboardDelta,
+    Followed, Mapped, OwnerInfo, PushReport, Queued, Reply, RotatedKey, SecretListing, SupabaseKey,
+    SyncOutcome,
 };
 pub use request::{LegacyAction, MapRequest, Query, Request, UnsealWith};
 pub use sensitive::Sensitive;

@@ -92,6 +92,10 @@ pub enum Reply {
     },
     Connected(Connected),
     Target(Target),
+    /// A target's followed branches (`Query::Branches`).
+    Branches(Box<BranchList>),
+    /// What a branch listing or seed changed, and the push of what it queued.
+    BranchesFollowed(Box<Followed>),
     /// How many variables keyward deleted (target removal) or keys (rotation removal).
     Removed(usize),
     Rotated(RotatedKey),
@@ -127,6 +131,28 @@ pub struct AlertRow {
 pub struct Applied {
     pub outcomes: Vec<Outcome>,
     pub push: Option<PushReport>,
+}
+
+/// What a branch listing or seed changed, and the push of what it queued.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Followed {
+    pub changes: crate::vault::BranchChanges,
+    pub push: Option<PushReport>,
+}
+
+/// A followed target and its branches.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BranchList {
+    pub parent: Target,
+    pub branches: Vec<BranchRow>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BranchRow {
+    pub target: Target,
+    pub totals: TargetTotals,
+    /// (the parent's secret, the secret whose value this branch gets instead).
+    pub overrides: Vec<(String, String)>,
 }
 
 /// What a command's own push did, per target it touched.
@@ -308,6 +334,8 @@ impl Reply {
             Reply::RemoteProjects { .. } => "remote_projects",
             Reply::Connected(_) => "connected",
             Reply::Target(_) => "target",
+            Reply::Branches(_) => "branches",
+            Reply::BranchesFollowed(_) => "branches_followed",
             Reply::Removed(_) => "removed",
             Reply::Rotated(_) => "rotated",
             Reply::SigningRotated(_) => "signing_rotated",

@@ -72,6 +72,16 @@ pub enum Request {
     AddTarget {
         project_ref: String,
         connection: Option<String>,
+        /// Follow its preview branches too (listed, added and seeded at once).
+        #[serde(default)]
+        branches: Option<crate::vault::BranchWatch>,
+    },
+    /// A followed target's branches, now: list them (one request), add, seed and drop
+    /// as the listing says, and push what that queued. With `seed`, only that branch
+    /// (by name or git branch), read by name and seeded even before it reports ready.
+    Branches {
+        target: String,
+        seed: Option<String>,
     },
     /// Remove a target and wait until every variable keyward put there is deleted.
     RemoveTarget {
@@ -191,6 +201,10 @@ pub enum Query {
     AccessKeys,
     Connections,
     Targets,
+    /// A target's followed branches with their counts and overrides.
+    Branches {
+        target: String,
+    },
     /// Every target with its health and counts, and every mapped variable's state.
     Status,
     Policies {

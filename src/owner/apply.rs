@@ -129,6 +129,31 @@ pub fn apply(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
             organization,
             connection,
         } => Outcome::Target(tx.add_target(&project_ref, &name, &organization, &connection)?),
+        Change::WatchBranches { target, watch } => {
+            Outcome::Target(tx.watch_branches(&target, watch)?)
+        }
+        Change::OverrideBranch {
+            target,
+            branch,
+            project,
+            name,
+            from: Some((fp, fname)),
+        } => Outcome::Mapped(tx.override_branch(
+            &target,
+            &branch,
+            (&project, &name),
+            (&fp, &fname),
+        )?),
+        Change::OverrideBranch {
+            target,
+            branch,
+            project,
+            name,
+            from: None,
+        } => {
+            tx.clear_override(&target, &branch, (&project, &name))?;
+            Outcome::Done
+        }
         Change::AddKeyRotation(mut n) => {
             if n.connection.is_none() {
                 n.connection = Some(tx.target_record(&n.project_ref)?.connection);

@@ -106,7 +106,9 @@ impl Owner {
             Request::AddTarget {
                 project_ref,
                 connection,
-            } => self.add_target(via, project_ref, connection).await,
+                branches,
+            } => self.add_target(via, project_ref, connection, branches).await,
+            Request::Branches { target, seed } => self.follow_branches(target, seed).await,
             Request::RemoveTarget { project_ref } => self.remove_target(via, project_ref).await,
             Request::RotationRun { name } => self.rotation_run(name, None).await,
             Request::AlertTest { kind } => self.alert_test(via, kind).await,

@@ -174,6 +174,31 @@ impl Describer {
                     )],
                 }
             }
+            Event::Branches {
+                parent,
+                changes,
+                error,
+            } => {
+                let mut out = Vec::new();
+                if let Some(e) = error {
+                    out.push(line(Warn, "branches_failed", Some(parent), e.clone()));
+                }
+                for (what, refs) in [
+                    ("added", &changes.added),
+                    ("seeded", &changes.seeded),
+                    ("dropped (nothing deleted there)", &changes.dropped),
+                ] {
+                    if !refs.is_empty() {
+                        out.push(line(
+                            Info,
+                            "branches",
+                            Some(parent),
+                            format!("branches of {parent} {what}: {}", names(refs)),
+                        ));
+                    }
+                }
+                out
+            }
             Event::Sealed => vec![line(
                 Info,
                 "sealed",

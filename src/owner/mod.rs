@@ -10,6 +10,7 @@
 
 mod alerts;
 mod apply;
+mod branches;
 mod handle;
 mod host;
 mod keys_view;
@@ -55,6 +56,11 @@ struct Resident {
     task: tokio::task::JoinHandle<()>,
     rotations: RotationTasks,
     alerts: crate::alerts::Running,
+    /// The branch watcher and the switch that stops it.
+    branches: (
+        tokio::task::JoinHandle<()>,
+        tokio::sync::watch::Sender<bool>,
+    ),
 }
 
 /// An engine for one piece of work: the resident one, or one started for it.
@@ -109,6 +115,15 @@ impl Owner {
         let alerts = Arc::new(crate::alerts::Config::load_or_none());
         let running =
             crate::alerts::start(alerts.clone(), vault.clone(), engine.clone(), alert_events);
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let watcher = crate::engine::branches::Watcher {
+            vault: vault.clone(),
+            clients: clients.clone(),
+            handle: engine.clone(),
+            every: config.branch_poll,
+            stop: Some(stopped),
+        };
+        let branches = (tokio::spawn(watcher.run()), stop);
         Owner {
             vault,
             config,
@@ -120,12 +135,18 @@ impl Owner {
                 task,
                 rotations,
                 alerts: running,
+                branches,
             }),
         }
     }
 
     pub fn vault(&self) -> &Arc<Vault> {
         &self.vault
+    }
+
+    /// The clients (and rate budgets) the owner and its engine share.
+    pub fn clients(&self) -> &Arc<Clients> {
+        &self.clients
     }
 
     pub fn config(&self) -> &EngineConfig {
@@ -154,6 +175,9 @@ impl Owner {
     pub async fn stop(self, grace: Duration) -> Option<Vault> {
         if let Some(r) = self.resident {
             r.alerts.stop();
+            let _ = r.branches.1.send(true);
+            // A listing in flight ends with the engine; its work is read again next start.
+            let _ = tokio::time::timeout(grace, r.branches.0).await;
             r.rotations.stop(grace).await;
             r.engine.shutdown();
             let _ = r.task.await;

@@ -95,6 +95,7 @@ impl Owner {
                 .await
             }
             Query::Targets => self.read(|r| Ok(Reply::Targets(targets(r)?))).await,
+            Query::Branches { target } => self.branch_list(target).await,
             Query::Status => {
                 let now = self.vault.now();
                 self.read(move |r| {

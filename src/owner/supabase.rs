@@ -164,6 +164,7 @@ impl Owner {
         via: Option<String>,
         project_ref: String,
         connection: Option<String>,
+        branches: Option<crate::vault::BranchWatch>,
     ) -> Result<Reply, String> {
         let conns = self.read(|r| r.connections()).await?;
         let conn = match connection {
@@ -199,16 +200,31 @@ impl Owner {
             }
             Err(e) => return Err(e.to_string()),
         };
+        let follow = branches.is_some();
         let t = self
             .write(via, move |tx| {
-                tx.add_target(
+                let t = tx.add_target(
                     &project.project_ref,
                     &project.name,
                     &project.organization_slug,
                     &conn.name,
-                )
+                )?;
+                match branches {
+                    Some(w) => tx.watch_branches(&t.project_ref, Some(w)),
+                    None => Ok(t),
+                }
             })
             .await?;
+        if follow {
+            // Its branches are listed and seeded now; a failure here leaves the target
+            // added and following, for the watcher's next listing.
+            if let Err(e) = self.follow_branches(t.project_ref.clone(), None).await {
+                return Err(format!(
+                    "added the target {} following its branches, but {e}",
+                    t.project_ref
+                ));
+            }
+        }
         Ok(Reply::Target(t))
     }
 

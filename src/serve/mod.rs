@@ -17,6 +17,7 @@ mod limiter;
 mod refusals;
 mod reply;
 mod routes;
+mod seed;
 mod sync;
 
 use std::future::Future;
@@ -79,6 +80,8 @@ pub struct ServeError(String);
 pub(crate) struct App {
     vault: Arc<Vault>,
     engine: EngineHandle,
+    /// The owner's clients (one rate budget with its engine), for branch listings.
+    clients: Arc<crate::engine::clients::Clients>,
     limiter: limiter::FailureLimiter,
     refusals: refusals::Refusals,
     /// The newest events, for `GET /v1/events`.
@@ -94,6 +97,7 @@ enum Bound {
 pub struct Server {
     bound: Bound,
     opts: Options,
+    clients: Option<Arc<crate::engine::clients::Clients>>,
 }
 
 /// True for an address only this machine can reach.
@@ -124,6 +128,7 @@ pub async fn bind(opts: &Options) -> Result<Server, ServeError> {
     Ok(Server {
         bound,
         opts: opts.clone(),
+        clients: None,
     })
 }
 
@@ -171,6 +176,13 @@ async fn bind_unix(path: &Path) -> Result<UnixListener, ServeError> {
 }
 
 impl Server {
+    /// Reaches Supabase (branch seeds) through these clients, the owner's, so its
+    /// requests share the engine's rate budgets; without, a set of its own.
+    pub fn with_clients(mut self, clients: Arc<crate::engine::clients::Clients>) -> Self {
+        self.clients = Some(clients);
+        self
+    }
+
     /// `http://127.0.0.1:7777` or `unix:/path/to/socket`.
     pub fn address(&self) -> String {
         match &self.bound {
@@ -200,10 +212,17 @@ impl Server {
     ) -> std::io::Result<()> {
         let ring = Arc::new(events::Ring::new(vault.clock().now()));
         let feeder = events::feed(ring.clone(), vault.clone(), engine.subscribe());
+        let clients = self.clients.clone().unwrap_or_else(|| {
+            Arc::new(crate::engine::clients::Clients::new(
+                vault.clone(),
+                crate::engine::EngineConfig::from_env(),
+            ))
+        });
         let app = Arc::new(App {
             events: ring,
             vault,
             engine,
+            clients,
             limiter: limiter::FailureLimiter::new(self.opts.failures),
             refusals: refusals::Refusals::new(self.opts.refusals),
         });

@@ -26,6 +26,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/sync", post(super::sync::trigger))
         .route("/v1/status", get(super::sync::status))
         .route("/v1/events", get(super::events::stream))
+        .route(
+            "/v1/targets/{target}/branches/{name}/seed",
+            post(super::seed::seed),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             app.clone(),
             super::guard::authenticate,

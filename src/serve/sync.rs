@@ -83,7 +83,9 @@ pub async fn status(
     let r = app.vault.read()?;
     let vars = visible(&r, &grant)?;
     let mut targets = Vec::new();
-    for t in r.targets()? {
+    // Branches under their parent, as `status --json` lists them.
+    let all = r.targets()?;
+    for t in crate::engine::report::grouped(&all, |t| t) {
         let totals = match grant.scope.projects {
             None => r.target_totals(&t.project_ref)?,
             // Counted from the visible variables only: no numbers about other projects.
@@ -96,7 +98,7 @@ pub async fn status(
                 totals_of(&mine)
             }
         };
-        targets.push(target_json(&t, &totals));
+        targets.push(target_json(t, &totals));
     }
     let variables: Vec<_> = vars.iter().map(var_json).collect();
     Ok(Json(json!({ "targets": targets, "variables": variables })).into_response())

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use super::auth_keys::*;
+pub use super::branch_api::*;
 
 /// `V1ProjectWithDatabaseResponse`: one item of `GET /v1/projects`, and `GET /v1/projects/{ref}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -17,7 +17,9 @@
 pub mod api;
 mod auth_keys;
 mod body;
+pub mod branch_api;
 pub mod client;
+mod client_branches;
 mod client_keys;
 pub mod emulator;
 pub mod error;

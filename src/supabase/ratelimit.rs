@@ -67,10 +67,15 @@ pub enum Endpoint {
     DeleteSigningKey,
     ImportLegacySigningKey,
     GetLegacySigningKey,
+    ListBranches,
+    GetBranch,
+    CreateBranch,
+    GetBranchConfig,
+    DeleteBranch,
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 20] = [
+    pub const ALL: [Endpoint; 25] = [
         Self::ListProjects,
         Self::GetProject,
         Self::ListOrganizations,
@@ -91,6 +96,11 @@ impl Endpoint {
         Self::DeleteSigningKey,
         Self::ImportLegacySigningKey,
         Self::GetLegacySigningKey,
+        Self::ListBranches,
+        Self::GetBranch,
+        Self::CreateBranch,
+        Self::GetBranchConfig,
+        Self::DeleteBranch,
     ];
 
     /// `"METHOD /route/{param}"`, the same key the emulator's counters use.
@@ -118,6 +128,11 @@ impl Endpoint {
                 "POST /v1/projects/{ref}/config/auth/signing-keys/legacy"
             }
             Self::GetLegacySigningKey => "GET /v1/projects/{ref}/config/auth/signing-keys/legacy",
+            Self::ListBranches => "GET /v1/projects/{ref}/branches",
+            Self::GetBranch => "GET /v1/projects/{ref}/branches/{name}",
+            Self::CreateBranch => "POST /v1/projects/{ref}/branches",
+            Self::GetBranchConfig => "GET /v1/branches/{branch_id_or_ref}",
+            Self::DeleteBranch => "DELETE /v1/branches/{branch_id_or_ref}",
         }
     }
 }

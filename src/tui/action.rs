@@ -68,6 +68,8 @@ pub enum Action {
     Copy,
     /// Give a connection a new token.
     Reconnect,
+    /// Follow a target's preview branches, or stop.
+    ToggleBranches,
     /// Unbinds a default key.
     None,
 }
@@ -130,6 +132,7 @@ const NAMES: &[(&str, Action)] = &[
     ("targets", Action::Targets),
     ("copy", Action::Copy),
     ("reconnect", Action::Reconnect),
+    ("toggle_branches", Action::ToggleBranches),
     ("none", Action::None),
 ];
 

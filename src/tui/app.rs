@@ -503,6 +503,7 @@ impl App {
             | Event::TargetHealth { .. }
             | Event::Batch(_)
             | Event::Drift { .. }
+            | Event::Branches { .. }
             | Event::Rotation { .. }
             | Event::AlertDelivery { .. }
             | Event::AccessRefused { .. } => {}

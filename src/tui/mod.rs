@@ -28,6 +28,8 @@ pub mod words;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_branches;
+#[cfg(test)]
 mod tests_day;
 #[cfg(test)]
 mod tests_keys;

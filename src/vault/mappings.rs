@@ -39,6 +39,7 @@ impl WriteTx<'_> {
             env_name: env_name.map(str::to_string),
             adopt,
             created: self.now,
+            ..Mapping::default()
         };
         let vars = derive_vars(&meta, &mapping)
             .map_err(|e| prefix(e, &format!("{project}/{name} -> {target}")))?;
@@ -99,6 +100,7 @@ impl WriteTx<'_> {
             .as_slice(),
         )?;
         self.resync(meta.id, target, Some(&mapping))?;
+        self.fan_out(target)?;
         let names: Vec<String> = vars.into_iter().map(|(n, _)| n).collect();
         self.audit(
             "sync-map",
@@ -112,6 +114,18 @@ impl WriteTx<'_> {
     /// Unmaps; its variables there are queued for deletion.
     pub fn unmap(&mut self, project: &str, name: &str, target: &str) -> Result<()> {
         let meta = self.secret(project, name)?;
+        if let Some((_, m)) = self
+            .mappings_of(meta.id)?
+            .into_iter()
+            .find(|(t, _)| t == target)
+            && (m.inherited || m.overrides.is_some())
+            && let Some(b) = self.target_opt(target)?.and_then(|t| t.branch)
+        {
+            return Err(VaultError::invalid(format!(
+                "{project}/{name} goes to the branch {} through its parent {}: unmap it from {} (or end an override with `unmap ... --from {} --branch {}`)",
+                b.name, b.parent, b.parent, b.parent, b.name
+            )));
+        }
         let removed = self
             .tx
             .open_table(MAPPINGS)?
@@ -123,6 +137,7 @@ impl WriteTx<'_> {
             )));
         }
         self.resync(meta.id, target, None)?;
+        self.fan_out(target)?;
         self.audit(
             "sync-unmap",
             &format!("{project}/{name}"),

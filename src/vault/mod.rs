@@ -24,6 +24,8 @@ mod access_key;
 mod access_row;
 mod alert_secrets;
 mod audit;
+mod branch_model;
+mod branches;
 mod clock;
 mod codec;
 mod connections;
@@ -64,6 +66,7 @@ pub use access_key::{
 };
 pub use alert_secrets::check_alert_name;
 pub use audit::{Entry as AuditEntry, Event as AuditEvent, Outcome, Verdict, actor};
+pub use branch_model::{BranchChanges, BranchInfo, BranchWatch, ListedBranch, glob_match};
 pub use clock::{Clock, DAY_MS, Millis, format_duration, parse_duration, rfc3339};
 pub use connections::token_fingerprint;
 pub use envfile::{ImportChange, Planned};

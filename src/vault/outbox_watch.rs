@@ -51,6 +51,16 @@ impl WriteTx<'_> {
 }
 
 impl ReadTx<'_> {
+    /// The (target, variable) rows queued for one target.
+    pub fn outbox_rows_of(&self, target: &str) -> Result<Vec<(String, String)>> {
+        Ok(
+            super::outbox::scan_target(&self.tx.open_table(OUTBOX)?, target)?
+                .into_iter()
+                .map(|(v, _)| (target.to_string(), v))
+                .collect(),
+        )
+    }
+
     /// Every outbox row, raw. Key and value copies only: nothing is unsealed.
     pub fn outbox_rows(&self) -> Result<OutboxRows> {
         rows(&self.tx.open_table(OUTBOX)?)

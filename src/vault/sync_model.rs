@@ -41,6 +41,12 @@ pub struct Target {
     /// Being removed: its variables are being deleted; the record goes when they are.
     #[serde(default)]
     pub removing: bool,
+    /// Its preview branches are followed (listed, added as targets, seeded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branches: Option<super::branch_model::BranchWatch>,
+    /// This target is a preview branch of another: its mappings follow the parent's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<Box<super::branch_model::BranchInfo>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +70,14 @@ pub struct Mapping {
     #[serde(default)]
     pub adopt: bool,
     pub created: Millis,
+    /// On a branch: copied from the parent's mapping of the same secret (kept in line
+    /// with it; never made or removed by hand).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inherited: bool,
+    /// On a branch: this secret gives the variables the parent's mapping of that secret
+    /// makes (a per-branch value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<SecretId>,
 }
 
 /// Pending work for one (target, variable): the outbox row.

@@ -146,6 +146,11 @@ impl WriteTx<'_> {
     /// Records variables now on Supabase with the value of `op` (pushed, or found
     /// there already). They become keyward's.
     pub fn record_pushed(&mut self, target: &str, items: &[(String, OutboxOp)]) -> Result<()> {
+        // A branch forgotten while its batch was in flight (gone, or scheduled for
+        // deletion): nothing is recorded, and nothing is queued to take it back.
+        if self.target_opt(target)?.is_none() {
+            return Ok(());
+        }
         let mut pushed = Vec::new();
         for (var, op) in items {
             let OutboxOp::Upsert { version, .. } = op else {
@@ -211,6 +216,8 @@ impl WriteTx<'_> {
     /// Marks names keyward is about to create as its own, durably, before the request:
     /// a crash after Supabase applied it must not leave a variable nobody owns.
     pub fn claim_names(&mut self, target: &str, names: &[String]) -> Result<()> {
+        // A branch forgotten meanwhile: refused, so nothing is created there.
+        self.target_record(target)?;
         let mut ledger = self.tx.open_table(LEDGER)?;
         for n in names {
             let row = super::outbox::ledger_row(&self.vault.meta_key, target, n)?;

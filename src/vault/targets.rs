@@ -51,6 +51,8 @@ impl WriteTx<'_> {
             added: self.now,
             health: TargetHealth::default(),
             removing: false,
+            branches: None,
+            branch: None,
         };
         self.put_target(&t)?;
         self.audit(
@@ -126,6 +128,16 @@ impl WriteTx<'_> {
     /// mappings. Returns the names to be deleted.
     pub fn remove_target(&mut self, r: &str) -> Result<Vec<String>> {
         let mut t = self.target_record(r)?;
+        if let Some(b) = &t.branch {
+            return Err(VaultError::invalid(format!(
+                "{r} is the branch {} of {}: keyward follows it with its parent; stop with `keyward branch unwatch {}`",
+                b.name, b.parent, b.parent
+            )));
+        }
+        // Its branches go with it, untouched: keyward only stops following them.
+        for child in self.branch_targets(r)? {
+            self.forget_branch(&child.project_ref)?;
+        }
         let owned = scan_ledger(&self.vault.meta_key, &self.tx.open_table(LEDGER)?, r)?;
         let mapped: Vec<u64> = {
             let m = self.tx.open_table(MAPPINGS)?;
@@ -181,17 +193,28 @@ impl WriteTx<'_> {
         if !t.removing || !pending.is_empty() {
             return Ok(false);
         }
+        self.drop_target_rows(r)?;
+        Ok(true)
+    }
+
+    /// Forgets a target and every row about it (states, ledger, health), without
+    /// queuing anything: its outbox must be empty or about to be cleared.
+    pub(crate) fn drop_target_rows(&mut self, r: &str) -> Result<()> {
         for (var, _) in self.var_states(r)? {
             self.drop_var(r, &var)?;
         }
-        for var in scan_ledger(&self.vault.meta_key, &self.tx.open_table(LEDGER)?, r)? {
-            self.tx.open_table(LEDGER)?.remove((r, var.as_str()))?;
+        // Read first: a table opened in the loop's head stays open through its body.
+        let owned = scan_ledger(&self.vault.meta_key, &self.tx.open_table(LEDGER)?, r)?;
+        let mut ledger = self.tx.open_table(LEDGER)?;
+        for var in owned {
+            ledger.remove((r, var.as_str()))?;
         }
+        drop(ledger);
         self.tx.open_table(TARGETS)?.remove(r)?;
         self.tx.open_table(UNHEALTHY)?.remove(r)?;
         self.touched.targets.insert(r.to_string());
         self.touched.sync = true;
-        Ok(true)
+        Ok(())
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod attach;
+mod branches;
 mod layers;
 mod rotation;
 mod serve;

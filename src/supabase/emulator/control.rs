@@ -37,6 +37,9 @@ pub struct Faults {
     /// API says "after a while").
     #[serde(default)]
     pub revoked_key_min_age_secs: u64,
+    /// A branch created through the API stays `CREATING_PROJECT` this long.
+    #[serde(default)]
+    pub branch_ready_after_ms: u64,
 }
 
 impl Default for Faults {
@@ -51,6 +54,7 @@ impl Default for Faults {
             scoped_reveal_403: false,
             reject_names: Vec::new(),
             revoked_key_min_age_secs: 0,
+            branch_ready_after_ms: 0,
         }
     }
 }

@@ -225,7 +225,7 @@ fn authorize(
         if !world.projects.contains_key(r) {
             return Err(ApiError::not_found("Project not found"));
         }
-        if !token.sees(r) {
+        if !world.sees(&token, r) {
             return Err(ApiError::forbidden(
                 "Your account does not have the necessary privileges to access this endpoint",
                 &[],

@@ -8,6 +8,8 @@
 
 mod admin;
 mod apikey;
+mod branch_routes;
+pub mod branches;
 pub mod clock;
 mod control;
 mod gate;
@@ -272,6 +274,7 @@ fn router(shared: Arc<Shared>) -> axum::Router {
     let api = routes::routes()
         .merge(keys::routes())
         .merge(signing::routes())
+        .merge(branch_routes::routes())
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -281,5 +284,7 @@ fn router(shared: Arc<Shared>) -> axum::Router {
         // 100 values of 24,576 characters (up to 4 bytes each, JSON-escaped) exceed
         // axum's 2 MB default; the API's own limit is not documented.
         .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024));
-    api.merge(admin::routes()).with_state(shared)
+    api.merge(admin::routes())
+        .merge(branch_routes::control_routes())
+        .with_state(shared)
 }

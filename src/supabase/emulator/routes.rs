@@ -48,6 +48,8 @@ async fn list_projects(
         .projects
         .keys()
         .filter(|r| token.sees(r))
+        // A preview branch is listed under its project's branches, not here.
+        .filter(|r| w.projects[*r].parent.is_none())
         .filter_map(|r| w.project_view(r))
         .collect();
     Json(list)

@@ -118,6 +118,9 @@ pub struct ProjectRecord {
     /// Auth's JWT signing keys (`/config/auth/signing-keys`), oldest first.
     #[serde(default)]
     pub signing_keys: Vec<super::signing::SigningKeyRecord>,
+    /// A preview branch's project: the project it branches from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
 }
 
 fn enabled() -> bool {
@@ -132,6 +135,9 @@ pub struct World {
     pub projects: BTreeMap<String, ProjectRecord>,
     #[serde(default)]
     pub deleted_keys: Vec<DeletedKey>,
+    /// Preview branches by their own ref (each also a project in `projects`).
+    #[serde(default)]
+    pub branches: BTreeMap<String, super::branches::BranchRecord>,
 }
 
 impl World {
@@ -165,6 +171,7 @@ impl World {
             legacy_keys_enabled: true,
             jwt_secret: clock::random_alnum(40),
             signing_keys: Vec::new(),
+            parent: None,
         };
         record
             .api_keys
@@ -254,6 +261,16 @@ impl World {
                 name: name.clone(),
             })
             .collect()
+    }
+
+    /// A token sees a branch's project when it sees the project it branches from.
+    pub fn sees(&self, token: &TokenSpec, project_ref: &str) -> bool {
+        token.sees(project_ref)
+            || self
+                .projects
+                .get(project_ref)
+                .and_then(|p| p.parent.as_deref())
+                .is_some_and(|parent| token.sees(parent))
     }
 
     pub fn project_mut(&mut self, project_ref: &str) -> Result<&mut ProjectRecord, ApiError> {

@@ -56,10 +56,15 @@ impl Targets {
                 .iter()
                 .filter(|t| t.target.connection == c.name)
                 .collect();
-            let names = mine.iter().map(|t| t.target.name.clone()).collect();
+            // Branches follow their parent; they are not the connection's own targets.
+            let names = mine
+                .iter()
+                .filter(|t| t.target.branch.is_none())
+                .map(|t| t.target.name.clone())
+                .collect();
             self.rows.push(Row::Connection(c.clone(), names));
-            for t in mine {
-                self.rows.push(Row::Target(Box::new(t.clone())));
+            for t in crate::engine::report::grouped(&mine, |t| &t.target) {
+                self.rows.push(Row::Target(Box::new((*t).clone())));
             }
         }
         let keep_fn = |r: &Row| Some(key(r)) == keep;
@@ -97,6 +102,7 @@ impl Targets {
                     close: false,
                 }
             }
+            (Action::ToggleBranches, Some(Row::Target(t))) => toggle_branches(&t.target),
             (Action::Remove, Some(Row::Target(t))) => {
                 Outcome::Push(Box::new(Modal::Confirm(remove_target(t))))
             }
@@ -110,9 +116,10 @@ impl Targets {
             (Action::Reconnect, Some(Row::Connection(c, _))) => {
                 Outcome::Push(Box::new(Modal::Form(reconnect(&c.name))))
             }
-            (Action::Reconnect | Action::Retry | Action::TargetKeys, _) => {
-                Outcome::Say("that acts on another kind of row: see the keys below".into())
-            }
+            (
+                Action::Reconnect | Action::Retry | Action::TargetKeys | Action::ToggleBranches,
+                _,
+            ) => Outcome::Say("that acts on another kind of row: see the keys below".into()),
             _ => Outcome::None,
         }
     }
@@ -171,7 +178,37 @@ impl Targets {
                         .map(|at| format!("last sync {}", ago(now, at)))
                         .unwrap_or_else(|| "never synced".into());
                     let n = tv.totals;
-                    let head = format!("  {} ({}) · {health} · {last}", tg.name, tg.project_ref);
+                    let head = match (&tg.branch, &tg.branches) {
+                        // A branch reads under its parent: what it is, then its health.
+                        (Some(b), _) => format!(
+                            "    ↳ branch {} ({}){} · {} · {} · {health}",
+                            b.name,
+                            tg.project_ref,
+                            b.git_branch
+                                .as_deref()
+                                .map(|g| format!(" git {g}"))
+                                .unwrap_or_default(),
+                            if b.persistent {
+                                "persistent"
+                            } else {
+                                "preview"
+                            },
+                            if b.ready {
+                                b.status.as_str()
+                            } else {
+                                "waiting to be ready"
+                            },
+                        ),
+                        (None, Some(w)) => format!(
+                            "  {} ({}) · branches {} · {health} · {last}",
+                            tg.name,
+                            tg.project_ref,
+                            w.pattern.as_deref().unwrap_or("*"),
+                        ),
+                        (None, None) => {
+                            format!("  {} ({}) · {health} · {last}", tg.name, tg.project_ref)
+                        }
+                    };
                     let counts = format!(
                         "    {} variable(s): ✓{} synced · …{} pending · ✗{} failed",
                         tv.vars.len(),
@@ -202,6 +239,43 @@ impl Targets {
         let hint = super::hints(app, &[Context::Targets, Context::List], w);
         lines.push(Line::styled(hint, t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+/// Follow the target's branches (every non-default one; a pattern is the command
+/// line's `branch watch --branches`), or stop following them. A branch row says how.
+fn toggle_branches(t: &crate::vault::Target) -> Outcome {
+    if let Some(b) = &t.branch {
+        return Outcome::Say(format!(
+            "{} is a branch of {}: follow or stop on its parent",
+            b.name, b.parent
+        ));
+    }
+    let (watch, done) = match t.branches {
+        Some(_) => (
+            None,
+            format!(
+                "{} no longer follows its branches (nothing was deleted on them)",
+                t.name
+            ),
+        ),
+        None => (
+            Some(crate::vault::BranchWatch::default()),
+            format!(
+                "{} follows its branches: they are listed now and get its secrets when ready",
+                t.name
+            ),
+        ),
+    };
+    Outcome::Effect {
+        effect: Effect::Write {
+            changes: vec![crate::ops::Change::WatchBranches {
+                target: t.project_ref.clone(),
+                watch,
+            }],
+            done,
+        },
+        close: false,
     }
 }
 

@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 
 use keyward::supabase::api::{
-    CreateApiKey, CreateSigningKey, DeleteApiKey, NewApiKeyType, NewSecret, SigningAlgorithm,
-    SigningKeyStatus, UpdateApiKey, UpdateSigningKey,
+    CreateApiKey, CreateBranch, CreateSigningKey, DeleteApiKey, NewApiKeyType, NewSecret,
+    SigningAlgorithm, SigningKeyStatus, UpdateApiKey, UpdateSigningKey,
 };
 use keyward::supabase::emulator::{Exchange, Masking};
 use keyward::supabase::{Endpoint, Error};
@@ -113,6 +113,34 @@ async fn scenario(e: &keyward::supabase::emulator::Emulator) {
     };
     c.delete_api_key(REF_A, &id, &how).await.unwrap();
     scoped.get_project(REF_A).await.unwrap();
+    // Preview branches: create (with secrets), list, get by name and by ref, delete
+    // (scheduled, then at once).
+    let mut secrets = std::collections::BTreeMap::new();
+    secrets.insert("SEEDED".to_string(), "at creation".to_string());
+    let b = c
+        .create_branch(
+            REF_A,
+            &CreateBranch {
+                branch_name: "conformance".into(),
+                git_branch: Some("feat/conformance".into()),
+                persistent: Some(false),
+                secrets: Some(secrets),
+                ..CreateBranch::default()
+            },
+        )
+        .await
+        .unwrap();
+    c.list_branches(REF_A).await.unwrap();
+    c.get_branch(REF_A, "conformance").await.unwrap();
+    c.get_branch_config(&b.project_ref).await.unwrap();
+    c.list_secrets(&b.project_ref).await.unwrap();
+    c.delete_branch(&b.project_ref, false).await.unwrap();
+    c.list_branches(REF_A).await.unwrap();
+    c.delete_branch(&b.project_ref, true).await.unwrap();
+    assert!(matches!(
+        c.get_branch(REF_A, "conformance").await,
+        Err(Error::NotFound { .. })
+    ));
 
     // 401, 403, 404, 400.
     assert!(matches!(

@@ -174,3 +174,61 @@ fn a_non_loopback_address_is_refused() {
     .unwrap_err();
     assert!(err.to_string().contains("loopback"), "{err}");
 }
+
+#[tokio::test]
+async fn branches_are_added_readied_and_removed_over_http_during_a_test() {
+    let e = emu::start();
+    let c = emu::client(&e, emu::TOKEN);
+    e.control()
+        .update_faults(|f| f.branch_ready_after_ms = 60_000);
+    let resp = super::raw()
+        .post(format!("{}/_emulator/branches", e.base_url()))
+        .json(
+            &json!({"parent": REF_A, "name": "feat-x", "git_branch": "feat/x",
+                      "ready_after_ms": 60_000, "secrets": {"SEEDED": "yes"}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let b: Value = resp.json().await.unwrap();
+    let r = b["project_ref"].as_str().unwrap().to_string();
+    assert_eq!(b["status"], "CREATING_PROJECT");
+    let listed = c.list_branches(REF_A).await.unwrap();
+    assert_eq!(listed.len(), 2, "the default branch and feat-x");
+    assert!(listed[0].is_default && !listed[1].is_ready());
+    // Its project takes secrets like any, through the parent's token.
+    let scoped = emu::client(&e, emu::SCOPED_TOKEN);
+    let names: Vec<String> = scoped
+        .list_secrets(&r)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, ["SEEDED"]);
+    assert_eq!(
+        admin_post(&e, "branches/ready", json!({"ref": r})).await,
+        204
+    );
+    assert!(c.get_branch(REF_A, "feat-x").await.unwrap().is_ready());
+    assert_eq!(
+        admin_post(&e, "branches/remove", json!({"ref": r, "schedule": true})).await,
+        204
+    );
+    let b = c.get_branch(REF_A, "feat-x").await.unwrap();
+    assert!(b.deletion_scheduled_at.is_some());
+    assert_eq!(
+        admin_post(&e, "branches/remove", json!({"ref": r})).await,
+        204
+    );
+    assert!(matches!(
+        c.list_secrets(&r).await,
+        Err(Error::NotFound { .. })
+    ));
+    assert_eq!(c.list_branches(REF_A).await.unwrap().len(), 1);
+    assert_eq!(
+        admin_post(&e, "branches/remove", json!({"ref": r})).await,
+        404
+    );
+}

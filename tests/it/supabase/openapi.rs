@@ -1,8 +1,9 @@
 //! A small validator for the OpenAPI 3.0 subset the Management API spec uses for the
 //! endpoints keyward calls: `$ref`, `type`, `nullable`, `properties`, `required`,
 //! `additionalProperties: false`, `items`, `enum`, `oneOf`/`anyOf`/`allOf`,
-//! `min/maxLength`, `min/maxItems`, `minimum`/`maximum` and `pattern` (through a tiny
-//! matcher of the pattern forms the spec uses, including a leading `(?!...)`).
+//! `min/maxLength`, `min/maxItems`, `minimum`/`maximum`, `format: uuid` between `oneOf` alternatives and `pattern`
+//! (through a tiny matcher of the pattern forms the spec uses, including a leading
+//! `(?!...)`).
 
 use std::path::PathBuf;
 
@@ -73,9 +74,16 @@ impl Spec {
         }
         for (key, exactly_one) in [("anyOf", false), ("oneOf", true)] {
             if let Some(alts) = s.get(key).and_then(Value::as_array) {
+                // Between alternatives, `format: uuid` decides (a branch is named by a
+                // ref or a uuid); elsewhere formats are not checked (the API takes
+                // `anon` where its spec says uuid).
+                let uuid_fails = |sub: &Value| {
+                    sub.get("format").and_then(Value::as_str) == Some("uuid")
+                        && v.as_str().is_some_and(|t| !is_uuid(t))
+                };
                 let ok = alts
                     .iter()
-                    .filter(|sub| self.validate(sub, v).is_empty())
+                    .filter(|sub| !uuid_fails(sub) && self.validate(sub, v).is_empty())
                     .count();
                 if ok == 0 || (exactly_one && ok > 1) {
                     errors.push(format!("{at}: matches {ok} of the {key} alternatives"));
@@ -440,4 +448,14 @@ fn the_validator_catches_what_it_must() {
             .is_empty(),
         "extra property"
     );
+}
+
+/// 8-4-4-4-12 hex digits.
+fn is_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
 }

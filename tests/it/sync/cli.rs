@@ -8,7 +8,7 @@ use super::*;
 use crate::support::emulator::{OTHER_TOKEN, REF_A, REF_B, SCOPED_TOKEN};
 use crate::support::vault::{PASS, Sandbox, TEST_WORK_FACTOR, fails, json, ok};
 
-pub(super) fn kw(sb: &Sandbox, args: &[&str], stdin: &str) -> std::process::Output {
+pub(crate) fn kw(sb: &Sandbox, args: &[&str], stdin: &str) -> std::process::Output {
     sb.kw_env(
         args,
         stdin,

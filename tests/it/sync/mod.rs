@@ -3,7 +3,7 @@
 
 mod autopush;
 mod basic;
-mod cli;
+pub(crate) mod cli;
 mod crash;
 mod economy;
 mod faults;
