@@ -33,6 +33,8 @@ mod tests_branches;
 mod tests_day;
 #[cfg(test)]
 mod tests_keys;
+#[cfg(test)]
+mod tests_review;
 
 use std::path::PathBuf;
 

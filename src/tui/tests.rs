@@ -537,7 +537,9 @@ pub(super) fn snap_states(name: &str, keys: &[&str]) {
 }
 
 #[test]
-fn sync_flow_reviews_conflicts_and_the_cap_before_sending() {
+fn sync_flow_review_says_when_names_on_supabase_could_not_be_checked() {
+    // Offline (the connection points nowhere): the review says what it could not
+    // check. Conflicts and the cap from a real listing: tests_review.rs.
     // Select the two Stripe secrets, sync: choose production, review.
     snap_states(
         "sync_pick",

@@ -19,7 +19,7 @@ fn synced_once(emu: &Emulator, value: &str) -> (crate::support::vault::Sandbox, 
 fn a_revoked_token_fails_until_reconnect_and_leaves_the_old_value() {
     let emu = emus::start();
     let (_sb, v) = synced_once(&emu, "old");
-    let (_rt, h) = engine(&emu, &v);
+    let (rt, h) = engine(&emu, &v);
     settle(&v, "first push", drained);
     emu.revoke_token(TOKEN);
     set(&v, "app/api key", "new");
@@ -34,9 +34,25 @@ fn a_revoked_token_fails_until_reconnect_and_leaves_the_old_value() {
     assert_eq!(r.target(REF_A).unwrap().health.consecutive_failures, 10);
     drop(r);
     assert_eq!(remote(&emu, REF_A)["API_KEY"], "old");
-    // Out of automatic retries: nothing more is sent.
+    // Out of automatic retries: a pass of the engine over its work (woken on purpose,
+    // then idle) sends nothing more.
     let before = emu.control().total_requests();
-    std::thread::sleep(Duration::from_millis(400));
+    let mut events = h.subscribe();
+    h.kick();
+    rt.block_on(async {
+        let idle = async {
+            loop {
+                match events.recv().await {
+                    Ok(keyward::engine::Event::Idle) => break,
+                    Ok(_) => {}
+                    Err(e) => panic!("the engine's events ended: {e}"),
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(20), idle)
+            .await
+            .expect("the engine never went idle after the kick");
+    });
     assert_eq!(emu.control().total_requests(), before);
 
     v.write(|tx| tx.reconnect("main", OTHER_TOKEN).map(|_| ()))
