@@ -49,13 +49,16 @@ fn a_signing_key_rotation_is_added_from_a_targets_keys_view_and_run() {
     for _ in 0.."secret".len() {
         t.keys(&["backspace"]);
     }
-    t.typed("signing").keys(&["ctrl-s"]);
+    // Manual: the dashboard's own loop must not run it while the test does.
+    t.typed("signing").keys(&["tab", "tab", "tab", "backspace", "backspace"]);
+    t.typed("off").keys(&["ctrl-s"]);
     let s = t.screen();
     assert!(!s.contains("Add a key rotation"), "the form stayed:\n{s}");
     let r = t.vault().read().unwrap().signing_rotations().unwrap();
     assert_eq!(r.len(), 1, "{s}");
     assert_eq!(r[0].project_ref, DEMO_STAGING_REF);
     assert_eq!(r[0].algorithm, crate::vault::SigningAlg::RS256);
+    assert!(!r[0].auto);
     // It is listed; `r` asks, then rotates on the emulator.
     let s = t.screen();
     assert!(s.contains("staging-jwt"), "{s}");

@@ -62,25 +62,30 @@ fn dashboard(emu: &Emulator, w: u16, h: u16) -> H {
     })
 }
 
+/// Waits until the mapped Stripe key has reached production and the engine is idle, so
+/// the screen is at rest.
+fn at_rest(t: &mut H) {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        {
+            let _g = t.rt.enter();
+            t.rt.block_on(t.tui.settle());
+        }
+        let s = t.screen();
+        if s.contains("✓1 synced") && !s.contains("syncing") {
+            return;
+        }
+        assert!(std::time::Instant::now() < end, "never at rest:\n{s}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn the_sync_review_shows_a_conflict_and_the_cap_from_a_real_listing() {
     for (w, h, size) in SIZES {
         let emu = emulator();
         let mut t = dashboard(&emu, w, h);
-        // The mapped Stripe key reaches production first, so the screen is at rest.
-        let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        loop {
-            {
-                let _g = t.rt.enter();
-                t.rt.block_on(t.tui.settle());
-            }
-            let s = t.screen();
-            if s.contains("✓1 synced") && !s.contains("syncing") {
-                break;
-            }
-            assert!(std::time::Instant::now() < end, "never at rest:\n{s}");
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        at_rest(&mut t);
         // web-app's four secrets, to both targets.
         t.keys(&["down", "tab", "A", "s", " ", "down", " ", "enter"]);
         let s = t.screen();
@@ -99,6 +104,25 @@ fn the_sync_review_shows_a_conflict_and_the_cap_from_a_real_listing() {
         // Nothing was sent: confirming is the user's, and nothing was asked yet.
         let stage = emu.world(|w| w.projects[STAGE].secrets.len());
         assert_eq!(stage, 98);
+        emu.shutdown();
+    }
+}
+
+#[test]
+fn the_manage_review_shows_a_conflict_from_a_real_listing() {
+    for (w, h, size) in SIZES {
+        let emu = emulator();
+        let mut t = dashboard(&emu, w, h);
+        at_rest(&mut t);
+        // Production's secrets: add web-app's stripe-secret-key, review.
+        t.keys(&["M", "/"]).typed("stripe-secret");
+        t.keys(&["enter", " ", "enter"]);
+        let s = t.screen();
+        insta::assert_snapshot!(format!("manage_review_listed@{size}"), s);
+        assert!(!s.contains("unchecked"), "the listing was not read:\n{s}");
+        let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains("STRIPE_SECRET_KEY already comes from"), "{s}");
+        assert!(s.contains("checked the 1 name(s) on Supabase"), "{s}");
         emu.shutdown();
     }
 }

@@ -328,45 +328,41 @@ impl ManageTarget {
                         ),
                         t.style(Role::Dim),
                     ));
-                    if r.over_cap {
-                        lines.push(Line::styled(
-                            fit(&format!("✗ refused: over Supabase's cap of {PROJECT_SECRET_CAP}; bundle related values as one structured secret"), w),
-                            t.style(Role::Failed),
-                        ));
-                    }
-                    if !r.create.is_empty() {
-                        lines.push(Line::styled(
-                            fit(
-                                &format!("+ create {}: {}", r.create.len(), r.create.join(", ")),
-                                w,
-                            ),
-                            t.style(Role::Synced),
-                        ));
-                    }
-                    for (role, text) in r.remote_lines(app, "") {
-                        // Whole, wrapped: a reason cut off is no reason.
+                    // Every line whole, wrapped: a reason or a name cut off is lost.
+                    let mut put = |role: Role, text: String| {
                         for l in super::text::wrap(&text, w) {
                             lines.push(Line::styled(l, t.style(role)));
                         }
+                    };
+                    if r.over_cap {
+                        put(
+                            Role::Failed,
+                            format!(
+                                "✗ refused: over Supabase's cap of {PROJECT_SECRET_CAP}; bundle related values as one structured secret"
+                            ),
+                        );
+                    }
+                    if !r.create.is_empty() {
+                        put(
+                            Role::Synced,
+                            format!("+ create {}: {}", r.create.len(), r.create.join(", ")),
+                        );
+                    }
+                    for (role, text) in r.remote_lines(app, "") {
+                        put(role, text);
                     }
                     for (what, why) in &r.refused {
-                        lines.push(Line::styled(
-                            fit(&format!("✗ {what}: {why}"), w),
-                            t.style(Role::Failed),
-                        ));
+                        put(Role::Failed, format!("✗ {what}: {why}"));
                     }
                 }
                 for (p, n) in removes {
-                    lines.push(Line::styled(
-                        fit(
-                            &format!(
-                                "− remove {p}/{n}: its variables are deleted from {}",
-                                self.name
-                            ),
-                            w,
-                        ),
-                        t.style(Role::Pending),
-                    ));
+                    let text = format!(
+                        "− remove {p}/{n}: its variables are deleted from {}",
+                        self.name
+                    );
+                    for l in super::text::wrap(&text, w) {
+                        lines.push(Line::styled(l, t.style(Role::Pending)));
+                    }
                 }
                 if review.is_none() && removes.is_empty() {
                     lines.push(Line::styled("Nothing changes.", t.style(Role::Dim)));

@@ -49,7 +49,7 @@ fn a_burst_of_changes_to_one_target_is_one_upsert_request() {
     emu.control().reset_counters();
     rt.block_on(h.sync_all(None)).unwrap();
     settle(&v, "no-op sync", drained);
-    std::thread::sleep(std::time::Duration::from_millis(100));
+    quiet(&rt, &h);
     let c = emu.control().request_counts();
     assert_eq!(c.get(LIST), Some(&1), "{c:?}");
     assert_eq!(c.get(UPSERT), None, "{c:?}");
@@ -66,11 +66,11 @@ fn a_sync_with_nothing_to_do_is_one_listing_per_target() {
     }
     let (rt, h) = engine(&emu, &v);
     settle(&v, "first push", drained);
-    std::thread::sleep(std::time::Duration::from_millis(100));
+    quiet(&rt, &h);
     emu.control().reset_counters();
     rt.block_on(h.sync_all(None)).unwrap();
     settle(&v, "no-op sync", drained);
-    std::thread::sleep(std::time::Duration::from_millis(100));
+    quiet(&rt, &h);
     let c = emu.control().request_counts();
     assert_eq!(c.get(LIST), Some(&2), "{c:?}");
     assert_eq!(emu.control().total_requests(), 2, "{c:?}");

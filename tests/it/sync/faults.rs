@@ -37,22 +37,7 @@ fn a_revoked_token_fails_until_reconnect_and_leaves_the_old_value() {
     // Out of automatic retries: a pass of the engine over its work (woken on purpose,
     // then idle) sends nothing more.
     let before = emu.control().total_requests();
-    let mut events = h.subscribe();
-    h.kick();
-    rt.block_on(async {
-        let idle = async {
-            loop {
-                match events.recv().await {
-                    Ok(keyward::engine::Event::Idle) => break,
-                    Ok(_) => {}
-                    Err(e) => panic!("the engine's events ended: {e}"),
-                }
-            }
-        };
-        tokio::time::timeout(Duration::from_secs(20), idle)
-            .await
-            .expect("the engine never went idle after the kick");
-    });
+    quiet(&rt, &h);
     assert_eq!(emu.control().total_requests(), before);
 
     v.write(|tx| tx.reconnect("main", OTHER_TOKEN).map(|_| ()))

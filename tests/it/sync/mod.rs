@@ -137,6 +137,27 @@ pub fn engine(emu: &Emulator, v: &Arc<Vault>) -> (tokio::runtime::Runtime, Engin
     engine_with(v, config(emu))
 }
 
+/// Wakes the engine and waits until it has looked at its work and started nothing
+/// (its Idle event): what a fixed sleep before counting requests used to stand for.
+pub fn quiet(rt: &tokio::runtime::Runtime, h: &EngineHandle) {
+    let mut events = h.subscribe();
+    h.kick();
+    rt.block_on(async {
+        let idle = async {
+            loop {
+                match events.recv().await {
+                    Ok(keyward::engine::Event::Idle) => break,
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(e) => panic!("the engine's events ended: {e}"),
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(20), idle)
+            .await
+            .expect("the engine never went idle after a kick");
+    });
+}
+
 pub fn engine_with(v: &Arc<Vault>, cfg: EngineConfig) -> (tokio::runtime::Runtime, EngineHandle) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
