@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 pub fn path_for(vault: &Path) -> io::Result<PathBuf> {
     let canon = std::fs::canonicalize(vault)?;
     let digest = Sha256::digest(canon.as_os_str().as_encoded_bytes());
-    let name: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let name = crate::encoding::hex(&digest[..8]);
     let dir = match runtime_dir() {
         Some(rt) => rt.join("keyward"),
         None => canon

@@ -281,10 +281,5 @@ pub fn is_valid_project_ref(s: &str) -> bool {
 /// The lowercase hex SHA-256 of a value: what the secrets list reports instead of it.
 pub fn secret_digest(value: &str) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(value.as_bytes());
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
+    crate::encoding::hex(&Sha256::digest(value.as_bytes()))
 }

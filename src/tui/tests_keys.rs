@@ -50,7 +50,8 @@ fn a_signing_key_rotation_is_added_from_a_targets_keys_view_and_run() {
         t.keys(&["backspace"]);
     }
     // Manual: the dashboard's own loop must not run it while the test does.
-    t.typed("signing").keys(&["tab", "tab", "tab", "backspace", "backspace"]);
+    t.typed("signing")
+        .keys(&["tab", "tab", "tab", "backspace", "backspace"]);
     t.typed("off").keys(&["ctrl-s"]);
     let s = t.screen();
     assert!(!s.contains("Add a key rotation"), "the form stayed:\n{s}");

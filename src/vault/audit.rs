@@ -202,9 +202,7 @@ fn user_from_passwd() -> Option<String> {
     None
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
+use crate::encoding::hex;
 
 fn entry_mac(key: &[u8; 32], seq: u64, event: &Event, prev: &str) -> Result<String> {
     let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");

@@ -124,17 +124,9 @@ impl Generator {
             Generator::Uuid => {
                 let mut b = [0u8; 16];
                 rng.fill_bytes(&mut b);
-                b[6] = (b[6] & 0x0f) | 0x40; // version 4
-                b[8] = (b[8] & 0x3f) | 0x80; // RFC 4122 variant
-                let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-                Zeroizing::new(format!(
-                    "{}-{}-{}-{}-{}",
-                    &h[0..8],
-                    &h[8..12],
-                    &h[12..16],
-                    &h[16..20],
-                    &h[20..32]
-                ))
+                let v = crate::encoding::uuid_v4(b);
+                zeroize::Zeroize::zeroize(&mut b);
+                v
             }
             Generator::Password { len, classes } => password(*len, *classes, &mut rng),
         }

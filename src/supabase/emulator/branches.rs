@@ -99,7 +99,7 @@ impl World {
             return Vec::new();
         };
         // The default branch's id: a uuid made from the ref, stable across listings.
-        let hex: String = parent.bytes().take(6).map(|b| format!("{b:02x}")).collect();
+        let hex = crate::encoding::hex(&parent.as_bytes()[..parent.len().min(6)]);
         let mut out = vec![Branch {
             id: format!("00000000-0000-4000-8000-{hex:0<12}"),
             name: "main".into(),

@@ -1,4 +1,4 @@
-//! Timestamps, ids and key material for the emulator, without a date or uuid crate.
+//! Timestamps, ids and key material for the emulator (the text forms from `encoding`).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -13,45 +13,12 @@ pub fn now_rfc3339() -> String {
 }
 
 pub fn rfc3339(unix_secs: i64, millis: u32) -> String {
-    let days = unix_secs.div_euclid(86_400);
-    let secs = unix_secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
-
-/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    crate::encoding::rfc3339(unix_secs * 1000 + i64::from(millis), true)
 }
 
 /// A random version-4 UUID, lowercase hyphenated.
 pub fn uuid_v4() -> String {
-    let mut b: [u8; 16] = rand::thread_rng().r#gen();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    crate::encoding::uuid_v4(rand::thread_rng().r#gen()).to_string()
 }
 
 pub fn random_alnum(n: usize) -> String {
