@@ -221,6 +221,16 @@ pub fn main() -> ExitCode {
     };
     crate::vault::set_command_label(label(&matches));
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // The engine's environment is read once, here, for every command that may run it:
+    // a value it cannot use stops the command before anything happens.
+    let engine_free = matches!(
+        cli.command,
+        Some(Command::Completions(_) | Command::Man | Command::Config(_) | Command::Emulator(_))
+    );
+    if !engine_free && let Err(e) = crate::engine::EngineConfig::checked_env() {
+        let _ = writeln!(std::io::stderr(), "error: {e}");
+        return ExitCode::FAILURE;
+    }
     let result = match cli.command {
         None => dashboard::run(&cli.global),
         Some(Command::Demo) => demo::run(),

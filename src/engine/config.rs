@@ -51,47 +51,59 @@ impl EngineConfig {
     /// Reads overrides from the environment (KEYWARD_RETRY_FIRST_MS, KEYWARD_RETRY_CAP_MS,
     /// KEYWARD_PROJECT_URL_TEMPLATE, KEYWARD_REQUEST_TIMEOUT_MS, KEYWARD_SYNC_PARALLELISM,
     /// KEYWARD_BRANCH_POLL_MS):
-    /// how the binary is run against an emulator and how tests make retries fast.
+    /// how the binary is run against an emulator and how tests make retries fast. Read
+    /// once per process (its warnings said once); a value that is not a number is an
+    /// error, which the command line reports at start ([`EngineConfig::checked_env`]).
     pub fn from_env() -> Self {
-        let (c, warnings) = Self::from_vars(|k| std::env::var(k).ok());
-        for w in warnings {
-            tracing::warn!("{w}");
-            eprintln!("warning: {w}");
-        }
-        c
+        Self::checked_env().unwrap_or_default()
+    }
+
+    /// The environment's settings, or why one of its values cannot be used.
+    pub fn checked_env() -> Result<Self, String> {
+        static READ: std::sync::OnceLock<Result<EngineConfig, String>> = std::sync::OnceLock::new();
+        READ.get_or_init(|| {
+            let (c, warnings) = Self::from_vars(|k| std::env::var(k).ok())?;
+            for w in warnings {
+                tracing::warn!("{w}");
+                eprintln!("warning: {w}");
+            }
+            Ok(c)
+        })
+        .clone()
     }
 
     /// `from_env` over any source of variables, with a warning for each value it bounded
     /// or refused (a 0 ms retry would hammer Supabase without backoff, a 0 ms timeout
-    /// fails every request).
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> (Self, Vec<String>) {
+    /// fails every request); a value that is not a number is an error.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<(Self, Vec<String>), String> {
         let mut c = Self::default();
         let mut warnings = Vec::new();
-        let mut ms = |k: &str, lo: u64, hi: u64| {
-            let v = var(k)?;
+        let mut ms = |k: &str, lo: u64, hi: u64| -> Result<Option<Duration>, String> {
+            let Some(v) = var(k) else {
+                return Ok(None);
+            };
             let Ok(n) = v.trim().parse::<u64>() else {
-                warnings.push(format!(
-                    "{k}={v:?} is not a number of milliseconds: ignored"
+                return Err(format!(
+                    "{k}={v:?} is not a number of milliseconds: set a whole number or unset it"
                 ));
-                return None;
             };
             let bounded = n.clamp(lo, hi);
             if bounded != n {
                 warnings.push(format!("{k}={n} is outside {lo}..={hi}: {bounded} is used"));
             }
-            Some(Duration::from_millis(bounded))
+            Ok(Some(Duration::from_millis(bounded)))
         };
-        if let Some(d) = ms("KEYWARD_RETRY_FIRST_MS", RETRY_MIN_MS, RETRY_MAX_MS) {
+        if let Some(d) = ms("KEYWARD_RETRY_FIRST_MS", RETRY_MIN_MS, RETRY_MAX_MS)? {
             c.retry.first = d;
         }
-        if let Some(d) = ms("KEYWARD_RETRY_CAP_MS", RETRY_MIN_MS, RETRY_MAX_MS) {
+        if let Some(d) = ms("KEYWARD_RETRY_CAP_MS", RETRY_MIN_MS, RETRY_MAX_MS)? {
             c.retry.cap = d;
         }
-        if let Some(d) = ms("KEYWARD_REQUEST_TIMEOUT_MS", TIMEOUT_MIN_MS, TIMEOUT_MAX_MS) {
+        if let Some(d) = ms("KEYWARD_REQUEST_TIMEOUT_MS", TIMEOUT_MIN_MS, TIMEOUT_MAX_MS)? {
             c.request_timeout = d;
             c.connect_timeout = d;
         }
-        if let Some(d) = ms("KEYWARD_BRANCH_POLL_MS", BRANCH_POLL_MIN_MS, RETRY_MAX_MS) {
+        if let Some(d) = ms("KEYWARD_BRANCH_POLL_MS", BRANCH_POLL_MIN_MS, RETRY_MAX_MS)? {
             c.branch_poll = d;
         }
         if c.retry.cap < c.retry.first {
@@ -116,10 +128,15 @@ impl EngineConfig {
                 c.project_url_template = Some(t);
             }
         }
-        if let Some(n) = var("KEYWARD_SYNC_PARALLELISM").and_then(|v| v.parse::<usize>().ok()) {
+        if let Some(v) = var("KEYWARD_SYNC_PARALLELISM") {
+            let n = v.trim().parse::<usize>().map_err(|_| {
+                format!(
+                    "KEYWARD_SYNC_PARALLELISM={v:?} is not a number of targets: set 1 to 256 or unset it"
+                )
+            })?;
             c.parallelism = n.clamp(1, 256);
         }
-        (c, warnings)
+        Ok((c, warnings))
     }
 }
 
@@ -133,6 +150,20 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         EngineConfig::from_vars(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_value_that_is_not_a_number_is_an_error_naming_it() {
+        for (k, v) in [
+            ("KEYWARD_RETRY_FIRST_MS", "2m"),
+            ("KEYWARD_REQUEST_TIMEOUT_MS", "fast"),
+            ("KEYWARD_SYNC_PARALLELISM", "many"),
+        ] {
+            let e = EngineConfig::from_vars(|n| (n == k).then(|| v.to_string())).unwrap_err();
+            assert!(e.contains(k) && e.contains("not a number"), "{e}");
+            assert!(!e.contains('\n'), "{e}");
+        }
     }
 
     #[test]

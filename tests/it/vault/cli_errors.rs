@@ -272,3 +272,12 @@ fn secret_names_may_hold_a_slash() {
         "is not PROJECT/NAME",
     );
 }
+
+#[test]
+fn an_engine_setting_in_the_environment_that_is_not_a_number_stops_the_command() {
+    let sb = init();
+    let out = sb.kw_env(&["status"], "", &[("KEYWARD_RETRY_FIRST_MS", "2m")]);
+    let err = fails(&out, "KEYWARD_RETRY_FIRST_MS=\"2m\" is not a number");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(out.status.code(), Some(1));
+}
