@@ -120,7 +120,7 @@ fn main() {
     let mut reloads = Vec::new();
     for _ in 0..20 {
         let t0 = Instant::now();
-        t.deliver(keyward::engine::handle::Event::Changed);
+        t.deliver(keyward::engine::Event::Changed);
         rt.block_on(t.settle());
         reloads.push(t0.elapsed());
     }

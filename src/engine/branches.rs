@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::clients::Clients;
-use super::handle::{EngineHandle, Event};
+use super::event::Event;
+use super::handle::EngineHandle;
 use crate::supabase::api::Branch;
 use crate::vault::{BranchChanges, BranchInfo, ListedBranch, Vault};
 

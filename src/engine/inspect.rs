@@ -232,12 +232,12 @@ pub async fn drift_all(
 
 /// Tells every front end about each target where drift was found (the daemon logs it).
 pub fn announce_drift(
-    events: &tokio::sync::broadcast::Sender<super::handle::Event>,
+    events: &tokio::sync::broadcast::Sender<super::event::Event>,
     found: &[TargetDrift],
 ) {
     for d in found {
         if !d.drifted.is_empty() || !d.missing.is_empty() {
-            let _ = events.send(super::handle::Event::Drift {
+            let _ = events.send(super::event::Event::Drift {
                 target: d.target.clone(),
                 drifted: d.drifted.clone(),
                 missing: d.missing.clone(),

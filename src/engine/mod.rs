@@ -6,7 +6,9 @@
 pub mod branches;
 pub mod budget;
 pub mod clients;
+pub mod command;
 pub mod config;
+pub mod event;
 pub mod handle;
 pub mod inspect;
 pub mod keyrotation;
@@ -19,9 +21,8 @@ pub mod signing;
 mod task;
 mod workers;
 
+pub use command::{Command, Job};
 pub use config::EngineConfig;
-pub use handle::{
-    BatchSummary, Command, Delta, EngineError, EngineHandle, Event, event_channel, start, start_on,
-    start_with,
-};
+pub use event::{BatchSummary, Delta, Event};
+pub use handle::{EngineError, EngineHandle, event_channel, start, start_on, start_with};
 pub use inspect::{TargetDrift, TargetPlan};

@@ -26,7 +26,7 @@ pub struct BatchReport {
     pub changed: Vec<(String, Option<SyncState>)>,
     pub health: Option<crate::vault::TargetHealth>,
     /// Counts and failures, for the daemon's log line; None when nothing was due.
-    pub summary: Option<super::handle::BatchSummary>,
+    pub summary: Option<super::event::BatchSummary>,
     /// What recording the batch changed in the vault (None: not recorded).
     pub touched: Option<crate::vault::Touched>,
 }
@@ -386,7 +386,7 @@ async fn record(vault: Arc<Vault>, clients: &Clients, snap: Snapshot, out: Outco
     let now = vault.now();
     let t2 = target.clone();
     let failed = out.failed.clone();
-    let mut summary = super::handle::BatchSummary {
+    let mut summary = super::event::BatchSummary {
         target: target.clone(),
         pushed: out.pushed.len() - out.unchanged,
         deleted: out.deleted.len(),

@@ -16,7 +16,8 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::watch;
 
-use super::handle::{EngineError, EngineHandle, Event};
+use super::event::Event;
+use super::handle::{EngineError, EngineHandle};
 use crate::vault::{DueRotation, Millis, Policy, SecretId, Vault, VaultError, WriteTx};
 
 /// What one look at the policies found: due rotations grouped per secret (one new
@@ -86,7 +87,7 @@ pub(crate) async fn apply_get<T: Send + 'static>(
 
 /// The scheduler of vault-secret policies.
 #[derive(Clone)]
-pub struct Scheduler {
+pub struct PolicyScheduler {
     vault: Arc<Vault>,
     handle: EngineHandle,
     /// The longest sleep: a bound on how late a rotation can be after the system clock
@@ -96,7 +97,7 @@ pub struct Scheduler {
     pub stop: Option<watch::Receiver<bool>>,
 }
 
-impl Scheduler {
+impl PolicyScheduler {
     pub fn new(vault: Arc<Vault>, handle: EngineHandle) -> Self {
         Self {
             vault,

@@ -7,12 +7,13 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 
 use super::clients::Clients;
+use super::command::Command;
 use super::config::EngineConfig;
-use super::handle::{Command, Event};
+use super::event::Event;
 use super::push::{self, BatchReport};
 use crate::vault::{Vault, VaultError};
 
-struct Scheduler {
+struct PushScheduler {
     vault: Arc<Vault>,
     clients: Arc<Clients>,
     parallelism: usize,
@@ -40,7 +41,7 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 const QUIET: Duration = Duration::from_millis(20);
 const MAX_DEFER: Duration = Duration::from_millis(500);
 
-impl Scheduler {
+impl PushScheduler {
     /// Sync state moved (a write, a kick): batches start once changes are quiet.
     fn changed(&mut self) {
         let now = tokio::time::Instant::now();
@@ -144,7 +145,7 @@ impl Scheduler {
             });
         }
         let _ = self.events.send(match &r.touched {
-            Some(t) => super::handle::Delta::event(t),
+            Some(t) => super::event::Delta::event(t),
             None => Event::Changed,
         });
     }
@@ -169,7 +170,7 @@ pub(super) async fn run(
     kick: mpsc::WeakUnboundedSender<Command>,
     events: broadcast::Sender<Event>,
 ) {
-    let mut s = Scheduler {
+    let mut s = PushScheduler {
         vault: vault.clone(),
         clients: clients.clone(),
         parallelism: config.parallelism.max(1),
@@ -202,7 +203,7 @@ pub(super) async fn run(
                         .unwrap_or_else(|e| Err(VaultError::Storage(format!("write failed: {e}"))));
                         let sync = match &out {
                             Ok(((), touched)) => {
-                                let _ = events.send(super::handle::Delta::event(touched));
+                                let _ = events.send(super::event::Delta::event(touched));
                                 touched.sync
                             }
                             Err(_) => false,

@@ -14,7 +14,7 @@ use super::keys::{Context, Keymap};
 use super::modals::{self, Modal, Outcome};
 use super::panes::{MappingsPane, ProjectsPane, SecretsPane};
 use super::theme::Theme;
-use crate::engine::handle::{Delta, Event};
+use crate::engine::{Delta, Event};
 use crate::ops::{Change, Outcome as Done, OwnerInfo};
 use crate::vault::{Clock, SecretValue};
 

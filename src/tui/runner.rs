@@ -22,7 +22,7 @@ use super::app::{App, Ask, Effect, KeyCmd, Opening};
 use super::modals::Modal;
 use super::modals::text::Text;
 use crate::engine::EngineConfig;
-use crate::engine::handle::Event;
+use crate::engine::Event;
 use crate::front::Front;
 use crate::ops::{Candidate, Outcome as Done_, Query, Reply, Request, Sensitive, UnsealWith};
 use crate::owner::{Host, Listening, Owner};

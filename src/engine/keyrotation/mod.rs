@@ -106,7 +106,7 @@ impl KeyRotator {
 
     /// One step, for the daemon log and attached dashboards (key names, never values).
     fn say(&self, name: &str, ok: bool, message: String) {
-        self.handle.notify(super::handle::Event::Rotation {
+        self.handle.notify(super::event::Event::Rotation {
             name: name.to_owned(),
             ok,
             message,

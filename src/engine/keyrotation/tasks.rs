@@ -118,7 +118,8 @@ pub fn start(
 ) -> RotationTasks {
     let targets = TargetClients::new(vault.clone(), clients);
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let mut scheduler = crate::engine::schedule::Scheduler::new(vault.clone(), handle.clone());
+    let mut scheduler =
+        crate::engine::schedule::PolicyScheduler::new(vault.clone(), handle.clone());
     scheduler.stop = Some(stopped.clone());
     let mut signing = crate::engine::signing::SigningRotator::new(
         vault.clone(),

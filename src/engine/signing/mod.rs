@@ -123,7 +123,7 @@ impl SigningRotator {
 
     /// One step, for the daemon log and attached dashboards (ids, never key material).
     fn say(&self, name: &str, ok: bool, message: String) {
-        self.handle.notify(super::handle::Event::Rotation {
+        self.handle.notify(super::event::Event::Rotation {
             name: name.to_owned(),
             ok,
             message,

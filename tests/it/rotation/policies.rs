@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use keyward::engine::schedule::Scheduler;
+use keyward::engine::schedule::PolicyScheduler;
 use keyward::vault::{Cause, DAY_MS, Generator, SecretValue};
 
 use super::{T0, World};
@@ -35,7 +35,7 @@ fn simple_with_policy(w: &World, name: &str, every: i64) {
 async fn a_due_policy_rotates_once_per_due_time_whatever_the_clock_does() {
     let w = World::new().await;
     simple_with_policy(&w, "token", DAY_MS);
-    let s = Scheduler::new(w.vault.clone(), w.handle.clone());
+    let s = PolicyScheduler::new(w.vault.clone(), w.handle.clone());
 
     w.clock.set(T0 + DAY_MS - 1);
     let t = s.tick().await.unwrap();
@@ -60,7 +60,7 @@ async fn a_due_policy_rotates_once_per_due_time_whatever_the_clock_does() {
 async fn downtime_catches_up_once_and_counts_the_next_due_from_now() {
     let w = World::new().await;
     simple_with_policy(&w, "token", DAY_MS);
-    let s = Scheduler::new(w.vault.clone(), w.handle.clone());
+    let s = PolicyScheduler::new(w.vault.clone(), w.handle.clone());
     w.clock.set(T0 + 30 * DAY_MS + 5);
     let t = s.tick().await.unwrap();
     assert_eq!(t.rotated.len(), 1);
@@ -84,7 +84,7 @@ async fn fields_rotate_on_their_own_schedules_and_together_when_both_are_due() {
                 .map(drop)
         })
         .unwrap();
-    let s = Scheduler::new(w.vault.clone(), w.handle.clone());
+    let s = PolicyScheduler::new(w.vault.clone(), w.handle.clone());
 
     w.clock.set(T0 + DAY_MS);
     assert_eq!(
@@ -122,7 +122,7 @@ async fn due_times_survive_a_restart_and_trashed_secrets_wait() {
         .unwrap();
     let w = w.restart().await;
     w.clock.set(T0 + DAY_MS);
-    let s = Scheduler::new(w.vault.clone(), w.handle.clone());
+    let s = PolicyScheduler::new(w.vault.clone(), w.handle.clone());
     assert_eq!(s.tick().await.unwrap().rotated.len(), 1);
     assert_eq!(versions(&w, "token").len(), 2);
     assert_eq!(versions(&w, "binned").len(), 1);
@@ -131,7 +131,7 @@ async fn due_times_survive_a_restart_and_trashed_secrets_wait() {
 #[tokio::test]
 async fn the_loop_picks_up_new_policies_and_rotates_when_due() {
     let w = World::new().await;
-    let mut s = Scheduler::new(w.vault.clone(), w.handle.clone());
+    let mut s = PolicyScheduler::new(w.vault.clone(), w.handle.clone());
     // No polling within the test: only the engine's events can wake the loop.
     s.cap = Duration::from_secs(3600);
     let task = tokio::spawn(s.run());
