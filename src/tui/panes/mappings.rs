@@ -51,8 +51,7 @@ impl MappingsPane {
                 "Select a secret to see where it is synced."
             };
             f.render_widget(
-                Paragraph::new(msg)
-                    .style(t.style(Role::Dim))
+                Paragraph::new(ratatui::text::Text::styled(msg, t.style(Role::Dim)))
                     .wrap(Wrap { trim: true }),
                 inner,
             );
@@ -80,8 +79,7 @@ impl MappingsPane {
                 )
             };
             f.render_widget(
-                Paragraph::new(msg)
-                    .style(t.style(Role::Dim))
+                Paragraph::new(ratatui::text::Text::styled(msg, t.style(Role::Dim)))
                     .wrap(Wrap { trim: true }),
                 inner,
             );

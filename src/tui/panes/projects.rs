@@ -48,8 +48,7 @@ impl ProjectsPane {
             } else {
                 "nothing matches the filter".into()
             };
-            let p = Paragraph::new(msg)
-                .style(t.style(Role::Dim))
+            let p = Paragraph::new(ratatui::text::Text::styled(msg, t.style(Role::Dim)))
                 .wrap(ratatui::widgets::Wrap { trim: true });
             f.render_widget(p, inner);
             return;

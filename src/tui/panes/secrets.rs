@@ -125,8 +125,7 @@ impl SecretsPane {
             } else {
                 "nothing matches the filter"
             };
-            let p = Paragraph::new(msg)
-                .style(t.style(Role::Dim))
+            let p = Paragraph::new(ratatui::text::Text::styled(msg, t.style(Role::Dim)))
                 .wrap(ratatui::widgets::Wrap { trim: true });
             f.render_widget(p, inner);
             return;

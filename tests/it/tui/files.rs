@@ -83,3 +83,40 @@ fn an_idle_dashboard_writes_nothing_to_the_terminal() {
     t.keys(&["q"]);
     t.wait_for("end-of-report");
 }
+
+/// Moving the cursor one row rewrites the rows that changed, not the blank cells of the
+/// details pane: a dim message used to style its whole area, so every blank cell under
+/// it was written again on each move (1,901 bytes from Database to Resend API key at
+/// 120x40; 373 since).
+#[test]
+fn a_cursor_move_writes_only_what_changed() {
+    if tmux_or_skip("a_cursor_move_writes_only_what_changed").is_none() {
+        return;
+    }
+    // The demo: Database is synced (three variables), Resend API key is not.
+    let sb = Sandbox::new();
+    let t = start_env(&sb, "demo", &[]);
+    t.wait_for("✓4 synced");
+    t.keys(&["Tab"]);
+    t.wait_for("DATABASE_HOST");
+    let bytes = sb.dir.path().join("terminal-bytes");
+    std::fs::write(&bytes, b"").unwrap();
+    t.pipe_to(&bytes);
+    t.keys(&["Down"]);
+    t.wait_for("Resend API key: not synced");
+    // The screen is drawn once the key is handled; the pipe has it by the next poll.
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !String::from_utf8_lossy(&std::fs::read(&bytes).unwrap()).contains("Resend API key: not synced") {
+        assert!(std::time::Instant::now() < end, "nothing was written");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let written = std::fs::read(&bytes).unwrap();
+    assert!(
+        written.len() < 600,
+        "{} bytes for one row: {:?}",
+        written.len(),
+        String::from_utf8_lossy(&written)
+    );
+    t.keys(&["q"]);
+    t.wait_for("end-of-report");
+}
