@@ -769,3 +769,42 @@ fn name_rules_are_said_whole_inside_the_editor_at_both_sizes() {
         insta::assert_snapshot!(format!("refused_field_name@{size}"), s);
     }
 }
+
+#[test]
+fn a_manage_review_longer_than_its_box_scrolls_instead_of_being_cut() {
+    use crate::supabase::emulator::seed::{DEMO_ORG, DEMO_STAGING_REF, DEMO_TOKEN};
+    use crate::supabase::emulator::{Emulator, Seed};
+    let emu = Emulator::with_seed(Seed::demo()).unwrap();
+    let url = emu.base_url().to_string();
+    let mut t = H::with(80, 24, move |tx| {
+        tx.add_project("many")?;
+        for i in 0..60 {
+            let v = SecretValue::simple("v");
+            let name = format!("a much longer secret name {i:02}");
+            tx.set_value("many", &name, &v, crate::vault::Cause::Import)?;
+        }
+        tx.add_connection("acme", &url, None, DEMO_TOKEN)?;
+        tx.add_target(DEMO_STAGING_REF, "demo-staging", DEMO_ORG, "acme")
+            .map(|_| ())
+    });
+    // Every secret to the one target, reviewed.
+    t.keys(&["M", "A", "enter"]);
+    let s = t.screen();
+    assert!(
+        s.contains("more ·"),
+        "the review says nothing of what is below:\n{s}"
+    );
+    assert!(!joined(&s).contains("A_MUCH_LONGER_SECRET_NAME_59"), "{s}");
+    for _ in 0..40 {
+        t.keys(&["down"]);
+    }
+    let s2 = t.screen();
+    assert!(joined(&s2).contains("A_MUCH_LONGER_SECRET_NAME_59"), "{s2}");
+    assert!(uncut(&s) && uncut(&s2), "{s}\n{s2}");
+    // Scrolling is not an answer: the review is still there, and y still confirms.
+    assert!(
+        s2.contains("Before anything is sent") || s2.contains("y yes"),
+        "{s2}"
+    );
+    emu.shutdown();
+}

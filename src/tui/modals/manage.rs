@@ -46,6 +46,8 @@ pub struct ManageTarget {
     data: Box<Snapshot>,
     pub saving: Option<u64>,
     error: Option<String>,
+    /// The review's first line shown (it scrolls when long, like the sync review's).
+    scroll: usize,
 }
 
 fn text_of(s: &Listed) -> String {
@@ -74,6 +76,7 @@ impl ManageTarget {
             data: Box::new(data.clone()),
             saving: None,
             error: None,
+            scroll: 0,
         }
     }
 
@@ -97,9 +100,14 @@ impl ManageTarget {
         match (&self.filtering, &self.review) {
             (Some(_), _) => vec![Context::Prompt],
             (None, Some((Some(r), _))) if !r.unowned.is_empty() => {
-                vec![Context::Adopt, Context::Review, Context::Confirm]
+                vec![
+                    Context::Adopt,
+                    Context::Review,
+                    Context::Confirm,
+                    Context::List,
+                ]
             }
-            (None, Some(_)) => vec![Context::Confirm],
+            (None, Some(_)) => vec![Context::Confirm, Context::List],
             (None, None) => vec![Context::Pick, Context::Audit, Context::List],
         }
     }
@@ -120,6 +128,18 @@ impl ManageTarget {
             return Outcome::None;
         }
         if let Some((review, removals)) = &mut self.review {
+            match a {
+                Action::Down | Action::PageDown => {
+                    self.scroll += if a == Action::Down { 1 } else { 10 };
+                    return Outcome::None;
+                }
+                Action::Up | Action::PageUp => {
+                    let by = if a == Action::Up { 1 } else { 10 };
+                    self.scroll = self.scroll.saturating_sub(by);
+                    return Outcome::None;
+                }
+                _ => {}
+            }
             if review.as_ref().is_some_and(Review::checking) && a != Action::Close {
                 return Outcome::None;
             }
@@ -214,6 +234,7 @@ impl ManageTarget {
                 let secrets = pairs(&adds);
                 self.adds = adds;
                 self.review = Some((review, removes));
+                self.scroll = 0;
                 if checking {
                     Outcome::Effect {
                         effect: Effect::Review {
@@ -369,15 +390,23 @@ impl ManageTarget {
                 }
             }
         }
-        lines.truncate(room + 1);
+        // A review longer than the box scrolls (↓): it is never cut.
+        let more = lines.len().saturating_sub(room + 1);
+        let top = if self.review.is_some() {
+            self.scroll.min(more)
+        } else {
+            0
+        };
+        let mut lines: Vec<Line> = lines.into_iter().skip(top).take(room + 1).collect();
         while lines.len() < room + 1 {
             lines.push(Line::raw(""));
         }
         lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            super::hints(app, &self.contexts(), w),
-            t.style(Role::Key),
-        ));
+        let mut hint = super::hints(app, &self.contexts(), w);
+        if self.review.is_some() && more > top {
+            hint = format!("↓ {} more · {hint}", more - top);
+        }
+        lines.push(Line::styled(fit(&hint, w), t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
     }
 }

@@ -106,7 +106,9 @@ fn a_cursor_move_writes_only_what_changed() {
     t.wait_for("Resend API key: not synced");
     // The screen is drawn once the key is handled; the pipe has it by the next poll.
     let end = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !String::from_utf8_lossy(&std::fs::read(&bytes).unwrap()).contains("Resend API key: not synced") {
+    while !String::from_utf8_lossy(&std::fs::read(&bytes).unwrap())
+        .contains("Resend API key: not synced")
+    {
         assert!(std::time::Instant::now() < end, "nothing was written");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
