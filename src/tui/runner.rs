@@ -528,11 +528,13 @@ impl<B: Backend> Tui<B> {
     /// allows it). Never logged; the footer says it happened, not what.
     fn copy(&mut self, value: &Sensitive) {
         if self.clipboard {
+            use base64::Engine as _;
             use std::io::Write;
-            let seq = zeroize::Zeroizing::new(format!(
-                "\x1b]52;c;{}\x07",
-                base64(value.expose().as_bytes())
-            ));
+            // The value's base64 is the value: zeroized like it.
+            let encoded = zeroize::Zeroizing::new(
+                base64::engine::general_purpose::STANDARD.encode(value.expose().as_bytes()),
+            );
+            let seq = zeroize::Zeroizing::new(format!("\x1b]52;c;{}\x07", encoded.as_str()));
             let mut out = std::io::stdout();
             let _ = out.write_all(seq.as_bytes());
             let _ = out.flush();
@@ -869,25 +871,6 @@ fn write_env(path: &str, lines: &[Sensitive]) -> Result<(), String> {
         writeln!(f, "{}", l.expose()).map_err(|e| format!("cannot write {path}: {e}"))?;
     }
     Ok(())
-}
-
-/// Standard base64 (RFC 4648, padded), for OSC 52.
-fn base64(b: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(b.len().div_ceil(3) * 4);
-    for c in b.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 fn unexpected(r: &Reply) -> String {
