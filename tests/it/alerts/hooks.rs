@@ -82,7 +82,12 @@ fn a_failed_push_runs_the_hook_once_with_the_event_and_not_again_within_the_inte
         .unwrap()
         .attempts;
     assert!(failures >= 10, "{failures} failed attempts");
-    let env = std::fs::read_to_string(format!("{}.env", out.display())).unwrap();
+    // The hook writes its environment line after the JSON: wait for the second one.
+    let env_file = format!("{}.env", out.display());
+    wait_for("the second hook's environment line", || {
+        std::fs::read_to_string(&env_file).is_ok_and(|e| e.lines().count() >= 2)
+    });
+    let env = std::fs::read_to_string(&env_file).unwrap();
     assert_eq!(env, " push_failed\n target_unhealthy\n");
 
     // Each delivery is audited; the value appears in no alert.
