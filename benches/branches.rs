@@ -9,16 +9,18 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use age::secrecy::SecretString;
 use keyward::engine::clients::Clients;
-use keyward::engine::{EngineConfig, retry::RetryPolicy};
+use keyward::engine::EngineConfig;
 use keyward::supabase::emulator::branches::NewBranch;
 use keyward::supabase::emulator::{Emulator, EmulatorConfig, Faults, Seed, TokenSpec};
-use keyward::vault::{BranchWatch, Cause, InitOptions, SecretValue, Vault};
+use keyward::vault::{BranchWatch, Cause, SecretValue};
 
 const BRANCHES: usize = 50;
-const TOKEN: &str = "sbp_1111111111111111111111111111111111111111";
 const PARENT: &str = "aaaaaaaaaaaaaaaaaaaa";
+
+#[path = "fanout/mod.rs"]
+mod fanout;
+use fanout::TOKEN;
 
 struct Run {
     converge: Duration,
@@ -59,12 +61,7 @@ fn run(parallelism: usize) -> Run {
         })
         .collect();
     let dir = tempfile::tempdir().expect("temp dir");
-    let opts = InitOptions {
-        passphrase: SecretString::from("bench"),
-        recipients: vec![],
-        work_factor: Some(1),
-    };
-    let vault = Arc::new(Vault::create(&dir.path().join("v.redb"), &opts).expect("vault"));
+    let vault = Arc::new(fanout::fresh_vault(dir.path()));
     vault
         .write(|tx| {
             tx.add_connection("main", emu.base_url(), None, TOKEN)?;
@@ -80,26 +77,8 @@ fn run(parallelism: usize) -> Run {
         .enable_all()
         .build()
         .expect("runtime");
-    let config = EngineConfig {
-        parallelism,
-        retry: RetryPolicy {
-            first: Duration::from_millis(100),
-            ..RetryPolicy::default()
-        },
-        ..EngineConfig::default()
-    };
+    let config = fanout::engine_config(parallelism);
     let clients = Arc::new(Clients::new(vault.clone(), config.clone()));
-    let converged = |v: &Vault| {
-        v.read()
-            .and_then(|r| r.outbox_totals())
-            .map(|t| t.0 == 0)
-            .unwrap_or(false)
-    };
-    let wait = |v: &Vault| {
-        while !converged(v) {
-            std::thread::sleep(Duration::from_millis(2));
-        }
-    };
     let handle = rt.block_on(async {
         let (h, _) = keyward::engine::start_on(
             vault.clone(),
@@ -114,7 +93,7 @@ fn run(parallelism: usize) -> Run {
         assert_eq!(found.seeded.len(), BRANCHES);
         h
     });
-    wait(&vault);
+    fanout::wait_drained(&vault);
     emu.control().reset_counters();
     emu.control().set_recording(true);
     vault
@@ -125,7 +104,7 @@ fn run(parallelism: usize) -> Run {
         .expect("change");
     let start = Instant::now();
     handle.kick();
-    wait(&vault);
+    fanout::wait_drained(&vault);
     let converge = start.elapsed();
     for r in branches.iter().chain([&PARENT.to_string()]) {
         let got = emu.world(|w| {

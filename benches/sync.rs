@@ -11,14 +11,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use age::secrecy::SecretString;
-use keyward::engine::{EngineConfig, retry::RetryPolicy};
+use keyward::engine::EngineConfig;
 use keyward::supabase::emulator::{Emulator, EmulatorConfig, Faults, Seed, TokenSpec};
-use keyward::vault::{Cause, InitOptions, SecretValue, Vault};
+use keyward::vault::{Cause, SecretValue};
 
 const TARGETS: usize = 200;
 const SECRETS: usize = 50;
-const TOKEN: &str = "sbp_1111111111111111111111111111111111111111";
 
 // The fixture's large vault is not used here, only its project refs.
 #[allow(dead_code)]
@@ -44,6 +42,10 @@ fn emulator() -> Emulator {
     .expect("emulator")
 }
 
+#[path = "fanout/mod.rs"]
+mod fanout;
+use fanout::TOKEN;
+
 struct Run {
     converge: Duration,
     requests: u64,
@@ -65,12 +67,7 @@ enum Case {
 fn run(parallelism: usize, secrets: usize, case: Case) -> Run {
     let emu = emulator();
     let dir = tempfile::tempdir().expect("temp dir");
-    let opts = InitOptions {
-        passphrase: SecretString::from("bench"),
-        recipients: vec![],
-        work_factor: Some(1),
-    };
-    let vault = Arc::new(Vault::create(&dir.path().join("v.redb"), &opts).expect("vault"));
+    let vault = Arc::new(fanout::fresh_vault(dir.path()));
     vault
         .write(|tx| {
             tx.add_connection("main", emu.base_url(), None, TOKEN)?;
@@ -97,31 +94,13 @@ fn run(parallelism: usize, secrets: usize, case: Case) -> Run {
         .enable_all()
         .build()
         .expect("runtime");
-    let config = EngineConfig {
-        parallelism,
-        retry: RetryPolicy {
-            first: Duration::from_millis(100),
-            ..RetryPolicy::default()
-        },
-        ..EngineConfig::default()
-    };
-    let converged = |v: &Vault| {
-        v.read()
-            .and_then(|r| r.outbox_totals())
-            .map(|t| t.0 == 0)
-            .unwrap_or(false)
-    };
-    let wait = |v: &Vault| {
-        while !converged(v) {
-            std::thread::sleep(Duration::from_millis(2));
-        }
-    };
+    let config = fanout::engine_config(parallelism);
     // Counted from before the engine starts, so no early request goes uncounted.
     emu.control().reset_counters();
     emu.control().set_recording(true);
     let mut start = Instant::now();
     let handle = rt.block_on(async { keyward::engine::start_with(vault.clone(), config).0 });
-    wait(&vault);
+    fanout::wait_drained(&vault);
     let changes = match case {
         Case::Initial => 0,
         Case::One => 1,
@@ -149,7 +128,7 @@ fn run(parallelism: usize, secrets: usize, case: Case) -> Run {
                 std::thread::sleep(Duration::from_millis(10));
             }
         }
-        wait(&vault);
+        fanout::wait_drained(&vault);
     }
     let converge = start.elapsed();
     // Converged means Supabase holds the values, not only that the outbox is empty:

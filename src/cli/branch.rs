@@ -147,16 +147,8 @@ fn status_words(t: &Target) -> String {
         "{}\t{}\t{}\t{}",
         b.name,
         b.git_branch.as_deref().unwrap_or("-"),
-        if b.persistent {
-            "persistent"
-        } else {
-            "preview"
-        },
-        if b.ready {
-            &b.status
-        } else {
-            "waiting: not ready"
-        }
+        b.kind(),
+        b.state("waiting: not ready")
     );
     if let Some(at) = &b.deletion_scheduled_at {
         s.push_str(&format!("\tdeletion scheduled {at}"));

@@ -220,16 +220,8 @@ pub fn status(g: &GlobalArgs, a: StatusArgs) -> CmdResult {
                         .as_deref()
                         .map(|g| format!("git {g}, "))
                         .unwrap_or_default(),
-                    if b.persistent {
-                        "persistent"
-                    } else {
-                        "preview"
-                    },
-                    if b.ready {
-                        b.status.as_str()
-                    } else {
-                        "waiting to be ready"
-                    }
+                    b.kind(),
+                    b.state("waiting to be ready")
                 ),
             ),
             None => ("", t.name.clone()),

@@ -972,35 +972,57 @@ fn the_access_keys_list_at_both_sizes() {
     }
 }
 
-#[test]
-fn run_now_and_revoke_from_the_rotations_screen_reach_supabase() {
-    use crate::supabase::emulator::seed::{DEMO_ORG, DEMO_STAGING_REF, DEMO_TOKEN};
-    use crate::supabase::emulator::{Emulator, Seed};
-    use crate::vault::{KeyKind, NewKeyRotation};
-    let emu = Emulator::with_seed(Seed::demo()).unwrap();
-    let url = emu.base_url().to_string();
-    // The new key is checked against the project's own URL: the emulator's.
-    let config = crate::engine::EngineConfig {
+/// Engine settings for tests on the emulator: key checks at its project URLs.
+pub(super) fn emulator_config(
+    emu: &crate::supabase::emulator::Emulator,
+) -> crate::engine::EngineConfig {
+    crate::engine::EngineConfig {
         project_url_template: Some(emu.project_url_template()),
         ..Default::default()
-    };
-    let mut t = H::with_config(100, 30, config, move |tx| {
+    }
+}
+
+/// The demo vault with the emulator's staging project as the target `demo-staging`,
+/// the engine running, then `more`; at `w`x`h`.
+pub(super) fn on_staging(
+    emu: &crate::supabase::emulator::Emulator,
+    w: u16,
+    h: u16,
+    more: impl FnOnce(&mut crate::vault::WriteTx<'_>) -> crate::vault::Result<()>,
+) -> H {
+    use crate::supabase::emulator::seed::{DEMO_ORG, DEMO_STAGING_REF, DEMO_TOKEN};
+    let url = emu.base_url().to_string();
+    H::with_config(w, h, emulator_config(emu), move |tx| {
         crate::cli::demo::seed(tx)?;
         tx.add_connection("acme", &url, None, DEMO_TOKEN)?;
         tx.add_target(DEMO_STAGING_REF, "demo-staging", DEMO_ORG, "acme")?;
-        tx.add_key_rotation(NewKeyRotation {
-            name: "staging-secret".into(),
-            project_ref: DEMO_STAGING_REF.into(),
-            connection: None,
-            key_type: KeyKind::Secret,
-            every_days: 30,
-            at_minute: 180,
-            auto: false,
-            into_project: "web-app".into(),
-            into_name: "Staging secret key".into(),
-            grace: None,
-        })
-        .map(|_| ())
+        more(tx)
+    })
+}
+
+/// A manual rotation of the staging project's secret keys into web-app.
+pub(super) fn staging_secret_rotation() -> crate::vault::NewKeyRotation {
+    crate::vault::NewKeyRotation {
+        name: "staging-secret".into(),
+        project_ref: crate::supabase::emulator::seed::DEMO_STAGING_REF.into(),
+        connection: None,
+        key_type: crate::vault::KeyKind::Secret,
+        every_days: 30,
+        at_minute: 180,
+        auto: false,
+        into_project: "web-app".into(),
+        into_name: "Staging secret key".into(),
+        grace: None,
+    }
+}
+
+#[test]
+fn run_now_and_revoke_from_the_rotations_screen_reach_supabase() {
+    use crate::supabase::emulator::{Emulator, Seed};
+    let emu = Emulator::with_seed(Seed::demo()).unwrap();
+    // The new key is checked against the project's own URL: the emulator's.
+    let mut t = on_staging(&emu, 100, 30, |tx| {
+        tx.add_key_rotation(staging_secret_rotation()).map(|_| ())
     });
     let gen_of = |t: &H| {
         t.vault()
@@ -1046,32 +1068,11 @@ fn run_now_and_revoke_from_the_rotations_screen_reach_supabase() {
 
 #[test]
 fn the_rotations_screen_shows_every_key_of_a_rotations_target() {
-    use crate::supabase::emulator::seed::{DEMO_ORG, DEMO_STAGING_REF, DEMO_TOKEN};
+    use crate::supabase::emulator::seed::DEMO_STAGING_REF;
     use crate::supabase::emulator::{Emulator, Seed};
-    use crate::vault::{KeyKind, NewKeyRotation};
     let emu = Emulator::with_seed(Seed::demo()).unwrap();
-    let url = emu.base_url().to_string();
-    let config = crate::engine::EngineConfig {
-        project_url_template: Some(emu.project_url_template()),
-        ..Default::default()
-    };
-    let mut t = H::with_config(120, 32, config, move |tx| {
-        crate::cli::demo::seed(tx)?;
-        tx.add_connection("acme", &url, None, DEMO_TOKEN)?;
-        tx.add_target(DEMO_STAGING_REF, "demo-staging", DEMO_ORG, "acme")?;
-        tx.add_key_rotation(NewKeyRotation {
-            name: "staging-secret".into(),
-            project_ref: DEMO_STAGING_REF.into(),
-            connection: None,
-            key_type: KeyKind::Secret,
-            every_days: 30,
-            at_minute: 180,
-            auto: false,
-            into_project: "web-app".into(),
-            into_name: "Staging secret key".into(),
-            grace: None,
-        })
-        .map(|_| ())
+    let mut t = on_staging(&emu, 120, 32, |tx| {
+        tx.add_key_rotation(staging_secret_rotation()).map(|_| ())
     });
     // Rotate once (r asks first), then open the keys view of its target.
     t.keys(&["K", "r", "y"]);

@@ -4,22 +4,12 @@
 //! tests.rs.
 
 use super::tests::{H, snap_rotations};
-use crate::supabase::emulator::seed::{DEMO_ORG, DEMO_STAGING_REF, DEMO_TOKEN};
+use crate::supabase::emulator::seed::DEMO_STAGING_REF;
 use crate::supabase::emulator::{Emulator, Seed};
 
 /// The demo vault with the emulator's staging project as a target, at `w`x`h`.
 fn staging(emu: &Emulator, w: u16, h: u16) -> H {
-    let url = emu.base_url().to_string();
-    let config = crate::engine::EngineConfig {
-        project_url_template: Some(emu.project_url_template()),
-        ..Default::default()
-    };
-    H::with_config(w, h, config, move |tx| {
-        crate::cli::demo::seed(tx)?;
-        tx.add_connection("acme", &url, None, DEMO_TOKEN)?;
-        tx.add_target(DEMO_STAGING_REF, "demo-staging", DEMO_ORG, "acme")
-            .map(|_| ())
-    })
+    super::tests::on_staging(emu, w, h, |_| Ok(()))
 }
 
 #[test]

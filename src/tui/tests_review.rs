@@ -42,11 +42,7 @@ fn emulator() -> Emulator {
 /// already makes on production.
 fn dashboard(emu: &Emulator, w: u16, h: u16) -> H {
     let url = emu.base_url().to_string();
-    let config = crate::engine::EngineConfig {
-        project_url_template: Some(emu.project_url_template()),
-        ..Default::default()
-    };
-    H::with_config(w, h, config, move |tx| {
+    H::with_config(w, h, super::tests::emulator_config(emu), move |tx| {
         crate::cli::demo::seed(tx)?;
         tx.set_value(
             "web-app",

@@ -45,6 +45,22 @@ pub struct BranchInfo {
     pub ready: bool,
 }
 
+impl BranchInfo {
+    /// `persistent` or `preview`, as listings and status say it.
+    pub fn kind(&self) -> &'static str {
+        if self.persistent {
+            "persistent"
+        } else {
+            "preview"
+        }
+    }
+
+    /// Its API status once ready; `waiting` (the caller's word) before.
+    pub fn state<'a>(&'a self, waiting: &'a str) -> &'a str {
+        if self.ready { &self.status } else { waiting }
+    }
+}
+
 /// One branch as a listing gave it, in the vault's terms.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedBranch {

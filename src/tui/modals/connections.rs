@@ -188,16 +188,8 @@ impl Targets {
                                 .as_deref()
                                 .map(|g| format!(" git {g}"))
                                 .unwrap_or_default(),
-                            if b.persistent {
-                                "persistent"
-                            } else {
-                                "preview"
-                            },
-                            if b.ready {
-                                b.status.as_str()
-                            } else {
-                                "waiting to be ready"
-                            },
+                            b.kind(),
+                            b.state("waiting to be ready"),
                         ),
                         (None, Some(w)) => format!(
                             "  {} ({}) · branches {} · {health} · {last}",

@@ -2,32 +2,15 @@
 //! hook, the delivery is in the daemon's log, and `keyward alert list | test` work
 //! attached to it (through its config and its vault).
 
-use keyward::vault::{Cause, SecretValue};
-
 use super::{lines, script, wait_for};
 use crate::attach::{Owner, attached};
-use crate::support::emulator::{self as emus, ORG, REF_A, TOKEN};
-use crate::support::vault::{PASS, Sandbox, json, ok};
+use crate::support::emulator::{self as emus, REF_A};
+use crate::support::vault::{PASS, json, ok};
 
 #[test]
 fn the_daemon_runs_its_alerts_and_alert_commands_attach_to_it() {
     let emu = emus::start();
-    let sb = Sandbox::new();
-    let v = sb.create();
-    v.write(|tx| {
-        tx.add_project("app")?;
-        tx.set_value(
-            "app",
-            "one",
-            &SecretValue::simple("first-value"),
-            Cause::Edit,
-        )?;
-        tx.add_connection("main", emu.base_url(), None, TOKEN)?;
-        tx.add_target(REF_A, "alpha", ORG, "main")?;
-        tx.map("app", "one", REF_A, None, false, None).map(drop)
-    })
-    .unwrap();
-    drop(v);
+    let sb = crate::attach::one_mapped(&emu);
     let out = sb.dir.path().join("alerts.jsonl");
     let hook = script(
         sb.dir.path(),

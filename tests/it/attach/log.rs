@@ -7,11 +7,9 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use keyward::vault::{Cause, SecretValue};
-
 use super::{Owner, attached};
-use crate::support::emulator::{self as emus, ORG, REF_A, TOKEN};
-use crate::support::vault::{PASS, Sandbox, ok};
+use crate::support::emulator::{self as emus, REF_A, TOKEN};
+use crate::support::vault::{PASS, ok};
 
 #[track_caller]
 fn wait_line(lines: &Mutex<Vec<String>>, needle: &str) -> String {
@@ -32,22 +30,7 @@ fn wait_line(lines: &Mutex<Vec<String>>, needle: &str) -> String {
 #[test]
 fn the_daemon_logs_pushes_failures_health_drift_and_rotations_and_watch_follows() {
     let emu = emus::start();
-    let sb = Sandbox::new();
-    let v = sb.create();
-    v.write(|tx| {
-        tx.add_project("app")?;
-        tx.set_value(
-            "app",
-            "one",
-            &SecretValue::simple("first-value"),
-            Cause::Edit,
-        )?;
-        tx.add_connection("main", emu.base_url(), None, TOKEN)?;
-        tx.add_target(REF_A, "alpha", ORG, "main")?;
-        tx.map("app", "one", REF_A, None, false, None).map(drop)
-    })
-    .unwrap();
-    drop(v);
+    let sb = crate::attach::one_mapped(&emu);
     let template = emu.project_url_template();
     let env = [
         ("KEYWARD_PASSPHRASE", PASS),

@@ -128,6 +128,29 @@ impl Drop for Owner {
     }
 }
 
+/// A vault whose secret `app/one` (`first-value`) is mapped to REF_A (`alpha`) of `emu`
+/// through the connection `main`: what a daemon's log and alerts are shown on.
+pub fn one_mapped(emu: &keyward::supabase::emulator::Emulator) -> Sandbox {
+    use crate::support::emulator::{ORG, REF_A, TOKEN};
+    use keyward::vault::{Cause, SecretValue};
+    let sb = Sandbox::new();
+    sb.create()
+        .write(|tx| {
+            tx.add_project("app")?;
+            tx.set_value(
+                "app",
+                "one",
+                &SecretValue::simple("first-value"),
+                Cause::Edit,
+            )?;
+            tx.add_connection("main", emu.base_url(), None, TOKEN)?;
+            tx.add_target(REF_A, "alpha", ORG, "main")?;
+            tx.map("app", "one", REF_A, None, false, None).map(drop)
+        })
+        .unwrap();
+    sb
+}
+
 /// `keyward ARGS` with no passphrase anywhere: it can only work attached.
 pub fn attached(sb: &Sandbox, args: &[&str], stdin: &str) -> std::process::Output {
     sb.run(args, stdin, &[], true)

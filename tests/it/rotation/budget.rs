@@ -4,28 +4,13 @@
 
 use super::rig::Rig;
 use crate::attach::{Owner, attached};
-use crate::support::emulator::REF_A;
 use crate::support::vault::ok;
 
 #[test]
 fn rotations_through_a_daemon_wait_for_the_rate_budget_instead_of_meeting_429() {
     let rig = Rig::new();
-    for (name, kind) in [("one", "secret"), ("two", "secret")] {
-        ok(&rig.kw(
-            &[
-                "rotation",
-                "add",
-                name,
-                "--target",
-                REF_A,
-                "--key-type",
-                kind,
-                "--every-days",
-                "7",
-                "--manual-only",
-            ],
-            "",
-        ));
+    for name in ["one", "two"] {
+        ok(&rig.add_rotation(name, "secret", &[]));
     }
     let daemon = Owner::start(&rig.sb, &["daemon"], &rig.env());
     rig.emu.control().update_faults(|f| {

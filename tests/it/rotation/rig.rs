@@ -61,6 +61,24 @@ impl Rig {
         self.sb.kw_env(args, stdin, &self.env())
     }
 
+    /// `rotation add NAME` of REF_A's `kind` keys, weekly, manual only, plus `extra`.
+    pub fn add_rotation(&self, name: &str, kind: &str, extra: &[&str]) -> std::process::Output {
+        let mut args = vec![
+            "rotation",
+            "add",
+            name,
+            "--target",
+            REF_A,
+            "--key-type",
+            kind,
+            "--every-days",
+            "7",
+            "--manual-only",
+        ];
+        args.extend_from_slice(extra);
+        self.kw(&args, "")
+    }
+
     /// The value of a key of REF_A by name (legacy keys: `anon`, `service_role`).
     pub fn key_value(&self, name: &str) -> String {
         self.emu.world(|w| {

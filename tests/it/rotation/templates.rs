@@ -6,23 +6,6 @@ use super::rig::Rig;
 use crate::support::emulator::{REF_A, TOKEN};
 use crate::support::vault::{fails, json, ok};
 
-fn add(rig: &Rig, name: &str, kind: &str, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "rotation",
-        "add",
-        name,
-        "--target",
-        REF_A,
-        "--key-type",
-        kind,
-        "--every-days",
-        "7",
-        "--manual-only",
-    ];
-    args.extend_from_slice(extra);
-    rig.kw(&args, "")
-}
-
 #[test]
 fn secret_keys_keep_the_replaced_keys_template_or_take_the_users() {
     // Key checks reach the emulator only through the connection's --project-url: no
@@ -32,7 +15,7 @@ fn secret_keys_keep_the_replaced_keys_template_or_take_the_users() {
     assert!(conns.contains("projects at http://127.0.0.1:"), "{conns}");
 
     // First key: the project default secret key's template, stated explicitly.
-    let out = ok(&add(&rig, "api", "secret", &[]));
+    let out = ok(&rig.add_rotation("api", "secret", &[]));
     assert!(out.contains("template of the key it replaces"), "{out}");
     ok(&rig.kw(&["rotation", "run", "api"], ""));
     assert_eq!(
@@ -54,22 +37,12 @@ fn secret_keys_keep_the_replaced_keys_template_or_take_the_users() {
     );
 
     // The user's own template wins.
-    ok(&add(
-        &rig,
-        "reader",
-        "secret",
-        &["--template", r#"{"role":"reader"}"#],
-    ));
+    ok(&rig.add_rotation("reader", "secret", &["--template", r#"{"role":"reader"}"#]));
     ok(&rig.kw(&["rotation", "run", "reader"], ""));
     assert_eq!(rig.key_role("keyward_reader_1").as_deref(), Some("reader"));
     // Publishable keys carry no privileges: a template there is refused.
     fails(
-        &add(
-            &rig,
-            "pub",
-            "publishable",
-            &["--template", r#"{"role":"x"}"#],
-        ),
+        &rig.add_rotation("pub", "publishable", &["--template", r#"{"role":"x"}"#]),
         "template",
     );
 

@@ -29,12 +29,8 @@ fn until(what: &str, f: impl Fn() -> bool) {
     }
 }
 
-#[test]
-fn bulk_select_sync_edit_and_trash_reach_supabase() {
-    if tmux_or_skip("bulk_select_sync_edit_and_trash_reach_supabase").is_none() {
-        return;
-    }
-    let e = emu::start();
+/// The demo's secrets in a fresh vault, connected to `e` with REF_A as target `alpha`.
+fn demo_on(e: &keyward::supabase::emulator::Emulator) -> Sandbox {
     let sb = Sandbox::new();
     let v = sb.create();
     v.write(keyward::cli::demo::seed).unwrap();
@@ -43,7 +39,16 @@ fn bulk_select_sync_edit_and_trash_reach_supabase() {
         tx.add_target(REF_A, "alpha", emu::ORG, "acme").map(|_| ())
     })
     .unwrap();
-    drop(v);
+    sb
+}
+
+#[test]
+fn bulk_select_sync_edit_and_trash_reach_supabase() {
+    if tmux_or_skip("bulk_select_sync_edit_and_trash_reach_supabase").is_none() {
+        return;
+    }
+    let e = emu::start();
+    let sb = demo_on(&e);
     let pass_file = sb.dir.path().join("pass");
     std::fs::write(&pass_file, PASS).unwrap();
     let template = e.project_url_template();
@@ -110,15 +115,7 @@ fn a_trace_log_holds_no_value_passphrase_or_token() {
         return;
     }
     let e = emu::start();
-    let sb = Sandbox::new();
-    let v = sb.create();
-    v.write(keyward::cli::demo::seed).unwrap();
-    v.write(|tx| {
-        tx.add_connection("acme", e.base_url(), None, TOKEN)?;
-        tx.add_target(REF_A, "alpha", emu::ORG, "acme").map(|_| ())
-    })
-    .unwrap();
-    drop(v);
+    let sb = demo_on(&e);
     let template = e.project_url_template();
     let t = super::e2e::start_env(
         &sb,
