@@ -9,8 +9,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use keyward::engine::clients::Clients;
 use keyward::engine::EngineConfig;
+use keyward::engine::clients::Clients;
 use keyward::supabase::emulator::branches::NewBranch;
 use keyward::supabase::emulator::{Emulator, EmulatorConfig, Faults, Seed, TokenSpec};
 use keyward::vault::{BranchWatch, Cause, SecretValue};

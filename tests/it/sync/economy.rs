@@ -69,9 +69,28 @@ fn a_sync_with_nothing_to_do_is_one_listing_per_target() {
     quiet(&rt, &h);
     emu.control().reset_counters();
     rt.block_on(h.sync_all(None)).unwrap();
+    // Compared with the listings before anything was queued: nothing was.
+    assert_eq!(v.read().unwrap().outbox_totals().unwrap().0, 0);
     settle(&v, "no-op sync", drained);
     quiet(&rt, &h);
     let c = emu.control().request_counts();
     assert_eq!(c.get(LIST), Some(&2), "{c:?}");
     assert_eq!(emu.control().total_requests(), 2, "{c:?}");
+
+    // A value edited on Supabase by hand differs from the listing: that one is queued
+    // and put back, the rest still not.
+    emu.world(|w| {
+        w.projects
+            .get_mut(REF_B)
+            .unwrap()
+            .secrets
+            .get_mut("S3")
+            .unwrap()
+            .value = "by hand".into()
+    });
+    emu.control().reset_counters();
+    rt.block_on(h.sync_all(None)).unwrap();
+    settle(&v, "the edit put back", drained);
+    assert_eq!(remote(&emu, REF_B)["S3"], "x");
+    assert_eq!(emu.control().request_count(UPSERT), 1);
 }
