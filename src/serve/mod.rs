@@ -1,5 +1,5 @@
 //! `keyward serve`: a small HTTP API over loopback TCP or a Unix socket, for scripts and
-//! CI, behind access keys (vault/access.rs). Routes and curl examples: docs/api.md.
+//! CI, behind access keys (vault/access/keys.rs). Routes and curl examples: docs/api.md.
 //!
 //! The server reads vault snapshots itself and sends every write (audit entries, a
 //! key's last use) through the engine handle: the engine stays the single writer.

@@ -6,16 +6,16 @@
 use redb::TableDefinition;
 use zeroize::Zeroizing;
 
-use super::audit::Outcome;
-use super::error::{Result, VaultError};
-use super::store::{ReadTx, WriteTx};
+use crate::vault::audit::Outcome;
+use crate::vault::error::{Result, VaultError};
+use crate::vault::storage::database::{ReadTx, WriteTx};
 
 const TABLE: &str = "alert_secrets";
 const SECRETS: TableDefinition<&str, &[u8]> = TableDefinition::new(TABLE);
 
 /// The rule for alert names (the config file's, and this table's keys).
 pub fn check_alert_name(name: &str) -> Result<()> {
-    super::connections::check_plain_name("alert", name)
+    crate::vault::sync::connections::check_plain_name("alert", name)
 }
 
 impl WriteTx<'_> {

@@ -18,9 +18,9 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use super::clock::Millis;
-use super::error::{Result, VaultError};
-use super::store::{AUDIT, AUDIT_PENDING, META, ReadTx, WriteTx};
+use crate::vault::clock::Millis;
+use crate::vault::error::{Result, VaultError};
+use crate::vault::storage::database::{AUDIT, AUDIT_PENDING, META, ReadTx, WriteTx};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -1,7 +1,7 @@
 //! Input limits. Documented in docs/user-guide.md; each refusal says what to do instead.
 
-use super::error::{Result, VaultError};
-use super::model::SecretValue;
+use crate::vault::error::{Result, VaultError};
+use crate::vault::secrets::record::SecretValue;
 
 pub const PROJECT_NAME_MAX: usize = 64;
 pub const SECRET_NAME_MAX: usize = 128;
@@ -32,10 +32,10 @@ fn check_text(what: &str, s: &str, max: usize) -> Result<()> {
     invisible(what, s)
 }
 
-/// Refuses characters nobody can see (super::invisible): two names that look identical
+/// Refuses characters nobody can see (crate::vault::invisible): two names that look identical
 /// must not be two secrets.
 pub(crate) fn invisible(what: &str, s: &str) -> Result<()> {
-    match super::invisible::first(s) {
+    match crate::vault::invisible::first(s) {
         Some(c) => Err(VaultError::invalid(format!(
             "{what} {s:?} contains {c}, which cannot be seen: retype it with visible characters only"
         ))),

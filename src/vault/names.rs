@@ -10,9 +10,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use super::error::VaultError;
-use super::model::Shape;
 use crate::supabase::api::limits;
+use crate::vault::error::VaultError;
+use crate::vault::secrets::record::Shape;
 
 /// Upper-case; every run of characters other than A–Z and 0–9 becomes one `_`; no
 /// leading or trailing `_`. "Database URL" -> `DATABASE_URL`. May return "".

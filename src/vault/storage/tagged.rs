@@ -1,0 +1,76 @@
+//! Sync metadata rows (connections, targets, mappings, sync states, outbox): JSON plus
+//! an HMAC-SHA256 tag under the vault's metadata key, bound to the table and the row's
+//! key. Someone with the file but not the key cannot point a connection at another
+//! URL (which would send it the token), map a secret to a target, or re-point queued
+//! work at another secret: the row fails to verify and keyward reports tampering.
+
+use hmac::{Hmac, Mac};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use crate::vault::error::{Result, VaultError};
+
+const TAG: usize = 32;
+
+fn tag(key: &[u8; 32], table: &str, rec: &[&str], body: &[u8]) -> [u8; TAG] {
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
+    m.update(b"sync-row\0");
+    m.update(table.as_bytes());
+    for part in rec {
+        m.update(b"\0");
+        m.update(&(part.len() as u64).to_be_bytes());
+        m.update(part.as_bytes());
+    }
+    m.update(b"\0");
+    m.update(body);
+    m.finalize().into_bytes().into()
+}
+
+pub(crate) fn encode<T: Serialize>(
+    key: &[u8; 32],
+    table: &str,
+    rec: &[&str],
+    v: &T,
+) -> Result<Vec<u8>> {
+    let mut out = serde_json::to_vec(v)?;
+    let t = tag(key, table, rec, &out);
+    out.extend_from_slice(&t);
+    Ok(out)
+}
+
+pub(crate) fn decode<T: DeserializeOwned>(
+    key: &[u8; 32],
+    table: &str,
+    rec: &[&str],
+    b: &[u8],
+) -> Result<T> {
+    let tampered = || VaultError::Tampered(format!("a row of {table} ({})", rec.join("/")));
+    if b.len() < TAG {
+        return Err(tampered());
+    }
+    let (body, t) = b.split_at(b.len() - TAG);
+    if !bool::from(tag(key, table, rec, body).ct_eq(t)) {
+        return Err(tampered());
+    }
+    Ok(serde_json::from_slice(body)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_verify_only_where_they_were_written() {
+        let k = [7u8; 32];
+        let b = encode(&k, "targets", &["abc"], &"x").unwrap();
+        assert_eq!(decode::<String>(&k, "targets", &["abc"], &b).unwrap(), "x");
+        assert!(decode::<String>(&k, "targets", &["abd"], &b).is_err());
+        assert!(decode::<String>(&k, "outbox", &["abc"], &b).is_err());
+        assert!(decode::<String>(&[8u8; 32], "targets", &["abc"], &b).is_err());
+        let mut bad = b.clone();
+        bad[1] ^= 1;
+        assert!(decode::<String>(&k, "targets", &["abc"], &bad).is_err());
+    }
+}

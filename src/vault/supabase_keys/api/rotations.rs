@@ -1,0 +1,410 @@
+//! Supabase API key rotations, as the vault records them: the settings (target project,
+//! key type, every N days at HH:MM UTC, auto on/off, the vault secret that receives the
+//! key, grace) and the state the engine's driver keeps (keys alive, the phase of an
+//! attempt in flight, status). The vault never speaks to Supabase: the driver in
+//! `engine::keyrotation` does, and writes each step here before taking the next, so a
+//! kill at any point is recovered on restart.
+//!
+//! Stored in clear: names, key ids and times. A key's value is only ever stored as a
+//! version of the receiving vault secret, sealed like every value.
+
+use redb::{ReadableTable, TableDefinition};
+
+use crate::vault::audit::Outcome;
+use crate::vault::clock::Millis;
+use crate::vault::error::{Result, VaultError};
+use crate::vault::secrets::record::{Cause, SecretValue};
+use crate::vault::secrets::versions::Written;
+use crate::vault::storage::database::{ReadTx, Vault, WriteTx};
+use crate::vault::supabase_keys::api::record::*;
+
+/// rotation name -> KeyRotation (JSON).
+pub(crate) const KEY_ROTATIONS: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("key_rotations");
+
+pub(in crate::vault) fn check_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= ROTATION_NAME_MAX
+        && name.as_bytes()[0].is_ascii_lowercase()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(VaultError::invalid(format!(
+            "{name:?} is not a usable rotation name: use 1-{ROTATION_NAME_MAX} lowercase letters, digits, '-' or '_', starting with a letter"
+        )))
+    }
+}
+
+/// Every rotation kind's schedule: at least a day apart, at a time of day.
+pub(in crate::vault) fn check_schedule(every_days: u32, at_minute: u32) -> Result<()> {
+    if every_days == 0 {
+        return Err(VaultError::invalid(
+            "the interval must be at least 1 day: give --every-days 1 or more",
+        ));
+    }
+    if at_minute >= 24 * 60 {
+        return Err(VaultError::invalid(
+            "the time of day must be 00:00 to 23:59",
+        ));
+    }
+    Ok(())
+}
+
+/// A grace longer than the interval would keep a third key alive at the next rotation.
+fn check_grace(grace: Option<Millis>, every_days: u32) -> Result<()> {
+    if grace.is_some_and(|g| g > i64::from(every_days) * crate::vault::clock::DAY_MS) {
+        return Err(VaultError::invalid(format!(
+            "the grace is longer than the interval ({every_days} day(s)): the previous key would still be alive at the next rotation; give a shorter --grace"
+        )));
+    }
+    Ok(())
+}
+
+fn unknown(name: &str) -> VaultError {
+    VaultError::not_found(format!(
+        "no key rotation named {name:?}: see `keyward rotation list`"
+    ))
+}
+
+/// Rows carry the same tag as the sync rows: someone with the file but not the key must
+/// not be able to re-point a rotation at another project or make the driver delete a key
+/// it never created (its "previous key" id).
+fn decode(vault: &Vault, name: &str, b: &[u8]) -> Result<KeyRotation> {
+    crate::vault::storage::tagged::decode(&vault.meta_key, "key_rotations", &[name], b)
+}
+
+impl WriteTx<'_> {
+    /// Records a new rotation, due at once (its first run creates the first key).
+    /// Returns it and, when the receiving secret's variable name is reserved by
+    /// Supabase, a warning to show.
+    pub fn add_key_rotation(&mut self, n: NewKeyRotation) -> Result<(KeyRotation, Option<String>)> {
+        check_name(&n.name)?;
+        if !is_project_ref(&n.project_ref) {
+            return Err(VaultError::invalid(format!(
+                "{:?} is not a project ref: a ref is 20 lowercase letters (see `keyward target list`)",
+                n.project_ref
+            )));
+        }
+        check_schedule(n.every_days, n.at_minute)?;
+        check_grace(n.grace, n.every_days)?;
+        crate::vault::limits::secret_name(&n.into_name)?;
+        if self
+            .tx
+            .open_table(KEY_ROTATIONS)?
+            .get(n.name.as_str())?
+            .is_some()
+            || self.signing_rotation_exists(&n.name)?
+        {
+            return Err(VaultError::conflict(format!(
+                "a key rotation named {:?} already exists: pick another name, or `keyward rotation rm {}` first",
+                n.name, n.name
+            )));
+        }
+        self.project_id(&n.into_project)?;
+        let id = match self.secret(&n.into_project, &n.into_name) {
+            Ok(m) if m.is_trashed() => {
+                return Err(crate::vault::secrets::versions::in_trash(
+                    &n.into_project,
+                    &n.into_name,
+                ));
+            }
+            Ok(m) => Some(m.id),
+            Err(VaultError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        let taken = self.key_rotations_tx()?.into_iter().find(|r| {
+            r.into.project == n.into_project && r.into.name == n.into_name
+                || (id.is_some() && r.into.id == id)
+        });
+        if let Some(other) = taken {
+            return Err(VaultError::conflict(format!(
+                "{}/{} already receives the keys of the rotation {:?}: choose another secret",
+                n.into_project, n.into_name, other.name
+            )));
+        }
+        let warning = reserved_name_warning(&n.into_name);
+        let r = KeyRotation {
+            name: n.name,
+            project_ref: n.project_ref,
+            connection: n.connection,
+            key_type: n.key_type,
+            every_days: n.every_days,
+            at_minute: n.at_minute,
+            auto: n.auto,
+            into: IntoSecret {
+                project: n.into_project,
+                name: n.into_name,
+                id,
+            },
+            grace: n.grace,
+            template: None,
+            created: self.now,
+            state: KeyRotationState {
+                next_due: self.now,
+                ..KeyRotationState::default()
+            },
+        };
+        self.save_key_rotation(&r)?;
+        let detail = format!(
+            "{} key of {} every {} day(s) at {} UTC into {}/{}{}",
+            r.key_type.as_str(),
+            r.project_ref,
+            r.every_days,
+            format_time_of_day(r.at_minute),
+            r.into.project,
+            r.into.name,
+            if r.auto { "" } else { ", manual only" }
+        );
+        self.audit("key-rotation-add", &r.name, Outcome::Ok, &detail)?;
+        Ok((r, warning))
+    }
+
+    pub fn key_rotation(&self, name: &str) -> Result<KeyRotation> {
+        let t = self.tx.open_table(KEY_ROTATIONS)?;
+        let g = t.get(name)?.ok_or_else(|| unknown(name))?;
+        decode(self.vault, name, g.value())
+    }
+
+    pub(crate) fn key_rotations_tx(&self) -> Result<Vec<KeyRotation>> {
+        let mut out = Vec::new();
+        for row in self.tx.open_table(KEY_ROTATIONS)?.iter()? {
+            let (k, v) = row?;
+            out.push(decode(self.vault, k.value(), v.value())?);
+        }
+        Ok(out)
+    }
+
+    /// Stores the rotation as given (the driver's state transitions).
+    pub fn save_key_rotation(&mut self, r: &KeyRotation) -> Result<()> {
+        self.tx.open_table(KEY_ROTATIONS)?.insert(
+            r.name.as_str(),
+            crate::vault::storage::tagged::encode(
+                &self.vault.meta_key,
+                "key_rotations",
+                &[&r.name],
+                r,
+            )?
+            .as_slice(),
+        )?;
+        Ok(())
+    }
+
+    /// Forgets the rotation. The driver deletes its keys on Supabase first.
+    pub fn remove_key_rotation(&mut self, name: &str) -> Result<()> {
+        let removed = self.tx.open_table(KEY_ROTATIONS)?.remove(name)?.is_some();
+        if !removed {
+            return Err(unknown(name));
+        }
+        self.audit("key-rotation-rm", name, Outcome::Ok, "")
+    }
+
+    /// Changes the schedule (interval, time of day, auto, grace) of a rotation; the next
+    /// due time is recomputed from the last success (a rotation that never ran stays
+    /// due at once). Target, key type and receiving secret are fixed: remove and add the
+    /// rotation to change them.
+    pub fn edit_key_rotation(
+        &mut self,
+        name: &str,
+        every_days: u32,
+        at_minute: u32,
+        auto: bool,
+        grace: Option<Millis>,
+    ) -> Result<KeyRotation> {
+        check_schedule(every_days, at_minute)?;
+        check_grace(grace, every_days)?;
+        let mut r = self.key_rotation(name)?;
+        r.every_days = every_days;
+        r.at_minute = at_minute;
+        r.auto = auto;
+        r.grace = grace;
+        if let Some(t) = r.state.last_success {
+            r.state.next_due = next_due_after(t, every_days, at_minute);
+        }
+        self.save_key_rotation(&r)?;
+        let detail = format!(
+            "every {every_days} day(s) at {} UTC{}",
+            format_time_of_day(at_minute),
+            if auto { "" } else { ", manual only" }
+        );
+        self.audit("key-rotation-edit", name, Outcome::Ok, &detail)?;
+        Ok(r)
+    }
+
+    /// Sets (or clears) the JWT template new secret keys of the rotation get.
+    pub fn set_key_rotation_template(
+        &mut self,
+        name: &str,
+        template: Option<JwtTemplate>,
+    ) -> Result<KeyRotation> {
+        let mut r = self.key_rotation(name)?;
+        if template.is_some() && r.key_type != KeyKind::Secret {
+            return Err(VaultError::invalid(format!(
+                "a template gives a secret key its privileges: the rotation {name:?} rotates {} keys, which carry none; drop --template",
+                r.key_type.as_str()
+            )));
+        }
+        if template.as_ref().is_some_and(|t| t.is_empty()) {
+            return Err(VaultError::invalid(
+                "an empty template gives the key no role: write e.g. '{\"role\":\"service_role\"}'",
+            ));
+        }
+        r.template = template;
+        self.save_key_rotation(&r)?;
+        let detail = match &r.template {
+            Some(t) => format!("template {}", serde_json::Value::Object(t.clone())),
+            None => "template from the replaced key".into(),
+        };
+        self.audit("key-rotation-edit", name, Outcome::Ok, &detail)?;
+        Ok(r)
+    }
+
+    /// Turns automatic runs on or off.
+    pub fn set_key_rotation_auto(&mut self, name: &str, auto: bool) -> Result<KeyRotation> {
+        let mut r = self.key_rotation(name)?;
+        r.auto = auto;
+        self.save_key_rotation(&r)?;
+        let detail = if auto { "auto on" } else { "auto off" };
+        self.audit("key-rotation-edit", name, Outcome::Ok, detail)?;
+        Ok(r)
+    }
+
+    /// Writes a key's value into the rotation's secret as a new version (cause
+    /// rotation) and remembers the secret's id. Creates the secret the first time.
+    pub fn write_key_value(&mut self, r: &mut KeyRotation, value: &SecretValue) -> Result<Written> {
+        let (project, name) = match r.into.id.map(|id| self.secret_by_id(id)).transpose()? {
+            Some(Some((p, n, _))) => (p, n),
+            // Purged since: write where it was named, as at set-up.
+            _ => (r.into.project.clone(), r.into.name.clone()),
+        };
+        let w = self.set_value(&project, &name, value, Cause::Rotation)?;
+        r.into = IntoSecret {
+            project,
+            name,
+            id: Some(w.id),
+        };
+        Ok(w)
+    }
+}
+
+impl ReadTx<'_> {
+    /// None for a vault made before key rotations existed (the table appears with the
+    /// first write that needs it).
+    fn rotations_table(&self) -> Result<Option<redb::ReadOnlyTable<&'static str, &'static [u8]>>> {
+        match self.tx.open_table(KEY_ROTATIONS) {
+            Ok(t) => Ok(Some(t)),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Every key rotation, by name.
+    pub fn key_rotations(&self) -> Result<Vec<KeyRotation>> {
+        let mut out = Vec::new();
+        if let Some(t) = self.rotations_table()? {
+            for row in t.iter()? {
+                let (k, v) = row?;
+                out.push(decode(self.vault, k.value(), v.value())?);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn key_rotation(&self, name: &str) -> Result<KeyRotation> {
+        let t = self.rotations_table()?.ok_or_else(|| unknown(name))?;
+        let g = t.get(name)?.ok_or_else(|| unknown(name))?;
+        decode(self.vault, name, g.value())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::clock::DAY_MS;
+
+    const T0: Millis = 1_795_392_000_000; // 2026-11-23T00:00:00Z
+
+    #[test]
+    fn next_due_is_at_the_time_of_day_n_days_on() {
+        assert_eq!(next_due_after(T0, 7, 0), T0 + 7 * DAY_MS);
+        // Ran late (09:00): still due at 00:00 seven days on.
+        assert_eq!(next_due_after(T0 + 9 * 3_600_000, 7, 0), T0 + 7 * DAY_MS);
+        assert_eq!(
+            next_due_after(T0, 1, 3 * 60 + 30),
+            T0 + DAY_MS + 210 * 60_000
+        );
+        assert!(next_due_after(T0 + DAY_MS - 1, 1, 0) > T0 + DAY_MS - 1);
+    }
+
+    #[test]
+    fn times_of_day_parse_strictly() {
+        assert_eq!(parse_time_of_day("03:30").unwrap(), 210);
+        assert_eq!(parse_time_of_day("00:00").unwrap(), 0);
+        for bad in ["24:00", "3:30", "12:60", "noon", "12-30"] {
+            assert!(parse_time_of_day(bad).is_err(), "{bad}");
+        }
+        assert_eq!(format_time_of_day(210), "03:30");
+    }
+
+    #[test]
+    fn status_summarises_the_state() {
+        let mut r = sample();
+        assert_eq!(r.status(0), KeyRotationStatus::New);
+        r.state.current = Some(KeyRef {
+            id: "1".into(),
+            name: "keyward_web_prod_1".into(),
+        });
+        r.state.next_due = 10;
+        assert_eq!(r.status(5), KeyRotationStatus::Ok);
+        assert_eq!(r.status(10), KeyRotationStatus::Due);
+        r.state.retry_at = Some(20);
+        assert_eq!(r.status(5), KeyRotationStatus::Failing);
+        r.state.retiring.push(r.state.current.clone().unwrap());
+        assert_eq!(r.status(5), KeyRotationStatus::CleanupPending);
+        r.state.phase = Phase::Creating {
+            key_name: "keyward_web_prod_2".into(),
+            key_id: None,
+        };
+        assert_eq!(r.status(5), KeyRotationStatus::Rotating);
+    }
+
+    fn sample() -> KeyRotation {
+        KeyRotation {
+            name: "web-prod".into(),
+            project_ref: "a".repeat(20),
+            connection: None,
+            key_type: KeyKind::Secret,
+            every_days: 1,
+            at_minute: 0,
+            auto: true,
+            into: IntoSecret {
+                project: "p".into(),
+                name: "k".into(),
+                id: None,
+            },
+            grace: None,
+            template: None,
+            created: 0,
+            state: KeyRotationState::default(),
+        }
+    }
+
+    #[test]
+    fn key_names_are_valid_for_supabase_and_recognised_as_ours() {
+        let r = sample();
+        let n = r.key_name(3);
+        assert_eq!(n, "keyward_web_prod_3");
+        assert!(
+            n.len() <= 64
+                && n.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        );
+        assert!(r.owns_key_name(&n));
+        assert!(!r.owns_key_name("keyward_web_prod_x"));
+        assert!(!r.owns_key_name("default"));
+        assert!(reserved_name_warning("supabase service key").is_some());
+        assert!(reserved_name_warning("service key").is_none());
+    }
+}

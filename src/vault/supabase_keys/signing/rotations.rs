@@ -1,0 +1,216 @@
+//! JWT signing key rotations as the vault stores them (`signing_rotations`), beside the
+//! API key rotations and sharing their names: one `keyward rotation run NAME` reaches
+//! either. The engine's driver (`engine::signing`) writes each step here before the next
+//! call to Supabase, so a kill is recovered at the next start.
+
+use redb::{ReadableTable, TableDefinition};
+
+use crate::vault::audit::Outcome;
+use crate::vault::clock::Millis;
+use crate::vault::error::{Result, VaultError};
+use crate::vault::storage::database::{ReadTx, Vault, WriteTx};
+use crate::vault::supabase_keys::api::record::format_time_of_day;
+use crate::vault::supabase_keys::api::record::next_due_after;
+use crate::vault::supabase_keys::api::rotations::{check_name, check_schedule};
+use crate::vault::supabase_keys::signing::record::*;
+
+/// rotation name -> SigningRotation (JSON, tagged).
+pub(crate) const SIGNING_ROTATIONS: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("signing_rotations");
+
+fn decode(vault: &Vault, name: &str, b: &[u8]) -> Result<SigningRotation> {
+    // Tagged like every rotation row: an edited row could point the driver at keys of
+    // another project.
+    crate::vault::storage::tagged::decode(&vault.meta_key, "signing_rotations", &[name], b)
+}
+
+/// A previous key verifies for the grace: shorter than a JWT's life breaks sessions.
+fn check_signing_grace(grace: Millis) -> Result<()> {
+    if grace < 60_000 {
+        return Err(VaultError::invalid(
+            "the grace must be at least a minute, and longer than any JWT the project issues lives (default 24h)",
+        ));
+    }
+    Ok(())
+}
+
+fn unknown(name: &str) -> VaultError {
+    VaultError::not_found(format!(
+        "no signing key rotation named {name:?}: see `keyward rotation list`"
+    ))
+}
+
+impl WriteTx<'_> {
+    pub fn signing_rotation_exists(&self, name: &str) -> Result<bool> {
+        Ok(self.tx.open_table(SIGNING_ROTATIONS)?.get(name)?.is_some())
+    }
+
+    /// Records a new signing key rotation, due at once (its first run sets the project
+    /// up: imports the legacy JWT secret where it is still in use, then rotates).
+    pub fn add_signing_rotation(&mut self, n: NewSigningRotation) -> Result<SigningRotation> {
+        check_name(&n.name)?;
+        if !crate::vault::supabase_keys::api::record::is_project_ref(&n.project_ref) {
+            return Err(VaultError::invalid(format!(
+                "{:?} is not a project ref: a ref is 20 lowercase letters (see `keyward target list`)",
+                n.project_ref
+            )));
+        }
+        check_schedule(n.every_days, n.at_minute)?;
+        let grace = n.grace.unwrap_or(DEFAULT_SIGNING_GRACE);
+        check_signing_grace(grace)?;
+        let taken = self.signing_rotation_exists(&n.name)?
+            || self.key_rotation(&n.name).is_ok()
+            || self
+                .signing_rotations_tx()?
+                .iter()
+                .any(|r| r.project_ref == n.project_ref);
+        if taken {
+            return Err(VaultError::conflict(format!(
+                "a rotation named {:?}, or a signing key rotation of {}, already exists: one rotation per project's signing keys; see `keyward rotation list`",
+                n.name, n.project_ref
+            )));
+        }
+        let r = SigningRotation {
+            name: n.name,
+            project_ref: n.project_ref,
+            connection: n.connection,
+            algorithm: n.algorithm,
+            every_days: n.every_days,
+            at_minute: n.at_minute,
+            auto: n.auto,
+            grace,
+            created: self.now,
+            state: SigningState {
+                next_due: self.now,
+                ..SigningState::default()
+            },
+        };
+        self.save_signing_rotation(&r)?;
+        let detail = format!(
+            "{} signing keys of {} every {} day(s) at {} UTC, grace {}{}",
+            r.algorithm.as_str(),
+            r.project_ref,
+            r.every_days,
+            format_time_of_day(r.at_minute),
+            crate::vault::clock::format_duration(r.grace),
+            if r.auto { "" } else { ", manual only" }
+        );
+        self.audit("signing-rotation-add", &r.name, Outcome::Ok, &detail)?;
+        Ok(r)
+    }
+
+    pub fn signing_rotation(&self, name: &str) -> Result<SigningRotation> {
+        let t = self.tx.open_table(SIGNING_ROTATIONS)?;
+        let g = t.get(name)?.ok_or_else(|| unknown(name))?;
+        decode(self.vault, name, g.value())
+    }
+
+    fn signing_rotations_tx(&self) -> Result<Vec<SigningRotation>> {
+        let mut out = Vec::new();
+        for row in self.tx.open_table(SIGNING_ROTATIONS)?.iter()? {
+            let (k, v) = row?;
+            out.push(decode(self.vault, k.value(), v.value())?);
+        }
+        Ok(out)
+    }
+
+    /// Stores the rotation as given (the driver's state transitions).
+    pub fn save_signing_rotation(&mut self, r: &SigningRotation) -> Result<()> {
+        self.tx.open_table(SIGNING_ROTATIONS)?.insert(
+            r.name.as_str(),
+            crate::vault::storage::tagged::encode(
+                &self.vault.meta_key,
+                "signing_rotations",
+                &[&r.name],
+                r,
+            )?
+            .as_slice(),
+        )?;
+        Ok(())
+    }
+
+    /// Changes the schedule (interval, time of day, auto, grace; None keeps the grace),
+    /// as `edit_key_rotation` does for API keys: the next due time follows the last
+    /// success. Target and algorithm are fixed.
+    pub fn edit_signing_rotation(
+        &mut self,
+        name: &str,
+        every_days: u32,
+        at_minute: u32,
+        auto: bool,
+        grace: Option<Millis>,
+    ) -> Result<SigningRotation> {
+        check_schedule(every_days, at_minute)?;
+        let mut r = self.signing_rotation(name)?;
+        if let Some(g) = grace {
+            check_signing_grace(g)?;
+            r.grace = g;
+        }
+        r.every_days = every_days;
+        r.at_minute = at_minute;
+        r.auto = auto;
+        if let Some(t) = r.state.last_success {
+            r.state.next_due = next_due_after(t, every_days, at_minute);
+        }
+        self.save_signing_rotation(&r)?;
+        let detail = format!(
+            "every {every_days} day(s) at {} UTC, grace {}{}",
+            format_time_of_day(at_minute),
+            crate::vault::clock::format_duration(r.grace),
+            if auto { "" } else { ", manual only" }
+        );
+        self.audit("signing-rotation-edit", name, Outcome::Ok, &detail)?;
+        Ok(r)
+    }
+
+    /// Turns automatic runs on or off.
+    pub fn set_signing_rotation_auto(&mut self, name: &str, auto: bool) -> Result<SigningRotation> {
+        let mut r = self.signing_rotation(name)?;
+        r.auto = auto;
+        self.save_signing_rotation(&r)?;
+        let detail = if auto { "auto on" } else { "auto off" };
+        self.audit("signing-rotation-edit", name, Outcome::Ok, detail)?;
+        Ok(r)
+    }
+
+    /// Forgets the rotation; its keys stay on Supabase (the one in use keeps signing).
+    pub fn remove_signing_rotation(&mut self, name: &str) -> Result<()> {
+        self.signing_rotation(name)?;
+        self.tx.open_table(SIGNING_ROTATIONS)?.remove(name)?;
+        self.audit(
+            "signing-rotation-rm",
+            name,
+            Outcome::Ok,
+            "forgotten; the project's signing keys stay as they are",
+        )
+    }
+}
+
+impl ReadTx<'_> {
+    /// None for a vault made before signing rotations existed.
+    fn signing_table(&self) -> Result<Option<redb::ReadOnlyTable<&'static str, &'static [u8]>>> {
+        match self.tx.open_table(SIGNING_ROTATIONS) {
+            Ok(t) => Ok(Some(t)),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Every signing key rotation, by name.
+    pub fn signing_rotations(&self) -> Result<Vec<SigningRotation>> {
+        let mut out = Vec::new();
+        if let Some(t) = self.signing_table()? {
+            for row in t.iter()? {
+                let (k, v) = row?;
+                out.push(decode(self.vault, k.value(), v.value())?);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn signing_rotation(&self, name: &str) -> Result<SigningRotation> {
+        let t = self.signing_table()?.ok_or_else(|| unknown(name))?;
+        let g = t.get(name)?.ok_or_else(|| unknown(name))?;
+        decode(self.vault, name, g.value())
+    }
+}

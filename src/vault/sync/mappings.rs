@@ -1,0 +1,280 @@
+//! Mappings: "this secret goes to this target". Checked when made (names, values,
+//! conflicts, the 100-variable cap, names on Supabase that keyward does not own), so a
+//! sync never meets a mapping it must refuse.
+
+use std::collections::BTreeSet;
+
+use redb::ReadableTable;
+
+use crate::vault::audit::Outcome;
+use crate::vault::error::{Result, VaultError};
+use crate::vault::names as rules;
+use crate::vault::secrets::record::SecretId;
+use crate::vault::storage::database::{ReadTx, WriteTx};
+use crate::vault::sync::outbox::{LEDGER, MAPPINGS, derive_vars, scan_ledger, scan_target};
+use crate::vault::sync::record::{
+    Mapping, MappingRow, SyncState, TargetTotals, VarState, VarStatus,
+};
+
+impl WriteTx<'_> {
+    /// Maps `project/name` to `target`. `remote` is the set of names the target holds
+    /// now (from a listing), when the caller could list it: names there that keyward
+    /// does not own are refused unless `adopt`, and they count toward the cap.
+    pub fn map(
+        &mut self,
+        project: &str,
+        name: &str,
+        target: &str,
+        env_name: Option<&str>,
+        adopt: bool,
+        remote: Option<&BTreeSet<String>>,
+    ) -> Result<Vec<String>> {
+        let meta = self.live_secret(project, name)?;
+        let t = self.target_record(target)?;
+        if t.removing {
+            return Err(crate::vault::sync::targets::unknown_target(target));
+        }
+        if let Some(n) = env_name {
+            rules::check_env_name(n).map_err(|e| VaultError::invalid(e.to_string()))?;
+        }
+        let mapping = Mapping {
+            env_name: env_name.map(str::to_string),
+            adopt,
+            created: self.now,
+            ..Mapping::default()
+        };
+        let vars = derive_vars(&meta, &mapping)
+            .map_err(|e| prefix(e, &format!("{project}/{name} -> {target}")))?;
+        let owned = scan_ledger(&self.vault.meta_key, &self.tx.open_table(LEDGER)?, target)?;
+        let states = self.var_states(target)?;
+        let ours_now: BTreeSet<&str> = states
+            .iter()
+            .filter(|(_, s)| s.state != SyncState::Removing && s.secret != meta.id)
+            .map(|(n, _)| n.as_str())
+            .collect();
+        if let Some(remote) = remote {
+            let taken: Vec<&str> = vars
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .filter(|n| remote.contains(*n) && !owned.contains(*n) && !ours_now.contains(n))
+                .collect();
+            if !taken.is_empty() && !adopt {
+                return Err(VaultError::conflict(format!(
+                    "{} already exist(s) on {target} and keyward did not create it: map with --adopt to take it over (the vault's value will replace it)",
+                    taken.join(", ")
+                )));
+            }
+            if adopt {
+                let mut ledger = self.tx.open_table(LEDGER)?;
+                for n in taken {
+                    let row =
+                        crate::vault::sync::outbox::ledger_row(&self.vault.meta_key, target, n)?;
+                    ledger.insert((target, n), row.as_slice())?;
+                }
+            }
+        }
+        // The cap: what keyward will hold there plus what others hold by hand.
+        let mut total: BTreeSet<&str> = ours_now.clone();
+        total.extend(vars.iter().map(|(n, _)| n.as_str()));
+        if let Some(remote) = remote {
+            total.extend(
+                remote
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|n| !n.starts_with(rules::RESERVED_PREFIX)),
+            );
+        }
+        if total.len() > rules::PROJECT_SECRET_CAP {
+            let over = total.len() - rules::PROJECT_SECRET_CAP;
+            return Err(VaultError::invalid(format!(
+                "{project}/{name} would take {target} to {} variables, {over} over Supabase's cap of {}: unmap others, or bundle related values as one structured secret stored as JSON",
+                total.len(),
+                rules::PROJECT_SECRET_CAP
+            )));
+        }
+        self.tx.open_table(MAPPINGS)?.insert(
+            (meta.id.0, target),
+            crate::vault::storage::tagged::encode(
+                &self.vault.meta_key,
+                "mappings",
+                &[&meta.id.0.to_string(), target],
+                &mapping,
+            )?
+            .as_slice(),
+        )?;
+        self.resync(meta.id, target, Some(&mapping))?;
+        self.fan_out(target)?;
+        let names: Vec<String> = vars.into_iter().map(|(n, _)| n).collect();
+        self.audit(
+            "sync-map",
+            &format!("{project}/{name}"),
+            Outcome::Ok,
+            &format!("to {target} as {}", names.join(", ")),
+        )?;
+        Ok(names)
+    }
+
+    /// Unmaps; its variables there are queued for deletion.
+    pub fn unmap(&mut self, project: &str, name: &str, target: &str) -> Result<()> {
+        let meta = self.secret(project, name)?;
+        if let Some((_, m)) = self
+            .mappings_of(meta.id)?
+            .into_iter()
+            .find(|(t, _)| t == target)
+            && (m.inherited || m.overrides.is_some())
+            && let Some(b) = self.target_opt(target)?.and_then(|t| t.branch)
+        {
+            return Err(VaultError::invalid(format!(
+                "{project}/{name} goes to the branch {} through its parent {}: unmap it from {} (or end an override with `unmap ... --from {} --branch {}`)",
+                b.name, b.parent, b.parent, b.parent, b.name
+            )));
+        }
+        let removed = self
+            .tx
+            .open_table(MAPPINGS)?
+            .remove((meta.id.0, target))?
+            .is_some();
+        if !removed {
+            return Err(VaultError::not_found(format!(
+                "{project}/{name} is not mapped to {target}: see `keyward status`"
+            )));
+        }
+        self.resync(meta.id, target, None)?;
+        self.fan_out(target)?;
+        self.audit(
+            "sync-unmap",
+            &format!("{project}/{name}"),
+            Outcome::Ok,
+            &format!("from {target}"),
+        )
+    }
+}
+
+fn prefix(e: VaultError, what: &str) -> VaultError {
+    match e {
+        VaultError::Invalid(m) => VaultError::Invalid(format!("{what}: {m}")),
+        VaultError::Conflict(m) => VaultError::Conflict(format!("{what}: {m}")),
+        other => other,
+    }
+}
+
+impl ReadTx<'_> {
+    fn mapping_rows(&self, only: impl Fn(SecretId, &str) -> bool) -> Result<Vec<MappingRow>> {
+        let t = self.tx.open_table(MAPPINGS)?;
+        let mut out = Vec::new();
+        for row in t.iter()? {
+            let (k, v) = row?;
+            let (id, target) = k.value();
+            if !only(SecretId(id), target) {
+                continue;
+            }
+            let mapping: Mapping = crate::vault::storage::tagged::decode(
+                &self.vault.meta_key,
+                "mappings",
+                &[&id.to_string(), target],
+                v.value(),
+            )?;
+            let variables = self
+                .var_rows(target)?
+                .into_iter()
+                .filter(|(_, s)| s.secret.0 == id && s.state != SyncState::Removing)
+                .map(|(n, _)| n)
+                .collect();
+            out.push(MappingRow {
+                secret: self.label(SecretId(id))?,
+                secret_id: SecretId(id),
+                target: target.to_string(),
+                mapping,
+                variables,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Where a secret goes.
+    pub fn mappings_for_secret(&self, project: &str, name: &str) -> Result<Vec<MappingRow>> {
+        let id = self.secret(project, name)?.id;
+        self.mapping_rows(|s, _| s == id)
+    }
+
+    /// What goes to a target.
+    pub fn mappings_for_target(&self, target: &str) -> Result<Vec<MappingRow>> {
+        self.mapping_rows(|_, t| t == target)
+    }
+
+    pub fn all_mappings(&self) -> Result<Vec<MappingRow>> {
+        self.mapping_rows(|_, _| true)
+    }
+
+    pub(crate) fn var_rows(&self, target: &str) -> Result<Vec<(String, VarState)>> {
+        scan_target(
+            &self.tx.open_table(crate::vault::sync::outbox::VARS)?,
+            target,
+        )?
+        .into_iter()
+        .map(|(n, b)| {
+            let s = crate::vault::storage::tagged::decode(
+                &self.vault.meta_key,
+                "sync_vars",
+                &[target, &n],
+                &b,
+            )?;
+            Ok((n, s))
+        })
+        .collect()
+    }
+
+    /// Every variable keyward manages (or is removing), of one target or all.
+    pub fn sync_status(&self, target: Option<&str>) -> Result<Vec<VarStatus>> {
+        let refs: Vec<String> = match target {
+            Some(t) => vec![self.target(t)?.project_ref],
+            None => self.targets()?.into_iter().map(|t| t.project_ref).collect(),
+        };
+        // One secret has many variables (fields, targets): each label is made once.
+        let secrets = self
+            .tx
+            .open_table(crate::vault::storage::database::SECRETS)?;
+        let projects = self
+            .tx
+            .open_table(crate::vault::storage::database::PROJECTS)?;
+        let mut labels: std::collections::HashMap<SecretId, String> = Default::default();
+        let mut out = Vec::new();
+        for r in refs {
+            for (variable, state) in self.var_rows(&r)? {
+                let secret = match labels.get(&state.secret) {
+                    Some(l) => l.clone(),
+                    None => {
+                        let l = crate::vault::sync::outbox::label_of(
+                            &secrets,
+                            &projects,
+                            state.secret,
+                        )?;
+                        labels.insert(state.secret, l.clone());
+                        l
+                    }
+                };
+                out.push(VarStatus {
+                    target: r.clone(),
+                    variable,
+                    secret,
+                    state,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Counts per state for one target.
+    pub fn target_totals(&self, target: &str) -> Result<TargetTotals> {
+        let mut t = TargetTotals::default();
+        for (_, s) in self.var_rows(target)? {
+            t.count(s.state);
+        }
+        Ok(t)
+    }
+
+    /// Names keyward owns in a target.
+    pub fn owned_names(&self, target: &str) -> Result<BTreeSet<String>> {
+        scan_ledger(&self.vault.meta_key, &self.tx.open_table(LEDGER)?, target)
+    }
+}
