@@ -81,19 +81,18 @@ struct Raw {
     backoff: Option<String>,
 }
 
-/// The config file's place: `KEYWARD_CONFIG`, else the user's config directory.
-pub fn path() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("KEYWARD_CONFIG") {
-        return Some(PathBuf::from(p));
-    }
-    directories::BaseDirs::new().map(|b| b.config_dir().join("keyward").join("config.toml"))
-}
+pub use crate::engine::config::config_file as path;
 
 impl Config {
     /// Reads the config file; none there is no alerts. The error is one line naming
     /// the file and what to fix.
     pub fn load() -> Result<Config, String> {
-        let Some(p) = path() else {
+        Config::load_from(path())
+    }
+
+    /// Reads the config file at `p`; None is no alerts.
+    pub fn load_from(p: Option<PathBuf>) -> Result<Config, String> {
+        let Some(p) = p else {
             return Ok(Config::default());
         };
         let text = match std::fs::read_to_string(&p) {
@@ -111,8 +110,8 @@ impl Config {
 
     /// Reads it where a broken file must not stop anything (a dashboard, a command):
     /// the error is logged and no alert is armed.
-    pub fn load_or_none() -> Config {
-        Config::load().unwrap_or_else(|e| {
+    pub fn load_or_none(p: Option<PathBuf>) -> Config {
+        Config::load_from(p).unwrap_or_else(|e| {
             tracing::warn!("alerts are off: {e}");
             Config {
                 problem: Some(e),

@@ -21,6 +21,18 @@ pub struct EngineConfig {
     pub only_targets: Option<BTreeSet<String>>,
     /// How often each followed target's branches are listed (one request each).
     pub branch_poll: Duration,
+    /// The config file an owner arms its alerts from. The environment's settings name
+    /// the user's ([`config_file`]); the defaults, which tests and benches start from,
+    /// name none, so a developer's own alerts never fire from a test.
+    pub config_file: Option<std::path::PathBuf>,
+}
+
+/// The config file's place: `KEYWARD_CONFIG`, else the user's config directory.
+pub fn config_file() -> Option<std::path::PathBuf> {
+    if let Some(p) = std::env::var_os("KEYWARD_CONFIG") {
+        return Some(std::path::PathBuf::from(p));
+    }
+    directories::BaseDirs::new().map(|b| b.config_dir().join("keyward").join("config.toml"))
 }
 
 /// Bounds of the environment's timing overrides: tests shrink retries to milliseconds,
@@ -43,6 +55,7 @@ impl Default for EngineConfig {
             max_rate_wait: Duration::from_secs(60),
             only_targets: None,
             branch_poll: Duration::from_secs(60),
+            config_file: None,
         }
     }
 }
@@ -62,7 +75,8 @@ impl EngineConfig {
     pub fn checked_env() -> Result<Self, String> {
         static READ: std::sync::OnceLock<Result<EngineConfig, String>> = std::sync::OnceLock::new();
         READ.get_or_init(|| {
-            let (c, warnings) = Self::from_vars(|k| std::env::var(k).ok())?;
+            let (mut c, warnings) = Self::from_vars(|k| std::env::var(k).ok())?;
+            c.config_file = config_file();
             for w in warnings {
                 tracing::warn!("{w}");
                 eprintln!("warning: {w}");

@@ -95,6 +95,8 @@ pub struct PolicyScheduler {
     pub cap: Duration,
     /// When it turns true, `run` returns at its next wait (never mid-rotation).
     pub stop: Option<watch::Receiver<bool>>,
+    /// What `run`'s last look found: when the next rotation is due (None: no policy).
+    next_due: Arc<watch::Sender<Option<Millis>>>,
 }
 
 impl PolicyScheduler {
@@ -104,7 +106,15 @@ impl PolicyScheduler {
             handle,
             cap: Duration::from_secs(60),
             stop: None,
+            next_due: Arc::new(watch::channel(None).0),
         }
+    }
+
+    /// When `run` will next rotate, updated after each of its looks at the policies: a
+    /// front end can show it, and a test can wait for the look that found a new policy
+    /// not yet due instead of sleeping.
+    pub fn next_due(&self) -> watch::Receiver<Option<Millis>> {
+        self.next_due.subscribe()
     }
 
     /// Looks at the policies once and applies every due rotation.
@@ -155,7 +165,10 @@ impl PolicyScheduler {
         let mut stop = self.stop.take();
         loop {
             let wait = match self.tick().await {
-                Ok(t) => wait_until(t.next_due, self.vault.now(), self.cap),
+                Ok(t) => {
+                    self.next_due.send_replace(t.next_due);
+                    wait_until(t.next_due, self.vault.now(), self.cap)
+                }
                 Err(EngineError::Stopped) => return,
                 Err(e) => {
                     tracing::warn!("rotation scheduler: {e}");

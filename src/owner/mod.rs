@@ -83,12 +83,13 @@ impl Owner {
     /// A command's own owner: no engine until a request needs one.
     pub fn transient(vault: Vault, config: EngineConfig) -> Owner {
         let vault = Arc::new(vault);
+        let alerts = crate::alerts::Config::load_or_none(config.config_file.clone());
         Owner {
             clients: Arc::new(Clients::new(vault.clone(), config.clone())),
             vault,
             config,
             events: crate::engine::event_channel(),
-            alerts: Arc::new(crate::alerts::Config::load_or_none()),
+            alerts: Arc::new(alerts),
             resident: None,
         }
     }
@@ -112,7 +113,9 @@ impl Owner {
             config.clone(),
             clients.clone(),
         );
-        let alerts = Arc::new(crate::alerts::Config::load_or_none());
+        let alerts = Arc::new(crate::alerts::Config::load_or_none(
+            config.config_file.clone(),
+        ));
         let running =
             crate::alerts::start(alerts.clone(), vault.clone(), engine.clone(), alert_events);
         let (stop, stopped) = tokio::sync::watch::channel(false);

@@ -134,6 +134,7 @@ async fn the_loop_picks_up_new_policies_and_rotates_when_due() {
     let mut s = PolicyScheduler::new(w.vault.clone(), w.handle.clone());
     // No polling within the test: only the engine's events can wake the loop.
     s.cap = Duration::from_secs(3600);
+    let mut next_due = s.next_due();
     let task = tokio::spawn(s.run());
     // A policy set through the engine wakes the loop; it is not due yet.
     w.handle
@@ -144,7 +145,15 @@ async fn the_loop_picks_up_new_policies_and_rotates_when_due() {
         })
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The loop's look after that change found the policy, due in a day, and rotated
+    // nothing.
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        next_due.wait_for(|d| *d == Some(T0 + DAY_MS)),
+    )
+    .await
+    .expect("the loop never looked at the new policy")
+    .unwrap();
     assert_eq!(versions(&w, "token").len(), 1);
     w.clock.advance(DAY_MS);
     // The test clock moved, no timer did: a change through the engine wakes the loop,

@@ -111,8 +111,8 @@ async fn connections_are_capped_per_address_and_overall() {
         s.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
         held.push(s);
     }
-    // (the server counts a connection once it accepted it)
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The server accepts in the order connections arrived (the kernel's queue is FIFO),
+    // so the three hold their places before the fourth is counted.
     let mut fourth = connect_from(addr, "127.0.0.3").await;
     let out = closed_within(&mut fourth, Duration::from_secs(10))
         .await
@@ -129,18 +129,25 @@ async fn connections_are_capped_per_address_and_overall() {
         s.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
         held.push(s);
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
     let mut over = connect_from(addr, "127.0.0.5").await;
     let out = closed_within(&mut over, Duration::from_secs(10))
         .await
         .expect("the connection over the cap was held");
     assert_eq!(status_of(&out), 503, "{out}");
 
-    // Closing them frees the places.
+    // Closing them frees the places, as soon as the server has seen them close.
     drop(held);
-    tokio::time::sleep(Duration::from_millis(200)).await;
     let fresh = client(Some("127.0.0.5".parse().unwrap()));
-    assert_eq!(get_from(&fresh, &url, Some(&k)).await.0, 200);
+    let start = std::time::Instant::now();
+    loop {
+        match get_from(&fresh, &url, Some(&k)).await.0 {
+            200 => break,
+            503 if start.elapsed() < Duration::from_secs(10) => {
+                tokio::time::sleep(Duration::from_millis(20)).await
+            }
+            s => panic!("closed connections kept their places: {s}"),
+        }
+    }
     api.stop().await;
 }
 
@@ -173,7 +180,10 @@ async fn shutdown_drops_stalled_clients_after_its_grace() {
         )
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A full request after them: once it is answered the server has accepted both (it
+    // accepts in arrival order), so shutdown finds them open and must end them.
+    let good = client(Some("127.0.0.2".parse().unwrap()));
+    assert_eq!(get_from(&good, &api.url(PATH), Some(&k)).await.0, 200);
     let stopped = tokio::time::timeout(Duration::from_secs(20), api.stop()).await;
     assert!(stopped.is_ok(), "the server never stopped");
     assert!(

@@ -36,6 +36,7 @@ struct Fixture {
     app_sync: String,
     ops_sync: String,
     all_sync: String,
+    engine: keyward::engine::EngineHandle,
 }
 
 /// `app/API_URL` -> web (REF_B), `ops/OPS_TOKEN` -> billing-api (REF_A), synced.
@@ -51,7 +52,7 @@ async fn fixture() -> Fixture {
     let (_, ops_sync) = key(&vault, "ops sync", &["ops"], true);
     let (_, all_sync) = key(&vault, "all sync", &[], true);
     let (engine, _task) = keyward::engine::start_with(vault.clone(), config(&emu));
-    let api = Api::serve_with_engine(sb, vault.clone(), options(), engine).await;
+    let api = Api::serve_with_engine(sb, vault.clone(), options(), engine.clone()).await;
     let v: Arc<Vault> = vault.clone();
     until("the first sync", || all_synced(&v)).await;
     Fixture {
@@ -61,6 +62,7 @@ async fn fixture() -> Fixture {
         app_sync,
         ops_sync,
         all_sync,
+        engine,
     }
 }
 
@@ -102,6 +104,11 @@ async fn status_has_the_cli_shape_and_only_the_keys_projects() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_key_triggers_a_sync_and_a_read_key_cannot() {
     let f = fixture().await;
+    // A change written without waking the engine waits for a trigger: the engine then
+    // handles the refused trigger (its audit entry is a write through the engine's own
+    // loop) and starts no batch, which it would announce with progress as it started.
+    let mut events = f.engine.subscribe();
+    set(&f.api.vault, "app/API_URL", "v2");
     let (s, v) = f.api.post("/v1/sync", &f.reader).await;
     assert_eq!(s, 403, "{v}");
     assert!(
@@ -110,10 +117,18 @@ async fn a_sync_key_triggers_a_sync_and_a_read_key_cannot() {
             .unwrap()
             .contains("--allow-sync")
     );
-
-    // A change written without waking the engine waits for a trigger.
-    set(&f.api.vault, "app/API_URL", "v2");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // One more request, so the engine's loop has finished the turn that wrote the
+    // refusal's audit entry (its next turn writes this request's).
+    assert_eq!(f.api.get("/v1/status", Some(&f.reader)).await.0, 200);
+    while let Ok(e) = events.try_recv() {
+        assert!(
+            !matches!(
+                e,
+                keyward::engine::Event::Progress { .. } | keyward::engine::Event::Variable { .. }
+            ),
+            "a batch started without a trigger: {e:?}"
+        );
+    }
     assert_eq!(remote(&f.emu, REF_B)["API_URL"], "v1");
 
     let (s, v) = f.api.post("/v1/sync", &f.app_sync).await;
