@@ -170,7 +170,15 @@ fn sigterm_stops_serve_while_a_client_is_stalled() {
     let addr = base.trim_start_matches("http://");
     let mut stalled = std::net::TcpStream::connect(addr).unwrap();
     stalled.write_all(b"GET /v1/status HTTP/1.1\r\nHo").unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    // A whole request after it: once that is answered the server has accepted the
+    // stalled one (it accepts in arrival order), so SIGTERM finds it open.
+    let mut probe = std::net::TcpStream::connect(addr).unwrap();
+    probe
+        .write_all(b"GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut probe, &mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
     let pid = child.id();
     crate::support::sigterm(pid);
     let (tx, rx) = std::sync::mpsc::channel();
