@@ -207,11 +207,17 @@ impl Vault {
             let old = r
                 .open_table(crate::vault::sync::targets::UNHEALTHY)
                 .is_err();
-            pending || expired || old
+            let unindexed = r
+                .open_table(crate::vault::sync::states::VARS_BY_SECRET)
+                .is_err();
+            (pending || expired || old || unindexed, unindexed)
         };
-        if work {
+        if let (true, unindexed) = work {
             self.write(|tx| {
                 tx.create_sync_tables()?;
+                if unindexed {
+                    tx.build_var_index()?;
+                }
                 tx.fold_pending_audit()?;
                 tx.purge_expired()
             })?;

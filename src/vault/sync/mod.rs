@@ -9,4 +9,5 @@ pub(super) mod mappings;
 pub(super) mod outbox;
 pub(super) mod outbox_watch;
 pub(super) mod record;
+pub(super) mod states;
 pub(super) mod targets;

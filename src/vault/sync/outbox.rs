@@ -15,6 +15,7 @@ use crate::vault::names as rules;
 use crate::vault::secrets::record::{SecretId, SecretMeta};
 use crate::vault::storage::database::{PROJECTS, ReadTx, SECRETS, WriteTx};
 use crate::vault::sync::record::{Mapping, OutboxOp, SyncState, VarState};
+use crate::vault::sync::states::TargetStates;
 
 /// (secret id, target ref) -> Mapping
 pub(crate) const MAPPINGS: TableDefinition<(u64, &str), &[u8]> = TableDefinition::new("mappings");
@@ -112,6 +113,8 @@ impl WriteTx<'_> {
         self.tx.open_table(OUTBOX)?;
         self.tx.open_table(LEDGER)?;
         self.tx.open_table(WAITS)?;
+        self.tx
+            .open_table(crate::vault::sync::states::VARS_BY_SECRET)?;
         self.tx.open_table(crate::vault::sync::targets::TARGETS)?;
         self.tx.open_table(crate::vault::sync::targets::UNHEALTHY)?;
         self.tx
@@ -167,6 +170,7 @@ impl WriteTx<'_> {
 
     pub(crate) fn put_var(&mut self, target: &str, var: &str, s: &VarState) -> Result<()> {
         self.touch_var(target, var);
+        self.index_var(s.secret, target, var)?;
         self.tx.open_table(VARS)?.insert(
             (target, var),
             crate::vault::storage::tagged::encode(
@@ -208,6 +212,9 @@ impl WriteTx<'_> {
 
     pub(crate) fn drop_var(&mut self, target: &str, var: &str) -> Result<()> {
         self.touch_var(target, var);
+        if let Some(s) = self.var_state(target, var)? {
+            self.unindex_var(s.secret, target, var)?;
+        }
         self.tx.open_table(VARS)?.remove((target, var))?;
         self.tx.open_table(WAITS)?.remove((target, var))?;
         Ok(())
@@ -245,7 +252,7 @@ impl WriteTx<'_> {
         target: &str,
         mapping: Option<&Mapping>,
     ) -> Result<()> {
-        let mut states = TargetStates::load(self, target)?;
+        let mut states = TargetStates::lazy();
         let mut values = ValueCache::default();
         self.resync_with(id, target, mapping, &mut states, &mut values, None)
     }
@@ -295,12 +302,12 @@ impl WriteTx<'_> {
             let value = &*value;
             for (var, field) in &desired {
                 if let Some(other) = states
-                    .by_var
-                    .get(var)
+                    .get(self, target, var)?
                     .filter(|s| s.secret != id && s.state != SyncState::Removing)
                 {
+                    let other = other.secret;
                     let this = self.label(id)?;
-                    let that = self.label(other.secret)?;
+                    let that = self.label(other)?;
                     return Err(VaultError::conflict(format!(
                         "in {target}, {}",
                         rules::Conflict {
@@ -318,7 +325,7 @@ impl WriteTx<'_> {
                     .map_err(|e| in_target(VaultError::invalid(e.to_string()), target))?;
             }
             for (var, field) in &desired {
-                let old = states.by_var.get(var).filter(|s| s.secret == id);
+                let old = states.get(self, target, var)?.filter(|s| s.secret == id);
                 let op = OutboxOp::Upsert {
                     secret: id,
                     field: field.clone(),
@@ -362,12 +369,15 @@ impl WriteTx<'_> {
                 states.put(var, s);
             }
         }
-        let own: Vec<String> = states.by_secret.get(&id).cloned().unwrap_or_default();
-        for var in own {
+        for var in states.own(self, target, id)? {
             if desired.iter().any(|(n, _)| *n == var) {
                 continue;
             }
-            let Some(mut s) = states.by_var.get(&var).filter(|s| s.secret == id).cloned() else {
+            let Some(mut s) = states
+                .get(self, target, &var)?
+                .filter(|s| s.secret == id)
+                .cloned()
+            else {
                 continue;
             };
             s.state = SyncState::Removing;
@@ -425,40 +435,6 @@ impl ReadTx<'_> {
             &self.tx.open_table(PROJECTS)?,
             id,
         )
-    }
-}
-
-/// One target's variable states, decoded once and indexed by name and by secret, kept
-/// current as a resync writes them.
-pub(crate) struct TargetStates {
-    by_var: std::collections::HashMap<String, VarState>,
-    by_secret: std::collections::HashMap<SecretId, Vec<String>>,
-}
-
-impl TargetStates {
-    fn load(tx: &WriteTx<'_>, target: &str) -> Result<TargetStates> {
-        let mut t = TargetStates {
-            by_var: Default::default(),
-            by_secret: Default::default(),
-        };
-        for (var, s) in tx.var_states(target)? {
-            t.put(&var, s);
-        }
-        Ok(t)
-    }
-
-    fn put(&mut self, var: &str, s: VarState) {
-        if let Some(old) = self.by_var.get(var)
-            && old.secret != s.secret
-            && let Some(prev) = self.by_secret.get_mut(&old.secret)
-        {
-            prev.retain(|v| v != var);
-        }
-        let own = self.by_secret.entry(s.secret).or_default();
-        if !own.iter().any(|v| v == var) {
-            own.push(var.to_string());
-        }
-        self.by_var.insert(var.to_string(), s);
     }
 }
 

@@ -7,6 +7,7 @@ pub(crate) mod cli;
 mod crash;
 mod economy;
 mod faults;
+mod index;
 mod keep_live;
 mod scenario;
 mod validation;
