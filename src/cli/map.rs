@@ -95,6 +95,9 @@ fn override_branch(g: &GlobalArgs, a: MapArgs, branch: String, from: String) -> 
     Ok(())
 }
 
+/// Refusals named in the error line itself; beyond this, one line each before it.
+const REFUSALS_IN_LINE: usize = 3;
+
 pub fn map(g: &GlobalArgs, a: MapArgs) -> CmdResult {
     if let (Some(b), Some(f)) = (a.branch.clone(), a.from.clone()) {
         return override_branch(g, a, b, f);
@@ -127,12 +130,17 @@ pub fn map(g: &GlobalArgs, a: MapArgs) -> CmdResult {
             .push
             .map(|r| format!(" (the others: {})", r.lines().join("; ")))
             .unwrap_or_default();
-        return Err(format!(
-            "{} mapping(s) refused: {}{pushed}",
-            m.refused.len(),
+        // A few fit the one error line; more are listed one per line first (a bulk map
+        // refused 10,000 times made a line of two megabytes).
+        let listed = if m.refused.len() <= REFUSALS_IN_LINE {
             m.refused.join("; ")
-        )
-        .into());
+        } else {
+            for r in &m.refused {
+                eprintln!("refused: {r}");
+            }
+            format!("each listed above; the first: {}", m.refused[0])
+        };
+        return Err(format!("{} mapping(s) refused: {listed}{pushed}", m.refused.len()).into());
     }
     report_push(&m.push);
     if g.no_push {
