@@ -556,13 +556,19 @@ fn sync_flow_review_says_when_names_on_supabase_could_not_be_checked() {
 #[test]
 fn a_progress_event_shows_the_gauge_and_idle_hides_it() {
     let mut t = states(80, 24);
+    // A few variables: their rows say how they are doing; no gauge comes and goes.
     t.tui
         .deliver(crate::engine::Event::Progress { done: 3, total: 8 });
+    assert!(!t.screen().contains("syncing"));
+    t.tui.deliver(crate::engine::Event::Progress {
+        done: 30,
+        total: 80,
+    });
     let s = t.screen();
-    assert!(s.contains("syncing 3/8"), "{s}");
+    assert!(s.contains("syncing 30/80"), "{s}");
     insta::assert_snapshot!("progress@80x24", s);
     t.tui.deliver(crate::engine::Event::Idle);
-    assert!(!t.screen().contains("syncing 3/8"));
+    assert!(!t.screen().contains("syncing 30/80"));
 }
 
 #[test]

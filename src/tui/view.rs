@@ -122,7 +122,7 @@ fn message_lines(app: &App, w: usize) -> Vec<Line<'static>> {
     let Some(m) = app.message.as_ref().filter(|_| app.filtering.is_none()) else {
         return Vec::new();
     };
-    if app.progress.is_some_and(|(d, t)| d < t) {
+    if app.bulk_progress().is_some() {
         return Vec::new();
     }
     let (glyph, role) = if m.error {
@@ -159,7 +159,7 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect, msg: Vec<Line<'static>>) {
         ]);
         f.render_widget(Paragraph::new(line), first);
         f.set_cursor_position((first.x + 1 + input.visual_cursor() as u16, first.y));
-    } else if let Some((done, total)) = app.progress.filter(|(d, t)| d < t) {
+    } else if let Some((done, total)) = app.bulk_progress() {
         // The gauge of bulk work: text, so it reads the same in monochrome.
         let label = format!(" syncing {done}/{total} ");
         let bar_w = w.saturating_sub(label.len() + 2).min(40);

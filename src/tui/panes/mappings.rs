@@ -115,6 +115,6 @@ impl MappingsPane {
                 if sel { style } else { t.style(Role::Dim) },
             ));
         }
-        f.render_widget(Paragraph::new(lines), inner);
+        super::draw_rows(f, inner, &lines);
     }
 }

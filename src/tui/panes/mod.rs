@@ -107,6 +107,16 @@ pub fn pad(s: &str, w: usize) -> String {
     out
 }
 
+/// Rows that never wrap, drawn straight into the buffer, cut at the area's width: a
+/// `Paragraph` runs every line through its truncator first, which was half of a frame
+/// at 200x60 (benches/tui.rs).
+pub fn draw_rows(f: &mut ratatui::Frame, area: Rect, rows: &[Line<'_>]) {
+    let buf = f.buffer_mut();
+    for (y, row) in (area.y..area.bottom()).zip(rows) {
+        buf.set_line(area.x, y, row, area.width);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

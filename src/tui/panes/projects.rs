@@ -74,6 +74,6 @@ impl ProjectsPane {
             };
             lines.push(Line::from(Span::styled(text, style)));
         }
-        f.render_widget(Paragraph::new(lines), inner);
+        super::draw_rows(f, inner, &lines);
     }
 }

@@ -171,6 +171,6 @@ impl SecretsPane {
             };
             lines.push(Line::from(Span::styled(text, style)));
         }
-        f.render_widget(Paragraph::new(lines), inner);
+        super::draw_rows(f, inner, &lines);
     }
 }
