@@ -12,6 +12,7 @@ pub mod event;
 pub mod handle;
 pub mod inspect;
 pub mod keyrotation;
+pub(crate) mod pacing;
 pub mod plan;
 pub mod push;
 pub mod report;

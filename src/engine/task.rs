@@ -21,11 +21,10 @@ struct PushScheduler {
     workers: super::workers::Workers<BatchReport>,
     /// Set when a worker ran: the next quiet moment announces Idle.
     busy: bool,
-    /// Changes arriving close together are pushed together: new batches wait until
-    /// changes have been quiet for QUIET, never longer than MAX_DEFER after the first
-    /// of a burst (when the burst began, and until when batches wait).
-    burst: Option<tokio::time::Instant>,
-    defer: Option<tokio::time::Instant>,
+    /// Changes arriving close together are pushed together (see pacing.rs).
+    pacing: super::pacing::Pacing,
+    /// When targets held by a stream of changes may go.
+    release: Option<tokio::time::Instant>,
     next_wake: Option<tokio::time::Instant>,
     progress_total: usize,
     progress_done: usize,
@@ -36,27 +35,22 @@ struct PushScheduler {
 }
 
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
-/// A burst of 50 changes 10 ms apart becomes one batch per target (two requests), not
-/// one per change; a lone change waits 20 ms.
-const QUIET: Duration = Duration::from_millis(20);
-const MAX_DEFER: Duration = Duration::from_millis(500);
 
 impl PushScheduler {
     /// Sync state moved (a write, a kick): batches start once changes are quiet.
     fn changed(&mut self) {
-        let now = tokio::time::Instant::now();
-        let first = *self.burst.get_or_insert(now);
-        self.defer = Some((now + QUIET).min(first + MAX_DEFER));
+        self.pacing.changed(tokio::time::Instant::now());
         self.busy = true;
     }
 
     fn schedule(&mut self) {
+        let at = tokio::time::Instant::now();
         // Within a burst the defer timer schedules; workers ending meanwhile wait for it.
-        if self.defer.is_some_and(|d| d > tokio::time::Instant::now()) {
+        if self.pacing.deferred(at).is_some() {
+            self.release = None;
             return;
         }
-        self.defer = None;
-        self.burst = None;
+        self.pacing.begin(at);
         let now = self.vault.now();
         let (mut due, next) = match self.vault.read().and_then(|r| r.due_work(now)) {
             Ok(x) => x,
@@ -72,15 +66,21 @@ impl PushScheduler {
             tokio::time::Instant::now() + Duration::from_millis((at - now).max(1) as u64)
         });
         let nothing = due.is_empty() && self.workers.is_empty() && self.progress_total == 0;
+        let mut held = false;
         for t in due {
             if self.workers.len() >= self.parallelism {
                 break;
             }
-            if !self.workers.running(&t) {
-                self.busy = true;
-                let (v, c) = (self.vault.clone(), self.clients.clone());
-                self.workers.start(&t.clone(), push::run(v, c, t));
+            if self.workers.running(&t) {
+                continue;
             }
+            if !self.pacing.may_start(&t) {
+                held = true;
+                continue;
+            }
+            self.busy = true;
+            let (v, c) = (self.vault.clone(), self.clients.clone());
+            self.workers.start(&t.clone(), push::run(v, c, t));
         }
         // Counting the outbox for the gauge only matters while work is under way.
         let gauge_due = self.workers.is_empty()
@@ -91,7 +91,8 @@ impl PushScheduler {
             self.last_progress = Some(std::time::Instant::now());
             self.progress();
         }
-        if self.workers.is_empty() && self.busy {
+        self.release = if held { self.pacing.release_at() } else { None };
+        if self.workers.is_empty() && self.busy && !held {
             self.busy = false;
             let _ = self.events.send(Event::Idle);
         }
@@ -177,8 +178,8 @@ pub(super) async fn run(
         only: config.only_targets.clone(),
         workers: super::workers::Workers::new(),
         busy: true,
-        burst: None,
-        defer: None,
+        pacing: Default::default(),
+        release: None,
         next_wake: None,
         progress_total: 0,
         progress_done: 0,
@@ -189,7 +190,8 @@ pub(super) async fn run(
     s.schedule();
     loop {
         let wake = s.next_wake;
-        let defer = s.defer;
+        let defer = s.pacing.deferred(tokio::time::Instant::now());
+        let release = s.release;
         tokio::select! {
             cmd = rx.recv() => {
                 let Some(cmd) = cmd else { break };
@@ -282,6 +284,7 @@ pub(super) async fn run(
                 s.schedule();
             }
             _ = sleep_until(defer), if defer.is_some() => s.schedule(),
+            _ = sleep_until(release), if release.is_some() => s.schedule(),
             _ = sleep_until(wake), if wake.is_some() => {
                 s.next_wake = None;
                 s.busy = true;

@@ -269,9 +269,8 @@ impl WriteTx<'_> {
         batch_error: Option<&str>,
         retry_at: &dyn Fn(u32) -> Millis,
     ) -> Result<()> {
-        let states = self.var_states(target)?;
         for (var, error) in items {
-            let Some((_, mut s)) = states.iter().find(|(n, _)| n == var).cloned() else {
+            let Some(mut s) = self.var_state(target, var)? else {
                 continue;
             };
             s.attempts = s.attempts.saturating_add(1);
@@ -356,10 +355,12 @@ impl WriteTx<'_> {
 
     /// Marks names as edited out of band (seen in a listing).
     pub fn mark_drifted(&mut self, target: &str, names: &[String]) -> Result<()> {
-        for (var, mut s) in self.var_states(target)? {
-            if names.contains(&var) && s.state == SyncState::Synced {
+        for var in names {
+            if let Some(mut s) = self.var_state(target, var)?
+                && s.state == SyncState::Synced
+            {
                 s.state = SyncState::Drifted;
-                self.put_var(target, &var, &s)?;
+                self.put_var(target, var, &s)?;
             }
         }
         Ok(())
