@@ -457,3 +457,34 @@ impl ReadTx<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The chain's MACs are on disk: these bytes must never change (values computed
+    /// before the HMAC code moved to `crate::crypto`).
+    #[test]
+    fn entry_and_head_macs_keep_their_bytes() {
+        let key = [0x5a; 32];
+        let event = Event {
+            at: 1_795_443_509_000,
+            actor: "ana".into(),
+            action: "secret.set".into(),
+            subject: "app/DB_URL".into(),
+            outcome: Outcome::Ok,
+            detail: String::new(),
+            late: false,
+            via: None,
+        };
+        assert_eq!(
+            entry_mac(&key, 7, &event, "00ff").unwrap(),
+            "c1ea3f8f04fc684bb803130462e191a240d519dcb1d21d9027b02e2c52ff6ef8"
+        );
+        assert_eq!(
+            head_tag(&key, 8, "abcd"),
+            "3099879d40dc3a92ebf5859d1f057b305af9a6848513e63f7b69b9a1bd94feae"
+        );
+        assert!(eq("abc", "abc") && !eq("abc", "abd") && !eq("abc", "ab"));
+    }
+}

@@ -130,6 +130,28 @@ pub fn revoked_verifier(mac_key: &[u8; 32], live: &[u8; 32]) -> [u8; 32] {
 mod tests {
     use super::*;
 
+    /// Verifiers are stored: these bytes must never change (values computed before the
+    /// HMAC code moved to `crate::crypto`).
+    #[test]
+    fn verifiers_keep_their_bytes() {
+        let k = [0x42; 32];
+        let v = verifier(
+            &k,
+            "2QxZp0d6M1bYJc9Vh3L8tK4rWsF",
+            &[9; SALT_LEN],
+            b"\x01p",
+            "e7Hq2Lk9Pz0Xb4Nc8Vm1Rt6Yw3Ja5Sd",
+        );
+        assert_eq!(
+            crate::encoding::hex(&v),
+            "1dcb128928037c96c3e68d07fb2086b322905640fffb9a55156ba3fbdac66056"
+        );
+        assert_eq!(
+            crate::encoding::hex(&revoked_verifier(&k, &v)),
+            "353bc76f47b0cf0a8b72abb4dd988ab2ab1c1475729646a3f392e9e166afc5ae"
+        );
+    }
+
     fn key() -> String {
         format!("{PREFIX}{}{}", new_id(1_795_443_509_000), &*new_secret())
     }

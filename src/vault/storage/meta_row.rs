@@ -174,6 +174,17 @@ pub(crate) fn decode_meta_verified(b: &[u8], id: u64, key: &[u8; 32]) -> Result<
 mod tests {
     use super::*;
 
+    /// Tags are stored: these bytes must never change (values computed before the HMAC
+    /// code moved to `crate::crypto`).
+    #[test]
+    fn the_tag_keeps_its_bytes() {
+        let t = tag(&[0x21; 32], b"\x01body of a row");
+        assert_eq!(
+            crate::encoding::hex(&t),
+            "cb87e7cdb64b405947324b01ab1c3fd0d768e3b74bb8ee81ee39caa192c4f83b"
+        );
+    }
+
     #[test]
     fn rows_round_trip_and_junk_is_refused() {
         let mut m = SecretMeta {

@@ -61,6 +61,22 @@ pub(crate) fn decode<T: DeserializeOwned>(
 mod tests {
     use super::*;
 
+    /// Tags are stored: these bytes must never change (values computed before the HMAC
+    /// code moved to `crate::crypto`).
+    #[test]
+    fn tags_keep_their_bytes() {
+        let k = [0x33; 32];
+        let t = tag(&k, "targets", &["abc", "", "DB_URL"], br#"{"a":1}"#);
+        assert_eq!(
+            crate::encoding::hex(&t),
+            "67f82e1c88aee2a875b9e6aaf238679ef81e0cacb4ae8460a227dc4c4d55e03b"
+        );
+        assert_eq!(
+            crate::encoding::hex(&tag(&k, "outbox", &[], b"")),
+            "81428c29f732229c46c0cc04c3a1e5c78f5ceb2a3b230803d169ec5eeeaffcba"
+        );
+    }
+
     #[test]
     fn rows_verify_only_where_they_were_written() {
         let k = [7u8; 32];
