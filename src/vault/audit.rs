@@ -12,11 +12,8 @@
 //! are folded (and shown as not authenticated); anything else is discarded and the
 //! discarding is itself recorded, as tampering (see [`PendingRow`]).
 
-use hmac::{Hmac, Mac};
 use redb::{Database, ReadableTable};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
-use subtle::ConstantTimeEq;
 
 use crate::vault::clock::Millis;
 use crate::vault::error::{Result, VaultError};
@@ -205,24 +202,18 @@ fn user_from_passwd() -> Option<String> {
 use crate::encoding::hex;
 
 fn entry_mac(key: &[u8; 32], seq: u64, event: &Event, prev: &str) -> Result<String> {
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
-    m.update(b"entry\0");
-    m.update(&seq.to_be_bytes());
-    m.update(prev.as_bytes());
-    m.update(&serde_json::to_vec(event)?);
-    Ok(hex(&m.finalize().into_bytes()))
+    let body = serde_json::to_vec(event)?;
+    let parts: [&[u8]; 4] = [b"entry\0", &seq.to_be_bytes(), prev.as_bytes(), &body];
+    Ok(hex(&crate::crypto::mac(key, &parts)))
 }
 
 fn head_tag(key: &[u8; 32], count: u64, last: &str) -> String {
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
-    m.update(b"head\0");
-    m.update(&count.to_be_bytes());
-    m.update(last.as_bytes());
-    hex(&m.finalize().into_bytes())
+    let parts: [&[u8]; 3] = [b"head\0", &count.to_be_bytes(), last.as_bytes()];
+    hex(&crate::crypto::mac(key, &parts))
 }
 
 fn eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+    crate::crypto::verify(a.as_bytes(), b.as_bytes())
 }
 
 impl WriteTx<'_> {

@@ -15,10 +15,8 @@
 //! Parsing refuses anything of the wrong length, prefix or alphabet, and any id above
 //! the largest KSUID, before a single table is touched.
 
-use hmac::{Hmac, Mac};
 use rand::RngCore;
 use rand::rngs::OsRng;
-use sha2::Sha256;
 use zeroize::Zeroizing;
 
 pub const PREFIX: &str = "kw_";
@@ -106,24 +104,25 @@ pub fn new_salt() -> [u8; SALT_LEN] {
 /// the salt, the scope and the secret. The scope is inside the MAC so that someone who
 /// can write the file but lacks the vault key cannot widen a key's scope.
 pub fn verifier(mac_key: &[u8; 32], id: &str, salt: &[u8], scope: &[u8], secret: &str) -> [u8; 32] {
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(mac_key).expect("any key length");
-    m.update(b"keyward access key v1\0");
-    m.update(id.as_bytes());
-    m.update(salt);
-    m.update(&(scope.len() as u32).to_be_bytes());
-    m.update(scope);
-    m.update(secret.as_bytes());
-    m.finalize().into_bytes().into()
+    let scope_len = (scope.len() as u32).to_be_bytes();
+    crate::crypto::mac(
+        mac_key,
+        &[
+            b"keyward access key v1\0",
+            id.as_bytes(),
+            salt,
+            &scope_len,
+            scope,
+            secret.as_bytes(),
+        ],
+    )
 }
 
 /// What a revoked key's verifier becomes: still checkable (so the API can say "revoked"
 /// to the holder of the real key), but not reversible to the live verifier by someone
 /// editing the file.
 pub fn revoked_verifier(mac_key: &[u8; 32], live: &[u8; 32]) -> [u8; 32] {
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(mac_key).expect("any key length");
-    m.update(b"keyward revoked access key v1\0");
-    m.update(live);
-    m.finalize().into_bytes().into()
+    crate::crypto::mac(mac_key, &[b"keyward revoked access key v1\0", live])
 }
 
 #[cfg(test)]

@@ -10,10 +10,8 @@ use std::iter;
 use age::secrecy::SecretString;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use hmac::{Hmac, Mac};
 use rand::RngCore;
 use rand::rngs::OsRng;
-use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::vault::error::{Result, VaultError};
@@ -59,11 +57,10 @@ impl VaultKey {
     /// A purpose-bound subkey (HMAC-SHA256 of a label), so the audit chain never uses the
     /// sealing key directly.
     pub fn derive(&self, label: &str) -> Zeroizing<[u8; 32]> {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(self.0.as_ref()).expect("any key length");
-        mac.update(b"keyward derive v1\0");
-        mac.update(label.as_bytes());
-        Zeroizing::new(mac.finalize().into_bytes().into())
+        Zeroizing::new(crate::crypto::mac(
+            self.0.as_ref(),
+            &[b"keyward derive v1\0", label.as_bytes()],
+        ))
     }
 
     /// Seals `plain` for the record `(table, key)`. Layout: version byte, 24-byte random
