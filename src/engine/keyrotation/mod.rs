@@ -21,7 +21,7 @@ use secrecy::SecretString;
 
 use super::handle::{EngineError, EngineHandle};
 use super::retry::RetryPolicy;
-use super::schedule::{apply_get, wait_or_change};
+use super::schedule::apply_get;
 use crate::supabase::api::{CreateApiKey, DeleteApiKey, NewApiKeyType};
 use crate::supabase::{Client, Error as ApiError, KeyCheck};
 use crate::vault::{
