@@ -63,7 +63,7 @@ pub async fn post(
         .body(body)
         .send()
         .await
-        .map_err(|e| crate::supabase::error::transport(&e, &host(url), timeout).to_string())?;
+        .map_err(|e| crate::supabase::error::transport(e, &host(url), timeout).to_string())?;
     match resp.status() {
         s if s.is_success() => Ok(()),
         s => Err(format!("{} answered HTTP {}", host(url), s.as_u16())),

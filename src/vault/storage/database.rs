@@ -399,9 +399,10 @@ impl SealedVault {
                 audit::record_pending(&self.db, self.clock.now(), how, via)?;
                 Err(err)
             }
-            Err(UnwrapError::Damaged(why)) => Err(VaultError::NotAVault {
+            Err(UnwrapError::Damaged(why, source)) => Err(VaultError::NotAVault {
                 path: self.path.clone(),
                 why: format!("its sealed key is damaged: {why}"),
+                source,
             }),
         }
     }
@@ -458,6 +459,7 @@ fn open_db(path: &Path) -> Result<Database> {
     let not_a_vault = |why: &str| VaultError::NotAVault {
         path: path.to_path_buf(),
         why: why.into(),
+        source: None,
     };
     if md.is_dir() {
         return Err(not_a_vault("it is a directory"));
@@ -509,6 +511,7 @@ fn open_error(path: &Path, e: redb::DatabaseError) -> VaultError {
         other => VaultError::NotAVault {
             path: path.to_path_buf(),
             why: other.to_string(),
+            source: Some(Box::new(other)),
         },
     }
 }

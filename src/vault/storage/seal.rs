@@ -205,8 +205,15 @@ fn encrypt<'a>(
 pub enum UnwrapError {
     /// Wrong passphrase or identity.
     NoMatch,
-    /// The wrap is not an age file, or its payload is not a key.
-    Damaged(String),
+    /// The wrap is not an age file, or its payload is not a key: why, and age's (or the
+    /// reader's) error when there is one.
+    Damaged(String, Option<crate::vault::error::BoxError>),
+}
+
+impl UnwrapError {
+    fn damaged(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        UnwrapError::Damaged(e.to_string(), Some(Box::new(e)))
+    }
 }
 
 pub fn unwrap_with_passphrase(
@@ -235,17 +242,15 @@ fn decrypt<'a>(
     ids: impl Iterator<Item = &'a dyn age::Identity>,
 ) -> Result<VaultKey, UnwrapError> {
     use age::DecryptError as D;
-    let dec =
-        age::Decryptor::new_buffered(wrapped).map_err(|e| UnwrapError::Damaged(e.to_string()))?;
+    let dec = age::Decryptor::new_buffered(wrapped).map_err(UnwrapError::damaged)?;
     let mut r = dec.decrypt(ids).map_err(|e| match e {
         D::DecryptionFailed | D::NoMatchingKeys | D::KeyDecryptionFailed => UnwrapError::NoMatch,
-        other => UnwrapError::Damaged(other.to_string()),
+        other => UnwrapError::damaged(other),
     })?;
     let mut buf = Zeroizing::new(Vec::with_capacity(32));
-    r.read_to_end(&mut buf)
-        .map_err(|e| UnwrapError::Damaged(e.to_string()))?;
+    r.read_to_end(&mut buf).map_err(UnwrapError::damaged)?;
     VaultKey::from_slice(&buf)
-        .ok_or_else(|| UnwrapError::Damaged("the wrapped key has the wrong length".into()))
+        .ok_or_else(|| UnwrapError::Damaged("the wrapped key has the wrong length".into(), None))
 }
 
 /// Reads an age identity file (X25519 keys) for headless unseal.
@@ -342,7 +347,7 @@ mod tests {
         ));
         assert!(matches!(
             unwrap_with_passphrase(b"junk", &SecretString::from("right")),
-            Err(UnwrapError::Damaged(_))
+            Err(UnwrapError::Damaged(..))
         ));
     }
 
