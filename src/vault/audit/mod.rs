@@ -16,8 +16,10 @@ use redb::{Database, ReadableTable};
 use serde::{Deserialize, Serialize};
 
 use crate::vault::clock::Millis;
-use crate::vault::error::{Result, VaultError};
+use crate::vault::error::Result;
 use crate::vault::storage::database::{AUDIT, AUDIT_PENDING, META, ReadTx, WriteTx};
+
+mod verify;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -346,106 +348,6 @@ impl ReadTx<'_> {
             }
         }
         Ok(out)
-    }
-
-    /// Recomputes the chain and checks the head. Reports the first problem found.
-    pub fn audit_verify(&self) -> Result<Verdict> {
-        let key = self.vault.key.derive("audit");
-        let t = self.tx.open_table(AUDIT)?;
-        let mut expected_seq = 1u64;
-        let mut prev = GENESIS.to_string();
-        let mut unauthenticated = Vec::new();
-        let mut tampered = None;
-        let bad = |entries, problem: String| {
-            Ok(Verdict {
-                entries,
-                intact: false,
-                problem: Some(problem),
-                unauthenticated: Vec::new(),
-            })
-        };
-        for row in t.iter()? {
-            let (k, v) = row?;
-            let seq = k.value();
-            let Ok(e) = serde_json::from_slice::<Entry>(v.value()) else {
-                return bad(seq, format!("entry {seq} is unreadable: it was edited"));
-            };
-            if seq != expected_seq {
-                let gap = if seq > expected_seq + 1 {
-                    format!("entries {expected_seq} to {} are missing", seq - 1)
-                } else {
-                    format!("entry {expected_seq} is missing")
-                };
-                return bad(seq, format!("{gap}: they were removed"));
-            }
-            if e.seq != seq
-                || !eq(&e.prev, &prev)
-                || !eq(&entry_mac(&key, seq, &e.event, &prev)?, &e.mac)
-            {
-                return bad(
-                    seq,
-                    format!("entry {seq} does not match its chain: it was edited"),
-                );
-            }
-            if e.event.late {
-                unauthenticated.push(seq);
-            }
-            if e.event.action == TAMPER_ACTION {
-                tampered.get_or_insert(seq);
-            }
-            prev = e.mac;
-            expected_seq += 1;
-        }
-        let count = expected_seq - 1;
-        let head: Option<Head> = self
-            .tx
-            .open_table(META)?
-            .get("audit_head")?
-            .map(|g| serde_json::from_slice(g.value()))
-            .transpose()
-            .map_err(|_| VaultError::Tampered("audit head".into()))?;
-        match head {
-            // Every vault's log starts with its `init` entry, so a vault always has a head:
-            // none at all means the log was wiped.
-            None => bad(count, "the audit head is missing: the log was wiped".into()),
-            Some(h) => {
-                if !eq(&head_tag(&key, h.count, &h.last), &h.tag) {
-                    return bad(count, "the audit head was edited".into());
-                }
-                if h.count > count {
-                    return bad(
-                        count,
-                        format!(
-                            "the newest {} entries were removed (the head records {}, {count} remain)",
-                            h.count - count,
-                            h.count
-                        ),
-                    );
-                }
-                if h.count < count || !eq(&h.last, &prev) {
-                    return bad(
-                        count,
-                        "entries were added or replaced after the head".into(),
-                    );
-                }
-                if let Some(seq) = tampered {
-                    return Ok(Verdict {
-                        entries: count,
-                        intact: false,
-                        problem: Some(format!(
-                            "rows were written into the record of failed unseals by something other than keyward (entry {seq} lists what was discarded)"
-                        )),
-                        unauthenticated,
-                    });
-                }
-                Ok(Verdict {
-                    entries: count,
-                    intact: true,
-                    problem: None,
-                    unauthenticated,
-                })
-            }
-        }
     }
 }
 
