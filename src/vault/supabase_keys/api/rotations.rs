@@ -13,7 +13,7 @@ use redb::{ReadableTable, TableDefinition};
 use crate::vault::audit::Outcome;
 use crate::vault::clock::Millis;
 use crate::vault::error::{Result, VaultError};
-use crate::vault::secrets::record::{Cause, SecretValue};
+use crate::vault::secrets::record::{Cause, SecretId, SecretValue};
 use crate::vault::secrets::versions::Written;
 use crate::vault::storage::database::{ReadTx, WriteTx};
 use crate::vault::supabase_keys::api::record::*;
@@ -86,28 +86,7 @@ impl WriteTx<'_> {
                 n.name, n.name
             )));
         }
-        self.project_id(&n.into_project)?;
-        let id = match self.secret(&n.into_project, &n.into_name) {
-            Ok(m) if m.is_trashed() => {
-                return Err(crate::vault::secrets::versions::in_trash(
-                    &n.into_project,
-                    &n.into_name,
-                ));
-            }
-            Ok(m) => Some(m.id),
-            Err(VaultError::NotFound(_)) => None,
-            Err(e) => return Err(e),
-        };
-        let taken = self.key_rotations_tx()?.into_iter().find(|r| {
-            r.into.project == n.into_project && r.into.name == n.into_name
-                || (id.is_some() && r.into.id == id)
-        });
-        if let Some(other) = taken {
-            return Err(VaultError::conflict(format!(
-                "{}/{} already receives the keys of the rotation {:?}: choose another secret",
-                n.into_project, n.into_name, other.name
-            )));
-        }
+        let id = self.receiving_secret(&n.into_project, &n.into_name)?;
         let warning = reserved_name_warning(&n.into_name);
         let r = KeyRotation {
             name: n.name,
@@ -143,6 +122,31 @@ impl WriteTx<'_> {
         );
         self.audit("key-rotation-add", &r.name, Outcome::Ok, &detail)?;
         Ok((r, warning))
+    }
+
+    /// The id of the secret a new rotation is to write its keys into (None until it
+    /// exists): its project must exist, it must not be in the trash, and no other
+    /// rotation may write into it.
+    fn receiving_secret(&self, project: &str, name: &str) -> Result<Option<SecretId>> {
+        self.project_id(project)?;
+        let id = match self.secret(project, name) {
+            Ok(m) if m.is_trashed() => {
+                return Err(crate::vault::secrets::versions::in_trash(project, name));
+            }
+            Ok(m) => Some(m.id),
+            Err(VaultError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        let taken = self.key_rotations_tx()?.into_iter().find(|r| {
+            r.into.project == project && r.into.name == name || (id.is_some() && r.into.id == id)
+        });
+        if let Some(other) = taken {
+            return Err(VaultError::conflict(format!(
+                "{project}/{name} already receives the keys of the rotation {:?}: choose another secret",
+                other.name
+            )));
+        }
+        Ok(id)
     }
 
     pub fn key_rotation(&self, name: &str) -> Result<KeyRotation> {
