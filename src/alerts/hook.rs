@@ -15,20 +15,7 @@ use super::Alert;
 const STDERR_KEPT: usize = 200;
 
 pub async fn run(argv: &[String], alert: &Alert, timeout: Duration) -> Result<(), String> {
-    let mut cmd = tokio::process::Command::new(&argv[0]);
-    cmd.args(&argv[1..])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("KEYWARD_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.envs(alert.env());
-    let mut child = cmd
+    let mut child = command(argv, alert)
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", argv[0]))?;
     // Killed with its group when abandoned (timeout, owner stopping); left alone once
@@ -69,7 +56,35 @@ pub async fn run(argv: &[String], alert: &Alert, timeout: Duration) -> Result<()
             Vec::new()
         }
     };
-    let done = done.map(|r| (r, err));
+    verdict(argv, done.map(|r| (r, err)), timeout)
+}
+
+/// The hook's command: its own process group, stdin piped, stdout dropped, stderr
+/// kept; the owner's `KEYWARD_*` variables removed and the alert's set.
+fn command(argv: &[String], alert: &Alert) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(&argv[0]);
+    cmd.args(&argv[1..])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("KEYWARD_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.envs(alert.env());
+    cmd
+}
+
+/// How the hook ended, in the log's words: success, its exit status with the end of
+/// its stderr, or the timeout.
+fn verdict(
+    argv: &[String],
+    done: Result<(std::io::Result<std::process::ExitStatus>, Vec<u8>), tokio::time::error::Elapsed>,
+    timeout: Duration,
+) -> Result<(), String> {
     match done {
         Ok((Ok(st), _)) if st.success() => Ok(()),
         Ok((Ok(st), err)) => {

@@ -8,8 +8,6 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 use super::Alert;
 
@@ -31,13 +29,9 @@ pub fn parse_secret(text: &str) -> Result<Vec<u8>, String> {
 
 /// The `webhook-signature` header's value.
 pub fn signature(secret: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String {
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("any key length");
-    m.update(id.as_bytes());
-    m.update(b".");
-    m.update(timestamp.to_string().as_bytes());
-    m.update(b".");
-    m.update(body);
-    format!("v1,{}", STANDARD.encode(m.finalize().into_bytes()))
+    let ts = timestamp.to_string();
+    let parts: [&[u8]; 5] = [id.as_bytes(), b".", ts.as_bytes(), b".", body];
+    format!("v1,{}", STANDARD.encode(crate::crypto::mac(secret, &parts)))
 }
 
 pub async fn post(
@@ -69,7 +63,7 @@ pub async fn post(
         .body(body)
         .send()
         .await
-        .map_err(|e| crate::supabase::error::transport(&e, &host(url), timeout).to_string())?;
+        .map_err(|e| crate::supabase::error::transport(e, &host(url), timeout).to_string())?;
     match resp.status() {
         s if s.is_success() => Ok(()),
         s => Err(format!("{} answered HTTP {}", host(url), s.as_u16())),

@@ -73,36 +73,7 @@ pub fn run(args: Args) -> CmdResult {
     if !(0.0..=1.0).contains(&faults.fail_rate) {
         return Err(format!("--fail-rate {} is outside 0..1", faults.fail_rate).into());
     }
-    let mut token_forms = args.tokens.clone();
-    if let Ok(env) = std::env::var("KEYWARD_EMULATOR_TOKENS") {
-        token_forms.extend(env.split_whitespace().map(str::to_owned));
-    }
-    if let Some(path) = &args.tokens_file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read --tokens-file {}: {e}", path.display()))?;
-        token_forms.extend(
-            text.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(str::to_owned),
-        );
-    }
-    let mut seed = Seed::default();
-    for t in &token_forms {
-        seed = seed.token(seed::parse_token(t).map_err(|e| format!("--token: {e}"))?);
-    }
-    for p in &args.projects {
-        let p = seed::parse_project(p).map_err(|e| format!("--project: {e}"))?;
-        seed = seed.project_in(&p.project_ref, &p.name, &p.organization);
-        if args.platform_secrets {
-            seed = seed.with_platform_secrets(&p.project_ref);
-        }
-    }
-    let fresh = args.state.as_ref().is_none_or(|s| !s.exists());
-    let demo = seed.is_empty() && fresh;
-    if demo {
-        seed = Seed::demo();
-    }
+    let (seed, demo) = seed_of(&args)?;
     let failures = faults
         .fail_next
         .iter()
@@ -112,22 +83,7 @@ pub fn run(args: Args) -> CmdResult {
     let config = EmulatorConfig {
         listen: args.listen,
         seed,
-        faults: Faults {
-            latency_ms: faults.latency_ms,
-            fail_rate: faults.fail_rate,
-            rate_limit: faults.rate_limit,
-            rate_window_secs: faults.rate_window_secs.max(1),
-            secret_key_masking: if faults.null_secret_keys {
-                Masking::Null
-            } else {
-                Masking::Masked
-            },
-            delete_absent_404: faults.delete_absent_404,
-            scoped_reveal_403: faults.scoped_reveal_403,
-            reject_names: Vec::new(),
-            revoked_key_min_age_secs: 0,
-            branch_ready_after_ms: 0,
-        },
+        faults: faults_of(faults),
         state_file: args.state.clone(),
     };
     let emulator =
@@ -143,7 +99,78 @@ pub fn run(args: Args) -> CmdResult {
             );
         }
     }
+    announce(&emulator, demo)?;
 
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(wait_for_stop_signal());
+    emulator.shutdown();
+    Ok(())
+}
+
+/// Tokens from --token, KEYWARD_EMULATOR_TOKENS and --tokens-file, in that order.
+fn token_forms(args: &Args) -> CmdResult<Vec<String>> {
+    let mut token_forms = args.tokens.clone();
+    if let Ok(env) = std::env::var("KEYWARD_EMULATOR_TOKENS") {
+        token_forms.extend(env.split_whitespace().map(str::to_owned));
+    }
+    if let Some(path) = &args.tokens_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read --tokens-file {}: {e}", path.display()))?;
+        token_forms.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_owned),
+        );
+    }
+    Ok(token_forms)
+}
+
+/// The tokens and projects given, or the demo data when none are and there is no
+/// state file to resume (then `true`).
+fn seed_of(args: &Args) -> CmdResult<(Seed, bool)> {
+    let mut seed = Seed::default();
+    for t in &token_forms(args)? {
+        seed = seed.token(seed::parse_token(t).map_err(|e| format!("--token: {e}"))?);
+    }
+    for p in &args.projects {
+        let p = seed::parse_project(p).map_err(|e| format!("--project: {e}"))?;
+        seed = seed.project_in(&p.project_ref, &p.name, &p.organization);
+        if args.platform_secrets {
+            seed = seed.with_platform_secrets(&p.project_ref);
+        }
+    }
+    let fresh = args.state.as_ref().is_none_or(|s| !s.exists());
+    let demo = seed.is_empty() && fresh;
+    if demo {
+        seed = Seed::demo();
+    }
+    Ok((seed, demo))
+}
+
+fn faults_of(faults: &FaultArgs) -> Faults {
+    Faults {
+        latency_ms: faults.latency_ms,
+        fail_rate: faults.fail_rate,
+        rate_limit: faults.rate_limit,
+        rate_window_secs: faults.rate_window_secs.max(1),
+        secret_key_masking: if faults.null_secret_keys {
+            Masking::Null
+        } else {
+            Masking::Masked
+        },
+        delete_absent_404: faults.delete_absent_404,
+        scoped_reveal_403: faults.scoped_reveal_403,
+        reject_names: Vec::new(),
+        revoked_key_min_age_secs: 0,
+        branch_ready_after_ms: 0,
+    }
+}
+
+/// The base URL on stdout (what scripts read), the rest on stderr.
+fn announce(emulator: &Emulator, demo: bool) -> CmdResult {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", emulator.base_url())?;
     out.flush()?;
@@ -159,12 +186,6 @@ pub fn run(args: Args) -> CmdResult {
     if demo {
         eprintln!("demo data: account token {DEMO_TOKEN}, scoped token {DEMO_SCOPED_TOKEN}");
     }
-
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(wait_for_stop_signal());
-    emulator.shutdown();
     Ok(())
 }
 

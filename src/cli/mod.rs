@@ -30,6 +30,7 @@ mod rotation;
 mod rotation_list;
 mod secret;
 mod secret_list;
+mod secret_show;
 mod serve;
 mod sync;
 mod target;

@@ -133,115 +133,144 @@ pub fn run(g: &GlobalArgs, c: RotationCmd) -> CmdResult {
                 Some(a) => addr(a)?,
                 None => (DEFAULT_KEYS_PROJECT.to_owned(), format!("{name} key")),
             };
-            let s = session(g)?;
-            let mut changes = Vec::new();
-            if into.is_none() {
-                changes.push(Change::EnsureProject {
-                    name: DEFAULT_KEYS_PROJECT.into(),
-                });
-            }
-            changes.push(Change::AddKeyRotation(NewKeyRotation {
-                name: name.clone(),
-                project_ref: target.clone(),
+            let n = NewKeyRotation {
+                name,
+                project_ref: target,
                 // The target's connection, looked up by the owner.
                 connection: None,
                 key_type,
                 every_days,
                 at_minute,
                 auto: !manual_only,
-                into_project: project.clone(),
-                into_name: secret.clone(),
+                into_project: project,
+                into_name: secret,
                 grace,
-            }));
-            if template.is_some() {
-                changes.push(Change::SetKeyRotationTemplate {
-                    name: name.clone(),
-                    template: template.clone(),
-                });
-            }
-            let a = s.apply(g, changes, false)?;
-            let Some(Outcome::KeyRotation {
-                rotation: r,
-                warning,
-            }) = a
-                .outcomes
-                .into_iter()
-                .find(|o| matches!(o, Outcome::KeyRotation { .. }))
-            else {
-                return Err("the vault's owner did not return the rotation: restart the owner with this version".into());
             };
-            if let Some(w) = warning {
-                eprintln!("warning: {w}");
-            }
-            let when = if r.auto {
-                format!(
-                    "every {} day(s) at {} UTC, first run now (by `keyward daemon`, or `keyward rotation run {}`)",
-                    r.every_days,
-                    format_time_of_day(r.at_minute),
-                    r.name
-                )
-            } else {
-                format!("manual only: `keyward rotation run {}`", r.name)
-            };
-            let privileges = match (&template, r.key_type) {
-                (Some(t), _) => format!(" with template {}", serde_json::Value::Object(t.clone())),
-                (None, KeyKind::Secret) => {
-                    " with the template of the key it replaces (at first the project's default secret key's)".into()
-                }
-                _ => String::new(),
-            };
-            println!(
-                "{}: {} key of {} into {project}/{secret}{privileges}, {when}",
-                r.name,
-                r.key_type.as_str(),
-                r.project_ref
-            );
+            add_key(g, n, into.is_none(), template)?;
         }
         RotationCmd::List { json } => super::rotation_list::list(g, json)?,
-        RotationCmd::Run { name } => {
-            let s = session(g)?;
-            match s.call(Request::RotationRun { name })? {
-                Reply::Rotated(done) => print_rotated(&done),
-                Reply::SigningRotated(done) => print_signing(&done),
-                other => return Err(unexpected(&other)),
-            }
+        RotationCmd::Run { name } => run_now(g, name)?,
+        RotationCmd::Revoke { name, reason } => revoke(g, name, reason)?,
+        RotationCmd::Rm { name } => remove(g, name)?,
+    }
+    Ok(())
+}
+
+/// Adds an API key rotation (in the default keys project, made if needed, when
+/// `into_default`) with its template, and says what it will do.
+fn add_key(
+    g: &GlobalArgs,
+    n: NewKeyRotation,
+    into_default: bool,
+    template: Option<crate::vault::JwtTemplate>,
+) -> CmdResult {
+    let (name, project, secret) = (n.name.clone(), n.into_project.clone(), n.into_name.clone());
+    let s = session(g)?;
+    let mut changes = Vec::new();
+    if into_default {
+        changes.push(Change::EnsureProject {
+            name: DEFAULT_KEYS_PROJECT.into(),
+        });
+    }
+    changes.push(Change::AddKeyRotation(n));
+    if template.is_some() {
+        changes.push(Change::SetKeyRotationTemplate {
+            name,
+            template: template.clone(),
+        });
+    }
+    let a = s.apply(g, changes, false)?;
+    let Some(Outcome::KeyRotation {
+        rotation: r,
+        warning,
+    }) = a
+        .outcomes
+        .into_iter()
+        .find(|o| matches!(o, Outcome::KeyRotation { .. }))
+    else {
+        return Err(
+            "the vault's owner did not return the rotation: restart the owner with this version"
+                .into(),
+        );
+    };
+    if let Some(w) = warning {
+        eprintln!("warning: {w}");
+    }
+    let when = if r.auto {
+        format!(
+            "every {} day(s) at {} UTC, first run now (by `keyward daemon`, or `keyward rotation run {}`)",
+            r.every_days,
+            format_time_of_day(r.at_minute),
+            r.name
+        )
+    } else {
+        format!("manual only: `keyward rotation run {}`", r.name)
+    };
+    let privileges = match (&template, r.key_type) {
+        (Some(t), _) => format!(" with template {}", serde_json::Value::Object(t.clone())),
+        (None, KeyKind::Secret) => {
+            " with the template of the key it replaces (at first the project's default secret key's)".into()
         }
-        RotationCmd::Revoke { name, reason } => {
-            let s = session(g)?;
-            match s.call(Request::RotationRevoke { name, reason })? {
-                Reply::Rotated(done) => {
-                    println!(
-                        "{}: the previous keys were deleted as compromised",
-                        done.name
-                    );
-                    print_rotated(&done);
-                }
-                Reply::SigningRotated(done) => {
-                    print_signing(&done);
-                    println!(
-                        "{}: the previous signing keys were revoked at once: JWTs they signed no longer verify",
-                        done.name
-                    );
-                }
-                other => return Err(unexpected(&other)),
-            }
-        }
-        RotationCmd::Rm { name } => {
-            let s = session(g)?;
-            let signing = matches!(
-                s.query(Query::SigningRotations)?,
-                Reply::SigningRotations { items, .. } if items.iter().any(|r| r.name == name)
+        _ => String::new(),
+    };
+    println!(
+        "{}: {} key of {} into {project}/{secret}{privileges}, {when}",
+        r.name,
+        r.key_type.as_str(),
+        r.project_ref
+    );
+    Ok(())
+}
+
+/// `rotation run`: either kind, now.
+fn run_now(g: &GlobalArgs, name: String) -> CmdResult {
+    let s = session(g)?;
+    match s.call(Request::RotationRun { name })? {
+        Reply::Rotated(done) => print_rotated(&done),
+        Reply::SigningRotated(done) => print_signing(&done),
+        other => return Err(unexpected(&other)),
+    }
+    Ok(())
+}
+
+/// `rotation revoke`: the keys go at once as compromised, then a fresh one.
+fn revoke(g: &GlobalArgs, name: String, reason: String) -> CmdResult {
+    let s = session(g)?;
+    match s.call(Request::RotationRevoke { name, reason })? {
+        Reply::Rotated(done) => {
+            println!(
+                "{}: the previous keys were deleted as compromised",
+                done.name
             );
-            match s.call(Request::RotationRemove { name: name.clone() })? {
-                Reply::Removed(_) if signing => println!(
-                    "{name}: removed; the project's signing keys stay as they are (the key in use keeps signing)"
-                ),
-                Reply::Removed(count) => {
-                    println!("{name}: removed; {count} key(s) deleted on Supabase")
-                }
-                other => return Err(unexpected(&other)),
-            }
+            print_rotated(&done);
         }
+        Reply::SigningRotated(done) => {
+            print_signing(&done);
+            println!(
+                "{}: the previous signing keys were revoked at once: JWTs they signed no longer verify",
+                done.name
+            );
+        }
+        other => return Err(unexpected(&other)),
+    }
+    Ok(())
+}
+
+/// `rotation rm`: what happens to the keys depends on the kind.
+fn remove(g: &GlobalArgs, name: String) -> CmdResult {
+    let s = session(g)?;
+    let signing = matches!(
+        s.query(Query::SigningRotations)?,
+        Reply::SigningRotations { items, .. } if items.iter().any(|r| r.name == name)
+    );
+    match s.call(Request::RotationRemove { name: name.clone() })? {
+        Reply::Removed(_) if signing => println!(
+            "{name}: removed; the project's signing keys stay as they are (the key in use keeps signing)"
+        ),
+        Reply::Removed(count) => {
+            println!("{name}: removed; {count} key(s) deleted on Supabase")
+        }
+        other => return Err(unexpected(&other)),
     }
     Ok(())
 }

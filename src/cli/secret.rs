@@ -1,14 +1,13 @@
-//! `keyward secret ...`: set, get, list, rename, history, rollback, rotate, policy, rm,
-//! restore.
+//! `keyward secret ...`: set, rename, rollback, rotate, policy, rm, restore; get and
+//! history are in `secret_show`, list in `secret_list`.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use zeroize::Zeroizing;
 
-use super::common::{Session, addr, print_json, read_value, session, unexpected};
+use super::common::{Session, addr, print_json, read_value, session};
 use super::{CmdResult, GlobalArgs};
-use crate::ops::{Change, Outcome as Done, PushReport, Query, Reply};
+use crate::ops::{Change, Outcome as Done, PushReport};
 use crate::vault::{
     Cause, Generator, Policy, SecretValue, Written, format_duration, parse_duration, rfc3339,
 };
@@ -228,184 +227,26 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
             value_file,
             note,
             json,
-        } => {
-            let (p, n) = addr(&secret)?;
-            // Reach the vault first, so that at a terminal the passphrase is asked before
-            // the value.
-            let s = session(g)?;
-            let raw = read_value(value_file.as_deref(), &secret)?;
-            let merge = !fields.is_empty() && !replace;
-            let value = if fields.is_empty() {
-                SecretValue::Simple(raw)
-            } else {
-                structured(&raw, &fields, &secret)?
-            };
-            let mut changes = vec![Change::Set {
-                project: p.clone(),
-                name: n.clone(),
-                value,
-                merge,
-                cause: Cause::Edit,
-            }];
-            if let Some(note) = &note {
-                changes.push(Change::SetNote {
-                    project: p.clone(),
-                    name: n.clone(),
-                    note: Some(note.clone()),
-                });
-            }
-            let (w, pushed) = change_written(&s, g, changes)?;
-            let verb = if w.created { "created" } else { "set" };
-            written(json, &p, &n, w, verb, pushed)
-        }
+        } => set(g, &secret, &fields, replace, value_file, note, json),
         SecretCmd::Get {
             secret,
             field,
             version,
             json,
-        } => {
-            let (p, n) = addr(&secret)?;
-            let s = session(g)?;
-            let reply = s.query(Query::Reveal {
-                project: p.clone(),
-                name: n.clone(),
-                field: field.clone(),
-                version,
-            })?;
-            let Reply::Revealed { version: v, value } = reply else {
-                return Err(unexpected(&reply));
-            };
-            let mut out = std::io::stdout().lock();
-            if json {
-                let mut doc = serde_json::json!({ "project": p, "name": n, "version": v });
-                match &value {
-                    SecretValue::Simple(s) => doc["value"] = s.as_str().into(),
-                    SecretValue::Fields(fs) => {
-                        doc["fields"] = fs
-                            .iter()
-                            .map(|(k, v)| serde_json::json!({ "name": k, "value": v.as_str() }))
-                            .collect();
-                    }
-                }
-                writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
-            } else {
-                match &value {
-                    SecretValue::Simple(s) => writeln!(out, "{}", s.as_str())?,
-                    SecretValue::Fields(fs) => {
-                        for (k, v) in fs {
-                            writeln!(out, "{k}={}", v.as_str())?;
-                        }
-                    }
-                }
-            }
-            Ok(())
-        }
+        } => super::secret_show::get(g, &secret, field, version, json),
         SecretCmd::List { project, json } => super::secret_list::list(g, project, json),
-        SecretCmd::Rename { secret, new_name } => {
-            let (p, n) = addr(&secret)?;
-            let s = session(g)?;
-            let change = Change::Rename {
-                project: p.clone(),
-                name: n.clone(),
-                new_name: new_name.clone(),
-            };
-            let a = s.apply(g, vec![change], true)?;
-            println!("renamed {p}/{n} to {p}/{new_name}");
-            // Supabase refusing the new name leaves the old variable live there (its
-            // delete waits for the new one): say so, and fail.
-            if let Some(q) = a.push.as_ref().and_then(|p| p.refusal()) {
-                return Err(format!(
-                    "target {} refused the new name: {}; its variables under the old name stay live there; rename again to a name it accepts (or fix the cause) and the old ones go",
-                    q.target, q.reason
-                )
-                .into());
-            }
-            report_push(&a.push);
-            Ok(())
-        }
-        SecretCmd::History { secret, json } => {
-            let (p, n) = addr(&secret)?;
-            let s = session(g)?;
-            let reply = s.query(Query::History {
-                project: p,
-                name: n,
-            })?;
-            let Reply::History { meta, versions } = reply else {
-                return Err(unexpected(&reply));
-            };
-            if json {
-                let rows: Vec<_> = versions
-                    .iter()
-                    .map(|v| {
-                        let mut o = serde_json::json!({
-                            "version": v.number, "at": rfc3339(v.at), "actor": v.actor,
-                            "cause": v.cause.as_str(), "current": v.number == meta.version,
-                        });
-                        if let Cause::Rollback { from } = v.cause {
-                            o["from"] = from.into();
-                        }
-                        o
-                    })
-                    .collect();
-                return print_json(&rows);
-            }
-            for v in versions {
-                let from = match v.cause {
-                    Cause::Rollback { from } => format!(" (value of version {from})"),
-                    _ => String::new(),
-                };
-                let cur = if v.number == meta.version {
-                    "  <- current"
-                } else {
-                    ""
-                };
-                println!(
-                    "{:>4}  {}  {}  {}{from}{cur}",
-                    v.number,
-                    rfc3339(v.at),
-                    v.actor,
-                    v.cause.as_str()
-                );
-            }
-            Ok(())
-        }
+        SecretCmd::Rename { secret, new_name } => rename(g, &secret, &new_name),
+        SecretCmd::History { secret, json } => super::secret_show::history(g, &secret, json),
         SecretCmd::Rollback {
             secret,
             version,
             json,
-        } => {
-            let (p, n) = addr(&secret)?;
-            let s = session(g)?;
-            let (w, pushed) = change_written(
-                &s,
-                g,
-                vec![Change::Rollback {
-                    project: p.clone(),
-                    name: n.clone(),
-                    version,
-                }],
-            )?;
-            let verb = format!("rolled back to the value of version {version}");
-            written(json, &p, &n, w, &verb, pushed)
-        }
+        } => rollback(g, &secret, version, json),
         SecretCmd::Rotate {
             secret,
             field,
             json,
-        } => {
-            let (p, n) = addr(&secret)?;
-            let s = session(g)?;
-            let (w, pushed) = change_written(
-                &s,
-                g,
-                vec![Change::Rotate {
-                    project: p.clone(),
-                    name: n.clone(),
-                    field,
-                }],
-            )?;
-            written(json, &p, &n, w, "rotated", pushed)
-        }
+        } => rotate(g, &secret, field, json),
         SecretCmd::Policy {
             secret,
             field,
@@ -414,74 +255,201 @@ pub fn run(g: &GlobalArgs, c: SecretCmd) -> CmdResult {
             off,
             json,
         } => {
-            let (p, n) = addr(&secret)?;
             if off {
-                let change = Change::ClearPolicy {
-                    project: p,
-                    name: n,
-                    field,
-                };
-                session(g)?.apply(g, vec![change], false)?;
-                println!("{secret}: rotation policy removed");
-                return Ok(());
+                policy_off(g, &secret, field)
+            } else {
+                policy(g, &secret, field, every, generate, json)
             }
-            // Check the spec before asking for the passphrase.
-            let every_s = every.unwrap_or_default();
-            let every = parse_duration(&every_s).ok_or_else(|| {
-                format!("--every {every_s:?} is not a duration: write a number and a unit, e.g. 30d, 12h, 2w")
-            })?;
-            let generator = Generator::parse(&generate.unwrap_or_default())?;
-            let change = Change::SetPolicy {
-                project: p.clone(),
-                name: n.clone(),
-                field,
-                every,
-                generator,
-            };
-            let a = session(g)?.apply(g, vec![change], false)?;
-            let Some(Done::Policy(pol)) = a.outcomes.into_iter().next() else {
-                return Err("the vault's owner did not return the policy: restart the owner with this version".into());
-            };
-            if json {
-                let mut doc = policy_json(&pol);
-                doc["project"] = p.into();
-                doc["name"] = n.into();
-                return print_json(&doc);
-            }
-            println!(
-                "{secret}: rotate with {} every {}, next due {}",
-                pol.generator,
-                format_duration(pol.every),
-                rfc3339(pol.next_due)
-            );
-            Ok(())
         }
-        SecretCmd::Rm { secret } => {
-            let (p, n) = addr(&secret)?;
-            let s = session(g)?;
-            let change = Change::Trash {
-                project: p.clone(),
-                name: n.clone(),
-            };
-            let a = s.apply(g, vec![change], true)?;
-            println!(
-                "moved {p}/{n} to the trash (purged after 30 days; `keyward secret restore {p}/{n}` brings it back)"
-            );
-            report_push(&a.push);
-            Ok(())
-        }
-        SecretCmd::Restore { secret, json } => {
-            let (p, n) = addr(&secret)?;
-            let s = session(g)?;
-            let (w, pushed) = change_written(
-                &s,
-                g,
-                vec![Change::Restore {
-                    project: p.clone(),
-                    name: n.clone(),
-                }],
-            )?;
-            written(json, &p, &n, w, "restored", pushed)
-        }
+        SecretCmd::Rm { secret } => rm(g, &secret),
+        SecretCmd::Restore { secret, json } => restore(g, &secret, json),
     }
+}
+
+/// `secret set`: a simple value, or fields of a structured one, and the note.
+fn set(
+    g: &GlobalArgs,
+    secret: &str,
+    fields: &[String],
+    replace: bool,
+    value_file: Option<PathBuf>,
+    note: Option<String>,
+    json: bool,
+) -> CmdResult {
+    let (p, n) = addr(secret)?;
+    // Reach the vault first, so that at a terminal the passphrase is asked before
+    // the value.
+    let s = session(g)?;
+    let raw = read_value(value_file.as_deref(), secret)?;
+    let merge = !fields.is_empty() && !replace;
+    let value = if fields.is_empty() {
+        SecretValue::Simple(raw)
+    } else {
+        structured(&raw, fields, secret)?
+    };
+    let mut changes = vec![Change::Set {
+        project: p.clone(),
+        name: n.clone(),
+        value,
+        merge,
+        cause: Cause::Edit,
+    }];
+    if let Some(note) = &note {
+        changes.push(Change::SetNote {
+            project: p.clone(),
+            name: n.clone(),
+            note: Some(note.clone()),
+        });
+    }
+    let (w, pushed) = change_written(&s, g, changes)?;
+    let verb = if w.created { "created" } else { "set" };
+    written(json, &p, &n, w, verb, pushed)
+}
+
+/// `secret rename`: fails when a target refused the new name.
+fn rename(g: &GlobalArgs, secret: &str, new_name: &str) -> CmdResult {
+    let (p, n) = addr(secret)?;
+    let s = session(g)?;
+    let change = Change::Rename {
+        project: p.clone(),
+        name: n.clone(),
+        new_name: new_name.to_owned(),
+    };
+    let a = s.apply(g, vec![change], true)?;
+    println!("renamed {p}/{n} to {p}/{new_name}");
+    // Supabase refusing the new name leaves the old variable live there (its
+    // delete waits for the new one): say so, and fail.
+    if let Some(q) = a.push.as_ref().and_then(|p| p.refusal()) {
+        return Err(format!(
+            "target {} refused the new name: {}; its variables under the old name stay live there; rename again to a name it accepts (or fix the cause) and the old ones go",
+            q.target, q.reason
+        )
+        .into());
+    }
+    report_push(&a.push);
+    Ok(())
+}
+
+/// `secret rollback`: a new version with an older version's value.
+fn rollback(g: &GlobalArgs, secret: &str, version: u32, json: bool) -> CmdResult {
+    let (p, n) = addr(secret)?;
+    let s = session(g)?;
+    let (w, pushed) = change_written(
+        &s,
+        g,
+        vec![Change::Rollback {
+            project: p.clone(),
+            name: n.clone(),
+            version,
+        }],
+    )?;
+    let verb = format!("rolled back to the value of version {version}");
+    written(json, &p, &n, w, &verb, pushed)
+}
+
+/// `secret rotate`: a new value from the policy, now.
+fn rotate(g: &GlobalArgs, secret: &str, field: Option<String>, json: bool) -> CmdResult {
+    let (p, n) = addr(secret)?;
+    let s = session(g)?;
+    let (w, pushed) = change_written(
+        &s,
+        g,
+        vec![Change::Rotate {
+            project: p.clone(),
+            name: n.clone(),
+            field,
+        }],
+    )?;
+    written(json, &p, &n, w, "rotated", pushed)
+}
+
+/// `secret policy --off`.
+fn policy_off(g: &GlobalArgs, secret: &str, field: Option<String>) -> CmdResult {
+    let (p, n) = addr(secret)?;
+    let change = Change::ClearPolicy {
+        project: p,
+        name: n,
+        field,
+    };
+    session(g)?.apply(g, vec![change], false)?;
+    println!("{secret}: rotation policy removed");
+    Ok(())
+}
+
+/// `secret policy --every --generate`: the spec is checked before the passphrase is
+/// asked for.
+fn policy(
+    g: &GlobalArgs,
+    secret: &str,
+    field: Option<String>,
+    every: Option<String>,
+    generate: Option<String>,
+    json: bool,
+) -> CmdResult {
+    let (p, n) = addr(secret)?;
+    let every_s = every.unwrap_or_default();
+    let every = parse_duration(&every_s).ok_or_else(|| {
+        format!(
+            "--every {every_s:?} is not a duration: write a number and a unit, e.g. 30d, 12h, 2w"
+        )
+    })?;
+    let generator = Generator::parse(&generate.unwrap_or_default())?;
+    let change = Change::SetPolicy {
+        project: p.clone(),
+        name: n.clone(),
+        field,
+        every,
+        generator,
+    };
+    let a = session(g)?.apply(g, vec![change], false)?;
+    let Some(Done::Policy(pol)) = a.outcomes.into_iter().next() else {
+        return Err(
+            "the vault's owner did not return the policy: restart the owner with this version"
+                .into(),
+        );
+    };
+    if json {
+        let mut doc = policy_json(&pol);
+        doc["project"] = p.into();
+        doc["name"] = n.into();
+        return print_json(&doc);
+    }
+    println!(
+        "{secret}: rotate with {} every {}, next due {}",
+        pol.generator,
+        format_duration(pol.every),
+        rfc3339(pol.next_due)
+    );
+    Ok(())
+}
+
+/// `secret rm`: to the trash.
+fn rm(g: &GlobalArgs, secret: &str) -> CmdResult {
+    let (p, n) = addr(secret)?;
+    let s = session(g)?;
+    let change = Change::Trash {
+        project: p.clone(),
+        name: n.clone(),
+    };
+    let a = s.apply(g, vec![change], true)?;
+    println!(
+        "moved {p}/{n} to the trash (purged after 30 days; `keyward secret restore {p}/{n}` brings it back)"
+    );
+    report_push(&a.push);
+    Ok(())
+}
+
+/// `secret restore`: out of the trash.
+fn restore(g: &GlobalArgs, secret: &str, json: bool) -> CmdResult {
+    let (p, n) = addr(secret)?;
+    let s = session(g)?;
+    let (w, pushed) = change_written(
+        &s,
+        g,
+        vec![Change::Restore {
+            project: p.clone(),
+            name: n.clone(),
+        }],
+    )?;
+    written(json, &p, &n, w, "restored", pushed)
 }

@@ -5,7 +5,10 @@ use std::io::Write;
 use super::common::{print_json, session, unexpected};
 use super::{CmdResult, GlobalArgs};
 use crate::ops::{Query, Reply, Request, SyncOutcome};
-use crate::vault::{SyncState, VarStatus, rfc3339};
+use crate::vault::{
+    KeyRotation, LegacyKeysState, Millis, SigningRotation, SyncState, Target, TargetTotals,
+    VarStatus, rfc3339,
+};
 
 #[derive(clap::Args, Debug)]
 pub struct SyncArgs {
@@ -148,102 +151,100 @@ pub fn status(g: &GlobalArgs, a: StatusArgs) -> CmdResult {
         return super::daemon::watch(g, &a.format);
     }
     let s = session(g)?;
-    let (targets, vars, legacy, keys, signing, now) = match s.query(Query::Status)? {
-        Reply::Status {
-            targets,
-            variables,
-            legacy,
-            key_rotations,
-            signing_rotations,
-            now,
-        } => (
-            targets,
-            variables,
-            legacy,
-            key_rotations,
-            signing_rotations,
-            now,
-        ),
-        other => return Err(unexpected(&other)),
+    let reply = s.query(Query::Status)?;
+    let Reply::Status {
+        targets,
+        variables: vars,
+        legacy,
+        key_rotations: keys,
+        signing_rotations: signing,
+        now,
+    } = reply
+    else {
+        return Err(unexpected(&reply));
+    };
+    let v = StatusView {
+        targets,
+        vars,
+        legacy,
+        keys,
+        signing,
+        now,
     };
     if a.json {
-        #[derive(serde::Serialize)]
-        struct Doc<'a> {
-            legacy_keys: Vec<serde_json::Value>,
-            rotations: Vec<serde_json::Value>,
-            targets: Vec<crate::engine::report::TargetRow<'a>>,
-            variables: Vec<crate::engine::report::VarRow<'a>>,
-        }
-        use super::rotation_list::{key_row, signing_row};
-        return print_json(&Doc {
-            legacy_keys: legacy
-                .iter()
-                .map(|(t, l)| {
-                    serde_json::json!({
-                        "target": t, "enabled": l.enabled, "checked": rfc3339(l.checked),
-                        "message": l.message,
-                    })
-                })
-                .collect(),
-            rotations: keys
-                .iter()
-                .map(|r| key_row(r, now))
-                .chain(signing.iter().map(|r| signing_row(r, now)))
-                .collect(),
-            targets: crate::engine::report::grouped(&targets, |(t, _)| t)
-                .into_iter()
-                .map(|(t, n)| crate::engine::report::target_row(t, n))
-                .collect(),
-            variables: vars.iter().map(crate::engine::report::var_row).collect(),
-        });
+        return status_json(&v);
     }
     super::common::hint_if_empty(
-        targets.len(),
+        v.targets.len(),
         "nothing is synced yet: connect (`keyward connect`), add a target and map secrets to it",
     );
+    status_text(&v)
+}
+
+/// What `status` shows, as the owner answered it.
+struct StatusView {
+    targets: Vec<(Target, TargetTotals)>,
+    vars: Vec<VarStatus>,
+    legacy: Vec<(String, LegacyKeysState)>,
+    keys: Vec<KeyRotation>,
+    signing: Vec<SigningRotation>,
+    now: Millis,
+}
+
+/// `status --json` (docs/json.md).
+fn status_json(v: &StatusView) -> CmdResult {
+    #[derive(serde::Serialize)]
+    struct Doc<'a> {
+        legacy_keys: Vec<serde_json::Value>,
+        rotations: Vec<serde_json::Value>,
+        targets: Vec<crate::engine::report::TargetRow<'a>>,
+        variables: Vec<crate::engine::report::VarRow<'a>>,
+    }
+    use super::rotation_list::{key_row, signing_row};
+    print_json(&Doc {
+        legacy_keys: v
+            .legacy
+            .iter()
+            .map(|(t, l)| {
+                serde_json::json!({
+                    "target": t, "enabled": l.enabled, "checked": rfc3339(l.checked),
+                    "message": l.message,
+                })
+            })
+            .collect(),
+        rotations: v
+            .keys
+            .iter()
+            .map(|r| key_row(r, v.now))
+            .chain(v.signing.iter().map(|r| signing_row(r, v.now)))
+            .collect(),
+        targets: crate::engine::report::grouped(&v.targets, |(t, _)| t)
+            .into_iter()
+            .map(|(t, n)| crate::engine::report::target_row(t, n))
+            .collect(),
+        variables: v.vars.iter().map(crate::engine::report::var_row).collect(),
+    })
+}
+
+/// `status` as text: each target with its health, legacy keys and variables, then the
+/// rotations.
+fn status_text(v: &StatusView) -> CmdResult {
     // Each target's variables, in one pass; one write at the end.
     let mut by_target: std::collections::HashMap<&str, Vec<&VarStatus>> = Default::default();
-    for v in &vars {
-        by_target.entry(v.target.as_str()).or_default().push(v);
+    for var in &v.vars {
+        by_target.entry(var.target.as_str()).or_default().push(var);
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for (t, _) in crate::engine::report::grouped(&targets, |(t, _)| t) {
-        // A branch reads under its parent, indented; its health is its own.
-        let (pad, what) = match &t.branch {
-            Some(b) => (
-                "  ",
-                format!(
-                    "branch {} of {}: {}{}, {}",
-                    b.name,
-                    b.parent,
-                    b.git_branch
-                        .as_deref()
-                        .map(|g| format!("git {g}, "))
-                        .unwrap_or_default(),
-                    b.kind(),
-                    b.state("waiting to be ready")
-                ),
-            ),
-            None => ("", t.name.clone()),
-        };
-        let health = if t.health.unhealthy {
-            format!(
-                "UNHEALTHY after {} failures: {} (fix it, then `keyward retry {}`)",
-                t.health.consecutive_failures,
-                t.health.last_error.as_deref().unwrap_or(""),
-                t.project_ref
-            )
-        } else if t.removing {
-            "being removed".into()
-        } else {
-            "healthy".into()
-        };
+    for (t, _) in crate::engine::report::grouped(&v.targets, |(t, _)| t) {
+        let (pad, what) = target_what(t);
         writeln!(
             out,
-            "{pad}{} ({what}) via {}: {health}",
-            t.project_ref, t.connection
+            "{pad}{} ({what}) via {}: {}",
+            t.project_ref,
+            t.connection,
+            target_health(t)
         )?;
-        if let Some((_, l)) = legacy.iter().find(|(r, _)| *r == t.project_ref) {
+        if let Some((_, l)) = v.legacy.iter().find(|(r, _)| *r == t.project_ref) {
             let state = match l.enabled {
                 Some(true) => "enabled",
                 Some(false) => "disabled",
@@ -255,38 +256,80 @@ pub fn status(g: &GlobalArgs, a: StatusArgs) -> CmdResult {
                 rfc3339(l.checked)
             )?;
         }
-        for v in by_target.get(t.project_ref.as_str()).into_iter().flatten() {
-            let extra = match v.state.state {
-                SyncState::Synced => format!(
-                    "v{} at {}",
-                    v.state.pushed_version.unwrap_or(0),
-                    v.state.synced_at.map(rfc3339).unwrap_or_default()
-                ),
-                SyncState::Failed => format!(
-                    "{} (attempt {}, next {})",
-                    v.state.error.as_deref().unwrap_or(""),
-                    v.state.attempts,
-                    v.state.next_retry.map(rfc3339).unwrap_or_default()
-                ),
-                _ => String::new(),
-            };
+        for var in by_target.get(t.project_ref.as_str()).into_iter().flatten() {
             writeln!(
                 out,
-                "{pad}  {}\t{}\t{}\t{extra}",
-                v.variable,
-                v.secret,
-                v.state.state.as_str()
+                "{pad}  {}\t{}\t{}\t{}",
+                var.variable,
+                var.secret,
+                var.state.state.as_str(),
+                var_detail(var)
             )?;
         }
     }
-    if !keys.is_empty() || !signing.is_empty() {
+    if !v.keys.is_empty() || !v.signing.is_empty() {
         writeln!(out, "rotations:")?;
-        for l in super::rotation_list::lines(&keys, &signing, now) {
+        for l in super::rotation_list::lines(&v.keys, &v.signing, v.now) {
             writeln!(out, "  {l}")?;
         }
     }
     out.flush()?;
     Ok(())
+}
+
+/// A target's indent and description: a branch reads under its parent, indented.
+fn target_what(t: &Target) -> (&'static str, String) {
+    match &t.branch {
+        Some(b) => (
+            "  ",
+            format!(
+                "branch {} of {}: {}{}, {}",
+                b.name,
+                b.parent,
+                b.git_branch
+                    .as_deref()
+                    .map(|g| format!("git {g}, "))
+                    .unwrap_or_default(),
+                b.kind(),
+                b.state("waiting to be ready")
+            ),
+        ),
+        None => ("", t.name.clone()),
+    }
+}
+
+/// A target's health (a branch's is its own).
+fn target_health(t: &Target) -> String {
+    if t.health.unhealthy {
+        format!(
+            "UNHEALTHY after {} failures: {} (fix it, then `keyward retry {}`)",
+            t.health.consecutive_failures,
+            t.health.last_error.as_deref().unwrap_or(""),
+            t.project_ref
+        )
+    } else if t.removing {
+        "being removed".into()
+    } else {
+        "healthy".into()
+    }
+}
+
+/// The last column of a variable's line: when it was synced, or why it failed.
+fn var_detail(v: &VarStatus) -> String {
+    match v.state.state {
+        SyncState::Synced => format!(
+            "v{} at {}",
+            v.state.pushed_version.unwrap_or(0),
+            v.state.synced_at.map(rfc3339).unwrap_or_default()
+        ),
+        SyncState::Failed => format!(
+            "{} (attempt {}, next {})",
+            v.state.error.as_deref().unwrap_or(""),
+            v.state.attempts,
+            v.state.next_retry.map(rfc3339).unwrap_or_default()
+        ),
+        _ => String::new(),
+    }
 }
 
 pub fn drift(g: &GlobalArgs, a: DriftArgs) -> CmdResult {

@@ -66,60 +66,11 @@ pub async fn follow(
             .list_branches(parent)
             .await
             .map_err(|e| format!("cannot list the branches of {parent}: {e}"))?,
-        Some(name) => {
-            let got = client.get_branch(parent, name).await;
-            let found = match got {
-                Ok(b) => Some(b),
-                // Not a branch name: perhaps its git branch (what CI knows), found in
-                // the listing.
-                Err(crate::supabase::Error::NotFound { .. }) => client
-                    .list_branches(parent)
-                    .await
-                    .map_err(|e| format!("cannot list the branches of {parent}: {e}"))?
-                    .into_iter()
-                    .find(|b| b.git_branch.as_deref() == Some(name)),
-                Err(e) => return Err(format!("cannot read the branch {name} of {parent}: {e}")),
-            };
-            let b = found.ok_or_else(|| {
-                format!(
-                    "{parent} has no branch {name}: check the name (`keyward branch list {parent}` shows the followed ones)"
-                )
-            })?;
-            vec![b]
-        }
+        Some(name) => vec![find_branch(&client, parent, name).await?],
     };
     let rows: Vec<ListedBranch> = listing.iter().map(listed).collect();
     if let Some(name) = seed {
-        let watch = {
-            let v = vault.clone();
-            let p = parent.to_string();
-            tokio::task::spawn_blocking(move || v.read()?.target(&p))
-                .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| e.to_string())?
-                .branches
-        };
-        let Some(w) = watch else {
-            return Err(format!(
-                "{parent} does not follow its branches: `keyward branch watch {parent}` first"
-            ));
-        };
-        if rows.iter().any(|l| l.is_default) {
-            return Err(format!(
-                "{name} is the default branch of {parent}: it is {parent} itself"
-            ));
-        }
-        if rows.iter().any(|l| !w.matches(&l.info)) {
-            return Err(format!(
-                "the branch {name} does not match {parent}'s pattern {}: change it with `keyward branch watch {parent} --branches PATTERN`",
-                w.pattern.as_deref().unwrap_or("*")
-            ));
-        }
-        if rows.iter().any(|l| l.info.deletion_scheduled_at.is_some()) {
-            return Err(format!(
-                "the branch {name} is scheduled for deletion: keyward writes nothing to it"
-            ));
-        }
+        check_seedable(vault, parent, name, &rows).await?;
     }
     let p = parent.to_string();
     let only = seed.map(|_| {
@@ -142,6 +93,74 @@ pub async fn follow(
         });
     }
     Ok(changes)
+}
+
+/// The branch `name` of `parent`: by its name, or else by its git branch (what CI
+/// knows) in the listing.
+async fn find_branch(
+    client: &crate::supabase::Client,
+    parent: &str,
+    name: &str,
+) -> Result<Branch, String> {
+    let got = client.get_branch(parent, name).await;
+    let found = match got {
+        Ok(b) => Some(b),
+        // Not a branch name: perhaps its git branch (what CI knows), found in
+        // the listing.
+        Err(crate::supabase::Error::NotFound { .. }) => client
+            .list_branches(parent)
+            .await
+            .map_err(|e| format!("cannot list the branches of {parent}: {e}"))?
+            .into_iter()
+            .find(|b| b.git_branch.as_deref() == Some(name)),
+        Err(e) => return Err(format!("cannot read the branch {name} of {parent}: {e}")),
+    };
+    found.ok_or_else(|| {
+        format!(
+            "{parent} has no branch {name}: check the name (`keyward branch list {parent}` shows the followed ones)"
+        )
+    })
+}
+
+/// A branch may be seeded only if `parent` follows its branches and it is not the
+/// default branch, matches the pattern and is not scheduled for deletion.
+async fn check_seedable(
+    vault: &Arc<Vault>,
+    parent: &str,
+    name: &str,
+    rows: &[ListedBranch],
+) -> Result<(), String> {
+    let watch = {
+        let v = vault.clone();
+        let p = parent.to_string();
+        tokio::task::spawn_blocking(move || v.read()?.target(&p))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?
+            .branches
+    };
+    let Some(w) = watch else {
+        return Err(format!(
+            "{parent} does not follow its branches: `keyward branch watch {parent}` first"
+        ));
+    };
+    if rows.iter().any(|l| l.is_default) {
+        return Err(format!(
+            "{name} is the default branch of {parent}: it is {parent} itself"
+        ));
+    }
+    if rows.iter().any(|l| !w.matches(&l.info)) {
+        return Err(format!(
+            "the branch {name} does not match {parent}'s pattern {}: change it with `keyward branch watch {parent} --branches PATTERN`",
+            w.pattern.as_deref().unwrap_or("*")
+        ));
+    }
+    if rows.iter().any(|l| l.info.deletion_scheduled_at.is_some()) {
+        return Err(format!(
+            "the branch {name} is scheduled for deletion: keyward writes nothing to it"
+        ));
+    }
+    Ok(())
 }
 
 /// The loop: lists each followed target when its interval has passed (a newly followed

@@ -17,6 +17,7 @@ pub mod plan;
 pub mod push;
 pub mod report;
 pub mod retry;
+pub mod rotation_loop;
 pub mod schedule;
 pub mod signing;
 mod task;

@@ -70,135 +70,23 @@ impl Describer {
     pub fn lines(&mut self, e: &Event) -> Vec<Line> {
         use Level::{Info, Warn};
         match e {
-            Event::Batch(b) => {
-                let t = Some(b.target.as_str());
-                let mut out = Vec::new();
-                if b.pushed + b.deleted > 0 || b.failed.is_empty() {
-                    let mut s = format!(
-                        "{}: pushed {}, deleted {}",
-                        b.target, b.pushed, b.deleted
-                    );
-                    if b.unchanged > 0 {
-                        s.push_str(&format!(" ({} already there)", b.unchanged));
-                    }
-                    out.push(line(Info, "push", t, s));
-                }
-                if !b.overwritten.is_empty() {
-                    out.push(line(
-                        Warn,
-                        "drift_overwritten",
-                        t,
-                        format!(
-                            "{}: {} edited on Supabase, overwritten with the vault's value: {}",
-                            b.target,
-                            b.overwritten.len(),
-                            names(&b.overwritten)
-                        ),
-                    ));
-                }
-                for (var, why) in &b.failed {
-                    out.push(line(
-                        Warn,
-                        "push_failed",
-                        t,
-                        format!("{}: {var} failed: {why}", b.target),
-                    ));
-                }
-                out
-            }
+            Event::Batch(b) => batch_lines(b),
             Event::TargetHealth {
                 target,
                 healthy,
                 consecutive_failures,
-            } => {
-                let before = self.healthy.insert(target.clone(), *healthy);
-                match (before, *healthy) {
-                    (Some(true) | None, false) => vec![line(
-                        Warn,
-                        "unhealthy",
-                        Some(target),
-                        format!(
-                            "{target} is unhealthy after {consecutive_failures} failed pushes: automatic retries stop until `keyward retry {target}` or a reconnect"
-                        ),
-                    )],
-                    (Some(false), true) => vec![line(
-                        Info,
-                        "healthy",
-                        Some(target),
-                        format!("{target} is healthy again"),
-                    )],
-                    _ => Vec::new(),
-                }
-            }
+            } => self.health_lines(target, *healthy, *consecutive_failures),
             Event::Drift {
                 target,
                 drifted,
                 missing,
-            } => {
-                let mut parts = Vec::new();
-                if !drifted.is_empty() {
-                    parts.push(format!(
-                        "{} edited on Supabase ({})",
-                        drifted.len(),
-                        names(drifted)
-                    ));
-                }
-                if !missing.is_empty() {
-                    parts.push(format!(
-                        "{} deleted on Supabase ({})",
-                        missing.len(),
-                        names(missing)
-                    ));
-                }
-                vec![line(
-                    Warn,
-                    "drift",
-                    Some(target),
-                    format!("drift on {target}: {}", parts.join(", ")),
-                )]
-            }
-            Event::Rotation { name, ok, message } => {
-                let level = if *ok { Info } else { Warn };
-                match name.strip_prefix("legacy-keys ") {
-                    Some(t) => vec![line(
-                        level,
-                        "legacy_keys",
-                        Some(t),
-                        format!("legacy API keys of {t}: {message}"),
-                    )],
-                    None => vec![line(
-                        level,
-                        "rotation",
-                        None,
-                        format!("rotation {name}: {message}"),
-                    )],
-                }
-            }
+            } => vec![drift_line(target, drifted, missing)],
+            Event::Rotation { name, ok, message } => vec![rotation_line(name, *ok, message)],
             Event::Branches {
                 parent,
                 changes,
                 error,
-            } => {
-                let mut out = Vec::new();
-                if let Some(e) = error {
-                    out.push(line(Warn, "branches_failed", Some(parent), e.clone()));
-                }
-                for (what, refs) in [
-                    ("added", &changes.added),
-                    ("seeded", &changes.seeded),
-                    ("dropped (nothing deleted there)", &changes.dropped),
-                ] {
-                    if !refs.is_empty() {
-                        out.push(line(
-                            Info,
-                            "branches",
-                            Some(parent),
-                            format!("branches of {parent} {what}: {}", names(refs)),
-                        ));
-                    }
-                }
-                out
-            }
+            } => branch_lines(parent, changes, error.as_deref()),
             Event::Sealed => vec![line(
                 Info,
                 "sealed",
@@ -253,6 +141,147 @@ impl Describer {
             | Event::Idle => Vec::new(),
         }
     }
+}
+
+impl Describer {
+    /// A target turning unhealthy, or healthy again (said once per change).
+    fn health_lines(
+        &mut self,
+        target: &str,
+        healthy: bool,
+        consecutive_failures: u32,
+    ) -> Vec<Line> {
+        use Level::{Info, Warn};
+        let before = self.healthy.insert(target.to_owned(), healthy);
+        match (before, healthy) {
+            (Some(true) | None, false) => vec![line(
+                Warn,
+                "unhealthy",
+                Some(target),
+                format!(
+                    "{target} is unhealthy after {consecutive_failures} failed pushes: automatic retries stop until `keyward retry {target}` or a reconnect"
+                ),
+            )],
+            (Some(false), true) => vec![line(
+                Info,
+                "healthy",
+                Some(target),
+                format!("{target} is healthy again"),
+            )],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A batch: what was pushed and deleted, drift it overwrote, each variable that failed.
+fn batch_lines(b: &crate::engine::BatchSummary) -> Vec<Line> {
+    use Level::{Info, Warn};
+    let t = Some(b.target.as_str());
+    let mut out = Vec::new();
+    if b.pushed + b.deleted > 0 || b.failed.is_empty() {
+        let mut s = format!("{}: pushed {}, deleted {}", b.target, b.pushed, b.deleted);
+        if b.unchanged > 0 {
+            s.push_str(&format!(" ({} already there)", b.unchanged));
+        }
+        out.push(line(Info, "push", t, s));
+    }
+    if !b.overwritten.is_empty() {
+        out.push(line(
+            Warn,
+            "drift_overwritten",
+            t,
+            format!(
+                "{}: {} edited on Supabase, overwritten with the vault's value: {}",
+                b.target,
+                b.overwritten.len(),
+                names(&b.overwritten)
+            ),
+        ));
+    }
+    for (var, why) in &b.failed {
+        out.push(line(
+            Warn,
+            "push_failed",
+            t,
+            format!("{}: {var} failed: {why}", b.target),
+        ));
+    }
+    out
+}
+
+fn drift_line(target: &str, drifted: &[String], missing: &[String]) -> Line {
+    let mut parts = Vec::new();
+    if !drifted.is_empty() {
+        parts.push(format!(
+            "{} edited on Supabase ({})",
+            drifted.len(),
+            names(drifted)
+        ));
+    }
+    if !missing.is_empty() {
+        parts.push(format!(
+            "{} deleted on Supabase ({})",
+            missing.len(),
+            names(missing)
+        ));
+    }
+    line(
+        Level::Warn,
+        "drift",
+        Some(target),
+        format!("drift on {target}: {}", parts.join(", ")),
+    )
+}
+
+/// A rotation step; the legacy key retirement speaks as `legacy-keys TARGET`.
+fn rotation_line(name: &str, ok: bool, message: &str) -> Line {
+    let level = if ok { Level::Info } else { Level::Warn };
+    match name.strip_prefix("legacy-keys ") {
+        Some(t) => line(
+            level,
+            "legacy_keys",
+            Some(t),
+            format!("legacy API keys of {t}: {message}"),
+        ),
+        None => line(
+            level,
+            "rotation",
+            None,
+            format!("rotation {name}: {message}"),
+        ),
+    }
+}
+
+/// A followed target's branches: a failed listing, and what was added, seeded, dropped.
+fn branch_lines(
+    parent: &str,
+    changes: &crate::vault::BranchChanges,
+    error: Option<&str>,
+) -> Vec<Line> {
+    let mut out = Vec::new();
+    if let Some(e) = error {
+        out.push(line(
+            Level::Warn,
+            "branches_failed",
+            Some(parent),
+            e.to_owned(),
+        ));
+    }
+    for (what, refs) in [
+        ("added", &changes.added),
+        ("seeded", &changes.seeded),
+        ("dropped (nothing deleted there)", &changes.dropped),
+    ] {
+        if !refs.is_empty() {
+            out.push(line(
+                Level::Info,
+                "branches",
+                Some(parent),
+                format!("branches of {parent} {what}: {}", names(refs)),
+            ));
+        }
+    }
+    out
 }
 
 /// A line as written: `text` (with the time, unless journald adds its own) or one JSON

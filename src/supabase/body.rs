@@ -34,7 +34,7 @@ pub(crate) async fn read(
     while let Some(chunk) = resp
         .chunk()
         .await
-        .map_err(|e| error::transport(&e, host, timeout))?
+        .map_err(|e| error::transport(e, host, timeout))?
     {
         if body.len() + chunk.len() > max {
             return Err(too_large(status));

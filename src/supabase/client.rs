@@ -336,7 +336,7 @@ impl Client {
         let resp = req
             .send()
             .await
-            .map_err(|e| error::transport(&e, &self.inner.host, self.inner.request_timeout))?;
+            .map_err(|e| error::transport(e, &self.inner.host, self.inner.request_timeout))?;
         let status = resp.status();
         let headers = resp.headers().clone();
         if let Some(rl) = RateLimit::from_headers(&headers) {

@@ -134,7 +134,7 @@ impl Client {
             .header("apikey", value)
             .send()
             .await
-            .map_err(|e| error::transport(&e, &host, self.inner.request_timeout))?;
+            .map_err(|e| error::transport(e, &host, self.inner.request_timeout))?;
         match resp.status() {
             s if s.is_success() => Ok(KeyCheck::Accepted),
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Ok(KeyCheck::Refused),

@@ -45,11 +45,13 @@ pub enum Error {
     #[error("Supabase rejected the request ({status}): {message}")]
     Rejected { status: u16, message: String },
 
-    /// No HTTP answer at all.
+    /// No HTTP answer at all. The source is reqwest's error with its URL removed.
     #[error("{message}")]
     Transport {
         kind: TransportKind,
         message: String,
+        #[source]
+        source: reqwest::Error,
     },
 
     /// A success status with a body that does not parse as the spec says.
@@ -112,9 +114,9 @@ fn forbidden_line(message: &str, missing: &[String], hint: &str) -> String {
 
 /// Turns a reqwest failure into a Transport error whose message tells timeouts and
 /// refused connections apart, naming the host but never the full URL's query.
-pub(crate) fn transport(err: &reqwest::Error, host: &str, timeout: Duration) -> Error {
+pub(crate) fn transport(err: reqwest::Error, host: &str, timeout: Duration) -> Error {
     let refused = {
-        let mut src: Option<&(dyn std::error::Error + 'static)> = Some(err);
+        let mut src: Option<&(dyn std::error::Error + 'static)> = Some(&err);
         let mut found = false;
         while let Some(e) = src {
             if let Some(io) = e.downcast_ref::<std::io::Error>()
@@ -133,6 +135,7 @@ pub(crate) fn transport(err: &reqwest::Error, host: &str, timeout: Duration) -> 
             message: format!(
                 "connecting to {host} timed out: the host is unreachable or filtered; check the instance URL and the network"
             ),
+            source: err.without_url(),
         }
     } else if err.is_timeout() {
         Error::Transport {
@@ -141,6 +144,7 @@ pub(crate) fn transport(err: &reqwest::Error, host: &str, timeout: Duration) -> 
                 "timed out after {:.1}s waiting for {host}: the API is slow or unreachable; try again, or raise the timeout",
                 timeout.as_secs_f64()
             ),
+            source: err.without_url(),
         }
     } else if refused {
         Error::Transport {
@@ -148,10 +152,11 @@ pub(crate) fn transport(err: &reqwest::Error, host: &str, timeout: Duration) -> 
             message: format!(
                 "connection refused by {host}: nothing is listening there; check the instance URL"
             ),
+            source: err.without_url(),
         }
     } else {
         let mut detail = err.to_string();
-        let mut src = std::error::Error::source(err);
+        let mut src = std::error::Error::source(&err);
         while let Some(e) = src {
             detail = e.to_string();
             src = e.source();
@@ -161,6 +166,43 @@ pub(crate) fn transport(err: &reqwest::Error, host: &str, timeout: Duration) -> 
             message: format!(
                 "cannot reach {host}: {detail}; check the instance URL and the network"
             ),
+            source: err.without_url(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// reqwest's error stays reachable as the source, without its URL; the message is
+    /// the one line it always was.
+    #[tokio::test]
+    async fn transport_errors_keep_the_reqwest_error_without_its_url() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let err = reqwest::Client::new()
+            .get(format!("http://127.0.0.1:{port}/v1/projects?page=2"))
+            .send()
+            .await
+            .unwrap_err();
+        let e = transport(err, "127.0.0.1", Duration::from_secs(1));
+        assert!(matches!(
+            e,
+            Error::Transport {
+                kind: TransportKind::ConnectionRefused,
+                ..
+            }
+        ));
+        assert_eq!(
+            e.to_string(),
+            "connection refused by 127.0.0.1: nothing is listening there; check the instance URL"
+        );
+        let source = std::error::Error::source(&e)
+            .and_then(|s| s.downcast_ref::<reqwest::Error>())
+            .expect("reqwest's error is the source");
+        assert!(source.url().is_none());
     }
 }

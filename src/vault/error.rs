@@ -1,9 +1,14 @@
 //! One error type for the vault. Every message is a single line that says what went
-//! wrong and what to do; none ever contains a value, a passphrase or a token.
+//! wrong and what to do; none ever contains a value, a passphrase or a token. An error of
+//! redb, age or the file system behind one is kept as its `source` (for logs and
+//! debugging), never added to the message.
 
 use std::path::PathBuf;
 
 pub type Result<T, E = VaultError> = std::result::Result<T, E>;
+
+/// An error of a library underneath (redb, age, the file system), kept as a source.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
@@ -16,6 +21,8 @@ pub enum VaultError {
         path: PathBuf,
         dir: PathBuf,
         why: String,
+        #[source]
+        source: std::io::Error,
     },
     #[error(
         "the vault {0} is read-only for this user: keyward writes to it on every use (each unseal and each reveal is audited), even to list; make it writable (`chmod u+w`), or copy it somewhere writable to look into it"
@@ -30,7 +37,13 @@ pub enum VaultError {
     #[error(
         "{path} is not a usable keyward vault ({why}): check --vault / KEYWARD_VAULT, or restore the file from a backup"
     )]
-    NotAVault { path: PathBuf, why: String },
+    NotAVault {
+        path: PathBuf,
+        why: String,
+        /// The error of redb or age that said so, when there was one.
+        #[source]
+        source: Option<BoxError>,
+    },
     #[error(
         "the vault {path} is open in another process ({holder}): close it or wait for it to finish, then retry"
     )]
@@ -60,6 +73,14 @@ pub enum VaultError {
     Damaged(String),
     #[error("vault storage error ({0}): check the disk and the file's permissions, then retry")]
     Storage(String),
+    /// The same message as `Storage` for an error of redb or of the file system: its
+    /// first line is the message, and the error itself is kept as the source.
+    #[error("vault storage error ({why}): check the disk and the file's permissions, then retry")]
+    StorageIo {
+        why: String,
+        #[source]
+        source: BoxError,
+    },
 }
 
 /// Whether something is at the vault's `path`. Only "not found" means no vault: a
@@ -85,6 +106,7 @@ pub fn present(path: &std::path::Path) -> Result<bool> {
             path: path.to_path_buf(),
             dir,
             why,
+            source: e,
         }
     })
 }
@@ -106,7 +128,10 @@ macro_rules! storage_from {
         impl From<$t> for VaultError {
             fn from(e: $t) -> Self {
                 // Storage errors carry no record content, only redb's own description.
-                VaultError::Storage(e.to_string().lines().next().unwrap_or("unknown").to_string())
+                VaultError::StorageIo {
+                    why: e.to_string().lines().next().unwrap_or("unknown").to_string(),
+                    source: Box::new(e),
+                }
             }
         }
     )*};
@@ -123,5 +148,22 @@ storage_from!(
 impl From<serde_json::Error> for VaultError {
     fn from(e: serde_json::Error) -> Self {
         VaultError::Storage(format!("a record could not be decoded: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn storage_errors_keep_their_source_and_their_one_line() {
+        let e = VaultError::from(std::io::Error::other("disk on fire\nsecond line"));
+        assert_eq!(
+            e.to_string(),
+            VaultError::Storage("disk on fire".into()).to_string()
+        );
+        let source = e.source().expect("the io error is kept");
+        assert!(source.to_string().starts_with("disk on fire"));
     }
 }

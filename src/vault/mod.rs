@@ -65,10 +65,12 @@ pub use storage::seal::{
 };
 pub use supabase_keys::api::record::{
     IntoSecret, JwtTemplate, KeyKind, KeyRef, KeyRotation, KeyRotationState, KeyRotationStatus,
-    NewKeyRotation, Phase, ROTATION_NAME_MAX, format_time_of_day, next_due_after,
-    parse_time_of_day, reserved_name_warning,
+    NewKeyRotation, Phase, reserved_name_warning,
 };
 pub use supabase_keys::legacy::{Holder, LegacyKeysState};
+pub use supabase_keys::schedule::{
+    ROTATION_NAME_MAX, Scheduled, format_time_of_day, next_due_after, parse_time_of_day,
+};
 pub use supabase_keys::signing::record::{
     Aging, DEFAULT_SIGNING_GRACE, NewSigningRotation, SigningAlg, SigningKeyRef, SigningPhase,
     SigningRotation, SigningState,

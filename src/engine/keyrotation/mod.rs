@@ -21,7 +21,7 @@ use secrecy::SecretString;
 
 use super::handle::{EngineError, EngineHandle};
 use super::retry::RetryPolicy;
-use super::schedule::{apply_get, wait_or_change};
+use super::schedule::apply_get;
 use crate::supabase::api::{CreateApiKey, DeleteApiKey, NewApiKeyType};
 use crate::supabase::{Client, Error as ApiError, KeyCheck};
 use crate::vault::{
@@ -29,6 +29,7 @@ use crate::vault::{
     next_due_after,
 };
 
+mod attempt;
 mod cleanup;
 mod clients;
 mod prepare;
@@ -152,207 +153,6 @@ impl KeyRotator {
     pub async fn rotate_now(&self, name: &str) -> R<Rotated> {
         let _busy = InFlight::start(&self.vault, name);
         self.attempt(name, None).await
-    }
-
-    /// One attempt. `due`: the scheduled due time this attempt is for; the attempt
-    /// starts only if the rotation is still due at exactly that time, so one due time
-    /// is never rotated twice.
-    async fn attempt(&self, name: &str, due: Option<Millis>) -> R<Rotated> {
-        if !matches!(self.read(name)?.state.phase, Phase::Idle) {
-            self.recover_one(name).await?;
-        }
-        let r = self.read(name)?;
-        if let (Some(prev), Some(until)) = (&r.state.previous, r.state.previous_until)
-            && until > self.vault.now()
-        {
-            // Not a failure: nothing was tried. The schedule waits for the grace itself.
-            return Err(KeyRotationError::Failed {
-                name: name.to_owned(),
-                message: format!(
-                    "the previous key {} stays alive until {} (its grace): rotating now would make three keys alive; wait until then, or `keyward rotation revoke` if a key leaked",
-                    prev.name,
-                    crate::vault::rfc3339(until)
-                ),
-            });
-        }
-        let client = match self.client(&r) {
-            Ok(c) => c,
-            Err(KeyRotationError::Failed { message, .. }) => {
-                return Err(self.fail(name, message).await);
-            }
-            Err(e) => return Err(e),
-        };
-        // 0. Room for the new key, and its privileges.
-        let ready = match self.prepare(&client, name).await {
-            Ok(r) => r,
-            Err(why) => return Err(self.fail(name, why).await),
-        };
-        // 1. Record the attempt and the name of the key about to be created.
-        let n = name.to_owned();
-        let started = apply_get(&self.handle, move |tx| {
-            let mut r = tx.key_rotation(&n)?;
-            let still_due = due.is_none_or(|d| r.state.next_due == d && d <= tx.now());
-            if !matches!(r.state.phase, Phase::Idle) || !still_due {
-                return Ok(None);
-            }
-            r.state.generation += 1;
-            let key_name = r.key_name(r.state.generation);
-            r.state.phase = Phase::Creating {
-                key_name: key_name.clone(),
-                key_id: None,
-            };
-            r.state.last_attempt = Some(tx.now());
-            tx.save_key_rotation(&r)?;
-            tx.audit("key-rotation-start", &n, Outcome::Ok, &key_name)?;
-            Ok(Some((r, key_name)))
-        })
-        .await?;
-        let Some((r, key_name)) = started else {
-            return Err(KeyRotationError::Failed {
-                name: name.to_owned(),
-                message: "not due any more, or another attempt is in flight".into(),
-            });
-        };
-        self.say(name, true, format!("started: creating key {key_name}"));
-        // 2. Create, revealed.
-        let mut body = CreateApiKey::new(api_key_type(r.key_type), key_name.clone())
-            .with_description(format!("rotated by keyward ({})", r.name));
-        body.secret_jwt_template = ready.template.clone();
-        let created = match client.create_api_key(&r.project_ref, &body).await {
-            Ok(k) => k,
-            Err(e) => {
-                return Err(self
-                    .fail(name, format!("Supabase did not create the new key: {e}"))
-                    .await);
-            }
-        };
-        let Some(key_id) = created.id.clone() else {
-            // Without an id the key can only be found by name: leave that to recovery.
-            let _ = self.recover_one(name).await;
-            return Err(self
-                .fail(name, "Supabase created a key but sent no id".into())
-                .await);
-        };
-        let value = created
-            .revealed_key()
-            .map(|v| SecretString::from(v.to_owned()));
-        let (n, id) = (name.to_owned(), key_id.clone());
-        let kn = key_name.clone();
-        self.handle
-            .apply(move |tx| {
-                let mut r = tx.key_rotation(&n)?;
-                r.state.phase = Phase::Creating {
-                    key_name: kn.clone(),
-                    key_id: Some(id.clone()),
-                };
-                tx.save_key_rotation(&r)?;
-                tx.audit(
-                    "key-rotation-create",
-                    &n,
-                    Outcome::Ok,
-                    &format!("{kn} ({id})"),
-                )
-            })
-            .await?;
-        self.say(
-            name,
-            true,
-            format!("created key {key_name} ({key_id}); checking it"),
-        );
-        let new_key = KeyRef {
-            id: key_id.clone(),
-            name: key_name.clone(),
-        };
-        // 3. Verify against the project.
-        let verdict = match &value {
-            None => Err("Supabase did not reveal the new key".to_owned()),
-            Some(v) => match client.check_api_key(&r.project_ref, v).await {
-                Ok(KeyCheck::Accepted) => Ok(()),
-                Ok(KeyCheck::Refused) => Err("the project refused the new key".to_owned()),
-                Err(e) => Err(format!("the new key could not be checked: {e}")),
-            },
-        };
-        if let Err(why) = verdict {
-            self.discard(&client, name, &r.project_ref, new_key).await;
-            return Err(self.fail(name, why).await);
-        }
-        let value = value.expect("verified keys have a value");
-        // 4. Promote: the vault secret's new version, and the keys shift by one.
-        let grace = r.grace;
-        let template = ready.template;
-        let (n, nk) = (name.to_owned(), new_key.clone());
-        let promoted = apply_get(&self.handle, move |tx| {
-            let mut r = tx.key_rotation(&n)?;
-            let ours =
-                matches!(&r.state.phase, Phase::Creating { key_id: Some(id), .. } if *id == nk.id);
-            if !ours {
-                return Ok(None);
-            }
-            use secrecy::ExposeSecret;
-            let w = tx.write_key_value(&mut r, &SecretValue::simple(value.expose_secret()))?;
-            let now = tx.now();
-            let s = &mut r.state;
-            if let Some(old) = s.previous.take() {
-                s.retiring.push(old);
-            }
-            s.previous = s.current.replace(nk.clone());
-            s.previous_until = s.previous.as_ref().and(grace).map(|g| now + g);
-            s.template = template;
-            s.phase = Phase::Idle;
-            s.last_success = Some(now);
-            s.next_due = next_due_after(now, r.every_days, r.at_minute);
-            s.failures = 0;
-            s.retry_at = None;
-            s.last_message = Some(format!("rotated: key {} (version {})", nk.name, w.version));
-            tx.save_key_rotation(&r)?;
-            tx.audit(
-                "key-rotation-promote",
-                &n,
-                Outcome::Ok,
-                &format!(
-                    "{} into {}/{} version {}",
-                    nk.name, r.into.project, r.into.name, w.version
-                ),
-            )?;
-            Ok(Some(w.version))
-        })
-        .await;
-        let promoted = match promoted {
-            Ok(p) => p,
-            // The vault refused the write (e.g. the receiving secret is in the trash):
-            // the new key is useless, so delete it and back off instead of making and
-            // deleting a key at every tick.
-            Err(EngineError::Vault(e)) => {
-                self.discard(&client, name, &r.project_ref, new_key).await;
-                return Err(self
-                    .fail(name, format!("the new key could not be stored: {e}"))
-                    .await);
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let Some(version) = promoted else {
-            return Err(KeyRotationError::Failed {
-                name: name.to_owned(),
-                message: "the attempt was taken over by another run".into(),
-            });
-        };
-        self.say(
-            name,
-            true,
-            format!(
-                "promoted key {key_name}: version {version} of {}/{}",
-                r.into.project, r.into.name
-            ),
-        );
-        // 5. Clean up what retired.
-        let cleanup_pending = !self.cleanup(&client, name).await?;
-        Ok(Rotated {
-            name: name.to_owned(),
-            key_id,
-            key_name,
-            version,
-            cleanup_pending,
-        })
     }
 }
 

@@ -1,83 +1,63 @@
-//! The rotation loops: one tick over every rotation, the driver loop, and starting and
-//! stopping both loops with the vault-policy scheduler.
+//! The API key rotation loop (what differs from the signing one: `rotation_loop` runs
+//! both), and starting and stopping the rotation loops with the vault-policy scheduler.
+
+use std::future::Future;
 
 use super::*;
+use crate::engine::rotation_loop::{self, Driver, Tick};
+
+impl Driver for KeyRotator {
+    type Record = KeyRotation;
+    type Done = Rotated;
+    const LABEL: &'static str = "key rotation";
+    const RETRY_AS_LISTED: bool = true;
+
+    fn vault(&self) -> &Arc<Vault> {
+        &self.vault
+    }
+    fn load_all(&self) -> R<Vec<KeyRotation>> {
+        Ok(self.vault.read()?.key_rotations()?)
+    }
+    fn load(&self, name: &str) -> R<KeyRotation> {
+        self.read(name)
+    }
+    fn recover_interrupted(&self, name: &str) -> impl Future<Output = R<()>> + Send {
+        self.recover_one(name)
+    }
+    fn run_due(&self, name: &str, due: Millis) -> impl Future<Output = R<Rotated>> + Send {
+        self.attempt(name, Some(due))
+    }
+    /// A previous key in its grace waits for it: a rotation now would make three.
+    fn may_rotate(r: &KeyRotation, now: Millis) -> bool {
+        r.state.previous_until.is_none_or(|u| u <= now)
+    }
+    /// Pending clean-ups are retried, and expired graces ended.
+    fn upkeep_due(r: &KeyRotation, retry_ok: bool, now: Millis) -> bool {
+        let grace_over = r.state.previous_until.is_some_and(|u| u <= now);
+        (r.state.cleanup_pending() && retry_ok) || grace_over
+    }
+    async fn upkeep(&self, r: &KeyRotation) -> R<()> {
+        let c = self.client(r)?;
+        self.cleanup(&c, &r.name).await.map(|_| ())
+    }
+    fn upkeep_at(r: &KeyRotation) -> Option<Millis> {
+        r.state.previous_until
+    }
+}
 
 impl KeyRotator {
     /// One look at every rotation: recover interrupted attempts, run due automatic ones,
     /// retry pending clean-ups and end expired graces. Returns what happened, per
     /// rotation, and the earliest time something is due next.
     pub async fn tick(&self) -> R<KeyTick> {
-        let now = self.vault.now();
-        let all = self.vault.read()?.key_rotations()?;
-        let mut t = KeyTick::default();
-        for r in all {
-            let name = r.name.clone();
-            // A command of this process is on it; the change it commits wakes us again.
-            if super::InFlight::busy(&self.vault, &name) {
-                continue;
-            }
-            let retry_ok = r.state.retry_at.is_none_or(|at| at <= now);
-            if !matches!(r.state.phase, Phase::Idle) {
-                if let Err(e) = self.recover_one(&name).await {
-                    t.failed.push((name.clone(), e.to_string()));
-                    continue;
-                }
-            }
-            let r = self.read(&name)?;
-            // A previous key in its grace waits for it: a rotation now would make three.
-            let in_grace = r.state.previous_until.is_some_and(|u| u > now);
-            if r.auto && r.state.next_due <= now && retry_ok && !in_grace {
-                match self.attempt(&name, Some(r.state.next_due)).await {
-                    Ok(done) => t.rotated.push(done),
-                    Err(e) => t.failed.push((name.clone(), e.to_string())),
-                }
-            } else {
-                let grace_over = r.state.previous_until.is_some_and(|u| u <= now);
-                if (r.state.cleanup_pending() && retry_ok) || grace_over {
-                    let cleaned = match self.client(&r) {
-                        Ok(c) => self.cleanup(&c, &name).await,
-                        Err(e) => Err(e),
-                    };
-                    if let Err(e) = cleaned {
-                        t.failed.push((name.clone(), e.to_string()));
-                    }
-                }
-            }
-            let r = self.read(&name)?;
-            let mut wake = vec![r.state.retry_at, r.state.previous_until];
-            if r.auto {
-                wake.push(Some(r.state.next_due.max(r.state.retry_at.unwrap_or(0))));
-            }
-            for w in wake.into_iter().flatten() {
-                t.next_wake = Some(t.next_wake.map_or(w, |n| n.min(w)));
-            }
-        }
-        Ok(t)
+        rotation_loop::tick(self).await
     }
 
     /// Ticks, then sleeps until something is due (at most `cap`), waking on vault
     /// changes. Ends when the engine stops.
     pub async fn run(mut self) {
-        let mut events = self.handle.subscribe();
-        let mut stop = self.stop.take();
-        loop {
-            let wait = match self.tick().await {
-                Ok(t) => {
-                    crate::engine::schedule::wait_until(t.next_wake, self.vault.now(), self.cap)
-                }
-                Err(KeyRotationError::Engine(EngineError::Stopped)) => return,
-                Err(e) => {
-                    tracing::warn!("key rotation: {e}");
-                    self.cap
-                }
-            };
-            // A wait of zero after a failure would spin: the backoff is in retry_at.
-            let wait = wait.max(Duration::from_millis(200));
-            if !wait_or_change(&mut events, stop.as_mut(), wait).await {
-                return;
-            }
-        }
+        let stop = self.stop.take();
+        rotation_loop::run(&self, &self.handle, stop, self.cap).await
     }
 }
 
@@ -140,9 +120,4 @@ pub fn start(
 }
 
 /// The result of one [`KeyRotator::tick`].
-#[derive(Debug, Default)]
-pub struct KeyTick {
-    pub rotated: Vec<Rotated>,
-    pub failed: Vec<(String, String)>,
-    pub next_wake: Option<Millis>,
-}
+pub type KeyTick = Tick<Rotated>;

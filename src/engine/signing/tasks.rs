@@ -1,80 +1,62 @@
-//! The signing rotation loop: one tick over every signing rotation (recover, rotate
-//! what is due, age keys whose grace ended), then sleep until the next thing is due.
+//! The signing rotation loop: what differs from the API key one (`rotation_loop` runs
+//! both): no grace holds a run back, and the upkeep is ageing keys whose grace ended.
+
+use std::future::Future;
 
 use super::*;
-use crate::engine::handle::EngineError;
-use crate::engine::schedule::{wait_or_change, wait_until};
+use crate::engine::rotation_loop::{self, Driver, Tick};
 
 /// The result of one [`SigningRotator::tick`].
-#[derive(Debug, Default)]
-pub struct SigningTick {
-    pub rotated: Vec<Promoted>,
-    pub failed: Vec<(String, String)>,
-    pub next_wake: Option<Millis>,
+pub type SigningTick = Tick<Promoted>;
+
+impl Driver for SigningRotator {
+    type Record = SigningRotation;
+    type Done = Promoted;
+    const LABEL: &'static str = "signing key rotation";
+    const RETRY_AS_LISTED: bool = false;
+
+    fn vault(&self) -> &Arc<Vault> {
+        &self.vault
+    }
+    fn load_all(&self) -> R<Vec<SigningRotation>> {
+        Ok(self.vault.read()?.signing_rotations()?)
+    }
+    fn load(&self, name: &str) -> R<SigningRotation> {
+        self.read(name)
+    }
+    fn recover_interrupted(&self, name: &str) -> impl Future<Output = R<()>> + Send {
+        self.recover_one(name)
+    }
+    fn run_due(&self, name: &str, due: Millis) -> impl Future<Output = R<Promoted>> + Send {
+        self.attempt(name, Some(due))
+    }
+    fn may_rotate(_: &SigningRotation, _: Millis) -> bool {
+        true
+    }
+    /// Keys whose grace ended are revoked, or deleted.
+    fn upkeep_due(r: &SigningRotation, retry_ok: bool, now: Millis) -> bool {
+        retry_ok && r.next_aging().is_some_and(|u| u <= now)
+    }
+    async fn upkeep(&self, r: &SigningRotation) -> R<()> {
+        let c = self.client(r)?;
+        self.age(&c, &r.name).await.map(|_| ())
+    }
+    fn upkeep_at(r: &SigningRotation) -> Option<Millis> {
+        r.next_aging()
+    }
 }
 
 impl SigningRotator {
+    /// One look at every signing rotation: recover, rotate what is due, age keys whose
+    /// grace ended.
     pub async fn tick(&self) -> R<SigningTick> {
-        let now = self.vault.now();
-        let all = self.vault.read()?.signing_rotations()?;
-        let mut t = SigningTick::default();
-        for r in all {
-            let name = r.name.clone();
-            if InFlight::busy(&self.vault, &name) {
-                continue;
-            }
-            if !matches!(r.state.phase, SigningPhase::Idle)
-                && let Err(e) = self.recover_one(&name).await
-            {
-                t.failed.push((name.clone(), e.to_string()));
-                continue;
-            }
-            let r = self.read(&name)?;
-            let retry_ok = r.state.retry_at.is_none_or(|at| at <= now);
-            if r.auto && r.state.next_due <= now && retry_ok {
-                match self.attempt(&name, Some(r.state.next_due)).await {
-                    Ok(p) => t.rotated.push(p),
-                    Err(e) => t.failed.push((name.clone(), e.to_string())),
-                }
-            } else if retry_ok && r.next_aging().is_some_and(|u| u <= now) {
-                let aged = match self.client(&r) {
-                    Ok(c) => self.age(&c, &name).await,
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = aged {
-                    t.failed.push((name.clone(), e.to_string()));
-                }
-            }
-            let r = self.read(&name)?;
-            let mut wake = vec![r.state.retry_at, r.next_aging()];
-            if r.auto {
-                wake.push(Some(r.state.next_due.max(r.state.retry_at.unwrap_or(0))));
-            }
-            for w in wake.into_iter().flatten() {
-                t.next_wake = Some(t.next_wake.map_or(w, |n| n.min(w)));
-            }
-        }
-        Ok(t)
+        rotation_loop::tick(self).await
     }
 
     /// Ticks, then sleeps until something is due (at most `cap`), waking on vault
     /// changes. Ends when the engine stops or `stop` turns true.
     pub async fn run(mut self) {
-        let mut events = self.handle.subscribe();
-        let mut stop = self.stop.take();
-        loop {
-            let wait = match self.tick().await {
-                Ok(t) => wait_until(t.next_wake, self.vault.now(), self.cap),
-                Err(KeyRotationError::Engine(EngineError::Stopped)) => return,
-                Err(e) => {
-                    tracing::warn!("signing key rotation: {e}");
-                    self.cap
-                }
-            };
-            let wait = wait.max(Duration::from_millis(200));
-            if !wait_or_change(&mut events, stop.as_mut(), wait).await {
-                return;
-            }
-        }
+        let stop = self.stop.take();
+        rotation_loop::run(&self, &self.handle, stop, self.cap).await
     }
 }

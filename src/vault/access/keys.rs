@@ -7,7 +7,6 @@
 //! lookup by KSUID, one HMAC, one constant-time comparison.
 
 use redb::{ReadableTable, TableDefinition};
-use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::vault::access::format::{self as access_key, SALT_LEN};
@@ -358,14 +357,14 @@ impl ReadTx<'_> {
         let v = access_key::verifier(mac_key, p.id, &salt, &scope.encode(), p.secret);
         if row.revoked.is_some() {
             let r = access_key::revoked_verifier(mac_key, &v);
-            let matched: bool = r.ct_eq(&stored).into();
+            let matched = crate::crypto::verify(&r, &stored);
             return Ok(Err(if matched {
                 Refusal::Revoked
             } else {
                 Refusal::WrongSecret
             }));
         }
-        if !bool::from(v.ct_eq(&stored)) {
+        if !crate::crypto::verify(&v, &stored) {
             return Ok(Err(Refusal::WrongSecret));
         }
         Ok(Ok(Grant {

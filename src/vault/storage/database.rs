@@ -17,6 +17,8 @@ use crate::vault::storage::keywrap;
 use crate::vault::storage::lock::LockNote;
 use crate::vault::storage::seal::{self, UnwrapError, VaultKey};
 
+mod create;
+
 // Tables. Names are part of the file format and of every sealed record's associated data:
 // never rename one.
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -43,6 +45,7 @@ pub(crate) const AUDIT_PENDING: TableDefinition<u64, &[u8]> = TableDefinition::n
 
 pub(crate) const VALUES_TABLE: &str = "values";
 const FORMAT: &[u8] = b"keyward-vault-1";
+
 pub const TRASH_RETENTION: Millis = 30 * crate::vault::clock::DAY_MS;
 
 /// The associated data key of a sealed value: big-endian (secret id, version).
@@ -94,93 +97,6 @@ impl std::fmt::Debug for Vault {
 }
 
 impl Vault {
-    /// Creates a new vault file. Refuses to touch an existing file.
-    pub fn create(path: &Path, opts: &InitOptions) -> Result<Vault> {
-        Self::create_with(path, opts, Clock::system())
-    }
-
-    pub fn create_with(path: &Path, opts: &InitOptions, clock: Clock) -> Result<Vault> {
-        if crate::vault::error::present(path)? {
-            return Err(VaultError::AlreadyExists(path.to_path_buf()));
-        }
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-            && !dir.exists()
-        {
-            // A directory made for the vault holds its lock note (and, without a
-            // runtime dir, the owner's socket): its user's only.
-            crate::private::dir(dir)?;
-        }
-        let key = VaultKey::generate();
-        let pass_wrap = seal::wrap_with_passphrase(
-            &key,
-            &opts.passphrase,
-            opts.work_factor.unwrap_or(seal::DEFAULT_WORK_FACTOR),
-        )?;
-        let rcpt_wrap = if opts.recipients.is_empty() {
-            None
-        } else {
-            Some(seal::wrap_to_recipients(&key, &opts.recipients)?)
-        };
-        // 0600 from the first byte, and never over a file that appeared meanwhile.
-        let file = crate::private::create_new(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => VaultError::AlreadyExists(path.to_path_buf()),
-            _ => e.into(),
-        })?;
-        let db = redb::backends::FileBackend::new(file)
-            .and_then(|b| redb::Builder::new().create_with_backend(b))
-            .map_err(|e| {
-                let _ = std::fs::remove_file(path);
-                open_error(path, e)
-            })?;
-        let lock = LockNote::take(path);
-        let vault = Vault {
-            db,
-            meta_key: key.derive("meta"),
-            access_mac_key: key.derive("access-keys"),
-            key,
-            path: path.to_path_buf(),
-            actor: audit::actor(),
-            clock,
-            _lock: lock,
-        };
-        let made = vault.write(|tx| {
-            let mut meta = tx.tx.open_table(META)?;
-            meta.insert("format", FORMAT)?;
-            meta.insert("next_id", 1u64.to_be_bytes().as_slice())?;
-            let mut wraps = tx.tx.open_table(KEYWRAP)?;
-            keywrap::put(&mut wraps, keywrap::PASSPHRASE, &pass_wrap)?;
-            if let Some(w) = &rcpt_wrap {
-                keywrap::put(&mut wraps, keywrap::RECIPIENTS, w)?;
-            }
-            drop((meta, wraps));
-            // Create every table now so read transactions never meet a missing one.
-            tx.tx.open_table(PROJECTS)?;
-            tx.tx.open_table(PROJECT_NAMES)?;
-            tx.tx.open_table(SECRETS)?;
-            tx.tx.open_table(SECRET_NAMES)?;
-            tx.tx.open_table(VERSIONS)?;
-            tx.tx.open_table(VALUES)?;
-            tx.tx.open_table(POLICIES)?;
-            tx.tx
-                .open_table(crate::vault::supabase_keys::api::rotations::KEY_ROTATIONS)?;
-            tx.tx.open_table(TRASH_EXPIRY)?;
-            tx.tx.open_table(AUDIT_PENDING)?;
-            tx.create_sync_tables()?;
-            let detail = format!(
-                "{} recipient(s) besides the passphrase",
-                opts.recipients.len()
-            );
-            tx.audit("init", "vault", Outcome::Ok, &detail)
-        });
-        if let Err(e) = made {
-            // Leave no half-made file behind for the next `init` to trip over.
-            drop(vault);
-            let _ = std::fs::remove_file(path);
-            return Err(e);
-        }
-        Ok(vault)
-    }
-
     pub fn open(path: &Path, unlock: &Unlock) -> Result<Vault> {
         Self::open_with(path, unlock, Clock::system())
     }
@@ -405,9 +321,10 @@ impl SealedVault {
                 audit::record_pending(&self.db, self.clock.now(), how, via)?;
                 Err(err)
             }
-            Err(UnwrapError::Damaged(why)) => Err(VaultError::NotAVault {
+            Err(UnwrapError::Damaged(why, source)) => Err(VaultError::NotAVault {
                 path: self.path.clone(),
                 why: format!("its sealed key is damaged: {why}"),
+                source,
             }),
         }
     }
@@ -464,6 +381,7 @@ fn open_db(path: &Path) -> Result<Database> {
     let not_a_vault = |why: &str| VaultError::NotAVault {
         path: path.to_path_buf(),
         why: why.into(),
+        source: None,
     };
     if md.is_dir() {
         return Err(not_a_vault("it is a directory"));
@@ -515,6 +433,7 @@ fn open_error(path: &Path, e: redb::DatabaseError) -> VaultError {
         other => VaultError::NotAVault {
             path: path.to_path_buf(),
             why: other.to_string(),
+            source: Some(Box::new(other)),
         },
     }
 }

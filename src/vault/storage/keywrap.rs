@@ -43,6 +43,7 @@ impl Wrap {
             why: format!(
                 "its {what} wrap of the vault key is damaged (it no longer matches its checksum), so the {what} was not tried"
             ),
+            source: None,
         })
     }
 }
@@ -53,6 +54,7 @@ pub(crate) fn read(db: &Database, path: &Path) -> Result<(Wrap, Option<Wrap>)> {
     let t = r.open_table(KEYWRAP).map_err(|e| VaultError::NotAVault {
         path: path.to_path_buf(),
         why: e.to_string(),
+        source: Some(Box::new(e)),
     })?;
     let one = |name: &str| -> Result<Option<Wrap>> {
         let Some(bytes) = t.get(name)?.map(|g| g.value().to_vec()) else {
@@ -70,6 +72,7 @@ pub(crate) fn read(db: &Database, path: &Path) -> Result<(Wrap, Option<Wrap>)> {
     let pass = one(PASSPHRASE)?.ok_or_else(|| VaultError::NotAVault {
         path: path.to_path_buf(),
         why: "its sealed key is missing".into(),
+        source: None,
     })?;
     Ok((pass, one(RECIPIENTS)?))
 }

@@ -10,10 +10,8 @@ use std::iter;
 use age::secrecy::SecretString;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use hmac::{Hmac, Mac};
 use rand::RngCore;
 use rand::rngs::OsRng;
-use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::vault::error::{Result, VaultError};
@@ -59,11 +57,10 @@ impl VaultKey {
     /// A purpose-bound subkey (HMAC-SHA256 of a label), so the audit chain never uses the
     /// sealing key directly.
     pub fn derive(&self, label: &str) -> Zeroizing<[u8; 32]> {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(self.0.as_ref()).expect("any key length");
-        mac.update(b"keyward derive v1\0");
-        mac.update(label.as_bytes());
-        Zeroizing::new(mac.finalize().into_bytes().into())
+        Zeroizing::new(crate::crypto::mac(
+            self.0.as_ref(),
+            &[b"keyward derive v1\0", label.as_bytes()],
+        ))
     }
 
     /// Seals `plain` for the record `(table, key)`. Layout: version byte, 24-byte random
@@ -208,8 +205,15 @@ fn encrypt<'a>(
 pub enum UnwrapError {
     /// Wrong passphrase or identity.
     NoMatch,
-    /// The wrap is not an age file, or its payload is not a key.
-    Damaged(String),
+    /// The wrap is not an age file, or its payload is not a key: why, and age's (or the
+    /// reader's) error when there is one.
+    Damaged(String, Option<crate::vault::error::BoxError>),
+}
+
+impl UnwrapError {
+    fn damaged(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        UnwrapError::Damaged(e.to_string(), Some(Box::new(e)))
+    }
 }
 
 pub fn unwrap_with_passphrase(
@@ -238,17 +242,15 @@ fn decrypt<'a>(
     ids: impl Iterator<Item = &'a dyn age::Identity>,
 ) -> Result<VaultKey, UnwrapError> {
     use age::DecryptError as D;
-    let dec =
-        age::Decryptor::new_buffered(wrapped).map_err(|e| UnwrapError::Damaged(e.to_string()))?;
+    let dec = age::Decryptor::new_buffered(wrapped).map_err(UnwrapError::damaged)?;
     let mut r = dec.decrypt(ids).map_err(|e| match e {
         D::DecryptionFailed | D::NoMatchingKeys | D::KeyDecryptionFailed => UnwrapError::NoMatch,
-        other => UnwrapError::Damaged(other.to_string()),
+        other => UnwrapError::damaged(other),
     })?;
     let mut buf = Zeroizing::new(Vec::with_capacity(32));
-    r.read_to_end(&mut buf)
-        .map_err(|e| UnwrapError::Damaged(e.to_string()))?;
+    r.read_to_end(&mut buf).map_err(UnwrapError::damaged)?;
     VaultKey::from_slice(&buf)
-        .ok_or_else(|| UnwrapError::Damaged("the wrapped key has the wrong length".into()))
+        .ok_or_else(|| UnwrapError::Damaged("the wrapped key has the wrong length".into(), None))
 }
 
 /// Reads an age identity file (X25519 keys) for headless unseal.
@@ -298,6 +300,17 @@ pub fn parse_recipient(s: &str) -> Result<age::x25519::Recipient> {
 mod tests {
     use super::*;
 
+    /// Derived keys verify stored MACs: these bytes must never change (values computed
+    /// before the HMAC code moved to `crate::crypto`).
+    #[test]
+    fn derived_keys_keep_their_bytes() {
+        let k = VaultKey::from_slice(&[0x07; 32]).unwrap();
+        assert_eq!(
+            crate::encoding::hex(&k.derive("audit")[..]),
+            "f48604e7d2853af6252ba3fc13c09a686330fede4f42903085921f7a2de48327"
+        );
+    }
+
     #[test]
     fn a_blob_opens_only_at_its_own_record() {
         let k = VaultKey::generate();
@@ -334,7 +347,7 @@ mod tests {
         ));
         assert!(matches!(
             unwrap_with_passphrase(b"junk", &SecretString::from("right")),
-            Err(UnwrapError::Damaged(_))
+            Err(UnwrapError::Damaged(..))
         ));
     }
 

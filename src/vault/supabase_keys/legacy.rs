@@ -5,7 +5,6 @@
 
 use redb::{ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
-use subtle::ConstantTimeEq;
 
 use crate::vault::clock::Millis;
 use crate::vault::error::Result;
@@ -88,8 +87,7 @@ impl ReadTx<'_> {
     /// Live secrets (and fields) whose current value equals one of `keys` (label,
     /// value), with where each is mapped. Comparisons are constant-time.
     pub fn secrets_holding(&self, keys: &[(&str, &str)]) -> Result<Vec<Holder>> {
-        let same =
-            |a: &str, b: &str| a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()));
+        let same = |a: &str, b: &str| crate::crypto::verify(a.as_bytes(), b.as_bytes());
         let mut out = Vec::new();
         if keys.is_empty() {
             return Ok(out);

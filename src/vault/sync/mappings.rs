@@ -16,6 +16,36 @@ use crate::vault::sync::record::{
     Mapping, MappingRow, SyncState, TargetTotals, VarState, VarStatus,
 };
 
+/// Supabase's cap on a project's variables: what keyward will hold on `target` (its
+/// other variables and `vars`, the ones `secret` makes) plus what others hold by hand.
+fn check_cap(
+    secret: &str,
+    target: &str,
+    ours_now: &BTreeSet<&str>,
+    vars: &[&str],
+    remote: Option<&BTreeSet<String>>,
+) -> Result<()> {
+    let mut total: BTreeSet<&str> = ours_now.clone();
+    total.extend(vars.iter().copied());
+    if let Some(remote) = remote {
+        total.extend(
+            remote
+                .iter()
+                .map(String::as_str)
+                .filter(|n| !n.starts_with(rules::RESERVED_PREFIX)),
+        );
+    }
+    if total.len() > rules::PROJECT_SECRET_CAP {
+        let over = total.len() - rules::PROJECT_SECRET_CAP;
+        return Err(VaultError::invalid(format!(
+            "{secret} would take {target} to {} variables, {over} over Supabase's cap of {}: unmap others, or bundle related values as one structured secret stored as JSON",
+            total.len(),
+            rules::PROJECT_SECRET_CAP
+        )));
+    }
+    Ok(())
+}
+
 impl WriteTx<'_> {
     /// Maps `project/name` to `target`. `remote` is the set of names the target holds
     /// now (from a listing), when the caller could list it: names there that keyward
@@ -52,46 +82,22 @@ impl WriteTx<'_> {
             .filter(|(_, s)| s.state != SyncState::Removing && s.secret != meta.id)
             .map(|(n, _)| n.as_str())
             .collect();
+        let var_names: Vec<&str> = vars.iter().map(|(n, _)| n.as_str()).collect();
         if let Some(remote) = remote {
-            let taken: Vec<&str> = vars
+            let taken: Vec<&str> = var_names
                 .iter()
-                .map(|(n, _)| n.as_str())
+                .copied()
                 .filter(|n| remote.contains(*n) && !owned.contains(*n) && !ours_now.contains(n))
                 .collect();
-            if !taken.is_empty() && !adopt {
-                return Err(VaultError::conflict(format!(
-                    "{} already exist(s) on {target} and keyward did not create it: map with --adopt to take it over (the vault's value will replace it)",
-                    taken.join(", ")
-                )));
-            }
-            if adopt {
-                let mut ledger = self.tx.open_table(LEDGER)?;
-                for n in taken {
-                    let row =
-                        crate::vault::sync::outbox::ledger_row(&self.vault.meta_key, target, n)?;
-                    ledger.insert((target, n), row.as_slice())?;
-                }
-            }
+            self.adopt_or_refuse(target, taken, adopt)?;
         }
-        // The cap: what keyward will hold there plus what others hold by hand.
-        let mut total: BTreeSet<&str> = ours_now.clone();
-        total.extend(vars.iter().map(|(n, _)| n.as_str()));
-        if let Some(remote) = remote {
-            total.extend(
-                remote
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|n| !n.starts_with(rules::RESERVED_PREFIX)),
-            );
-        }
-        if total.len() > rules::PROJECT_SECRET_CAP {
-            let over = total.len() - rules::PROJECT_SECRET_CAP;
-            return Err(VaultError::invalid(format!(
-                "{project}/{name} would take {target} to {} variables, {over} over Supabase's cap of {}: unmap others, or bundle related values as one structured secret stored as JSON",
-                total.len(),
-                rules::PROJECT_SECRET_CAP
-            )));
-        }
+        check_cap(
+            &format!("{project}/{name}"),
+            target,
+            &ours_now,
+            &var_names,
+            remote,
+        )?;
         self.tx.open_table(MAPPINGS)?.insert(
             (meta.id.0, target),
             crate::vault::storage::tagged::encode(
@@ -112,6 +118,25 @@ impl WriteTx<'_> {
             &format!("to {target} as {}", names.join(", ")),
         )?;
         Ok(names)
+    }
+
+    /// Names on the target that keyward did not create: refused unless `adopt`, and then
+    /// claimed in the ledger (the vault's value will replace them).
+    fn adopt_or_refuse(&self, target: &str, taken: Vec<&str>, adopt: bool) -> Result<()> {
+        if !taken.is_empty() && !adopt {
+            return Err(VaultError::conflict(format!(
+                "{} already exist(s) on {target} and keyward did not create it: map with --adopt to take it over (the vault's value will replace it)",
+                taken.join(", ")
+            )));
+        }
+        if adopt {
+            let mut ledger = self.tx.open_table(LEDGER)?;
+            for n in taken {
+                let row = crate::vault::sync::outbox::ledger_row(&self.vault.meta_key, target, n)?;
+                ledger.insert((target, n), row.as_slice())?;
+            }
+        }
+        Ok(())
     }
 
     /// Unmaps; its variables there are queued for deletion.

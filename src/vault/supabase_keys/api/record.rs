@@ -1,21 +1,16 @@
 //! A Supabase API key rotation's record: its settings (target project, key type, every N
 //! days at HH:MM UTC, auto on/off, the receiving vault secret, grace), the state the
 //! engine's driver keeps (keys alive, the phase of an attempt in flight, status), and the
-//! schedule arithmetic. Stored by `keyrotation`.
+//! schedule it shares with signing key rotations (`supabase_keys::schedule`). Stored by
+//! `rotations`.
 
 use serde::{Deserialize, Serialize};
 
-use crate::vault::clock::{DAY_MS, Millis};
+use crate::vault::clock::Millis;
 use crate::vault::error::{Result, VaultError};
 use crate::vault::names::env_name;
 use crate::vault::secrets::record::SecretId;
-
-pub const ROTATION_NAME_MAX: usize = 40;
-
-/// A project ref is 20 lowercase letters.
-pub(in crate::vault) fn is_project_ref(s: &str) -> bool {
-    s.len() == 20 && s.bytes().all(|b| b.is_ascii_lowercase())
-}
+use crate::vault::supabase_keys::schedule::Scheduled;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -211,31 +206,25 @@ impl KeyRotation {
     }
 }
 
-/// The first `HH:MM` UTC at least `every_days` days after the start of `from`'s day:
-/// a rotation at 00:00 every 7 days that ran late at 09:00 is next due 7 days later at
-/// 00:00, not at 09:00. Never at or before `from`.
-pub fn next_due_after(from: Millis, every_days: u32, at_minute: u32) -> Millis {
-    let day = from.div_euclid(DAY_MS) * DAY_MS;
-    let mut due = day + i64::from(every_days.max(1)) * DAY_MS + i64::from(at_minute) * 60_000;
-    while due <= from {
-        due += DAY_MS;
+impl Scheduled for KeyRotation {
+    fn name(&self) -> &str {
+        &self.name
     }
-    due
-}
-
-/// `HH:MM` -> minutes after midnight.
-pub fn parse_time_of_day(s: &str) -> Result<u32> {
-    let bad = || VaultError::invalid(format!("bad time {s:?}: use HH:MM in UTC, e.g. 03:30"));
-    let (h, m) = s.trim().split_once(':').ok_or_else(bad)?;
-    let (h, m): (u32, u32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
-    if h > 23 || m > 59 || s.trim().len() != 5 {
-        return Err(bad());
+    fn auto(&self) -> bool {
+        self.auto
     }
-    Ok(h * 60 + m)
-}
-
-pub fn format_time_of_day(minutes: u32) -> String {
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+    fn next_due(&self) -> Millis {
+        self.state.next_due
+    }
+    fn retry_at(&self) -> Option<Millis> {
+        self.state.retry_at
+    }
+    fn last_success(&self) -> Option<Millis> {
+        self.state.last_success
+    }
+    fn idle(&self) -> bool {
+        matches!(self.state.phase, Phase::Idle)
+    }
 }
 
 /// What `add_key_rotation` needs.

@@ -13,44 +13,34 @@ use redb::{ReadableTable, TableDefinition};
 use crate::vault::audit::Outcome;
 use crate::vault::clock::Millis;
 use crate::vault::error::{Result, VaultError};
-use crate::vault::secrets::record::{Cause, SecretValue};
+use crate::vault::secrets::record::{Cause, SecretId, SecretValue};
 use crate::vault::secrets::versions::Written;
-use crate::vault::storage::database::{ReadTx, Vault, WriteTx};
+use crate::vault::storage::database::{ReadTx, WriteTx};
 use crate::vault::supabase_keys::api::record::*;
+use crate::vault::supabase_keys::schedule::{
+    ScheduleMut, check_name, check_schedule, format_time_of_day, is_project_ref, manual_suffix,
+};
+use crate::vault::supabase_keys::stored::Stored;
 
-/// rotation name -> KeyRotation (JSON).
+/// rotation name -> KeyRotation (JSON, tagged: see `stored`).
 pub(crate) const KEY_ROTATIONS: TableDefinition<&str, &[u8]> =
     TableDefinition::new("key_rotations");
 
-pub(in crate::vault) fn check_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= ROTATION_NAME_MAX
-        && name.as_bytes()[0].is_ascii_lowercase()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-    if ok {
-        Ok(())
-    } else {
-        Err(VaultError::invalid(format!(
-            "{name:?} is not a usable rotation name: use 1-{ROTATION_NAME_MAX} lowercase letters, digits, '-' or '_', starting with a letter"
-        )))
+impl Stored for KeyRotation {
+    const TABLE: TableDefinition<'static, &'static str, &'static [u8]> = KEY_ROTATIONS;
+    const TABLE_NAME: &'static str = "key_rotations";
+    const EDIT: &'static str = "key-rotation-edit";
+    fn unknown(name: &str) -> VaultError {
+        unknown(name)
     }
-}
-
-/// Every rotation kind's schedule: at least a day apart, at a time of day.
-pub(in crate::vault) fn check_schedule(every_days: u32, at_minute: u32) -> Result<()> {
-    if every_days == 0 {
-        return Err(VaultError::invalid(
-            "the interval must be at least 1 day: give --every-days 1 or more",
-        ));
+    fn schedule_mut(&mut self) -> ScheduleMut<'_> {
+        ScheduleMut {
+            every_days: &mut self.every_days,
+            at_minute: &mut self.at_minute,
+            auto: &mut self.auto,
+            next_due: &mut self.state.next_due,
+        }
     }
-    if at_minute >= 24 * 60 {
-        return Err(VaultError::invalid(
-            "the time of day must be 00:00 to 23:59",
-        ));
-    }
-    Ok(())
 }
 
 /// A grace longer than the interval would keep a third key alive at the next rotation.
@@ -67,13 +57,6 @@ fn unknown(name: &str) -> VaultError {
     VaultError::not_found(format!(
         "no key rotation named {name:?}: see `keyward rotation list`"
     ))
-}
-
-/// Rows carry the same tag as the sync rows: someone with the file but not the key must
-/// not be able to re-point a rotation at another project or make the driver delete a key
-/// it never created (its "previous key" id).
-fn decode(vault: &Vault, name: &str, b: &[u8]) -> Result<KeyRotation> {
-    crate::vault::storage::tagged::decode(&vault.meta_key, "key_rotations", &[name], b)
 }
 
 impl WriteTx<'_> {
@@ -103,28 +86,7 @@ impl WriteTx<'_> {
                 n.name, n.name
             )));
         }
-        self.project_id(&n.into_project)?;
-        let id = match self.secret(&n.into_project, &n.into_name) {
-            Ok(m) if m.is_trashed() => {
-                return Err(crate::vault::secrets::versions::in_trash(
-                    &n.into_project,
-                    &n.into_name,
-                ));
-            }
-            Ok(m) => Some(m.id),
-            Err(VaultError::NotFound(_)) => None,
-            Err(e) => return Err(e),
-        };
-        let taken = self.key_rotations_tx()?.into_iter().find(|r| {
-            r.into.project == n.into_project && r.into.name == n.into_name
-                || (id.is_some() && r.into.id == id)
-        });
-        if let Some(other) = taken {
-            return Err(VaultError::conflict(format!(
-                "{}/{} already receives the keys of the rotation {:?}: choose another secret",
-                n.into_project, n.into_name, other.name
-            )));
-        }
+        let id = self.receiving_secret(&n.into_project, &n.into_name)?;
         let warning = reserved_name_warning(&n.into_name);
         let r = KeyRotation {
             name: n.name,
@@ -156,40 +118,48 @@ impl WriteTx<'_> {
             format_time_of_day(r.at_minute),
             r.into.project,
             r.into.name,
-            if r.auto { "" } else { ", manual only" }
+            manual_suffix(r.auto)
         );
         self.audit("key-rotation-add", &r.name, Outcome::Ok, &detail)?;
         Ok((r, warning))
     }
 
+    /// The id of the secret a new rotation is to write its keys into (None until it
+    /// exists): its project must exist, it must not be in the trash, and no other
+    /// rotation may write into it.
+    fn receiving_secret(&self, project: &str, name: &str) -> Result<Option<SecretId>> {
+        self.project_id(project)?;
+        let id = match self.secret(project, name) {
+            Ok(m) if m.is_trashed() => {
+                return Err(crate::vault::secrets::versions::in_trash(project, name));
+            }
+            Ok(m) => Some(m.id),
+            Err(VaultError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        let taken = self.key_rotations_tx()?.into_iter().find(|r| {
+            r.into.project == project && r.into.name == name || (id.is_some() && r.into.id == id)
+        });
+        if let Some(other) = taken {
+            return Err(VaultError::conflict(format!(
+                "{project}/{name} already receives the keys of the rotation {:?}: choose another secret",
+                other.name
+            )));
+        }
+        Ok(id)
+    }
+
     pub fn key_rotation(&self, name: &str) -> Result<KeyRotation> {
-        let t = self.tx.open_table(KEY_ROTATIONS)?;
-        let g = t.get(name)?.ok_or_else(|| unknown(name))?;
-        decode(self.vault, name, g.value())
+        self.stored_rotation(name)
     }
 
     pub(crate) fn key_rotations_tx(&self) -> Result<Vec<KeyRotation>> {
-        let mut out = Vec::new();
-        for row in self.tx.open_table(KEY_ROTATIONS)?.iter()? {
-            let (k, v) = row?;
-            out.push(decode(self.vault, k.value(), v.value())?);
-        }
-        Ok(out)
+        self.stored_rotations()
     }
 
     /// Stores the rotation as given (the driver's state transitions).
     pub fn save_key_rotation(&mut self, r: &KeyRotation) -> Result<()> {
-        self.tx.open_table(KEY_ROTATIONS)?.insert(
-            r.name.as_str(),
-            crate::vault::storage::tagged::encode(
-                &self.vault.meta_key,
-                "key_rotations",
-                &[&r.name],
-                r,
-            )?
-            .as_slice(),
-        )?;
-        Ok(())
+        self.store_rotation(r)
     }
 
     /// Forgets the rotation. The driver deletes its keys on Supabase first.
@@ -216,18 +186,13 @@ impl WriteTx<'_> {
         check_schedule(every_days, at_minute)?;
         check_grace(grace, every_days)?;
         let mut r = self.key_rotation(name)?;
-        r.every_days = every_days;
-        r.at_minute = at_minute;
-        r.auto = auto;
+        r.reschedule(every_days, at_minute, auto);
         r.grace = grace;
-        if let Some(t) = r.state.last_success {
-            r.state.next_due = next_due_after(t, every_days, at_minute);
-        }
         self.save_key_rotation(&r)?;
         let detail = format!(
             "every {every_days} day(s) at {} UTC{}",
             format_time_of_day(at_minute),
-            if auto { "" } else { ", manual only" }
+            manual_suffix(auto)
         );
         self.audit("key-rotation-edit", name, Outcome::Ok, &detail)?;
         Ok(r)
@@ -263,12 +228,7 @@ impl WriteTx<'_> {
 
     /// Turns automatic runs on or off.
     pub fn set_key_rotation_auto(&mut self, name: &str, auto: bool) -> Result<KeyRotation> {
-        let mut r = self.key_rotation(name)?;
-        r.auto = auto;
-        self.save_key_rotation(&r)?;
-        let detail = if auto { "auto on" } else { "auto off" };
-        self.audit("key-rotation-edit", name, Outcome::Ok, detail)?;
-        Ok(r)
+        self.set_stored_auto(name, auto)
     }
 
     /// Writes a key's value into the rotation's secret as a new version (cause
@@ -290,63 +250,19 @@ impl WriteTx<'_> {
 }
 
 impl ReadTx<'_> {
-    /// None for a vault made before key rotations existed (the table appears with the
-    /// first write that needs it).
-    fn rotations_table(&self) -> Result<Option<redb::ReadOnlyTable<&'static str, &'static [u8]>>> {
-        match self.tx.open_table(KEY_ROTATIONS) {
-            Ok(t) => Ok(Some(t)),
-            Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// Every key rotation, by name.
+    /// Every key rotation, by name (none in a vault made before key rotations existed).
     pub fn key_rotations(&self) -> Result<Vec<KeyRotation>> {
-        let mut out = Vec::new();
-        if let Some(t) = self.rotations_table()? {
-            for row in t.iter()? {
-                let (k, v) = row?;
-                out.push(decode(self.vault, k.value(), v.value())?);
-            }
-        }
-        Ok(out)
+        self.stored_rotations()
     }
 
     pub fn key_rotation(&self, name: &str) -> Result<KeyRotation> {
-        let t = self.rotations_table()?.ok_or_else(|| unknown(name))?;
-        let g = t.get(name)?.ok_or_else(|| unknown(name))?;
-        decode(self.vault, name, g.value())
+        self.stored_rotation(name)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vault::clock::DAY_MS;
-
-    const T0: Millis = 1_795_392_000_000; // 2026-11-23T00:00:00Z
-
-    #[test]
-    fn next_due_is_at_the_time_of_day_n_days_on() {
-        assert_eq!(next_due_after(T0, 7, 0), T0 + 7 * DAY_MS);
-        // Ran late (09:00): still due at 00:00 seven days on.
-        assert_eq!(next_due_after(T0 + 9 * 3_600_000, 7, 0), T0 + 7 * DAY_MS);
-        assert_eq!(
-            next_due_after(T0, 1, 3 * 60 + 30),
-            T0 + DAY_MS + 210 * 60_000
-        );
-        assert!(next_due_after(T0 + DAY_MS - 1, 1, 0) > T0 + DAY_MS - 1);
-    }
-
-    #[test]
-    fn times_of_day_parse_strictly() {
-        assert_eq!(parse_time_of_day("03:30").unwrap(), 210);
-        assert_eq!(parse_time_of_day("00:00").unwrap(), 0);
-        for bad in ["24:00", "3:30", "12:60", "noon", "12-30"] {
-            assert!(parse_time_of_day(bad).is_err(), "{bad}");
-        }
-        assert_eq!(format_time_of_day(210), "03:30");
-    }
 
     #[test]
     fn status_summarises_the_state() {

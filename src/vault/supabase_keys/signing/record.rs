@@ -2,7 +2,8 @@
 //! N days at HH:MM UTC, auto on/off, grace) and the state the engine's driver keeps: the
 //! key in use, the keys previously used (still verifying JWTs until their grace ends),
 //! the revoked ones (deleted after a further grace), a standby key made but not yet
-//! promoted, and the phase of an attempt in flight. Stored by `signing_rotation`.
+//! promoted, and the phase of an attempt in flight. Its schedule is the API key
+//! rotations' (`supabase_keys::schedule`). Stored by `rotations`.
 //!
 //! No key material is stored: Supabase generates the keys and keeps their private half.
 
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::vault::clock::{DAY_MS, Millis};
 use crate::vault::error::{Result, VaultError};
 use crate::vault::supabase_keys::api::record::KeyRotationStatus;
+use crate::vault::supabase_keys::schedule::Scheduled;
 
 /// The asymmetric algorithms a rotation creates keys with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -161,6 +163,27 @@ impl SigningRotation {
             .chain(s.revoked.iter())
             .map(|a| a.until)
             .min()
+    }
+}
+
+impl Scheduled for SigningRotation {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn auto(&self) -> bool {
+        self.auto
+    }
+    fn next_due(&self) -> Millis {
+        self.state.next_due
+    }
+    fn retry_at(&self) -> Option<Millis> {
+        self.state.retry_at
+    }
+    fn last_success(&self) -> Option<Millis> {
+        self.state.last_success
+    }
+    fn idle(&self) -> bool {
+        matches!(self.state.phase, SigningPhase::Idle)
     }
 }
 

@@ -8,20 +8,33 @@ use redb::{ReadableTable, TableDefinition};
 use crate::vault::audit::Outcome;
 use crate::vault::clock::Millis;
 use crate::vault::error::{Result, VaultError};
-use crate::vault::storage::database::{ReadTx, Vault, WriteTx};
-use crate::vault::supabase_keys::api::record::format_time_of_day;
-use crate::vault::supabase_keys::api::record::next_due_after;
-use crate::vault::supabase_keys::api::rotations::{check_name, check_schedule};
+use crate::vault::storage::database::{ReadTx, WriteTx};
+use crate::vault::supabase_keys::schedule::{
+    ScheduleMut, check_name, check_schedule, format_time_of_day, is_project_ref, manual_suffix,
+};
 use crate::vault::supabase_keys::signing::record::*;
+use crate::vault::supabase_keys::stored::Stored;
 
-/// rotation name -> SigningRotation (JSON, tagged).
+/// rotation name -> SigningRotation (JSON, tagged like every rotation row: an edited
+/// row could point the driver at keys of another project; see `stored`).
 pub(crate) const SIGNING_ROTATIONS: TableDefinition<&str, &[u8]> =
     TableDefinition::new("signing_rotations");
 
-fn decode(vault: &Vault, name: &str, b: &[u8]) -> Result<SigningRotation> {
-    // Tagged like every rotation row: an edited row could point the driver at keys of
-    // another project.
-    crate::vault::storage::tagged::decode(&vault.meta_key, "signing_rotations", &[name], b)
+impl Stored for SigningRotation {
+    const TABLE: TableDefinition<'static, &'static str, &'static [u8]> = SIGNING_ROTATIONS;
+    const TABLE_NAME: &'static str = "signing_rotations";
+    const EDIT: &'static str = "signing-rotation-edit";
+    fn unknown(name: &str) -> VaultError {
+        unknown(name)
+    }
+    fn schedule_mut(&mut self) -> ScheduleMut<'_> {
+        ScheduleMut {
+            every_days: &mut self.every_days,
+            at_minute: &mut self.at_minute,
+            auto: &mut self.auto,
+            next_due: &mut self.state.next_due,
+        }
+    }
 }
 
 /// A previous key verifies for the grace: shorter than a JWT's life breaks sessions.
@@ -49,7 +62,7 @@ impl WriteTx<'_> {
     /// up: imports the legacy JWT secret where it is still in use, then rotates).
     pub fn add_signing_rotation(&mut self, n: NewSigningRotation) -> Result<SigningRotation> {
         check_name(&n.name)?;
-        if !crate::vault::supabase_keys::api::record::is_project_ref(&n.project_ref) {
+        if !is_project_ref(&n.project_ref) {
             return Err(VaultError::invalid(format!(
                 "{:?} is not a project ref: a ref is 20 lowercase letters (see `keyward target list`)",
                 n.project_ref
@@ -93,40 +106,23 @@ impl WriteTx<'_> {
             r.every_days,
             format_time_of_day(r.at_minute),
             crate::vault::clock::format_duration(r.grace),
-            if r.auto { "" } else { ", manual only" }
+            manual_suffix(r.auto)
         );
         self.audit("signing-rotation-add", &r.name, Outcome::Ok, &detail)?;
         Ok(r)
     }
 
     pub fn signing_rotation(&self, name: &str) -> Result<SigningRotation> {
-        let t = self.tx.open_table(SIGNING_ROTATIONS)?;
-        let g = t.get(name)?.ok_or_else(|| unknown(name))?;
-        decode(self.vault, name, g.value())
+        self.stored_rotation(name)
     }
 
     fn signing_rotations_tx(&self) -> Result<Vec<SigningRotation>> {
-        let mut out = Vec::new();
-        for row in self.tx.open_table(SIGNING_ROTATIONS)?.iter()? {
-            let (k, v) = row?;
-            out.push(decode(self.vault, k.value(), v.value())?);
-        }
-        Ok(out)
+        self.stored_rotations()
     }
 
     /// Stores the rotation as given (the driver's state transitions).
     pub fn save_signing_rotation(&mut self, r: &SigningRotation) -> Result<()> {
-        self.tx.open_table(SIGNING_ROTATIONS)?.insert(
-            r.name.as_str(),
-            crate::vault::storage::tagged::encode(
-                &self.vault.meta_key,
-                "signing_rotations",
-                &[&r.name],
-                r,
-            )?
-            .as_slice(),
-        )?;
-        Ok(())
+        self.store_rotation(r)
     }
 
     /// Changes the schedule (interval, time of day, auto, grace; None keeps the grace),
@@ -146,18 +142,13 @@ impl WriteTx<'_> {
             check_signing_grace(g)?;
             r.grace = g;
         }
-        r.every_days = every_days;
-        r.at_minute = at_minute;
-        r.auto = auto;
-        if let Some(t) = r.state.last_success {
-            r.state.next_due = next_due_after(t, every_days, at_minute);
-        }
+        r.reschedule(every_days, at_minute, auto);
         self.save_signing_rotation(&r)?;
         let detail = format!(
             "every {every_days} day(s) at {} UTC, grace {}{}",
             format_time_of_day(at_minute),
             crate::vault::clock::format_duration(r.grace),
-            if auto { "" } else { ", manual only" }
+            manual_suffix(auto)
         );
         self.audit("signing-rotation-edit", name, Outcome::Ok, &detail)?;
         Ok(r)
@@ -165,12 +156,7 @@ impl WriteTx<'_> {
 
     /// Turns automatic runs on or off.
     pub fn set_signing_rotation_auto(&mut self, name: &str, auto: bool) -> Result<SigningRotation> {
-        let mut r = self.signing_rotation(name)?;
-        r.auto = auto;
-        self.save_signing_rotation(&r)?;
-        let detail = if auto { "auto on" } else { "auto off" };
-        self.audit("signing-rotation-edit", name, Outcome::Ok, detail)?;
-        Ok(r)
+        self.set_stored_auto(name, auto)
     }
 
     /// Forgets the rotation; its keys stay on Supabase (the one in use keeps signing).
@@ -187,30 +173,12 @@ impl WriteTx<'_> {
 }
 
 impl ReadTx<'_> {
-    /// None for a vault made before signing rotations existed.
-    fn signing_table(&self) -> Result<Option<redb::ReadOnlyTable<&'static str, &'static [u8]>>> {
-        match self.tx.open_table(SIGNING_ROTATIONS) {
-            Ok(t) => Ok(Some(t)),
-            Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// Every signing key rotation, by name.
+    /// Every signing key rotation, by name (none in a vault made before they existed).
     pub fn signing_rotations(&self) -> Result<Vec<SigningRotation>> {
-        let mut out = Vec::new();
-        if let Some(t) = self.signing_table()? {
-            for row in t.iter()? {
-                let (k, v) = row?;
-                out.push(decode(self.vault, k.value(), v.value())?);
-            }
-        }
-        Ok(out)
+        self.stored_rotations()
     }
 
     pub fn signing_rotation(&self, name: &str) -> Result<SigningRotation> {
-        let t = self.signing_table()?.ok_or_else(|| unknown(name))?;
-        let g = t.get(name)?.ok_or_else(|| unknown(name))?;
-        decode(self.vault, name, g.value())
+        self.stored_rotation(name)
     }
 }

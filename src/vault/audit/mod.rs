@@ -12,15 +12,14 @@
 //! are folded (and shown as not authenticated); anything else is discarded and the
 //! discarding is itself recorded, as tampering (see [`PendingRow`]).
 
-use hmac::{Hmac, Mac};
 use redb::{Database, ReadableTable};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
-use subtle::ConstantTimeEq;
 
 use crate::vault::clock::Millis;
-use crate::vault::error::{Result, VaultError};
+use crate::vault::error::Result;
 use crate::vault::storage::database::{AUDIT, AUDIT_PENDING, META, ReadTx, WriteTx};
+
+mod verify;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -205,24 +204,18 @@ fn user_from_passwd() -> Option<String> {
 use crate::encoding::hex;
 
 fn entry_mac(key: &[u8; 32], seq: u64, event: &Event, prev: &str) -> Result<String> {
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
-    m.update(b"entry\0");
-    m.update(&seq.to_be_bytes());
-    m.update(prev.as_bytes());
-    m.update(&serde_json::to_vec(event)?);
-    Ok(hex(&m.finalize().into_bytes()))
+    let body = serde_json::to_vec(event)?;
+    let parts: [&[u8]; 4] = [b"entry\0", &seq.to_be_bytes(), prev.as_bytes(), &body];
+    Ok(hex(&crate::crypto::mac(key, &parts)))
 }
 
 fn head_tag(key: &[u8; 32], count: u64, last: &str) -> String {
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
-    m.update(b"head\0");
-    m.update(&count.to_be_bytes());
-    m.update(last.as_bytes());
-    hex(&m.finalize().into_bytes())
+    let parts: [&[u8]; 3] = [b"head\0", &count.to_be_bytes(), last.as_bytes()];
+    hex(&crate::crypto::mac(key, &parts))
 }
 
 fn eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+    crate::crypto::verify(a.as_bytes(), b.as_bytes())
 }
 
 impl WriteTx<'_> {
@@ -356,104 +349,35 @@ impl ReadTx<'_> {
         }
         Ok(out)
     }
+}
 
-    /// Recomputes the chain and checks the head. Reports the first problem found.
-    pub fn audit_verify(&self) -> Result<Verdict> {
-        let key = self.vault.key.derive("audit");
-        let t = self.tx.open_table(AUDIT)?;
-        let mut expected_seq = 1u64;
-        let mut prev = GENESIS.to_string();
-        let mut unauthenticated = Vec::new();
-        let mut tampered = None;
-        let bad = |entries, problem: String| {
-            Ok(Verdict {
-                entries,
-                intact: false,
-                problem: Some(problem),
-                unauthenticated: Vec::new(),
-            })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The chain's MACs are on disk: these bytes must never change (values computed
+    /// before the HMAC code moved to `crate::crypto`).
+    #[test]
+    fn entry_and_head_macs_keep_their_bytes() {
+        let key = [0x5a; 32];
+        let event = Event {
+            at: 1_795_443_509_000,
+            actor: "ana".into(),
+            action: "secret.set".into(),
+            subject: "app/DB_URL".into(),
+            outcome: Outcome::Ok,
+            detail: String::new(),
+            late: false,
+            via: None,
         };
-        for row in t.iter()? {
-            let (k, v) = row?;
-            let seq = k.value();
-            let Ok(e) = serde_json::from_slice::<Entry>(v.value()) else {
-                return bad(seq, format!("entry {seq} is unreadable: it was edited"));
-            };
-            if seq != expected_seq {
-                let gap = if seq > expected_seq + 1 {
-                    format!("entries {expected_seq} to {} are missing", seq - 1)
-                } else {
-                    format!("entry {expected_seq} is missing")
-                };
-                return bad(seq, format!("{gap}: they were removed"));
-            }
-            if e.seq != seq
-                || !eq(&e.prev, &prev)
-                || !eq(&entry_mac(&key, seq, &e.event, &prev)?, &e.mac)
-            {
-                return bad(
-                    seq,
-                    format!("entry {seq} does not match its chain: it was edited"),
-                );
-            }
-            if e.event.late {
-                unauthenticated.push(seq);
-            }
-            if e.event.action == TAMPER_ACTION {
-                tampered.get_or_insert(seq);
-            }
-            prev = e.mac;
-            expected_seq += 1;
-        }
-        let count = expected_seq - 1;
-        let head: Option<Head> = self
-            .tx
-            .open_table(META)?
-            .get("audit_head")?
-            .map(|g| serde_json::from_slice(g.value()))
-            .transpose()
-            .map_err(|_| VaultError::Tampered("audit head".into()))?;
-        match head {
-            // Every vault's log starts with its `init` entry, so a vault always has a head:
-            // none at all means the log was wiped.
-            None => bad(count, "the audit head is missing: the log was wiped".into()),
-            Some(h) => {
-                if !eq(&head_tag(&key, h.count, &h.last), &h.tag) {
-                    return bad(count, "the audit head was edited".into());
-                }
-                if h.count > count {
-                    return bad(
-                        count,
-                        format!(
-                            "the newest {} entries were removed (the head records {}, {count} remain)",
-                            h.count - count,
-                            h.count
-                        ),
-                    );
-                }
-                if h.count < count || !eq(&h.last, &prev) {
-                    return bad(
-                        count,
-                        "entries were added or replaced after the head".into(),
-                    );
-                }
-                if let Some(seq) = tampered {
-                    return Ok(Verdict {
-                        entries: count,
-                        intact: false,
-                        problem: Some(format!(
-                            "rows were written into the record of failed unseals by something other than keyward (entry {seq} lists what was discarded)"
-                        )),
-                        unauthenticated,
-                    });
-                }
-                Ok(Verdict {
-                    entries: count,
-                    intact: true,
-                    problem: None,
-                    unauthenticated,
-                })
-            }
-        }
+        assert_eq!(
+            entry_mac(&key, 7, &event, "00ff").unwrap(),
+            "c1ea3f8f04fc684bb803130462e191a240d519dcb1d21d9027b02e2c52ff6ef8"
+        );
+        assert_eq!(
+            head_tag(&key, 8, "abcd"),
+            "3099879d40dc3a92ebf5859d1f057b305af9a6848513e63f7b69b9a1bd94feae"
+        );
+        assert!(eq("abc", "abc") && !eq("abc", "abd") && !eq("abc", "ab"));
     }
 }
