@@ -1,7 +1,8 @@
 //! The dashboard (ratatui + crossterm): the only code that knows a terminal exists
 //! (besides the CLI's prompts).
 //!
-//! - [`runner::Tui`] is the loop and the test seam (generic over the Backend).
+//! - [`runner::Tui`] is the loop and the test seam (generic over the Backend);
+//!   `effects/` carries out the work the app asks for.
 //! - [`app::App`] is the view state: focus, three panes, a modal stack; `update(Action)`,
 //!   `apply(Event)`. Reads and changes are requests to the vault's owner (`ops`), made
 //!   through a `front::Front`: this process when the dashboard owns the vault, or the
@@ -11,6 +12,7 @@
 pub mod action;
 pub mod app;
 pub mod data;
+pub mod effects;
 pub mod keys;
 pub mod list;
 pub mod logging;
