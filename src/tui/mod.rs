@@ -29,14 +29,6 @@ pub mod words;
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_branches;
-#[cfg(test)]
-mod tests_day;
-#[cfg(test)]
-mod tests_keys;
-#[cfg(test)]
-mod tests_review;
 
 use std::path::PathBuf;
 
