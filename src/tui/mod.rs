@@ -12,6 +12,7 @@
 pub mod action;
 pub mod app;
 pub mod data;
+pub mod draw_ctx;
 pub mod effects;
 pub mod keys;
 pub mod list;

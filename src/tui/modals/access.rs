@@ -14,7 +14,8 @@ use super::confirm::Confirm;
 use super::{Modal, Outcome, boxed, navigate, row_style};
 use crate::ops::{Change, Sensitive};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::app::Effect;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::{ago, fit};
@@ -95,11 +96,11 @@ impl AccessKeys {
         }
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let inner = boxed(app, f, area, 120, 24, "Access keys (local API)");
-        let t = &app.theme;
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let inner = boxed(cx, f, area, 120, 24, "Access keys (local API)");
+        let t = cx.theme;
         let w = inner.width as usize;
-        let now = app.now();
+        let now = cx.now;
         let room = inner.height.saturating_sub(3) as usize;
         let mut lines = Vec::new();
         let showing = self.showing_key();
@@ -122,7 +123,7 @@ impl AccessKeys {
             }
         } else {
             if self.items.is_empty() {
-                let add = app.keymap.key_for(&[Context::Access], Action::Add);
+                let add = cx.keymap.key_for(&[Context::Access], Action::Add);
                 lines.push(Line::styled(
                     format!("No access keys yet: {add} creates one."),
                     t.style(Role::Dim),
@@ -146,7 +147,7 @@ impl AccessKeys {
                     ago(now, k.created),
                 );
                 let style = if pos == self.list.selected {
-                    row_style(app, true)
+                    row_style(cx, true)
                 } else if k.revoked.is_some() {
                     t.style(Role::Dim)
                 } else {
@@ -167,7 +168,7 @@ impl AccessKeys {
         let hints = if showing {
             "any key: hide it for good".to_string()
         } else {
-            super::hints(app, &[Context::Access, Context::List], w)
+            super::hints(cx, &[Context::Access, Context::List], w)
         };
         lines.push(Line::styled(hints, t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
@@ -276,9 +277,9 @@ impl AccessForm {
         Outcome::None
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let t = &app.theme;
-        let inner = boxed(app, f, area, 90, 12, "New access key");
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let t = cx.theme;
+        let inner = boxed(cx, f, area, 90, 12, "New access key");
         let w = inner.width as usize;
         let mut lines = Vec::new();
         for (i, label) in LABELS.iter().enumerate() {
@@ -311,7 +312,7 @@ impl AccessForm {
         while lines.len() < room {
             lines.push(Line::raw(""));
         }
-        let hint = super::hints(app, &[Context::Policy], w);
+        let hint = super::hints(cx, &[Context::Policy], w);
         lines.push(Line::styled(hint, t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
     }

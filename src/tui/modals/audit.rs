@@ -11,7 +11,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::{Outcome, actor_label, boxed, navigate, row_style};
 use crate::tui::action::Action;
-use crate::tui::app::App;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::{ago, fit};
@@ -88,15 +88,15 @@ impl AuditLog {
         }
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let title = format!("Audit log · {} entries", self.entries.len());
-        let inner = boxed(app, f, area, 120, 30, &title);
-        let t = &app.theme;
+        let inner = boxed(cx, f, area, 120, 30, &title);
+        let t = cx.theme;
         let w = inner.width as usize;
-        let now = app.now();
+        let now = cx.now;
         let room = inner.height.saturating_sub(4) as usize;
         let filter = super::filter_head(
-            app,
+            cx,
             "filter",
             self.filtering.as_ref(),
             &self.list,
@@ -111,7 +111,7 @@ impl AuditLog {
                 AuditOutcome::Failed => "✗ failed",
             };
             let who = if w >= 100 {
-                format!(" {}", actor_label(app, &e.event.actor))
+                format!(" {}", actor_label(cx, &e.event.actor))
             } else {
                 String::new()
             };
@@ -125,7 +125,7 @@ impl AuditLog {
             );
             lines.push(Line::styled(
                 fit(&row, w),
-                row_style(app, pos == self.list.selected),
+                row_style(cx, pos == self.list.selected),
             ));
         }
         while lines.len() < room + 1 {
@@ -137,7 +137,7 @@ impl AuditLog {
         } else {
             &[Context::Audit, Context::List]
         };
-        lines.push(Line::styled(super::hints(app, ctx, w), t.style(Role::Key)));
+        lines.push(Line::styled(super::hints(cx, ctx, w), t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
         if let Some(i) = &self.filtering {
             f.set_cursor_position((inner.x + 8 + i.visual_cursor() as u16, inner.y));

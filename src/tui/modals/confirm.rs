@@ -8,7 +8,8 @@ use ratatui::widgets::Paragraph;
 
 use super::{Outcome, boxed};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::app::Effect;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
 use crate::tui::theme::Role;
 
@@ -48,7 +49,7 @@ impl Confirm {
         }
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let w = 70.min(area.width).saturating_sub(2) as usize;
         // A question may hold a plan, one item per line.
         let mut lines: Vec<Line> = self
@@ -58,15 +59,15 @@ impl Confirm {
             .map(Line::raw)
             .collect();
         lines.push(Line::raw(""));
-        let hints: Vec<String> = app
+        let hints: Vec<String> = cx
             .keymap
             .hints(&[Context::Confirm])
             .into_iter()
             .map(|(k, d)| format!("{k} {d}"))
             .collect();
-        lines.push(Line::styled(hints.join("   "), app.theme.style(Role::Key)));
+        lines.push(Line::styled(hints.join("   "), cx.theme.style(Role::Key)));
         let title = if self.discard { "Discard?" } else { "Confirm" };
-        let inner = boxed(app, f, area, 70, lines.len() as u16 + 2, title);
+        let inner = boxed(cx, f, area, 70, lines.len() as u16 + 2, title);
         f.render_widget(Paragraph::new(lines), inner);
     }
 }

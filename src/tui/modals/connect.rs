@@ -14,7 +14,8 @@ use zeroize::{Zeroize, Zeroizing};
 use super::{Outcome, boxed};
 use crate::supabase::client::DEFAULT_INSTANCE_URL;
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::app::Effect;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::theme::Role;
 
 pub struct Connect {
@@ -106,9 +107,9 @@ impl Connect {
         Outcome::None
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let inner = boxed(app, f, area, 76, 11, "Connect a Supabase account");
-        let t = &app.theme;
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let inner = boxed(cx, f, area, 76, 11, "Connect a Supabase account");
+        let t = cx.theme;
         let label_w = 8usize;
         let input_w = (inner.width as usize).saturating_sub(label_w + 1).max(1);
         let mut lines = Vec::new();

@@ -14,8 +14,9 @@ use super::form::{Field, Form};
 use super::{Modal, Outcome, boxed, navigate, row_style};
 use crate::ops::{Reply, Request, Sensitive};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::app::Effect;
 use crate::tui::data::{Snapshot, TargetView};
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::{ago, fit};
@@ -124,15 +125,15 @@ impl Targets {
         }
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let inner = boxed(app, f, area, 120, 30, "Targets and connections");
-        let t = &app.theme;
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let inner = boxed(cx, f, area, 120, 30, "Targets and connections");
+        let t = cx.theme;
         let w = inner.width as usize;
-        let now = app.now();
+        let now = cx.now;
         let room = (inner.height as usize).saturating_sub(2);
         let mut lines = Vec::new();
         if self.rows.is_empty() {
-            let c = app.keymap.key_for(&[Context::Targets], Action::Connect);
+            let c = cx.keymap.key_for(&[Context::Targets], Action::Connect);
             lines.push(Line::styled(
                 format!("No connections yet: {c} connects a Supabase account with a Personal Access Token."),
                 t.style(Role::Dim),
@@ -150,7 +151,7 @@ impl Targets {
                         targets.len()
                     );
                     let style = if sel {
-                        row_style(app, true)
+                        row_style(cx, true)
                     } else {
                         t.style(Role::Title)
                     };
@@ -209,7 +210,7 @@ impl Targets {
                         n.failed,
                     );
                     let style = if sel {
-                        row_style(app, true)
+                        row_style(cx, true)
                     } else {
                         t.style(role)
                     };
@@ -228,7 +229,7 @@ impl Targets {
             lines.push(Line::raw(""));
         }
         lines.truncate(room + 1);
-        let hint = super::hints(app, &[Context::Targets, Context::List], w);
+        let hint = super::hints(cx, &[Context::Targets, Context::List], w);
         lines.push(Line::styled(hint, t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
     }

@@ -17,7 +17,8 @@ use std::collections::BTreeSet;
 use super::{Outcome, boxed};
 use crate::ops::Change;
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::app::Effect;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::panes::{fit, pad, width};
 use crate::tui::textarea::TextArea;
 use crate::tui::theme::Role;
@@ -402,8 +403,8 @@ impl Editor {
         Outcome::Submit(Effect::Write { changes, done })
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let t = &app.theme;
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let t = cx.theme;
         let title = match &self.original {
             Some(n) => format!("Edit {}/{n}", self.project),
             None if self.fields.is_some() => format!("New structured secret in {}", self.project),
@@ -531,7 +532,7 @@ impl Editor {
             }
         }
         let h = (body.len() + status.len() + 3) as u16;
-        let inner = boxed(app, f, area, 76, h, &title);
+        let inner = boxed(cx, f, area, 76, h, &title);
         // Rows scroll when they are more than the screen holds.
         let room = (inner.height as usize)
             .saturating_sub(status.len() + 1)

@@ -11,8 +11,8 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::{Outcome, boxed, navigate, row_style};
 use crate::tui::action::Action;
-use crate::tui::app::App;
 use crate::tui::data::Snapshot;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::fit_middle;
@@ -94,10 +94,10 @@ impl Find {
         self.refilter();
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let title = format!("Find a secret · {} in every project", self.items.len());
-        let inner = boxed(app, f, area, 80, 24, &title);
-        let t = &app.theme;
+        let inner = boxed(cx, f, area, 80, 24, &title);
+        let t = cx.theme;
         let w = inner.width as usize;
         let room = (inner.height as usize).saturating_sub(3);
         let mut lines = vec![Line::from(vec![
@@ -111,13 +111,13 @@ impl Find {
             let it = &self.items[self.list.visible[pos]];
             lines.push(Line::styled(
                 fit_middle(&text(it), w),
-                row_style(app, pos == self.list.selected),
+                row_style(cx, pos == self.list.selected),
             ));
         }
         while lines.len() < inner.height as usize - 1 {
             lines.push(Line::raw(""));
         }
-        let hint = super::hints(app, &[Context::Prompt], w);
+        let hint = super::hints(cx, &[Context::Prompt], w);
         lines.push(Line::styled(
             format!("type to search · {hint}"),
             t.style(Role::Key),

@@ -13,7 +13,8 @@ use zeroize::Zeroize;
 
 use super::{Outcome, boxed};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::app::Effect;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
 use crate::tui::panes::{fit, pad};
 use crate::tui::theme::Role;
@@ -135,8 +136,8 @@ impl Form {
         Outcome::None
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let t = &app.theme;
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let t = cx.theme;
         let w = 76.min(area.width).saturating_sub(2) as usize;
         let mut lines: Vec<Line> = Vec::new();
         if !self.intro.is_empty() {
@@ -182,9 +183,9 @@ impl Form {
             }
             (None, _) => {}
         }
-        let hint = super::hints(app, &[Context::Policy], w);
+        let hint = super::hints(cx, &[Context::Policy], w);
         lines.push(Line::styled(hint, t.style(Role::Key)));
-        let inner = boxed(app, f, area, 76, lines.len() as u16 + 2, &self.title);
+        let inner = boxed(cx, f, area, 76, lines.len() as u16 + 2, &self.title);
         f.render_widget(Paragraph::new(lines), inner);
         if let Some((x, y)) = cursor {
             f.set_cursor_position((inner.x + x as u16, inner.y + y as u16));

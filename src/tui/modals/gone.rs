@@ -10,7 +10,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Outcome, boxed};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::app::Effect;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
 use crate::tui::theme::Role;
 
@@ -39,9 +40,9 @@ impl OwnerGone {
         Outcome::None
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let inner = boxed(app, f, area, 70, 7, "The vault's owner stopped");
-        let hints: Vec<String> = app
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let inner = boxed(cx, f, area, 70, 7, "The vault's owner stopped");
+        let hints: Vec<String> = cx
             .keymap
             .hints(&[Context::Gone])
             .into_iter()
@@ -53,10 +54,10 @@ impl OwnerGone {
                     "{} has stopped: nothing is synced until the vault is open again.",
                     self.who
                 ),
-                app.theme.style(Role::Failed),
+                cx.theme.style(Role::Failed),
             ),
             Line::raw(""),
-            Line::styled(hints.join(" · "), app.theme.style(Role::Key)),
+            Line::styled(hints.join(" · "), cx.theme.style(Role::Key)),
         ];
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
     }

@@ -12,7 +12,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::{Outcome, boxed};
 use crate::tui::action::Action;
-use crate::tui::app::App;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::{Context, Keymap};
 use crate::tui::panes::pad;
 use crate::tui::theme::Role;
@@ -177,9 +177,9 @@ impl Help {
         self.top = 0;
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let inner = boxed(app, f, area, 72, 40, "Keys");
-        let t = &app.theme;
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let inner = boxed(cx, f, area, 72, 40, "Keys");
+        let t = cx.theme;
         let w = inner.width as usize;
         let mut head: Vec<Line> = Vec::new();
         for warn in &self.warnings {

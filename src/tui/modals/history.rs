@@ -9,7 +9,8 @@ use ratatui::widgets::Paragraph;
 use super::{Outcome, actor_label, boxed, navigate, row_style};
 use crate::ops::{Change, Query};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::app::Effect;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::{ago, fit};
@@ -83,11 +84,11 @@ impl History {
         }
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let title = format!("History · {}/{}", self.project, self.name);
-        let inner = boxed(app, f, area, 90, 20, &title);
-        let t = &app.theme;
-        let now = app.now();
+        let inner = boxed(cx, f, area, 90, 20, &title);
+        let t = cx.theme;
+        let now = cx.now;
         let w = inner.width as usize;
         let mut lines = vec![Line::styled(
             fit(
@@ -109,26 +110,26 @@ impl History {
                 v.number,
                 ago(now, v.at),
                 cause,
-                actor_label(app, &v.actor)
+                actor_label(cx, &v.actor)
             );
             lines.push(Line::styled(
                 fit(&text, w),
-                row_style(app, pos == self.list.selected),
+                row_style(cx, pos == self.list.selected),
             ));
         }
         while lines.len() < room + 1 {
             lines.push(Line::raw(""));
         }
         lines.push(Line::raw(""));
-        let hints = super::hints(app, &[Context::History, Context::List], w);
+        let hints = super::hints(cx, &[Context::History, Context::List], w);
         lines.push(Line::styled(hints, t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
     }
 }
 
 /// "r roll back · esc close": the hints of these contexts, minus plain navigation.
-pub fn hint_line(app: &App, contexts: &[Context]) -> String {
-    app.keymap
+pub fn hint_line(cx: &DrawCtx, contexts: &[Context]) -> String {
+    cx.keymap
         .hints(contexts)
         .into_iter()
         .filter(|(_, d)| !matches!(d.as_str(), "up" | "down" | "page up" | "page down"))

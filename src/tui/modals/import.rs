@@ -10,7 +10,8 @@ use ratatui::widgets::Paragraph;
 use super::{Outcome, boxed};
 use crate::ops::{Change, Sensitive};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::app::Effect;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
 use crate::tui::theme::Role;
 use crate::vault::{ImportChange, Planned};
@@ -82,10 +83,10 @@ impl ImportReview {
         }
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let title = format!("Import into {} · names only, never values", self.project);
-        let inner = boxed(app, f, area, 80, 24, &title);
-        let t = &app.theme;
+        let inner = boxed(cx, f, area, 80, 24, &title);
+        let t = cx.theme;
         let w = inner.width as usize;
         let mut body: Vec<(Role, String)> = Vec::new();
         for (c, what, role) in [
@@ -134,7 +135,7 @@ impl ImportReview {
             lines.push(Line::raw(""));
         }
         let more = body.len().saturating_sub(top + room);
-        let mut hint = super::hints(app, &[Context::Confirm], w);
+        let mut hint = super::hints(cx, &[Context::Confirm], w);
         if more > 0 {
             hint = format!("↓ {more} more · {hint}");
         }

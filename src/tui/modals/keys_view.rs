@@ -12,7 +12,8 @@ use super::text::Text;
 use super::{Modal, Outcome};
 use crate::ops::{LegacyAction, LegacyReport, TargetKeys};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::app::Effect;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
 use crate::tui::theme::Role;
 
@@ -72,10 +73,10 @@ impl KeysView {
         }
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let w = 100.min(area.width).saturating_sub(2) as usize;
-        let hint = super::hints(app, &[Context::KeysView, Context::List], w);
-        self.text.draw_with_hint(app, f, area, &hint);
+        let hint = super::hints(cx, &[Context::KeysView, Context::List], w);
+        self.text.draw_with_hint(cx, f, area, &hint);
     }
 }
 

@@ -17,8 +17,9 @@ use super::sync::{Review, SyncFlow, TooLong, pairs};
 use super::{Outcome, boxed, navigate, row_style};
 use crate::ops::Change;
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::app::Effect;
 use crate::tui::data::Snapshot;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::fit;
@@ -287,17 +288,17 @@ impl ManageTarget {
         Outcome::None
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let t = &app.theme;
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let t = cx.theme;
         let title = format!("Secrets of {} ({})", self.name, self.target);
-        let inner = boxed(app, f, area, 100, 30, &title);
+        let inner = boxed(cx, f, area, 100, 30, &title);
         let w = inner.width as usize;
         let room = inner.height.saturating_sub(3) as usize;
         let mut lines = Vec::new();
         match &self.review {
             None => {
                 let head = super::filter_head(
-                    app,
+                    cx,
                     "search",
                     self.filtering.as_ref(),
                     &self.list,
@@ -332,7 +333,7 @@ impl ManageTarget {
                     let row = format!("{mark} {}", text_of(s));
                     lines.push(Line::styled(
                         fit(&row, w),
-                        row_style(app, pos == self.list.selected),
+                        row_style(cx, pos == self.list.selected),
                     ));
                 }
             }
@@ -369,7 +370,7 @@ impl ManageTarget {
                             format!("+ create {}: {}", r.create.len(), r.create.join(", ")),
                         );
                     }
-                    for (role, text) in r.remote_lines(app, "") {
+                    for (role, text) in r.remote_lines(cx, "") {
                         put(role, text);
                     }
                     for (what, why) in &r.refused {
@@ -402,7 +403,7 @@ impl ManageTarget {
             lines.push(Line::raw(""));
         }
         lines.push(Line::raw(""));
-        let mut hint = super::hints(app, &self.contexts(), w);
+        let mut hint = super::hints(cx, &self.contexts(), w);
         if self.review.is_some() && more > top {
             hint = format!("↓ {} more · {hint}", more - top);
         }

@@ -31,7 +31,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear};
 
 use super::action::Action;
-use super::app::{App, Effect};
+use super::app::Effect;
+use super::draw_ctx::DrawCtx;
 use super::keys::Context;
 use super::theme::Role;
 use crate::ops::{Query, Reply};
@@ -305,32 +306,32 @@ impl Modal {
         }
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         match self {
-            Modal::Unseal(m) => m.draw(app, f, area),
-            Modal::Editor(m) => m.draw(app, f, area),
-            Modal::History(m) => m.draw(app, f, area),
-            Modal::Trash(m) => m.draw(app, f, area),
-            Modal::Audit(m) => m.draw(app, f, area),
-            Modal::Help(m) => m.draw(app, f, area),
-            Modal::Confirm(m) => m.draw(app, f, area),
-            Modal::Sync(m) => m.draw(app, f, area),
-            Modal::Text(m) => m.draw(app, f, area),
-            Modal::Connect(m) => m.draw(app, f, area),
-            Modal::AddTarget(m) => m.draw(app, f, area),
-            Modal::Manage(m) => m.draw(app, f, area),
-            Modal::Rotations(m) => m.draw(app, f, area),
-            Modal::RotationForm(m) => m.draw(app, f, area),
-            Modal::Keys(m) => m.draw(app, f, area),
-            Modal::RevokeKey(m) => m.draw(app, f, area),
-            Modal::Policy(m) => m.draw(app, f, area),
-            Modal::AccessKeys(m) => m.draw(app, f, area),
-            Modal::AccessForm(m) => m.draw(app, f, area),
-            Modal::OwnerGone(m) => m.draw(app, f, area),
-            Modal::Form(m) => m.draw(app, f, area),
-            Modal::Find(m) => m.draw(app, f, area),
-            Modal::Targets(m) => m.draw(app, f, area),
-            Modal::Import(m) => m.draw(app, f, area),
+            Modal::Unseal(m) => m.draw(cx, f, area),
+            Modal::Editor(m) => m.draw(cx, f, area),
+            Modal::History(m) => m.draw(cx, f, area),
+            Modal::Trash(m) => m.draw(cx, f, area),
+            Modal::Audit(m) => m.draw(cx, f, area),
+            Modal::Help(m) => m.draw(cx, f, area),
+            Modal::Confirm(m) => m.draw(cx, f, area),
+            Modal::Sync(m) => m.draw(cx, f, area),
+            Modal::Text(m) => m.draw(cx, f, area),
+            Modal::Connect(m) => m.draw(cx, f, area),
+            Modal::AddTarget(m) => m.draw(cx, f, area),
+            Modal::Manage(m) => m.draw(cx, f, area),
+            Modal::Rotations(m) => m.draw(cx, f, area),
+            Modal::RotationForm(m) => m.draw(cx, f, area),
+            Modal::Keys(m) => m.draw(cx, f, area),
+            Modal::RevokeKey(m) => m.draw(cx, f, area),
+            Modal::Policy(m) => m.draw(cx, f, area),
+            Modal::AccessKeys(m) => m.draw(cx, f, area),
+            Modal::AccessForm(m) => m.draw(cx, f, area),
+            Modal::OwnerGone(m) => m.draw(cx, f, area),
+            Modal::Form(m) => m.draw(cx, f, area),
+            Modal::Find(m) => m.draw(cx, f, area),
+            Modal::Targets(m) => m.draw(cx, f, area),
+            Modal::Import(m) => m.draw(cx, f, area),
         }
     }
 }
@@ -352,7 +353,7 @@ into_modal!(access::AccessKeys, AccessKeys);
 
 /// A centred box of at most `w` x `h` inside `area`, cleared, with a titled border;
 /// returns the inner area.
-pub fn boxed(app: &App, f: &mut Frame, area: Rect, w: u16, h: u16, title: &str) -> Rect {
+pub fn boxed(cx: &DrawCtx, f: &mut Frame, area: Rect, w: u16, h: u16, title: &str) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
     let r = Rect {
@@ -362,7 +363,7 @@ pub fn boxed(app: &App, f: &mut Frame, area: Rect, w: u16, h: u16, title: &str) 
         height: h,
     };
     f.render_widget(Clear, r);
-    let t = &app.theme;
+    let t = cx.theme;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
@@ -392,9 +393,9 @@ pub fn navigate(list: &mut super::list::ListState, a: Action) -> bool {
 }
 
 /// The style of a list row.
-pub fn row_style(app: &App, selected: bool) -> ratatui::style::Style {
+pub fn row_style(cx: &DrawCtx, selected: bool) -> ratatui::style::Style {
     if selected {
-        app.theme.style(Role::Selected)
+        cx.theme.style(Role::Selected)
     } else {
         Default::default()
     }
@@ -402,8 +403,8 @@ pub fn row_style(app: &App, selected: bool) -> ratatui::style::Style {
 
 /// "you" for this machine's own user, so history reads naturally (and snapshots are
 /// stable across machines).
-pub fn actor_label(app: &App, actor: &str) -> String {
-    if app.me == actor {
+pub fn actor_label(cx: &DrawCtx, actor: &str) -> String {
+    if cx.me == actor {
         "you".into()
     } else {
         actor.to_string()
@@ -413,14 +414,14 @@ pub fn actor_label(app: &App, actor: &str) -> String {
 /// The head line of a filterable list: the filter being typed, the filter applied with
 /// how many rows it keeps, or `idle` when there is none.
 pub fn filter_head(
-    app: &App,
+    cx: &DrawCtx,
     label: &str,
     typing: Option<&tui_input::Input>,
     list: &super::list::ListState,
     total: usize,
     idle: Line<'static>,
 ) -> Line<'static> {
-    let t = &app.theme;
+    let t = cx.theme;
     match typing {
         Some(i) => Line::from(vec![
             Span::styled(format!("{label}: "), t.style(Role::Focused)),
@@ -437,14 +438,14 @@ pub fn filter_head(
 /// A hint row that fits `w` columns: this context's keys in keymap order (its order is
 /// their priority), minus plain navigation, as many as fit; the way out (esc) and help
 /// are always kept.
-pub fn hints(app: &App, contexts: &[Context], w: usize) -> String {
-    let items: Vec<(String, String)> = app
+pub fn hints(cx: &DrawCtx, contexts: &[Context], w: usize) -> String {
+    let items: Vec<(String, String)> = cx
         .keymap
         .hints(contexts)
         .into_iter()
         .filter(|(_, d)| !is_navigation(d))
         .collect();
-    fit_hints(&items, &help_hint(app, contexts), w)
+    fit_hints(&items, &help_hint(cx, contexts), w)
         .into_iter()
         .map(|(k, d)| format!("{k} {d}"))
         .collect::<Vec<_>>()
@@ -470,14 +471,14 @@ pub fn is_navigation(desc: &str) -> bool {
 
 /// The help key as this context reaches it: `?` where keys are commands, F1 where
 /// they are typed text.
-pub fn help_hint(app: &App, contexts: &[Context]) -> (String, String) {
+pub fn help_hint(cx: &DrawCtx, contexts: &[Context]) -> (String, String) {
     let typing = contexts
         .iter()
         .any(|c| matches!(c, Context::Prompt | Context::Policy | Context::Editor));
     if typing {
         ("F1".into(), "help".into())
     } else {
-        let k = app.keymap.key_for(&[Context::Main], Action::Help);
+        let k = cx.keymap.key_for(&[Context::Main], Action::Help);
         (k, "help".into())
     }
 }

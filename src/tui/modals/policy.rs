@@ -13,7 +13,8 @@ use tui_input::backend::crossterm::EventHandler;
 use super::{Outcome, boxed};
 use crate::ops::Change;
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::app::Effect;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
 use crate::tui::panes::fit;
 use crate::tui::theme::Role;
@@ -178,12 +179,12 @@ impl PolicyEditor {
         Outcome::None
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let t = &app.theme;
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let t = cx.theme;
         let title = format!("Rotation policy · {}/{}", self.project, self.name);
-        let inner = boxed(app, f, area, 90, 20, &title);
+        let inner = boxed(cx, f, area, 90, 20, &title);
         let w = inner.width as usize;
-        let now = app.now();
+        let now = cx.now;
         let mut lines: Vec<Line> = super::text::wrap(
             "A generator (alnum:32, hex:64, base64url:43, uuid, password:24) and an interval (30d); empty interval = off.",
             w,
@@ -236,7 +237,7 @@ impl PolicyEditor {
         while lines.len() < room {
             lines.push(Line::raw(""));
         }
-        let hint = super::hints(app, &[Context::Policy], w);
+        let hint = super::hints(cx, &[Context::Policy], w);
         lines.push(Line::styled(hint, t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
     }

@@ -16,7 +16,8 @@ use super::confirm::Confirm;
 use super::{Modal, Outcome, boxed, navigate, row_style};
 use crate::ops::Change;
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect, KeyCmd};
+use crate::tui::app::{Effect, KeyCmd};
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::fit;
@@ -207,15 +208,15 @@ impl Rotations {
         }
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let inner = boxed(app, f, area, 120, 24, "Key rotations");
-        let t = &app.theme;
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let inner = boxed(cx, f, area, 120, 24, "Key rotations");
+        let t = cx.theme;
         let w = inner.width as usize;
-        let now = app.now();
+        let now = cx.now;
         let room = inner.height.saturating_sub(3) as usize;
         let mut lines = Vec::new();
         if self.items.is_empty() {
-            let add = app.keymap.key_for(&[Context::Rotations], Action::Add);
+            let add = cx.keymap.key_for(&[Context::Rotations], Action::Add);
             lines.push(Line::styled(
                 format!("No key rotations yet: {add} adds one."),
                 t.style(Role::Dim),
@@ -236,7 +237,7 @@ impl Rotations {
             );
             let sel = pos == self.list.selected;
             let style = if sel {
-                row_style(app, true)
+                row_style(cx, true)
             } else {
                 t.style(role_of(st))
             };
@@ -255,7 +256,7 @@ impl Rotations {
         }
         lines.truncate(room + 1);
         lines.push(Line::raw(""));
-        let hints = super::hints(app, &[Context::Rotations, Context::List], w);
+        let hints = super::hints(cx, &[Context::Rotations, Context::List], w);
         lines.push(Line::styled(hints, t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
     }
@@ -414,8 +415,8 @@ impl RevokeKey {
         Outcome::None
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let t = &app.theme;
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let t = cx.theme;
         let w = 80.min(area.width).saturating_sub(2) as usize;
         let mut lines = Vec::new();
         // What it touches on Supabase, whole: it cannot be undone.
@@ -446,11 +447,11 @@ impl RevokeKey {
             )),
         }
         lines.push(Line::styled(
-            super::hints(app, &[Context::Prompt], w),
+            super::hints(cx, &[Context::Prompt], w),
             t.style(Role::Key),
         ));
         let inner = boxed(
-            app,
+            cx,
             f,
             area,
             80,
@@ -707,8 +708,8 @@ impl RotationForm {
         Outcome::None
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let t = &app.theme;
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let t = cx.theme;
         let title = match &self.editing {
             Some(n) => format!("Edit rotation {n}"),
             None => "Add a key rotation".into(),
@@ -747,9 +748,9 @@ impl RotationForm {
         if self.saving.is_some() {
             lines.push(Line::styled("saving…", t.style(Role::Pending)));
         }
-        let hint = super::hints(app, &[Context::Policy], w);
+        let hint = super::hints(cx, &[Context::Policy], w);
         lines.push(Line::styled(hint, t.style(Role::Key)));
-        let inner = boxed(app, f, area, 80, lines.len() as u16 + 2, &title);
+        let inner = boxed(cx, f, area, 80, lines.len() as u16 + 2, &title);
         f.render_widget(Paragraph::new(lines), inner);
     }
 }

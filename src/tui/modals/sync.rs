@@ -13,8 +13,9 @@ use ratatui::widgets::Paragraph;
 use super::{Outcome, boxed, navigate, row_style};
 use crate::ops::Change;
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::app::Effect;
 use crate::tui::data::Snapshot;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::fit;
@@ -91,7 +92,7 @@ impl Review {
     }
 
     /// The review's lines about names on Supabase (listing, unowned ones).
-    pub fn remote_lines(&self, app: &App, indent: &str) -> Vec<(Role, String)> {
+    pub fn remote_lines(&self, cx: &DrawCtx, indent: &str) -> Vec<(Role, String)> {
         let mut l = Vec::new();
         match &self.remote {
             None => l.push((
@@ -108,7 +109,7 @@ impl Review {
             )),
         }
         if !self.unowned.is_empty() {
-            let key = app.keymap.key_for(&[Context::Adopt], Action::Adopt);
+            let key = cx.keymap.key_for(&[Context::Adopt], Action::Adopt);
             l.push((
                 Role::Drifted,
                 format!(
@@ -421,10 +422,10 @@ impl SyncFlow {
         }
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let t = &app.theme;
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let t = cx.theme;
         let title = format!("Sync {} secret(s)", self.secrets.len());
-        let inner = boxed(app, f, area, 100, 30, &title);
+        let inner = boxed(cx, f, area, 100, 30, &title);
         let w = inner.width as usize;
         let room = inner.height.saturating_sub(2) as usize;
         let mut lines = Vec::new();
@@ -447,7 +448,7 @@ impl SyncFlow {
                     );
                     lines.push(Line::styled(
                         fit(&text, w),
-                        row_style(app, pos == self.list.selected),
+                        row_style(cx, pos == self.list.selected),
                     ));
                 }
             }
@@ -484,7 +485,7 @@ impl SyncFlow {
                             format!("  + {verb} {}: {}", r.create.len(), r.create.join(", ")),
                         );
                     }
-                    for (role, text) in r.remote_lines(app, "  ") {
+                    for (role, text) in r.remote_lines(cx, "  ") {
                         put(role, text);
                     }
                     if r.already > 0 {
@@ -504,7 +505,7 @@ impl SyncFlow {
             lines.push(Line::raw(""));
         }
         lines.push(Line::raw(""));
-        let mut hint = super::hints(app, &self.contexts(), w);
+        let mut hint = super::hints(cx, &self.contexts(), w);
         if more > top {
             hint = format!("↓ {} more · {hint}", more - top);
         }

@@ -11,7 +11,8 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::{Outcome, boxed, navigate, row_style};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::app::Effect;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::list::ListState;
 use crate::tui::panes::fit;
 use crate::tui::theme::Role;
@@ -113,9 +114,9 @@ impl AddTarget {
         Outcome::None
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let inner = boxed(app, f, area, 100, 24, "Add a target");
-        let t = &app.theme;
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let inner = boxed(cx, f, area, 100, 24, "Add a target");
+        let t = cx.theme;
         let w = inner.width as usize;
         let notes: usize = self
             .errors
@@ -148,7 +149,7 @@ impl AddTarget {
             );
             lines.push(Line::styled(
                 fit(&row, w),
-                row_style(app, pos == self.list.selected),
+                row_style(cx, pos == self.list.selected),
             ));
         }
         while lines.len() < inner.height as usize - 1 {

@@ -8,7 +8,8 @@ use ratatui::widgets::Paragraph;
 use super::{Outcome, boxed, navigate};
 use crate::engine::{TargetDrift, TargetPlan};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::app::Effect;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::list::ListState;
 use crate::tui::panes::{ago, fit};
 use crate::tui::theme::{Role, Status};
@@ -196,24 +197,24 @@ impl Text {
         }
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let mut hint = if self.retry {
             "R retry now · esc close".to_string()
         } else {
             "esc close".to_string()
         };
         if self.adopt.is_some() {
-            let key = app
+            let key = cx
                 .keymap
                 .key_for(&[crate::tui::keys::Context::Adopt], Action::Adopt);
             hint = format!("{key} adopt the name on Supabase · {hint}");
         }
-        self.draw_with_hint(app, f, area, &hint);
+        self.draw_with_hint(cx, f, area, &hint);
     }
 
     /// Drawn with the keys of the modal that holds this text.
-    pub fn draw_with_hint(&self, app: &App, f: &mut Frame, area: Rect, hint: &str) {
-        let inner = boxed(app, f, area, 100, 24, &self.title);
+    pub fn draw_with_hint(&self, cx: &DrawCtx, f: &mut Frame, area: Rect, hint: &str) {
+        let inner = boxed(cx, f, area, 100, 24, &self.title);
         let w = inner.width as usize;
         let room = inner.height.saturating_sub(2) as usize;
         // Long lines (an error from Supabase) wrap, so the whole message is readable.
@@ -226,12 +227,12 @@ impl Text {
         let mut lines: Vec<Line> = rows[start..]
             .iter()
             .take(room)
-            .map(|(r, s)| Line::styled(s.clone(), app.theme.style(*r)))
+            .map(|(r, s)| Line::styled(s.clone(), cx.theme.style(*r)))
             .collect();
         while lines.len() < room + 1 {
             lines.push(Line::raw(""));
         }
-        lines.push(Line::styled(fit(hint, w), app.theme.style(Role::Key)));
+        lines.push(Line::styled(fit(hint, w), cx.theme.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
     }
 }

@@ -10,7 +10,8 @@ use super::confirm::Confirm;
 use super::{Modal, Outcome, boxed, navigate, row_style};
 use crate::ops::Change;
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::app::Effect;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::{ago, fit};
@@ -72,11 +73,11 @@ impl TrashBin {
         }
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let inner = boxed(app, f, area, 90, 20, "Trash");
-        let t = &app.theme;
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let inner = boxed(cx, f, area, 90, 20, "Trash");
+        let t = cx.theme;
         let w = inner.width as usize;
-        let now = app.now();
+        let now = cx.now;
         let room = inner.height.saturating_sub(3) as usize;
         let mut lines = Vec::new();
         if self.items.is_empty() {
@@ -99,14 +100,14 @@ impl TrashBin {
             let text = format!("{:<addr_w$} {:>12} {:>13}", fit(&addr, addr_w), when, left);
             lines.push(Line::styled(
                 fit(&text, w),
-                row_style(app, pos == self.list.selected),
+                row_style(cx, pos == self.list.selected),
             ));
         }
         while lines.len() < room + 1 {
             lines.push(Line::raw(""));
         }
         lines.push(Line::raw(""));
-        let hints = super::hints(app, &[Context::Trash, Context::List], w);
+        let hints = super::hints(cx, &[Context::Trash, Context::List], w);
         lines.push(Line::styled(hints, t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
     }

@@ -13,7 +13,8 @@ use zeroize::Zeroize;
 
 use super::{Outcome, boxed};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::app::Effect;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::theme::Role;
 
 #[derive(Default)]
@@ -62,9 +63,9 @@ impl Unseal {
         self.error = Some(why);
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let inner = boxed(app, f, area, 64, 9, "Unseal the vault");
-        let t = &app.theme;
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let inner = boxed(cx, f, area, 64, 9, "Unseal the vault");
+        let t = cx.theme;
         let dots = "•".repeat(self.input.value().chars().count());
         let status = if self.working {
             Line::styled("unsealing…", t.style(Role::Pending))
@@ -78,7 +79,7 @@ impl Unseal {
         };
         let lines = vec![
             Line::raw(super::super::panes::fit(
-                &app.vault_label,
+                cx.vault_label,
                 inner.width as usize,
             )),
             Line::raw(""),

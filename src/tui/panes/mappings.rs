@@ -8,8 +8,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{ago, fit, frame, inner_height};
-use crate::tui::app::{App, Focus};
+use crate::tui::app::Focus;
 use crate::tui::data::TargetView;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::list::ListState;
 use crate::tui::theme::{Role, Status};
 use crate::vault::{SyncState, VarState};
@@ -38,14 +39,21 @@ impl MappingsPane {
         self.list.refresh(&items, |_| String::new(), None);
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let focused = app.focus == Focus::Mappings;
-        let t = &app.theme;
-        let Some(s) = app.selected_listed() else {
-            let block = frame(app, "Mappings".into(), focused, None);
+    /// The mappings of `selected` (the secret under the secrets pane's cursor).
+    pub fn draw(
+        &self,
+        cx: &DrawCtx,
+        selected: Option<&crate::vault::Listed>,
+        f: &mut Frame,
+        area: Rect,
+    ) {
+        let focused = cx.focus == Focus::Mappings;
+        let t = cx.theme;
+        let Some(s) = selected else {
+            let block = frame(cx, "Mappings".into(), focused, None);
             let inner = block.inner(area);
             f.render_widget(block, area);
-            let msg = if app.data.targets.is_empty() {
+            let msg = if cx.data.targets.is_empty() {
                 "No targets yet: c connects a Supabase account, then T (targets) adds one."
             } else {
                 "Select a secret to see where it is synced."
@@ -57,17 +65,12 @@ impl MappingsPane {
             );
             return;
         };
-        let rows = app.data.vars_of(s.meta.id);
-        let block = frame(
-            app,
-            "Mappings".into(),
-            focused,
-            Some(rows.len().to_string()),
-        );
+        let rows = cx.data.vars_of(s.meta.id);
+        let block = frame(cx, "Mappings".into(), focused, Some(rows.len().to_string()));
         let inner = block.inner(area);
         f.render_widget(block, area);
         if rows.is_empty() {
-            let msg = if app.data.targets.is_empty() {
+            let msg = if cx.data.targets.is_empty() {
                 format!(
                     "{}: not synced anywhere. No targets yet: c connects a Supabase account, then T (targets) adds one.",
                     s.meta.name
@@ -86,7 +89,7 @@ impl MappingsPane {
             return;
         }
         let w = inner.width as usize;
-        let now = app.now();
+        let now = cx.now;
         // Two lines per row: state and target, then the variable and its detail.
         let mut lines = Vec::new();
         for pos in self.list.window(inner_height(area) / 2) {
