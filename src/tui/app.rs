@@ -11,7 +11,7 @@ use tui_input::backend::crossterm::EventHandler;
 use super::action::Action;
 use super::data::Snapshot;
 use super::keys::{Context, Keymap};
-use super::modals::{self, Modal, Outcome};
+use super::modals::{self, AnyModal, Modal, Outcome};
 use super::panes::{MappingsPane, ProjectsPane, SecretsPane};
 use super::theme::Theme;
 use crate::engine::{Delta, Event};
@@ -97,7 +97,7 @@ pub type OnReply = Box<dyn FnOnce(crate::ops::Reply) -> Result<String, String> +
 /// A modal waiting for its data.
 pub enum Opening {
     /// A list modal (history, trash, audit, rotations, access keys): its own query.
-    List(Box<Modal>),
+    List(Box<AnyModal>),
     /// The editor of an existing secret (its metadata; the value only on reveal).
     Editor { project: String, name: String },
     /// The rotation policies of a secret.
@@ -177,7 +177,7 @@ pub struct App {
     pub projects: ProjectsPane,
     pub secrets: SecretsPane,
     pub mappings: MappingsPane,
-    pub modals: Vec<Modal>,
+    pub modals: Vec<AnyModal>,
     pub data: Snapshot,
     /// The vault is unsealed and the panes show it.
     pub open: bool,
@@ -251,7 +251,7 @@ impl App {
     /// Starts sealed: the unseal prompt is the only thing on screen.
     pub fn sealed(mut self) -> App {
         self.modals
-            .push(Modal::Unseal(modals::unseal::Unseal::default()));
+            .push(AnyModal::Unseal(modals::unseal::Unseal::default()));
         self
     }
 
@@ -307,7 +307,7 @@ impl App {
 
     /// The vault is open: the panes load (the runner reads them), the prompt goes.
     pub fn unsealed(&mut self) {
-        self.modals.retain(|m| !matches!(m, Modal::Unseal(_)));
+        self.modals.retain(|m| !matches!(m, AnyModal::Unseal(_)));
         self.open = true;
         self.stale = true;
         match self.warnings.first() {
@@ -320,9 +320,9 @@ impl App {
     /// The owner forgot its key (`keyward seal`): the prompt is back, to unseal it again.
     pub fn sealed_by_owner(&mut self) {
         self.open = false;
-        if !self.modals.iter().any(|m| matches!(m, Modal::Unseal(_))) {
+        if !self.modals.iter().any(|m| matches!(m, AnyModal::Unseal(_))) {
             self.modals
-                .push(Modal::Unseal(modals::unseal::Unseal::default()));
+                .push(AnyModal::Unseal(modals::unseal::Unseal::default()));
         }
         self.fail(
             "the vault was sealed (`keyward seal`): type the passphrase to unseal it, esc quits",
@@ -349,20 +349,24 @@ impl App {
         self.progress = None;
         self.gone = true;
         self.message = None;
-        if self.modals.iter().any(|m| matches!(m, Modal::OwnerGone(_))) {
+        if self
+            .modals
+            .iter()
+            .any(|m| matches!(m, AnyModal::OwnerGone(_)))
+        {
             return;
         }
         // Someone typing into a form keeps typing into it: the notice waits for the
         // moment they try to save (every change offers it then), not steal their keys.
-        if !asked && self.modals.last().is_some_and(Modal::takes_text) {
+        if !asked && self.modals.last().is_some_and(|m| m.takes_text()) {
             return self.fail(format!("{who} stopped: saving offers to reopen the vault"));
         }
         self.modals
-            .push(Modal::OwnerGone(modals::gone::OwnerGone::new(who)));
+            .push(AnyModal::OwnerGone(modals::gone::OwnerGone::new(who)));
     }
 
     pub fn unseal_failed(&mut self, why: String) {
-        if let Some(Modal::Unseal(u)) = self.modals.last_mut() {
+        if let Some(AnyModal::Unseal(u)) = self.modals.last_mut() {
             u.failed(why);
         }
     }
@@ -371,11 +375,11 @@ impl App {
     pub fn connect_done(&mut self, result: Result<String, String>) {
         match result {
             Ok(m) => {
-                self.modals.retain(|m| !matches!(m, Modal::Connect(_)));
+                self.modals.retain(|m| !matches!(m, AnyModal::Connect(_)));
                 self.say(m);
             }
             Err(e) => match self.modals.last_mut() {
-                Some(Modal::Connect(c)) => c.refused(e),
+                Some(AnyModal::Connect(c)) => c.refused(e),
                 _ => self.fail(e),
             },
         }
@@ -391,7 +395,7 @@ impl App {
                     self.modals.remove(i);
                 }
                 Err(e) => {
-                    self.modals[i].refused(e.clone());
+                    self.modals[i].refused(super::words::dashboard(e));
                     return;
                 }
             }
@@ -401,7 +405,7 @@ impl App {
                 for o in outcomes {
                     if let Done::AccessKey { info, key } = o {
                         for m in &mut self.modals {
-                            if let Modal::AccessKeys(a) = m {
+                            if let AnyModal::AccessKeys(a) = m {
                                 a.created(info.id.clone(), info.name.clone(), key.clone());
                             }
                         }
@@ -414,7 +418,7 @@ impl App {
     }
 
     /// A modal's data arrived: it opens on top.
-    pub fn opened(&mut self, m: Result<Modal, String>) {
+    pub fn opened(&mut self, m: Result<AnyModal, String>) {
         match m {
             Ok(m) => {
                 self.message = None;
@@ -439,7 +443,7 @@ impl App {
         };
         self.message = None;
         let view = self.modals.iter_mut().rev().find_map(|m| match m {
-            Modal::Keys(k) if k.target() == rep.target => Some(k),
+            AnyModal::Keys(k) if k.target() == rep.target => Some(k),
             _ => None,
         });
         if let Some(v) = view {
@@ -457,7 +461,7 @@ impl App {
                 };
                 let q = disable_question(&rep, &key);
                 self.modals
-                    .push(Modal::Confirm(modals::confirm::Confirm::new(q, effect)));
+                    .push(AnyModal::Confirm(modals::confirm::Confirm::new(q, effect)));
             }
             LegacyAction::Status | LegacyAction::Disable { confirm: false } => {
                 self.say(format!("legacy keys of {}: {}", rep.target, rep.state()));
@@ -470,7 +474,7 @@ impl App {
                     .collect();
                 let title = format!("Legacy keys of {}", rep.target);
                 self.modals
-                    .push(Modal::Text(modals::text::Text::new(title, lines)));
+                    .push(AnyModal::Text(modals::text::Text::new(title, lines)));
             }
         }
     }
@@ -478,13 +482,13 @@ impl App {
     /// A revealed value for the editor on top (if it is still that secret's).
     pub fn revealed(&mut self, project: &str, name: &str, v: Result<SecretValue, String>) {
         match (self.modals.last_mut(), v) {
-            (Some(Modal::Editor(e)), Ok(v))
+            (Some(AnyModal::Editor(e)), Ok(v))
                 if e.saved_secret()
                     .is_some_and(|(p, n)| p == project && n == name) =>
             {
                 e.revealed(v)
             }
-            (Some(Modal::Editor(e)), Err(why)) => e.refused(why),
+            (Some(AnyModal::Editor(e)), Err(why)) => e.refused(why),
             (_, Err(why)) => self.fail(why),
             _ => {}
         }
@@ -560,7 +564,7 @@ impl App {
     /// Screens drawn from the snapshot follow it.
     fn refresh_screens(&mut self) {
         for m in &mut self.modals {
-            if let Modal::Targets(t) = m {
+            if let AnyModal::Targets(t) = m {
                 t.refresh(&self.data);
             }
         }
@@ -582,7 +586,7 @@ impl App {
 
     /// What each open list modal reads to refresh itself.
     pub fn modal_queries(&self) -> Vec<crate::ops::Query> {
-        let mut q: Vec<crate::ops::Query> = self.modals.iter().filter_map(Modal::query).collect();
+        let mut q: Vec<crate::ops::Query> = self.modals.iter().filter_map(|m| m.query()).collect();
         q.dedup();
         q
     }
@@ -645,18 +649,18 @@ impl App {
             return self.open_policy();
         }
         // Help from anywhere: F1 always, `?` wherever keys are commands.
-        let top_types = self.modals.last().is_some_and(Modal::takes_text);
+        let top_types = self.modals.last().is_some_and(|m| m.takes_text());
         let help = k.code == crossterm::event::KeyCode::F(1)
             || (!self.modals.is_empty()
                 && !top_types
                 && self.keymap.action(&[Context::Main], k) == Some(Action::Help));
-        if help && !matches!(self.modals.last(), Some(Modal::Help(_))) {
+        if help && !matches!(self.modals.last(), Some(AnyModal::Help(_))) {
             return self.open_help();
         }
         // Closing a form with input in it asks first: nothing typed is lost by a slip.
-        if action == Some(Action::Close) && self.modals.last().is_some_and(Modal::dirty) {
+        if action == Some(Action::Close) && self.modals.last().is_some_and(|m| m.dirty()) {
             self.modals
-                .push(Modal::Confirm(modals::confirm::Confirm::discard()));
+                .push(AnyModal::Confirm(modals::confirm::Confirm::discard()));
             return;
         }
         if !self.modals.is_empty() {
@@ -741,7 +745,7 @@ impl App {
                 if let Some(m) = self.modals.last_mut() {
                     m.submitted(id);
                 }
-                if matches!(self.modals.last(), Some(Modal::Manage(_))) {
+                if matches!(self.modals.last(), Some(AnyModal::Manage(_))) {
                     self.syncing = true;
                 }
                 self.effect(Effect::Form(id, Box::new(effect)));
@@ -763,8 +767,8 @@ impl App {
         names: Result<std::collections::BTreeSet<String>, String>,
     ) {
         match self.modals.last_mut() {
-            Some(Modal::Sync(m)) => m.remote_names(target, names),
-            Some(Modal::Manage(m)) => m.remote_names(target, names),
+            Some(AnyModal::Sync(m)) => m.remote_names(target, names),
+            Some(AnyModal::Manage(m)) => m.remote_names(target, names),
             _ => {}
         }
     }
@@ -777,8 +781,8 @@ impl App {
         let found: std::collections::BTreeMap<String, String> =
             found.unwrap_or_default().into_iter().collect();
         match self.modals.last_mut() {
-            Some(Modal::Sync(m)) => m.too_long(found),
-            Some(Modal::Manage(m)) => m.too_long(found),
+            Some(AnyModal::Sync(m)) => m.too_long(found),
+            Some(AnyModal::Manage(m)) => m.too_long(found),
             _ => {}
         }
     }
@@ -880,7 +884,7 @@ impl App {
                 Some(p) => {
                     let p = p.to_string();
                     self.modals
-                        .push(Modal::Editor(modals::editor::Editor::new_secret(
+                        .push(AnyModal::Editor(modals::editor::Editor::new_secret(
                             p,
                             a == Action::NewStructured,
                         )))
@@ -920,14 +924,13 @@ impl App {
                             .position(|t| t.target.project_ref == r)
                     })
                     .unwrap_or(0);
-                self.modals
-                    .push(Modal::Manage(Box::new(modals::manage::ManageTarget::new(
-                        &self.data, i,
-                    ))));
+                self.modals.push(AnyModal::Manage(Box::new(
+                    modals::manage::ManageTarget::new(&self.data, i),
+                )));
             }
             Action::Connect => self
                 .modals
-                .push(Modal::Connect(modals::connect::Connect::default())),
+                .push(AnyModal::Connect(modals::connect::Connect::default())),
             Action::AddTarget => self.add_target(),
             Action::Unmap if self.focus == Focus::Mappings => self.unmap(),
             Action::Retry => self.effect(Effect::Ask(Ask::Retry)),
@@ -985,7 +988,7 @@ impl App {
                     t.offer_adopt(e, &key);
                 }
             }
-            self.modals.push(Modal::Text(t));
+            self.modals.push(AnyModal::Text(t));
         }
     }
 
@@ -1021,7 +1024,7 @@ impl App {
             done,
         };
         self.modals
-            .push(Modal::Confirm(modals::confirm::Confirm::new(q, effect)));
+            .push(AnyModal::Confirm(modals::confirm::Confirm::new(q, effect)));
     }
 
     /// `s`: the marked secrets (or the one under the cursor) to targets the user picks.
@@ -1043,12 +1046,13 @@ impl App {
             return self
                 .fail("no targets yet: c connects a Supabase account, then T (targets) adds one");
         }
-        self.modals
-            .push(Modal::Sync(modals::sync::SyncFlow::new(chosen, &self.data)));
+        self.modals.push(AnyModal::Sync(modals::sync::SyncFlow::new(
+            chosen, &self.data,
+        )));
     }
 
     /// Opens a list modal once its rows are read.
-    fn open_list(&mut self, m: Modal) {
+    fn open_list(&mut self, m: AnyModal) {
         self.effect(Effect::Open(Opening::List(Box::new(m))));
     }
 
@@ -1059,7 +1063,7 @@ impl App {
 
     /// The rotation policy of the secret open in the editor (saved secrets only).
     fn open_policy(&mut self) {
-        let Some(Modal::Editor(e)) = self.modals.last() else {
+        let Some(AnyModal::Editor(e)) = self.modals.last() else {
             return;
         };
         let Some((project, name)) = e.saved_secret() else {

@@ -5,7 +5,7 @@ use ratatui::backend::Backend;
 use crate::front::Front;
 use crate::ops::{Candidate, Outcome as Done_, Query, Reply, Sensitive};
 use crate::owner::Listening;
-use crate::tui::modals::Modal;
+use crate::tui::modals::AnyModal;
 use crate::tui::modals::text::Text;
 use crate::tui::runner::Tui;
 use crate::vault::SecretValue;
@@ -34,7 +34,7 @@ pub(crate) enum Done {
     /// An engine answer to show as a page, or a failure to show in the footer.
     Page(Result<Box<Text>, String>),
     /// A modal whose data arrived.
-    Opened(Result<Box<Modal>, String>),
+    Opened(Result<Box<AnyModal>, String>),
     /// A legacy keys request's report.
     Legacy(
         crate::ops::LegacyAction,
@@ -69,13 +69,13 @@ impl<B: Backend> Tui<B> {
             },
             Done::Projects(c, e) => {
                 self.app.message = None;
-                self.app.modals.push(Modal::AddTarget(
+                self.app.modals.push(AnyModal::AddTarget(
                     crate::tui::modals::targets::AddTarget::new(c, e),
                 ));
             }
             Done::Page(Ok(t)) => {
                 self.app.message = None;
-                self.app.modals.push(Modal::Text(*t));
+                self.app.modals.push(AnyModal::Text(*t));
             }
             Done::Page(Err(e)) => self.app.fail(e),
             Done::Remote(t, r) => self.app.remote_names(&t, r),

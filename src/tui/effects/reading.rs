@@ -7,7 +7,7 @@ use ratatui::backend::Backend;
 use super::{Done, unexpected};
 use crate::ops::{Query, Reply, Request};
 use crate::tui::app::Opening;
-use crate::tui::modals::Modal;
+use crate::tui::modals::AnyModal;
 use crate::tui::runner::Tui;
 
 impl<B: Backend> Tui<B> {
@@ -39,10 +39,10 @@ impl<B: Backend> Tui<B> {
                         *m
                     }
                     (Opening::Editor { project, .. }, Reply::Secret(meta)) => {
-                        Modal::Editor(Editor::existing(project, &meta))
+                        AnyModal::Editor(Editor::existing(project, &meta))
                     }
                     (Opening::Policy { project, .. }, Reply::Policies { meta, policies }) => {
-                        Modal::Policy(PolicyEditor::new(project, &meta, &policies))
+                        AnyModal::Policy(PolicyEditor::new(project, &meta, &policies))
                     }
                     (_, other) => return Err(unexpected(&other)),
                 }))

@@ -9,7 +9,7 @@ use crate::ops::{Query, Reply, Request, Sensitive};
 use crate::tui::action::Action;
 use crate::tui::app::{Ask, KeyCmd};
 use crate::tui::keys::Context;
-use crate::tui::modals::Modal;
+use crate::tui::modals::AnyModal;
 use crate::tui::modals::text::Text;
 use crate::tui::runner::Tui;
 
@@ -133,7 +133,7 @@ impl<B: Backend> Tui<B> {
         self.app.say("asking Supabase…");
         self.call(Request::TargetKeys { target }, |r| {
             Done::Opened(r.and_then(|r| match r {
-                Reply::TargetKeys(k) => Ok(Box::new(Modal::Keys(
+                Reply::TargetKeys(k) => Ok(Box::new(AnyModal::Keys(
                     crate::tui::modals::keys_view::KeysView::new(*k),
                 ))),
                 other => Err(unexpected(&other)),

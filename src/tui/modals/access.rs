@@ -11,8 +11,8 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::confirm::Confirm;
-use super::{Modal, Outcome, boxed, navigate, row_style};
-use crate::ops::{Change, Sensitive};
+use super::{AnyModal, Modal, Outcome, boxed, navigate, row_style};
+use crate::ops::{Change, Query, Reply, Sensitive};
 use crate::tui::action::Action;
 use crate::tui::app::Effect;
 use crate::tui::draw_ctx::DrawCtx;
@@ -47,11 +47,6 @@ fn scope_of(k: &AccessKeyInfo) -> String {
 }
 
 impl AccessKeys {
-    pub fn reloaded(&mut self, items: &[AccessKeyInfo]) {
-        self.items = items.to_vec();
-        self.list.refresh(&self.items, |k| k.name.clone(), None);
-    }
-
     /// A key this dashboard just created: shown once, then dropped.
     pub fn created(&mut self, id: String, name: String, key: Sensitive) {
         self.fresh = Some((id, name, key));
@@ -65,8 +60,32 @@ impl AccessKeys {
     fn stored(&self, id: &str) -> bool {
         self.items.iter().any(|k| k.id == id)
     }
+}
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+impl Modal for AccessKeys {
+    /// Any key hides a key just shown.
+    fn key(&mut self, _k: &KeyEvent) -> Outcome {
+        if self.showing_key() {
+            return self.update(Action::None);
+        }
+        Outcome::None
+    }
+
+    fn query(&self) -> Option<Query> {
+        Some(Query::AccessKeys)
+    }
+
+    fn reloaded(&mut self, r: &Reply) {
+        let Reply::AccessKeys(items) = r else { return };
+        self.items = items.to_vec();
+        self.list.refresh(&self.items, |k| k.name.clone(), None);
+    }
+
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Access, Context::List]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         let shown = self.showing_key();
         // Dismissed (or never stored): dropped, zeroized, never shown again.
         if self.fresh.take().is_some() && shown {
@@ -78,7 +97,7 @@ impl AccessKeys {
         let cur = self.list.current().map(|i| &self.items[i]);
         match (a, cur) {
             (Action::Close, _) => Outcome::Close,
-            (Action::Add, _) => Outcome::Push(Box::new(Modal::AccessForm(AccessForm::new()))),
+            (Action::Add, _) => Outcome::Push(Box::new(AnyModal::AccessForm(AccessForm::new()))),
             (Action::Revoke, Some(k)) if k.revoked.is_none() => {
                 let (id, name) = (k.id.clone(), k.name.clone());
                 let q = format!(
@@ -90,13 +109,13 @@ impl AccessKeys {
                     changes: vec![Change::RevokeAccessKey { id }],
                     done,
                 };
-                Outcome::Push(Box::new(Modal::Confirm(Confirm::new(q, effect))))
+                Outcome::Push(Box::new(AnyModal::Confirm(Confirm::new(q, effect))))
             }
             _ => Outcome::None,
         }
     }
 
-    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let inner = boxed(cx, f, area, 120, 24, "Access keys (local API)");
         let t = cx.theme;
         let w = inner.width as usize;
@@ -204,17 +223,6 @@ impl AccessForm {
         }
     }
 
-    pub fn refused(&mut self, why: String) {
-        self.saving = None;
-        self.error = Some(why);
-    }
-
-    pub fn paste(&mut self, text: &str) {
-        crate::tui::textarea::paste_into(&mut self.fields[self.focus], text);
-        self.edited = true;
-        self.error = None;
-    }
-
     fn save(&mut self) -> Outcome {
         let name = self.fields[0].value().trim().to_string();
         // Said here, in the form's words: the vault's rule would quote an empty name.
@@ -246,8 +254,14 @@ impl AccessForm {
             done,
         })
     }
+}
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+impl Modal for AccessForm {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Policy]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         let n = self.fields.len();
         match a {
             Action::Close => Outcome::Close,
@@ -265,7 +279,7 @@ impl AccessForm {
         }
     }
 
-    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+    fn key(&mut self, k: &KeyEvent) -> Outcome {
         if self.saving.is_none()
             && self.fields[self.focus]
                 .handle_event(&crossterm::event::Event::Key(*k))
@@ -277,7 +291,7 @@ impl AccessForm {
         Outcome::None
     }
 
-    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let t = cx.theme;
         let inner = boxed(cx, f, area, 90, 12, "New access key");
         let w = inner.width as usize;
@@ -315,6 +329,33 @@ impl AccessForm {
         let hint = super::hints(cx, &[Context::Policy], w);
         lines.push(Line::styled(hint, t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn paste(&mut self, text: &str) {
+        crate::tui::textarea::paste_into(&mut self.fields[self.focus], text);
+        self.edited = true;
+        self.error = None;
+    }
+
+    fn dirty(&self) -> bool {
+        self.edited
+    }
+
+    fn saving(&self) -> Option<u64> {
+        self.saving
+    }
+
+    fn submitted(&mut self, id: u64) {
+        self.saving = Some(id);
+    }
+
+    fn refused(&mut self, why: String) {
+        self.saving = None;
+        self.error = Some(why);
     }
 }
 

@@ -9,7 +9,8 @@ use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::{Outcome, actor_label, boxed, navigate, row_style};
+use super::{Modal, Outcome, actor_label, boxed, navigate, row_style};
+use crate::ops::{Query, Reply};
 use crate::tui::action::Action;
 use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
@@ -37,13 +38,49 @@ fn text(e: &AuditEntry) -> String {
 }
 
 impl AuditLog {
+    /// The filter being typed changed: the rows follow.
+    pub fn refilter(&mut self) {
+        if let Some(input) = &self.filtering {
+            self.list.filter = input.value().to_string();
+            self.list.top();
+            self.list.refresh(&self.entries, text, None);
+        }
+    }
+}
+
+impl Modal for AuditLog {
+    fn contexts(&self) -> Vec<Context> {
+        if self.filtering.is_some() {
+            vec![Context::Prompt]
+        } else {
+            vec![Context::Audit, Context::List]
+        }
+    }
+
+    /// Typing goes into the filter while there is one.
+    fn takes_text(&self) -> bool {
+        self.filtering.is_some()
+    }
+
+    fn paste(&mut self, text: &str) {
+        if let Some(i) = &mut self.filtering {
+            crate::tui::textarea::paste_into(i, text);
+            self.refilter();
+        }
+    }
+
+    fn query(&self) -> Option<Query> {
+        Some(Query::Audit { action: None })
+    }
+
     /// Newest first.
-    pub fn reloaded(&mut self, entries: &[AuditEntry]) {
+    fn reloaded(&mut self, r: &Reply) {
+        let Reply::Audit(entries) = r else { return };
         self.entries = entries.iter().rev().cloned().collect();
         self.list.refresh(&self.entries, text, None);
     }
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+    fn update(&mut self, a: Action) -> Outcome {
         if let Some(input) = &self.filtering {
             match a {
                 Action::Submit => self.filtering = None,
@@ -71,7 +108,7 @@ impl AuditLog {
         }
     }
 
-    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+    fn key(&mut self, k: &KeyEvent) -> Outcome {
         if let Some(input) = &mut self.filtering {
             input.handle_event(&crossterm::event::Event::Key(*k));
             self.refilter();
@@ -79,16 +116,7 @@ impl AuditLog {
         Outcome::None
     }
 
-    /// The filter being typed changed: the rows follow.
-    pub fn refilter(&mut self) {
-        if let Some(input) = &self.filtering {
-            self.list.filter = input.value().to_string();
-            self.list.top();
-            self.list.refresh(&self.entries, text, None);
-        }
-    }
-
-    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let title = format!("Audit log · {} entries", self.entries.len());
         let inner = boxed(cx, f, area, 120, 30, &title);
         let t = cx.theme;

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::{Outcome, boxed};
+use super::{Modal, Outcome, boxed};
 use crate::tui::action::Action;
 use crate::tui::app::Effect;
 use crate::tui::draw_ctx::DrawCtx;
@@ -37,8 +37,14 @@ impl Confirm {
             discard: true,
         }
     }
+}
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+impl Modal for Confirm {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Confirm]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         match (a, self.effect.take()) {
             (Action::Submit, _) if self.discard => Outcome::Discard,
             (Action::Submit, Some(effect)) => Outcome::Effect {
@@ -49,7 +55,7 @@ impl Confirm {
         }
     }
 
-    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let w = 70.min(area.width).saturating_sub(2) as usize;
         // A question may hold a plan, one item per line.
         let mut lines: Vec<Line> = self

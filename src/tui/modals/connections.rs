@@ -11,7 +11,7 @@ use ratatui::widgets::Paragraph;
 
 use super::confirm::Confirm;
 use super::form::{Field, Form};
-use super::{Modal, Outcome, boxed, navigate, row_style};
+use super::{AnyModal, Modal, Outcome, boxed, navigate, row_style};
 use crate::ops::{Reply, Request, Sensitive};
 use crate::tui::action::Action;
 use crate::tui::app::Effect;
@@ -72,8 +72,14 @@ impl Targets {
         self.list
             .refresh(&self.rows, |_| String::new(), Some(&keep_fn));
     }
+}
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+impl Modal for Targets {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Targets, Context::List]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         if navigate(&mut self.list, a) {
             return Outcome::None;
         }
@@ -84,7 +90,7 @@ impl Targets {
                 effect: Effect::ListProjects,
                 close: false,
             },
-            (Action::Connect, _) => Outcome::Push(Box::new(Modal::Connect(Default::default()))),
+            (Action::Connect, _) => Outcome::Push(Box::new(AnyModal::Connect(Default::default()))),
             (Action::Retry, Some(Row::Target(t))) => {
                 let (r, name) = (t.target.project_ref.clone(), t.target.name.clone());
                 Outcome::Effect {
@@ -105,17 +111,17 @@ impl Targets {
             }
             (Action::ToggleBranches, Some(Row::Target(t))) => toggle_branches(&t.target),
             (Action::Remove, Some(Row::Target(t))) => {
-                Outcome::Push(Box::new(Modal::Confirm(remove_target(t))))
+                Outcome::Push(Box::new(AnyModal::Confirm(remove_target(t))))
             }
             (Action::Remove, Some(Row::Connection(c, targets))) => {
-                Outcome::Push(Box::new(Modal::Confirm(disconnect(c, targets))))
+                Outcome::Push(Box::new(AnyModal::Confirm(disconnect(c, targets))))
             }
             (Action::TargetKeys, Some(Row::Target(t))) => Outcome::Effect {
                 effect: Effect::TargetKeys(t.target.project_ref.clone()),
                 close: false,
             },
             (Action::Reconnect, Some(Row::Connection(c, _))) => {
-                Outcome::Push(Box::new(Modal::Form(reconnect(&c.name))))
+                Outcome::Push(Box::new(AnyModal::Form(reconnect(&c.name))))
             }
             (
                 Action::Reconnect | Action::Retry | Action::TargetKeys | Action::ToggleBranches,
@@ -125,7 +131,7 @@ impl Targets {
         }
     }
 
-    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let inner = boxed(cx, f, area, 120, 30, "Targets and connections");
         let t = cx.theme;
         let w = inner.width as usize;

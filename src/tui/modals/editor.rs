@@ -14,11 +14,12 @@ use tui_input::backend::crossterm::EventHandler;
 
 use std::collections::BTreeSet;
 
-use super::{Outcome, boxed};
+use super::{Modal, Outcome, boxed};
 use crate::ops::Change;
 use crate::tui::action::Action;
 use crate::tui::app::Effect;
 use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::keys::Context;
 use crate::tui::panes::{fit, pad, width};
 use crate::tui::textarea::TextArea;
 use crate::tui::theme::Role;
@@ -138,13 +139,6 @@ impl Editor {
         self.revealed = true;
     }
 
-    /// The owner refused the reveal or the save: say why in the form, keep the input.
-    pub fn refused(&mut self, why: String) {
-        self.revealing = false;
-        self.saving = None;
-        self.error = Some(why);
-    }
-
     /// Which value input a row is, for `touched`.
     fn value_slot(row: Row) -> Option<Option<usize>> {
         match row {
@@ -218,75 +212,9 @@ impl Editor {
         }
     }
 
-    /// Pasted text: a value keeps it byte for byte (newlines too), a one-line field
-    /// takes it as one line.
-    pub fn paste(&mut self, text: &str) {
-        let row = self.rows()[self.focus];
-        if let Some(a) = self.area_mut(row) {
-            a.insert(&crate::tui::textarea::pasted(text));
-        } else if let Some(i) = self.line_mut(row) {
-            crate::tui::textarea::paste_into(i, text);
-        }
-        self.changed(row);
-    }
-
     /// (project, name) of the secret as saved: None for a new one.
     pub fn saved_secret(&self) -> Option<(String, String)> {
         Some((self.project.clone(), self.original.clone()?))
-    }
-
-    pub fn update(&mut self, a: Action) -> Outcome {
-        let n = self.rows().len();
-        match a {
-            Action::Close => return Outcome::Close,
-            _ if self.saving.is_some() => {}
-            Action::NextField => self.focus = (self.focus + 1) % n,
-            Action::PrevField => self.focus = (self.focus + n - 1) % n,
-            Action::Reveal if self.hidden => {
-                if self.revealing {
-                    return Outcome::None;
-                }
-                let Some((project, name)) = self.saved_secret() else {
-                    return Outcome::None;
-                };
-                self.revealing = true;
-                return Outcome::Effect {
-                    effect: Effect::Reveal { project, name },
-                    close: false,
-                };
-            }
-            Action::Reveal => self.revealed = !self.revealed,
-            Action::AddField => match &mut self.fields {
-                Some(fs) => {
-                    fs.push((Input::default(), TextArea::default()));
-                    self.focus = self.rows().len() - 2;
-                }
-                None => {
-                    self.error =
-                        Some("a simple secret has one value: N makes a structured one".into())
-                }
-            },
-            Action::Save => return self.save(),
-            Action::Copy => return self.copy(),
-            _ => {}
-        }
-        Outcome::None
-    }
-
-    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
-        let row = self.rows()[self.focus];
-        let changed = match self.area_mut(row) {
-            Some(a) => a.key(k),
-            None => {
-                let i = self.line_mut(row).expect("a one-line row");
-                i.handle_event(&crossterm::event::Event::Key(*k))
-                    .is_some_and(|c| c.value)
-            }
-        };
-        if changed {
-            self.changed(row);
-        }
-        Outcome::None
     }
 
     /// The focused value to the clipboard, when it is here (typed, or revealed).
@@ -402,8 +330,68 @@ impl Editor {
         });
         Outcome::Submit(Effect::Write { changes, done })
     }
+}
 
-    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+impl Modal for Editor {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Editor]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
+        let n = self.rows().len();
+        match a {
+            Action::Close => return Outcome::Close,
+            _ if self.saving.is_some() => {}
+            Action::NextField => self.focus = (self.focus + 1) % n,
+            Action::PrevField => self.focus = (self.focus + n - 1) % n,
+            Action::Reveal if self.hidden => {
+                if self.revealing {
+                    return Outcome::None;
+                }
+                let Some((project, name)) = self.saved_secret() else {
+                    return Outcome::None;
+                };
+                self.revealing = true;
+                return Outcome::Effect {
+                    effect: Effect::Reveal { project, name },
+                    close: false,
+                };
+            }
+            Action::Reveal => self.revealed = !self.revealed,
+            Action::AddField => match &mut self.fields {
+                Some(fs) => {
+                    fs.push((Input::default(), TextArea::default()));
+                    self.focus = self.rows().len() - 2;
+                }
+                None => {
+                    self.error =
+                        Some("a simple secret has one value: N makes a structured one".into())
+                }
+            },
+            Action::Save => return self.save(),
+            Action::Copy => return self.copy(),
+            _ => {}
+        }
+        Outcome::None
+    }
+
+    fn key(&mut self, k: &KeyEvent) -> Outcome {
+        let row = self.rows()[self.focus];
+        let changed = match self.area_mut(row) {
+            Some(a) => a.key(k),
+            None => {
+                let i = self.line_mut(row).expect("a one-line row");
+                i.handle_event(&crossterm::event::Event::Key(*k))
+                    .is_some_and(|c| c.value)
+            }
+        };
+        if changed {
+            self.changed(row);
+        }
+        Outcome::None
+    }
+
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let t = cx.theme;
         let title = match &self.original {
             Some(n) => format!("Edit {}/{n}", self.project),
@@ -547,5 +535,40 @@ impl Editor {
             let x = inner.x + (x as u16).min(inner.width.saturating_sub(1));
             f.set_cursor_position((x, inner.y + (y - first) as u16));
         }
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    /// Pasted text: a value keeps it byte for byte (newlines too), a one-line field
+    /// takes it as one line.
+    fn paste(&mut self, text: &str) {
+        let row = self.rows()[self.focus];
+        if let Some(a) = self.area_mut(row) {
+            a.insert(&crate::tui::textarea::pasted(text));
+        } else if let Some(i) = self.line_mut(row) {
+            crate::tui::textarea::paste_into(i, text);
+        }
+        self.changed(row);
+    }
+
+    fn dirty(&self) -> bool {
+        self.edited
+    }
+
+    fn saving(&self) -> Option<u64> {
+        self.saving
+    }
+
+    fn submitted(&mut self, id: u64) {
+        self.saving = Some(id);
+    }
+
+    /// The owner refused the reveal or the save: say why in the form, keep the input.
+    fn refused(&mut self, why: String) {
+        self.revealing = false;
+        self.saving = None;
+        self.error = Some(why);
     }
 }

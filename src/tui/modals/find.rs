@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::{Outcome, boxed, navigate, row_style};
+use super::{Modal, Outcome, boxed, navigate, row_style};
 use crate::tui::action::Action;
 use crate::tui::data::Snapshot;
 use crate::tui::draw_ctx::DrawCtx;
@@ -45,7 +45,19 @@ impl Find {
         }
     }
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+    fn refilter(&mut self) {
+        self.list.filter = self.filter.value().to_string();
+        self.list.top();
+        self.list.refresh(&self.items, text, None);
+    }
+}
+
+impl Modal for Find {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Prompt]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         if navigate(&mut self.list, a) {
             return Outcome::None;
         }
@@ -62,13 +74,7 @@ impl Find {
         }
     }
 
-    fn refilter(&mut self) {
-        self.list.filter = self.filter.value().to_string();
-        self.list.top();
-        self.list.refresh(&self.items, text, None);
-    }
-
-    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+    fn key(&mut self, k: &KeyEvent) -> Outcome {
         use crossterm::event::KeyCode;
         let nav = match k.code {
             KeyCode::Up => Some(Action::Up),
@@ -89,12 +95,7 @@ impl Find {
         Outcome::None
     }
 
-    pub fn paste(&mut self, text: &str) {
-        crate::tui::textarea::paste_into(&mut self.filter, text);
-        self.refilter();
-    }
-
-    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let title = format!("Find a secret · {} in every project", self.items.len());
         let inner = boxed(cx, f, area, 80, 24, &title);
         let t = cx.theme;
@@ -124,5 +125,14 @@ impl Find {
         ));
         f.render_widget(Paragraph::new(lines), inner);
         f.set_cursor_position((inner.x + 6 + self.filter.visual_cursor() as u16, inner.y));
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn paste(&mut self, text: &str) {
+        crate::tui::textarea::paste_into(&mut self.filter, text);
+        self.refilter();
     }
 }

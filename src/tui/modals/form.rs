@@ -11,7 +11,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 use zeroize::Zeroize;
 
-use super::{Outcome, boxed};
+use super::{Modal, Outcome, boxed};
 use crate::tui::action::Action;
 use crate::tui::app::Effect;
 use crate::tui::draw_ctx::DrawCtx;
@@ -78,23 +78,14 @@ impl Form {
             submit,
         }
     }
+}
 
-    pub fn refused(&mut self, why: String) {
-        self.saving = None;
-        self.error = Some(why);
+impl Modal for Form {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Policy]
     }
 
-    /// Something typed that closing would lose.
-    pub fn dirty(&self) -> bool {
-        self.fields.iter().any(|f| f.input.value() != f.initial)
-    }
-
-    pub fn paste(&mut self, text: &str) {
-        crate::tui::textarea::paste_into(&mut self.fields[self.focus].input, text);
-        self.error = None;
-    }
-
-    pub fn update(&mut self, a: Action) -> Outcome {
+    fn update(&mut self, a: Action) -> Outcome {
         let n = self.fields.len();
         match a {
             Action::Close => Outcome::Close,
@@ -124,7 +115,7 @@ impl Form {
         }
     }
 
-    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+    fn key(&mut self, k: &KeyEvent) -> Outcome {
         if self.saving.is_none() {
             let i = &mut self.fields[self.focus].input;
             if i.handle_event(&crossterm::event::Event::Key(*k))
@@ -136,7 +127,7 @@ impl Form {
         Outcome::None
     }
 
-    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let t = cx.theme;
         let w = 76.min(area.width).saturating_sub(2) as usize;
         let mut lines: Vec<Line> = Vec::new();
@@ -190,5 +181,32 @@ impl Form {
         if let Some((x, y)) = cursor {
             f.set_cursor_position((inner.x + x as u16, inner.y + y as u16));
         }
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn paste(&mut self, text: &str) {
+        crate::tui::textarea::paste_into(&mut self.fields[self.focus].input, text);
+        self.error = None;
+    }
+
+    /// Something typed that closing would lose.
+    fn dirty(&self) -> bool {
+        self.fields.iter().any(|f| f.input.value() != f.initial)
+    }
+
+    fn saving(&self) -> Option<u64> {
+        self.saving
+    }
+
+    fn submitted(&mut self, id: u64) {
+        self.saving = Some(id);
+    }
+
+    fn refused(&mut self, why: String) {
+        self.saving = None;
+        self.error = Some(why);
     }
 }

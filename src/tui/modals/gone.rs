@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{Outcome, boxed};
+use super::{Modal, Outcome, boxed};
 use crate::tui::action::Action;
 use crate::tui::app::Effect;
 use crate::tui::draw_ctx::DrawCtx;
@@ -23,8 +23,14 @@ impl OwnerGone {
     pub fn new(who: String) -> OwnerGone {
         OwnerGone { who }
     }
+}
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+impl Modal for OwnerGone {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Gone]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         match a {
             Action::Reopen => Outcome::Effect {
                 effect: Effect::Reopen,
@@ -36,11 +42,11 @@ impl OwnerGone {
         }
     }
 
-    pub fn key(&mut self, _: &crossterm::event::KeyEvent) -> Outcome {
+    fn key(&mut self, _: &crossterm::event::KeyEvent) -> Outcome {
         Outcome::None
     }
 
-    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let inner = boxed(cx, f, area, 70, 7, "The vault's owner stopped");
         let hints: Vec<String> = cx
             .keymap

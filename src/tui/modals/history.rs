@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::{Outcome, actor_label, boxed, navigate, row_style};
-use crate::ops::{Change, Query};
+use super::{Modal, Outcome, actor_label, boxed, navigate, row_style};
+use crate::ops::{Change, Query, Reply};
 use crate::tui::action::Action;
 use crate::tui::app::Effect;
 use crate::tui::draw_ctx::DrawCtx;
@@ -33,21 +33,30 @@ impl History {
             list: ListState::default(),
         }
     }
+}
 
-    pub fn query(&self) -> Query {
-        Query::History {
+impl Modal for History {
+    fn query(&self) -> Option<Query> {
+        Some(Query::History {
             project: self.project.clone(),
             name: self.name.clone(),
-        }
+        })
     }
 
     /// Newest first.
-    pub fn reloaded(&mut self, versions: &[VersionMeta]) {
+    fn reloaded(&mut self, r: &Reply) {
+        let Reply::History { versions, .. } = r else {
+            return;
+        };
         self.versions = versions.iter().rev().cloned().collect();
         self.list.refresh(&self.versions, |_| String::new(), None);
     }
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::History, Context::List]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         if navigate(&mut self.list, a) {
             return Outcome::None;
         }
@@ -76,7 +85,7 @@ impl History {
                     }],
                     done,
                 };
-                Outcome::Push(Box::new(super::Modal::Confirm(
+                Outcome::Push(Box::new(super::AnyModal::Confirm(
                     super::confirm::Confirm::new(q, effect),
                 )))
             }
@@ -84,7 +93,7 @@ impl History {
         }
     }
 
-    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let title = format!("History · {}/{}", self.project, self.name);
         let inner = boxed(cx, f, area, 90, 20, &title);
         let t = cx.theme;

@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::{Outcome, boxed};
+use super::{Modal, Outcome, boxed};
 use crate::ops::{Change, Sensitive};
 use crate::tui::action::Action;
 use crate::tui::app::Effect;
@@ -38,8 +38,14 @@ impl ImportReview {
     fn count(&self, c: ImportChange) -> usize {
         self.plan.iter().filter(|p| p.change == c).count()
     }
+}
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+impl Modal for ImportReview {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Confirm]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         match a {
             Action::Submit => {
                 let (c, u) = (
@@ -83,7 +89,7 @@ impl ImportReview {
         }
     }
 
-    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let title = format!("Import into {} · names only, never values", self.project);
         let inner = boxed(cx, f, area, 80, 24, &title);
         let t = cx.theme;

@@ -14,7 +14,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::sync::{Review, SyncFlow, TooLong, pairs};
-use super::{Outcome, boxed, navigate, row_style};
+use super::{Modal, Outcome, boxed, navigate, row_style};
 use crate::ops::Change;
 use crate::tui::action::Action;
 use crate::tui::app::Effect;
@@ -81,23 +81,35 @@ impl ManageTarget {
         }
     }
 
-    /// The owner refused the change: back to the list (nothing was applied), with why.
-    pub fn refused(&mut self, why: String) {
-        self.saving = None;
-        self.review = None;
-        self.error = Some(why);
-    }
-
-    pub fn paste(&mut self, text: &str) {
-        if let Some(input) = &mut self.filtering {
-            crate::tui::textarea::paste_into(input, text);
-            self.list.filter = input.value().to_string();
-            self.list.top();
-            self.list.refresh(&self.secrets, text_of, None);
+    /// The target's names on Supabase arrived: the review is redone with them.
+    pub fn remote_names(&mut self, target: &str, names: Result<BTreeSet<String>, String>) {
+        if target == self.target {
+            self.remote = Some(names);
+            self.redo();
         }
     }
 
-    pub fn contexts(&self) -> Vec<Context> {
+    /// The owner said which values are too long for Supabase: the review is redone.
+    pub fn too_long(&mut self, found: std::collections::BTreeMap<String, String>) {
+        self.too_long = Some(found);
+        self.redo();
+    }
+
+    fn redo(&mut self) {
+        if let Some((review @ Some(_), _)) = &mut self.review {
+            *review = SyncFlow::review_for(
+                self.adds.clone(),
+                &self.data,
+                &self.target,
+                self.remote.clone(),
+                self.too_long.clone(),
+            );
+        }
+    }
+}
+
+impl Modal for ManageTarget {
+    fn contexts(&self) -> Vec<Context> {
         match (&self.filtering, &self.review) {
             (Some(_), _) => vec![Context::Prompt],
             (None, Some((Some(r), _))) if !r.unowned.is_empty() => {
@@ -113,7 +125,7 @@ impl ManageTarget {
         }
     }
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+    fn update(&mut self, a: Action) -> Outcome {
         if self.saving.is_some() {
             return Outcome::None;
         }
@@ -252,33 +264,7 @@ impl ManageTarget {
         }
     }
 
-    /// The target's names on Supabase arrived: the review is redone with them.
-    pub fn remote_names(&mut self, target: &str, names: Result<BTreeSet<String>, String>) {
-        if target == self.target {
-            self.remote = Some(names);
-            self.redo();
-        }
-    }
-
-    /// The owner said which values are too long for Supabase: the review is redone.
-    pub fn too_long(&mut self, found: std::collections::BTreeMap<String, String>) {
-        self.too_long = Some(found);
-        self.redo();
-    }
-
-    fn redo(&mut self) {
-        if let Some((review @ Some(_), _)) = &mut self.review {
-            *review = SyncFlow::review_for(
-                self.adds.clone(),
-                &self.data,
-                &self.target,
-                self.remote.clone(),
-                self.too_long.clone(),
-            );
-        }
-    }
-
-    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+    fn key(&mut self, k: &KeyEvent) -> Outcome {
         if let Some(input) = &mut self.filtering {
             input.handle_event(&crossterm::event::Event::Key(*k));
             self.list.filter = input.value().to_string();
@@ -288,7 +274,7 @@ impl ManageTarget {
         Outcome::None
     }
 
-    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let t = cx.theme;
         let title = format!("Secrets of {} ({})", self.name, self.target);
         let inner = boxed(cx, f, area, 100, 30, &title);
@@ -409,5 +395,33 @@ impl ManageTarget {
         }
         lines.push(Line::styled(fit(&hint, w), t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn paste(&mut self, text: &str) {
+        if let Some(input) = &mut self.filtering {
+            crate::tui::textarea::paste_into(input, text);
+            self.list.filter = input.value().to_string();
+            self.list.top();
+            self.list.refresh(&self.secrets, text_of, None);
+        }
+    }
+
+    fn saving(&self) -> Option<u64> {
+        self.saving
+    }
+
+    fn submitted(&mut self, id: u64) {
+        self.saving = Some(id);
+    }
+
+    /// The owner refused the change: back to the list (nothing was applied), with why.
+    fn refused(&mut self, why: String) {
+        self.saving = None;
+        self.review = None;
+        self.error = Some(why);
     }
 }

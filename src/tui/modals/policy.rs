@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::{Outcome, boxed};
+use super::{Modal, Outcome, boxed};
 use crate::ops::Change;
 use crate::tui::action::Action;
 use crate::tui::app::Effect;
@@ -128,17 +128,6 @@ impl PolicyEditor {
         })
     }
 
-    pub fn refused(&mut self, why: String) {
-        self.saving = None;
-        self.error = Some(why);
-    }
-
-    pub fn paste(&mut self, text: &str) {
-        crate::tui::textarea::paste_into(self.input(), text);
-        self.edited = true;
-        self.error = None;
-    }
-
     fn input(&mut self) -> &mut Input {
         let r = &mut self.rows[self.focus / 2];
         if self.focus % 2 == 0 {
@@ -147,8 +136,14 @@ impl PolicyEditor {
             &mut r.every
         }
     }
+}
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+impl Modal for PolicyEditor {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Policy]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         let n = self.rows.len() * 2;
         match a {
             Action::Close => Outcome::Close,
@@ -166,7 +161,7 @@ impl PolicyEditor {
         }
     }
 
-    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+    fn key(&mut self, k: &KeyEvent) -> Outcome {
         if self.saving.is_none()
             && self
                 .input()
@@ -179,7 +174,7 @@ impl PolicyEditor {
         Outcome::None
     }
 
-    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let t = cx.theme;
         let title = format!("Rotation policy · {}/{}", self.project, self.name);
         let inner = boxed(cx, f, area, 90, 20, &title);
@@ -240,5 +235,32 @@ impl PolicyEditor {
         let hint = super::hints(cx, &[Context::Policy], w);
         lines.push(Line::styled(hint, t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn paste(&mut self, text: &str) {
+        crate::tui::textarea::paste_into(self.input(), text);
+        self.edited = true;
+        self.error = None;
+    }
+
+    fn dirty(&self) -> bool {
+        self.edited
+    }
+
+    fn saving(&self) -> Option<u64> {
+        self.saving
+    }
+
+    fn submitted(&mut self, id: u64) {
+        self.saving = Some(id);
+    }
+
+    fn refused(&mut self, why: String) {
+        self.saving = None;
+        self.error = Some(why);
     }
 }

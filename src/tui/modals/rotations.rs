@@ -13,8 +13,8 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::confirm::Confirm;
-use super::{Modal, Outcome, boxed, navigate, row_style};
-use crate::ops::Change;
+use super::{AnyModal, Modal, Outcome, boxed, navigate, row_style};
+use crate::ops::{Change, Query, Reply};
 use crate::tui::action::Action;
 use crate::tui::app::{Effect, KeyCmd};
 use crate::tui::draw_ctx::DrawCtx;
@@ -127,8 +127,15 @@ fn due_in(now: i64, at: i64) -> String {
     }
 }
 
-impl Rotations {
-    pub fn reloaded(&mut self, items: &[KeyRotation], signing: &[SigningRotation]) {
+impl Modal for Rotations {
+    fn query(&self) -> Option<Query> {
+        Some(Query::KeyRotations)
+    }
+
+    fn reloaded(&mut self, r: &Reply) {
+        let Reply::KeyRotations { items, signing, .. } = r else {
+            return;
+        };
         self.items = items.iter().cloned().map(Row::Api).collect();
         self.items.extend(signing.iter().cloned().map(Row::Signing));
         self.items.sort_by(|a, b| a.name().cmp(b.name()));
@@ -136,18 +143,24 @@ impl Rotations {
             .refresh(&self.items, |k| k.name().to_owned(), None);
     }
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Rotations, Context::List]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         if navigate(&mut self.list, a) {
             return Outcome::None;
         }
         let cur = self.list.current().map(|i| &self.items[i]);
         match (a, cur) {
             (Action::Close, _) => Outcome::Close,
-            (Action::Add, _) => Outcome::Push(Box::new(Modal::RotationForm(RotationForm::add()))),
-            (Action::Edit, Some(r)) => {
-                Outcome::Push(Box::new(Modal::RotationForm(RotationForm::edit(r))))
+            (Action::Add, _) => {
+                Outcome::Push(Box::new(AnyModal::RotationForm(RotationForm::add())))
             }
-            (Action::Submit, Some(r)) => Outcome::Push(Box::new(Modal::Text(details(r)))),
+            (Action::Edit, Some(r)) => {
+                Outcome::Push(Box::new(AnyModal::RotationForm(RotationForm::edit(r))))
+            }
+            (Action::Submit, Some(r)) => Outcome::Push(Box::new(AnyModal::Text(details(r)))),
             (Action::RunNow, Some(r)) => {
                 let n = r.name().to_owned();
                 let q = match r {
@@ -165,7 +178,7 @@ impl Rotations {
                         format_duration(r.grace)
                     ),
                 };
-                Outcome::Push(Box::new(Modal::Confirm(Confirm::new(
+                Outcome::Push(Box::new(AnyModal::Confirm(Confirm::new(
                     q,
                     Effect::KeyRotation(KeyCmd::RunNow(n)),
                 ))))
@@ -185,10 +198,9 @@ impl Rotations {
                     close: false,
                 }
             }
-            (Action::Revoke, Some(r)) => Outcome::Push(Box::new(Modal::RevokeKey(RevokeKey::new(
-                r.name().to_owned(),
-                matches!(r, Row::Signing(_)),
-            )))),
+            (Action::Revoke, Some(r)) => Outcome::Push(Box::new(AnyModal::RevokeKey(
+                RevokeKey::new(r.name().to_owned(), matches!(r, Row::Signing(_))),
+            ))),
             (Action::Remove, Some(r)) => {
                 let n = r.name().to_owned();
                 let q = match r {
@@ -199,7 +211,7 @@ impl Rotations {
                         "Remove the rotation {n}? The project's signing keys stay as they are: the key in use keeps signing."
                     ),
                 };
-                Outcome::Push(Box::new(Modal::Confirm(Confirm::new(
+                Outcome::Push(Box::new(AnyModal::Confirm(Confirm::new(
                     q,
                     Effect::KeyRotation(KeyCmd::Remove(n)),
                 ))))
@@ -208,7 +220,7 @@ impl Rotations {
         }
     }
 
-    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let inner = boxed(cx, f, area, 120, 24, "Key rotations");
         let t = cx.theme;
         let w = inner.width as usize;
@@ -381,17 +393,14 @@ impl RevokeKey {
     pub fn edited(&self) -> bool {
         !self.reason.value().is_empty()
     }
+}
 
-    pub fn refused(&mut self, why: String) {
-        self.saving = None;
-        self.error = Some(why);
+impl Modal for RevokeKey {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Prompt]
     }
 
-    pub fn paste(&mut self, text: &str) {
-        crate::tui::textarea::paste_into(&mut self.reason, text);
-    }
-
-    pub fn update(&mut self, a: Action) -> Outcome {
+    fn update(&mut self, a: Action) -> Outcome {
         match a {
             Action::Close => Outcome::Close,
             _ if self.saving.is_some() => Outcome::None,
@@ -407,7 +416,7 @@ impl RevokeKey {
         }
     }
 
-    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+    fn key(&mut self, k: &KeyEvent) -> Outcome {
         if self.saving.is_none() {
             self.reason.handle_event(&crossterm::event::Event::Key(*k));
             self.error = None;
@@ -415,7 +424,7 @@ impl RevokeKey {
         Outcome::None
     }
 
-    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let t = cx.theme;
         let w = 80.min(area.width).saturating_sub(2) as usize;
         let mut lines = Vec::new();
@@ -459,6 +468,31 @@ impl RevokeKey {
             &format!("Revoke {}", self.name),
         );
         f.render_widget(Paragraph::new(lines), inner);
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn paste(&mut self, text: &str) {
+        crate::tui::textarea::paste_into(&mut self.reason, text);
+    }
+
+    fn dirty(&self) -> bool {
+        self.edited()
+    }
+
+    fn saving(&self) -> Option<u64> {
+        self.saving
+    }
+
+    fn submitted(&mut self, id: u64) {
+        self.saving = Some(id);
+    }
+
+    fn refused(&mut self, why: String) {
+        self.saving = None;
+        self.error = Some(why);
     }
 }
 
@@ -534,19 +568,6 @@ impl RotationForm {
             focus: EDITABLE[0],
             editing: Some(r.name().to_owned()),
             ..Self::filled(vals)
-        }
-    }
-
-    pub fn refused(&mut self, why: String) {
-        self.saving = None;
-        self.error = Some(why);
-    }
-
-    pub fn paste(&mut self, text: &str) {
-        if self.editable(self.focus) {
-            crate::tui::textarea::paste_into(&mut self.fields[self.focus], text);
-            self.edited = true;
-            self.error = None;
         }
     }
 
@@ -674,8 +695,14 @@ impl RotationForm {
             done,
         })
     }
+}
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+impl Modal for RotationForm {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Policy]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         let n = self.fields.len();
         match a {
             Action::Close => Outcome::Close,
@@ -695,7 +722,7 @@ impl RotationForm {
         }
     }
 
-    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+    fn key(&mut self, k: &KeyEvent) -> Outcome {
         if self.editable(self.focus)
             && self.saving.is_none()
             && self.fields[self.focus]
@@ -708,7 +735,7 @@ impl RotationForm {
         Outcome::None
     }
 
-    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let t = cx.theme;
         let title = match &self.editing {
             Some(n) => format!("Edit rotation {n}"),
@@ -752,5 +779,34 @@ impl RotationForm {
         lines.push(Line::styled(hint, t.style(Role::Key)));
         let inner = boxed(cx, f, area, 80, lines.len() as u16 + 2, &title);
         f.render_widget(Paragraph::new(lines), inner);
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn paste(&mut self, text: &str) {
+        if self.editable(self.focus) {
+            crate::tui::textarea::paste_into(&mut self.fields[self.focus], text);
+            self.edited = true;
+            self.error = None;
+        }
+    }
+
+    fn dirty(&self) -> bool {
+        self.edited
+    }
+
+    fn saving(&self) -> Option<u64> {
+        self.saving
+    }
+
+    fn submitted(&mut self, id: u64) {
+        self.saving = Some(id);
+    }
+
+    fn refused(&mut self, why: String) {
+        self.saving = None;
+        self.error = Some(why);
     }
 }

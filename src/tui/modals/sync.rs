@@ -10,7 +10,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::{Outcome, boxed, navigate, row_style};
+use super::{Modal, Outcome, boxed, navigate, row_style};
 use crate::ops::Change;
 use crate::tui::action::Action;
 use crate::tui::app::Effect;
@@ -217,22 +217,6 @@ impl SyncFlow {
         Some(f.review_one(t))
     }
 
-    /// Keys of the review: adopting is offered only when there is something to adopt.
-    pub fn contexts(&self) -> Vec<Context> {
-        match &self.review {
-            Some(rs) if rs.iter().any(|r| !r.unowned.is_empty()) => {
-                vec![
-                    Context::Adopt,
-                    Context::Review,
-                    Context::Confirm,
-                    Context::List,
-                ]
-            }
-            Some(_) => vec![Context::Confirm, Context::List],
-            None => vec![Context::Pick, Context::List],
-        }
-    }
-
     /// A target's names on Supabase arrived: its review is redone with them.
     pub fn remote_names(&mut self, target: &str, names: Result<BTreeSet<String>, String>) {
         self.remote.insert(target.to_string(), names);
@@ -343,8 +327,26 @@ impl SyncFlow {
         }
         r
     }
+}
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+impl Modal for SyncFlow {
+    /// Keys of the review: adopting is offered only when there is something to adopt.
+    fn contexts(&self) -> Vec<Context> {
+        match &self.review {
+            Some(rs) if rs.iter().any(|r| !r.unowned.is_empty()) => {
+                vec![
+                    Context::Adopt,
+                    Context::Review,
+                    Context::Confirm,
+                    Context::List,
+                ]
+            }
+            Some(_) => vec![Context::Confirm, Context::List],
+            None => vec![Context::Pick, Context::List],
+        }
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         if let Some(reviews) = &mut self.review {
             return match a {
                 Action::Down | Action::PageDown => {
@@ -422,7 +424,7 @@ impl SyncFlow {
         }
     }
 
-    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let t = cx.theme;
         let title = format!("Sync {} secret(s)", self.secrets.len());
         let inner = boxed(cx, f, area, 100, 30, &title);

@@ -7,8 +7,8 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use super::confirm::Confirm;
-use super::{Modal, Outcome, boxed, navigate, row_style};
-use crate::ops::Change;
+use super::{AnyModal, Modal, Outcome, boxed, navigate, row_style};
+use crate::ops::{Change, Query, Reply};
 use crate::tui::action::Action;
 use crate::tui::app::Effect;
 use crate::tui::draw_ctx::DrawCtx;
@@ -24,8 +24,13 @@ pub struct TrashBin {
     list: ListState,
 }
 
-impl TrashBin {
-    pub fn reloaded(&mut self, items: &[Listed]) {
+impl Modal for TrashBin {
+    fn query(&self) -> Option<Query> {
+        Some(Query::Trash)
+    }
+
+    fn reloaded(&mut self, r: &Reply) {
+        let Reply::Trash(items) = r else { return };
         self.items = items.to_vec();
         self.list.refresh(
             &self.items,
@@ -34,7 +39,11 @@ impl TrashBin {
         );
     }
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Trash, Context::List]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         if navigate(&mut self.list, a) {
             return Outcome::None;
         }
@@ -67,13 +76,13 @@ impl TrashBin {
                     }],
                     done,
                 };
-                Outcome::Push(Box::new(Modal::Confirm(Confirm::new(q, effect))))
+                Outcome::Push(Box::new(AnyModal::Confirm(Confirm::new(q, effect))))
             }
             _ => Outcome::None,
         }
     }
 
-    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let inner = boxed(cx, f, area, 90, 20, "Trash");
         let t = cx.theme;
         let w = inner.width as usize;
