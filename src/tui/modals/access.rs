@@ -345,18 +345,7 @@ impl Modal for AccessForm {
         self.edited
     }
 
-    fn saving(&self) -> Option<u64> {
-        self.saving
-    }
-
-    fn submitted(&mut self, id: u64) {
-        self.saving = Some(id);
-    }
-
-    fn refused(&mut self, why: String) {
-        self.saving = None;
-        self.error = Some(why);
-    }
+    super::form_save!(refused);
 }
 
 #[cfg(test)]

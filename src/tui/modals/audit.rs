@@ -5,24 +5,23 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::{Modal, Outcome, actor_label, boxed, navigate, row_style};
+use super::rows::{At, Layout, Rows};
+use super::{Modal, Outcome, actor_label};
 use crate::ops::{Query, Reply};
 use crate::tui::action::Action;
 use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
-use crate::tui::list::ListState;
-use crate::tui::panes::{ago, fit};
+use crate::tui::panes::ago;
 use crate::tui::theme::Role;
 use crate::vault::{AuditEntry, Outcome as AuditOutcome};
 
 #[derive(Default)]
 pub struct AuditLog {
-    entries: Vec<AuditEntry>,
-    list: ListState,
+    /// Newest first.
+    rows: Rows<AuditEntry>,
     pub filtering: Option<Input>,
 }
 
@@ -41,9 +40,9 @@ impl AuditLog {
     /// The filter being typed changed: the rows follow.
     pub fn refilter(&mut self) {
         if let Some(input) = &self.filtering {
-            self.list.filter = input.value().to_string();
-            self.list.top();
-            self.list.refresh(&self.entries, text, None);
+            self.rows.list.filter = input.value().to_string();
+            self.rows.list.top();
+            self.rows.refresh(text);
         }
     }
 }
@@ -76,8 +75,7 @@ impl Modal for AuditLog {
     /// Newest first.
     fn reloaded(&mut self, r: &Reply) {
         let Reply::Audit(entries) = r else { return };
-        self.entries = entries.iter().rev().cloned().collect();
-        self.list.refresh(&self.entries, text, None);
+        self.rows.set(entries.iter().rev().cloned().collect(), text);
     }
 
     fn update(&mut self, a: Action) -> Outcome {
@@ -86,8 +84,8 @@ impl Modal for AuditLog {
                 Action::Submit => self.filtering = None,
                 Action::Close => {
                     self.filtering = None;
-                    self.list.filter.clear();
-                    self.list.refresh(&self.entries, text, None);
+                    self.rows.list.filter.clear();
+                    self.rows.refresh(text);
                 }
                 _ => {
                     let _ = input;
@@ -95,13 +93,13 @@ impl Modal for AuditLog {
             }
             return Outcome::None;
         }
-        if navigate(&mut self.list, a) {
+        if self.rows.navigate(a) {
             return Outcome::None;
         }
         match a {
             Action::Close => Outcome::Close,
             Action::Filter => {
-                self.filtering = Some(Input::new(self.list.filter.clone()));
+                self.filtering = Some(Input::new(self.rows.list.filter.clone()));
                 Outcome::None
             }
             _ => Outcome::None,
@@ -117,58 +115,57 @@ impl Modal for AuditLog {
     }
 
     fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
-        let title = format!("Audit log · {} entries", self.entries.len());
-        let inner = boxed(cx, f, area, 120, 30, &title);
-        let t = cx.theme;
-        let w = inner.width as usize;
-        let now = cx.now;
-        let room = inner.height.saturating_sub(4) as usize;
-        let filter = super::filter_head(
-            cx,
-            "filter",
-            self.filtering.as_ref(),
-            &self.list,
-            self.entries.len(),
-            Line::styled("no filter", t.style(Role::Dim)),
-        );
-        let mut lines = vec![filter];
-        for pos in self.list.window(room) {
-            let e = &self.entries[self.list.visible[pos]];
-            let mark = match e.event.outcome {
-                AuditOutcome::Ok => "✓",
-                AuditOutcome::Failed => "✗ failed",
-            };
-            let who = if w >= 100 {
-                format!(" {}", actor_label(cx, &e.event.actor))
-            } else {
-                String::new()
-            };
-            let row = format!(
-                "{:>9} {:<14} {} {} {}{who}",
-                ago(now, e.event.at),
-                e.event.action,
-                mark,
-                e.event.subject,
-                e.event.detail
-            );
-            lines.push(Line::styled(
-                fit(&row, w),
-                row_style(cx, pos == self.list.selected),
-            ));
-        }
-        while lines.len() < room + 1 {
-            lines.push(Line::raw(""));
-        }
-        lines.push(Line::raw(""));
+        let title = format!("Audit log · {} entries", self.rows.items.len());
+        let layout = Layout {
+            title: &title,
+            size: (120, 30),
+            chrome: 4,
+            per_row: 1,
+        };
+        let filter = |_| {
+            let none = Line::styled("no filter", cx.theme.style(Role::Dim));
+            let typing = self.filtering.as_ref();
+            let total = self.rows.items.len();
+            vec![super::filter_head(
+                cx,
+                "filter",
+                typing,
+                &self.rows.list,
+                total,
+                none,
+            )]
+        };
+        let row = |e: &AuditEntry, at: At| at.line(cx, &entry_row(cx, e, at.w));
         let ctx: &[Context] = if self.filtering.is_some() {
             &[Context::Prompt]
         } else {
             &[Context::Audit, Context::List]
         };
-        lines.push(Line::styled(super::hints(cx, ctx, w), t.style(Role::Key)));
-        f.render_widget(Paragraph::new(lines), inner);
+        let hints = |w| super::hints(cx, ctx, w);
+        let inner = self.rows.draw(cx, f, area, &layout, filter, row, hints);
         if let Some(i) = &self.filtering {
             f.set_cursor_position((inner.x + 8 + i.visual_cursor() as u16, inner.y));
         }
     }
+}
+
+/// When, what, how it ended, on what; who, where there is room.
+fn entry_row(cx: &DrawCtx, e: &AuditEntry, w: usize) -> String {
+    let mark = match e.event.outcome {
+        AuditOutcome::Ok => "✓",
+        AuditOutcome::Failed => "✗ failed",
+    };
+    let who = if w >= 100 {
+        format!(" {}", actor_label(cx, &e.event.actor))
+    } else {
+        String::new()
+    };
+    format!(
+        "{:>9} {:<14} {} {} {}{who}",
+        ago(cx.now, e.event.at),
+        e.event.action,
+        mark,
+        e.event.subject,
+        e.event.detail
+    )
 }

@@ -557,13 +557,7 @@ impl Modal for Editor {
         self.edited
     }
 
-    fn saving(&self) -> Option<u64> {
-        self.saving
-    }
-
-    fn submitted(&mut self, id: u64) {
-        self.saving = Some(id);
-    }
+    super::form_save!();
 
     /// The owner refused the reveal or the save: say why in the form, keep the input.
     fn refused(&mut self, why: String) {

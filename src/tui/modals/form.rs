@@ -197,16 +197,5 @@ impl Modal for Form {
         self.fields.iter().any(|f| f.input.value() != f.initial)
     }
 
-    fn saving(&self) -> Option<u64> {
-        self.saving
-    }
-
-    fn submitted(&mut self, id: u64) {
-        self.saving = Some(id);
-    }
-
-    fn refused(&mut self, why: String) {
-        self.saving = None;
-        self.error = Some(why);
-    }
+    super::form_save!(refused);
 }

@@ -4,15 +4,14 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
 
-use super::{Modal, Outcome, actor_label, boxed, navigate, row_style};
+use super::rows::{At, Layout, Rows};
+use super::{Modal, Outcome, actor_label};
 use crate::ops::{Change, Query, Reply};
 use crate::tui::action::Action;
 use crate::tui::app::Effect;
 use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
-use crate::tui::list::ListState;
 use crate::tui::panes::{ago, fit};
 use crate::tui::theme::Role;
 use crate::vault::{Cause, VersionMeta};
@@ -20,8 +19,8 @@ use crate::vault::{Cause, VersionMeta};
 pub struct History {
     pub project: String,
     pub name: String,
-    versions: Vec<VersionMeta>,
-    list: ListState,
+    /// Newest first.
+    rows: Rows<VersionMeta>,
 }
 
 impl History {
@@ -29,8 +28,7 @@ impl History {
         History {
             project,
             name,
-            versions: Vec::new(),
-            list: ListState::default(),
+            rows: Rows::default(),
         }
     }
 }
@@ -48,8 +46,8 @@ impl Modal for History {
         let Reply::History { versions, .. } = r else {
             return;
         };
-        self.versions = versions.iter().rev().cloned().collect();
-        self.list.refresh(&self.versions, |_| String::new(), None);
+        let newest_first = versions.iter().rev().cloned().collect();
+        self.rows.set(newest_first, |_| String::new());
     }
 
     fn contexts(&self) -> Vec<Context> {
@@ -57,22 +55,22 @@ impl Modal for History {
     }
 
     fn update(&mut self, a: Action) -> Outcome {
-        if navigate(&mut self.list, a) {
+        if self.rows.navigate(a) {
             return Outcome::None;
         }
         match a {
             Action::Close => Outcome::Close,
             Action::Rollback => {
-                let Some(v) = self.list.current().map(|i| self.versions[i].number) else {
+                let Some(v) = self.rows.current().map(|v| v.number) else {
                     return Outcome::None;
                 };
-                if self.list.selected == 0 {
+                if self.rows.list.selected == 0 {
                     return Outcome::Say(format!(
                         "v{v} is the current value already: pick an older version (↓) to roll back to"
                     ));
                 }
                 let (p, n) = (self.project.clone(), self.name.clone());
-                let next = self.versions.first().map_or(v + 1, |c| c.number + 1);
+                let next = self.rows.items.first().map_or(v + 1, |c| c.number + 1);
                 let q = format!(
                     "Roll {p}/{n} back to the value of v{v}? It becomes v{next}, and every target the secret is mapped to gets that old value pushed now."
                 );
@@ -95,44 +93,33 @@ impl Modal for History {
 
     fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let title = format!("History · {}/{}", self.project, self.name);
-        let inner = boxed(cx, f, area, 90, 20, &title);
-        let t = cx.theme;
-        let now = cx.now;
-        let w = inner.width as usize;
-        let mut lines = vec![Line::styled(
-            fit(
-                &format!("{:<6}{:<12}{:<14}{}", "ver", "when", "cause", "by"),
-                w,
-            ),
-            t.style(Role::Dim),
-        )];
-        let room = inner.height.saturating_sub(3) as usize;
-        for pos in self.list.window(room) {
-            let v = &self.versions[self.list.visible[pos]];
+        let layout = Layout {
+            title: &title,
+            size: (90, 20),
+            chrome: 3,
+            per_row: 1,
+        };
+        let head = |w| {
+            let cols = format!("{:<6}{:<12}{:<14}{}", "ver", "when", "cause", "by");
+            vec![Line::styled(fit(&cols, w), cx.theme.style(Role::Dim))]
+        };
+        let row = |v: &VersionMeta, at: At| {
             let cause = match v.cause {
                 Cause::Rollback { from } => format!("rollback→v{from}"),
                 c => c.as_str().to_string(),
             };
-            let current = if pos == 0 { " (current)" } else { "" };
+            let current = if at.pos == 0 { " (current)" } else { "" };
             let text = format!(
                 "v{:<5}{:<12}{:<14}{}{current}",
                 v.number,
-                ago(now, v.at),
+                ago(cx.now, v.at),
                 cause,
                 actor_label(cx, &v.actor)
             );
-            lines.push(Line::styled(
-                fit(&text, w),
-                row_style(cx, pos == self.list.selected),
-            ));
-        }
-        while lines.len() < room + 1 {
-            lines.push(Line::raw(""));
-        }
-        lines.push(Line::raw(""));
-        let hints = super::hints(cx, &[Context::History, Context::List], w);
-        lines.push(Line::styled(hints, t.style(Role::Key)));
-        f.render_widget(Paragraph::new(lines), inner);
+            at.line(cx, &text)
+        };
+        let hints = |w| super::hints(cx, &[Context::History, Context::List], w);
+        self.rows.draw(cx, f, area, &layout, head, row, hints);
     }
 }
 

@@ -410,13 +410,7 @@ impl Modal for ManageTarget {
         }
     }
 
-    fn saving(&self) -> Option<u64> {
-        self.saving
-    }
-
-    fn submitted(&mut self, id: u64) {
-        self.saving = Some(id);
-    }
+    super::form_save!();
 
     /// The owner refused the change: back to the list (nothing was applied), with why.
     fn refused(&mut self, why: String) {

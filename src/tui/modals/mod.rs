@@ -22,6 +22,7 @@ pub mod keys_view;
 pub mod manage;
 pub mod policy;
 pub mod rotations;
+pub mod rows;
 pub mod sync;
 pub mod targets;
 pub mod text;
@@ -91,6 +92,30 @@ pub trait Modal {
     /// Its rows, read (a reply to another query is ignored).
     fn reloaded(&mut self, _r: &Reply) {}
 }
+
+/// Inside `impl Modal`: `saving` and `submitted` for a form that keeps its save in
+/// flight in a `saving` field; with `refused`, also the `refused` of one that shows the
+/// refusal in an `error` field and may then be saved again.
+macro_rules! form_save {
+    () => {
+        fn saving(&self) -> Option<u64> {
+            self.saving
+        }
+
+        fn submitted(&mut self, id: u64) {
+            self.saving = Some(id);
+        }
+    };
+    (refused) => {
+        super::form_save!();
+
+        fn refused(&mut self, why: String) {
+            self.saving = None;
+            self.error = Some(why);
+        }
+    };
+}
+pub(crate) use form_save;
 
 /// What a modal asks of the app.
 pub enum Outcome {

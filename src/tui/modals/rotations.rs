@@ -482,18 +482,7 @@ impl Modal for RevokeKey {
         self.edited()
     }
 
-    fn saving(&self) -> Option<u64> {
-        self.saving
-    }
-
-    fn submitted(&mut self, id: u64) {
-        self.saving = Some(id);
-    }
-
-    fn refused(&mut self, why: String) {
-        self.saving = None;
-        self.error = Some(why);
-    }
+    super::form_save!(refused);
 }
 
 const LABELS: [&str; 8] = [
@@ -797,16 +786,5 @@ impl Modal for RotationForm {
         self.edited
     }
 
-    fn saving(&self) -> Option<u64> {
-        self.saving
-    }
-
-    fn submitted(&mut self, id: u64) {
-        self.saving = Some(id);
-    }
-
-    fn refused(&mut self, why: String) {
-        self.saving = None;
-        self.error = Some(why);
-    }
+    super::form_save!(refused);
 }

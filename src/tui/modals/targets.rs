@@ -168,16 +168,5 @@ impl Modal for AddTarget {
         self.list.refresh(&self.items, text_of, None);
     }
 
-    fn saving(&self) -> Option<u64> {
-        self.saving
-    }
-
-    fn submitted(&mut self, id: u64) {
-        self.saving = Some(id);
-    }
-
-    fn refused(&mut self, why: String) {
-        self.saving = None;
-        self.error = Some(why);
-    }
+    super::form_save!(refused);
 }
