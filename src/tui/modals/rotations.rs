@@ -13,13 +13,13 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::confirm::Confirm;
-use super::{AnyModal, Modal, Outcome, boxed, navigate, row_style};
+use super::rows::{At, Layout, Rows};
+use super::{AnyModal, Modal, Outcome, boxed, row_style};
 use crate::ops::{Change, Query, Reply};
 use crate::tui::action::Action;
 use crate::tui::app::{Effect, KeyCmd};
 use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
-use crate::tui::list::ListState;
 use crate::tui::panes::fit;
 use crate::tui::theme::Role;
 use crate::vault::{
@@ -101,8 +101,8 @@ impl Row {
 
 #[derive(Default)]
 pub struct Rotations {
-    items: Vec<Row>,
-    list: ListState,
+    /// By name.
+    rows: Rows<Row>,
 }
 
 fn role_of(s: KeyRotationStatus) -> Role {
@@ -136,11 +136,10 @@ impl Modal for Rotations {
         let Reply::KeyRotations { items, signing, .. } = r else {
             return;
         };
-        self.items = items.iter().cloned().map(Row::Api).collect();
-        self.items.extend(signing.iter().cloned().map(Row::Signing));
-        self.items.sort_by(|a, b| a.name().cmp(b.name()));
-        self.list
-            .refresh(&self.items, |k| k.name().to_owned(), None);
+        let mut rows: Vec<Row> = items.iter().cloned().map(Row::Api).collect();
+        rows.extend(signing.iter().cloned().map(Row::Signing));
+        rows.sort_by(|a, b| a.name().cmp(b.name()));
+        self.rows.set(rows, |k| k.name().to_owned());
     }
 
     fn contexts(&self) -> Vec<Context> {
@@ -148,11 +147,10 @@ impl Modal for Rotations {
     }
 
     fn update(&mut self, a: Action) -> Outcome {
-        if navigate(&mut self.list, a) {
+        if self.rows.navigate(a) {
             return Outcome::None;
         }
-        let cur = self.list.current().map(|i| &self.items[i]);
-        match (a, cur) {
+        match (a, self.rows.current()) {
             (Action::Close, _) => Outcome::Close,
             (Action::Add, _) => {
                 Outcome::Push(Box::new(AnyModal::RotationForm(RotationForm::add())))
@@ -221,57 +219,54 @@ impl Modal for Rotations {
     }
 
     fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
-        let inner = boxed(cx, f, area, 120, 24, "Key rotations");
-        let t = cx.theme;
-        let w = inner.width as usize;
-        let now = cx.now;
-        let room = inner.height.saturating_sub(3) as usize;
-        let mut lines = Vec::new();
-        if self.items.is_empty() {
-            let add = cx.keymap.key_for(&[Context::Rotations], Action::Add);
-            lines.push(Line::styled(
-                format!("No key rotations yet: {add} adds one."),
-                t.style(Role::Dim),
-            ));
-        }
-        // Three lines per rotation: what and when, which key where, its last message.
-        for pos in self.list.window(room / 3) {
-            let r = &self.items[self.list.visible[pos]];
-            let st = r.status(now);
-            let auto = if r.auto() { "auto" } else { "manual" };
-            let (every, at, due) = r.schedule();
-            let head = format!(
-                "{:<16} {:<15} next {:<7} every {every}d at {} UTC · {auto}",
-                fit(r.name(), 16),
-                st.as_str(),
-                due_in(now, due),
-                format_time_of_day(at),
-            );
-            let sel = pos == self.list.selected;
-            let style = if sel {
-                row_style(cx, true)
-            } else {
-                t.style(role_of(st))
-            };
-            lines.push(Line::styled(fit(&head, w), style));
-            let msg = r.last_message().unwrap_or("no attempt yet");
-            lines.push(Line::styled(
-                fit(&format!("  {}", r.what()), w),
-                t.style(Role::Dim),
-            ));
-            for l in super::text::wrap(&format!("  last: {msg}"), w) {
-                lines.push(Line::styled(l, t.style(Role::Dim)));
+        let layout = Layout {
+            title: "Key rotations",
+            size: (120, 24),
+            chrome: 3,
+            per_row: 3,
+        };
+        let empty = |_| {
+            let mut l = Vec::new();
+            if self.rows.items.is_empty() {
+                let add = cx.keymap.key_for(&[Context::Rotations], Action::Add);
+                let none = format!("No key rotations yet: {add} adds one.");
+                l.push(Line::styled(none, cx.theme.style(Role::Dim)));
             }
-        }
-        while lines.len() < room + 1 {
-            lines.push(Line::raw(""));
-        }
-        lines.truncate(room + 1);
-        lines.push(Line::raw(""));
-        let hints = super::hints(cx, &[Context::Rotations, Context::List], w);
-        lines.push(Line::styled(hints, t.style(Role::Key)));
-        f.render_widget(Paragraph::new(lines), inner);
+            l
+        };
+        let row = |r: &Row, at: At| rotation_row(cx, r, at);
+        let hints = |w| super::hints(cx, &[Context::Rotations, Context::List], w);
+        self.rows.draw(cx, f, area, &layout, empty, row, hints);
     }
+}
+
+/// Three lines: what and when, which key where, its last message.
+fn rotation_row(cx: &DrawCtx, r: &Row, at: At) -> Vec<Line<'static>> {
+    let (t, now, w) = (cx.theme, cx.now, at.w);
+    let st = r.status(now);
+    let auto = if r.auto() { "auto" } else { "manual" };
+    let (every, at_minute, due) = r.schedule();
+    let head = format!(
+        "{:<16} {:<15} next {:<7} every {every}d at {} UTC · {auto}",
+        fit(r.name(), 16),
+        st.as_str(),
+        due_in(now, due),
+        format_time_of_day(at_minute),
+    );
+    let style = if at.selected {
+        row_style(cx, true)
+    } else {
+        t.style(role_of(st))
+    };
+    let mut lines = vec![
+        Line::styled(fit(&head, w), style),
+        Line::styled(fit(&format!("  {}", r.what()), w), t.style(Role::Dim)),
+    ];
+    let msg = r.last_message().unwrap_or("no attempt yet");
+    for l in super::text::wrap(&format!("  last: {msg}"), w) {
+        lines.push(Line::styled(l, t.style(Role::Dim)));
+    }
+    lines
 }
 
 /// Everything about one rotation, whole and wrapped: `enter` opens it.
