@@ -118,6 +118,7 @@ impl Modal for AccessKeys {
             size: (120, 24),
             chrome: 3,
             per_row: 2,
+            gap: true,
         };
         if let Some((_, name, key)) = self.fresh.as_ref().filter(|_| self.showing_key()) {
             let (w, h) = layout.size;
@@ -125,7 +126,7 @@ impl Modal for AccessKeys {
             let lines = fresh_key(cx, name, key, inner.width as usize);
             let room = inner.height.saturating_sub(layout.chrome) as usize;
             let hints = "any key: hide it for good".to_string();
-            return rows::finish(cx, f, inner, lines, room, hints);
+            return rows::finish(cx, f, inner, lines, room, layout.gap, hints);
         }
         let empty = |_| {
             let mut l = Vec::new();

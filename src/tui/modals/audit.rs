@@ -121,6 +121,7 @@ impl Modal for AuditLog {
             size: (120, 30),
             chrome: 4,
             per_row: 1,
+            gap: true,
         };
         let filter = |_| {
             let none = Line::styled("no filter", cx.theme.style(Role::Dim));

@@ -98,6 +98,7 @@ impl Modal for History {
             size: (90, 20),
             chrome: 3,
             per_row: 1,
+            gap: true,
         };
         let head = |w| {
             let cols = format!("{:<6}{:<12}{:<14}{}", "ver", "when", "cause", "by");

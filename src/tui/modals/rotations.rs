@@ -224,6 +224,7 @@ impl Modal for Rotations {
             size: (120, 24),
             chrome: 3,
             per_row: 3,
+            gap: true,
         };
         let empty = |_| {
             let mut l = Vec::new();

@@ -39,6 +39,8 @@ pub struct Layout<'a> {
     pub chrome: u16,
     /// Lines each row takes (the window holds that many fewer rows).
     pub per_row: usize,
+    /// A blank line above the hint row.
+    pub gap: bool,
 }
 
 /// Where a row is drawn: its position among the rows shown, whether the cursor is on
@@ -69,6 +71,13 @@ impl<T> Rows<T> {
     /// Re-applies the filter to the items.
     pub fn refresh(&mut self, text: impl Fn(&T) -> String) {
         self.list.refresh(&self.items, text, None);
+    }
+
+    /// New items, the cursor kept on the one `keep` finds where it is still there.
+    pub fn set_keeping(&mut self, items: Vec<T>, keep: &dyn Fn(&T) -> bool) {
+        self.items = items;
+        self.list
+            .refresh(&self.items, |_| String::new(), Some(keep));
     }
 
     /// The item under the cursor.
@@ -103,25 +112,28 @@ impl<T> Rows<T> {
             let selected = pos == self.list.selected;
             lines.extend(row(item, At { pos, selected, w }));
         }
-        finish(cx, f, inner, lines, room, hints(w));
+        finish(cx, f, inner, lines, room, layout.gap, hints(w));
         inner
     }
 }
 
-/// The body cut or padded to `room + 1` lines, a blank line, and the hint row.
+/// The body cut or padded to `room + 1` lines, a blank line if `gap`, and the hint row.
 pub fn finish(
     cx: &DrawCtx,
     f: &mut Frame,
     inner: Rect,
     mut lines: Vec<Line<'static>>,
     room: usize,
+    gap: bool,
     hints: String,
 ) {
     lines.truncate(room + 1);
     while lines.len() < room + 1 {
         lines.push(Line::raw(""));
     }
-    lines.push(Line::raw(""));
+    if gap {
+        lines.push(Line::raw(""));
+    }
     lines.push(Line::styled(hints, cx.theme.style(Role::Key)));
     f.render_widget(Paragraph::new(lines), inner);
 }

@@ -81,6 +81,7 @@ impl Modal for TrashBin {
             size: (90, 20),
             chrome: 3,
             per_row: 1,
+            gap: true,
         };
         let empty = |_| {
             let mut l = Vec::new();
