@@ -823,57 +823,17 @@ impl App {
     }
 
     pub fn update(&mut self, a: Action) {
-        let page = 10;
         match a {
             Action::Quit => self.quit = true,
             Action::Help => self.open_help(),
-            Action::FocusNext | Action::FocusPrev => {
-                let order = [Focus::Projects, Focus::Secrets, Focus::Mappings];
-                let i = order.iter().position(|f| *f == self.focus).unwrap_or(0);
-                let n = if a == Action::FocusNext { i + 1 } else { i + 2 };
-                self.focus = order[n % 3];
-            }
+            Action::FocusNext | Action::FocusPrev => self.cycle_focus(a),
             Action::Up
             | Action::Down
             | Action::PageUp
             | Action::PageDown
             | Action::Top
-            | Action::Bottom => {
-                let list = match self.focus {
-                    Focus::Projects => &mut self.projects.list,
-                    Focus::Secrets => &mut self.secrets.list,
-                    Focus::Mappings => &mut self.mappings.list,
-                };
-                match a {
-                    Action::Up => list.up(1),
-                    Action::Down => list.down(1),
-                    Action::PageUp => list.up(page),
-                    Action::PageDown => list.down(page),
-                    Action::Top => list.top(),
-                    _ => list.bottom(),
-                }
-                match self.focus {
-                    Focus::Projects => {
-                        self.secrets.list.selected = 0;
-                        self.secrets
-                            .refresh(&self.data, self.projects.current(&self.data));
-                        self.refresh_mappings();
-                    }
-                    Focus::Secrets => {
-                        self.secrets.moved(&self.data);
-                        self.mappings.list.selected = 0;
-                        self.refresh_mappings();
-                    }
-                    Focus::Mappings => {}
-                }
-            }
-            Action::Filter if self.focus != Focus::Mappings => {
-                let cur = match self.focus {
-                    Focus::Projects => self.projects.list.filter.clone(),
-                    _ => self.secrets.list.filter.clone(),
-                };
-                self.filtering = Some(Input::new(cur));
-            }
+            | Action::Bottom => self.move_cursor(a),
+            Action::Filter if self.focus != Focus::Mappings => self.start_filter(),
             Action::Edit if self.focus == Focus::Mappings => self.open_details(),
             Action::Edit => match self.selected_secret() {
                 Some((p, n)) => self.open_editor(Some((p, n)), false),
@@ -913,21 +873,7 @@ impl App {
             Action::Sync => self.start_sync(),
             Action::Manage if self.data.targets.is_empty() => self
                 .fail("no targets yet: c connects a Supabase account, then T (targets) adds one"),
-            Action::Manage => {
-                // The target of the mapping under the cursor, else the first one.
-                let r = self.selected_var().map(|v| v.0);
-                let i = r
-                    .and_then(|r| {
-                        self.data
-                            .targets
-                            .iter()
-                            .position(|t| t.target.project_ref == r)
-                    })
-                    .unwrap_or(0);
-                self.modals.push(AnyModal::Manage(Box::new(
-                    modals::manage::ManageTarget::new(&self.data, i),
-                )));
-            }
+            Action::Manage => self.open_manage(),
             Action::Connect => self
                 .modals
                 .push(AnyModal::Connect(modals::connect::Connect::default())),
@@ -942,6 +888,64 @@ impl App {
             Action::Audit => self.open_list(modals::audit::AuditLog::default().into()),
             _ => {}
         }
+    }
+
+    /// tab / shift-tab: the next or previous pane.
+    fn cycle_focus(&mut self, a: Action) {
+        let order = [Focus::Projects, Focus::Secrets, Focus::Mappings];
+        let i = order.iter().position(|f| *f == self.focus).unwrap_or(0);
+        let n = if a == Action::FocusNext { i + 1 } else { i + 2 };
+        self.focus = order[n % 3];
+    }
+
+    /// Moves the focused pane's cursor; the panes to its right follow.
+    fn move_cursor(&mut self, a: Action) {
+        let list = match self.focus {
+            Focus::Projects => &mut self.projects.list,
+            Focus::Secrets => &mut self.secrets.list,
+            Focus::Mappings => &mut self.mappings.list,
+        };
+        modals::navigate(list, a);
+        match self.focus {
+            Focus::Projects => {
+                self.secrets.list.selected = 0;
+                self.secrets
+                    .refresh(&self.data, self.projects.current(&self.data));
+                self.refresh_mappings();
+            }
+            Focus::Secrets => {
+                self.secrets.moved(&self.data);
+                self.mappings.list.selected = 0;
+                self.refresh_mappings();
+            }
+            Focus::Mappings => {}
+        }
+    }
+
+    /// `/`: the focused pane's filter, to edit.
+    fn start_filter(&mut self) {
+        let cur = match self.focus {
+            Focus::Projects => self.projects.list.filter.clone(),
+            _ => self.secrets.list.filter.clone(),
+        };
+        self.filtering = Some(Input::new(cur));
+    }
+
+    /// Manage a target's secrets: the target of the mapping under the cursor, else the
+    /// first one.
+    fn open_manage(&mut self) {
+        let r = self.selected_var().map(|v| v.0);
+        let i = r
+            .and_then(|r| {
+                self.data
+                    .targets
+                    .iter()
+                    .position(|t| t.target.project_ref == r)
+            })
+            .unwrap_or(0);
+        self.modals.push(AnyModal::Manage(Box::new(
+            modals::manage::ManageTarget::new(&self.data, i),
+        )));
     }
 
     /// The mappings-pane row under the cursor: (target ref, variable).

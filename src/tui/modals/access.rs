@@ -119,6 +119,7 @@ impl Modal for AccessKeys {
             chrome: 3,
             per_row: 2,
             gap: true,
+            contexts: &[Context::Access, Context::List],
         };
         if let Some((_, name, key)) = self.fresh.as_ref().filter(|_| self.showing_key()) {
             let (w, h) = layout.size;
@@ -138,8 +139,7 @@ impl Modal for AccessKeys {
             l
         };
         let row = |k: &AccessKeyInfo, at: At| key_row(cx, k, at);
-        let hints = |w| super::hints(cx, &[Context::Access, Context::List], w);
-        self.rows.draw(cx, f, area, &layout, empty, row, hints);
+        self.rows.draw(cx, f, area, &layout, empty, row);
     }
 }
 

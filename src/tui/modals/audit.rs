@@ -116,12 +116,19 @@ impl Modal for AuditLog {
 
     fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let title = format!("Audit log · {} entries", self.rows.items.len());
+        // Typing a filter: the prompt's keys.
+        let ctx: &[Context] = if self.filtering.is_some() {
+            &[Context::Prompt]
+        } else {
+            &[Context::Audit, Context::List]
+        };
         let layout = Layout {
             title: &title,
             size: (120, 30),
             chrome: 4,
             per_row: 1,
             gap: true,
+            contexts: ctx,
         };
         let filter = |_| {
             let none = Line::styled("no filter", cx.theme.style(Role::Dim));
@@ -137,13 +144,7 @@ impl Modal for AuditLog {
             )]
         };
         let row = |e: &AuditEntry, at: At| at.line(cx, &entry_row(cx, e, at.w));
-        let ctx: &[Context] = if self.filtering.is_some() {
-            &[Context::Prompt]
-        } else {
-            &[Context::Audit, Context::List]
-        };
-        let hints = |w| super::hints(cx, ctx, w);
-        let inner = self.rows.draw(cx, f, area, &layout, filter, row, hints);
+        let inner = self.rows.draw(cx, f, area, &layout, filter, row);
         if let Some(i) = &self.filtering {
             f.set_cursor_position((inner.x + 8 + i.visual_cursor() as u16, inner.y));
         }

@@ -134,6 +134,7 @@ impl Modal for Targets {
             chrome: 2,
             per_row: 2,
             gap: false,
+            contexts: &[Context::Targets, Context::List],
         };
         let empty = |_| {
             let mut l = Vec::new();
@@ -150,8 +151,7 @@ impl Modal for Targets {
             Row::Connection(c, targets) => connection_lines(cx, c, targets, at),
             Row::Target(tv) => target_lines(cx, tv, at),
         };
-        let hints = |w| super::hints(cx, &[Context::Targets, Context::List], w);
-        self.rows.draw(cx, f, area, &layout, empty, row, hints);
+        self.rows.draw(cx, f, area, &layout, empty, row);
     }
 }
 

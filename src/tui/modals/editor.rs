@@ -7,6 +7,7 @@
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use tui_input::Input;
@@ -332,6 +333,170 @@ impl Editor {
     }
 }
 
+/// The width of the label column.
+const LABEL_W: usize = 14;
+
+fn row_label(row: Row) -> String {
+    match row {
+        Row::Name => "name".to_string(),
+        Row::Note => "note".to_string(),
+        Row::Value => "value".to_string(),
+        Row::FieldName(n) => format!("field {}", n + 1),
+        Row::FieldValue(_) => "  value".to_string(),
+    }
+}
+
+/// The label column of a row's first line (marked when focused), blank below it.
+fn label_span(label: &str, focused: bool, first: bool, style: Style) -> Span<'static> {
+    let l = if first { label } else { "" };
+    let marker = if focused && first { "▸" } else { " " };
+    Span::styled(format!("{marker}{}", pad(l, LABEL_W)), style)
+}
+
+/// The rows as display lines, and where the focused one's cursor is: (column, line).
+#[derive(Default)]
+struct Body {
+    lines: Vec<Line<'static>>,
+    cursor: Option<(usize, usize)>,
+}
+
+impl Editor {
+    /// Every row as display lines, and where the focused one's cursor is in them.
+    fn body(&self, cx: &DrawCtx, input_w: usize) -> Body {
+        let t = cx.theme;
+        let mut body = Body::default();
+        for (i, row) in self.rows().into_iter().enumerate() {
+            let focused = i == self.focus;
+            let label = row_label(row);
+            let lstyle = if focused {
+                t.style(Role::Focused)
+            } else {
+                t.style(Role::Dim)
+            };
+            let head = |first: bool| label_span(&label, focused, first, lstyle);
+            if let Some(input) = self.line(row) {
+                let scroll = input.visual_scroll(input_w);
+                let shown: String = input.value().chars().skip(scroll).collect();
+                body.lines.push(Line::from(vec![
+                    head(true),
+                    Span::raw(fit(&shown, input_w)),
+                ]));
+                if focused {
+                    body.cursor = Some((
+                        LABEL_W + 1 + input.visual_cursor() - scroll,
+                        body.lines.len() - 1,
+                    ));
+                }
+                continue;
+            }
+            if self.kept(row) {
+                body.lines.push(Line::from(vec![
+                    head(true),
+                    Span::styled(
+                        "•••••••• kept (ctrl-r reveals; typing replaces)",
+                        t.style(Role::Masked),
+                    ),
+                ]));
+                if focused {
+                    body.cursor = Some((LABEL_W + 1, body.lines.len() - 1));
+                }
+                continue;
+            }
+            self.value_lines(cx, row, focused, &head, input_w, &mut body);
+        }
+        body
+    }
+
+    /// A value's lines: masked unless revealed, newlines shown, the lines around the
+    /// cursor when focused (the others show their start).
+    fn value_lines(
+        &self,
+        cx: &DrawCtx,
+        row: Row,
+        focused: bool,
+        head: &dyn Fn(bool) -> Span<'static>,
+        input_w: usize,
+        body: &mut Body,
+    ) {
+        let t = cx.theme;
+        let a = self.area(row).expect("a value row");
+        let masked = !self.revealed;
+        let lines = a.lines();
+        let (cl, cc) = a.cursor_at();
+        // A focused value shows the lines around its cursor; others their start.
+        let room = if focused { 6 } else { 3 };
+        let first = if focused {
+            cl.saturating_sub(room - 1)
+        } else {
+            0
+        };
+        let vstyle = if masked {
+            t.style(Role::Masked)
+        } else {
+            Default::default()
+        };
+        for (j, text) in lines.iter().enumerate().skip(first).take(room) {
+            let shown: String = if masked {
+                "•".repeat(text.chars().count())
+            } else {
+                text.to_string()
+            };
+            // The cursor's line scrolls sideways to keep it in view.
+            let skip = if focused && j == cl {
+                cc.saturating_sub(input_w.saturating_sub(2))
+            } else {
+                0
+            };
+            let shown: String = shown.chars().skip(skip).collect();
+            let newline = j + 1 < lines.len();
+            let w = input_w.saturating_sub(usize::from(newline));
+            let mut spans = vec![head(j == first), Span::styled(fit(&shown, w), vstyle)];
+            if newline {
+                // Newlines are part of the value: shown, never hidden.
+                spans.push(Span::styled("⏎", t.style(Role::Dim)));
+            }
+            body.lines.push(Line::from(spans));
+            if focused && j == cl {
+                let before: String = shown.chars().take(cc - skip).collect();
+                body.cursor = Some((LABEL_W + 1 + width(&before), body.lines.len() - 1));
+            }
+        }
+        let more = lines.len().saturating_sub(first + room);
+        if more > 0 {
+            body.lines.push(Line::from(vec![
+                head(false),
+                Span::styled(format!("… {more} more line(s)"), t.style(Role::Dim)),
+            ]));
+        }
+    }
+
+    /// Under the rows: the refusal in full, else what the editor is doing.
+    fn status(&self, cx: &DrawCtx, w: usize) -> Vec<Line<'static>> {
+        let t = cx.theme;
+        let mut status = Vec::new();
+        match &self.error {
+            Some(e) => {
+                for l in super::text::wrap(&format!("✗ {e}"), w) {
+                    status.push(Line::styled(l, t.style(Role::Error)));
+                }
+            }
+            None => {
+                let state = if self.saving.is_some() {
+                    "saving…"
+                } else if self.revealing {
+                    "revealing…"
+                } else if self.revealed {
+                    "values shown"
+                } else {
+                    "values masked"
+                };
+                status.push(Line::styled(state, t.style(Role::Dim)));
+            }
+        }
+        status
+    }
+}
+
 impl Modal for Editor {
     fn contexts(&self) -> Vec<Context> {
         vec![Context::Editor]
@@ -392,133 +557,18 @@ impl Modal for Editor {
     }
 
     fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
-        let t = cx.theme;
         let title = match &self.original {
             Some(n) => format!("Edit {}/{n}", self.project),
             None if self.fields.is_some() => format!("New structured secret in {}", self.project),
             None => format!("New secret in {}", self.project),
         };
-        let label_w = 14usize;
         let outer_w = 76.min(area.width);
-        let input_w = (outer_w as usize).saturating_sub(label_w + 3).max(2);
-        // Every row as display lines; the focused one's cursor line is kept in view.
-        let mut body: Vec<Line> = Vec::new();
-        let mut cursor = None;
-        for (i, row) in self.rows().into_iter().enumerate() {
-            let focused = i == self.focus;
-            let label = match row {
-                Row::Name => "name".to_string(),
-                Row::Note => "note".to_string(),
-                Row::Value => "value".to_string(),
-                Row::FieldName(n) => format!("field {}", n + 1),
-                Row::FieldValue(_) => "  value".to_string(),
-            };
-            let lstyle = if focused {
-                t.style(Role::Focused)
-            } else {
-                t.style(Role::Dim)
-            };
-            let head = |first: bool| {
-                let l = if first { label.as_str() } else { "" };
-                let marker = if focused && first { "▸" } else { " " };
-                Span::styled(format!("{marker}{}", pad(l, label_w)), lstyle)
-            };
-            if let Some(input) = self.line(row) {
-                let scroll = input.visual_scroll(input_w);
-                let shown: String = input.value().chars().skip(scroll).collect();
-                body.push(Line::from(vec![
-                    head(true),
-                    Span::raw(fit(&shown, input_w)),
-                ]));
-                if focused {
-                    cursor = Some((label_w + 1 + input.visual_cursor() - scroll, body.len() - 1));
-                }
-                continue;
-            }
-            if self.kept(row) {
-                body.push(Line::from(vec![
-                    head(true),
-                    Span::styled(
-                        "•••••••• kept (ctrl-r reveals; typing replaces)",
-                        t.style(Role::Masked),
-                    ),
-                ]));
-                if focused {
-                    cursor = Some((label_w + 1, body.len() - 1));
-                }
-                continue;
-            }
-            let a = self.area(row).expect("a value row");
-            let masked = !self.revealed;
-            let lines = a.lines();
-            let (cl, cc) = a.cursor_at();
-            // A focused value shows the lines around its cursor; others their start.
-            let room = if focused { 6 } else { 3 };
-            let first = if focused {
-                cl.saturating_sub(room - 1)
-            } else {
-                0
-            };
-            let vstyle = if masked {
-                t.style(Role::Masked)
-            } else {
-                Default::default()
-            };
-            for (j, text) in lines.iter().enumerate().skip(first).take(room) {
-                let shown: String = if masked {
-                    "•".repeat(text.chars().count())
-                } else {
-                    text.to_string()
-                };
-                // The cursor's line scrolls sideways to keep it in view.
-                let skip = if focused && j == cl {
-                    cc.saturating_sub(input_w.saturating_sub(2))
-                } else {
-                    0
-                };
-                let shown: String = shown.chars().skip(skip).collect();
-                let newline = j + 1 < lines.len();
-                let w = input_w.saturating_sub(usize::from(newline));
-                let mut spans = vec![head(j == first), Span::styled(fit(&shown, w), vstyle)];
-                if newline {
-                    // Newlines are part of the value: shown, never hidden.
-                    spans.push(Span::styled("⏎", t.style(Role::Dim)));
-                }
-                body.push(Line::from(spans));
-                if focused && j == cl {
-                    let before: String = shown.chars().take(cc - skip).collect();
-                    cursor = Some((label_w + 1 + width(&before), body.len() - 1));
-                }
-            }
-            let more = lines.len().saturating_sub(first + room);
-            if more > 0 {
-                body.push(Line::from(vec![
-                    head(false),
-                    Span::styled(format!("… {more} more line(s)"), t.style(Role::Dim)),
-                ]));
-            }
-        }
-        let mut status = Vec::new();
-        match &self.error {
-            Some(e) => {
-                for l in super::text::wrap(&format!("✗ {e}"), outer_w.saturating_sub(2) as usize)
-                {
-                    status.push(Line::styled(l, t.style(Role::Error)));
-                }
-            }
-            None => {
-                let state = if self.saving.is_some() {
-                    "saving…"
-                } else if self.revealing {
-                    "revealing…"
-                } else if self.revealed {
-                    "values shown"
-                } else {
-                    "values masked"
-                };
-                status.push(Line::styled(state, t.style(Role::Dim)));
-            }
-        }
+        let input_w = (outer_w as usize).saturating_sub(LABEL_W + 3).max(2);
+        let Body {
+            lines: body,
+            cursor,
+        } = self.body(cx, input_w);
+        let status = self.status(cx, outer_w.saturating_sub(2) as usize);
         let h = (body.len() + status.len() + 3) as u16;
         let inner = boxed(cx, f, area, 76, h, &title);
         // Rows scroll when they are more than the screen holds.

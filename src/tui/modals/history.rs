@@ -99,6 +99,7 @@ impl Modal for History {
             chrome: 3,
             per_row: 1,
             gap: true,
+            contexts: &[Context::History, Context::List],
         };
         let head = |w| {
             let cols = format!("{:<6}{:<12}{:<14}{}", "ver", "when", "cause", "by");
@@ -119,8 +120,7 @@ impl Modal for History {
             );
             at.line(cx, &text)
         };
-        let hints = |w| super::hints(cx, &[Context::History, Context::List], w);
-        self.rows.draw(cx, f, area, &layout, head, row, hints);
+        self.rows.draw(cx, f, area, &layout, head, row);
     }
 }
 

@@ -225,6 +225,7 @@ impl Modal for Rotations {
             chrome: 3,
             per_row: 3,
             gap: true,
+            contexts: &[Context::Rotations, Context::List],
         };
         let empty = |_| {
             let mut l = Vec::new();
@@ -236,8 +237,7 @@ impl Modal for Rotations {
             l
         };
         let row = |r: &Row, at: At| rotation_row(cx, r, at);
-        let hints = |w| super::hints(cx, &[Context::Rotations, Context::List], w);
-        self.rows.draw(cx, f, area, &layout, empty, row, hints);
+        self.rows.draw(cx, f, area, &layout, empty, row);
     }
 }
 

@@ -11,6 +11,7 @@ use ratatui::widgets::Paragraph;
 use super::{boxed, navigate, row_style};
 use crate::tui::action::Action;
 use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::fit;
 use crate::tui::theme::Role;
@@ -41,6 +42,8 @@ pub struct Layout<'a> {
     pub per_row: usize,
     /// A blank line above the hint row.
     pub gap: bool,
+    /// Whose keys the hint row shows.
+    pub contexts: &'a [Context],
 }
 
 /// Where a row is drawn: its position among the rows shown, whether the cursor is on
@@ -91,7 +94,7 @@ impl<T> Rows<T> {
     }
 
     /// Draws the screen: `head(w)` lines, then the rows in view, each `row(item, at)`,
-    /// then `hints(w)`. Returns the box's inner area.
+    /// then the hints. Returns the box's inner area.
     pub fn draw(
         &self,
         cx: &DrawCtx,
@@ -100,7 +103,6 @@ impl<T> Rows<T> {
         layout: &Layout,
         head: impl FnOnce(usize) -> Vec<Line<'static>>,
         row: impl Fn(&T, At) -> Vec<Line<'static>>,
-        hints: impl FnOnce(usize) -> String,
     ) -> Rect {
         let (w, h) = layout.size;
         let inner = boxed(cx, f, area, w, h, layout.title);
@@ -112,7 +114,8 @@ impl<T> Rows<T> {
             let selected = pos == self.list.selected;
             lines.extend(row(item, At { pos, selected, w }));
         }
-        finish(cx, f, inner, lines, room, layout.gap, hints(w));
+        let hints = super::hints(cx, layout.contexts, w);
+        finish(cx, f, inner, lines, room, layout.gap, hints);
         inner
     }
 }

@@ -82,6 +82,7 @@ impl Modal for TrashBin {
             chrome: 3,
             per_row: 1,
             gap: true,
+            contexts: &[Context::Trash, Context::List],
         };
         let empty = |_| {
             let mut l = Vec::new();
@@ -94,8 +95,7 @@ impl Modal for TrashBin {
             l
         };
         let row = |s: &Listed, at: At| at.line(cx, &trashed_row(s, cx.now, at.w));
-        let hints = |w| super::hints(cx, &[Context::Trash, Context::List], w);
-        self.rows.draw(cx, f, area, &layout, empty, row, hints);
+        self.rows.draw(cx, f, area, &layout, empty, row);
     }
 }
 
