@@ -30,6 +30,49 @@ struct TargetChoice {
     existing: BTreeMap<String, (SecretId, String)>,
 }
 
+impl TargetChoice {
+    /// Where the `names` of secret `id` stand here: the last conflict found (if any),
+    /// the names it would create, and those Supabase holds that keyward did not create.
+    fn place(
+        &self,
+        id: SecretId,
+        names: &[String],
+        claimed: &BTreeMap<String, String>,
+        theirs: &dyn Fn(&str) -> bool,
+    ) -> (Option<String>, Vec<String>, Vec<String>) {
+        let mut problem = None;
+        let mut new = Vec::new();
+        let mut taken = Vec::new();
+        for n in names {
+            if let Some((owner, from)) = self.existing.get(n) {
+                if *owner != id {
+                    problem = Some(format!("{n} already comes from {from}"));
+                }
+            } else if let Some(other) = claimed.get(n) {
+                problem = Some(format!("{n} would also come from {other}"));
+            } else if theirs(n) {
+                taken.push(n.clone());
+            } else {
+                new.push(n.clone());
+            }
+        }
+        (problem, new, taken)
+    }
+
+    /// The names on Supabase here that are neither reserved, nor keyward's, nor about
+    /// to be created: they count toward the cap.
+    fn held_by_others(&self, remote: &BTreeSet<String>, create: &[String]) -> usize {
+        remote
+            .iter()
+            .filter(|n| {
+                !n.starts_with(crate::vault::names::RESERVED_PREFIX)
+                    && !self.existing.contains_key(*n)
+                    && !create.contains(n)
+            })
+            .count()
+    }
+}
+
 /// What review found for one target.
 pub struct Review {
     pub target: String,
@@ -275,22 +318,7 @@ impl SyncFlow {
                     continue;
                 }
             };
-            let mut problem = None;
-            let mut new = Vec::new();
-            let mut taken = Vec::new();
-            for n in &names {
-                if let Some((id, from)) = t.existing.get(n) {
-                    if *id != s.meta.id {
-                        problem = Some(format!("{n} already comes from {from}"));
-                    }
-                } else if let Some(other) = claimed.get(n) {
-                    problem = Some(format!("{n} would also come from {other}"));
-                } else if theirs(n) {
-                    taken.push(n.clone());
-                } else {
-                    new.push(n.clone());
-                }
-            }
+            let (problem, new, taken) = t.place(s.meta.id, &names, &claimed, &theirs);
             match problem {
                 Some(p) => r.refused.push((addr, p)),
                 None if !taken.is_empty() => {
@@ -313,20 +341,92 @@ impl SyncFlow {
         r.total_after += r.create.len();
         // Names others hold there count toward the cap too.
         if let Some(remote) = remote {
-            r.total_after += remote
-                .iter()
-                .filter(|n| {
-                    !n.starts_with(crate::vault::names::RESERVED_PREFIX)
-                        && !t.existing.contains_key(*n)
-                        && !r.create.contains(n)
-                })
-                .count();
+            r.total_after += t.held_by_others(remote, &r.create);
         }
         if r.total_after > PROJECT_SECRET_CAP {
             r.over_cap = true;
         }
         r
     }
+}
+
+impl SyncFlow {
+    /// The targets to choose from, marked when chosen.
+    fn choice_lines(&self, cx: &DrawCtx, w: usize, room: usize) -> Vec<Line<'static>> {
+        let t = cx.theme;
+        let mut lines = Vec::new();
+        lines.push(Line::styled("Choose targets:", t.style(Role::Title)));
+        for pos in self.list.window(room.saturating_sub(1)) {
+            let i = self.list.visible[pos];
+            let c = &self.targets[i];
+            let mark = if self.chosen.contains(&i) {
+                "[x]"
+            } else {
+                "[ ]"
+            };
+            let text = format!(
+                "{mark} {} ({}) · {} variables now",
+                c.name,
+                c.project_ref,
+                c.existing.len()
+            );
+            lines.push(Line::styled(
+                fit(&text, w),
+                row_style(cx, pos == self.list.selected),
+            ));
+        }
+        lines
+    }
+}
+
+/// What confirming would do on each target, every line whole (a reason or a name cut
+/// off is lost).
+fn review_lines(cx: &DrawCtx, w: usize, reviews: &[Review]) -> Vec<Line<'static>> {
+    let t = cx.theme;
+    let mut lines = Vec::new();
+    lines.push(Line::styled(
+        "Before anything is sent (names only, never values):",
+        t.style(Role::Title),
+    ));
+    for r in reviews {
+        lines.push(Line::raw(""));
+        let cap = format!("{} of {PROJECT_SECRET_CAP} variables after", r.total_after);
+        lines.push(Line::styled(
+            fit(&format!("{} ({}) · {cap}", r.name, r.target), w),
+            t.style(Role::Title),
+        ));
+        // Every line whole, wrapped: a reason or a name cut off is lost.
+        let mut put = |role: Role, text: String| {
+            for l in super::text::wrap(&text, w) {
+                lines.push(Line::styled(l, t.style(role)));
+            }
+        };
+        if r.over_cap {
+            put(
+                Role::Failed,
+                format!(
+                    "  ✗ refused: over Supabase's cap of {PROJECT_SECRET_CAP}; bundle related values as one structured secret"
+                ),
+            );
+        }
+        if !r.create.is_empty() {
+            let verb = if r.over_cap { "would create" } else { "create" };
+            put(
+                Role::Synced,
+                format!("  + {verb} {}: {}", r.create.len(), r.create.join(", ")),
+            );
+        }
+        for (role, text) in r.remote_lines(cx, "  ") {
+            put(role, text);
+        }
+        if r.already > 0 {
+            put(Role::Dim, format!("  = {} already mapped there", r.already));
+        }
+        for (what, why) in &r.refused {
+            put(Role::Failed, format!("  ✗ {what}: {why}"));
+        }
+    }
+    lines
 }
 
 impl Modal for SyncFlow {
@@ -430,75 +530,10 @@ impl Modal for SyncFlow {
         let inner = boxed(cx, f, area, 100, 30, &title);
         let w = inner.width as usize;
         let room = inner.height.saturating_sub(2) as usize;
-        let mut lines = Vec::new();
-        match &self.review {
-            None => {
-                lines.push(Line::styled("Choose targets:", t.style(Role::Title)));
-                for pos in self.list.window(room.saturating_sub(1)) {
-                    let i = self.list.visible[pos];
-                    let c = &self.targets[i];
-                    let mark = if self.chosen.contains(&i) {
-                        "[x]"
-                    } else {
-                        "[ ]"
-                    };
-                    let text = format!(
-                        "{mark} {} ({}) · {} variables now",
-                        c.name,
-                        c.project_ref,
-                        c.existing.len()
-                    );
-                    lines.push(Line::styled(
-                        fit(&text, w),
-                        row_style(cx, pos == self.list.selected),
-                    ));
-                }
-            }
-            Some(reviews) => {
-                lines.push(Line::styled(
-                    "Before anything is sent (names only, never values):",
-                    t.style(Role::Title),
-                ));
-                for r in reviews {
-                    lines.push(Line::raw(""));
-                    let cap = format!("{} of {PROJECT_SECRET_CAP} variables after", r.total_after);
-                    lines.push(Line::styled(
-                        fit(&format!("{} ({}) · {cap}", r.name, r.target), w),
-                        t.style(Role::Title),
-                    ));
-                    // Every line whole, wrapped: a reason or a name cut off is lost.
-                    let mut put = |role: Role, text: String| {
-                        for l in super::text::wrap(&text, w) {
-                            lines.push(Line::styled(l, t.style(role)));
-                        }
-                    };
-                    if r.over_cap {
-                        put(
-                            Role::Failed,
-                            format!(
-                                "  ✗ refused: over Supabase's cap of {PROJECT_SECRET_CAP}; bundle related values as one structured secret"
-                            ),
-                        );
-                    }
-                    if !r.create.is_empty() {
-                        let verb = if r.over_cap { "would create" } else { "create" };
-                        put(
-                            Role::Synced,
-                            format!("  + {verb} {}: {}", r.create.len(), r.create.join(", ")),
-                        );
-                    }
-                    for (role, text) in r.remote_lines(cx, "  ") {
-                        put(role, text);
-                    }
-                    if r.already > 0 {
-                        put(Role::Dim, format!("  = {} already mapped there", r.already));
-                    }
-                    for (what, why) in &r.refused {
-                        put(Role::Failed, format!("  ✗ {what}: {why}"));
-                    }
-                }
-            }
-        }
+        let lines = match &self.review {
+            None => self.choice_lines(cx, w, room),
+            Some(reviews) => review_lines(cx, w, reviews),
+        };
         // A review longer than the box scrolls (↓): it is never cut.
         let more = lines.len().saturating_sub(room);
         let top = self.scroll.min(more);
