@@ -2,11 +2,14 @@
 //! (besides the CLI's prompts).
 //!
 //! - [`runner::Tui`] is the loop and the test seam (generic over the Backend);
-//!   `effects/` carries out the work the app asks for.
-//! - [`app::App`] is the view state: focus, three panes, a modal stack; `update(Action)`,
-//!   `apply(Event)`. Reads and changes are requests to the vault's owner (`ops`), made
-//!   through a `front::Front`: this process when the dashboard owns the vault, or the
-//!   daemon (or another dashboard) it attached to; the owner's events mark it stale.
+//!   `effects/` carries out the work the app asks for ([`effects::Effect`]).
+//! - [`app::App`] (app/) is the view state: focus, three panes, a modal stack;
+//!   `update(Action)`, `apply(Event)`. Reads and changes are requests to the vault's
+//!   owner (`ops`), made through a `front::Front`: this process when the dashboard owns
+//!   the vault, or the daemon (or another dashboard) it attached to; the owner's events
+//!   mark it stale.
+//! - modals/: each modal implements [`modals::Modal`]; panes/ the three panes. Both
+//!   draw from a [`draw_ctx::DrawCtx`], never from the whole app.
 //! - keys.rs / theme.rs: keymap and theme as data (assets/ defaults, user files merged).
 
 pub mod action;
@@ -21,7 +24,6 @@ pub mod modals;
 pub mod panes;
 mod quiet;
 pub mod runner;
-mod tasks;
 pub mod terminal;
 pub mod textarea;
 pub mod theme;

@@ -5,9 +5,11 @@
 //! - supabase.rs: questions that reach Supabase (retry, plan, drift, connect, keys).
 //! - files.rs: `.env` import and export, and the clipboard.
 //! - reading.rs: snapshots, list rows and modals opened once their data is read.
+//! - effect.rs: the effects themselves.
 //! - done.rs: the answers, and what each does to the app.
 
 mod done;
+mod effect;
 mod files;
 mod reading;
 mod supabase;
@@ -17,8 +19,8 @@ use std::sync::Arc;
 use ratatui::backend::Backend;
 
 pub(super) use done::Done;
+pub use effect::{Ask, Effect, KeyCmd, OnReply, Opening};
 
-use super::app::Effect;
 use super::runner::Tui;
 use crate::engine::EngineConfig;
 use crate::front::Front;

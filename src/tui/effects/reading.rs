@@ -6,7 +6,7 @@ use ratatui::backend::Backend;
 
 use super::{Done, unexpected};
 use crate::ops::{Query, Reply, Request};
-use crate::tui::app::Opening;
+use crate::tui::effects::Opening;
 use crate::tui::modals::AnyModal;
 use crate::tui::runner::Tui;
 

@@ -7,7 +7,7 @@ use ratatui::backend::Backend;
 use super::{Done, unexpected};
 use crate::ops::{Query, Reply, Request, Sensitive};
 use crate::tui::action::Action;
-use crate::tui::app::{Ask, KeyCmd};
+use crate::tui::effects::{Ask, KeyCmd};
 use crate::tui::keys::Context;
 use crate::tui::modals::AnyModal;
 use crate::tui::modals::text::Text;

@@ -14,8 +14,8 @@ use zeroize::{Zeroize, Zeroizing};
 use super::{Modal, Outcome, boxed};
 use crate::supabase::client::DEFAULT_INSTANCE_URL;
 use crate::tui::action::Action;
-use crate::tui::app::Effect;
 use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
 use crate::tui::keys::Context;
 use crate::tui::theme::Role;
 

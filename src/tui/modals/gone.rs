@@ -10,8 +10,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Modal, Outcome, boxed};
 use crate::tui::action::Action;
-use crate::tui::app::Effect;
 use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
 use crate::tui::keys::Context;
 use crate::tui::theme::Role;
 

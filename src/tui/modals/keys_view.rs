@@ -12,8 +12,8 @@ use super::text::Text;
 use super::{AnyModal, Modal, Outcome};
 use crate::ops::{LegacyAction, LegacyReport, TargetKeys};
 use crate::tui::action::Action;
-use crate::tui::app::Effect;
 use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
 use crate::tui::keys::Context;
 use crate::tui::theme::Role;
 

@@ -40,8 +40,8 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::action::Action;
-use super::app::Effect;
 use super::draw_ctx::DrawCtx;
+use super::effects::Effect;
 use super::keys::Context;
 use crate::ops::{Query, Reply};
 

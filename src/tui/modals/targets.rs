@@ -11,8 +11,8 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::{Modal, Outcome, boxed, navigate, row_style};
 use crate::tui::action::Action;
-use crate::tui::app::Effect;
 use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
 use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::fit;

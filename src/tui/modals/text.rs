@@ -8,8 +8,8 @@ use ratatui::widgets::Paragraph;
 use super::{Modal, Outcome, boxed, navigate};
 use crate::engine::{TargetDrift, TargetPlan};
 use crate::tui::action::Action;
-use crate::tui::app::Effect;
 use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
 use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::{ago, fit};
@@ -223,7 +223,7 @@ impl Modal for Text {
         match a {
             Action::Close => Outcome::Close,
             Action::Retry if self.retry => Outcome::Effect {
-                effect: Effect::Ask(crate::tui::app::Ask::Retry),
+                effect: Effect::Ask(crate::tui::effects::Ask::Retry),
                 close: true,
             },
             Action::Adopt if self.adopt.is_some() => Outcome::Effect {

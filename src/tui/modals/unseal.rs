@@ -13,8 +13,8 @@ use zeroize::Zeroize;
 
 use super::{Modal, Outcome, boxed};
 use crate::tui::action::Action;
-use crate::tui::app::Effect;
 use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
 use crate::tui::keys::Context;
 use crate::tui::theme::Role;
 

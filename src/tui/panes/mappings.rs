@@ -58,12 +58,7 @@ impl MappingsPane {
             } else {
                 "Select a secret to see where it is synced."
             };
-            f.render_widget(
-                Paragraph::new(ratatui::text::Text::styled(msg, t.style(Role::Dim)))
-                    .wrap(Wrap { trim: true }),
-                inner,
-            );
-            return;
+            return note(cx, f, inner, msg);
         };
         let rows = cx.data.vars_of(s.meta.id);
         let block = frame(cx, "Mappings".into(), focused, Some(rows.len().to_string()));
@@ -81,12 +76,7 @@ impl MappingsPane {
                     s.meta.name
                 )
             };
-            f.render_widget(
-                Paragraph::new(ratatui::text::Text::styled(msg, t.style(Role::Dim)))
-                    .wrap(Wrap { trim: true }),
-                inner,
-            );
-            return;
+            return note(cx, f, inner, &msg);
         }
         let w = inner.width as usize;
         let now = cx.now;
@@ -97,16 +87,7 @@ impl MappingsPane {
             let status = status_of(tv, st);
             let sel = pos == self.list.selected && focused;
             let head = format!("{} {} · {}", status.glyph(), status.word(), tv.target.name);
-            let detail = match (status, st) {
-                (Status::Synced, _) => format!(
-                    "v{} {}",
-                    st.pushed_version.unwrap_or(st.version),
-                    st.synced_at.map(|at| ago(now, at)).unwrap_or_default()
-                ),
-                (_, VarState { error: Some(e), .. }) => e.clone(),
-                (Status::Unhealthy, _) => "target unhealthy: R retries".into(),
-                _ => format!("v{}", st.version),
-            };
+            let detail = detail(status, st, now);
             let mut style = t.style(status.role());
             if sel {
                 style = t.style(Role::Selected);
@@ -119,5 +100,25 @@ impl MappingsPane {
             ));
         }
         f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+/// The pane's one message (there is nothing to list), wrapped.
+fn note(cx: &DrawCtx, f: &mut Frame, inner: Rect, msg: &str) {
+    let text = ratatui::text::Text::styled(msg.to_string(), cx.theme.style(Role::Dim));
+    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
+}
+
+/// A variable's detail: the version pushed and when, else its error, else why it waits.
+fn detail(status: Status, st: &VarState, now: i64) -> String {
+    match (status, st) {
+        (Status::Synced, _) => format!(
+            "v{} {}",
+            st.pushed_version.unwrap_or(st.version),
+            st.synced_at.map(|at| ago(now, at)).unwrap_or_default()
+        ),
+        (_, VarState { error: Some(e), .. }) => e.clone(),
+        (Status::Unhealthy, _) => "target unhealthy: R retries".into(),
+        _ => format!("v{}", st.version),
     }
 }

@@ -2,12 +2,13 @@
 //! what it deletes on Supabase, find in every project, `.env` import and export, the
 //! targets screen, help. Each builds the same `ops` requests the command line sends.
 
-use super::action::Action;
-use super::app::{App, Effect, Focus};
-use super::keys::Context;
-use super::modals::form::{Field, Form};
-use super::modals::{self, AnyModal};
+use super::{App, Focus};
 use crate::ops::Change;
+use crate::tui::action::Action;
+use crate::tui::effects::Effect;
+use crate::tui::keys::Context;
+use crate::tui::modals::form::{Field, Form};
+use crate::tui::modals::{self, AnyModal};
 
 impl App {
     pub(crate) fn open_help(&mut self) {
