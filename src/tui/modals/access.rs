@@ -130,13 +130,10 @@ impl Modal for AccessKeys {
             return rows::finish(cx, f, inner, lines, room, layout.gap, hints);
         }
         let empty = |_| {
-            let mut l = Vec::new();
-            if self.rows.items.is_empty() {
+            self.rows.when_empty(cx, || {
                 let add = cx.keymap.key_for(&[Context::Access], Action::Add);
-                let none = format!("No access keys yet: {add} creates one.");
-                l.push(Line::styled(none, cx.theme.style(Role::Dim)));
-            }
-            l
+                format!("No access keys yet: {add} creates one.")
+            })
         };
         let row = |k: &AccessKeyInfo, at: At| key_row(cx, k, at);
         self.rows.draw(cx, f, area, &layout, empty, row);

@@ -137,15 +137,10 @@ impl Modal for Targets {
             contexts: &[Context::Targets, Context::List],
         };
         let empty = |_| {
-            let mut l = Vec::new();
-            if self.rows.items.is_empty() {
+            self.rows.when_empty(cx, || {
                 let c = cx.keymap.key_for(&[Context::Targets], Action::Connect);
-                l.push(Line::styled(
-                    format!("No connections yet: {c} connects a Supabase account with a Personal Access Token."),
-                    cx.theme.style(Role::Dim),
-                ));
-            }
-            l
+                format!("No connections yet: {c} connects a Supabase account with a Personal Access Token.")
+            })
         };
         let row = |r: &Row, at: At| match r {
             Row::Connection(c, targets) => connection_lines(cx, c, targets, at),

@@ -299,32 +299,7 @@ impl ManageTarget {
                 ),
                 t.style(Role::Dim),
             ));
-            // Every line whole, wrapped: a reason or a name cut off is lost.
-            let mut put = |role: Role, text: String| {
-                for l in super::text::wrap(&text, w) {
-                    lines.push(Line::styled(l, t.style(role)));
-                }
-            };
-            if r.over_cap {
-                put(
-                    Role::Failed,
-                    format!(
-                        "✗ refused: over Supabase's cap of {PROJECT_SECRET_CAP}; bundle related values as one structured secret"
-                    ),
-                );
-            }
-            if !r.create.is_empty() {
-                put(
-                    Role::Synced,
-                    format!("+ create {}: {}", r.create.len(), r.create.join(", ")),
-                );
-            }
-            for (role, text) in r.remote_lines(cx, "") {
-                put(role, text);
-            }
-            for (what, why) in &r.refused {
-                put(Role::Failed, format!("✗ {what}: {why}"));
-            }
+            lines.extend(r.findings(cx, w, false));
         }
         for (p, n) in removes {
             let text = format!(

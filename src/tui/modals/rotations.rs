@@ -228,13 +228,10 @@ impl Modal for Rotations {
             contexts: &[Context::Rotations, Context::List],
         };
         let empty = |_| {
-            let mut l = Vec::new();
-            if self.rows.items.is_empty() {
+            self.rows.when_empty(cx, || {
                 let add = cx.keymap.key_for(&[Context::Rotations], Action::Add);
-                let none = format!("No key rotations yet: {add} adds one.");
-                l.push(Line::styled(none, cx.theme.style(Role::Dim)));
-            }
-            l
+                format!("No key rotations yet: {add} adds one.")
+            })
         };
         let row = |r: &Row, at: At| rotation_row(cx, r, at);
         self.rows.draw(cx, f, area, &layout, empty, row);

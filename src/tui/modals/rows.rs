@@ -88,6 +88,14 @@ impl<T> Rows<T> {
         self.list.current().map(|i| &self.items[i])
     }
 
+    /// A dim `note` when there are no items at all (a head line for `draw`).
+    pub fn when_empty(&self, cx: &DrawCtx, note: impl FnOnce() -> String) -> Vec<Line<'static>> {
+        if !self.items.is_empty() {
+            return Vec::new();
+        }
+        vec![Line::styled(note(), cx.theme.style(Role::Dim))]
+    }
+
     /// Moves the cursor for a navigation action; true when `a` was one.
     pub fn navigate(&mut self, a: Action) -> bool {
         navigate(&mut self.list, a)

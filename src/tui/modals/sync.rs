@@ -134,6 +134,54 @@ impl Review {
         Some((n, changes))
     }
 
+    /// Its findings, every line whole (wrapped: a reason or a name cut off is lost).
+    /// Under a target's heading (the sync review) they are indented, say what would be
+    /// created past the cap, and count the secrets mapped there already; the manage
+    /// review, of one target, says them plainly.
+    pub fn findings(&self, cx: &DrawCtx, w: usize, under_heading: bool) -> Vec<Line<'static>> {
+        let t = cx.theme;
+        let indent = if under_heading { "  " } else { "" };
+        let mut lines = Vec::new();
+        let mut put = |role: Role, text: String| {
+            for l in super::text::wrap(&text, w) {
+                lines.push(Line::styled(l, t.style(role)));
+            }
+        };
+        if self.over_cap {
+            put(
+                Role::Failed,
+                format!(
+                    "{indent}✗ refused: over Supabase's cap of {PROJECT_SECRET_CAP}; bundle related values as one structured secret"
+                ),
+            );
+        }
+        if !self.create.is_empty() {
+            let verb = if self.over_cap && under_heading {
+                "would create"
+            } else {
+                "create"
+            };
+            let names = self.create.join(", ");
+            put(
+                Role::Synced,
+                format!("{indent}+ {verb} {}: {names}", self.create.len()),
+            );
+        }
+        for (role, text) in self.remote_lines(cx, indent) {
+            put(role, text);
+        }
+        if under_heading && self.already > 0 {
+            put(
+                Role::Dim,
+                format!("{indent}= {} already mapped there", self.already),
+            );
+        }
+        for (what, why) in &self.refused {
+            put(Role::Failed, format!("{indent}✗ {what}: {why}"));
+        }
+        lines
+    }
+
     /// The review's lines about names on Supabase (listing, unowned ones).
     pub fn remote_lines(&self, cx: &DrawCtx, indent: &str) -> Vec<(Role, String)> {
         let mut l = Vec::new();
@@ -395,36 +443,7 @@ fn review_lines(cx: &DrawCtx, w: usize, reviews: &[Review]) -> Vec<Line<'static>
             fit(&format!("{} ({}) · {cap}", r.name, r.target), w),
             t.style(Role::Title),
         ));
-        // Every line whole, wrapped: a reason or a name cut off is lost.
-        let mut put = |role: Role, text: String| {
-            for l in super::text::wrap(&text, w) {
-                lines.push(Line::styled(l, t.style(role)));
-            }
-        };
-        if r.over_cap {
-            put(
-                Role::Failed,
-                format!(
-                    "  ✗ refused: over Supabase's cap of {PROJECT_SECRET_CAP}; bundle related values as one structured secret"
-                ),
-            );
-        }
-        if !r.create.is_empty() {
-            let verb = if r.over_cap { "would create" } else { "create" };
-            put(
-                Role::Synced,
-                format!("  + {verb} {}: {}", r.create.len(), r.create.join(", ")),
-            );
-        }
-        for (role, text) in r.remote_lines(cx, "  ") {
-            put(role, text);
-        }
-        if r.already > 0 {
-            put(Role::Dim, format!("  = {} already mapped there", r.already));
-        }
-        for (what, why) in &r.refused {
-            put(Role::Failed, format!("  ✗ {what}: {why}"));
-        }
+        lines.extend(r.findings(cx, w, true));
     }
     lines
 }

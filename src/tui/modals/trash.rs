@@ -3,7 +3,6 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
 
 use super::confirm::Confirm;
 use super::rows::{At, Layout, Rows};
@@ -14,7 +13,6 @@ use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::effects::Effect;
 use crate::tui::keys::Context;
 use crate::tui::panes::{ago, fit};
-use crate::tui::theme::Role;
 use crate::vault::Listed;
 
 #[derive(Default)]
@@ -84,16 +82,7 @@ impl Modal for TrashBin {
             gap: true,
             contexts: &[Context::Trash, Context::List],
         };
-        let empty = |_| {
-            let mut l = Vec::new();
-            if self.rows.items.is_empty() {
-                l.push(Line::styled(
-                    "The trash is empty.",
-                    cx.theme.style(Role::Dim),
-                ));
-            }
-            l
-        };
+        let empty = |_| self.rows.when_empty(cx, || "The trash is empty.".into());
         let row = |s: &Listed, at: At| at.line(cx, &trashed_row(s, cx.now, at.w));
         self.rows.draw(cx, f, area, &layout, empty, row);
     }
