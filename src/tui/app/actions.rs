@@ -79,7 +79,7 @@ impl App {
     }
 
     /// tab / shift-tab: the next or previous pane.
-    pub(super) fn cycle_focus(&mut self, a: Action) {
+    fn cycle_focus(&mut self, a: Action) {
         let order = [Focus::Projects, Focus::Secrets, Focus::Mappings];
         let i = order.iter().position(|f| *f == self.focus).unwrap_or(0);
         let n = if a == Action::FocusNext { i + 1 } else { i + 2 };
@@ -87,7 +87,7 @@ impl App {
     }
 
     /// Moves the focused pane's cursor; the panes to its right follow.
-    pub(super) fn move_cursor(&mut self, a: Action) {
+    fn move_cursor(&mut self, a: Action) {
         let list = match self.focus {
             Focus::Projects => &mut self.projects.list,
             Focus::Secrets => &mut self.secrets.list,
@@ -111,7 +111,7 @@ impl App {
     }
 
     /// `/`: the focused pane's filter, to edit.
-    pub(super) fn start_filter(&mut self) {
+    fn start_filter(&mut self) {
         let cur = match self.focus {
             Focus::Projects => self.projects.list.filter.clone(),
             _ => self.secrets.list.filter.clone(),
@@ -139,7 +139,7 @@ impl App {
 
     /// Manage a target's secrets: the target of the mapping under the cursor, else the
     /// first one.
-    pub(super) fn open_manage(&mut self) {
+    fn open_manage(&mut self) {
         let r = self.selected_var().map(|v| v.0);
         let i = r
             .and_then(|r| {
@@ -155,7 +155,7 @@ impl App {
     }
 
     /// The mappings-pane row under the cursor: (target ref, variable).
-    pub(super) fn selected_var(
+    fn selected_var(
         &self,
     ) -> Option<(
         String,
@@ -177,7 +177,7 @@ impl App {
         ))
     }
 
-    pub(super) fn open_details(&mut self) {
+    fn open_details(&mut self) {
         if let Some((r, var, status, st, tname)) = self.selected_var() {
             let health = self
                 .data
@@ -204,7 +204,7 @@ impl App {
 
     /// Maps the selected secret to `target` again, adopting `var` (which the push found
     /// on Supabase, not created by keyward), with the variable name it has now.
-    pub(super) fn adopt_effect(&self, target: &str, tname: &str, var: &str) -> Option<Effect> {
+    fn adopt_effect(&self, target: &str, tname: &str, var: &str) -> Option<Effect> {
         let s = self.selected_listed()?;
         Some(Effect::Write {
             done: format!("adopting {var} on {tname}: the vault's value replaces it"),
@@ -217,7 +217,7 @@ impl App {
         })
     }
 
-    pub(super) fn unmap(&mut self) {
+    fn unmap(&mut self) {
         let (Some(s), Some((r, _, _, _, tname))) = (self.selected_listed(), self.selected_var())
         else {
             return;
@@ -238,7 +238,7 @@ impl App {
     }
 
     /// `s`: the marked secrets (or the one under the cursor) to targets the user picks.
-    pub(super) fn start_sync(&mut self) {
+    fn start_sync(&mut self) {
         let chosen: Vec<crate::vault::Listed> = if self.secrets.marked.is_empty() {
             self.selected_listed().cloned().into_iter().collect()
         } else {
@@ -262,11 +262,11 @@ impl App {
     }
 
     /// Opens a list modal once its rows are read.
-    pub(super) fn open_list(&mut self, m: AnyModal) {
+    fn open_list(&mut self, m: AnyModal) {
         self.effect(Effect::Open(Opening::List(Box::new(m))));
     }
 
-    pub(super) fn open_editor(&mut self, which: Option<(String, String)>, _structured: bool) {
+    fn open_editor(&mut self, which: Option<(String, String)>, _structured: bool) {
         let Some((project, name)) = which else { return };
         self.effect(Effect::Open(Opening::Editor { project, name }));
     }
@@ -284,7 +284,7 @@ impl App {
 
     /// A key that needs a secret was pressed with none under the cursor: say why
     /// nothing happened, and what would.
-    pub(super) fn no_secret_here(&mut self, what: &str) {
+    fn no_secret_here(&mut self, what: &str) {
         let new = self.keymap.key_for(&[Context::Main], Action::NewSecret);
         let next = self.keymap.key_for(&[Context::Main], Action::FocusNext);
         let text = match self.projects.current(&self.data) {

@@ -44,7 +44,7 @@ impl App {
         self.notice_gone(true);
     }
 
-    pub(super) fn notice_gone(&mut self, asked: bool) {
+    fn notice_gone(&mut self, asked: bool) {
         let who = self
             .owner
             .as_ref()
@@ -203,6 +203,12 @@ impl App {
     pub fn loaded(&mut self, s: Snapshot) {
         self.data = s;
         self.ready = true;
+        self.follow_data();
+    }
+
+    /// The panes and the screens drawn from the snapshot follow it; a sync that ended
+    /// while it was being read says how it ended.
+    fn follow_data(&mut self) {
         self.projects.refresh(&self.data);
         self.secrets
             .refresh(&self.data, self.projects.current(&self.data));
@@ -211,14 +217,14 @@ impl App {
         self.finished_after_read();
     }
 
-    pub(super) fn finished_after_read(&mut self) {
+    fn finished_after_read(&mut self) {
         if std::mem::take(&mut self.finish_after_read) {
             self.sync_finished();
         }
     }
 
     /// Screens drawn from the snapshot follow it.
-    pub(super) fn refresh_screens(&mut self) {
+    fn refresh_screens(&mut self) {
         for m in &mut self.modals {
             if let AnyModal::Targets(t) = m {
                 t.refresh(&self.data);
@@ -232,12 +238,7 @@ impl App {
             return;
         }
         self.data.apply(d);
-        self.projects.refresh(&self.data);
-        self.secrets
-            .refresh(&self.data, self.projects.current(&self.data));
-        self.refresh_mappings();
-        self.refresh_screens();
-        self.finished_after_read();
+        self.follow_data();
     }
 
     /// What each open list modal reads to refresh itself.

@@ -92,7 +92,7 @@ impl App {
     }
 
     /// What the footer says when `enter` is pressed where it means nothing.
-    pub(super) fn enter_does_nothing(&self, contexts: &[Context]) -> String {
+    fn enter_does_nothing(&self, contexts: &[Context]) -> String {
         let yes = self.keymap.key_for(contexts, Action::Submit);
         let close = self.keymap.key_for(contexts, Action::Close);
         if yes == "(unbound)" {
@@ -102,7 +102,7 @@ impl App {
         }
     }
 
-    pub(super) fn outcome(&mut self, out: Outcome) {
+    fn outcome(&mut self, out: Outcome) {
         // With the owner gone nothing can be saved: the form stays, with what was typed,
         // under the notice that says how to go on.
         let request = match &out {
