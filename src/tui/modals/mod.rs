@@ -107,7 +107,7 @@ macro_rules! form_save {
         }
     };
     (refused) => {
-        super::form_save!();
+        $crate::tui::modals::form_save!();
 
         fn refused(&mut self, why: String) {
             self.saving = None;
