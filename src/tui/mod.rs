@@ -1,16 +1,22 @@
 //! The dashboard (ratatui + crossterm): the only code that knows a terminal exists
 //! (besides the CLI's prompts).
 //!
-//! - [`runner::Tui`] is the loop and the test seam (generic over the Backend).
-//! - [`app::App`] is the view state: focus, three panes, a modal stack; `update(Action)`,
-//!   `apply(Event)`. Reads and changes are requests to the vault's owner (`ops`), made
-//!   through a `front::Front`: this process when the dashboard owns the vault, or the
-//!   daemon (or another dashboard) it attached to; the owner's events mark it stale.
+//! - [`runner::Tui`] is the loop and the test seam (generic over the Backend);
+//!   `effects/` carries out the work the app asks for ([`effects::Effect`]).
+//! - [`app::App`] (app/) is the view state: focus, three panes, a modal stack;
+//!   `update(Action)`, `apply(Event)`. Reads and changes are requests to the vault's
+//!   owner (`ops`), made through a `front::Front`: this process when the dashboard owns
+//!   the vault, or the daemon (or another dashboard) it attached to; the owner's events
+//!   mark it stale.
+//! - modals/: each modal implements [`modals::Modal`]; panes/ the three panes. Both
+//!   draw from a [`draw_ctx::DrawCtx`], never from the whole app.
 //! - keys.rs / theme.rs: keymap and theme as data (assets/ defaults, user files merged).
 
 pub mod action;
 pub mod app;
 pub mod data;
+pub mod draw_ctx;
+pub mod effects;
 pub mod keys;
 pub mod list;
 pub mod logging;
@@ -18,7 +24,6 @@ pub mod modals;
 pub mod panes;
 mod quiet;
 pub mod runner;
-mod tasks;
 pub mod terminal;
 pub mod textarea;
 pub mod theme;
@@ -27,14 +32,6 @@ pub mod words;
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_branches;
-#[cfg(test)]
-mod tests_day;
-#[cfg(test)]
-mod tests_keys;
-#[cfg(test)]
-mod tests_review;
 
 use std::path::PathBuf;
 

@@ -31,8 +31,9 @@ pub fn draw(app: &App, f: &mut Frame) {
         );
     }
     draw_footer(app, f, footer, msg);
+    let cx = app.draw_ctx();
     for m in &app.modals {
-        m.draw(app, f, body);
+        m.draw(&cx, f, body);
     }
 }
 
@@ -111,9 +112,11 @@ fn draw_body(app: &App, f: &mut Frame, area: Rect) {
         Constraint::Percentage(36),
     ])
     .areas(area);
-    app.projects.draw(app, f, p);
-    app.secrets.draw(app, f, s);
-    app.mappings.draw(app, f, m);
+    let cx = app.draw_ctx();
+    app.projects.draw(&cx, f, p);
+    let project = app.projects.current(&app.data);
+    app.secrets.draw(&cx, project, f, s);
+    app.mappings.draw(&cx, app.selected_listed(), f, m);
 }
 
 /// The footer message, wrapped to the width (at most 6 lines; the log has all of it).
@@ -182,7 +185,7 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect, msg: Vec<Line<'static>>) {
         .into_iter()
         .filter(|(_, d)| !super::modals::is_navigation(d))
         .collect();
-    let help = super::modals::help_hint(app, &contexts);
+    let help = super::modals::help_hint(&app.draw_ctx(), &contexts);
     let mut spans = Vec::new();
     for (k, d) in super::modals::fit_hints(&items, &help, w.saturating_sub(2)) {
         spans.push(Span::styled(format!(" {k}"), t.style(Role::Key)));

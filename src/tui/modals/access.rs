@@ -11,12 +11,13 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::confirm::Confirm;
-use super::{Modal, Outcome, boxed, navigate, row_style};
-use crate::ops::{Change, Sensitive};
+use super::rows::{self, At, Layout, Rows};
+use super::{AnyModal, Modal, Outcome, boxed, row_style};
+use crate::ops::{Change, Query, Reply, Sensitive};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
 use crate::tui::keys::Context;
-use crate::tui::list::ListState;
 use crate::tui::panes::{ago, fit};
 use crate::tui::theme::Role;
 use crate::vault::AccessKeyInfo;
@@ -28,8 +29,7 @@ type Fresh = Option<(String, String, Sensitive)>;
 
 #[derive(Default)]
 pub struct AccessKeys {
-    items: Vec<AccessKeyInfo>,
-    list: ListState,
+    rows: Rows<AccessKeyInfo>,
     fresh: Fresh,
 }
 
@@ -46,11 +46,6 @@ fn scope_of(k: &AccessKeyInfo) -> String {
 }
 
 impl AccessKeys {
-    pub fn reloaded(&mut self, items: &[AccessKeyInfo]) {
-        self.items = items.to_vec();
-        self.list.refresh(&self.items, |k| k.name.clone(), None);
-    }
-
     /// A key this dashboard just created: shown once, then dropped.
     pub fn created(&mut self, id: String, name: String, key: Sensitive) {
         self.fresh = Some((id, name, key));
@@ -62,22 +57,44 @@ impl AccessKeys {
     }
 
     fn stored(&self, id: &str) -> bool {
-        self.items.iter().any(|k| k.id == id)
+        self.rows.items.iter().any(|k| k.id == id)
+    }
+}
+
+impl Modal for AccessKeys {
+    /// Any key hides a key just shown.
+    fn key(&mut self, _k: &KeyEvent) -> Outcome {
+        if self.showing_key() {
+            return self.update(Action::None);
+        }
+        Outcome::None
     }
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+    fn query(&self) -> Option<Query> {
+        Some(Query::AccessKeys)
+    }
+
+    fn reloaded(&mut self, r: &Reply) {
+        let Reply::AccessKeys(items) = r else { return };
+        self.rows.set(items.to_vec(), |k| k.name.clone());
+    }
+
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Access, Context::List]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         let shown = self.showing_key();
         // Dismissed (or never stored): dropped, zeroized, never shown again.
         if self.fresh.take().is_some() && shown {
             return Outcome::None;
         }
-        if navigate(&mut self.list, a) {
+        if self.rows.navigate(a) {
             return Outcome::None;
         }
-        let cur = self.list.current().map(|i| &self.items[i]);
-        match (a, cur) {
+        match (a, self.rows.current()) {
             (Action::Close, _) => Outcome::Close,
-            (Action::Add, _) => Outcome::Push(Box::new(Modal::AccessForm(AccessForm::new()))),
+            (Action::Add, _) => Outcome::Push(Box::new(AnyModal::AccessForm(AccessForm::new()))),
             (Action::Revoke, Some(k)) if k.revoked.is_none() => {
                 let (id, name) = (k.id.clone(), k.name.clone());
                 let q = format!(
@@ -89,89 +106,96 @@ impl AccessKeys {
                     changes: vec![Change::RevokeAccessKey { id }],
                     done,
                 };
-                Outcome::Push(Box::new(Modal::Confirm(Confirm::new(q, effect))))
+                Outcome::Push(Box::new(AnyModal::Confirm(Confirm::new(q, effect))))
             }
             _ => Outcome::None,
         }
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let inner = boxed(app, f, area, 120, 24, "Access keys (local API)");
-        let t = &app.theme;
-        let w = inner.width as usize;
-        let now = app.now();
-        let room = inner.height.saturating_sub(3) as usize;
-        let mut lines = Vec::new();
-        let showing = self.showing_key();
-        if let Some((_, name, key)) = self.fresh.as_ref().filter(|_| showing) {
-            lines.push(Line::styled(
-                fit(&format!("New access key {name:?}:"), w),
-                t.style(Role::Title),
-            ));
-            lines.push(Line::raw(""));
-            // The only time the full key is shown: it wraps rather than being cut.
-            for l in super::text::wrap(key.expose(), w) {
-                lines.push(Line::styled(l, t.style(Role::Synced)));
-            }
-            lines.push(Line::raw(""));
-            for l in super::text::wrap(
-                "Copy it now (select it with your terminal's mouse or copy mode): the vault keeps only a verifier, so it is never shown again. Any key hides it.",
-                w,
-            ) {
-                lines.push(Line::styled(l, t.style(Role::Drifted)));
-            }
-        } else {
-            if self.items.is_empty() {
-                let add = app.keymap.key_for(&[Context::Access], Action::Add);
-                lines.push(Line::styled(
-                    format!("No access keys yet: {add} creates one."),
-                    t.style(Role::Dim),
-                ));
-            }
-            for pos in self.list.window(room / 2) {
-                let k = &self.items[self.list.visible[pos]];
-                let state = match k.revoked {
-                    Some(at) => format!("revoked {}", ago(now, at)),
-                    None => "active".into(),
-                };
-                let used = k
-                    .last_used
-                    .map(|at| format!("used {}", ago(now, at)))
-                    .unwrap_or_else(|| "never used".into());
-                let head = format!(
-                    "…{}  {:<24} {:<15} created {}, {used}",
-                    k.last4,
-                    fit(&k.name, 24),
-                    state,
-                    ago(now, k.created),
-                );
-                let style = if pos == self.list.selected {
-                    row_style(app, true)
-                } else if k.revoked.is_some() {
-                    t.style(Role::Dim)
-                } else {
-                    Default::default()
-                };
-                lines.push(Line::styled(fit(&head, w), style));
-                lines.push(Line::styled(
-                    fit(&format!("       {}", scope_of(k)), w),
-                    t.style(Role::Dim),
-                ));
-            }
-        }
-        lines.truncate(room + 1);
-        while lines.len() < room + 1 {
-            lines.push(Line::raw(""));
-        }
-        lines.push(Line::raw(""));
-        let hints = if showing {
-            "any key: hide it for good".to_string()
-        } else {
-            super::hints(app, &[Context::Access, Context::List], w)
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let layout = Layout {
+            title: "Access keys (local API)",
+            size: (120, 24),
+            chrome: 3,
+            per_row: 2,
+            gap: true,
+            contexts: &[Context::Access, Context::List],
         };
-        lines.push(Line::styled(hints, t.style(Role::Key)));
-        f.render_widget(Paragraph::new(lines), inner);
+        if let Some((_, name, key)) = self.fresh.as_ref().filter(|_| self.showing_key()) {
+            let (w, h) = layout.size;
+            let inner = boxed(cx, f, area, w, h, layout.title);
+            let lines = fresh_key(cx, name, key, inner.width as usize);
+            let room = inner.height.saturating_sub(layout.chrome) as usize;
+            let hints = "any key: hide it for good".to_string();
+            return rows::finish(cx, f, inner, lines, room, layout.gap, hints);
+        }
+        let empty = |_| {
+            self.rows.when_empty(cx, || {
+                let add = cx.keymap.key_for(&[Context::Access], Action::Add);
+                format!("No access keys yet: {add} creates one.")
+            })
+        };
+        let row = |k: &AccessKeyInfo, at: At| key_row(cx, k, at);
+        self.rows.draw(cx, f, area, &layout, empty, row);
     }
+}
+
+/// A key just created, in full: the only time it is shown.
+fn fresh_key(cx: &DrawCtx, name: &str, key: &Sensitive, w: usize) -> Vec<Line<'static>> {
+    let t = cx.theme;
+    let mut lines = vec![
+        Line::styled(
+            fit(&format!("New access key {name:?}:"), w),
+            t.style(Role::Title),
+        ),
+        Line::raw(""),
+    ];
+    // It wraps rather than being cut.
+    for l in super::text::wrap(key.expose(), w) {
+        lines.push(Line::styled(l, t.style(Role::Synced)));
+    }
+    lines.push(Line::raw(""));
+    for l in super::text::wrap(
+        "Copy it now (select it with your terminal's mouse or copy mode): the vault keeps only a verifier, so it is never shown again. Any key hides it.",
+        w,
+    ) {
+        lines.push(Line::styled(l, t.style(Role::Drifted)));
+    }
+    lines
+}
+
+/// Two lines: its last 4, name, state, when created and last used; then its scope.
+fn key_row(cx: &DrawCtx, k: &AccessKeyInfo, at: At) -> Vec<Line<'static>> {
+    let (t, now, w) = (cx.theme, cx.now, at.w);
+    let state = match k.revoked {
+        Some(at) => format!("revoked {}", ago(now, at)),
+        None => "active".into(),
+    };
+    let used = k
+        .last_used
+        .map(|at| format!("used {}", ago(now, at)))
+        .unwrap_or_else(|| "never used".into());
+    let head = format!(
+        "…{}  {:<24} {:<15} created {}, {used}",
+        k.last4,
+        fit(&k.name, 24),
+        state,
+        ago(now, k.created),
+    );
+    let style = if at.selected {
+        row_style(cx, true)
+    } else if k.revoked.is_some() {
+        t.style(Role::Dim)
+    } else {
+        Default::default()
+    };
+    vec![
+        Line::styled(fit(&head, w), style),
+        Line::styled(
+            fit(&format!("       {}", scope_of(k)), w),
+            t.style(Role::Dim),
+        ),
+    ]
 }
 
 const LABELS: [&str; 3] = [
@@ -201,17 +225,6 @@ impl AccessForm {
             saving: None,
             edited: false,
         }
-    }
-
-    pub fn refused(&mut self, why: String) {
-        self.saving = None;
-        self.error = Some(why);
-    }
-
-    pub fn paste(&mut self, text: &str) {
-        crate::tui::textarea::paste_into(&mut self.fields[self.focus], text);
-        self.edited = true;
-        self.error = None;
     }
 
     fn save(&mut self) -> Outcome {
@@ -245,8 +258,14 @@ impl AccessForm {
             done,
         })
     }
+}
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+impl Modal for AccessForm {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Policy]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         let n = self.fields.len();
         match a {
             Action::Close => Outcome::Close,
@@ -264,7 +283,7 @@ impl AccessForm {
         }
     }
 
-    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+    fn key(&mut self, k: &KeyEvent) -> Outcome {
         if self.saving.is_none()
             && self.fields[self.focus]
                 .handle_event(&crossterm::event::Event::Key(*k))
@@ -276,9 +295,9 @@ impl AccessForm {
         Outcome::None
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let t = &app.theme;
-        let inner = boxed(app, f, area, 90, 12, "New access key");
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let t = cx.theme;
+        let inner = boxed(cx, f, area, 90, 12, "New access key");
         let w = inner.width as usize;
         let mut lines = Vec::new();
         for (i, label) in LABELS.iter().enumerate() {
@@ -311,10 +330,26 @@ impl AccessForm {
         while lines.len() < room {
             lines.push(Line::raw(""));
         }
-        let hint = super::hints(app, &[Context::Policy], w);
+        let hint = super::hints(cx, &[Context::Policy], w);
         lines.push(Line::styled(hint, t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
     }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn paste(&mut self, text: &str) {
+        crate::tui::textarea::paste_into(&mut self.fields[self.focus], text);
+        self.edited = true;
+        self.error = None;
+    }
+
+    fn dirty(&self) -> bool {
+        self.edited
+    }
+
+    super::form_save!(refused);
 }
 
 #[cfg(test)]

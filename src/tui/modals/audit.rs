@@ -5,23 +5,23 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::{Outcome, actor_label, boxed, navigate, row_style};
+use super::rows::{At, Layout, Rows};
+use super::{Modal, Outcome, actor_label};
+use crate::ops::{Query, Reply};
 use crate::tui::action::Action;
-use crate::tui::app::App;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
-use crate::tui::list::ListState;
-use crate::tui::panes::{ago, fit};
+use crate::tui::panes::ago;
 use crate::tui::theme::Role;
 use crate::vault::{AuditEntry, Outcome as AuditOutcome};
 
 #[derive(Default)]
 pub struct AuditLog {
-    entries: Vec<AuditEntry>,
-    list: ListState,
+    /// Newest first.
+    rows: Rows<AuditEntry>,
     pub filtering: Option<Input>,
 }
 
@@ -37,20 +37,55 @@ fn text(e: &AuditEntry) -> String {
 }
 
 impl AuditLog {
-    /// Newest first.
-    pub fn reloaded(&mut self, entries: &[AuditEntry]) {
-        self.entries = entries.iter().rev().cloned().collect();
-        self.list.refresh(&self.entries, text, None);
+    /// The filter being typed changed: the rows follow.
+    pub fn refilter(&mut self) {
+        if let Some(input) = &self.filtering {
+            self.rows.list.filter = input.value().to_string();
+            self.rows.list.top();
+            self.rows.refresh(text);
+        }
+    }
+}
+
+impl Modal for AuditLog {
+    fn contexts(&self) -> Vec<Context> {
+        if self.filtering.is_some() {
+            vec![Context::Prompt]
+        } else {
+            vec![Context::Audit, Context::List]
+        }
     }
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+    /// Typing goes into the filter while there is one.
+    fn takes_text(&self) -> bool {
+        self.filtering.is_some()
+    }
+
+    fn paste(&mut self, text: &str) {
+        if let Some(i) = &mut self.filtering {
+            crate::tui::textarea::paste_into(i, text);
+            self.refilter();
+        }
+    }
+
+    fn query(&self) -> Option<Query> {
+        Some(Query::Audit { action: None })
+    }
+
+    /// Newest first.
+    fn reloaded(&mut self, r: &Reply) {
+        let Reply::Audit(entries) = r else { return };
+        self.rows.set(entries.iter().rev().cloned().collect(), text);
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         if let Some(input) = &self.filtering {
             match a {
                 Action::Submit => self.filtering = None,
                 Action::Close => {
                     self.filtering = None;
-                    self.list.filter.clear();
-                    self.list.refresh(&self.entries, text, None);
+                    self.rows.list.filter.clear();
+                    self.rows.refresh(text);
                 }
                 _ => {
                     let _ = input;
@@ -58,20 +93,20 @@ impl AuditLog {
             }
             return Outcome::None;
         }
-        if navigate(&mut self.list, a) {
+        if self.rows.navigate(a) {
             return Outcome::None;
         }
         match a {
             Action::Close => Outcome::Close,
             Action::Filter => {
-                self.filtering = Some(Input::new(self.list.filter.clone()));
+                self.filtering = Some(Input::new(self.rows.list.filter.clone()));
                 Outcome::None
             }
             _ => Outcome::None,
         }
     }
 
-    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+    fn key(&mut self, k: &KeyEvent) -> Outcome {
         if let Some(input) = &mut self.filtering {
             input.handle_event(&crossterm::event::Event::Key(*k));
             self.refilter();
@@ -79,68 +114,60 @@ impl AuditLog {
         Outcome::None
     }
 
-    /// The filter being typed changed: the rows follow.
-    pub fn refilter(&mut self) {
-        if let Some(input) = &self.filtering {
-            self.list.filter = input.value().to_string();
-            self.list.top();
-            self.list.refresh(&self.entries, text, None);
-        }
-    }
-
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let title = format!("Audit log · {} entries", self.entries.len());
-        let inner = boxed(app, f, area, 120, 30, &title);
-        let t = &app.theme;
-        let w = inner.width as usize;
-        let now = app.now();
-        let room = inner.height.saturating_sub(4) as usize;
-        let filter = super::filter_head(
-            app,
-            "filter",
-            self.filtering.as_ref(),
-            &self.list,
-            self.entries.len(),
-            Line::styled("no filter", t.style(Role::Dim)),
-        );
-        let mut lines = vec![filter];
-        for pos in self.list.window(room) {
-            let e = &self.entries[self.list.visible[pos]];
-            let mark = match e.event.outcome {
-                AuditOutcome::Ok => "✓",
-                AuditOutcome::Failed => "✗ failed",
-            };
-            let who = if w >= 100 {
-                format!(" {}", actor_label(app, &e.event.actor))
-            } else {
-                String::new()
-            };
-            let row = format!(
-                "{:>9} {:<14} {} {} {}{who}",
-                ago(now, e.event.at),
-                e.event.action,
-                mark,
-                e.event.subject,
-                e.event.detail
-            );
-            lines.push(Line::styled(
-                fit(&row, w),
-                row_style(app, pos == self.list.selected),
-            ));
-        }
-        while lines.len() < room + 1 {
-            lines.push(Line::raw(""));
-        }
-        lines.push(Line::raw(""));
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let title = format!("Audit log · {} entries", self.rows.items.len());
+        // Typing a filter: the prompt's keys.
         let ctx: &[Context] = if self.filtering.is_some() {
             &[Context::Prompt]
         } else {
             &[Context::Audit, Context::List]
         };
-        lines.push(Line::styled(super::hints(app, ctx, w), t.style(Role::Key)));
-        f.render_widget(Paragraph::new(lines), inner);
+        let layout = Layout {
+            title: &title,
+            size: (120, 30),
+            chrome: 4,
+            per_row: 1,
+            gap: true,
+            contexts: ctx,
+        };
+        let filter = |_| {
+            let none = Line::styled("no filter", cx.theme.style(Role::Dim));
+            let typing = self.filtering.as_ref();
+            let total = self.rows.items.len();
+            vec![super::filter_head(
+                cx,
+                "filter",
+                typing,
+                &self.rows.list,
+                total,
+                none,
+            )]
+        };
+        let row = |e: &AuditEntry, at: At| at.line(cx, &entry_row(cx, e, at.w));
+        let inner = self.rows.draw(cx, f, area, &layout, filter, row);
         if let Some(i) = &self.filtering {
             f.set_cursor_position((inner.x + 8 + i.visual_cursor() as u16, inner.y));
         }
     }
+}
+
+/// When, what, how it ended, on what; who, where there is room.
+fn entry_row(cx: &DrawCtx, e: &AuditEntry, w: usize) -> String {
+    let mark = match e.event.outcome {
+        AuditOutcome::Ok => "✓",
+        AuditOutcome::Failed => "✗ failed",
+    };
+    let who = if w >= 100 {
+        format!(" {}", actor_label(cx, &e.event.actor))
+    } else {
+        String::new()
+    };
+    format!(
+        "{:>9} {:<14} {} {} {}{who}",
+        ago(cx.now, e.event.at),
+        e.event.action,
+        mark,
+        e.event.subject,
+        e.event.detail
+    )
 }

@@ -6,9 +6,10 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::{Outcome, boxed};
+use super::{Modal, Outcome, boxed};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
 use crate::tui::keys::Context;
 use crate::tui::theme::Role;
 
@@ -36,8 +37,14 @@ impl Confirm {
             discard: true,
         }
     }
+}
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+impl Modal for Confirm {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Confirm]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         match (a, self.effect.take()) {
             (Action::Submit, _) if self.discard => Outcome::Discard,
             (Action::Submit, Some(effect)) => Outcome::Effect {
@@ -48,7 +55,7 @@ impl Confirm {
         }
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let w = 70.min(area.width).saturating_sub(2) as usize;
         // A question may hold a plan, one item per line.
         let mut lines: Vec<Line> = self
@@ -58,15 +65,15 @@ impl Confirm {
             .map(Line::raw)
             .collect();
         lines.push(Line::raw(""));
-        let hints: Vec<String> = app
+        let hints: Vec<String> = cx
             .keymap
             .hints(&[Context::Confirm])
             .into_iter()
             .map(|(k, d)| format!("{k} {d}"))
             .collect();
-        lines.push(Line::styled(hints.join("   "), app.theme.style(Role::Key)));
+        lines.push(Line::styled(hints.join("   "), cx.theme.style(Role::Key)));
         let title = if self.discard { "Discard?" } else { "Confirm" };
-        let inner = boxed(app, f, area, 70, lines.len() as u16 + 2, title);
+        let inner = boxed(cx, f, area, 70, lines.len() as u16 + 2, title);
         f.render_widget(Paragraph::new(lines), inner);
     }
 }

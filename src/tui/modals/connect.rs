@@ -11,10 +11,12 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 use zeroize::{Zeroize, Zeroizing};
 
-use super::{Outcome, boxed};
+use super::{Modal, Outcome, boxed};
 use crate::supabase::client::DEFAULT_INSTANCE_URL;
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
+use crate::tui::keys::Context;
 use crate::tui::theme::Role;
 
 pub struct Connect {
@@ -50,20 +52,14 @@ impl Connect {
     pub fn edited(&self) -> bool {
         !self.inputs[0].value().is_empty() || !self.inputs[2].value().is_empty()
     }
+}
 
-    pub fn paste(&mut self, text: &str) {
-        if !self.validating {
-            crate::tui::textarea::paste_into(&mut self.inputs[self.focus], text);
-            self.error = None;
-        }
+impl Modal for Connect {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Prompt, Context::Policy]
     }
 
-    pub fn refused(&mut self, why: String) {
-        self.validating = false;
-        self.error = Some(why);
-    }
-
-    pub fn update(&mut self, a: Action) -> Outcome {
+    fn update(&mut self, a: Action) -> Outcome {
         if self.validating {
             return Outcome::None;
         }
@@ -98,7 +94,7 @@ impl Connect {
         }
     }
 
-    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+    fn key(&mut self, k: &KeyEvent) -> Outcome {
         if !self.validating {
             self.inputs[self.focus].handle_event(&crossterm::event::Event::Key(*k));
             self.error = None;
@@ -106,9 +102,9 @@ impl Connect {
         Outcome::None
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let inner = boxed(app, f, area, 76, 11, "Connect a Supabase account");
-        let t = &app.theme;
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let inner = boxed(cx, f, area, 76, 11, "Connect a Supabase account");
+        let t = cx.theme;
         let label_w = 8usize;
         let input_w = (inner.width as usize).saturating_sub(label_w + 1).max(1);
         let mut lines = Vec::new();
@@ -173,5 +169,25 @@ impl Connect {
         if let Some(c) = cursor {
             f.set_cursor_position(c);
         }
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn paste(&mut self, text: &str) {
+        if !self.validating {
+            crate::tui::textarea::paste_into(&mut self.inputs[self.focus], text);
+            self.error = None;
+        }
+    }
+
+    fn dirty(&self) -> bool {
+        self.edited()
+    }
+
+    fn refused(&mut self, why: String) {
+        self.validating = false;
+        self.error = Some(why);
     }
 }

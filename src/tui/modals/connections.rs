@@ -7,17 +7,17 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
 
 use super::confirm::Confirm;
 use super::form::{Field, Form};
-use super::{Modal, Outcome, boxed, navigate, row_style};
+use super::rows::{At, Layout, Rows};
+use super::{AnyModal, Modal, Outcome, row_style};
 use crate::ops::{Reply, Request, Sensitive};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
 use crate::tui::data::{Snapshot, TargetView};
+use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
 use crate::tui::keys::Context;
-use crate::tui::list::ListState;
 use crate::tui::panes::{ago, fit};
 use crate::tui::theme::Role;
 use crate::vault::Connection;
@@ -29,8 +29,7 @@ enum Row {
 
 #[derive(Default)]
 pub struct Targets {
-    rows: Vec<Row>,
-    list: ListState,
+    rows: Rows<Row>,
 }
 
 const REVOKE: &str = "https://supabase.com/dashboard/account/tokens";
@@ -48,8 +47,8 @@ impl Targets {
             Row::Connection(c, _) => format!("c:{}", c.name),
             Row::Target(t) => format!("t:{}", t.target.project_ref),
         };
-        let keep = self.list.current().map(|i| key(&self.rows[i]));
-        self.rows.clear();
+        let keep = self.rows.current().map(key);
+        let mut rows = Vec::new();
         for c in &data.connections {
             let mine: Vec<&TargetView> = data
                 .targets
@@ -62,28 +61,32 @@ impl Targets {
                 .filter(|t| t.target.branch.is_none())
                 .map(|t| t.target.name.clone())
                 .collect();
-            self.rows.push(Row::Connection(c.clone(), names));
+            rows.push(Row::Connection(c.clone(), names));
             for t in crate::engine::report::grouped(&mine, |t| &t.target) {
-                self.rows.push(Row::Target(Box::new((*t).clone())));
+                rows.push(Row::Target(Box::new((*t).clone())));
             }
         }
         let keep_fn = |r: &Row| Some(key(r)) == keep;
-        self.list
-            .refresh(&self.rows, |_| String::new(), Some(&keep_fn));
+        self.rows.set_keeping(rows, &keep_fn);
+    }
+}
+
+impl Modal for Targets {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Targets, Context::List]
     }
 
-    pub fn update(&mut self, a: Action) -> Outcome {
-        if navigate(&mut self.list, a) {
+    fn update(&mut self, a: Action) -> Outcome {
+        if self.rows.navigate(a) {
             return Outcome::None;
         }
-        let cur = self.list.current().map(|i| &self.rows[i]);
-        match (a, cur) {
+        match (a, self.rows.current()) {
             (Action::Close, _) => Outcome::Close,
             (Action::Add, _) => Outcome::Effect {
                 effect: Effect::ListProjects,
                 close: false,
             },
-            (Action::Connect, _) => Outcome::Push(Box::new(Modal::Connect(Default::default()))),
+            (Action::Connect, _) => Outcome::Push(Box::new(AnyModal::Connect(Default::default()))),
             (Action::Retry, Some(Row::Target(t))) => {
                 let (r, name) = (t.target.project_ref.clone(), t.target.name.clone());
                 Outcome::Effect {
@@ -104,17 +107,17 @@ impl Targets {
             }
             (Action::ToggleBranches, Some(Row::Target(t))) => toggle_branches(&t.target),
             (Action::Remove, Some(Row::Target(t))) => {
-                Outcome::Push(Box::new(Modal::Confirm(remove_target(t))))
+                Outcome::Push(Box::new(AnyModal::Confirm(remove_target(t))))
             }
             (Action::Remove, Some(Row::Connection(c, targets))) => {
-                Outcome::Push(Box::new(Modal::Confirm(disconnect(c, targets))))
+                Outcome::Push(Box::new(AnyModal::Confirm(disconnect(c, targets))))
             }
             (Action::TargetKeys, Some(Row::Target(t))) => Outcome::Effect {
                 effect: Effect::TargetKeys(t.target.project_ref.clone()),
                 close: false,
             },
             (Action::Reconnect, Some(Row::Connection(c, _))) => {
-                Outcome::Push(Box::new(Modal::Form(reconnect(&c.name))))
+                Outcome::Push(Box::new(AnyModal::Form(reconnect(&c.name))))
             }
             (
                 Action::Reconnect | Action::Retry | Action::TargetKeys | Action::ToggleBranches,
@@ -124,114 +127,125 @@ impl Targets {
         }
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let inner = boxed(app, f, area, 120, 30, "Targets and connections");
-        let t = &app.theme;
-        let w = inner.width as usize;
-        let now = app.now();
-        let room = (inner.height as usize).saturating_sub(2);
-        let mut lines = Vec::new();
-        if self.rows.is_empty() {
-            let c = app.keymap.key_for(&[Context::Targets], Action::Connect);
-            lines.push(Line::styled(
-                format!("No connections yet: {c} connects a Supabase account with a Personal Access Token."),
-                t.style(Role::Dim),
-            ));
-        }
-        for pos in self.list.window(room / 2) {
-            let sel = pos == self.list.selected;
-            match &self.rows[self.list.visible[pos]] {
-                Row::Connection(c, targets) => {
-                    let head = format!(
-                        "{} · {} · token …{} · {} target(s)",
-                        c.name,
-                        c.url,
-                        c.fingerprint,
-                        targets.len()
-                    );
-                    let style = if sel {
-                        row_style(app, true)
-                    } else {
-                        t.style(Role::Title)
-                    };
-                    lines.push(Line::styled(fit(&head, w), style));
-                    lines.push(Line::styled(
-                        fit(&format!("  connected {}", ago(now, c.created)), w),
-                        t.style(Role::Dim),
-                    ));
-                }
-                Row::Target(tv) => {
-                    let tg = &tv.target;
-                    let (health, role) = if tg.removing {
-                        ("− removing".to_string(), Role::Pending)
-                    } else if tg.health.unhealthy {
-                        (
-                            format!("! unhealthy ({} failures)", tg.health.consecutive_failures),
-                            Role::Unhealthy,
-                        )
-                    } else {
-                        ("✓ healthy".to_string(), Role::Synced)
-                    };
-                    let last = tg
-                        .health
-                        .last_sync
-                        .map(|at| format!("last sync {}", ago(now, at)))
-                        .unwrap_or_else(|| "never synced".into());
-                    let n = tv.totals;
-                    let head = match (&tg.branch, &tg.branches) {
-                        // A branch reads under its parent: what it is, then its health.
-                        (Some(b), _) => format!(
-                            "    ↳ branch {} ({}){} · {} · {} · {health}",
-                            b.name,
-                            tg.project_ref,
-                            b.git_branch
-                                .as_deref()
-                                .map(|g| format!(" git {g}"))
-                                .unwrap_or_default(),
-                            b.kind(),
-                            b.state("waiting to be ready"),
-                        ),
-                        (None, Some(w)) => format!(
-                            "  {} ({}) · branches {} · {health} · {last}",
-                            tg.name,
-                            tg.project_ref,
-                            w.pattern.as_deref().unwrap_or("*"),
-                        ),
-                        (None, None) => {
-                            format!("  {} ({}) · {health} · {last}", tg.name, tg.project_ref)
-                        }
-                    };
-                    let counts = format!(
-                        "    {} variable(s): ✓{} synced · …{} pending · ✗{} failed",
-                        tv.vars.len(),
-                        n.synced,
-                        n.pending + n.removing,
-                        n.failed,
-                    );
-                    let style = if sel {
-                        row_style(app, true)
-                    } else {
-                        t.style(role)
-                    };
-                    lines.push(Line::styled(fit(&head, w), style));
-                    lines.push(Line::styled(fit(&counts, w), t.style(Role::Dim)));
-                    if let Some(e) = &tg.health.last_error {
-                        // The whole error: it says what to fix.
-                        for l in super::text::wrap(&format!("    last error: {e}"), w) {
-                            lines.push(Line::styled(l, t.style(Role::Failed)));
-                        }
-                    }
-                }
-            }
-        }
-        while lines.len() < room + 1 {
-            lines.push(Line::raw(""));
-        }
-        lines.truncate(room + 1);
-        let hint = super::hints(app, &[Context::Targets, Context::List], w);
-        lines.push(Line::styled(hint, t.style(Role::Key)));
-        f.render_widget(Paragraph::new(lines), inner);
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let layout = Layout {
+            title: "Targets and connections",
+            size: (120, 30),
+            chrome: 2,
+            per_row: 2,
+            gap: false,
+            contexts: &[Context::Targets, Context::List],
+        };
+        let empty = |_| {
+            self.rows.when_empty(cx, || {
+                let c = cx.keymap.key_for(&[Context::Targets], Action::Connect);
+                format!("No connections yet: {c} connects a Supabase account with a Personal Access Token.")
+            })
+        };
+        let row = |r: &Row, at: At| match r {
+            Row::Connection(c, targets) => connection_lines(cx, c, targets, at),
+            Row::Target(tv) => target_lines(cx, tv, at),
+        };
+        self.rows.draw(cx, f, area, &layout, empty, row);
     }
+}
+
+/// A connection: its name, API, token's fingerprint and how many targets; when made.
+fn connection_lines(
+    cx: &DrawCtx,
+    c: &Connection,
+    targets: &[String],
+    at: At,
+) -> Vec<Line<'static>> {
+    let (t, w) = (cx.theme, at.w);
+    let head = format!(
+        "{} · {} · token …{} · {} target(s)",
+        c.name,
+        c.url,
+        c.fingerprint,
+        targets.len()
+    );
+    let style = if at.selected {
+        row_style(cx, true)
+    } else {
+        t.style(Role::Title)
+    };
+    vec![
+        Line::styled(fit(&head, w), style),
+        Line::styled(
+            fit(&format!("  connected {}", ago(cx.now, c.created)), w),
+            t.style(Role::Dim),
+        ),
+    ]
+}
+
+/// A target (or a branch, under its parent): its health and last sync, its counts,
+/// and its last error in full.
+fn target_lines(cx: &DrawCtx, tv: &TargetView, at: At) -> Vec<Line<'static>> {
+    let (t, now, w) = (cx.theme, cx.now, at.w);
+    let tg = &tv.target;
+    let (health, role) = if tg.removing {
+        ("− removing".to_string(), Role::Pending)
+    } else if tg.health.unhealthy {
+        (
+            format!("! unhealthy ({} failures)", tg.health.consecutive_failures),
+            Role::Unhealthy,
+        )
+    } else {
+        ("✓ healthy".to_string(), Role::Synced)
+    };
+    let last = tg
+        .health
+        .last_sync
+        .map(|at| format!("last sync {}", ago(now, at)))
+        .unwrap_or_else(|| "never synced".into());
+    let n = tv.totals;
+    let head = match (&tg.branch, &tg.branches) {
+        // A branch reads under its parent: what it is, then its health.
+        (Some(b), _) => format!(
+            "    ↳ branch {} ({}){} · {} · {} · {health}",
+            b.name,
+            tg.project_ref,
+            b.git_branch
+                .as_deref()
+                .map(|g| format!(" git {g}"))
+                .unwrap_or_default(),
+            b.kind(),
+            b.state("waiting to be ready"),
+        ),
+        (None, Some(w)) => format!(
+            "  {} ({}) · branches {} · {health} · {last}",
+            tg.name,
+            tg.project_ref,
+            w.pattern.as_deref().unwrap_or("*"),
+        ),
+        (None, None) => {
+            format!("  {} ({}) · {health} · {last}", tg.name, tg.project_ref)
+        }
+    };
+    let counts = format!(
+        "    {} variable(s): ✓{} synced · …{} pending · ✗{} failed",
+        tv.vars.len(),
+        n.synced,
+        n.pending + n.removing,
+        n.failed,
+    );
+    let style = if at.selected {
+        row_style(cx, true)
+    } else {
+        t.style(role)
+    };
+    let mut lines = vec![
+        Line::styled(fit(&head, w), style),
+        Line::styled(fit(&counts, w), t.style(Role::Dim)),
+    ];
+    if let Some(e) = &tg.health.last_error {
+        // The whole error: it says what to fix.
+        for l in super::text::wrap(&format!("    last error: {e}"), w) {
+            lines.push(Line::styled(l, t.style(Role::Failed)));
+        }
+    }
+    lines
 }
 
 /// Follow the target's branches (every non-default one; a pattern is the command

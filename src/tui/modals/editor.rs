@@ -7,6 +7,7 @@
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use tui_input::Input;
@@ -14,10 +15,12 @@ use tui_input::backend::crossterm::EventHandler;
 
 use std::collections::BTreeSet;
 
-use super::{Outcome, boxed};
+use super::{Modal, Outcome, boxed};
 use crate::ops::Change;
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
+use crate::tui::keys::Context;
 use crate::tui::panes::{fit, pad, width};
 use crate::tui::textarea::TextArea;
 use crate::tui::theme::Role;
@@ -137,13 +140,6 @@ impl Editor {
         self.revealed = true;
     }
 
-    /// The owner refused the reveal or the save: say why in the form, keep the input.
-    pub fn refused(&mut self, why: String) {
-        self.revealing = false;
-        self.saving = None;
-        self.error = Some(why);
-    }
-
     /// Which value input a row is, for `touched`.
     fn value_slot(row: Row) -> Option<Option<usize>> {
         match row {
@@ -217,75 +213,9 @@ impl Editor {
         }
     }
 
-    /// Pasted text: a value keeps it byte for byte (newlines too), a one-line field
-    /// takes it as one line.
-    pub fn paste(&mut self, text: &str) {
-        let row = self.rows()[self.focus];
-        if let Some(a) = self.area_mut(row) {
-            a.insert(&crate::tui::textarea::pasted(text));
-        } else if let Some(i) = self.line_mut(row) {
-            crate::tui::textarea::paste_into(i, text);
-        }
-        self.changed(row);
-    }
-
     /// (project, name) of the secret as saved: None for a new one.
     pub fn saved_secret(&self) -> Option<(String, String)> {
         Some((self.project.clone(), self.original.clone()?))
-    }
-
-    pub fn update(&mut self, a: Action) -> Outcome {
-        let n = self.rows().len();
-        match a {
-            Action::Close => return Outcome::Close,
-            _ if self.saving.is_some() => {}
-            Action::NextField => self.focus = (self.focus + 1) % n,
-            Action::PrevField => self.focus = (self.focus + n - 1) % n,
-            Action::Reveal if self.hidden => {
-                if self.revealing {
-                    return Outcome::None;
-                }
-                let Some((project, name)) = self.saved_secret() else {
-                    return Outcome::None;
-                };
-                self.revealing = true;
-                return Outcome::Effect {
-                    effect: Effect::Reveal { project, name },
-                    close: false,
-                };
-            }
-            Action::Reveal => self.revealed = !self.revealed,
-            Action::AddField => match &mut self.fields {
-                Some(fs) => {
-                    fs.push((Input::default(), TextArea::default()));
-                    self.focus = self.rows().len() - 2;
-                }
-                None => {
-                    self.error =
-                        Some("a simple secret has one value: N makes a structured one".into())
-                }
-            },
-            Action::Save => return self.save(),
-            Action::Copy => return self.copy(),
-            _ => {}
-        }
-        Outcome::None
-    }
-
-    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
-        let row = self.rows()[self.focus];
-        let changed = match self.area_mut(row) {
-            Some(a) => a.key(k),
-            None => {
-                let i = self.line_mut(row).expect("a one-line row");
-                i.handle_event(&crossterm::event::Event::Key(*k))
-                    .is_some_and(|c| c.value)
-            }
-        };
-        if changed {
-            self.changed(row);
-        }
-        Outcome::None
     }
 
     /// The focused value to the clipboard, when it is here (typed, or revealed).
@@ -401,53 +331,66 @@ impl Editor {
         });
         Outcome::Submit(Effect::Write { changes, done })
     }
+}
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let t = &app.theme;
-        let title = match &self.original {
-            Some(n) => format!("Edit {}/{n}", self.project),
-            None if self.fields.is_some() => format!("New structured secret in {}", self.project),
-            None => format!("New secret in {}", self.project),
-        };
-        let label_w = 14usize;
-        let outer_w = 76.min(area.width);
-        let input_w = (outer_w as usize).saturating_sub(label_w + 3).max(2);
-        // Every row as display lines; the focused one's cursor line is kept in view.
-        let mut body: Vec<Line> = Vec::new();
-        let mut cursor = None;
+/// The width of the label column.
+const LABEL_W: usize = 14;
+
+fn row_label(row: Row) -> String {
+    match row {
+        Row::Name => "name".to_string(),
+        Row::Note => "note".to_string(),
+        Row::Value => "value".to_string(),
+        Row::FieldName(n) => format!("field {}", n + 1),
+        Row::FieldValue(_) => "  value".to_string(),
+    }
+}
+
+/// The label column of a row's first line (marked when focused), blank below it.
+fn label_span(label: &str, focused: bool, first: bool, style: Style) -> Span<'static> {
+    let l = if first { label } else { "" };
+    let marker = if focused && first { "▸" } else { " " };
+    Span::styled(format!("{marker}{}", pad(l, LABEL_W)), style)
+}
+
+/// The rows as display lines, and where the focused one's cursor is: (column, line).
+#[derive(Default)]
+struct Body {
+    lines: Vec<Line<'static>>,
+    cursor: Option<(usize, usize)>,
+}
+
+impl Editor {
+    /// Every row as display lines, and where the focused one's cursor is in them.
+    fn body(&self, cx: &DrawCtx, input_w: usize) -> Body {
+        let t = cx.theme;
+        let mut body = Body::default();
         for (i, row) in self.rows().into_iter().enumerate() {
             let focused = i == self.focus;
-            let label = match row {
-                Row::Name => "name".to_string(),
-                Row::Note => "note".to_string(),
-                Row::Value => "value".to_string(),
-                Row::FieldName(n) => format!("field {}", n + 1),
-                Row::FieldValue(_) => "  value".to_string(),
-            };
+            let label = row_label(row);
             let lstyle = if focused {
                 t.style(Role::Focused)
             } else {
                 t.style(Role::Dim)
             };
-            let head = |first: bool| {
-                let l = if first { label.as_str() } else { "" };
-                let marker = if focused && first { "▸" } else { " " };
-                Span::styled(format!("{marker}{}", pad(l, label_w)), lstyle)
-            };
+            let head = |first: bool| label_span(&label, focused, first, lstyle);
             if let Some(input) = self.line(row) {
                 let scroll = input.visual_scroll(input_w);
                 let shown: String = input.value().chars().skip(scroll).collect();
-                body.push(Line::from(vec![
+                body.lines.push(Line::from(vec![
                     head(true),
                     Span::raw(fit(&shown, input_w)),
                 ]));
                 if focused {
-                    cursor = Some((label_w + 1 + input.visual_cursor() - scroll, body.len() - 1));
+                    body.cursor = Some((
+                        LABEL_W + 1 + input.visual_cursor() - scroll,
+                        body.lines.len() - 1,
+                    ));
                 }
                 continue;
             }
             if self.kept(row) {
-                body.push(Line::from(vec![
+                body.lines.push(Line::from(vec![
                     head(true),
                     Span::styled(
                         "•••••••• kept (ctrl-r reveals; typing replaces)",
@@ -455,65 +398,85 @@ impl Editor {
                     ),
                 ]));
                 if focused {
-                    cursor = Some((label_w + 1, body.len() - 1));
+                    body.cursor = Some((LABEL_W + 1, body.lines.len() - 1));
                 }
                 continue;
             }
-            let a = self.area(row).expect("a value row");
-            let masked = !self.revealed;
-            let lines = a.lines();
-            let (cl, cc) = a.cursor_at();
-            // A focused value shows the lines around its cursor; others their start.
-            let room = if focused { 6 } else { 3 };
-            let first = if focused {
-                cl.saturating_sub(room - 1)
+            self.value_lines(cx, row, focused, &head, input_w, &mut body);
+        }
+        body
+    }
+
+    /// A value's lines: masked unless revealed, newlines shown, the lines around the
+    /// cursor when focused (the others show their start).
+    fn value_lines(
+        &self,
+        cx: &DrawCtx,
+        row: Row,
+        focused: bool,
+        head: &dyn Fn(bool) -> Span<'static>,
+        input_w: usize,
+        body: &mut Body,
+    ) {
+        let t = cx.theme;
+        let a = self.area(row).expect("a value row");
+        let masked = !self.revealed;
+        let lines = a.lines();
+        let (cl, cc) = a.cursor_at();
+        // A focused value shows the lines around its cursor; others their start.
+        let room = if focused { 6 } else { 3 };
+        let first = if focused {
+            cl.saturating_sub(room - 1)
+        } else {
+            0
+        };
+        let vstyle = if masked {
+            t.style(Role::Masked)
+        } else {
+            Default::default()
+        };
+        for (j, text) in lines.iter().enumerate().skip(first).take(room) {
+            let shown: String = if masked {
+                "•".repeat(text.chars().count())
+            } else {
+                text.to_string()
+            };
+            // The cursor's line scrolls sideways to keep it in view.
+            let skip = if focused && j == cl {
+                cc.saturating_sub(input_w.saturating_sub(2))
             } else {
                 0
             };
-            let vstyle = if masked {
-                t.style(Role::Masked)
-            } else {
-                Default::default()
-            };
-            for (j, text) in lines.iter().enumerate().skip(first).take(room) {
-                let shown: String = if masked {
-                    "•".repeat(text.chars().count())
-                } else {
-                    text.to_string()
-                };
-                // The cursor's line scrolls sideways to keep it in view.
-                let skip = if focused && j == cl {
-                    cc.saturating_sub(input_w.saturating_sub(2))
-                } else {
-                    0
-                };
-                let shown: String = shown.chars().skip(skip).collect();
-                let newline = j + 1 < lines.len();
-                let w = input_w.saturating_sub(usize::from(newline));
-                let mut spans = vec![head(j == first), Span::styled(fit(&shown, w), vstyle)];
-                if newline {
-                    // Newlines are part of the value: shown, never hidden.
-                    spans.push(Span::styled("⏎", t.style(Role::Dim)));
-                }
-                body.push(Line::from(spans));
-                if focused && j == cl {
-                    let before: String = shown.chars().take(cc - skip).collect();
-                    cursor = Some((label_w + 1 + width(&before), body.len() - 1));
-                }
+            let shown: String = shown.chars().skip(skip).collect();
+            let newline = j + 1 < lines.len();
+            let w = input_w.saturating_sub(usize::from(newline));
+            let mut spans = vec![head(j == first), Span::styled(fit(&shown, w), vstyle)];
+            if newline {
+                // Newlines are part of the value: shown, never hidden.
+                spans.push(Span::styled("⏎", t.style(Role::Dim)));
             }
-            let more = lines.len().saturating_sub(first + room);
-            if more > 0 {
-                body.push(Line::from(vec![
-                    head(false),
-                    Span::styled(format!("… {more} more line(s)"), t.style(Role::Dim)),
-                ]));
+            body.lines.push(Line::from(spans));
+            if focused && j == cl {
+                let before: String = shown.chars().take(cc - skip).collect();
+                body.cursor = Some((LABEL_W + 1 + width(&before), body.lines.len() - 1));
             }
         }
+        let more = lines.len().saturating_sub(first + room);
+        if more > 0 {
+            body.lines.push(Line::from(vec![
+                head(false),
+                Span::styled(format!("… {more} more line(s)"), t.style(Role::Dim)),
+            ]));
+        }
+    }
+
+    /// Under the rows: the refusal in full, else what the editor is doing.
+    fn status(&self, cx: &DrawCtx, w: usize) -> Vec<Line<'static>> {
+        let t = cx.theme;
         let mut status = Vec::new();
         match &self.error {
             Some(e) => {
-                for l in super::text::wrap(&format!("✗ {e}"), outer_w.saturating_sub(2) as usize)
-                {
+                for l in super::text::wrap(&format!("✗ {e}"), w) {
                     status.push(Line::styled(l, t.style(Role::Error)));
                 }
             }
@@ -530,8 +493,84 @@ impl Editor {
                 status.push(Line::styled(state, t.style(Role::Dim)));
             }
         }
+        status
+    }
+}
+
+impl Modal for Editor {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Editor]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
+        let n = self.rows().len();
+        match a {
+            Action::Close => return Outcome::Close,
+            _ if self.saving.is_some() => {}
+            Action::NextField => self.focus = (self.focus + 1) % n,
+            Action::PrevField => self.focus = (self.focus + n - 1) % n,
+            Action::Reveal if self.hidden => {
+                if self.revealing {
+                    return Outcome::None;
+                }
+                let Some((project, name)) = self.saved_secret() else {
+                    return Outcome::None;
+                };
+                self.revealing = true;
+                return Outcome::Effect {
+                    effect: Effect::Reveal { project, name },
+                    close: false,
+                };
+            }
+            Action::Reveal => self.revealed = !self.revealed,
+            Action::AddField => match &mut self.fields {
+                Some(fs) => {
+                    fs.push((Input::default(), TextArea::default()));
+                    self.focus = self.rows().len() - 2;
+                }
+                None => {
+                    self.error =
+                        Some("a simple secret has one value: N makes a structured one".into())
+                }
+            },
+            Action::Save => return self.save(),
+            Action::Copy => return self.copy(),
+            _ => {}
+        }
+        Outcome::None
+    }
+
+    fn key(&mut self, k: &KeyEvent) -> Outcome {
+        let row = self.rows()[self.focus];
+        let changed = match self.area_mut(row) {
+            Some(a) => a.key(k),
+            None => {
+                let i = self.line_mut(row).expect("a one-line row");
+                i.handle_event(&crossterm::event::Event::Key(*k))
+                    .is_some_and(|c| c.value)
+            }
+        };
+        if changed {
+            self.changed(row);
+        }
+        Outcome::None
+    }
+
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let title = match &self.original {
+            Some(n) => format!("Edit {}/{n}", self.project),
+            None if self.fields.is_some() => format!("New structured secret in {}", self.project),
+            None => format!("New secret in {}", self.project),
+        };
+        let outer_w = 76.min(area.width);
+        let input_w = (outer_w as usize).saturating_sub(LABEL_W + 3).max(2);
+        let Body {
+            lines: body,
+            cursor,
+        } = self.body(cx, input_w);
+        let status = self.status(cx, outer_w.saturating_sub(2) as usize);
         let h = (body.len() + status.len() + 3) as u16;
-        let inner = boxed(app, f, area, 76, h, &title);
+        let inner = boxed(cx, f, area, 76, h, &title);
         // Rows scroll when they are more than the screen holds.
         let room = (inner.height as usize)
             .saturating_sub(status.len() + 1)
@@ -546,5 +585,34 @@ impl Editor {
             let x = inner.x + (x as u16).min(inner.width.saturating_sub(1));
             f.set_cursor_position((x, inner.y + (y - first) as u16));
         }
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    /// Pasted text: a value keeps it byte for byte (newlines too), a one-line field
+    /// takes it as one line.
+    fn paste(&mut self, text: &str) {
+        let row = self.rows()[self.focus];
+        if let Some(a) = self.area_mut(row) {
+            a.insert(&crate::tui::textarea::pasted(text));
+        } else if let Some(i) = self.line_mut(row) {
+            crate::tui::textarea::paste_into(i, text);
+        }
+        self.changed(row);
+    }
+
+    fn dirty(&self) -> bool {
+        self.edited
+    }
+
+    super::form_save!();
+
+    /// The owner refused the reveal or the save: say why in the form, keep the input.
+    fn refused(&mut self, why: String) {
+        self.revealing = false;
+        self.saving = None;
+        self.error = Some(why);
     }
 }

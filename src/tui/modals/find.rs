@@ -9,10 +9,10 @@ use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::{Outcome, boxed, navigate, row_style};
+use super::{Modal, Outcome, boxed, navigate, row_style};
 use crate::tui::action::Action;
-use crate::tui::app::App;
 use crate::tui::data::Snapshot;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::fit_middle;
@@ -45,7 +45,19 @@ impl Find {
         }
     }
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+    fn refilter(&mut self) {
+        self.list.filter = self.filter.value().to_string();
+        self.list.top();
+        self.list.refresh(&self.items, text, None);
+    }
+}
+
+impl Modal for Find {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Prompt]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         if navigate(&mut self.list, a) {
             return Outcome::None;
         }
@@ -62,13 +74,7 @@ impl Find {
         }
     }
 
-    fn refilter(&mut self) {
-        self.list.filter = self.filter.value().to_string();
-        self.list.top();
-        self.list.refresh(&self.items, text, None);
-    }
-
-    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+    fn key(&mut self, k: &KeyEvent) -> Outcome {
         use crossterm::event::KeyCode;
         let nav = match k.code {
             KeyCode::Up => Some(Action::Up),
@@ -89,15 +95,10 @@ impl Find {
         Outcome::None
     }
 
-    pub fn paste(&mut self, text: &str) {
-        crate::tui::textarea::paste_into(&mut self.filter, text);
-        self.refilter();
-    }
-
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let title = format!("Find a secret · {} in every project", self.items.len());
-        let inner = boxed(app, f, area, 80, 24, &title);
-        let t = &app.theme;
+        let inner = boxed(cx, f, area, 80, 24, &title);
+        let t = cx.theme;
         let w = inner.width as usize;
         let room = (inner.height as usize).saturating_sub(3);
         let mut lines = vec![Line::from(vec![
@@ -111,18 +112,27 @@ impl Find {
             let it = &self.items[self.list.visible[pos]];
             lines.push(Line::styled(
                 fit_middle(&text(it), w),
-                row_style(app, pos == self.list.selected),
+                row_style(cx, pos == self.list.selected),
             ));
         }
         while lines.len() < inner.height as usize - 1 {
             lines.push(Line::raw(""));
         }
-        let hint = super::hints(app, &[Context::Prompt], w);
+        let hint = super::hints(cx, &[Context::Prompt], w);
         lines.push(Line::styled(
             format!("type to search · {hint}"),
             t.style(Role::Key),
         ));
         f.render_widget(Paragraph::new(lines), inner);
         f.set_cursor_position((inner.x + 6 + self.filter.visual_cursor() as u16, inner.y));
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn paste(&mut self, text: &str) {
+        crate::tui::textarea::paste_into(&mut self.filter, text);
+        self.refilter();
     }
 }

@@ -11,9 +11,10 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 use zeroize::Zeroize;
 
-use super::{Outcome, boxed};
+use super::{Modal, Outcome, boxed};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
 use crate::tui::keys::Context;
 use crate::tui::panes::{fit, pad};
 use crate::tui::theme::Role;
@@ -77,23 +78,14 @@ impl Form {
             submit,
         }
     }
+}
 
-    pub fn refused(&mut self, why: String) {
-        self.saving = None;
-        self.error = Some(why);
+impl Modal for Form {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Policy]
     }
 
-    /// Something typed that closing would lose.
-    pub fn dirty(&self) -> bool {
-        self.fields.iter().any(|f| f.input.value() != f.initial)
-    }
-
-    pub fn paste(&mut self, text: &str) {
-        crate::tui::textarea::paste_into(&mut self.fields[self.focus].input, text);
-        self.error = None;
-    }
-
-    pub fn update(&mut self, a: Action) -> Outcome {
+    fn update(&mut self, a: Action) -> Outcome {
         let n = self.fields.len();
         match a {
             Action::Close => Outcome::Close,
@@ -123,7 +115,7 @@ impl Form {
         }
     }
 
-    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+    fn key(&mut self, k: &KeyEvent) -> Outcome {
         if self.saving.is_none() {
             let i = &mut self.fields[self.focus].input;
             if i.handle_event(&crossterm::event::Event::Key(*k))
@@ -135,8 +127,8 @@ impl Form {
         Outcome::None
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let t = &app.theme;
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let t = cx.theme;
         let w = 76.min(area.width).saturating_sub(2) as usize;
         let mut lines: Vec<Line> = Vec::new();
         if !self.intro.is_empty() {
@@ -182,12 +174,28 @@ impl Form {
             }
             (None, _) => {}
         }
-        let hint = super::hints(app, &[Context::Policy], w);
+        let hint = super::hints(cx, &[Context::Policy], w);
         lines.push(Line::styled(hint, t.style(Role::Key)));
-        let inner = boxed(app, f, area, 76, lines.len() as u16 + 2, &self.title);
+        let inner = boxed(cx, f, area, 76, lines.len() as u16 + 2, &self.title);
         f.render_widget(Paragraph::new(lines), inner);
         if let Some((x, y)) = cursor {
             f.set_cursor_position((inner.x + x as u16, inner.y + y as u16));
         }
     }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn paste(&mut self, text: &str) {
+        crate::tui::textarea::paste_into(&mut self.fields[self.focus].input, text);
+        self.error = None;
+    }
+
+    /// Something typed that closing would lose.
+    fn dirty(&self) -> bool {
+        self.fields.iter().any(|f| f.input.value() != f.initial)
+    }
+
+    super::form_save!(refused);
 }

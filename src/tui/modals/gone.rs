@@ -8,9 +8,10 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{Outcome, boxed};
+use super::{Modal, Outcome, boxed};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
 use crate::tui::keys::Context;
 use crate::tui::theme::Role;
 
@@ -22,8 +23,14 @@ impl OwnerGone {
     pub fn new(who: String) -> OwnerGone {
         OwnerGone { who }
     }
+}
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+impl Modal for OwnerGone {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Gone]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         match a {
             Action::Reopen => Outcome::Effect {
                 effect: Effect::Reopen,
@@ -35,13 +42,13 @@ impl OwnerGone {
         }
     }
 
-    pub fn key(&mut self, _: &crossterm::event::KeyEvent) -> Outcome {
+    fn key(&mut self, _: &crossterm::event::KeyEvent) -> Outcome {
         Outcome::None
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let inner = boxed(app, f, area, 70, 7, "The vault's owner stopped");
-        let hints: Vec<String> = app
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let inner = boxed(cx, f, area, 70, 7, "The vault's owner stopped");
+        let hints: Vec<String> = cx
             .keymap
             .hints(&[Context::Gone])
             .into_iter()
@@ -53,10 +60,10 @@ impl OwnerGone {
                     "{} has stopped: nothing is synced until the vault is open again.",
                     self.who
                 ),
-                app.theme.style(Role::Failed),
+                cx.theme.style(Role::Failed),
             ),
             Line::raw(""),
-            Line::styled(hints.join(" · "), app.theme.style(Role::Key)),
+            Line::styled(hints.join(" · "), cx.theme.style(Role::Key)),
         ];
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
     }

@@ -10,9 +10,9 @@ use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::{Outcome, boxed};
+use super::{Modal, Outcome, boxed};
 use crate::tui::action::Action;
-use crate::tui::app::App;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::{Context, Keymap};
 use crate::tui::panes::pad;
 use crate::tui::theme::Role;
@@ -125,8 +125,14 @@ impl Help {
             .map(|(_, i)| i)
             .expect("every context has a heading")
     }
+}
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+impl Modal for Help {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Prompt]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         match a {
             Action::Close => Outcome::Close,
             Action::Down | Action::NextField => {
@@ -150,7 +156,7 @@ impl Help {
     }
 
     /// Typing filters.
-    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+    fn key(&mut self, k: &KeyEvent) -> Outcome {
         use crossterm::event::KeyCode;
         let nav = match k.code {
             KeyCode::Down => Some(Action::Down),
@@ -172,14 +178,9 @@ impl Help {
         Outcome::None
     }
 
-    pub fn paste(&mut self, text: &str) {
-        crate::tui::textarea::paste_into(&mut self.filter, text);
-        self.top = 0;
-    }
-
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let inner = boxed(app, f, area, 72, 40, "Keys");
-        let t = &app.theme;
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let inner = boxed(cx, f, area, 72, 40, "Keys");
+        let t = cx.theme;
         let w = inner.width as usize;
         let mut head: Vec<Line> = Vec::new();
         for warn in &self.warnings {
@@ -225,5 +226,14 @@ impl Help {
             t.style(Role::Key),
         ));
         f.render_widget(Paragraph::new(lines), inner);
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn paste(&mut self, text: &str) {
+        crate::tui::textarea::paste_into(&mut self.filter, text);
+        self.top = 0;
     }
 }

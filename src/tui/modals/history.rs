@@ -4,14 +4,14 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
 
-use super::{Outcome, actor_label, boxed, navigate, row_style};
-use crate::ops::{Change, Query};
+use super::rows::{At, Layout, Rows};
+use super::{Modal, Outcome, actor_label};
+use crate::ops::{Change, Query, Reply};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
 use crate::tui::keys::Context;
-use crate::tui::list::ListState;
 use crate::tui::panes::{ago, fit};
 use crate::tui::theme::Role;
 use crate::vault::{Cause, VersionMeta};
@@ -19,8 +19,8 @@ use crate::vault::{Cause, VersionMeta};
 pub struct History {
     pub project: String,
     pub name: String,
-    versions: Vec<VersionMeta>,
-    list: ListState,
+    /// Newest first.
+    rows: Rows<VersionMeta>,
 }
 
 impl History {
@@ -28,41 +28,49 @@ impl History {
         History {
             project,
             name,
-            versions: Vec::new(),
-            list: ListState::default(),
+            rows: Rows::default(),
         }
     }
+}
 
-    pub fn query(&self) -> Query {
-        Query::History {
+impl Modal for History {
+    fn query(&self) -> Option<Query> {
+        Some(Query::History {
             project: self.project.clone(),
             name: self.name.clone(),
-        }
+        })
     }
 
     /// Newest first.
-    pub fn reloaded(&mut self, versions: &[VersionMeta]) {
-        self.versions = versions.iter().rev().cloned().collect();
-        self.list.refresh(&self.versions, |_| String::new(), None);
+    fn reloaded(&mut self, r: &Reply) {
+        let Reply::History { versions, .. } = r else {
+            return;
+        };
+        let newest_first = versions.iter().rev().cloned().collect();
+        self.rows.set(newest_first, |_| String::new());
     }
 
-    pub fn update(&mut self, a: Action) -> Outcome {
-        if navigate(&mut self.list, a) {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::History, Context::List]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
+        if self.rows.navigate(a) {
             return Outcome::None;
         }
         match a {
             Action::Close => Outcome::Close,
             Action::Rollback => {
-                let Some(v) = self.list.current().map(|i| self.versions[i].number) else {
+                let Some(v) = self.rows.current().map(|v| v.number) else {
                     return Outcome::None;
                 };
-                if self.list.selected == 0 {
+                if self.rows.list.selected == 0 {
                     return Outcome::Say(format!(
                         "v{v} is the current value already: pick an older version (↓) to roll back to"
                     ));
                 }
                 let (p, n) = (self.project.clone(), self.name.clone());
-                let next = self.versions.first().map_or(v + 1, |c| c.number + 1);
+                let next = self.rows.items.first().map_or(v + 1, |c| c.number + 1);
                 let q = format!(
                     "Roll {p}/{n} back to the value of v{v}? It becomes v{next}, and every target the secret is mapped to gets that old value pushed now."
                 );
@@ -75,7 +83,7 @@ impl History {
                     }],
                     done,
                 };
-                Outcome::Push(Box::new(super::Modal::Confirm(
+                Outcome::Push(Box::new(super::AnyModal::Confirm(
                     super::confirm::Confirm::new(q, effect),
                 )))
             }
@@ -83,52 +91,42 @@ impl History {
         }
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let title = format!("History · {}/{}", self.project, self.name);
-        let inner = boxed(app, f, area, 90, 20, &title);
-        let t = &app.theme;
-        let now = app.now();
-        let w = inner.width as usize;
-        let mut lines = vec![Line::styled(
-            fit(
-                &format!("{:<6}{:<12}{:<14}{}", "ver", "when", "cause", "by"),
-                w,
-            ),
-            t.style(Role::Dim),
-        )];
-        let room = inner.height.saturating_sub(3) as usize;
-        for pos in self.list.window(room) {
-            let v = &self.versions[self.list.visible[pos]];
+        let layout = Layout {
+            title: &title,
+            size: (90, 20),
+            chrome: 3,
+            per_row: 1,
+            gap: true,
+            contexts: &[Context::History, Context::List],
+        };
+        let head = |w| {
+            let cols = format!("{:<6}{:<12}{:<14}{}", "ver", "when", "cause", "by");
+            vec![Line::styled(fit(&cols, w), cx.theme.style(Role::Dim))]
+        };
+        let row = |v: &VersionMeta, at: At| {
             let cause = match v.cause {
                 Cause::Rollback { from } => format!("rollback→v{from}"),
                 c => c.as_str().to_string(),
             };
-            let current = if pos == 0 { " (current)" } else { "" };
+            let current = if at.pos == 0 { " (current)" } else { "" };
             let text = format!(
                 "v{:<5}{:<12}{:<14}{}{current}",
                 v.number,
-                ago(now, v.at),
+                ago(cx.now, v.at),
                 cause,
-                actor_label(app, &v.actor)
+                actor_label(cx, &v.actor)
             );
-            lines.push(Line::styled(
-                fit(&text, w),
-                row_style(app, pos == self.list.selected),
-            ));
-        }
-        while lines.len() < room + 1 {
-            lines.push(Line::raw(""));
-        }
-        lines.push(Line::raw(""));
-        let hints = super::hints(app, &[Context::History, Context::List], w);
-        lines.push(Line::styled(hints, t.style(Role::Key)));
-        f.render_widget(Paragraph::new(lines), inner);
+            at.line(cx, &text)
+        };
+        self.rows.draw(cx, f, area, &layout, head, row);
     }
 }
 
 /// "r roll back · esc close": the hints of these contexts, minus plain navigation.
-pub fn hint_line(app: &App, contexts: &[Context]) -> String {
-    app.keymap
+pub fn hint_line(cx: &DrawCtx, contexts: &[Context]) -> String {
+    cx.keymap
         .hints(contexts)
         .into_iter()
         .filter(|(_, d)| !matches!(d.as_str(), "up" | "down" | "page up" | "page down"))

@@ -7,10 +7,11 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::{Outcome, boxed};
+use super::{Modal, Outcome, boxed};
 use crate::ops::{Change, Sensitive};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
 use crate::tui::keys::Context;
 use crate::tui::theme::Role;
 use crate::vault::{ImportChange, Planned};
@@ -37,8 +38,14 @@ impl ImportReview {
     fn count(&self, c: ImportChange) -> usize {
         self.plan.iter().filter(|p| p.change == c).count()
     }
+}
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+impl Modal for ImportReview {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Confirm]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         match a {
             Action::Submit => {
                 let (c, u) = (
@@ -82,10 +89,10 @@ impl ImportReview {
         }
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let title = format!("Import into {} · names only, never values", self.project);
-        let inner = boxed(app, f, area, 80, 24, &title);
-        let t = &app.theme;
+        let inner = boxed(cx, f, area, 80, 24, &title);
+        let t = cx.theme;
         let w = inner.width as usize;
         let mut body: Vec<(Role, String)> = Vec::new();
         for (c, what, role) in [
@@ -134,7 +141,7 @@ impl ImportReview {
             lines.push(Line::raw(""));
         }
         let more = body.len().saturating_sub(top + room);
-        let mut hint = super::hints(app, &[Context::Confirm], w);
+        let mut hint = super::hints(cx, &[Context::Confirm], w);
         if more > 0 {
             hint = format!("↓ {more} more · {hint}");
         }

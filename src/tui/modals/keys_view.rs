@@ -9,10 +9,11 @@ use ratatui::layout::Rect;
 use super::confirm::Confirm;
 use super::rotations::RotationForm;
 use super::text::Text;
-use super::{Modal, Outcome};
+use super::{AnyModal, Modal, Outcome};
 use crate::ops::{LegacyAction, LegacyReport, TargetKeys};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
 use crate::tui::keys::Context;
 use crate::tui::theme::Role;
 
@@ -38,8 +39,14 @@ impl KeysView {
         self.keys.legacy_enabled = enabled;
         self.text = text(&self.keys);
     }
+}
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+impl Modal for KeysView {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::KeysView, Context::List]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         let target = self.keys.target.clone();
         match a {
             Action::LegacyKeys => match self.keys.legacy_enabled {
@@ -59,23 +66,23 @@ impl KeysView {
                         target,
                         action: LegacyAction::Enable,
                     };
-                    Outcome::Push(Box::new(Modal::Confirm(Confirm::new(q, effect))))
+                    Outcome::Push(Box::new(AnyModal::Confirm(Confirm::new(q, effect))))
                 }
                 None => Outcome::Say(format!(
                     "{target} has no legacy keys any more: nothing to turn off or on"
                 )),
             },
-            Action::Add => Outcome::Push(Box::new(Modal::RotationForm(RotationForm::signing(
+            Action::Add => Outcome::Push(Box::new(AnyModal::RotationForm(RotationForm::signing(
                 &target,
             )))),
             _ => self.text.update(a),
         }
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let w = 100.min(area.width).saturating_sub(2) as usize;
-        let hint = super::hints(app, &[Context::KeysView, Context::List], w);
-        self.text.draw_with_hint(app, f, area, &hint);
+        let hint = super::hints(cx, &[Context::KeysView, Context::List], w);
+        self.text.draw_with_hint(cx, f, area, &hint);
     }
 }
 

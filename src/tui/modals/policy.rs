@@ -10,10 +10,11 @@ use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::{Outcome, boxed};
+use super::{Modal, Outcome, boxed};
 use crate::ops::Change;
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
 use crate::tui::keys::Context;
 use crate::tui::panes::fit;
 use crate::tui::theme::Role;
@@ -127,17 +128,6 @@ impl PolicyEditor {
         })
     }
 
-    pub fn refused(&mut self, why: String) {
-        self.saving = None;
-        self.error = Some(why);
-    }
-
-    pub fn paste(&mut self, text: &str) {
-        crate::tui::textarea::paste_into(self.input(), text);
-        self.edited = true;
-        self.error = None;
-    }
-
     fn input(&mut self) -> &mut Input {
         let r = &mut self.rows[self.focus / 2];
         if self.focus % 2 == 0 {
@@ -146,8 +136,14 @@ impl PolicyEditor {
             &mut r.every
         }
     }
+}
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+impl Modal for PolicyEditor {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Policy]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         let n = self.rows.len() * 2;
         match a {
             Action::Close => Outcome::Close,
@@ -165,7 +161,7 @@ impl PolicyEditor {
         }
     }
 
-    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+    fn key(&mut self, k: &KeyEvent) -> Outcome {
         if self.saving.is_none()
             && self
                 .input()
@@ -178,12 +174,12 @@ impl PolicyEditor {
         Outcome::None
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let t = &app.theme;
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let t = cx.theme;
         let title = format!("Rotation policy · {}/{}", self.project, self.name);
-        let inner = boxed(app, f, area, 90, 20, &title);
+        let inner = boxed(cx, f, area, 90, 20, &title);
         let w = inner.width as usize;
-        let now = app.now();
+        let now = cx.now;
         let mut lines: Vec<Line> = super::text::wrap(
             "A generator (alnum:32, hex:64, base64url:43, uuid, password:24) and an interval (30d); empty interval = off.",
             w,
@@ -236,8 +232,24 @@ impl PolicyEditor {
         while lines.len() < room {
             lines.push(Line::raw(""));
         }
-        let hint = super::hints(app, &[Context::Policy], w);
+        let hint = super::hints(cx, &[Context::Policy], w);
         lines.push(Line::styled(hint, t.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
     }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn paste(&mut self, text: &str) {
+        crate::tui::textarea::paste_into(self.input(), text);
+        self.edited = true;
+        self.error = None;
+    }
+
+    fn dirty(&self) -> bool {
+        self.edited
+    }
+
+    super::form_save!(refused);
 }

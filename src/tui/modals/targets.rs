@@ -9,9 +9,11 @@ use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::{Outcome, boxed, navigate, row_style};
+use super::{Modal, Outcome, boxed, navigate, row_style};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
+use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::fit;
 use crate::tui::theme::Role;
@@ -47,20 +49,14 @@ impl AddTarget {
             error: None,
         }
     }
+}
 
-    pub fn refused(&mut self, why: String) {
-        self.saving = None;
-        self.error = Some(why);
+impl Modal for AddTarget {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Prompt]
     }
 
-    pub fn paste(&mut self, text: &str) {
-        crate::tui::textarea::paste_into(&mut self.filter, text);
-        self.list.filter = self.filter.value().to_string();
-        self.list.top();
-        self.list.refresh(&self.items, text_of, None);
-    }
-
-    pub fn update(&mut self, a: Action) -> Outcome {
+    fn update(&mut self, a: Action) -> Outcome {
         if navigate(&mut self.list, a) {
             return Outcome::None;
         }
@@ -93,7 +89,7 @@ impl AddTarget {
     }
 
     /// Typing filters the list.
-    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+    fn key(&mut self, k: &KeyEvent) -> Outcome {
         use crossterm::event::KeyCode;
         let nav = match k.code {
             KeyCode::Up => Some(Action::Up),
@@ -113,9 +109,9 @@ impl AddTarget {
         Outcome::None
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let inner = boxed(app, f, area, 100, 24, "Add a target");
-        let t = &app.theme;
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let inner = boxed(cx, f, area, 100, 24, "Add a target");
+        let t = cx.theme;
         let w = inner.width as usize;
         let notes: usize = self
             .errors
@@ -148,7 +144,7 @@ impl AddTarget {
             );
             lines.push(Line::styled(
                 fit(&row, w),
-                row_style(app, pos == self.list.selected),
+                row_style(cx, pos == self.list.selected),
             ));
         }
         while lines.len() < inner.height as usize - 1 {
@@ -160,4 +156,17 @@ impl AddTarget {
         ));
         f.render_widget(Paragraph::new(lines), inner);
     }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn paste(&mut self, text: &str) {
+        crate::tui::textarea::paste_into(&mut self.filter, text);
+        self.list.filter = self.filter.value().to_string();
+        self.list.top();
+        self.list.refresh(&self.items, text_of, None);
+    }
+
+    super::form_save!(refused);
 }

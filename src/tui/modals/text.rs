@@ -5,10 +5,12 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::{Outcome, boxed, navigate};
+use super::{Modal, Outcome, boxed, navigate};
 use crate::engine::{TargetDrift, TargetPlan};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
+use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::{ago, fit};
 use crate::tui::theme::{Role, Status};
@@ -178,42 +180,9 @@ impl Text {
         Text::new("Drift".into(), l)
     }
 
-    pub fn update(&mut self, a: Action) -> Outcome {
-        if navigate(&mut self.list, a) {
-            return Outcome::None;
-        }
-        match a {
-            Action::Close => Outcome::Close,
-            Action::Retry if self.retry => Outcome::Effect {
-                effect: Effect::Ask(crate::tui::app::Ask::Retry),
-                close: true,
-            },
-            Action::Adopt if self.adopt.is_some() => Outcome::Effect {
-                effect: self.adopt.take().expect("checked"),
-                close: true,
-            },
-            _ => Outcome::None,
-        }
-    }
-
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let mut hint = if self.retry {
-            "R retry now · esc close".to_string()
-        } else {
-            "esc close".to_string()
-        };
-        if self.adopt.is_some() {
-            let key = app
-                .keymap
-                .key_for(&[crate::tui::keys::Context::Adopt], Action::Adopt);
-            hint = format!("{key} adopt the name on Supabase · {hint}");
-        }
-        self.draw_with_hint(app, f, area, &hint);
-    }
-
     /// Drawn with the keys of the modal that holds this text.
-    pub fn draw_with_hint(&self, app: &App, f: &mut Frame, area: Rect, hint: &str) {
-        let inner = boxed(app, f, area, 100, 24, &self.title);
+    pub fn draw_with_hint(&self, cx: &DrawCtx, f: &mut Frame, area: Rect, hint: &str) {
+        let inner = boxed(cx, f, area, 100, 24, &self.title);
         let w = inner.width as usize;
         let room = inner.height.saturating_sub(2) as usize;
         // Long lines (an error from Supabase) wrap, so the whole message is readable.
@@ -226,13 +195,58 @@ impl Text {
         let mut lines: Vec<Line> = rows[start..]
             .iter()
             .take(room)
-            .map(|(r, s)| Line::styled(s.clone(), app.theme.style(*r)))
+            .map(|(r, s)| Line::styled(s.clone(), cx.theme.style(*r)))
             .collect();
         while lines.len() < room + 1 {
             lines.push(Line::raw(""));
         }
-        lines.push(Line::styled(fit(hint, w), app.theme.style(Role::Key)));
+        lines.push(Line::styled(fit(hint, w), cx.theme.style(Role::Key)));
         f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+impl Modal for Text {
+    fn contexts(&self) -> Vec<Context> {
+        if self.adopt.is_some() {
+            vec![Context::Adopt, Context::Details, Context::List]
+        } else if self.retry {
+            vec![Context::Details, Context::List]
+        } else {
+            vec![Context::List]
+        }
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
+        if navigate(&mut self.list, a) {
+            return Outcome::None;
+        }
+        match a {
+            Action::Close => Outcome::Close,
+            Action::Retry if self.retry => Outcome::Effect {
+                effect: Effect::Ask(crate::tui::effects::Ask::Retry),
+                close: true,
+            },
+            Action::Adopt if self.adopt.is_some() => Outcome::Effect {
+                effect: self.adopt.take().expect("checked"),
+                close: true,
+            },
+            _ => Outcome::None,
+        }
+    }
+
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let mut hint = if self.retry {
+            "R retry now · esc close".to_string()
+        } else {
+            "esc close".to_string()
+        };
+        if self.adopt.is_some() {
+            let key = cx
+                .keymap
+                .key_for(&[crate::tui::keys::Context::Adopt], Action::Adopt);
+            hint = format!("{key} adopt the name on Supabase · {hint}");
+        }
+        self.draw_with_hint(cx, f, area, &hint);
     }
 }
 

@@ -3,42 +3,43 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
 
 use super::confirm::Confirm;
-use super::{Modal, Outcome, boxed, navigate, row_style};
-use crate::ops::Change;
+use super::rows::{At, Layout, Rows};
+use super::{AnyModal, Modal, Outcome};
+use crate::ops::{Change, Query, Reply};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
 use crate::tui::keys::Context;
-use crate::tui::list::ListState;
 use crate::tui::panes::{ago, fit};
-use crate::tui::theme::Role;
 use crate::vault::Listed;
 
 #[derive(Default)]
 pub struct TrashBin {
-    items: Vec<Listed>,
-    list: ListState,
+    rows: Rows<Listed>,
 }
 
-impl TrashBin {
-    pub fn reloaded(&mut self, items: &[Listed]) {
-        self.items = items.to_vec();
-        self.list.refresh(
-            &self.items,
-            |s| format!("{}/{}", s.project, s.meta.name),
-            None,
-        );
+impl Modal for TrashBin {
+    fn query(&self) -> Option<Query> {
+        Some(Query::Trash)
     }
 
-    pub fn update(&mut self, a: Action) -> Outcome {
-        if navigate(&mut self.list, a) {
+    fn reloaded(&mut self, r: &Reply) {
+        let Reply::Trash(items) = r else { return };
+        self.rows
+            .set(items.to_vec(), |s| format!("{}/{}", s.project, s.meta.name));
+    }
+
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Trash, Context::List]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
+        if self.rows.navigate(a) {
             return Outcome::None;
         }
-        let cur = self.list.current().map(|i| &self.items[i]);
-        match (a, cur) {
+        match (a, self.rows.current()) {
             (Action::Close, _) => Outcome::Close,
             (Action::Restore, Some(s)) => {
                 let (p, n) = (s.project.clone(), s.meta.name.clone());
@@ -66,48 +67,39 @@ impl TrashBin {
                     }],
                     done,
                 };
-                Outcome::Push(Box::new(Modal::Confirm(Confirm::new(q, effect))))
+                Outcome::Push(Box::new(AnyModal::Confirm(Confirm::new(q, effect))))
             }
             _ => Outcome::None,
         }
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let inner = boxed(app, f, area, 90, 20, "Trash");
-        let t = &app.theme;
-        let w = inner.width as usize;
-        let now = app.now();
-        let room = inner.height.saturating_sub(3) as usize;
-        let mut lines = Vec::new();
-        if self.items.is_empty() {
-            lines.push(Line::styled("The trash is empty.", t.style(Role::Dim)));
-        }
-        for pos in self.list.window(room) {
-            let s = &self.items[self.list.visible[pos]];
-            let when = s.meta.trashed.map(|at| ago(now, at)).unwrap_or_default();
-            let left = s
-                .meta
-                .trashed
-                .map(|at| {
-                    let days =
-                        (at + crate::vault::TRASH_RETENTION - now).max(0) / crate::vault::DAY_MS;
-                    format!("purged in {days}d")
-                })
-                .unwrap_or_default();
-            let addr = format!("{}/{}", s.project, s.meta.name);
-            let addr_w = w.saturating_sub(28).max(10);
-            let text = format!("{:<addr_w$} {:>12} {:>13}", fit(&addr, addr_w), when, left);
-            lines.push(Line::styled(
-                fit(&text, w),
-                row_style(app, pos == self.list.selected),
-            ));
-        }
-        while lines.len() < room + 1 {
-            lines.push(Line::raw(""));
-        }
-        lines.push(Line::raw(""));
-        let hints = super::hints(app, &[Context::Trash, Context::List], w);
-        lines.push(Line::styled(hints, t.style(Role::Key)));
-        f.render_widget(Paragraph::new(lines), inner);
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let layout = Layout {
+            title: "Trash",
+            size: (90, 20),
+            chrome: 3,
+            per_row: 1,
+            gap: true,
+            contexts: &[Context::Trash, Context::List],
+        };
+        let empty = |_| self.rows.when_empty(cx, || "The trash is empty.".into());
+        let row = |s: &Listed, at: At| at.line(cx, &trashed_row(s, cx.now, at.w));
+        self.rows.draw(cx, f, area, &layout, empty, row);
     }
+}
+
+/// Where it was, when it was trashed, and how long until it is purged.
+fn trashed_row(s: &Listed, now: i64, w: usize) -> String {
+    let when = s.meta.trashed.map(|at| ago(now, at)).unwrap_or_default();
+    let left = s
+        .meta
+        .trashed
+        .map(|at| {
+            let days = (at + crate::vault::TRASH_RETENTION - now).max(0) / crate::vault::DAY_MS;
+            format!("purged in {days}d")
+        })
+        .unwrap_or_default();
+    let addr = format!("{}/{}", s.project, s.meta.name);
+    let addr_w = w.saturating_sub(28).max(10);
+    format!("{:<addr_w$} {:>12} {:>13}", fit(&addr, addr_w), when, left)
 }

@@ -11,9 +11,11 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 use zeroize::Zeroize;
 
-use super::{Outcome, boxed};
+use super::{Modal, Outcome, boxed};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
+use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
+use crate::tui::keys::Context;
 use crate::tui::theme::Role;
 
 #[derive(Default)]
@@ -25,7 +27,19 @@ pub struct Unseal {
 }
 
 impl Unseal {
-    pub fn update(&mut self, a: Action) -> Outcome {
+    pub fn failed(&mut self, why: String) {
+        self.working = false;
+        self.tries += 1;
+        self.error = Some(why);
+    }
+}
+
+impl Modal for Unseal {
+    fn contexts(&self) -> Vec<Context> {
+        vec![Context::Prompt]
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         match a {
             Action::Close => Outcome::Quit,
             Action::Submit if !self.working && !self.input.value().is_empty() => {
@@ -43,28 +57,16 @@ impl Unseal {
         }
     }
 
-    pub fn paste(&mut self, text: &str) {
-        if !self.working {
-            crate::tui::textarea::paste_into(&mut self.input, text);
-        }
-    }
-
-    pub fn key(&mut self, k: &KeyEvent) -> Outcome {
+    fn key(&mut self, k: &KeyEvent) -> Outcome {
         if !self.working {
             self.input.handle_event(&crossterm::event::Event::Key(*k));
         }
         Outcome::None
     }
 
-    pub fn failed(&mut self, why: String) {
-        self.working = false;
-        self.tries += 1;
-        self.error = Some(why);
-    }
-
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let inner = boxed(app, f, area, 64, 9, "Unseal the vault");
-        let t = &app.theme;
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let inner = boxed(cx, f, area, 64, 9, "Unseal the vault");
+        let t = cx.theme;
         let dots = "•".repeat(self.input.value().chars().count());
         let status = if self.working {
             Line::styled("unsealing…", t.style(Role::Pending))
@@ -78,7 +80,7 @@ impl Unseal {
         };
         let lines = vec![
             Line::raw(super::super::panes::fit(
-                &app.vault_label,
+                cx.vault_label,
                 inner.width as usize,
             )),
             Line::raw(""),
@@ -93,6 +95,16 @@ impl Unseal {
         if !self.working {
             let x = inner.x + 12 + self.input.visual_cursor() as u16;
             f.set_cursor_position((x.min(inner.right().saturating_sub(1)), inner.y + 2));
+        }
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn paste(&mut self, text: &str) {
+        if !self.working {
+            crate::tui::textarea::paste_into(&mut self.input, text);
         }
     }
 }

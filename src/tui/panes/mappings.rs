@@ -8,8 +8,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{ago, fit, frame, inner_height};
-use crate::tui::app::{App, Focus};
+use crate::tui::app::Focus;
 use crate::tui::data::TargetView;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::list::ListState;
 use crate::tui::theme::{Role, Status};
 use crate::vault::{SyncState, VarState};
@@ -38,36 +39,33 @@ impl MappingsPane {
         self.list.refresh(&items, |_| String::new(), None);
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let focused = app.focus == Focus::Mappings;
-        let t = &app.theme;
-        let Some(s) = app.selected_listed() else {
-            let block = frame(app, "Mappings".into(), focused, None);
+    /// The mappings of `selected` (the secret under the secrets pane's cursor).
+    pub fn draw(
+        &self,
+        cx: &DrawCtx,
+        selected: Option<&crate::vault::Listed>,
+        f: &mut Frame,
+        area: Rect,
+    ) {
+        let focused = cx.focus == Focus::Mappings;
+        let t = cx.theme;
+        let Some(s) = selected else {
+            let block = frame(cx, "Mappings".into(), focused, None);
             let inner = block.inner(area);
             f.render_widget(block, area);
-            let msg = if app.data.targets.is_empty() {
+            let msg = if cx.data.targets.is_empty() {
                 "No targets yet: c connects a Supabase account, then T (targets) adds one."
             } else {
                 "Select a secret to see where it is synced."
             };
-            f.render_widget(
-                Paragraph::new(ratatui::text::Text::styled(msg, t.style(Role::Dim)))
-                    .wrap(Wrap { trim: true }),
-                inner,
-            );
-            return;
+            return note(cx, f, inner, msg);
         };
-        let rows = app.data.vars_of(s.meta.id);
-        let block = frame(
-            app,
-            "Mappings".into(),
-            focused,
-            Some(rows.len().to_string()),
-        );
+        let rows = cx.data.vars_of(s.meta.id);
+        let block = frame(cx, "Mappings".into(), focused, Some(rows.len().to_string()));
         let inner = block.inner(area);
         f.render_widget(block, area);
         if rows.is_empty() {
-            let msg = if app.data.targets.is_empty() {
+            let msg = if cx.data.targets.is_empty() {
                 format!(
                     "{}: not synced anywhere. No targets yet: c connects a Supabase account, then T (targets) adds one.",
                     s.meta.name
@@ -78,15 +76,10 @@ impl MappingsPane {
                     s.meta.name
                 )
             };
-            f.render_widget(
-                Paragraph::new(ratatui::text::Text::styled(msg, t.style(Role::Dim)))
-                    .wrap(Wrap { trim: true }),
-                inner,
-            );
-            return;
+            return note(cx, f, inner, &msg);
         }
         let w = inner.width as usize;
-        let now = app.now();
+        let now = cx.now;
         // Two lines per row: state and target, then the variable and its detail.
         let mut lines = Vec::new();
         for pos in self.list.window(inner_height(area) / 2) {
@@ -94,16 +87,7 @@ impl MappingsPane {
             let status = status_of(tv, st);
             let sel = pos == self.list.selected && focused;
             let head = format!("{} {} · {}", status.glyph(), status.word(), tv.target.name);
-            let detail = match (status, st) {
-                (Status::Synced, _) => format!(
-                    "v{} {}",
-                    st.pushed_version.unwrap_or(st.version),
-                    st.synced_at.map(|at| ago(now, at)).unwrap_or_default()
-                ),
-                (_, VarState { error: Some(e), .. }) => e.clone(),
-                (Status::Unhealthy, _) => "target unhealthy: R retries".into(),
-                _ => format!("v{}", st.version),
-            };
+            let detail = detail(status, st, now);
             let mut style = t.style(status.role());
             if sel {
                 style = t.style(Role::Selected);
@@ -116,5 +100,25 @@ impl MappingsPane {
             ));
         }
         super::draw_rows(f, inner, &lines);
+    }
+}
+
+/// The pane's one message (there is nothing to list), wrapped.
+fn note(cx: &DrawCtx, f: &mut Frame, inner: Rect, msg: &str) {
+    let text = ratatui::text::Text::styled(msg.to_string(), cx.theme.style(Role::Dim));
+    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
+}
+
+/// A variable's detail: the version pushed and when, else its error, else why it waits.
+fn detail(status: Status, st: &VarState, now: i64) -> String {
+    match (status, st) {
+        (Status::Synced, _) => format!(
+            "v{} {}",
+            st.pushed_version.unwrap_or(st.version),
+            st.synced_at.map(|at| ago(now, at)).unwrap_or_default()
+        ),
+        (_, VarState { error: Some(e), .. }) => e.clone(),
+        (Status::Unhealthy, _) => "target unhealthy: R retries".into(),
+        _ => format!("v{}", st.version),
     }
 }

@@ -12,12 +12,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders};
 
-use super::app::App;
+use super::draw_ctx::DrawCtx;
 use super::theme::Role;
 
 /// A pane's frame: the focused one has a heavier border and its title stands out.
-pub fn frame<'a>(app: &App, title: String, focused: bool, extra: Option<String>) -> Block<'a> {
-    let t = &app.theme;
+pub fn frame<'a>(cx: &DrawCtx, title: String, focused: bool, extra: Option<String>) -> Block<'a> {
+    let t = cx.theme;
     let (border, title_role, kind) = if focused {
         (Role::Focused, Role::Focused, BorderType::Thick)
     } else {

@@ -7,8 +7,9 @@ use ratatui::widgets::Paragraph;
 
 use super::{fit_middle, frame, inner_height, pad};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Focus};
+use crate::tui::app::Focus;
 use crate::tui::data::Snapshot;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::theme::Role;
@@ -33,17 +34,17 @@ impl ProjectsPane {
             .map(|p| p.0.name.as_str())
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let focused = app.focus == Focus::Projects;
+    pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let focused = cx.focus == Focus::Projects;
         let extra = (!self.list.filter.is_empty()).then(|| format!("/{}", self.list.filter));
-        let block = frame(app, "Projects".into(), focused, extra);
+        let block = frame(cx, "Projects".into(), focused, extra);
         let inner = block.inner(area);
         f.render_widget(block, area);
-        let t = &app.theme;
+        let t = cx.theme;
         if self.list.is_empty() {
             // The key that does it here, wrapped: the pane is 16 columns at 80x24.
-            let msg = if app.data.projects.is_empty() {
-                let n = app.keymap.key_for(&[Context::Projects], Action::Add);
+            let msg = if cx.data.projects.is_empty() {
+                let n = cx.keymap.key_for(&[Context::Projects], Action::Add);
                 format!("no projects yet: {n} creates one")
             } else {
                 "nothing matches the filter".into()
@@ -56,7 +57,7 @@ impl ProjectsPane {
         let w = inner.width as usize;
         let mut lines = Vec::new();
         for pos in self.list.window(inner_height(area)) {
-            let (p, n) = &app.data.projects[self.list.visible[pos]];
+            let (p, n) = &cx.data.projects[self.list.visible[pos]];
             let count = n.to_string();
             let name_w = w.saturating_sub(count.len() + 3);
             let sel = pos == self.list.selected;

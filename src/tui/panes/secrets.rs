@@ -7,8 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{ago, fit_middle, frame, inner_height, pad};
-use crate::tui::app::{App, Focus};
+use crate::tui::app::Focus;
 use crate::tui::data::Snapshot;
+use crate::tui::draw_ctx::DrawCtx;
 use crate::tui::list::ListState;
 use crate::tui::theme::Role;
 use crate::vault::{Listed, SecretId, Shape};
@@ -95,10 +96,10 @@ impl SecretsPane {
         self.list.current().and_then(|i| items.get(i))
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let focused = app.focus == Focus::Secrets;
-        let project = app.projects.current(&app.data);
-        let items = project.map(|p| app.data.secrets_of(p)).unwrap_or(&[]);
+    /// The secrets of `project` (the one under the projects pane's cursor).
+    pub fn draw(&self, cx: &DrawCtx, project: Option<&str>, f: &mut Frame, area: Rect) {
+        let focused = cx.focus == Focus::Secrets;
+        let items = project.map(|p| cx.data.secrets_of(p)).unwrap_or(&[]);
         let mut extra = format!("{}", items.len());
         if !self.marked.is_empty() {
             extra = format!("{extra} · {} selected", self.marked.len());
@@ -112,13 +113,13 @@ impl SecretsPane {
             Some(p) => format!("Secrets · {p}"),
             None => "Secrets".into(),
         };
-        let block = frame(app, title, focused, Some(extra));
+        let block = frame(cx, title, focused, Some(extra));
         let inner = block.inner(area);
         f.render_widget(block, area);
-        let t = &app.theme;
+        let t = cx.theme;
         if self.list.is_empty() {
             // With no project yet, n makes one first (a secret needs a project).
-            let msg = if app.data.projects.is_empty() {
+            let msg = if cx.data.projects.is_empty() {
                 "secrets live in a project: n creates the first one"
             } else if items.is_empty() {
                 "no secrets here: n adds one"
@@ -132,7 +133,7 @@ impl SecretsPane {
         }
         let w = inner.width as usize;
         let wide = w >= 60;
-        let now = app.now();
+        let now = cx.now;
         let mut lines = Vec::new();
         for pos in self.list.window(inner_height(area)) {
             let s = &items[self.list.visible[pos]];

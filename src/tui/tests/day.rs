@@ -1,8 +1,8 @@
 //! A working day in the dashboard (issue 12): refused forms keep their input, values
 //! keep their newlines, projects and targets are managed here, destructive acts ask and
-//! say what they touch, nothing is cut off at 80x24. Same harness as tests.rs.
+//! say what they touch, nothing is cut off at 80x24. Same harness as tests/mod.rs.
 
-use super::tests::{H, SIZES, key, snap, snap_rotations, snap_states};
+use super::{H, SIZES, key, snap, snap_rotations, snap_states};
 use crate::vault::SecretValue;
 
 /// Runs `steps` on a fresh demo vault at both sizes, snapshotting each.
@@ -355,7 +355,7 @@ fn the_footer_keeps_help_and_the_editors_keys_at_80_columns() {
 fn a_broken_keymap_is_said_after_unsealing_and_in_help() {
     let mut t = H::sealed(80, 24);
     t.tui.app.warnings = vec!["keymap.toml ignored: unknown key \"hyper-q\" in [main]".into()];
-    t.typed(super::tests::PASS).keys(&["enter"]);
+    t.typed(super::PASS).keys(&["enter"]);
     let s = t.screen();
     assert!(s.contains("hyper-q"), "{s}");
     t.keys(&["?"]);
@@ -448,10 +448,10 @@ fn keys_that_need_a_secret_say_why_nothing_happened() {
 /// variable stays pending, so the frame is the same on every run.
 fn rotations(w: u16, h: u16) -> H {
     let dir = tempfile::tempdir().unwrap();
-    let v = super::tests::rotations_vault(&dir);
+    let v = super::rotations_vault(&dir);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let backend = ratatui::backend::TestBackend::new(w, h);
-    let tui = super::runner::Tui::detached(backend, super::tests::app(), v).unwrap();
+    let tui = crate::tui::runner::Tui::detached(backend, super::app(), v).unwrap();
     H::ready(rt, tui, dir)
 }
 
@@ -623,13 +623,13 @@ fn import_preview_and_rollback_question_at_both_sizes() {
 
 #[test]
 fn help_lists_every_action_with_a_key() {
-    let k = super::keys::Keymap::defaults();
+    let k = crate::tui::keys::Keymap::defaults();
     // add_target has no default key since T opens the targets screen (a adds there);
     // it stays an action so keymap files that bind it keep working.
-    let unbound: Vec<&str> = super::action::Action::all()
-        .filter(|a| *a != super::action::Action::AddTarget)
+    let unbound: Vec<&str> = crate::tui::action::Action::all()
+        .filter(|a| *a != crate::tui::action::Action::AddTarget)
         .filter(|a| {
-            !super::keys::Context::ALL
+            !crate::tui::keys::Context::ALL
                 .iter()
                 .any(|c| k.bindings(*c).iter().any(|b| b.action == *a))
         })

@@ -2,6 +2,12 @@
 //! target would get (variables created, refusals: conflicts, bad names, the 100-variable
 //! cap) before anything is written. Confirming maps the accepted secrets in one
 //! transaction per target; the engine pushes them and the panes turn synced live.
+//! review.rs holds what a review found and its wording.
+
+mod review;
+
+use review::review_lines;
+pub use review::{Review, TooLong};
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,11 +16,11 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::{Outcome, boxed, navigate, row_style};
-use crate::ops::Change;
+use super::{Modal, Outcome, boxed, navigate, row_style};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Effect};
 use crate::tui::data::Snapshot;
+use crate::tui::draw_ctx::DrawCtx;
+use crate::tui::effects::Effect;
 use crate::tui::keys::Context;
 use crate::tui::list::ListState;
 use crate::tui::panes::fit;
@@ -29,100 +35,46 @@ struct TargetChoice {
     existing: BTreeMap<String, (SecretId, String)>,
 }
 
-/// What review found for one target.
-pub struct Review {
-    pub target: String,
-    pub name: String,
-    pub create: Vec<String>,
-    pub already: usize,
-    /// (variable or secret, why).
-    pub refused: Vec<(String, String)>,
-    /// Secrets to map: (project, name).
-    pub accept: Vec<(String, String)>,
-    pub total_after: usize,
-    pub over_cap: bool,
-    /// Names that exist on Supabase and that keyward did not create: mapped only when
-    /// the user chooses to adopt them (the vault's value then replaces them).
-    pub unowned: Vec<String>,
-    /// The secrets those names come from: (project, name).
-    pub adopt: Vec<(String, String)>,
-    /// The names on Supabase now: `None` while they are being listed.
-    pub remote: Option<Result<BTreeSet<String>, String>>,
-    /// Whether the owner has said which values are too long for Supabase yet.
-    pub sizes_known: bool,
-}
-
-/// Secrets ("project/name") whose values Supabase would refuse, with why: `None` while
-/// the owner is asked.
-pub type TooLong = Option<BTreeMap<String, String>>;
-
-impl Review {
-    /// Still listing the target's names or checking the values' sizes: nothing can be
-    /// confirmed yet.
-    pub fn checking(&self) -> bool {
-        self.remote.is_none() || !self.sizes_known
+impl TargetChoice {
+    /// Where the `names` of secret `id` stand here: the last conflict found (if any),
+    /// the names it would create, and those Supabase holds that keyward did not create.
+    fn place(
+        &self,
+        id: SecretId,
+        names: &[String],
+        claimed: &BTreeMap<String, String>,
+        theirs: &dyn Fn(&str) -> bool,
+    ) -> (Option<String>, Vec<String>, Vec<String>) {
+        let mut problem = None;
+        let mut new = Vec::new();
+        let mut taken = Vec::new();
+        for n in names {
+            if let Some((owner, from)) = self.existing.get(n) {
+                if *owner != id {
+                    problem = Some(format!("{n} already comes from {from}"));
+                }
+            } else if let Some(other) = claimed.get(n) {
+                problem = Some(format!("{n} would also come from {other}"));
+            } else if theirs(n) {
+                taken.push(n.clone());
+            } else {
+                new.push(n.clone());
+            }
+        }
+        (problem, new, taken)
     }
 
-    /// The writes for this target: the accepted secrets, plus the ones to adopt when the
-    /// user chose to. With the listing, the vault checks the names again as it maps.
-    pub fn changes(&mut self, adopt: bool) -> Option<(usize, Vec<Change>)> {
-        let pairs = std::mem::take(&mut self.accept);
-        let adopted = if adopt {
-            std::mem::take(&mut self.adopt)
-        } else {
-            Vec::new()
-        };
-        if pairs.is_empty() && adopted.is_empty() {
-            return None;
-        }
-        let remote = self.remote.clone().and_then(Result::ok);
-        let n = pairs.len() + adopted.len();
-        let map = |(project, name): (String, String), adopt: bool| Change::Map {
-            project,
-            name,
-            target: self.target.clone(),
-            env_name: None,
-            adopt,
-            remote: remote.clone(),
-        };
-        let mut changes: Vec<Change> = pairs.into_iter().map(|p| map(p, false)).collect();
-        changes.extend(adopted.into_iter().map(|p| map(p, true)));
-        Some((n, changes))
-    }
-
-    /// The review's lines about names on Supabase (listing, unowned ones).
-    pub fn remote_lines(&self, app: &App, indent: &str) -> Vec<(Role, String)> {
-        let mut l = Vec::new();
-        match &self.remote {
-            None => l.push((
-                Role::Dim,
-                format!("{indent}… checking the names on Supabase"),
-            )),
-            Some(Err(e)) => l.push((
-                Role::Failed,
-                format!("{indent}? names on Supabase unchecked: {e}"),
-            )),
-            Some(Ok(names)) => l.push((
-                Role::Dim,
-                format!("{indent}✓ checked the {} name(s) on Supabase", names.len()),
-            )),
-        }
-        if !self.unowned.is_empty() {
-            let key = app.keymap.key_for(&[Context::Adopt], Action::Adopt);
-            l.push((
-                Role::Drifted,
-                format!(
-                    "{indent}! exists on Supabase, not keyward's {}: {}",
-                    self.unowned.len(),
-                    self.unowned.join(", ")
-                ),
-            ));
-            l.push((
-                Role::Dim,
-                format!("{indent}  {key}: adopt them too (the vault's values replace theirs)"),
-            ));
-        }
-        l
+    /// The names on Supabase here that are neither reserved, nor keyward's, nor about
+    /// to be created: they count toward the cap.
+    fn held_by_others(&self, remote: &BTreeSet<String>, create: &[String]) -> usize {
+        remote
+            .iter()
+            .filter(|n| {
+                !n.starts_with(crate::vault::names::RESERVED_PREFIX)
+                    && !self.existing.contains_key(*n)
+                    && !create.contains(n)
+            })
+            .count()
     }
 }
 
@@ -216,22 +168,6 @@ impl SyncFlow {
         Some(f.review_one(t))
     }
 
-    /// Keys of the review: adopting is offered only when there is something to adopt.
-    pub fn contexts(&self) -> Vec<Context> {
-        match &self.review {
-            Some(rs) if rs.iter().any(|r| !r.unowned.is_empty()) => {
-                vec![
-                    Context::Adopt,
-                    Context::Review,
-                    Context::Confirm,
-                    Context::List,
-                ]
-            }
-            Some(_) => vec![Context::Confirm, Context::List],
-            None => vec![Context::Pick, Context::List],
-        }
-    }
-
     /// A target's names on Supabase arrived: its review is redone with them.
     pub fn remote_names(&mut self, target: &str, names: Result<BTreeSet<String>, String>) {
         self.remote.insert(target.to_string(), names);
@@ -290,22 +226,7 @@ impl SyncFlow {
                     continue;
                 }
             };
-            let mut problem = None;
-            let mut new = Vec::new();
-            let mut taken = Vec::new();
-            for n in &names {
-                if let Some((id, from)) = t.existing.get(n) {
-                    if *id != s.meta.id {
-                        problem = Some(format!("{n} already comes from {from}"));
-                    }
-                } else if let Some(other) = claimed.get(n) {
-                    problem = Some(format!("{n} would also come from {other}"));
-                } else if theirs(n) {
-                    taken.push(n.clone());
-                } else {
-                    new.push(n.clone());
-                }
-            }
+            let (problem, new, taken) = t.place(s.meta.id, &names, &claimed, &theirs);
             match problem {
                 Some(p) => r.refused.push((addr, p)),
                 None if !taken.is_empty() => {
@@ -328,22 +249,62 @@ impl SyncFlow {
         r.total_after += r.create.len();
         // Names others hold there count toward the cap too.
         if let Some(remote) = remote {
-            r.total_after += remote
-                .iter()
-                .filter(|n| {
-                    !n.starts_with(crate::vault::names::RESERVED_PREFIX)
-                        && !t.existing.contains_key(*n)
-                        && !r.create.contains(n)
-                })
-                .count();
+            r.total_after += t.held_by_others(remote, &r.create);
         }
         if r.total_after > PROJECT_SECRET_CAP {
             r.over_cap = true;
         }
         r
     }
+}
 
-    pub fn update(&mut self, a: Action) -> Outcome {
+impl SyncFlow {
+    /// The targets to choose from, marked when chosen.
+    fn choice_lines(&self, cx: &DrawCtx, w: usize, room: usize) -> Vec<Line<'static>> {
+        let t = cx.theme;
+        let mut lines = Vec::new();
+        lines.push(Line::styled("Choose targets:", t.style(Role::Title)));
+        for pos in self.list.window(room.saturating_sub(1)) {
+            let i = self.list.visible[pos];
+            let c = &self.targets[i];
+            let mark = if self.chosen.contains(&i) {
+                "[x]"
+            } else {
+                "[ ]"
+            };
+            let text = format!(
+                "{mark} {} ({}) · {} variables now",
+                c.name,
+                c.project_ref,
+                c.existing.len()
+            );
+            lines.push(Line::styled(
+                fit(&text, w),
+                row_style(cx, pos == self.list.selected),
+            ));
+        }
+        lines
+    }
+}
+
+impl Modal for SyncFlow {
+    /// Keys of the review: adopting is offered only when there is something to adopt.
+    fn contexts(&self) -> Vec<Context> {
+        match &self.review {
+            Some(rs) if rs.iter().any(|r| !r.unowned.is_empty()) => {
+                vec![
+                    Context::Adopt,
+                    Context::Review,
+                    Context::Confirm,
+                    Context::List,
+                ]
+            }
+            Some(_) => vec![Context::Confirm, Context::List],
+            None => vec![Context::Pick, Context::List],
+        }
+    }
+
+    fn update(&mut self, a: Action) -> Outcome {
         if let Some(reviews) = &mut self.review {
             return match a {
                 Action::Down | Action::PageDown => {
@@ -421,81 +382,16 @@ impl SyncFlow {
         }
     }
 
-    pub fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
-        let t = &app.theme;
+    fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
+        let t = cx.theme;
         let title = format!("Sync {} secret(s)", self.secrets.len());
-        let inner = boxed(app, f, area, 100, 30, &title);
+        let inner = boxed(cx, f, area, 100, 30, &title);
         let w = inner.width as usize;
         let room = inner.height.saturating_sub(2) as usize;
-        let mut lines = Vec::new();
-        match &self.review {
-            None => {
-                lines.push(Line::styled("Choose targets:", t.style(Role::Title)));
-                for pos in self.list.window(room.saturating_sub(1)) {
-                    let i = self.list.visible[pos];
-                    let c = &self.targets[i];
-                    let mark = if self.chosen.contains(&i) {
-                        "[x]"
-                    } else {
-                        "[ ]"
-                    };
-                    let text = format!(
-                        "{mark} {} ({}) · {} variables now",
-                        c.name,
-                        c.project_ref,
-                        c.existing.len()
-                    );
-                    lines.push(Line::styled(
-                        fit(&text, w),
-                        row_style(app, pos == self.list.selected),
-                    ));
-                }
-            }
-            Some(reviews) => {
-                lines.push(Line::styled(
-                    "Before anything is sent (names only, never values):",
-                    t.style(Role::Title),
-                ));
-                for r in reviews {
-                    lines.push(Line::raw(""));
-                    let cap = format!("{} of {PROJECT_SECRET_CAP} variables after", r.total_after);
-                    lines.push(Line::styled(
-                        fit(&format!("{} ({}) · {cap}", r.name, r.target), w),
-                        t.style(Role::Title),
-                    ));
-                    // Every line whole, wrapped: a reason or a name cut off is lost.
-                    let mut put = |role: Role, text: String| {
-                        for l in super::text::wrap(&text, w) {
-                            lines.push(Line::styled(l, t.style(role)));
-                        }
-                    };
-                    if r.over_cap {
-                        put(
-                            Role::Failed,
-                            format!(
-                                "  ✗ refused: over Supabase's cap of {PROJECT_SECRET_CAP}; bundle related values as one structured secret"
-                            ),
-                        );
-                    }
-                    if !r.create.is_empty() {
-                        let verb = if r.over_cap { "would create" } else { "create" };
-                        put(
-                            Role::Synced,
-                            format!("  + {verb} {}: {}", r.create.len(), r.create.join(", ")),
-                        );
-                    }
-                    for (role, text) in r.remote_lines(app, "  ") {
-                        put(role, text);
-                    }
-                    if r.already > 0 {
-                        put(Role::Dim, format!("  = {} already mapped there", r.already));
-                    }
-                    for (what, why) in &r.refused {
-                        put(Role::Failed, format!("  ✗ {what}: {why}"));
-                    }
-                }
-            }
-        }
+        let lines = match &self.review {
+            None => self.choice_lines(cx, w, room),
+            Some(reviews) => review_lines(cx, w, reviews),
+        };
         // A review longer than the box scrolls (↓): it is never cut.
         let more = lines.len().saturating_sub(room);
         let top = self.scroll.min(more);
@@ -504,7 +400,7 @@ impl SyncFlow {
             lines.push(Line::raw(""));
         }
         lines.push(Line::raw(""));
-        let mut hint = super::hints(app, &self.contexts(), w);
+        let mut hint = super::hints(cx, &self.contexts(), w);
         if more > top {
             hint = format!("↓ {} more · {hint}", more - top);
         }

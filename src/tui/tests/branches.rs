@@ -2,7 +2,7 @@
 //! branches under it (name, git branch, preview or persistent, status), and `b` turns
 //! following on or off through the same change as `keyward branch watch | unwatch`.
 
-use super::tests::{H, SIZES, app, states, states_vault};
+use super::{H, SIZES, app, states, states_vault};
 use crate::vault::{BranchInfo, BranchWatch, ListedBranch};
 
 const PROD: &str = "prodrefabcdefghijklm";
@@ -46,8 +46,8 @@ fn with_branches(w: u16, h: u16) -> H {
     })
     .unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let tui =
-        super::runner::Tui::detached(ratatui::backend::TestBackend::new(w, h), app(), v).unwrap();
+    let tui = crate::tui::runner::Tui::detached(ratatui::backend::TestBackend::new(w, h), app(), v)
+        .unwrap();
     H::ready(rt, tui, dir)
 }
 

@@ -1,8 +1,8 @@
 //! The sync review against a real listing (the emulator, the engine running): what it
 //! is for is shown, a conflict with a variable another secret already makes there, and
-//! a target that the sync would take past Supabase's cap. Same harness as tests.rs.
+//! a target that the sync would take past Supabase's cap. Same harness as tests/mod.rs.
 
-use super::tests::{H, SIZES};
+use super::{H, SIZES};
 use crate::supabase::emulator::SecretRecord;
 use crate::supabase::emulator::{Emulator, EmulatorConfig, Seed, TokenSpec};
 use crate::vault::{Cause, SecretValue};
@@ -42,7 +42,7 @@ fn emulator() -> Emulator {
 /// already makes on production.
 fn dashboard(emu: &Emulator, w: u16, h: u16) -> H {
     let url = emu.base_url().to_string();
-    H::with_config(w, h, super::tests::emulator_config(emu), move |tx| {
+    H::with_config(w, h, super::emulator_config(emu), move |tx| {
         crate::cli::demo::seed(tx)?;
         tx.set_value(
             "web-app",

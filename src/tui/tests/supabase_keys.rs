@@ -1,15 +1,15 @@
 //! Supabase keys from the dashboard (issue 13): both rotation kinds in one list, a
 //! signing key rotation added and run from a target's keys view, and the legacy keys
 //! turned off after their plan and on again. Against the emulator; same harness as
-//! tests.rs.
+//! tests/mod.rs.
 
-use super::tests::{H, snap_rotations};
+use super::{H, snap_rotations};
 use crate::supabase::emulator::seed::DEMO_STAGING_REF;
 use crate::supabase::emulator::{Emulator, Seed};
 
 /// The demo vault with the emulator's staging project as a target, at `w`x`h`.
 fn staging(emu: &Emulator, w: u16, h: u16) -> H {
-    super::tests::on_staging(emu, w, h, |_| Ok(()))
+    super::on_staging(emu, w, h, |_| Ok(()))
 }
 
 #[test]
@@ -100,7 +100,7 @@ fn the_keys_view_offers_a_signing_rotation_for_its_target() {
 
 #[test]
 fn the_legacy_keys_are_turned_off_after_their_plan_and_on_again() {
-    for (w, h, size) in super::tests::SIZES {
+    for (w, h, size) in super::SIZES {
         let emu = Emulator::with_seed(Seed::demo()).unwrap();
         let legacy_on = || emu.world(|w| w.projects[DEMO_STAGING_REF].legacy_keys_enabled);
         let mut t = staging(&emu, w, h);
@@ -189,8 +189,8 @@ fn redact_ids(s: &str) -> String {
 
 #[test]
 fn a_signing_key_rotation_is_edited_and_switched_like_an_api_key_one() {
-    use super::runner::Tui;
-    use super::tests::{app, rotations_vault};
+    use super::{app, rotations_vault};
+    use crate::tui::runner::Tui;
     let dir = tempfile::tempdir().unwrap();
     let v = rotations_vault(&dir);
     let rt = tokio::runtime::Runtime::new().unwrap();

@@ -2,17 +2,18 @@
 //! what it deletes on Supabase, find in every project, `.env` import and export, the
 //! targets screen, help. Each builds the same `ops` requests the command line sends.
 
-use super::action::Action;
-use super::app::{App, Effect, Focus};
-use super::keys::Context;
-use super::modals::form::{Field, Form};
-use super::modals::{self, Modal};
+use super::{App, Focus};
 use crate::ops::Change;
+use crate::tui::action::Action;
+use crate::tui::effects::Effect;
+use crate::tui::keys::Context;
+use crate::tui::modals::form::{Field, Form};
+use crate::tui::modals::{self, AnyModal};
 
 impl App {
     pub(crate) fn open_help(&mut self) {
         let h = modals::help::Help::new(&self.keymap, &self.warnings);
-        self.modals.push(Modal::Help(h));
+        self.modals.push(AnyModal::Help(h));
     }
 
     /// The engine went idle after a sync started here: the footer says how it ended.
@@ -80,7 +81,7 @@ impl App {
             }),
         );
         self.focus = Focus::Projects;
-        self.modals.push(Modal::Form(form));
+        self.modals.push(AnyModal::Form(form));
     }
 
     pub(crate) fn rename_project(&mut self) {
@@ -103,7 +104,7 @@ impl App {
                 })
             }),
         );
-        self.modals.push(Modal::Form(form));
+        self.modals.push(AnyModal::Form(form));
     }
 
     pub(crate) fn remove_project(&mut self) {
@@ -129,7 +130,7 @@ impl App {
             changes: vec![Change::RemoveProject { name: p }],
         };
         self.modals
-            .push(Modal::Confirm(modals::confirm::Confirm::new(q, effect)));
+            .push(AnyModal::Confirm(modals::confirm::Confirm::new(q, effect)));
     }
 
     /// `d`: asks first, saying which variables on which targets are deleted now.
@@ -165,12 +166,12 @@ impl App {
             done: format!("moved {p}/{n} to the trash (t opens it)"),
         };
         self.modals
-            .push(Modal::Confirm(modals::confirm::Confirm::new(q, effect)));
+            .push(AnyModal::Confirm(modals::confirm::Confirm::new(q, effect)));
     }
 
     pub(crate) fn open_find(&mut self) {
         let f = modals::find::Find::new(&self.data);
-        self.modals.push(Modal::Find(f));
+        self.modals.push(AnyModal::Find(f));
     }
 
     pub(crate) fn import_env(&mut self) {
@@ -193,7 +194,7 @@ impl App {
                 })
             }),
         );
-        self.modals.push(Modal::Form(form));
+        self.modals.push(AnyModal::Form(form));
     }
 
     pub(crate) fn export_env(&mut self) {
@@ -216,7 +217,7 @@ impl App {
                 })
             }),
         );
-        self.modals.push(Modal::Form(form));
+        self.modals.push(AnyModal::Form(form));
     }
 
     /// A dry run answered: the form goes, the preview opens with the file's text.
@@ -233,7 +234,7 @@ impl App {
                     self.modals.remove(i);
                 }
                 let m = modals::import::ImportReview::new(project, text, plan);
-                self.modals.push(Modal::Import(m));
+                self.modals.push(AnyModal::Import(m));
             }
             (Err(e), Some(i)) => self.modals[i].refused(e),
             (Err(e), None) => self.fail(e),
@@ -242,7 +243,7 @@ impl App {
 
     pub(crate) fn open_targets(&mut self) {
         let m = modals::connections::Targets::new(&self.data);
-        self.modals.push(Modal::Targets(m));
+        self.modals.push(AnyModal::Targets(m));
     }
 
     pub(crate) fn add_target(&mut self) {
