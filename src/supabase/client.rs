@@ -368,7 +368,8 @@ impl Client {
         serde_json::from_slice(&body).map_err(|e| Error::UnexpectedResponse {
             status: status.as_u16(),
             message: format!(
-                "{endpoint} answered with a body that does not match the API spec: {e}"
+                "{endpoint} answered with a body that does not match the API spec ({})",
+                mismatch(&e)
             ),
         })
     }
@@ -395,5 +396,41 @@ pub(super) fn reveal_hint(reveal: bool) -> &'static str {
         hints::REVEAL
     } else {
         hints::DEFAULT
+    }
+}
+
+/// Where and how a body did not parse, never what it held: serde's own text quotes the
+/// offending value, and a revealed API key is a string in such a body.
+fn mismatch(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match e.classify() {
+        Category::Syntax => "not JSON",
+        Category::Data => "a field missing or of another type",
+        Category::Eof => "cut short",
+        Category::Io => "unreadable",
+    };
+    format!("{what} at line {} column {}", e.line(), e.column())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_body_that_does_not_parse_is_described_without_its_values() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Key {
+            #[allow(dead_code)]
+            api_key: u64,
+        }
+        let e = serde_json::from_slice::<Key>(br#"{"api_key":"sb_secret_abcdef"}"#).unwrap_err();
+        assert!(
+            e.to_string().contains("sb_secret_abcdef"),
+            "serde quotes it"
+        );
+        let m = super::mismatch(&e);
+        assert!(!m.contains("sb_secret"), "{m}");
+        assert!(
+            m.starts_with("a field missing or of another type at line 1 column "),
+            "{m}"
+        );
     }
 }

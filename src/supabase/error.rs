@@ -155,6 +155,8 @@ pub(crate) fn transport(err: reqwest::Error, host: &str, timeout: Duration) -> E
             source: err.without_url(),
         }
     } else {
+        // Its text would name the whole URL; the message names the host only.
+        let err = err.without_url();
         let mut detail = err.to_string();
         let mut src = std::error::Error::source(&err);
         while let Some(e) = src {
@@ -166,7 +168,7 @@ pub(crate) fn transport(err: reqwest::Error, host: &str, timeout: Duration) -> E
             message: format!(
                 "cannot reach {host}: {detail}; check the instance URL and the network"
             ),
-            source: err.without_url(),
+            source: err,
         }
     }
 }
