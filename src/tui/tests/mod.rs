@@ -19,6 +19,7 @@ use crate::vault::{Clock, InitOptions, SealedVault, Vault};
 
 mod access;
 mod branches;
+mod bytes;
 mod day;
 mod editor;
 mod fixtures;
