@@ -39,7 +39,8 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 impl PushScheduler {
     /// Sync state moved (a write, a kick): batches start once changes are quiet.
     fn changed(&mut self) {
-        self.pacing.changed(tokio::time::Instant::now());
+        self.pacing
+            .changed(tokio::time::Instant::now(), self.workers.targets());
         self.busy = true;
     }
 

@@ -28,6 +28,11 @@ impl<T: Send + 'static> Workers<T> {
         self.targets.is_empty()
     }
 
+    /// The targets with a batch in flight.
+    pub fn targets(&self) -> impl Iterator<Item = &str> {
+        self.targets.values().map(String::as_str)
+    }
+
     pub fn running(&self, target: &str) -> bool {
         self.targets.values().any(|t| t == target)
     }
