@@ -22,7 +22,7 @@ pub(crate) const QUIET: Duration = Duration::from_millis(20);
 /// The longest a first batch waits for a burst to be quiet.
 pub(crate) const MAX_DEFER: Duration = Duration::from_millis(500);
 /// Changes at most this far apart are one stream.
-pub(crate) const GAP: Duration = Duration::from_millis(250);
+pub(crate) const GAP: Duration = Duration::from_millis(500);
 /// A target served in a stream gets its next batch at least this often.
 pub(crate) const MAX_HOLD: Duration = Duration::from_secs(5);
 

@@ -191,6 +191,7 @@ impl Vault {
             now: self.clock.now(),
             via: via.map(str::to_owned),
             touched: Touched::default(),
+            names: None,
         };
         let out = f(&mut wtx)?;
         let touched = std::mem::take(&mut wtx.touched);
@@ -454,6 +455,9 @@ pub struct WriteTx<'v> {
     pub(crate) via: Option<String>,
     /// What this transaction changed, for whoever shows it.
     pub(crate) touched: Touched,
+    /// One target's variable names as mapping checks them, kept across the mappings of
+    /// one transaction (see `sync::mappings::Names`).
+    pub(crate) names: Option<crate::vault::sync::mappings::Names>,
 }
 
 /// What a committed write changed: front ends re-read only that, and the sync engine

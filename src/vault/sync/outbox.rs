@@ -204,6 +204,10 @@ impl WriteTx<'_> {
     }
 
     fn touch_var(&mut self, target: &str, var: &str) {
+        // A mapping's view of this target's names is stale once another write moves them.
+        if self.names.as_ref().is_some_and(|n| n.target == target) {
+            self.names = None;
+        }
         self.touched
             .vars
             .insert((target.to_string(), var.to_string()));

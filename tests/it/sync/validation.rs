@@ -214,3 +214,33 @@ fn a_field_that_makes_no_variable_name_is_refused_by_sync_and_skipped_by_export_
     assert_eq!(lines, vec!["DATABASE_HOST=\"db.local\""]);
     assert_eq!(skipped, vec!["database.--".to_string()]);
 }
+
+/// Mappings made in one transaction see each other: the second of two secrets made to
+/// give the same name in one target is refused, and the cap counts what the same
+/// transaction mapped before (the names are read once per transaction and kept).
+#[test]
+fn mappings_in_one_transaction_see_each_other() {
+    let emu = emus::start();
+    let (_sb, v) = vault_with(&emu, &[(REF_A, "billing-api")]);
+    set(&v, "app/FIRST", "1");
+    set(&v, "ops/FIRST", "2");
+    let e = v
+        .write(|tx| {
+            tx.map("app", "FIRST", REF_A, None, false, None)?;
+            tx.map("ops", "FIRST", REF_A, None, false, None)
+        })
+        .unwrap_err();
+    assert!(e.to_string().contains("FIRST"), "{e}");
+    let e = v
+        .write(|tx| {
+            for i in 0..100 {
+                let name = format!("S{i:03}");
+                tx.set_value("app", &name, &SecretValue::simple("x"), Cause::Edit)?;
+                tx.map("app", &name, REF_A, None, false, None)?;
+            }
+            tx.set_value("app", "ONE_MORE", &SecretValue::simple("x"), Cause::Edit)?;
+            tx.map("app", "ONE_MORE", REF_A, None, false, None)
+        })
+        .unwrap_err();
+    assert!(e.to_string().contains("cap of 100"), "{e}");
+}
