@@ -63,17 +63,9 @@ impl Modal for Connect {
         if self.validating {
             return Outcome::None;
         }
-        match a {
-            Action::Close => Outcome::Close,
-            Action::NextField => {
-                self.focus = (self.focus + 1) % 3;
-                Outcome::None
-            }
-            Action::PrevField => {
-                self.focus = (self.focus + 2) % 3;
-                Outcome::None
-            }
-            Action::Save | Action::Submit => {
+        match super::fields::update(a, false, &mut self.focus, 3, |_| true) {
+            super::fields::Step::Done(o) => o,
+            super::fields::Step::Save => {
                 let name = self.inputs[0].value().trim().to_string();
                 let url = self.inputs[1].value().trim().to_string();
                 let mut raw = self.inputs[2].value_and_reset();
@@ -90,7 +82,6 @@ impl Modal for Connect {
                     close: false,
                 }
             }
-            _ => Outcome::None,
         }
     }
 

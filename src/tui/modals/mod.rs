@@ -12,6 +12,7 @@ pub mod confirm;
 pub mod connect;
 pub mod connections;
 pub mod editor;
+mod fields;
 pub mod find;
 pub mod form;
 pub mod gone;
