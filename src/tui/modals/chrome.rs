@@ -176,3 +176,34 @@ pub fn fit_hints(
     }
     out
 }
+
+/// An error as a modal shows it: whole and wrapped to `w` (the reason and what to do),
+/// after a `✗`, in `role`.
+pub fn error_lines(cx: &DrawCtx, e: &str, w: usize, role: Role) -> Vec<Line<'static>> {
+    super::text::wrap(&format!("✗ {e}"), w)
+        .into_iter()
+        .map(|l| Line::styled(l, cx.theme.style(role)))
+        .collect()
+}
+
+/// A form's box filled: its `lines` cut or padded to the height of `inner`, then the
+/// keys of `contexts` on the last line.
+pub fn render_form(
+    cx: &DrawCtx,
+    f: &mut Frame,
+    inner: Rect,
+    mut lines: Vec<Line>,
+    contexts: &[Context],
+) {
+    let w = inner.width as usize;
+    let room = inner.height.saturating_sub(1) as usize;
+    lines.truncate(room);
+    while lines.len() < room {
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled(
+        hints(cx, contexts, w),
+        cx.theme.style(Role::Key),
+    ));
+    f.render_widget(ratatui::widgets::Paragraph::new(lines), inner);
+}

@@ -147,9 +147,7 @@ impl Modal for Connect {
         // A refusal is shown whole: the token's owner needs every word of it.
         if let Some(e) = self.error.as_ref().filter(|_| !self.validating) {
             lines.pop();
-            for l in super::text::wrap(&format!("✗ {e}"), inner.width as usize) {
-                lines.push(Line::styled(l, t.style(Role::Error)));
-            }
+            lines.extend(super::error_lines(cx, e, inner.width as usize, Role::Error));
         }
         lines.push(Line::raw(""));
         lines.push(Line::styled(

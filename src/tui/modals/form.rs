@@ -157,9 +157,7 @@ impl Modal for Form {
         match (&self.error, self.saving) {
             (_, Some(_)) => lines.push(Line::styled("saving…", t.style(Role::Pending))),
             (Some(e), _) => {
-                for l in super::text::wrap(&format!("✗ {e}"), w) {
-                    lines.push(Line::styled(l, t.style(Role::Error)));
-                }
+                lines.extend(super::error_lines(cx, e, w, Role::Error));
             }
             (None, _) => {}
         }

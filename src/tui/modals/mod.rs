@@ -32,8 +32,8 @@ pub mod unseal;
 
 pub use any::AnyModal;
 pub use chrome::{
-    actor_label, boxed, filter_head, fit_hints, help_hint, hints, is_navigation, navigate,
-    row_style,
+    actor_label, boxed, error_lines, filter_head, fit_hints, help_hint, hints, is_navigation,
+    navigate, render_form, row_style,
 };
 
 use crossterm::event::KeyEvent;

@@ -6,7 +6,6 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
 use tui_input::Input;
 
 use super::{Modal, Outcome, boxed};
@@ -207,18 +206,9 @@ impl Modal for PolicyEditor {
         }
         if let Some(e) = &self.error {
             lines.push(Line::raw(""));
-            for l in super::text::wrap(&format!("✗ {e}"), w) {
-                lines.push(Line::styled(l, t.style(Role::Failed)));
-            }
+            lines.extend(super::error_lines(cx, e, w, Role::Failed));
         }
-        let room = inner.height.saturating_sub(1) as usize;
-        lines.truncate(room);
-        while lines.len() < room {
-            lines.push(Line::raw(""));
-        }
-        let hint = super::hints(cx, &[Context::Policy], w);
-        lines.push(Line::styled(hint, t.style(Role::Key)));
-        f.render_widget(Paragraph::new(lines), inner);
+        super::render_form(cx, f, inner, lines, &[Context::Policy]);
     }
 
     fn takes_text(&self) -> bool {

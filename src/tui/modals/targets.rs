@@ -125,9 +125,7 @@ impl Modal for AddTarget {
             Span::raw(self.filter.value().to_string()),
         ])];
         for e in self.errors.iter().chain(&self.error) {
-            for l in super::text::wrap(&format!("✗ {e}"), w) {
-                lines.push(Line::styled(l, t.style(Role::Error)));
-            }
+            lines.extend(super::error_lines(cx, e, w, Role::Error));
         }
         if self.items.is_empty() {
             lines.push(Line::styled(

@@ -282,9 +282,7 @@ impl Modal for RotationForm {
             }
         }
         if let Some(e) = &self.error {
-            for l in crate::tui::modals::text::wrap(&format!("✗ {e}"), w) {
-                lines.push(Line::styled(l, t.style(Role::Failed)));
-            }
+            lines.extend(crate::tui::modals::error_lines(cx, e, w, Role::Failed));
         }
         if self.saving.is_some() {
             lines.push(Line::styled("saving…", t.style(Role::Pending)));
