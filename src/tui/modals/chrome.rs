@@ -52,6 +52,19 @@ pub fn navigate(list: &mut crate::tui::list::ListState, a: Action) -> bool {
     true
 }
 
+/// The arrow and page keys a list that filters as you type still takes as moves (every
+/// other key is typed into its filter).
+pub fn typed_move(k: &crossterm::event::KeyEvent) -> Option<Action> {
+    use crossterm::event::KeyCode;
+    match k.code {
+        KeyCode::Up => Some(Action::Up),
+        KeyCode::Down => Some(Action::Down),
+        KeyCode::PageUp => Some(Action::PageUp),
+        KeyCode::PageDown => Some(Action::PageDown),
+        _ => None,
+    }
+}
+
 /// The style of a list row.
 pub fn row_style(cx: &DrawCtx, selected: bool) -> ratatui::style::Style {
     if selected {
