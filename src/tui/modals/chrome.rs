@@ -65,6 +65,15 @@ pub fn typed_move(k: &crossterm::event::KeyEvent) -> Option<Action> {
     }
 }
 
+/// The marker and label style of a form's field: `▸` and focused, or dim.
+pub fn field_label(cx: &DrawCtx, focused: bool) -> (&'static str, ratatui::style::Style) {
+    if focused {
+        ("▸", cx.theme.style(Role::Focused))
+    } else {
+        (" ", cx.theme.style(Role::Dim))
+    }
+}
+
 /// The style of a list row.
 pub fn row_style(cx: &DrawCtx, selected: bool) -> ratatui::style::Style {
     if selected {

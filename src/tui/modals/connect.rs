@@ -110,12 +110,7 @@ impl Modal for Connect {
             };
             let shown: String = shown.chars().skip(scroll).take(input_w).collect();
             let focused = i == self.focus;
-            let marker = if focused { "▸" } else { " " };
-            let ls = if focused {
-                t.style(Role::Focused)
-            } else {
-                t.style(Role::Dim)
-            };
+            let (marker, ls) = super::field_label(cx, focused);
             lines.push(Line::from(vec![
                 Span::styled(format!("{marker}{label:<label_w$}"), ls),
                 Span::styled(

@@ -131,12 +131,7 @@ impl Modal for Form {
         let mut cursor = None;
         for (i, fld) in self.fields.iter().enumerate() {
             let focused = i == self.focus;
-            let marker = if focused { "▸" } else { " " };
-            let ls = if focused {
-                t.style(Role::Focused)
-            } else {
-                t.style(Role::Dim)
-            };
+            let (marker, ls) = super::field_label(cx, focused);
             let scroll = fld.input.visual_scroll(input_w);
             let shown: String = if fld.masked {
                 "•".repeat(fld.input.value().chars().count())

@@ -32,8 +32,8 @@ pub mod unseal;
 
 pub use any::AnyModal;
 pub use chrome::{
-    actor_label, boxed, error_lines, filter_head, fit_hints, help_hint, hints, is_navigation,
-    navigate, render_form, row_style, typed_move,
+    actor_label, boxed, error_lines, field_label, filter_head, fit_hints, help_hint, hints,
+    is_navigation, navigate, render_form, row_style, typed_move,
 };
 
 use crossterm::event::KeyEvent;
