@@ -148,21 +148,9 @@ pub fn add_signing(g: &GlobalArgs, n: NewSigningRotation) -> CmdResult {
     let s = session(g)?;
     let a = s.apply(g, vec![Change::AddSigningRotation(n)], false)?;
     let Some(Outcome::SigningRotation(r)) = a.outcomes.into_iter().next() else {
-        return Err(
-            "the vault's owner did not return the rotation: restart the owner with this version"
-                .into(),
-        );
+        return Err(super::rotation::NOT_RETURNED.into());
     };
-    let when = if r.auto {
-        format!(
-            "every {} day(s) at {} UTC, first run now (by `keyward daemon`, or `keyward rotation run {}`)",
-            r.every_days,
-            format_time_of_day(r.at_minute),
-            r.name
-        )
-    } else {
-        format!("manual only: `keyward rotation run {}`", r.name)
-    };
+    let when = super::rotation::first_run(r.auto, r.every_days, r.at_minute, &r.name);
     println!(
         "{}: {} JWT signing keys of {}, previous key revoked {} after a rotation and deleted {} later, {when}",
         r.name,
