@@ -92,6 +92,40 @@ async fn get_one(
     Ok(Json(k.view(reveal, masking)))
 }
 
+/// A field a request may leave out or set to null: None when absent, Some(None) when
+/// null, else `pick`'s value, or a bad request saying `wrong`.
+fn nullable<T>(
+    v: Option<&serde_json::Value>,
+    pick: impl Fn(&serde_json::Value) -> Option<T>,
+    wrong: &str,
+) -> Result<Option<Option<T>>, ApiError> {
+    match v {
+        None => Ok(None),
+        Some(serde_json::Value::Null) => Ok(Some(None)),
+        Some(x) => pick(x)
+            .map(|t| Some(Some(t)))
+            .ok_or_else(|| ApiError::bad_request(wrong)),
+    }
+}
+
+fn description(v: Option<&serde_json::Value>) -> Result<Option<Option<String>>, ApiError> {
+    nullable(
+        v,
+        |d| d.as_str().map(str::to_owned),
+        "description must be a string",
+    )
+}
+
+type Template = serde_json::Map<String, serde_json::Value>;
+
+fn template(v: Option<&serde_json::Value>) -> Result<Option<Option<Template>>, ApiError> {
+    nullable(
+        v,
+        |t| t.as_object().cloned(),
+        "secret_jwt_template must be an object",
+    )
+}
+
 async fn create(
     State(s): State<Arc<Shared>>,
     Extension(token): Extension<TokenSpec>,
@@ -118,20 +152,8 @@ async fn create(
             "name must be 4 to 64 characters matching ^[a-z_][a-z0-9_]+$",
         ));
     }
-    let description = match v.get("description") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(d)) => Some(d.clone()),
-        Some(_) => return Err(ApiError::bad_request("description must be a string")),
-    };
-    let template = match v.get("secret_jwt_template") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::Object(o)) => Some(o.clone()),
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "secret_jwt_template must be an object",
-            ));
-        }
-    };
+    let description = description(v.get("description"))?.flatten();
+    let template = template(v.get("secret_jwt_template"))?.flatten();
     let masking = s.control.faults().secret_key_masking;
     let mut w = s.world();
     let p = w.project_mut(&r)?;
@@ -166,22 +188,8 @@ async fn update(
             ));
         }
     };
-    let description = match obj.get("description") {
-        None => None,
-        Some(serde_json::Value::Null) => Some(None),
-        Some(serde_json::Value::String(d)) => Some(Some(d.clone())),
-        Some(_) => return Err(ApiError::bad_request("description must be a string")),
-    };
-    let template = match obj.get("secret_jwt_template") {
-        None => None,
-        Some(serde_json::Value::Null) => Some(None),
-        Some(serde_json::Value::Object(o)) => Some(Some(o.clone())),
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "secret_jwt_template must be an object",
-            ));
-        }
-    };
+    let description = description(obj.get("description"))?;
+    let template = template(obj.get("secret_jwt_template"))?;
     let masking = s.control.faults().secret_key_masking;
     let mut w = s.world();
     let p = w.project_mut(&r)?;
