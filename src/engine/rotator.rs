@@ -65,6 +65,58 @@ pub trait Kind: Clone + Send + Sync + 'static {
     fn end_attempt(r: &mut Self::Record) -> Ended<'_>;
 }
 
+/// Declares a rotation kind: its marker type and its [`Kind`], from the record type,
+/// the phase that means idle, its audit word, how the log names it, and the vault
+/// calls that read (in either transaction) and save its record.
+macro_rules! rotation_kind {
+    (
+        $(#[$meta:meta])*
+        $kind:ident,
+        record: $record:ty,
+        idle: $idle:path,
+        audit: $audit:literal,
+        what: $what:literal,
+        read: $read:ident,
+        save: $save:ident $(,)?
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone)]
+        pub struct $kind;
+
+        impl $crate::engine::rotator::Kind for $kind {
+            type Record = $record;
+            const AUDIT: &'static str = $audit;
+            const WHAT: &'static str = $what;
+            fn read(tx: &$crate::vault::ReadTx<'_>, name: &str) -> $crate::vault::Result<$record> {
+                tx.$read(name)
+            }
+            fn load(tx: &$crate::vault::WriteTx<'_>, name: &str) -> $crate::vault::Result<$record> {
+                tx.$read(name)
+            }
+            fn save(tx: &mut $crate::vault::WriteTx<'_>, r: &$record) -> $crate::vault::Result<()> {
+                tx.$save(r)
+            }
+            fn name(r: &$record) -> &str {
+                &r.name
+            }
+            fn end_attempt(r: &mut $record) -> $crate::engine::rotator::Ended<'_> {
+                let s = &mut r.state;
+                s.phase = $idle;
+                $crate::engine::rotator::Ended {
+                    every_days: r.every_days,
+                    at_minute: r.at_minute,
+                    next_due: &mut s.next_due,
+                    last_success: &mut s.last_success,
+                    failures: &mut s.failures,
+                    retry_at: &mut s.retry_at,
+                    last_message: &mut s.last_message,
+                }
+            }
+        }
+    };
+}
+pub(super) use rotation_kind;
+
 pub struct Rotator<K: Kind> {
     pub(super) vault: Arc<Vault>,
     pub(super) handle: EngineHandle,

@@ -20,13 +20,12 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use super::handle::{EngineError, EngineHandle};
-use super::rotator::{Ended, Kind, RecordClients, Rotator};
+use super::rotator::{Kind, RecordClients, Rotator, rotation_kind};
 use super::schedule::apply_get;
 use crate::supabase::api::{CreateApiKey, DeleteApiKey, NewApiKeyType};
 use crate::supabase::{Client, Error as ApiError, KeyCheck};
 use crate::vault::{
-    KeyKind, KeyRef, KeyRotation, Millis, Outcome, Phase, ReadTx, SecretValue, Vault, VaultError,
-    WriteTx,
+    KeyKind, KeyRef, KeyRotation, Millis, Outcome, Phase, SecretValue, Vault, VaultError,
 };
 
 mod attempt;
@@ -74,40 +73,16 @@ pub struct Rotated {
     pub cleanup_pending: bool,
 }
 
-/// The API key kind of [`Rotator`].
-#[derive(Clone)]
-pub struct ApiKeys;
-
-impl Kind for ApiKeys {
-    type Record = KeyRotation;
-    const AUDIT: &'static str = "key-rotation";
-    const WHAT: &'static str = "rotation";
-    fn read(tx: &ReadTx<'_>, name: &str) -> crate::vault::Result<KeyRotation> {
-        tx.key_rotation(name)
-    }
-    fn load(tx: &WriteTx<'_>, name: &str) -> crate::vault::Result<KeyRotation> {
-        tx.key_rotation(name)
-    }
-    fn save(tx: &mut WriteTx<'_>, r: &KeyRotation) -> crate::vault::Result<()> {
-        tx.save_key_rotation(r)
-    }
-    fn name(r: &KeyRotation) -> &str {
-        &r.name
-    }
-    fn end_attempt(r: &mut KeyRotation) -> Ended<'_> {
-        let s = &mut r.state;
-        s.phase = Phase::Idle;
-        Ended {
-            every_days: r.every_days,
-            at_minute: r.at_minute,
-            next_due: &mut s.next_due,
-            last_success: &mut s.last_success,
-            failures: &mut s.failures,
-            retry_at: &mut s.retry_at,
-            last_message: &mut s.last_message,
-        }
-    }
-}
+rotation_kind!(
+    /// The API key kind of [`Rotator`].
+    ApiKeys,
+    record: KeyRotation,
+    idle: Phase::Idle,
+    audit: "key-rotation",
+    what: "rotation",
+    read: key_rotation,
+    save: save_key_rotation,
+);
 
 pub type KeyRotator = Rotator<ApiKeys>;
 

@@ -17,15 +17,15 @@
 use std::sync::Arc;
 
 use super::keyrotation::{InFlight, KeyRotationError};
-use super::rotator::{Ended, Kind, RecordClients, Rotator, failed};
+use super::rotator::{Kind, RecordClients, Rotator, failed, rotation_kind};
 use super::schedule::apply_get;
 use crate::supabase::Client;
 use crate::supabase::api::{
     CreateSigningKey, SigningAlgorithm, SigningKey, SigningKeyStatus, UpdateSigningKey,
 };
 use crate::vault::{
-    Aging, Millis, Outcome, ReadTx, SigningAlg, SigningKeyRef, SigningPhase, SigningRotation,
-    Vault, WriteTx,
+    Aging, Millis, Outcome, SigningAlg, SigningKeyRef, SigningPhase, SigningRotation, Vault,
+    WriteTx,
 };
 
 mod age;
@@ -52,40 +52,16 @@ pub struct Promoted {
     pub previous: Option<String>,
 }
 
-/// The signing key kind of [`Rotator`].
-#[derive(Clone)]
-pub struct SigningKeys;
-
-impl Kind for SigningKeys {
-    type Record = SigningRotation;
-    const AUDIT: &'static str = "signing-rotation";
-    const WHAT: &'static str = "signing rotation";
-    fn read(tx: &ReadTx<'_>, name: &str) -> crate::vault::Result<SigningRotation> {
-        tx.signing_rotation(name)
-    }
-    fn load(tx: &WriteTx<'_>, name: &str) -> crate::vault::Result<SigningRotation> {
-        tx.signing_rotation(name)
-    }
-    fn save(tx: &mut WriteTx<'_>, r: &SigningRotation) -> crate::vault::Result<()> {
-        tx.save_signing_rotation(r)
-    }
-    fn name(r: &SigningRotation) -> &str {
-        &r.name
-    }
-    fn end_attempt(r: &mut SigningRotation) -> Ended<'_> {
-        let s = &mut r.state;
-        s.phase = SigningPhase::Idle;
-        Ended {
-            every_days: r.every_days,
-            at_minute: r.at_minute,
-            next_due: &mut s.next_due,
-            last_success: &mut s.last_success,
-            failures: &mut s.failures,
-            retry_at: &mut s.retry_at,
-            last_message: &mut s.last_message,
-        }
-    }
-}
+rotation_kind!(
+    /// The signing key kind of [`Rotator`].
+    SigningKeys,
+    record: SigningRotation,
+    idle: SigningPhase::Idle,
+    audit: "signing-rotation",
+    what: "signing rotation",
+    read: signing_rotation,
+    save: save_signing_rotation,
+);
 
 pub type SigningRotator = Rotator<SigningKeys>;
 
