@@ -46,6 +46,14 @@ fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
     }
 }
 
+/// Whether the request asks to `reveal` the keys, refused by the scoped-token reveal bug
+/// when the knob turns it on.
+fn reveal(s: &Shared, token: &TokenSpec, q: &HashMap<String, String>) -> Result<bool, ApiError> {
+    let reveal = flag(q, "reveal")?;
+    check_reveal(s, token, reveal)?;
+    Ok(reveal)
+}
+
 /// The scoped-token reveal bug, when the knob turns it on.
 fn check_reveal(s: &Shared, token: &TokenSpec, reveal: bool) -> Result<(), ApiError> {
     if reveal && token.projects.is_some() && s.control.faults().scoped_reveal_403 {
@@ -63,8 +71,7 @@ async fn list(
     Path(r): Path<String>,
     Query(q): Q,
 ) -> Result<Json<Vec<ApiKey>>, ApiError> {
-    let reveal = flag(&q, "reveal")?;
-    check_reveal(&s, &token, reveal)?;
+    let reveal = reveal(&s, &token, &q)?;
     let masking = s.control.faults().secret_key_masking;
     let mut w = s.world();
     let p = w.project_mut(&r)?;
@@ -79,17 +86,20 @@ async fn get_one(
     Path((r, id)): Path<(String, String)>,
     Query(q): Q,
 ) -> Result<Json<ApiKey>, ApiError> {
-    let reveal = flag(&q, "reveal")?;
-    check_reveal(&s, &token, reveal)?;
+    let reveal = reveal(&s, &token, &q)?;
     let masking = s.control.faults().secret_key_masking;
     let mut w = s.world();
     let p = w.project_mut(&r)?;
-    let k = p
-        .api_keys
-        .iter()
-        .find(|k| k.id == id)
-        .ok_or_else(|| ApiError::not_found("API key not found"))?;
+    let k = &p.api_keys[key_index(p, &id)?];
     Ok(Json(k.view(reveal, masking)))
+}
+
+/// Where the project's API key `id` is in its list.
+fn key_index(p: &super::world::ProjectRecord, id: &str) -> Result<usize, ApiError> {
+    p.api_keys
+        .iter()
+        .position(|k| k.id == id)
+        .ok_or_else(|| ApiError::not_found("API key not found"))
 }
 
 /// A field a request may leave out or set to null: None when absent, Some(None) when
@@ -134,8 +144,7 @@ async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let reveal = flag(&q, "reveal")?;
-    check_reveal(&s, &token, reveal)?;
+    let reveal = reveal(&s, &token, &q)?;
     let v = json_body(&headers, &body)?;
     let key_type = match v.get("type").and_then(|t| t.as_str()) {
         Some("publishable") => ApiKeyType::Publishable,
@@ -173,8 +182,7 @@ async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<ApiKey>, ApiError> {
-    let reveal = flag(&q, "reveal")?;
-    check_reveal(&s, &token, reveal)?;
+    let reveal = reveal(&s, &token, &q)?;
     let v = json_body(&headers, &body)?;
     let Some(obj) = v.as_object() else {
         return Err(ApiError::bad_request("Request body must be an object"));
@@ -193,11 +201,8 @@ async fn update(
     let masking = s.control.faults().secret_key_masking;
     let mut w = s.world();
     let p = w.project_mut(&r)?;
-    let k = p
-        .api_keys
-        .iter_mut()
-        .find(|k| k.id == id)
-        .ok_or_else(|| ApiError::not_found("API key not found"))?;
+    let i = key_index(p, &id)?;
+    let k = &mut p.api_keys[i];
     if k.key_type == ApiKeyType::Legacy {
         return Err(ApiError::bad_request("Legacy API keys cannot be updated"));
     }
@@ -271,18 +276,13 @@ async fn delete(
     Path((r, id)): Path<(String, String)>,
     Query(q): Q,
 ) -> Result<Json<ApiKey>, ApiError> {
-    let reveal = flag(&q, "reveal")?;
-    check_reveal(&s, &token, reveal)?;
+    let reveal = reveal(&s, &token, &q)?;
     let was_compromised = flag(&q, "was_compromised")?;
     let reason = q.get("reason").cloned();
     let masking = s.control.faults().secret_key_masking;
     let mut w = s.world();
     let p = w.project_mut(&r)?;
-    let i = p
-        .api_keys
-        .iter()
-        .position(|k| k.id == id)
-        .ok_or_else(|| ApiError::not_found("API key not found"))?;
+    let i = key_index(p, &id)?;
     if p.api_keys[i].key_type == ApiKeyType::Legacy {
         return Err(ApiError::bad_request(
             "Legacy API keys cannot be deleted through this endpoint",
