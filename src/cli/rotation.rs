@@ -188,24 +188,12 @@ fn add_key(
         .into_iter()
         .find(|o| matches!(o, Outcome::KeyRotation { .. }))
     else {
-        return Err(
-            "the vault's owner did not return the rotation: restart the owner with this version"
-                .into(),
-        );
+        return Err(NOT_RETURNED.into());
     };
     if let Some(w) = warning {
         eprintln!("warning: {w}");
     }
-    let when = if r.auto {
-        format!(
-            "every {} day(s) at {} UTC, first run now (by `keyward daemon`, or `keyward rotation run {}`)",
-            r.every_days,
-            format_time_of_day(r.at_minute),
-            r.name
-        )
-    } else {
-        format!("manual only: `keyward rotation run {}`", r.name)
-    };
+    let when = first_run(r.auto, r.every_days, r.at_minute, &r.name);
     let privileges = match (&template, r.key_type) {
         (Some(t), _) => format!(" with template {}", serde_json::Value::Object(t.clone())),
         (None, KeyKind::Secret) => {
@@ -276,6 +264,22 @@ fn remove(g: &GlobalArgs, name: String) -> CmdResult {
 }
 
 /// `--template '{"role":"service_role"}'`: a JSON object.
+/// An owner that answers an added rotation without it is older than this command.
+pub(super) const NOT_RETURNED: &str =
+    "the vault's owner did not return the rotation: restart the owner with this version";
+
+/// When a rotation just added first runs, as `rotation add` tells it.
+pub(super) fn first_run(auto: bool, every_days: u32, at_minute: u32, name: &str) -> String {
+    if auto {
+        format!(
+            "every {every_days} day(s) at {} UTC, first run now (by `keyward daemon`, or `keyward rotation run {name}`)",
+            format_time_of_day(at_minute),
+        )
+    } else {
+        format!("manual only: `keyward rotation run {name}`")
+    }
+}
+
 fn parse_template(s: &str) -> CmdResult<crate::vault::JwtTemplate> {
     match serde_json::from_str::<serde_json::Value>(s) {
         Ok(serde_json::Value::Object(m)) => Ok(m),

@@ -9,13 +9,34 @@ use crate::vault::{
     format_time_of_day, rfc3339,
 };
 
+/// A row with the fields both kinds' rows end with, which their states name alike: the
+/// last attempts, the next due time (automatic runs only) and the backoff.
+macro_rules! with_attempts {
+    ($row:expr, $r:expr) => {{
+        let (mut row, r) = ($row, $r);
+        let s = &r.state;
+        let tail = serde_json::json!({
+            "last_attempt": s.last_attempt.map(rfc3339),
+            "last_success": s.last_success.map(rfc3339),
+            "next_due": r.auto.then(|| rfc3339(s.next_due)),
+            "last_message": s.last_message,
+            "failures": s.failures,
+            "retry_at": s.retry_at.map(rfc3339),
+        });
+        if let (Some(row), serde_json::Value::Object(tail)) = (row.as_object_mut(), tail) {
+            row.extend(tail);
+        }
+        row
+    }};
+}
+
 pub fn key_row(r: &KeyRotation, now: Millis) -> serde_json::Value {
     let key = |k: &Option<KeyRef>| {
         k.as_ref()
             .map(|k| serde_json::json!({ "id": k.id, "name": k.name }))
     };
     let s = &r.state;
-    serde_json::json!({
+    let row = serde_json::json!({
         "name": r.name,
         "target": r.project_ref,
         "connection": r.connection,
@@ -33,13 +54,8 @@ pub fn key_row(r: &KeyRotation, now: Millis) -> serde_json::Value {
         "previous_until": s.previous_until.map(rfc3339),
         "cleanup_pending": s.cleanup_pending(),
         "pending_deletes": s.retiring.iter().map(|k| k.name.clone()).collect::<Vec<_>>(),
-        "last_attempt": s.last_attempt.map(rfc3339),
-        "last_success": s.last_success.map(rfc3339),
-        "next_due": r.auto.then(|| rfc3339(s.next_due)),
-        "last_message": s.last_message,
-        "failures": s.failures,
-        "retry_at": s.retry_at.map(rfc3339),
-    })
+    });
+    with_attempts!(row, r)
 }
 
 pub fn signing_row(r: &SigningRotation, now: Millis) -> serde_json::Value {
@@ -49,7 +65,7 @@ pub fn signing_row(r: &SigningRotation, now: Millis) -> serde_json::Value {
             .map(|a| serde_json::json!({"id": a.key.id, "algorithm": a.key.algorithm, "until": rfc3339(a.until)}))
             .collect::<Vec<_>>()
     };
-    serde_json::json!({
+    let row = serde_json::json!({
         "name": r.name,
         "target": r.project_ref,
         "connection": r.connection,
@@ -65,13 +81,8 @@ pub fn signing_row(r: &SigningRotation, now: Millis) -> serde_json::Value {
         "previous_keys": aging(&s.previous),
         "revoked_keys": aging(&s.revoked),
         "legacy_secret_imported": s.legacy_id.is_some(),
-        "last_attempt": s.last_attempt.map(rfc3339),
-        "last_success": s.last_success.map(rfc3339),
-        "next_due": r.auto.then(|| rfc3339(s.next_due)),
-        "last_message": s.last_message,
-        "failures": s.failures,
-        "retry_at": s.retry_at.map(rfc3339),
-    })
+    });
+    with_attempts!(row, r)
 }
 
 /// One text line per rotation, API key rotations first.
@@ -148,21 +159,9 @@ pub fn add_signing(g: &GlobalArgs, n: NewSigningRotation) -> CmdResult {
     let s = session(g)?;
     let a = s.apply(g, vec![Change::AddSigningRotation(n)], false)?;
     let Some(Outcome::SigningRotation(r)) = a.outcomes.into_iter().next() else {
-        return Err(
-            "the vault's owner did not return the rotation: restart the owner with this version"
-                .into(),
-        );
+        return Err(super::rotation::NOT_RETURNED.into());
     };
-    let when = if r.auto {
-        format!(
-            "every {} day(s) at {} UTC, first run now (by `keyward daemon`, or `keyward rotation run {}`)",
-            r.every_days,
-            format_time_of_day(r.at_minute),
-            r.name
-        )
-    } else {
-        format!("manual only: `keyward rotation run {}`", r.name)
-    };
+    let when = super::rotation::first_run(r.auto, r.every_days, r.at_minute, &r.name);
     println!(
         "{}: {} JWT signing keys of {}, previous key revoked {} after a rotation and deleted {} later, {when}",
         r.name,

@@ -18,6 +18,7 @@ pub mod push;
 pub mod report;
 pub mod retry;
 pub mod rotation_loop;
+pub mod rotator;
 pub mod schedule;
 pub mod signing;
 mod task;

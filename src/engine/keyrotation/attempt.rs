@@ -216,12 +216,8 @@ impl KeyRotator {
             s.previous = s.current.replace(nk.clone());
             s.previous_until = s.previous.as_ref().and(grace).map(|g| now + g);
             s.template = template;
-            s.phase = Phase::Idle;
-            s.last_success = Some(now);
-            s.next_due = next_due_after(now, r.every_days, r.at_minute);
-            s.failures = 0;
-            s.retry_at = None;
-            s.last_message = Some(format!("rotated: key {} (version {})", nk.name, w.version));
+            let message = format!("rotated: key {} (version {})", nk.name, w.version);
+            ApiKeys::end_attempt(&mut r).succeeded(now, message);
             tx.save_key_rotation(&r)?;
             tx.audit(
                 "key-rotation-promote",

@@ -20,13 +20,12 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use super::handle::{EngineError, EngineHandle};
-use super::retry::RetryPolicy;
+use super::rotator::{Kind, RecordClients, Rotator, rotation_kind};
 use super::schedule::apply_get;
 use crate::supabase::api::{CreateApiKey, DeleteApiKey, NewApiKeyType};
 use crate::supabase::{Client, Error as ApiError, KeyCheck};
 use crate::vault::{
-    KeyKind, KeyRef, KeyRotation, Millis, Outcome, Phase, SecretValue, Vault, VaultError, WriteTx,
-    next_due_after,
+    KeyKind, KeyRef, KeyRotation, Millis, Outcome, Phase, SecretValue, Vault, VaultError,
 };
 
 mod attempt;
@@ -46,7 +45,7 @@ pub const SAID_REVOKED: &str = "revoked as compromised";
 pub use tasks::{KeyTick, RotationTasks, start};
 
 /// Finds the client that reaches a rotation's project (its target's connection).
-pub type ClientFor = Arc<dyn Fn(&KeyRotation) -> Result<Client, String> + Send + Sync>;
+pub type ClientFor = RecordClients<KeyRotation>;
 
 /// Why a command on a rotation did not do what was asked. One line, no key value.
 #[derive(Debug, thiserror::Error)]
@@ -74,17 +73,18 @@ pub struct Rotated {
     pub cleanup_pending: bool,
 }
 
-#[derive(Clone)]
-pub struct KeyRotator {
-    vault: Arc<Vault>,
-    handle: EngineHandle,
-    clients: ClientFor,
-    pub retry: RetryPolicy,
-    /// Longest sleep of [`KeyRotator::run`].
-    pub cap: Duration,
-    /// When it turns true, `run` returns at its next wait (never mid-attempt).
-    pub stop: Option<tokio::sync::watch::Receiver<bool>>,
-}
+rotation_kind!(
+    /// The API key kind of [`Rotator`].
+    ApiKeys,
+    record: KeyRotation,
+    idle: Phase::Idle,
+    audit: "key-rotation",
+    what: "rotation",
+    read: key_rotation,
+    save: save_key_rotation,
+);
+
+pub type KeyRotator = Rotator<ApiKeys>;
 
 fn api_key_type(k: KeyKind) -> NewApiKeyType {
     match k {
@@ -94,73 +94,11 @@ fn api_key_type(k: KeyKind) -> NewApiKeyType {
 }
 
 impl KeyRotator {
-    pub fn new(vault: Arc<Vault>, handle: EngineHandle, clients: ClientFor) -> Self {
-        Self {
-            vault,
-            handle,
-            clients,
-            retry: RetryPolicy::default(),
-            cap: Duration::from_secs(60),
-            stop: None,
-        }
-    }
-
-    /// One step, for the daemon log and attached dashboards (key names, never values).
-    fn say(&self, name: &str, ok: bool, message: String) {
-        self.handle.notify(super::event::Event::Rotation {
-            name: name.to_owned(),
-            ok,
-            message,
-        });
-    }
-
-    fn read(&self, name: &str) -> R<KeyRotation> {
-        Ok(self.vault.read()?.key_rotation(name)?)
-    }
-
-    fn client(&self, r: &KeyRotation) -> R<Client> {
-        (self.clients)(r).map_err(|message| KeyRotationError::Failed {
-            name: r.name.clone(),
-            message,
-        })
-    }
-
-    /// Records a failed attempt: status, backoff, audit. Nothing else changes.
-    async fn fail(&self, name: &str, message: String) -> KeyRotationError {
-        let retry = self.retry.clone();
-        let (n, m) = (name.to_owned(), message.clone());
-        let recorded = self
-            .handle
-            .apply(move |tx| {
-                let mut r = tx.key_rotation(&n)?;
-                r.state.phase = Phase::Idle;
-                note_failure(tx, &mut r, &retry, &m);
-                tx.save_key_rotation(&r)?;
-                tx.audit("key-rotation", &n, Outcome::Failed, &m)
-            })
-            .await;
-        if let Err(e) = recorded {
-            tracing::warn!(rotation = name, "recording a failed rotation: {e}");
-        }
-        self.say(name, false, format!("{SAID_FAILED} {message}"));
-        KeyRotationError::Failed {
-            name: name.to_owned(),
-            message,
-        }
-    }
-
     /// Rotates now, whatever the schedule says (manual "rotate now").
     pub async fn rotate_now(&self, name: &str) -> R<Rotated> {
         let _busy = InFlight::start(&self.vault, name);
         self.attempt(name, None).await
     }
-}
-
-fn note_failure(tx: &WriteTx<'_>, r: &mut KeyRotation, retry: &RetryPolicy, msg: &str) {
-    r.state.failures += 1;
-    let delay = retry.delay(r.state.failures, &mut rand::thread_rng());
-    r.state.retry_at = Some(tx.now() + delay.as_millis() as Millis);
-    r.state.last_message = Some(msg.to_owned());
 }
 
 /// Rotations a command (run now, revoke, remove) is working on in this process. The

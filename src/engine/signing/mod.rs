@@ -15,11 +15,9 @@
 //! made twice); a promotion that reached Supabase is recorded.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use super::handle::EngineHandle;
 use super::keyrotation::{InFlight, KeyRotationError};
-use super::retry::RetryPolicy;
+use super::rotator::{Kind, RecordClients, Rotator, failed, rotation_kind};
 use super::schedule::apply_get;
 use crate::supabase::Client;
 use crate::supabase::api::{
@@ -27,7 +25,7 @@ use crate::supabase::api::{
 };
 use crate::vault::{
     Aging, Millis, Outcome, SigningAlg, SigningKeyRef, SigningPhase, SigningRotation, Vault,
-    WriteTx, next_due_after,
+    WriteTx,
 };
 
 mod age;
@@ -38,7 +36,7 @@ mod tasks;
 pub use tasks::SigningTick;
 
 /// Finds the client that reaches a signing rotation's project.
-pub type SigningClientFor = Arc<dyn Fn(&SigningRotation) -> Result<Client, String> + Send + Sync>;
+pub type SigningClientFor = RecordClients<SigningRotation>;
 
 type R<T> = Result<T, KeyRotationError>;
 
@@ -54,17 +52,18 @@ pub struct Promoted {
     pub previous: Option<String>,
 }
 
-#[derive(Clone)]
-pub struct SigningRotator {
-    vault: Arc<Vault>,
-    handle: EngineHandle,
-    clients: SigningClientFor,
-    pub retry: RetryPolicy,
-    /// Longest sleep of [`SigningRotator::run`].
-    pub cap: Duration,
-    /// When it turns true, `run` returns at its next wait.
-    pub stop: Option<tokio::sync::watch::Receiver<bool>>,
-}
+rotation_kind!(
+    /// The signing key kind of [`Rotator`].
+    SigningKeys,
+    record: SigningRotation,
+    idle: SigningPhase::Idle,
+    audit: "signing-rotation",
+    what: "signing rotation",
+    read: signing_rotation,
+    save: save_signing_rotation,
+);
+
+pub type SigningRotator = Rotator<SigningKeys>;
 
 fn api_alg(a: SigningAlg) -> SigningAlgorithm {
     match a {
@@ -81,13 +80,6 @@ fn key_ref(k: &SigningKey) -> SigningKeyRef {
     }
 }
 
-fn failed(name: &str, message: impl Into<String>) -> KeyRotationError {
-    KeyRotationError::Failed {
-        name: name.to_owned(),
-        message: message.into(),
-    }
-}
-
 /// Records a promotion of `new` (the old current key, when another, now ages).
 fn promote_record(tx: &mut WriteTx<'_>, r: &mut SigningRotation, new: SigningKeyRef) {
     let now = tx.now();
@@ -100,74 +92,13 @@ fn promote_record(tx: &mut WriteTx<'_>, r: &mut SigningRotation, new: SigningKey
             until: now + r.grace,
         });
     }
-    s.current = Some(new.clone());
     s.standby = None;
-    s.phase = SigningPhase::Idle;
-    s.last_success = Some(now);
-    s.next_due = next_due_after(now, r.every_days, r.at_minute);
-    s.failures = 0;
-    s.retry_at = None;
-    s.last_message = Some(format!("rotated: {} key {} in use", new.algorithm, new.id));
+    let message = format!("rotated: {} key {} in use", new.algorithm, new.id);
+    s.current = Some(new);
+    SigningKeys::end_attempt(r).succeeded(now, message);
 }
 
 impl SigningRotator {
-    pub fn new(vault: Arc<Vault>, handle: EngineHandle, clients: SigningClientFor) -> Self {
-        Self {
-            vault,
-            handle,
-            clients,
-            retry: RetryPolicy::default(),
-            cap: Duration::from_secs(60),
-            stop: None,
-        }
-    }
-
-    /// One step, for the daemon log and attached dashboards (ids, never key material).
-    fn say(&self, name: &str, ok: bool, message: String) {
-        self.handle.notify(super::event::Event::Rotation {
-            name: name.to_owned(),
-            ok,
-            message,
-        });
-    }
-
-    fn read(&self, name: &str) -> R<SigningRotation> {
-        Ok(self.vault.read()?.signing_rotation(name)?)
-    }
-
-    fn client(&self, r: &SigningRotation) -> R<Client> {
-        (self.clients)(r).map_err(|m| failed(&r.name, m))
-    }
-
-    /// Records a failed attempt (status, backoff, audit); `standby` keeps a key made
-    /// but not promoted for the next attempt.
-    async fn fail(&self, name: &str, message: String) -> KeyRotationError {
-        let retry = self.retry.clone();
-        let (n, m) = (name.to_owned(), message.clone());
-        let recorded = self
-            .handle
-            .apply(move |tx| {
-                let mut r = tx.signing_rotation(&n)?;
-                r.state.phase = SigningPhase::Idle;
-                r.state.failures += 1;
-                let delay = retry.delay(r.state.failures, &mut rand::thread_rng());
-                r.state.retry_at = Some(tx.now() + delay.as_millis() as Millis);
-                r.state.last_message = Some(m.clone());
-                tx.save_signing_rotation(&r)?;
-                tx.audit("signing-rotation", &n, Outcome::Failed, &m)
-            })
-            .await;
-        if let Err(e) = recorded {
-            tracing::warn!(rotation = name, "recording a failed signing rotation: {e}");
-        }
-        self.say(
-            name,
-            false,
-            format!("{} {message}", super::keyrotation::SAID_FAILED),
-        );
-        failed(name, message)
-    }
-
     /// Rotates now, whatever the schedule says.
     pub async fn rotate_now(&self, name: &str) -> R<Promoted> {
         let _busy = InFlight::start(&self.vault, name);

@@ -46,6 +46,14 @@ fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
     }
 }
 
+/// Whether the request asks to `reveal` the keys, refused by the scoped-token reveal bug
+/// when the knob turns it on.
+fn reveal(s: &Shared, token: &TokenSpec, q: &HashMap<String, String>) -> Result<bool, ApiError> {
+    let reveal = flag(q, "reveal")?;
+    check_reveal(s, token, reveal)?;
+    Ok(reveal)
+}
+
 /// The scoped-token reveal bug, when the knob turns it on.
 fn check_reveal(s: &Shared, token: &TokenSpec, reveal: bool) -> Result<(), ApiError> {
     if reveal && token.projects.is_some() && s.control.faults().scoped_reveal_403 {
@@ -63,8 +71,7 @@ async fn list(
     Path(r): Path<String>,
     Query(q): Q,
 ) -> Result<Json<Vec<ApiKey>>, ApiError> {
-    let reveal = flag(&q, "reveal")?;
-    check_reveal(&s, &token, reveal)?;
+    let reveal = reveal(&s, &token, &q)?;
     let masking = s.control.faults().secret_key_masking;
     let mut w = s.world();
     let p = w.project_mut(&r)?;
@@ -79,17 +86,54 @@ async fn get_one(
     Path((r, id)): Path<(String, String)>,
     Query(q): Q,
 ) -> Result<Json<ApiKey>, ApiError> {
-    let reveal = flag(&q, "reveal")?;
-    check_reveal(&s, &token, reveal)?;
+    let reveal = reveal(&s, &token, &q)?;
     let masking = s.control.faults().secret_key_masking;
     let mut w = s.world();
     let p = w.project_mut(&r)?;
-    let k = p
-        .api_keys
-        .iter()
-        .find(|k| k.id == id)
-        .ok_or_else(|| ApiError::not_found("API key not found"))?;
+    let k = &p.api_keys[key_index(p, &id)?];
     Ok(Json(k.view(reveal, masking)))
+}
+
+/// Where the project's API key `id` is in its list.
+fn key_index(p: &super::world::ProjectRecord, id: &str) -> Result<usize, ApiError> {
+    p.api_keys
+        .iter()
+        .position(|k| k.id == id)
+        .ok_or_else(|| ApiError::not_found("API key not found"))
+}
+
+/// A field a request may leave out or set to null: None when absent, Some(None) when
+/// null, else `pick`'s value, or a bad request saying `wrong`.
+fn nullable<T>(
+    v: Option<&serde_json::Value>,
+    pick: impl Fn(&serde_json::Value) -> Option<T>,
+    wrong: &str,
+) -> Result<Option<Option<T>>, ApiError> {
+    match v {
+        None => Ok(None),
+        Some(serde_json::Value::Null) => Ok(Some(None)),
+        Some(x) => pick(x)
+            .map(|t| Some(Some(t)))
+            .ok_or_else(|| ApiError::bad_request(wrong)),
+    }
+}
+
+fn description(v: Option<&serde_json::Value>) -> Result<Option<Option<String>>, ApiError> {
+    nullable(
+        v,
+        |d| d.as_str().map(str::to_owned),
+        "description must be a string",
+    )
+}
+
+type Template = serde_json::Map<String, serde_json::Value>;
+
+fn template(v: Option<&serde_json::Value>) -> Result<Option<Option<Template>>, ApiError> {
+    nullable(
+        v,
+        |t| t.as_object().cloned(),
+        "secret_jwt_template must be an object",
+    )
 }
 
 async fn create(
@@ -100,8 +144,7 @@ async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let reveal = flag(&q, "reveal")?;
-    check_reveal(&s, &token, reveal)?;
+    let reveal = reveal(&s, &token, &q)?;
     let v = json_body(&headers, &body)?;
     let key_type = match v.get("type").and_then(|t| t.as_str()) {
         Some("publishable") => ApiKeyType::Publishable,
@@ -118,20 +161,8 @@ async fn create(
             "name must be 4 to 64 characters matching ^[a-z_][a-z0-9_]+$",
         ));
     }
-    let description = match v.get("description") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(d)) => Some(d.clone()),
-        Some(_) => return Err(ApiError::bad_request("description must be a string")),
-    };
-    let template = match v.get("secret_jwt_template") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::Object(o)) => Some(o.clone()),
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "secret_jwt_template must be an object",
-            ));
-        }
-    };
+    let description = description(v.get("description"))?.flatten();
+    let template = template(v.get("secret_jwt_template"))?.flatten();
     let masking = s.control.faults().secret_key_masking;
     let mut w = s.world();
     let p = w.project_mut(&r)?;
@@ -151,8 +182,7 @@ async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<ApiKey>, ApiError> {
-    let reveal = flag(&q, "reveal")?;
-    check_reveal(&s, &token, reveal)?;
+    let reveal = reveal(&s, &token, &q)?;
     let v = json_body(&headers, &body)?;
     let Some(obj) = v.as_object() else {
         return Err(ApiError::bad_request("Request body must be an object"));
@@ -166,30 +196,13 @@ async fn update(
             ));
         }
     };
-    let description = match obj.get("description") {
-        None => None,
-        Some(serde_json::Value::Null) => Some(None),
-        Some(serde_json::Value::String(d)) => Some(Some(d.clone())),
-        Some(_) => return Err(ApiError::bad_request("description must be a string")),
-    };
-    let template = match obj.get("secret_jwt_template") {
-        None => None,
-        Some(serde_json::Value::Null) => Some(None),
-        Some(serde_json::Value::Object(o)) => Some(Some(o.clone())),
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "secret_jwt_template must be an object",
-            ));
-        }
-    };
+    let description = description(obj.get("description"))?;
+    let template = template(obj.get("secret_jwt_template"))?;
     let masking = s.control.faults().secret_key_masking;
     let mut w = s.world();
     let p = w.project_mut(&r)?;
-    let k = p
-        .api_keys
-        .iter_mut()
-        .find(|k| k.id == id)
-        .ok_or_else(|| ApiError::not_found("API key not found"))?;
+    let i = key_index(p, &id)?;
+    let k = &mut p.api_keys[i];
     if k.key_type == ApiKeyType::Legacy {
         return Err(ApiError::bad_request("Legacy API keys cannot be updated"));
     }
@@ -263,18 +276,13 @@ async fn delete(
     Path((r, id)): Path<(String, String)>,
     Query(q): Q,
 ) -> Result<Json<ApiKey>, ApiError> {
-    let reveal = flag(&q, "reveal")?;
-    check_reveal(&s, &token, reveal)?;
+    let reveal = reveal(&s, &token, &q)?;
     let was_compromised = flag(&q, "was_compromised")?;
     let reason = q.get("reason").cloned();
     let masking = s.control.faults().secret_key_masking;
     let mut w = s.world();
     let p = w.project_mut(&r)?;
-    let i = p
-        .api_keys
-        .iter()
-        .position(|k| k.id == id)
-        .ok_or_else(|| ApiError::not_found("API key not found"))?;
+    let i = key_index(p, &id)?;
     if p.api_keys[i].key_type == ApiKeyType::Legacy {
         return Err(ApiError::bad_request(
             "Legacy API keys cannot be deleted through this endpoint",

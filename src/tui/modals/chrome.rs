@@ -52,6 +52,28 @@ pub fn navigate(list: &mut crate::tui::list::ListState, a: Action) -> bool {
     true
 }
 
+/// The arrow and page keys a list that filters as you type still takes as moves (every
+/// other key is typed into its filter).
+pub fn typed_move(k: &crossterm::event::KeyEvent) -> Option<Action> {
+    use crossterm::event::KeyCode;
+    match k.code {
+        KeyCode::Up => Some(Action::Up),
+        KeyCode::Down => Some(Action::Down),
+        KeyCode::PageUp => Some(Action::PageUp),
+        KeyCode::PageDown => Some(Action::PageDown),
+        _ => None,
+    }
+}
+
+/// The marker and label style of a form's field: `▸` and focused, or dim.
+pub fn field_label(cx: &DrawCtx, focused: bool) -> (&'static str, ratatui::style::Style) {
+    if focused {
+        ("▸", cx.theme.style(Role::Focused))
+    } else {
+        (" ", cx.theme.style(Role::Dim))
+    }
+}
+
 /// The style of a list row.
 pub fn row_style(cx: &DrawCtx, selected: bool) -> ratatui::style::Style {
     if selected {
@@ -175,4 +197,35 @@ pub fn fit_hints(
         out.push(help.clone());
     }
     out
+}
+
+/// An error as a modal shows it: whole and wrapped to `w` (the reason and what to do),
+/// after a `✗`, in `role`.
+pub fn error_lines(cx: &DrawCtx, e: &str, w: usize, role: Role) -> Vec<Line<'static>> {
+    super::text::wrap(&format!("✗ {e}"), w)
+        .into_iter()
+        .map(|l| Line::styled(l, cx.theme.style(role)))
+        .collect()
+}
+
+/// A form's box filled: its `lines` cut or padded to the height of `inner`, then the
+/// keys of `contexts` on the last line.
+pub fn render_form(
+    cx: &DrawCtx,
+    f: &mut Frame,
+    inner: Rect,
+    mut lines: Vec<Line>,
+    contexts: &[Context],
+) {
+    let w = inner.width as usize;
+    let room = inner.height.saturating_sub(1) as usize;
+    lines.truncate(room);
+    while lines.len() < room {
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled(
+        hints(cx, contexts, w),
+        cx.theme.style(Role::Key),
+    ));
+    f.render_widget(ratatui::widgets::Paragraph::new(lines), inner);
 }

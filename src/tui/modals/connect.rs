@@ -63,17 +63,9 @@ impl Modal for Connect {
         if self.validating {
             return Outcome::None;
         }
-        match a {
-            Action::Close => Outcome::Close,
-            Action::NextField => {
-                self.focus = (self.focus + 1) % 3;
-                Outcome::None
-            }
-            Action::PrevField => {
-                self.focus = (self.focus + 2) % 3;
-                Outcome::None
-            }
-            Action::Save | Action::Submit => {
+        match super::fields::update(a, false, &mut self.focus, 3, |_| true) {
+            super::fields::Step::Done(o) => o,
+            super::fields::Step::Save => {
                 let name = self.inputs[0].value().trim().to_string();
                 let url = self.inputs[1].value().trim().to_string();
                 let mut raw = self.inputs[2].value_and_reset();
@@ -90,7 +82,6 @@ impl Modal for Connect {
                     close: false,
                 }
             }
-            _ => Outcome::None,
         }
     }
 
@@ -119,12 +110,7 @@ impl Modal for Connect {
             };
             let shown: String = shown.chars().skip(scroll).take(input_w).collect();
             let focused = i == self.focus;
-            let marker = if focused { "▸" } else { " " };
-            let ls = if focused {
-                t.style(Role::Focused)
-            } else {
-                t.style(Role::Dim)
-            };
+            let (marker, ls) = super::field_label(cx, focused);
             lines.push(Line::from(vec![
                 Span::styled(format!("{marker}{label:<label_w$}"), ls),
                 Span::styled(
@@ -156,9 +142,7 @@ impl Modal for Connect {
         // A refusal is shown whole: the token's owner needs every word of it.
         if let Some(e) = self.error.as_ref().filter(|_| !self.validating) {
             lines.pop();
-            for l in super::text::wrap(&format!("✗ {e}"), inner.width as usize) {
-                lines.push(Line::styled(l, t.style(Role::Error)));
-            }
+            lines.extend(super::error_lines(cx, e, inner.width as usize, Role::Error));
         }
         lines.push(Line::raw(""));
         lines.push(Line::styled(

@@ -476,9 +476,7 @@ impl Editor {
         let mut status = Vec::new();
         match &self.error {
             Some(e) => {
-                for l in super::text::wrap(&format!("✗ {e}"), w) {
-                    status.push(Line::styled(l, t.style(Role::Error)));
-                }
+                status.extend(super::error_lines(cx, e, w, Role::Error));
             }
             None => {
                 let state = if self.saving.is_some() {

@@ -75,14 +75,7 @@ impl Modal for Find {
     }
 
     fn key(&mut self, k: &KeyEvent) -> Outcome {
-        use crossterm::event::KeyCode;
-        let nav = match k.code {
-            KeyCode::Up => Some(Action::Up),
-            KeyCode::Down => Some(Action::Down),
-            KeyCode::PageUp => Some(Action::PageUp),
-            KeyCode::PageDown => Some(Action::PageDown),
-            _ => None,
-        };
+        let nav = super::typed_move(k);
         if let Some(a) = nav {
             navigate(&mut self.list, a);
         } else if self

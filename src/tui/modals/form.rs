@@ -8,7 +8,6 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
 use zeroize::Zeroize;
 
 use super::{Modal, Outcome, boxed};
@@ -80,6 +79,23 @@ impl Form {
     }
 }
 
+impl Form {
+    /// Hands the values to the form's submit: its effect, or the refusal to show.
+    fn save(&mut self) -> Outcome {
+        let values: Vec<&str> = self.fields.iter().map(|f| f.input.value()).collect();
+        match (self.submit)(&values) {
+            Ok(e) => {
+                self.error = None;
+                Outcome::Submit(e)
+            }
+            Err(why) => {
+                self.error = Some(why);
+                Outcome::None
+            }
+        }
+    }
+}
+
 impl Modal for Form {
     fn contexts(&self) -> Vec<Context> {
         vec![Context::Policy]
@@ -87,42 +103,15 @@ impl Modal for Form {
 
     fn update(&mut self, a: Action) -> Outcome {
         let n = self.fields.len();
-        match a {
-            Action::Close => Outcome::Close,
-            _ if self.saving.is_some() => Outcome::None,
-            Action::NextField => {
-                self.focus = (self.focus + 1) % n;
-                Outcome::None
-            }
-            Action::PrevField => {
-                self.focus = (self.focus + n - 1) % n;
-                Outcome::None
-            }
-            Action::Save | Action::Submit => {
-                let values: Vec<&str> = self.fields.iter().map(|f| f.input.value()).collect();
-                match (self.submit)(&values) {
-                    Ok(e) => {
-                        self.error = None;
-                        Outcome::Submit(e)
-                    }
-                    Err(why) => {
-                        self.error = Some(why);
-                        Outcome::None
-                    }
-                }
-            }
-            _ => Outcome::None,
+        match super::fields::update(a, self.saving.is_some(), &mut self.focus, n, |_| true) {
+            super::fields::Step::Save => self.save(),
+            super::fields::Step::Done(o) => o,
         }
     }
 
     fn key(&mut self, k: &KeyEvent) -> Outcome {
-        if self.saving.is_none() {
-            let i = &mut self.fields[self.focus].input;
-            if i.handle_event(&crossterm::event::Event::Key(*k))
-                .is_some_and(|c| c.value)
-            {
-                self.error = None;
-            }
+        if self.saving.is_none() && super::fields::typed(&mut self.fields[self.focus].input, k) {
+            self.error = None;
         }
         Outcome::None
     }
@@ -142,12 +131,7 @@ impl Modal for Form {
         let mut cursor = None;
         for (i, fld) in self.fields.iter().enumerate() {
             let focused = i == self.focus;
-            let marker = if focused { "▸" } else { " " };
-            let ls = if focused {
-                t.style(Role::Focused)
-            } else {
-                t.style(Role::Dim)
-            };
+            let (marker, ls) = super::field_label(cx, focused);
             let scroll = fld.input.visual_scroll(input_w);
             let shown: String = if fld.masked {
                 "•".repeat(fld.input.value().chars().count())
@@ -168,9 +152,7 @@ impl Modal for Form {
         match (&self.error, self.saving) {
             (_, Some(_)) => lines.push(Line::styled("saving…", t.style(Role::Pending))),
             (Some(e), _) => {
-                for l in super::text::wrap(&format!("✗ {e}"), w) {
-                    lines.push(Line::styled(l, t.style(Role::Error)));
-                }
+                lines.extend(super::error_lines(cx, e, w, Role::Error));
             }
             (None, _) => {}
         }

@@ -157,14 +157,7 @@ impl Modal for Help {
 
     /// Typing filters.
     fn key(&mut self, k: &KeyEvent) -> Outcome {
-        use crossterm::event::KeyCode;
-        let nav = match k.code {
-            KeyCode::Down => Some(Action::Down),
-            KeyCode::Up => Some(Action::Up),
-            KeyCode::PageDown => Some(Action::PageDown),
-            KeyCode::PageUp => Some(Action::PageUp),
-            _ => None,
-        };
+        let nav = super::typed_move(k);
         if let Some(a) = nav {
             return self.update(a);
         }

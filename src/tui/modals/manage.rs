@@ -252,9 +252,7 @@ impl ManageTarget {
         );
         lines.push(head);
         if let Some(e) = &self.error {
-            for l in super::text::wrap(&format!("✗ {e}"), w) {
-                lines.push(Line::styled(l, t.style(Role::Failed)));
-            }
+            lines.extend(super::error_lines(cx, e, w, Role::Failed));
         }
         for pos in self.list.window(room) {
             let s = &self.secrets[self.list.visible[pos]];

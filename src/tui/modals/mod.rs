@@ -12,6 +12,7 @@ pub mod confirm;
 pub mod connect;
 pub mod connections;
 pub mod editor;
+mod fields;
 pub mod find;
 pub mod form;
 pub mod gone;
@@ -31,8 +32,8 @@ pub mod unseal;
 
 pub use any::AnyModal;
 pub use chrome::{
-    actor_label, boxed, filter_head, fit_hints, help_hint, hints, is_navigation, navigate,
-    row_style,
+    actor_label, boxed, error_lines, field_label, filter_head, fit_hints, help_hint, hints,
+    is_navigation, navigate, render_form, row_style, typed_move,
 };
 
 use crossterm::event::KeyEvent;

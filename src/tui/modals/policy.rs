@@ -6,9 +6,7 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
 use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
 
 use super::{Modal, Outcome, boxed};
 use crate::ops::Change;
@@ -145,29 +143,14 @@ impl Modal for PolicyEditor {
 
     fn update(&mut self, a: Action) -> Outcome {
         let n = self.rows.len() * 2;
-        match a {
-            Action::Close => Outcome::Close,
-            _ if self.saving.is_some() => Outcome::None,
-            Action::Save | Action::Submit => self.save(),
-            Action::NextField => {
-                self.focus = (self.focus + 1) % n;
-                Outcome::None
-            }
-            Action::PrevField => {
-                self.focus = (self.focus + n - 1) % n;
-                Outcome::None
-            }
-            _ => Outcome::None,
+        match super::fields::update(a, self.saving.is_some(), &mut self.focus, n, |_| true) {
+            super::fields::Step::Save => self.save(),
+            super::fields::Step::Done(o) => o,
         }
     }
 
     fn key(&mut self, k: &KeyEvent) -> Outcome {
-        if self.saving.is_none()
-            && self
-                .input()
-                .handle_event(&crossterm::event::Event::Key(*k))
-                .is_some_and(|c| c.value)
-        {
+        if self.saving.is_none() && super::fields::typed(self.input(), k) {
             self.edited = true;
             self.error = None;
         }
@@ -223,18 +206,9 @@ impl Modal for PolicyEditor {
         }
         if let Some(e) = &self.error {
             lines.push(Line::raw(""));
-            for l in super::text::wrap(&format!("✗ {e}"), w) {
-                lines.push(Line::styled(l, t.style(Role::Failed)));
-            }
+            lines.extend(super::error_lines(cx, e, w, Role::Failed));
         }
-        let room = inner.height.saturating_sub(1) as usize;
-        lines.truncate(room);
-        while lines.len() < room {
-            lines.push(Line::raw(""));
-        }
-        let hint = super::hints(cx, &[Context::Policy], w);
-        lines.push(Line::styled(hint, t.style(Role::Key)));
-        f.render_widget(Paragraph::new(lines), inner);
+        super::render_form(cx, f, inner, lines, &[Context::Policy]);
     }
 
     fn takes_text(&self) -> bool {

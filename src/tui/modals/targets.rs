@@ -90,14 +90,7 @@ impl Modal for AddTarget {
 
     /// Typing filters the list.
     fn key(&mut self, k: &KeyEvent) -> Outcome {
-        use crossterm::event::KeyCode;
-        let nav = match k.code {
-            KeyCode::Up => Some(Action::Up),
-            KeyCode::Down => Some(Action::Down),
-            KeyCode::PageUp => Some(Action::PageUp),
-            KeyCode::PageDown => Some(Action::PageDown),
-            _ => None,
-        };
+        let nav = super::typed_move(k);
         if let Some(a) = nav {
             navigate(&mut self.list, a);
             return Outcome::None;
@@ -125,9 +118,7 @@ impl Modal for AddTarget {
             Span::raw(self.filter.value().to_string()),
         ])];
         for e in self.errors.iter().chain(&self.error) {
-            for l in super::text::wrap(&format!("✗ {e}"), w) {
-                lines.push(Line::styled(l, t.style(Role::Error)));
-            }
+            lines.extend(super::error_lines(cx, e, w, Role::Error));
         }
         if self.items.is_empty() {
             lines.push(Line::styled(

@@ -55,17 +55,30 @@ fn version_meta(
         .transpose()
 }
 
+/// The metadata of the secret `name` of `project` (whose id is `pid`), trashed or not.
+fn named_meta(
+    names: &impl ReadableTable<(u64, &'static str), u64>,
+    secrets: &impl ReadableTable<u64, &'static [u8]>,
+    key: &[u8; 32],
+    (pid, project, name): (u64, &str, &str),
+) -> Result<SecretMeta> {
+    let id = names
+        .get((pid, name))?
+        .map(|g| g.value())
+        .ok_or_else(|| unknown_secret(project, name))?;
+    meta_of(secrets, id, key)
+}
+
 impl WriteTx<'_> {
     /// The secret's metadata, trashed or not.
     pub fn secret(&self, project: &str, name: &str) -> Result<SecretMeta> {
         let pid = self.project_id(project)?;
-        let id = self
-            .tx
-            .open_table(SECRET_NAMES)?
-            .get((pid.0, name))?
-            .map(|g| g.value())
-            .ok_or_else(|| unknown_secret(project, name))?;
-        meta_of(&self.tx.open_table(SECRETS)?, id, &self.vault.meta_key)
+        named_meta(
+            &self.tx.open_table(SECRET_NAMES)?,
+            &self.tx.open_table(SECRETS)?,
+            &self.vault.meta_key,
+            (pid.0, project, name),
+        )
     }
 
     /// A secret by its stable id, with its project's and its own current names; None
@@ -349,13 +362,12 @@ impl ReadTx<'_> {
 
     pub fn secret(&self, project: &str, name: &str) -> Result<SecretMeta> {
         let pid = self.project_id(project)?;
-        let id = self
-            .tx
-            .open_table(SECRET_NAMES)?
-            .get((pid.0, name))?
-            .map(|g| g.value())
-            .ok_or_else(|| unknown_secret(project, name))?;
-        meta_of(&self.tx.open_table(SECRETS)?, id, &self.vault.meta_key)
+        named_meta(
+            &self.tx.open_table(SECRET_NAMES)?,
+            &self.tx.open_table(SECRETS)?,
+            &self.vault.meta_key,
+            (pid.0, project, name),
+        )
     }
 
     /// Live secrets (not trashed), of one project or all, sorted by project then name.

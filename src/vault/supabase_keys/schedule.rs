@@ -29,6 +29,23 @@ pub(in crate::vault) fn check_name(name: &str) -> Result<()> {
     }
 }
 
+/// What a new rotation of either kind is checked for first: its name, its project ref
+/// and its schedule.
+pub(in crate::vault) fn check_new(
+    name: &str,
+    project_ref: &str,
+    every_days: u32,
+    at_minute: u32,
+) -> Result<()> {
+    check_name(name)?;
+    if !is_project_ref(project_ref) {
+        return Err(VaultError::invalid(format!(
+            "{project_ref:?} is not a project ref: a ref is 20 lowercase letters (see `keyward target list`)"
+        )));
+    }
+    check_schedule(every_days, at_minute)
+}
+
 /// Every rotation kind's schedule: at least a day apart, at a time of day.
 pub(in crate::vault) fn check_schedule(every_days: u32, at_minute: u32) -> Result<()> {
     if every_days == 0 {

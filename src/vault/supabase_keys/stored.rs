@@ -39,6 +39,60 @@ pub(in crate::vault) trait Stored:
     }
 }
 
+/// Implements [`Scheduled`] and [`Stored`] for a rotation record: both kinds keep their
+/// schedule in `every_days`, `at_minute`, `auto` and the loop's fields in `state`, and
+/// differ only in their table, their audit word, their "unknown" error and the phase
+/// that means idle.
+macro_rules! stored_rotation {
+    (
+        $ty:ty,
+        idle: $idle:pat,
+        table: $table:expr,
+        table_name: $table_name:literal,
+        edit: $edit:literal,
+        unknown: $unknown:path $(,)?
+    ) => {
+        impl $crate::vault::supabase_keys::schedule::Scheduled for $ty {
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn auto(&self) -> bool {
+                self.auto
+            }
+            fn next_due(&self) -> $crate::vault::clock::Millis {
+                self.state.next_due
+            }
+            fn retry_at(&self) -> Option<$crate::vault::clock::Millis> {
+                self.state.retry_at
+            }
+            fn last_success(&self) -> Option<$crate::vault::clock::Millis> {
+                self.state.last_success
+            }
+            fn idle(&self) -> bool {
+                matches!(self.state.phase, $idle)
+            }
+        }
+
+        impl $crate::vault::supabase_keys::stored::Stored for $ty {
+            const TABLE: redb::TableDefinition<'static, &'static str, &'static [u8]> = $table;
+            const TABLE_NAME: &'static str = $table_name;
+            const EDIT: &'static str = $edit;
+            fn unknown(name: &str) -> $crate::vault::error::VaultError {
+                $unknown(name)
+            }
+            fn schedule_mut(&mut self) -> $crate::vault::supabase_keys::schedule::ScheduleMut<'_> {
+                $crate::vault::supabase_keys::schedule::ScheduleMut {
+                    every_days: &mut self.every_days,
+                    at_minute: &mut self.at_minute,
+                    auto: &mut self.auto,
+                    next_due: &mut self.state.next_due,
+                }
+            }
+        }
+    };
+}
+pub(in crate::vault) use stored_rotation;
+
 fn decode<T: Stored>(vault: &Vault, name: &str, b: &[u8]) -> Result<T> {
     tagged::decode(&vault.meta_key, T::TABLE_NAME, &[name], b)
 }

@@ -11,24 +11,18 @@ use crate::vault::error::Result;
 use crate::vault::secrets::record::SecretId;
 use crate::vault::secrets::versions::open_value;
 use crate::vault::storage::database::{ReadTx, VALUES, WriteTx};
-use crate::vault::sync::outbox::{LEDGER, MAPPINGS, OUTBOX, WAITS, scan_target};
+use crate::vault::sync::outbox::{LEDGER, MAPPINGS, OUTBOX, WAITS, decode_target};
 use crate::vault::sync::record::{Mapping, OutboxOp, SyncState, TargetHealth};
 
 impl ReadTx<'_> {
     /// The pending operations of a target.
     pub fn outbox(&self, target: &str) -> Result<Vec<(String, OutboxOp)>> {
-        scan_target(&self.tx.open_table(OUTBOX)?, target)?
-            .into_iter()
-            .map(|(n, b)| {
-                let op = crate::vault::storage::tagged::decode(
-                    &self.vault.meta_key,
-                    "outbox",
-                    &[target, &n],
-                    &b,
-                )?;
-                Ok((n, op))
-            })
-            .collect()
+        decode_target(
+            &self.vault.meta_key,
+            &self.tx.open_table(OUTBOX)?,
+            "outbox",
+            target,
+        )
     }
 
     /// The text a variable carries at a version; None when that version is gone (the

@@ -49,6 +49,16 @@ pub(crate) fn unknown_connection(name: &str) -> VaultError {
     ))
 }
 
+/// The connection `name`, decoded (its row's tag bound to the table and the name).
+fn decode_connection(
+    key: &[u8; 32],
+    t: &impl ReadableTable<&'static str, &'static [u8]>,
+    name: &str,
+) -> Result<Connection> {
+    let g = t.get(name)?.ok_or_else(|| unknown_connection(name))?;
+    crate::vault::storage::tagged::decode(key, "connections", &[name], g.value())
+}
+
 impl WriteTx<'_> {
     /// Stores a validated connection. Refuses an existing name (use reconnect).
     pub fn add_connection(
@@ -146,13 +156,10 @@ impl WriteTx<'_> {
     }
 
     pub(crate) fn connection_record(&self, name: &str) -> Result<Connection> {
-        let t = self.tx.open_table(CONNECTIONS)?;
-        let g = t.get(name)?.ok_or_else(|| unknown_connection(name))?;
-        crate::vault::storage::tagged::decode(
+        decode_connection(
             &self.vault.meta_key,
-            "connections",
-            &[name],
-            g.value(),
+            &self.tx.open_table(CONNECTIONS)?,
+            name,
         )
     }
 
@@ -199,13 +206,10 @@ impl ReadTx<'_> {
     }
 
     pub fn connection(&self, name: &str) -> Result<Connection> {
-        let t = self.tx.open_table(CONNECTIONS)?;
-        let g = t.get(name)?.ok_or_else(|| unknown_connection(name))?;
-        crate::vault::storage::tagged::decode(
+        decode_connection(
             &self.vault.meta_key,
-            "connections",
-            &[name],
-            g.value(),
+            &self.tx.open_table(CONNECTIONS)?,
+            name,
         )
     }
 

@@ -11,7 +11,7 @@ use crate::vault::error::{Result, VaultError};
 use crate::vault::names as rules;
 use crate::vault::secrets::record::SecretId;
 use crate::vault::storage::database::{ReadTx, WriteTx};
-use crate::vault::sync::outbox::{LEDGER, MAPPINGS, derive_vars, scan_ledger, scan_target};
+use crate::vault::sync::outbox::{LEDGER, MAPPINGS, decode_target, derive_vars, scan_ledger};
 use crate::vault::sync::record::{
     Mapping, MappingRow, SyncState, TargetTotals, VarState, VarStatus,
 };
@@ -288,21 +288,12 @@ impl ReadTx<'_> {
     }
 
     pub(crate) fn var_rows(&self, target: &str) -> Result<Vec<(String, VarState)>> {
-        scan_target(
+        decode_target(
+            &self.vault.meta_key,
             &self.tx.open_table(crate::vault::sync::outbox::VARS)?,
+            "sync_vars",
             target,
-        )?
-        .into_iter()
-        .map(|(n, b)| {
-            let s = crate::vault::storage::tagged::decode(
-                &self.vault.meta_key,
-                "sync_vars",
-                &[target, &n],
-                &b,
-            )?;
-            Ok((n, s))
-        })
-        .collect()
+        )
     }
 
     /// Every variable keyward manages (or is removing), of one target or all.

@@ -48,6 +48,36 @@ pub(crate) fn scan_target(
     Ok(out)
 }
 
+/// A target's rows of a tagged (target, variable) table, by variable, decoded; `name` is
+/// the table's, which each row's tag is bound to with the target and the variable.
+pub(crate) fn decode_target<T: serde::de::DeserializeOwned>(
+    key: &[u8; 32],
+    t: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>,
+    name: &str,
+    target: &str,
+) -> Result<Vec<(String, T)>> {
+    scan_target(t, target)?
+        .into_iter()
+        .map(|(n, b)| {
+            let v = crate::vault::storage::tagged::decode(key, name, &[target, &n], &b)?;
+            Ok((n, v))
+        })
+        .collect()
+}
+
+/// One row of a tagged (target, variable) table, decoded (None: no such row).
+fn decode_var<T: serde::de::DeserializeOwned>(
+    key: &[u8; 32],
+    t: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>,
+    name: &str,
+    target: &str,
+    var: &str,
+) -> Result<Option<T>> {
+    t.get((target, var))?
+        .map(|g| crate::vault::storage::tagged::decode(key, name, &[target, var], g.value()))
+        .transpose()
+}
+
 pub(crate) fn scan_ledger(
     key: &[u8; 32],
     t: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>,
@@ -154,18 +184,12 @@ impl WriteTx<'_> {
     }
 
     pub(crate) fn var_states(&self, target: &str) -> Result<Vec<(String, VarState)>> {
-        scan_target(&self.tx.open_table(VARS)?, target)?
-            .into_iter()
-            .map(|(n, b)| {
-                let s = crate::vault::storage::tagged::decode(
-                    &self.vault.meta_key,
-                    "sync_vars",
-                    &[target, &n],
-                    &b,
-                )?;
-                Ok((n, s))
-            })
-            .collect()
+        decode_target(
+            &self.vault.meta_key,
+            &self.tx.open_table(VARS)?,
+            "sync_vars",
+            target,
+        )
     }
 
     pub(crate) fn put_var(&mut self, target: &str, var: &str, s: &VarState) -> Result<()> {
@@ -191,16 +215,7 @@ impl WriteTx<'_> {
 
     pub(crate) fn var_state(&self, target: &str, var: &str) -> Result<Option<VarState>> {
         let t = self.tx.open_table(VARS)?;
-        let g = t.get((target, var))?;
-        g.map(|g| {
-            crate::vault::storage::tagged::decode(
-                &self.vault.meta_key,
-                "sync_vars",
-                &[target, var],
-                g.value(),
-            )
-        })
-        .transpose()
+        decode_var(&self.vault.meta_key, &t, "sync_vars", target, var)
     }
 
     fn touch_var(&mut self, target: &str, var: &str) {
@@ -421,16 +436,7 @@ impl ReadTx<'_> {
     /// One variable's state in one target (None: keyward manages no such variable).
     pub fn var_state(&self, target: &str, var: &str) -> Result<Option<VarState>> {
         let t = self.tx.open_table(VARS)?;
-        let g = t.get((target, var))?;
-        g.map(|g| {
-            crate::vault::storage::tagged::decode(
-                &self.vault.meta_key,
-                "sync_vars",
-                &[target, var],
-                g.value(),
-            )
-        })
-        .transpose()
+        decode_var(&self.vault.meta_key, &t, "sync_vars", target, var)
     }
 
     pub(crate) fn label(&self, id: SecretId) -> Result<String> {

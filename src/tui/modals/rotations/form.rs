@@ -7,7 +7,6 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
 
 use super::Row;
 use crate::ops::Change;
@@ -231,30 +230,18 @@ impl Modal for RotationForm {
 
     fn update(&mut self, a: Action) -> Outcome {
         let n = self.fields.len();
-        match a {
-            Action::Close => Outcome::Close,
-            _ if self.saving.is_some() => Outcome::None,
-            Action::Save | Action::Submit => self.save(),
-            Action::NextField | Action::PrevField => {
-                let step = if a == Action::NextField { 1 } else { n - 1 };
-                loop {
-                    self.focus = (self.focus + step) % n;
-                    if self.editable(self.focus) {
-                        break;
-                    }
-                }
-                Outcome::None
-            }
-            _ => Outcome::None,
+        let editable: Vec<bool> = (0..n).map(|i| self.editable(i)).collect();
+        let busy = self.saving.is_some();
+        match super::super::fields::update(a, busy, &mut self.focus, n, |i| editable[i]) {
+            super::super::fields::Step::Save => self.save(),
+            super::super::fields::Step::Done(o) => o,
         }
     }
 
     fn key(&mut self, k: &KeyEvent) -> Outcome {
         if self.editable(self.focus)
             && self.saving.is_none()
-            && self.fields[self.focus]
-                .handle_event(&crossterm::event::Event::Key(*k))
-                .is_some_and(|c| c.value)
+            && super::super::fields::typed(&mut self.fields[self.focus], k)
         {
             self.edited = true;
             self.error = None;
@@ -295,9 +282,7 @@ impl Modal for RotationForm {
             }
         }
         if let Some(e) = &self.error {
-            for l in crate::tui::modals::text::wrap(&format!("✗ {e}"), w) {
-                lines.push(Line::styled(l, t.style(Role::Failed)));
-            }
+            lines.extend(crate::tui::modals::error_lines(cx, e, w, Role::Failed));
         }
         if self.saving.is_some() {
             lines.push(Line::styled("saving…", t.style(Role::Pending)));

@@ -92,9 +92,7 @@ impl Modal for RevokeKey {
         match (&self.error, self.saving) {
             (_, Some(_)) => lines.push(Line::styled("asking Supabase…", t.style(Role::Pending))),
             (Some(e), _) => {
-                for l in crate::tui::modals::text::wrap(&format!("✗ {e}"), w) {
-                    lines.push(Line::styled(l, t.style(Role::Failed)));
-                }
+                lines.extend(crate::tui::modals::error_lines(cx, e, w, Role::Failed));
             }
             (None, _) => lines.push(Line::styled(
                 "a reason is required (kept in the audit log)",

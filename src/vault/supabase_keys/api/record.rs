@@ -10,7 +10,6 @@ use crate::vault::clock::Millis;
 use crate::vault::error::{Result, VaultError};
 use crate::vault::names::env_name;
 use crate::vault::secrets::record::SecretId;
-use crate::vault::supabase_keys::schedule::Scheduled;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -203,27 +202,6 @@ impl KeyRotation {
         out.extend(self.state.previous.iter().cloned());
         out.extend(self.state.retiring.iter().cloned());
         out
-    }
-}
-
-impl Scheduled for KeyRotation {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn auto(&self) -> bool {
-        self.auto
-    }
-    fn next_due(&self) -> Millis {
-        self.state.next_due
-    }
-    fn retry_at(&self) -> Option<Millis> {
-        self.state.retry_at
-    }
-    fn last_success(&self) -> Option<Millis> {
-        self.state.last_success
-    }
-    fn idle(&self) -> bool {
-        matches!(self.state.phase, Phase::Idle)
     }
 }
 

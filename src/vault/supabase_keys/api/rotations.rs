@@ -18,30 +18,22 @@ use crate::vault::secrets::versions::Written;
 use crate::vault::storage::database::{ReadTx, WriteTx};
 use crate::vault::supabase_keys::api::record::*;
 use crate::vault::supabase_keys::schedule::{
-    ScheduleMut, check_name, check_schedule, format_time_of_day, is_project_ref, manual_suffix,
+    check_new, check_schedule, format_time_of_day, manual_suffix,
 };
-use crate::vault::supabase_keys::stored::Stored;
+use crate::vault::supabase_keys::stored::{Stored, stored_rotation};
 
 /// rotation name -> KeyRotation (JSON, tagged: see `stored`).
 pub(crate) const KEY_ROTATIONS: TableDefinition<&str, &[u8]> =
     TableDefinition::new("key_rotations");
 
-impl Stored for KeyRotation {
-    const TABLE: TableDefinition<'static, &'static str, &'static [u8]> = KEY_ROTATIONS;
-    const TABLE_NAME: &'static str = "key_rotations";
-    const EDIT: &'static str = "key-rotation-edit";
-    fn unknown(name: &str) -> VaultError {
-        unknown(name)
-    }
-    fn schedule_mut(&mut self) -> ScheduleMut<'_> {
-        ScheduleMut {
-            every_days: &mut self.every_days,
-            at_minute: &mut self.at_minute,
-            auto: &mut self.auto,
-            next_due: &mut self.state.next_due,
-        }
-    }
-}
+stored_rotation!(
+    KeyRotation,
+    idle: Phase::Idle,
+    table: KEY_ROTATIONS,
+    table_name: "key_rotations",
+    edit: "key-rotation-edit",
+    unknown: unknown,
+);
 
 /// A grace longer than the interval would keep a third key alive at the next rotation.
 fn check_grace(grace: Option<Millis>, every_days: u32) -> Result<()> {
@@ -64,14 +56,7 @@ impl WriteTx<'_> {
     /// Returns it and, when the receiving secret's variable name is reserved by
     /// Supabase, a warning to show.
     pub fn add_key_rotation(&mut self, n: NewKeyRotation) -> Result<(KeyRotation, Option<String>)> {
-        check_name(&n.name)?;
-        if !is_project_ref(&n.project_ref) {
-            return Err(VaultError::invalid(format!(
-                "{:?} is not a project ref: a ref is 20 lowercase letters (see `keyward target list`)",
-                n.project_ref
-            )));
-        }
-        check_schedule(n.every_days, n.at_minute)?;
+        check_new(&n.name, &n.project_ref, n.every_days, n.at_minute)?;
         check_grace(n.grace, n.every_days)?;
         crate::vault::limits::secret_name(&n.into_name)?;
         if self

@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use crate::vault::clock::{DAY_MS, Millis};
 use crate::vault::error::{Result, VaultError};
 use crate::vault::supabase_keys::api::record::KeyRotationStatus;
-use crate::vault::supabase_keys::schedule::Scheduled;
 
 /// The asymmetric algorithms a rotation creates keys with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -163,27 +162,6 @@ impl SigningRotation {
             .chain(s.revoked.iter())
             .map(|a| a.until)
             .min()
-    }
-}
-
-impl Scheduled for SigningRotation {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn auto(&self) -> bool {
-        self.auto
-    }
-    fn next_due(&self) -> Millis {
-        self.state.next_due
-    }
-    fn retry_at(&self) -> Option<Millis> {
-        self.state.retry_at
-    }
-    fn last_success(&self) -> Option<Millis> {
-        self.state.last_success
-    }
-    fn idle(&self) -> bool {
-        matches!(self.state.phase, SigningPhase::Idle)
     }
 }
 

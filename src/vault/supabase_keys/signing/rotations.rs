@@ -10,32 +10,24 @@ use crate::vault::clock::Millis;
 use crate::vault::error::{Result, VaultError};
 use crate::vault::storage::database::{ReadTx, WriteTx};
 use crate::vault::supabase_keys::schedule::{
-    ScheduleMut, check_name, check_schedule, format_time_of_day, is_project_ref, manual_suffix,
+    check_new, check_schedule, format_time_of_day, manual_suffix,
 };
 use crate::vault::supabase_keys::signing::record::*;
-use crate::vault::supabase_keys::stored::Stored;
+use crate::vault::supabase_keys::stored::{Stored, stored_rotation};
 
 /// rotation name -> SigningRotation (JSON, tagged like every rotation row: an edited
 /// row could point the driver at keys of another project; see `stored`).
 pub(crate) const SIGNING_ROTATIONS: TableDefinition<&str, &[u8]> =
     TableDefinition::new("signing_rotations");
 
-impl Stored for SigningRotation {
-    const TABLE: TableDefinition<'static, &'static str, &'static [u8]> = SIGNING_ROTATIONS;
-    const TABLE_NAME: &'static str = "signing_rotations";
-    const EDIT: &'static str = "signing-rotation-edit";
-    fn unknown(name: &str) -> VaultError {
-        unknown(name)
-    }
-    fn schedule_mut(&mut self) -> ScheduleMut<'_> {
-        ScheduleMut {
-            every_days: &mut self.every_days,
-            at_minute: &mut self.at_minute,
-            auto: &mut self.auto,
-            next_due: &mut self.state.next_due,
-        }
-    }
-}
+stored_rotation!(
+    SigningRotation,
+    idle: SigningPhase::Idle,
+    table: SIGNING_ROTATIONS,
+    table_name: "signing_rotations",
+    edit: "signing-rotation-edit",
+    unknown: unknown,
+);
 
 /// A previous key verifies for the grace: shorter than a JWT's life breaks sessions.
 fn check_signing_grace(grace: Millis) -> Result<()> {
@@ -61,14 +53,7 @@ impl WriteTx<'_> {
     /// Records a new signing key rotation, due at once (its first run sets the project
     /// up: imports the legacy JWT secret where it is still in use, then rotates).
     pub fn add_signing_rotation(&mut self, n: NewSigningRotation) -> Result<SigningRotation> {
-        check_name(&n.name)?;
-        if !is_project_ref(&n.project_ref) {
-            return Err(VaultError::invalid(format!(
-                "{:?} is not a project ref: a ref is 20 lowercase letters (see `keyward target list`)",
-                n.project_ref
-            )));
-        }
-        check_schedule(n.every_days, n.at_minute)?;
+        check_new(&n.name, &n.project_ref, n.every_days, n.at_minute)?;
         let grace = n.grace.unwrap_or(DEFAULT_SIGNING_GRACE);
         check_signing_grace(grace)?;
         let taken = self.signing_rotation_exists(&n.name)?
