@@ -112,6 +112,29 @@ fn row_with(
     }
 }
 
+/// A vault at `path` with one connection to `emu`, its 200 projects as targets, and 50
+/// secrets `{prefix}_00..49` in project `app`, mapped to every target if `mapped`.
+fn fill(path: &Path, emu: &Emulator, prefix: &str, mapped: bool) {
+    let v = create(path);
+    v.write(|tx| {
+        tx.add_connection("main", emu.base_url(), None, TOKEN)?;
+        tx.add_project("app")?;
+        for i in 0..200 {
+            tx.add_target(&project_ref(i), &format!("p{i}"), "acme", "main")?;
+        }
+        for s in 0..50 {
+            let name = format!("{prefix}_{s:02}");
+            let value = SecretValue::simple(format!("v-{s}"));
+            tx.set_value("app", &name, &value, Cause::Edit)?;
+            for i in (0..200).filter(|_| mapped) {
+                tx.map("app", &name, &project_ref(i), None, false, None)?;
+            }
+        }
+        Ok(())
+    })
+    .expect("fill the vault");
+}
+
 fn main() {
     let mut bins = vec![("this build", PathBuf::from(env!("CARGO_BIN_EXE_keyward")))];
     if let Some(b) = std::env::var_os("KEYWARD_BENCH_BASELINE") {
@@ -175,30 +198,7 @@ fn main() {
     })
     .expect("emulator");
     let synced = dir.path().join("synced.redb");
-    {
-        let v = create(&synced);
-        v.write(|tx| {
-            tx.add_connection("main", emu.base_url(), None, TOKEN)?;
-            tx.add_project("app")?;
-            for i in 0..200 {
-                tx.add_target(&project_ref(i), &format!("p{i}"), "acme", "main")?;
-            }
-            for s in 0..50 {
-                let name = format!("SECRET_{s:02}");
-                tx.set_value(
-                    "app",
-                    &name,
-                    &SecretValue::simple(format!("v-{s}")),
-                    Cause::Edit,
-                )?;
-                for i in 0..200 {
-                    tx.map("app", &name, &project_ref(i), None, false, None)?;
-                }
-            }
-            Ok(())
-        })
-        .expect("map");
-    }
+    fill(&synced, &emu, "SECRET", true);
     // The initial sync, untimed; every later sync finds nothing to push.
     time(&bins[0].1, &synced, &["sync"]);
     emu.control().reset_counters();
@@ -243,22 +243,7 @@ fn main() {
     // file each run.
     let unmapped = dir.path().join("unmapped.redb");
     let pristine = dir.path().join("unmapped.pristine");
-    {
-        let v = create(&pristine);
-        v.write(|tx| {
-            tx.add_connection("main", emu.base_url(), None, TOKEN)?;
-            tx.add_project("app")?;
-            for i in 0..200 {
-                tx.add_target(&project_ref(i), &format!("p{i}"), "acme", "main")?;
-            }
-            for s in 0..50 {
-                let v = SecretValue::simple(format!("v-{s}"));
-                tx.set_value("app", &format!("OTHER_{s:02}"), &v, Cause::Edit)?;
-            }
-            Ok(())
-        })
-        .expect("unmapped vault");
-    }
+    fill(&pristine, &emu, "OTHER", false);
     // Names the synced vault's variables on the same emulator do not use.
     let secrets: Vec<String> = (0..50).map(|s| format!("app/OTHER_{s:02}")).collect();
     let refs: Vec<String> = (0..200).map(project_ref).collect();
