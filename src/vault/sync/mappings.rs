@@ -164,16 +164,14 @@ impl WriteTx<'_> {
     /// Whether keyward's ledger holds `var` of `target` (its tag checked).
     fn owns(&self, target: &str, var: &str) -> Result<bool> {
         let t = self.tx.open_table(LEDGER)?;
-        let Some(row) = t.get((target, var))? else {
-            return Ok(false);
-        };
-        let () = crate::vault::storage::tagged::decode(
+        let row: Option<()> = crate::vault::sync::outbox::decode_var(
             &self.vault.meta_key,
+            &t,
             "ledger",
-            &[target, var],
-            row.value(),
+            target,
+            var,
         )?;
-        Ok(true)
+        Ok(row.is_some())
     }
 
     /// Names on the target that keyward did not create: refused unless `adopt`, and then

@@ -66,7 +66,7 @@ pub(crate) fn decode_target<T: serde::de::DeserializeOwned>(
 }
 
 /// One row of a tagged (target, variable) table, decoded (None: no such row).
-fn decode_var<T: serde::de::DeserializeOwned>(
+pub(crate) fn decode_var<T: serde::de::DeserializeOwned>(
     key: &[u8; 32],
     t: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>,
     name: &str,
