@@ -141,8 +141,41 @@ fn main() {
         bins.push(("baseline", PathBuf::from(b)));
     }
     let dir = tempfile::tempdir().expect("temp dir");
+    // `cargo bench --bench scale -- WORD` runs only the sections named WORD: list, sync
+    // (the no-op sync and the imports) or map.
+    let only: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let wants = |section: &str| only.as_deref().is_none_or(|w| w == section);
+    println!("| operation | binary | wall (median of {RUNS}) | CPU (mean) | goal |");
+    println!("| --- | --- | --- | --- | --- |");
+    if wants("list") {
+        listings(&bins, dir.path());
+    }
+    if !wants("sync") && !wants("map") {
+        return;
+    }
+    let mut seed = Seed::default()
+        .organization("acme", "Acme")
+        .token(TokenSpec::account(TOKEN));
+    for i in 0..200 {
+        seed = seed.project_in(&project_ref(i), &format!("p{i}"), "acme");
+    }
+    let emu = Emulator::start(EmulatorConfig {
+        seed,
+        ..EmulatorConfig::default()
+    })
+    .expect("emulator");
+    let noop = wants("sync").then(|| synced(&bins, dir.path(), &emu));
+    if wants("map") {
+        bulk_map(&bins, dir.path(), &emu);
+    }
+    if let Some(noop) = noop {
+        println!("\nrequests per target per no-op sync: {noop:.2} (one listing is the floor)");
+    }
+}
 
-    let listing = dir.path().join("listing.redb");
+/// 50,000 secrets in 5 projects, listed.
+fn listings(bins: &[(&str, PathBuf)], dir: &Path) {
+    let listing = dir.join("listing.redb");
     {
         let v = create(&listing);
         for p in 0..5 {
@@ -162,49 +195,40 @@ fn main() {
             .expect("fill");
         }
     }
-    println!("| operation | binary | wall (median of {RUNS}) | CPU (mean) | goal |");
-    println!("| --- | --- | --- | --- | --- |");
     row(
         "`secret list --json`, 50,000 secrets",
-        &bins,
+        bins,
         &listing,
         &["secret", "list", "--json"],
         "< 200 ms",
     );
     row(
         "`secret list p0`, 10,000 of 50,000",
-        &bins,
+        bins,
         &listing,
         &["secret", "list", "p0"],
         "-",
     );
     row(
         "`project list --json`, 50,000 secrets",
-        &bins,
+        bins,
         &listing,
         &["project", "list", "--json"],
         "-",
     );
+}
 
-    let mut seed = Seed::default()
-        .organization("acme", "Acme")
-        .token(TokenSpec::account(TOKEN));
-    for i in 0..200 {
-        seed = seed.project_in(&project_ref(i), &format!("p{i}"), "acme");
-    }
-    let emu = Emulator::start(EmulatorConfig {
-        seed,
-        ..EmulatorConfig::default()
-    })
-    .expect("emulator");
-    let synced = dir.path().join("synced.redb");
-    fill(&synced, &emu, "SECRET", true);
+/// 10,000 variables already synced: a no-op sync, then imports that change every value.
+/// Returns the no-op sync's requests per target.
+fn synced(bins: &[(&str, PathBuf)], dir: &Path, emu: &Emulator) -> f64 {
+    let synced = dir.join("synced.redb");
+    fill(&synced, emu, "SECRET", true);
     // The initial sync, untimed; every later sync finds nothing to push.
     time(&bins[0].1, &synced, &["sync"]);
     emu.control().reset_counters();
     row(
         "no-op `sync`, 10,000 variables on 200 targets, 0 ms latency",
-        &bins,
+        bins,
         &synced,
         &["sync"],
         "< 300 ms CPU",
@@ -212,7 +236,7 @@ fn main() {
     let noop = emu.control().total_requests() as f64 / (200 * RUNS * bins.len()) as f64;
 
     // An import that changes all 50 values: 10,000 variables queued (then pushed).
-    let env = dir.path().join("import.env");
+    let env = dir.join("import.env");
     let mut generation = 0;
     let mut fresh_values = |_: usize| {
         generation += 1;
@@ -224,7 +248,7 @@ fn main() {
     let env_arg = env.to_str().expect("utf-8 path");
     row_with(
         "`import` of 50 changed values mapped to 200 targets, `--no-push`",
-        &bins,
+        bins,
         &synced,
         &["--no-push", "import", "app", env_arg],
         "< 500 ms CPU",
@@ -232,18 +256,21 @@ fn main() {
     );
     row_with(
         "the same import, pushed (10,000 variables, 0 ms latency)",
-        &bins,
+        bins,
         &synced,
         &["import", "app", env_arg],
         "-",
         &mut fresh_values,
     );
+    noop
+}
 
-    // Mapping in bulk: 50 secrets x 200 targets into a vault with none mapped, the same
-    // file each run.
-    let unmapped = dir.path().join("unmapped.redb");
-    let pristine = dir.path().join("unmapped.pristine");
-    fill(&pristine, &emu, "OTHER", false);
+/// Mapping in bulk: 50 secrets x 200 targets into a vault with none mapped.
+/// The same file each run.
+fn bulk_map(bins: &[(&str, PathBuf)], dir: &Path, emu: &Emulator) {
+    let unmapped = dir.join("unmapped.redb");
+    let pristine = dir.join("unmapped.pristine");
+    fill(&pristine, emu, "OTHER", false);
     // Names the synced vault's variables on the same emulator do not use.
     let secrets: Vec<String> = (0..50).map(|s| format!("app/OTHER_{s:02}")).collect();
     let refs: Vec<String> = (0..200).map(project_ref).collect();
@@ -253,7 +280,7 @@ fn main() {
     args.extend(refs.iter().map(String::as_str));
     row_with(
         "`map` 50 secrets x 200 targets (10,000 pairs), 0 ms latency, `--no-push`",
-        &bins,
+        bins,
         &unmapped,
         &args,
         "< 1 s",
@@ -261,5 +288,4 @@ fn main() {
             std::fs::copy(&pristine, &unmapped).expect("fresh vault");
         },
     );
-    println!("\nrequests per target per no-op sync: {noop:.2} (one listing is the floor)");
 }

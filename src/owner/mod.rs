@@ -11,6 +11,7 @@
 mod alerts;
 mod apply;
 mod branches;
+mod bulk_map;
 mod handle;
 mod host;
 mod keys_view;

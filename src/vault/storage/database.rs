@@ -192,6 +192,7 @@ impl Vault {
             via: via.map(str::to_owned),
             touched: Touched::default(),
             names: None,
+            values: Default::default(),
         };
         let out = f(&mut wtx)?;
         let touched = std::mem::take(&mut wtx.touched);
@@ -458,6 +459,8 @@ pub struct WriteTx<'v> {
     /// One target's variable names as mapping checks them, kept across the mappings of
     /// one transaction (see `sync::mappings::Names`).
     pub(crate) names: Option<crate::vault::sync::mappings::Names>,
+    /// Secret values this transaction opened (see `sync::outbox::ValueCache`).
+    pub(crate) values: crate::vault::sync::outbox::ValueCache,
 }
 
 /// What a committed write changed: front ends re-read only that, and the sync engine

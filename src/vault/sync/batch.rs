@@ -397,9 +397,8 @@ impl WriteTx<'_> {
         for (id, tr, m) in &pairs {
             by_target.entry(tr).or_default().push((*id, Some(m)));
         }
-        let mut values = crate::vault::sync::outbox::ValueCache::default();
         for (tr, list) in by_target {
-            self.resync_many(tr, &list, &mut values, listed.get(tr))?;
+            self.resync_many(tr, &list, listed.get(tr))?;
         }
         Ok(pairs.len())
     }

@@ -147,7 +147,9 @@ impl WriteTx<'_> {
         for n in &var_names {
             names.states.insert(n.to_string(), (meta.id, false));
         }
-        self.fan_out(target)?;
+        if t.branches.is_some() {
+            self.fan_out(target)?;
+        }
         if self.names.is_none() {
             self.names = Some(names);
         }

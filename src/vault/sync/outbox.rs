@@ -272,8 +272,7 @@ impl WriteTx<'_> {
         mapping: Option<&Mapping>,
     ) -> Result<()> {
         let mut states = TargetStates::lazy();
-        let mut values = ValueCache::default();
-        self.resync_with(id, target, mapping, &mut states, &mut values, None)
+        self.resync_with(id, target, mapping, &mut states, None)
     }
 
     /// `resync` for many secrets of one target: its states are read and decoded once
@@ -286,12 +285,11 @@ impl WriteTx<'_> {
         &mut self,
         target: &str,
         pairs: &[(SecretId, Option<&Mapping>)],
-        values: &mut ValueCache,
         listed: Option<&RemoteDigests>,
     ) -> Result<()> {
         let mut states = TargetStates::load(self, target)?;
         for (id, mapping) in pairs {
-            self.resync_with(*id, target, *mapping, &mut states, values, listed)?;
+            self.resync_with(*id, target, *mapping, &mut states, listed)?;
         }
         Ok(())
     }
@@ -302,7 +300,6 @@ impl WriteTx<'_> {
         target: &str,
         mapping: Option<&Mapping>,
         states: &mut TargetStates,
-        values: &mut ValueCache,
         listed: Option<&RemoteDigests>,
     ) -> Result<()> {
         let meta = self.meta_by_id(id)?;
@@ -312,13 +309,13 @@ impl WriteTx<'_> {
             _ => Vec::new(),
         };
         if let Some(m) = live.filter(|_| !desired.is_empty()) {
-            let value = match values.0.entry((m.id, m.version)) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(self.value_at(m.id, m.version)?)
-                }
+            // Out of the cache while the states are written (they borrow the
+            // transaction), back in after.
+            let key = (m.id, m.version);
+            let value = match self.values.0.remove(&key) {
+                Some(v) => v,
+                None => self.value_at(m.id, m.version)?,
             };
-            let value = &*value;
             for (var, field) in &desired {
                 if let Some(other) = states
                     .get(self, target, var)?
@@ -387,6 +384,7 @@ impl WriteTx<'_> {
                 self.put_op(target, var, &op)?;
                 states.put(var, s);
             }
+            self.values.0.insert(key, value);
         }
         for var in states.own(self, target, id)? {
             if desired.iter().any(|(n, _)| *n == var) {
@@ -448,11 +446,12 @@ impl ReadTx<'_> {
     }
 }
 
-/// Secret values opened during one write, by (secret, version): a secret mapped to 200
-/// targets is decrypted once, not 200 times. Values zeroize when it drops.
 /// A target's variables on Supabase, as a listing shows them: name -> value digest.
 pub type RemoteDigests = std::collections::HashMap<String, String>;
 
+/// Secret values opened during one write transaction, by (secret, version): a secret
+/// mapped to 200 targets is decrypted once, not 200 times (a version's value never
+/// changes). Values zeroize when it drops, with the transaction.
 #[derive(Default)]
 pub(crate) struct ValueCache(
     std::collections::HashMap<(SecretId, u32), crate::vault::secrets::record::SecretValue>,

@@ -127,9 +127,9 @@ fn the_daemon_pushes_what_is_queued_and_stops_on_sigterm() {
     assert_eq!(st["variables"][0]["state"], "synced");
 }
 
-/// Many secrets to many targets in one command: each target's pairs land in one
-/// transaction, and a refused pair (a name another secret holds there) is reported on
-/// its own while every other pair of that target still lands and is pushed.
+/// Many secrets to many targets in one command: the pairs land in one transaction, and
+/// a refused pair (a name another secret holds there) is reported on its own while every
+/// other pair, of that target and the others, still lands and is pushed.
 #[test]
 fn bulk_map_lands_every_pair_but_the_refused_one() {
     let emu = emus::start();
