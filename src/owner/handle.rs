@@ -1,14 +1,8 @@
 //! The owner's one entry point: every request, from this process or an attached one,
 //! goes through [`Owner::handle`].
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
-
 use super::Owner;
-
-/// How many targets `map` lists at once to check their names.
-const LISTINGS_AT_ONCE: usize = 16;
-use crate::ops::{Applied, Change, MapRequest, Mapped, Reply, Request, SyncOutcome};
+use crate::ops::{Applied, Change, Reply, Request};
 
 impl Owner {
     /// Applies `req` on behalf of `via` (an attached front end, named in the audit log;
@@ -18,69 +12,10 @@ impl Owner {
             Request::Query(q) => self.query(via, q).await,
             Request::Apply { changes, push } => self.apply_changes(via, changes, push).await,
             Request::Map(m) => self.map(via, m).await,
-            Request::Sync { timeout_ms } => {
-                let lease = self.lease(None);
-                let queued = lease.handle.sync_all(None).await;
-                let finished = super::wait::until(
-                    &lease.handle,
-                    &self.vault,
-                    timeout_ms.map(Duration::from_millis),
-                    super::settled,
-                )
-                .await;
-                lease.done().await;
-                queued.map_err(super::engine_error)?;
-                self.synced(finished).await
-            }
-            Request::Retry {
-                target,
-                wait: false,
-            } => {
-                let lease = self.lease(None);
-                let retried = lease.handle.retry(target).await;
-                lease.done().await;
-                Ok(Reply::Retried(retried.map_err(super::engine_error)?))
-            }
-            Request::Retry { target, wait: true } => {
-                let lease = self.lease(None);
-                let retried = lease.handle.retry(target).await;
-                let finished =
-                    super::wait::until(&lease.handle, &self.vault, None, super::settled).await;
-                lease.done().await;
-                retried.map_err(super::engine_error)?;
-                self.synced(finished).await
-            }
-            Request::Plan { target } => {
-                // A dry run must not push what the outbox holds: no engine is started.
-                let plans = match self.engine() {
-                    Some(h) => h.plan(target).await.map_err(super::engine_error)?,
-                    None => crate::engine::inspect::plan_all(
-                        self.vault.clone(),
-                        self.clients.clone(),
-                        target,
-                    )
-                    .await
-                    .map_err(|e| e.to_string())?,
-                };
-                Ok(Reply::Plans(plans))
-            }
-            Request::Drift { target } => {
-                let found = match self.engine() {
-                    Some(h) => h.drift(target).await.map_err(super::engine_error)?,
-                    None => {
-                        let found = crate::engine::inspect::drift_all(
-                            self.vault.clone(),
-                            self.clients.clone(),
-                            target,
-                        )
-                        .await
-                        .map_err(|e| e.to_string())?;
-                        crate::engine::inspect::announce_drift(&self.events, &found);
-                        found
-                    }
-                };
-                Ok(Reply::Drift(found))
-            }
+            Request::Sync { timeout_ms } => self.sync_now(timeout_ms).await,
+            Request::Retry { target, wait } => self.retry(target, wait).await,
+            Request::Plan { target } => self.plan(target).await,
+            Request::Drift { target } => self.drift(target).await,
             Request::RemoteNames { target } => Ok(Reply::Names(self.remote_names(target).await?)),
             Request::RemoteProjects => self.remote_projects().await,
             Request::Connect {
@@ -131,13 +66,7 @@ impl Owner {
                     .await
             }
             Request::ChangePassphrase { new, work_factor } => {
-                let v = self.vault.clone();
-                let pass = age::secrecy::SecretString::from(new.expose().to_string());
-                tokio::task::spawn_blocking(move || v.change_passphrase(&pass, work_factor))
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .map_err(|e| e.to_string())?;
-                Ok(Reply::Done)
+                self.change_passphrase(new, work_factor).await
             }
             Request::Unseal(_) => Err("the vault is already unsealed".into()),
             Request::Seal => Err(
@@ -168,103 +97,17 @@ impl Owner {
         Ok(Reply::Applied(Applied { outcomes, push }))
     }
 
-    /// Many secrets x many targets: each target listed first (names keyward does not own
-    /// must be adopted, and everything there counts toward the cap), then one
-    /// transaction per pair, so a refused pair never stops the others.
-    async fn map(&self, via: Option<String>, m: MapRequest) -> Result<Reply, String> {
-        if m.env_name.is_some() && m.secrets.len() > 1 {
-            return Err(
-                "--as names the variable of one secret: map the secrets one at a time".into(),
-            );
-        }
-        // Every target's names at once (bounded; the clients keep to the rate budgets).
-        let mut listed: BTreeMap<String, Result<BTreeSet<String>, String>> = {
-            use futures_util::stream::{self, StreamExt};
-            stream::iter(m.targets.iter().cloned())
-                .map(|t| async move {
-                    let names = self.remote_names(t.clone()).await;
-                    (t, names)
-                })
-                .buffer_unordered(LISTINGS_AT_ONCE)
-                .collect()
-                .await
-        };
-        let mut remote: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for t in &m.targets {
-            match listed.remove(t) {
-                Some(Ok(names)) => {
-                    remote.insert(t.clone(), names);
-                }
-                Some(Err(e)) => return Err(format!("cannot list {t} to check its names: {e}")),
-                None => {}
-            }
-        }
-        let mut out = Mapped::default();
-        let mut rows = Vec::new();
-        let push = m.push;
-        for t in &m.targets {
-            let pairs: Vec<(String, Change)> = m
-                .secrets
-                .iter()
-                .map(|(p, n)| {
-                    let change = Change::Map {
-                        project: p.clone(),
-                        name: n.clone(),
-                        target: t.clone(),
-                        env_name: m.env_name.clone(),
-                        adopt: m.adopt,
-                        remote: remote.get(t).cloned(),
-                    };
-                    (format!("{p}/{n}"), change)
-                })
-                .collect();
-            // One durable transaction per target; if any pair is refused it is rolled
-            // back whole and the target's pairs go one by one, so each refusal is
-            // reported and every other pair still lands.
-            let batch: Vec<Change> = pairs.iter().map(|(_, c)| c.clone()).collect();
-            let whole = self
-                .write(via.clone(), move |tx| {
-                    let mut outcomes = Vec::with_capacity(batch.len());
-                    for change in batch {
-                        outcomes.push(super::apply(tx, change)?);
-                    }
-                    let touched = if push { tx.queued_rows()? } else { Vec::new() };
-                    Ok((outcomes, touched))
-                })
-                .await;
-            if let Ok((outcomes, touched)) = whole {
-                for ((secret, _), o) in pairs.iter().zip(outcomes) {
-                    if let crate::ops::Outcome::Mapped(names) = o {
-                        out.mapped.push((secret.clone(), t.clone(), names));
-                    }
-                }
-                rows.extend(touched);
-                continue;
-            }
-            for (secret, change) in pairs {
-                let done = self
-                    .write(via.clone(), move |tx| {
-                        let o = super::apply(tx, change)?;
-                        let touched = if push { tx.queued_rows()? } else { Vec::new() };
-                        Ok((o, touched))
-                    })
-                    .await;
-                match done {
-                    Ok((crate::ops::Outcome::Mapped(names), touched)) => {
-                        out.mapped.push((secret, t.clone(), names));
-                        rows.extend(touched);
-                    }
-                    Ok(_) => {}
-                    Err(e) => out.refused.push(format!("{secret} -> {t}: {e}")),
-                }
-            }
-        }
-        out.push = self.push_rows(rows).await;
-        Ok(Reply::Mapped(out))
-    }
-
-    async fn synced(&self, finished: bool) -> Result<Reply, String> {
-        let status = self.read(|r| r.sync_status(None)).await?;
-        Ok(Reply::Synced(SyncOutcome { finished, status }))
+    async fn change_passphrase(
+        &self,
+        new: crate::ops::Sensitive,
+        work_factor: Option<u8>,
+    ) -> Result<Reply, String> {
+        let v = self.vault.clone();
+        let pass = age::secrecy::SecretString::from(new.expose().to_string());
+        tokio::task::spawn_blocking(move || v.change_passphrase(&pass, work_factor))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        Ok(Reply::Done)
     }
 }

@@ -17,11 +17,13 @@ mod keys_view;
 mod legacy;
 mod listen;
 pub mod log;
+mod map;
 mod push;
 mod query;
 mod rotations;
 pub mod socket;
 mod supabase;
+mod sync;
 mod wait;
 
 use std::collections::BTreeSet;
