@@ -71,28 +71,9 @@ pub(crate) fn snapshot(vault: &Vault, target: &str, now: Millis) -> Result<Snaps
         }
         match &op {
             OutboxOp::Delete => {
-                // A rename: the secret's new names on this target not yet there. The old
-                // name may go only once they are.
-                let new: Vec<&(String, crate::vault::VarState)> = match st {
-                    Some(s) => vars
-                        .iter()
-                        .filter(|(n, v)| {
-                            *n != var
-                                && v.secret == s.secret
-                                && matches!(v.state, SyncState::Pending | SyncState::Failed)
-                        })
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                let names: Vec<String> = new.iter().map(|(n, _)| n.clone()).collect();
-                if new.iter().any(|(_, v)| !due(v)) {
-                    snap.held.push((var.clone(), names));
+                if !deletion(&mut snap, &vars, &var, st, due) {
                     continue;
                 }
-                if !names.is_empty() {
-                    snap.state.replacing.insert(var.clone(), names);
-                }
-                snap.state.deletions.push(var.clone());
             }
             OutboxOp::Upsert {
                 secret,
@@ -126,6 +107,40 @@ pub(crate) fn snapshot(vault: &Vault, target: &str, now: Millis) -> Result<Snaps
         snap.ops.push((var, op));
     }
     Ok(snap)
+}
+
+/// A deletion due now, noted in `snap`; false when it is held instead (a rename whose
+/// new names are waiting for a retry).
+fn deletion(
+    snap: &mut Snapshot,
+    vars: &[(String, crate::vault::VarState)],
+    var: &str,
+    st: Option<&crate::vault::VarState>,
+    due: impl Fn(&crate::vault::VarState) -> bool,
+) -> bool {
+    // A rename: the secret's new names on this target not yet there. The old
+    // name may go only once they are.
+    let new: Vec<&(String, crate::vault::VarState)> = match st {
+        Some(s) => vars
+            .iter()
+            .filter(|(n, v)| {
+                n.as_str() != var
+                    && v.secret == s.secret
+                    && matches!(v.state, SyncState::Pending | SyncState::Failed)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let names: Vec<String> = new.iter().map(|(n, _)| n.clone()).collect();
+    if new.iter().any(|(_, v)| !due(v)) {
+        snap.held.push((var.to_owned(), names));
+        return false;
+    }
+    if !names.is_empty() {
+        snap.state.replacing.insert(var.to_owned(), names);
+    }
+    snap.state.deletions.push(var.to_owned());
+    true
 }
 
 fn refusal_text(name: &str, target: &str, r: &Refusal) -> String {
@@ -223,6 +238,26 @@ async fn send(vault: &Arc<Vault>, clients: &Clients, snap: &Snapshot) -> Outcome
         })
         .collect();
     let p = plan::plan(&state);
+    planned(snap, &p, &mut out);
+    if let Err(e) = claim(vault, r, &p).await {
+        all_fail(
+            &mut out,
+            format!("cannot record ownership in the vault: {e}"),
+        );
+        hold_renames(&mut out);
+        return out;
+    }
+    execute(snap, &client, &p, &mut out).await;
+    if let Some(e) = out.target_error.clone() {
+        fail_undone(snap, &mut out, e);
+    }
+    out
+}
+
+/// What the plan settles before anything is sent: the unchanged (recorded as pushed),
+/// the overwritten, the refused, the held and the forgotten.
+fn planned(snap: &Snapshot, p: &plan::Plan, out: &mut Outcome) {
+    let r = snap.target.project_ref.as_str();
     let op_of = |name: &str| {
         snap.ops
             .iter()
@@ -246,8 +281,10 @@ async fn send(vault: &Arc<Vault>, clients: &Clients, snap: &Snapshot) -> Outcome
     }
     out.held.extend(p.held.iter().cloned());
     out.forgotten = p.forgotten.clone();
+}
 
-    let upserts: Vec<String> = p.upserts.iter().map(|u| u.name.clone()).collect();
+/// The names the plan creates, recorded as keyward's before they are sent.
+async fn claim(vault: &Arc<Vault>, r: &str, p: &plan::Plan) -> Result<(), String> {
     let creates: Vec<String> = p
         .upserts
         .iter()
@@ -261,21 +298,20 @@ async fn send(vault: &Arc<Vault>, clients: &Clients, snap: &Snapshot) -> Outcome
                 .await
                 .map_err(|e| e.to_string())
                 .and_then(|r| r.map_err(|e| e.to_string()));
-        if let Err(e) = claimed {
-            all_fail(
-                &mut out,
-                format!("cannot record ownership in the vault: {e}"),
-            );
-            hold_renames(&mut out);
-            return out;
-        }
+        claimed?;
     }
+    Ok(())
+}
+
+/// The plan's deletes and upserts, in the order it asks for; a rename's old names last.
+async fn execute(snap: &Snapshot, client: &Client, p: &plan::Plan, out: &mut Outcome) {
+    let upserts: Vec<String> = p.upserts.iter().map(|u| u.name.clone()).collect();
     let order_deletes_first = p.deletes_first;
     if order_deletes_first {
-        delete(snap, &client, &p.deletes, &mut out).await;
+        delete(snap, client, &p.deletes, out).await;
     }
     if out.target_error.is_none() {
-        upsert(snap, &client, upserts, &mut out).await;
+        upsert(snap, client, upserts, out).await;
     }
     // A rename's old name goes once every new name is there; else it stays live.
     let landed: BTreeSet<&str> = out.pushed.iter().map(|(n, _)| n.as_str()).collect();
@@ -291,26 +327,26 @@ async fn send(vault: &Arc<Vault>, clients: &Clients, snap: &Snapshot) -> Outcome
         after.extend(p.deletes.iter().cloned());
     }
     if out.target_error.is_none() {
-        delete(snap, &client, &after, &mut out).await;
+        delete(snap, client, &after, out).await;
     }
-    if let Some(e) = out.target_error.clone() {
-        // Whatever was not done is failed with the batch's error.
-        let done: BTreeSet<String> = out
-            .pushed
-            .iter()
-            .map(|(n, _)| n.clone())
-            .chain(out.deleted.iter().cloned())
-            .chain(out.forgotten.iter().cloned())
-            .chain(out.failed.iter().map(|(n, _)| n.clone()))
-            .chain(out.held.iter().map(|(n, _)| n.clone()))
-            .collect();
-        for (var, _) in &snap.ops {
-            if !done.contains(var) {
-                out.failed.push((var.clone(), e.clone()));
-            }
+}
+
+/// Whatever was not done is failed with the batch's error `e`.
+fn fail_undone(snap: &Snapshot, out: &mut Outcome, e: String) {
+    let done: BTreeSet<String> = out
+        .pushed
+        .iter()
+        .map(|(n, _)| n.clone())
+        .chain(out.deleted.iter().cloned())
+        .chain(out.forgotten.iter().cloned())
+        .chain(out.failed.iter().map(|(n, _)| n.clone()))
+        .chain(out.held.iter().map(|(n, _)| n.clone()))
+        .collect();
+    for (var, _) in &snap.ops {
+        if !done.contains(var) {
+            out.failed.push((var.clone(), e.clone()));
         }
     }
-    out
 }
 
 async fn delete(snap: &Snapshot, client: &Client, names: &[String], out: &mut Outcome) {
