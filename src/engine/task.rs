@@ -160,7 +160,7 @@ async fn write<T: Send + 'static>(
     let v = vault.clone();
     tokio::task::spawn_blocking(move || v.write(f))
         .await
-        .unwrap_or_else(|e| Err(VaultError::Storage(format!("write failed: {e}"))))
+        .unwrap_or_else(|e| Err(VaultError::storage(format!("write failed: {e}"), e)))
 }
 
 impl PushScheduler {
@@ -175,7 +175,7 @@ impl PushScheduler {
         let v = self.vault.clone();
         let out = tokio::task::spawn_blocking(move || v.write_touched(via.as_deref(), job))
             .await
-            .unwrap_or_else(|e| Err(VaultError::Storage(format!("write failed: {e}"))));
+            .unwrap_or_else(|e| Err(VaultError::storage(format!("write failed: {e}"), e)));
         let sync = match &out {
             Ok(((), touched)) => {
                 let _ = self.events.send(super::event::Delta::event(touched));
