@@ -223,7 +223,7 @@ pub async fn drift_all(
             let (t, names) = (r.clone(), td.drifted.clone());
             tokio::task::spawn_blocking(move || v.write(|tx| tx.mark_drifted(&t, &names)))
                 .await
-                .map_err(|e| VaultError::Storage(e.to_string()))??;
+                .map_err(|e| VaultError::storage(e.to_string(), e))??;
         }
         out.push(td);
     }

@@ -160,7 +160,99 @@ async fn write<T: Send + 'static>(
     let v = vault.clone();
     tokio::task::spawn_blocking(move || v.write(f))
         .await
-        .unwrap_or_else(|e| Err(VaultError::Storage(format!("write failed: {e}"))))
+        .unwrap_or_else(|e| Err(VaultError::storage(format!("write failed: {e}"), e)))
+}
+
+impl PushScheduler {
+    /// A front end's change, applied on a blocking thread (the engine is the single
+    /// writer).
+    async fn apply(
+        &mut self,
+        job: super::command::Job,
+        via: Option<String>,
+        reply: tokio::sync::oneshot::Sender<Result<(), VaultError>>,
+    ) {
+        let v = self.vault.clone();
+        let out = tokio::task::spawn_blocking(move || v.write_touched(via.as_deref(), job))
+            .await
+            .unwrap_or_else(|e| Err(VaultError::storage(format!("write failed: {e}"), e)));
+        let sync = match &out {
+            Ok(((), touched)) => {
+                let _ = self.events.send(super::event::Delta::event(touched));
+                touched.sync
+            }
+            Err(_) => false,
+        };
+        let _ = reply.send(out.map(|_| ()));
+        // Due work is looked for only when sync state moved: an audit
+        // entry or a policy never costs a scan of the outbox.
+        if sync {
+            self.changed();
+        }
+    }
+
+    async fn retry(&mut self, target: Option<String>, reply: super::command::Reply<Vec<String>>) {
+        let out = write(&self.vault, move |tx| tx.retry_now(target.as_deref())).await;
+        if out.is_ok() {
+            let _ = self.events.send(Event::Changed);
+        }
+        let _ = reply.send(out);
+        self.busy = true;
+        self.schedule();
+    }
+
+    /// The commands that list Supabase: each runs on its own task, off this loop.
+    fn listing(&self, cmd: Command, kick: &mpsc::WeakUnboundedSender<Command>) {
+        match cmd {
+            Command::SyncAll { target, reply } => {
+                // Listing first, off this loop: only what differs is queued, so a
+                // no-op reconciliation writes nothing. Pushes go on meanwhile.
+                let (v, c, ev, kick) = (
+                    self.vault.clone(),
+                    self.clients.clone(),
+                    self.events.clone(),
+                    kick.clone(),
+                );
+                let width = self.parallelism;
+                tokio::spawn(async move {
+                    let listed = super::inspect::listings(&v, &c, target.as_deref(), width).await;
+                    let out = write(&v, move |tx| tx.enqueue_all(target.as_deref(), &listed)).await;
+                    if out.is_ok() {
+                        let _ = ev.send(Event::Changed);
+                    }
+                    let _ = reply.send(out);
+                    if let Some(k) = kick.upgrade() {
+                        let _ = k.send(Command::Kick);
+                    }
+                });
+            }
+            Command::Plan { target, reply } => {
+                let (v, c) = (self.vault.clone(), self.clients.clone());
+                tokio::spawn(async move {
+                    let _ = reply.send(super::inspect::plan_all(v, c, target).await);
+                });
+            }
+            Command::Drift { target, reply } => {
+                let (v, c) = (self.vault.clone(), self.clients.clone());
+                let ev = self.events.clone();
+                tokio::spawn(async move {
+                    let out = super::inspect::drift_all(v, c, target).await;
+                    if let Ok(found) = &out {
+                        super::inspect::announce_drift(&ev, found);
+                    }
+                    let _ = ev.send(Event::Changed);
+                    let _ = reply.send(out);
+                });
+            }
+            Command::RemoteNames { target, reply } => {
+                let (v, c) = (self.vault.clone(), self.clients.clone());
+                tokio::spawn(async move {
+                    let _ = reply.send(super::inspect::remote_names(v, c, target).await);
+                });
+            }
+            _ => unreachable!("run sends only listing commands here"),
+        }
+    }
 }
 
 pub(super) async fn run(
@@ -197,82 +289,13 @@ pub(super) async fn run(
             cmd = rx.recv() => {
                 let Some(cmd) = cmd else { break };
                 match cmd {
-                    Command::Apply { job, via, reply } => {
-                        let v = vault.clone();
-                        let out = tokio::task::spawn_blocking(move || {
-                            v.write_touched(via.as_deref(), job)
-                        })
-                        .await
-                        .unwrap_or_else(|e| Err(VaultError::Storage(format!("write failed: {e}"))));
-                        let sync = match &out {
-                            Ok(((), touched)) => {
-                                let _ = events.send(super::event::Delta::event(touched));
-                                touched.sync
-                            }
-                            Err(_) => false,
-                        };
-                        let _ = reply.send(out.map(|_| ()));
-                        // Due work is looked for only when sync state moved: an audit
-                        // entry or a policy never costs a scan of the outbox.
-                        if sync {
-                            s.changed();
-                        }
-                    }
+                    Command::Apply { job, via, reply } => s.apply(job, via, reply).await,
                     Command::Kick => s.changed(),
-                    Command::SyncAll { target, reply } => {
-                        // Listing first, off this loop: only what differs is queued, so a
-                        // no-op reconciliation writes nothing. Pushes go on meanwhile.
-                        let (v, c, ev, kick) =
-                            (vault.clone(), clients.clone(), events.clone(), kick.clone());
-                        let width = s.parallelism;
-                        tokio::spawn(async move {
-                            let listed =
-                                super::inspect::listings(&v, &c, target.as_deref(), width).await;
-                            let out =
-                                write(&v, move |tx| tx.enqueue_all(target.as_deref(), &listed))
-                                    .await;
-                            if out.is_ok() {
-                                let _ = ev.send(Event::Changed);
-                            }
-                            let _ = reply.send(out);
-                            if let Some(k) = kick.upgrade() {
-                                let _ = k.send(Command::Kick);
-                            }
-                        });
-                    }
-                    Command::Retry { target, reply } => {
-                        let out = write(&vault, move |tx| tx.retry_now(target.as_deref())).await;
-                        if out.is_ok() {
-                            let _ = events.send(Event::Changed);
-                        }
-                        let _ = reply.send(out);
-                        s.busy = true;
-                        s.schedule();
-                    }
-                    Command::Plan { target, reply } => {
-                        let (v, c) = (vault.clone(), clients.clone());
-                        tokio::spawn(async move {
-                            let _ = reply.send(super::inspect::plan_all(v, c, target).await);
-                        });
-                    }
-                    Command::Drift { target, reply } => {
-                        let (v, c) = (vault.clone(), clients.clone());
-                        let ev = events.clone();
-                        tokio::spawn(async move {
-                            let out = super::inspect::drift_all(v, c, target).await;
-                            if let Ok(found) = &out {
-                                super::inspect::announce_drift(&ev, found);
-                            }
-                            let _ = ev.send(Event::Changed);
-                            let _ = reply.send(out);
-                        });
-                    }
-                    Command::RemoteNames { target, reply } => {
-                        let (v, c) = (vault.clone(), clients.clone());
-                        tokio::spawn(async move {
-                            let _ = reply.send(super::inspect::remote_names(v, c, target).await);
-                        });
-                    }
+                    Command::Retry { target, reply } => s.retry(target, reply).await,
+                    Command::SyncAll { .. }
+                    | Command::Plan { .. }
+                    | Command::Drift { .. }
+                    | Command::RemoteNames { .. } => s.listing(cmd, &kick),
                     Command::Shutdown => break,
                 }
             }

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::io::BufReader;
 use tokio::net::UnixStream;
+use tokio::net::unix::OwnedReadHalf;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::engine::Event;
@@ -38,6 +39,64 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// socket, or nobody answers on it). `command` says what this front end is, for the
 /// owner's log and audit.
 pub async fn attach(vault: &Path, command: &str) -> Result<Option<Attached>, String> {
+    let Some(stream) = connect(vault).await? else {
+        return Ok(None);
+    };
+    let (rd, mut wr) = stream.into_split();
+    let mut rd = BufReader::new(rd);
+    let hello = ToOwner::Hello(Hello {
+        protocol: PROTOCOL,
+        version: env!("CARGO_PKG_VERSION").into(),
+        command: command.into(),
+    });
+    let lost = |e: std::io::Error| format!("the owner of {} did not answer: {e}", vault.display());
+    wire::send(&mut wr, &hello).await.map_err(lost)?;
+    let owner = match wire::recv::<_, FromOwner>(&mut rd).await.map_err(lost)? {
+        Some(FromOwner::Welcome(o)) => o,
+        Some(FromOwner::Refused(why)) => return Err(why),
+        Some(_) | None => return Ok(None),
+    };
+    let (out, mut outq) = mpsc::unbounded_channel::<ToOwner>();
+    tokio::spawn(async move {
+        while let Some(m) = outq.recv().await {
+            if wire::send(&mut wr, &m).await.is_err() {
+                break;
+            }
+        }
+    });
+    let pending: Pending = Arc::default();
+    let events = crate::engine::event_channel();
+    let gone = Arc::new(AtomicBool::new(false));
+    let gone_msg = stopped(&owner);
+    tokio::spawn(replies(
+        rd,
+        pending.clone(),
+        events.clone(),
+        gone.clone(),
+        gone_msg,
+    ));
+    Ok(Some(Attached {
+        out,
+        pending,
+        next: AtomicU64::new(1),
+        events,
+        watching: AtomicBool::new(false),
+        gone,
+        owner,
+    }))
+}
+
+/// What a call is told once the owner is gone.
+fn stopped(owner: &OwnerInfo) -> String {
+    format!(
+        "the owner of the vault ({}, pid {}) has stopped: run the command again (with no owner running it opens the vault itself)",
+        owner.command, owner.pid
+    )
+}
+
+/// The owner's socket, connected and checked to be of our own user; None when no
+/// owner is running.
+async fn connect(vault: &Path) -> Result<Option<UnixStream>, String> {
     // Where the owner said it listens (its runtime dir may not be ours: a system
     // service, sudo), else where it would.
     let advertised = crate::vault::LockNote::advertised(vault);
@@ -83,68 +142,37 @@ pub async fn attach(vault: &Path, command: &str) -> Result<Option<Attached>, Str
             my_uid()
         ));
     }
-    let (rd, mut wr) = stream.into_split();
-    let mut rd = BufReader::new(rd);
-    let hello = ToOwner::Hello(Hello {
-        protocol: PROTOCOL,
-        version: env!("CARGO_PKG_VERSION").into(),
-        command: command.into(),
-    });
-    let lost = |e: std::io::Error| format!("the owner of {} did not answer: {e}", vault.display());
-    wire::send(&mut wr, &hello).await.map_err(lost)?;
-    let owner = match wire::recv::<_, FromOwner>(&mut rd).await.map_err(lost)? {
-        Some(FromOwner::Welcome(o)) => o,
-        Some(FromOwner::Refused(why)) => return Err(why),
-        Some(_) | None => return Ok(None),
-    };
-    let (out, mut outq) = mpsc::unbounded_channel::<ToOwner>();
-    tokio::spawn(async move {
-        while let Some(m) = outq.recv().await {
-            if wire::send(&mut wr, &m).await.is_err() {
-                break;
-            }
-        }
-    });
-    let pending: Pending = Arc::default();
-    let events = crate::engine::event_channel();
-    let gone = Arc::new(AtomicBool::new(false));
-    let gone_msg = format!(
-        "the owner of the vault ({}, pid {}) has stopped: run the command again (with no owner running it opens the vault itself)",
-        owner.command, owner.pid
-    );
-    {
-        let (pending, events, gone) = (pending.clone(), events.clone(), gone.clone());
-        tokio::spawn(async move {
-            loop {
-                match wire::recv::<_, FromOwner>(&mut rd).await {
-                    Ok(Some(FromOwner::Reply { id, result })) => {
-                        if let Some(tx) = lock(&pending).remove(&id) {
-                            let _ = tx.send(result);
-                        }
-                    }
-                    Ok(Some(FromOwner::Event(e))) => {
-                        let _ = events.send(e);
-                    }
-                    Ok(Some(_)) => {}
-                    Ok(None) | Err(_) => break,
+    Ok(Some(stream))
+}
+
+/// The owner's replies and events, until the connection goes: then every call in
+/// flight fails with `gone_msg` and watchers get `Event::Stopped`.
+async fn replies(
+    mut rd: BufReader<OwnedReadHalf>,
+    pending: Pending,
+    events: broadcast::Sender<Event>,
+    gone: Arc<AtomicBool>,
+    gone_msg: String,
+) {
+    loop {
+        match wire::recv::<_, FromOwner>(&mut rd).await {
+            Ok(Some(FromOwner::Reply { id, result })) => {
+                if let Some(tx) = lock(&pending).remove(&id) {
+                    let _ = tx.send(result);
                 }
             }
-            gone.store(true, Ordering::SeqCst);
-            for (_, tx) in lock(&pending).drain() {
-                let _ = tx.send(Err(gone_msg.clone()));
+            Ok(Some(FromOwner::Event(e))) => {
+                let _ = events.send(e);
             }
-            let _ = events.send(Event::Stopped);
-        });
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => break,
+        }
     }
-    Ok(Some(Attached {
-        out,
-        pending,
-        next: AtomicU64::new(1),
-        events,
-        watching: AtomicBool::new(false),
-        gone,
-        owner,
-    }))
+    gone.store(true, Ordering::SeqCst);
+    for (_, tx) in lock(&pending).drain() {
+        let _ = tx.send(Err(gone_msg.clone()));
+    }
+    let _ = events.send(Event::Stopped);
 }
 
 impl Attached {
@@ -156,12 +184,7 @@ impl Attached {
         let id = self.next.fetch_add(1, Ordering::SeqCst);
         let (tx, rx) = oneshot::channel();
         lock(&self.pending).insert(id, tx);
-        let gone = || {
-            format!(
-                "the owner of the vault ({}, pid {}) has stopped: run the command again (with no owner running it opens the vault itself)",
-                self.owner.command, self.owner.pid
-            )
-        };
+        let gone = || stopped(&self.owner);
         if self.gone.load(Ordering::SeqCst) || self.out.send(ToOwner::Call { id, request }).is_err()
         {
             lock(&self.pending).remove(&id);

@@ -5,6 +5,41 @@ use crate::ops::{Change, Outcome, Sensitive};
 use crate::vault::{Result, WriteTx};
 
 pub fn apply(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
+    // Routed by what a change touches; each group's `unreachable!` arm stands for the
+    // variants this match sends elsewhere, so a new variant is a compile error here.
+    match c {
+        Change::AddProject { .. }
+        | Change::EnsureProject { .. }
+        | Change::RenameProject { .. }
+        | Change::RemoveProject { .. } => projects(tx, c),
+        Change::Set { .. }
+        | Change::SetNote { .. }
+        | Change::Rename { .. }
+        | Change::Rollback { .. }
+        | Change::Rotate { .. }
+        | Change::SetPolicy { .. }
+        | Change::ClearPolicy { .. }
+        | Change::Trash { .. }
+        | Change::Restore { .. }
+        | Change::Purge { .. }
+        | Change::PurgeAll
+        | Change::Import { .. } => secrets(tx, c),
+        Change::Map { .. } | Change::Adopt { .. } | Change::Unmap { .. } => mappings(tx, c),
+        Change::AddTarget { .. } | Change::WatchBranches { .. } | Change::OverrideBranch { .. } => {
+            targets(tx, c)
+        }
+        Change::AddKeyRotation(_)
+        | Change::AddSigningRotation(_)
+        | Change::EditKeyRotation { .. }
+        | Change::SetKeyRotationAuto { .. }
+        | Change::SetKeyRotationTemplate { .. } => rotations(tx, c),
+        Change::SetAlertSecret { .. }
+        | Change::CreateAccessKey { .. }
+        | Change::RevokeAccessKey { .. } => access(tx, c),
+    }
+}
+
+fn projects(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
     Ok(match c {
         Change::AddProject { name } => Outcome::Project(tx.add_project(&name)?),
         Change::EnsureProject { name } => {
@@ -21,6 +56,12 @@ pub fn apply(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
             tx.remove_project(&name)?;
             Outcome::Done
         }
+        _ => unreachable!("apply sends only project changes here"),
+    })
+}
+
+fn secrets(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
+    Ok(match c {
         Change::Set {
             project,
             name,
@@ -85,6 +126,12 @@ pub fn apply(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
             text,
             dry_run,
         } => Outcome::Imported(tx.import_env(&project, text.expose(), dry_run)?),
+        _ => unreachable!("apply sends only secret changes here"),
+    })
+}
+
+fn mappings(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
+    Ok(match c {
         Change::Map {
             project,
             name,
@@ -123,6 +170,12 @@ pub fn apply(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
             tx.unmap(&project, &name, &target)?;
             Outcome::Done
         }
+        _ => unreachable!("apply sends only mapping changes here"),
+    })
+}
+
+fn targets(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
+    Ok(match c {
         Change::AddTarget {
             project_ref,
             name,
@@ -154,6 +207,12 @@ pub fn apply(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
             tx.clear_override(&target, &branch, (&project, &name))?;
             Outcome::Done
         }
+        _ => unreachable!("apply sends only target changes here"),
+    })
+}
+
+fn rotations(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
+    Ok(match c {
         Change::AddKeyRotation(mut n) => {
             if n.connection.is_none() {
                 n.connection = Some(tx.target_record(&n.project_ref)?.connection);
@@ -203,6 +262,12 @@ pub fn apply(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
             rotation: Box::new(tx.set_key_rotation_template(&name, template)?),
             warning: None,
         },
+        _ => unreachable!("apply sends only rotation changes here"),
+    })
+}
+
+fn access(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
+    Ok(match c {
         Change::SetAlertSecret { name, secret } => {
             let bytes = match secret {
                 Some(s) => crate::alerts::webhook::parse_secret(s.expose())
@@ -233,5 +298,6 @@ pub fn apply(tx: &mut WriteTx<'_>, c: Change) -> Result<Outcome> {
         Change::RevokeAccessKey { id } => {
             Outcome::AccessKeyRevoked(tx.revoke_access_key(id.trim())?)
         }
+        _ => unreachable!("apply sends only alert or access key changes here"),
     })
 }

@@ -1,11 +1,8 @@
 //! The owner's one entry point: every request, from this process or an attached one,
 //! goes through [`Owner::handle`].
 
-use std::time::Duration;
-
 use super::Owner;
-
-use crate::ops::{Applied, Change, Reply, Request, SyncOutcome};
+use crate::ops::{Applied, Change, Reply, Request};
 
 impl Owner {
     /// Applies `req` on behalf of `via` (an attached front end, named in the audit log;
@@ -15,69 +12,10 @@ impl Owner {
             Request::Query(q) => self.query(via, q).await,
             Request::Apply { changes, push } => self.apply_changes(via, changes, push).await,
             Request::Map(m) => self.map(via, m).await,
-            Request::Sync { timeout_ms } => {
-                let lease = self.lease(None);
-                let queued = lease.handle.sync_all(None).await;
-                let finished = super::wait::until(
-                    &lease.handle,
-                    &self.vault,
-                    timeout_ms.map(Duration::from_millis),
-                    super::settled,
-                )
-                .await;
-                lease.done().await;
-                queued.map_err(super::engine_error)?;
-                self.synced(finished).await
-            }
-            Request::Retry {
-                target,
-                wait: false,
-            } => {
-                let lease = self.lease(None);
-                let retried = lease.handle.retry(target).await;
-                lease.done().await;
-                Ok(Reply::Retried(retried.map_err(super::engine_error)?))
-            }
-            Request::Retry { target, wait: true } => {
-                let lease = self.lease(None);
-                let retried = lease.handle.retry(target).await;
-                let finished =
-                    super::wait::until(&lease.handle, &self.vault, None, super::settled).await;
-                lease.done().await;
-                retried.map_err(super::engine_error)?;
-                self.synced(finished).await
-            }
-            Request::Plan { target } => {
-                // A dry run must not push what the outbox holds: no engine is started.
-                let plans = match self.engine() {
-                    Some(h) => h.plan(target).await.map_err(super::engine_error)?,
-                    None => crate::engine::inspect::plan_all(
-                        self.vault.clone(),
-                        self.clients.clone(),
-                        target,
-                    )
-                    .await
-                    .map_err(|e| e.to_string())?,
-                };
-                Ok(Reply::Plans(plans))
-            }
-            Request::Drift { target } => {
-                let found = match self.engine() {
-                    Some(h) => h.drift(target).await.map_err(super::engine_error)?,
-                    None => {
-                        let found = crate::engine::inspect::drift_all(
-                            self.vault.clone(),
-                            self.clients.clone(),
-                            target,
-                        )
-                        .await
-                        .map_err(|e| e.to_string())?;
-                        crate::engine::inspect::announce_drift(&self.events, &found);
-                        found
-                    }
-                };
-                Ok(Reply::Drift(found))
-            }
+            Request::Sync { timeout_ms } => self.sync_now(timeout_ms).await,
+            Request::Retry { target, wait } => self.retry(target, wait).await,
+            Request::Plan { target } => self.plan(target).await,
+            Request::Drift { target } => self.drift(target).await,
             Request::RemoteNames { target } => Ok(Reply::Names(self.remote_names(target).await?)),
             Request::RemoteProjects => self.remote_projects().await,
             Request::Connect {
@@ -128,13 +66,7 @@ impl Owner {
                     .await
             }
             Request::ChangePassphrase { new, work_factor } => {
-                let v = self.vault.clone();
-                let pass = age::secrecy::SecretString::from(new.expose().to_string());
-                tokio::task::spawn_blocking(move || v.change_passphrase(&pass, work_factor))
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .map_err(|e| e.to_string())?;
-                Ok(Reply::Done)
+                self.change_passphrase(new, work_factor).await
             }
             Request::Unseal(_) => Err("the vault is already unsealed".into()),
             Request::Seal => Err(
@@ -165,8 +97,17 @@ impl Owner {
         Ok(Reply::Applied(Applied { outcomes, push }))
     }
 
-    async fn synced(&self, finished: bool) -> Result<Reply, String> {
-        let status = self.read(|r| r.sync_status(None)).await?;
-        Ok(Reply::Synced(SyncOutcome { finished, status }))
+    async fn change_passphrase(
+        &self,
+        new: crate::ops::Sensitive,
+        work_factor: Option<u8>,
+    ) -> Result<Reply, String> {
+        let v = self.vault.clone();
+        let pass = age::secrecy::SecretString::from(new.expose().to_string());
+        tokio::task::spawn_blocking(move || v.change_passphrase(&pass, work_factor))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        Ok(Reply::Done)
     }
 }

@@ -5,7 +5,8 @@
 use super::Owner;
 use crate::ops::{ApiKeyRow, Reply, SigningKeyRow, TargetKeys};
 use crate::supabase::Error as ApiError;
-use crate::supabase::api::ApiKeyType;
+use crate::supabase::api::{ApiKey, ApiKeyType};
+use crate::vault::KeyRotation;
 
 impl Owner {
     pub(crate) async fn target_keys(&self, target: String) -> Result<Reply, String> {
@@ -34,35 +35,7 @@ impl Owner {
             Ok(keys) => {
                 out.api_keys = keys
                     .into_iter()
-                    .map(|k| {
-                        let id = k.id.clone().unwrap_or_default();
-                        let rotation = rotations.iter().find_map(|r| {
-                            let s = &r.state;
-                            let part = if s.current.as_ref().is_some_and(|c| c.id == id) {
-                                "current"
-                            } else if s.previous.as_ref().is_some_and(|c| c.id == id) {
-                                "previous"
-                            } else if s.retiring.iter().any(|c| c.id == id) {
-                                "retiring"
-                            } else {
-                                return None;
-                            };
-                            Some((r.name.clone(), part.to_owned()))
-                        });
-                        ApiKeyRow {
-                            id: k.id,
-                            name: k.name,
-                            key_type: match k.key_type {
-                                Some(ApiKeyType::Legacy) => "legacy",
-                                Some(ApiKeyType::Publishable) => "publishable",
-                                Some(ApiKeyType::Secret) => "secret",
-                                _ => "unknown",
-                            }
-                            .to_owned(),
-                            template: k.secret_jwt_template,
-                            rotation,
-                        }
-                    })
+                    .map(|k| api_key_row(k, &rotations))
                     .collect();
             }
             Err(e) => out.errors.push(format!("API keys: {e}")),
@@ -95,5 +68,37 @@ impl Owner {
             Err(e) => out.errors.push(format!("signing keys: {e}")),
         }
         Ok(Reply::TargetKeys(Box::new(out)))
+    }
+}
+
+/// One API key as the view shows it, marked with the rotation (and its part) that
+/// manages it.
+fn api_key_row(k: ApiKey, rotations: &[KeyRotation]) -> ApiKeyRow {
+    let id = k.id.clone().unwrap_or_default();
+    let rotation = rotations.iter().find_map(|r| {
+        let s = &r.state;
+        let part = if s.current.as_ref().is_some_and(|c| c.id == id) {
+            "current"
+        } else if s.previous.as_ref().is_some_and(|c| c.id == id) {
+            "previous"
+        } else if s.retiring.iter().any(|c| c.id == id) {
+            "retiring"
+        } else {
+            return None;
+        };
+        Some((r.name.clone(), part.to_owned()))
+    });
+    ApiKeyRow {
+        id: k.id,
+        name: k.name,
+        key_type: match k.key_type {
+            Some(ApiKeyType::Legacy) => "legacy",
+            Some(ApiKeyType::Publishable) => "publishable",
+            Some(ApiKeyType::Secret) => "secret",
+            _ => "unknown",
+        }
+        .to_owned(),
+        template: k.secret_jwt_template,
+        rotation,
     }
 }

@@ -241,21 +241,7 @@ impl Owner {
         // The check after: clients on the publishable key still work, the anon key not.
         let still = Self::check(client, &target, &publishable, KeyCheck::Accepted).await;
         if !matches!(still, Ok(KeyCheck::Accepted)) {
-            let back = client.set_legacy_api_keys(&target, true).await;
-            let why = match still {
-                Err(e) => e,
-                Ok(_) => "the publishable key stopped answering the project's auth settings".into(),
-            };
-            let enabled = Some(back.is_ok());
-            let m = match back {
-                Ok(_) => format!("{why}: rolled back, the legacy keys are enabled again"),
-                Err(e) => format!(
-                    "{why}, and the roll-back failed too ({e}): run `keyward legacy-keys enable {target}`"
-                ),
-            };
-            self.remember(via, &target, enabled, Some((DISABLE, false, m.clone())))
-                .await?;
-            return Err(m);
+            return self.roll_back(via, client, &target, still).await;
         }
         seen.report.checks.push(format!(
             "the publishable key {} answers the project's auth settings",
@@ -284,6 +270,32 @@ impl Owner {
         );
         self.remember(via, &target, Some(false), Some((DISABLE, true, m)))
             .await
+    }
+
+    /// Enables the legacy keys again after a disable whose check failed (`still`), and
+    /// records it; always an error, the one a person sees.
+    async fn roll_back(
+        &self,
+        via: Option<String>,
+        client: &Client,
+        target: &str,
+        still: Result<KeyCheck, String>,
+    ) -> Result<(), String> {
+        let back = client.set_legacy_api_keys(target, true).await;
+        let why = match still {
+            Err(e) => e,
+            Ok(_) => "the publishable key stopped answering the project's auth settings".into(),
+        };
+        let enabled = Some(back.is_ok());
+        let m = match back {
+            Ok(_) => format!("{why}: rolled back, the legacy keys are enabled again"),
+            Err(e) => format!(
+                "{why}, and the roll-back failed too ({e}): run `keyward legacy-keys enable {target}`"
+            ),
+        };
+        self.remember(via, target, enabled, Some((DISABLE, false, m.clone())))
+            .await?;
+        Err(m)
     }
 
     async fn enable(

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::BufReader;
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{broadcast, mpsc};
 
@@ -98,53 +99,9 @@ async fn serve(host: Arc<Host>, stream: UnixStream) {
     let cred = stream.peer_cred().ok();
     let (rd, mut wr) = stream.into_split();
     let mut rd = BufReader::new(rd);
-    let hello = tokio::time::timeout(Duration::from_secs(10), wire::recv::<_, ToOwner>(&mut rd));
-    let hello = match hello.await {
-        Ok(Ok(Some(ToOwner::Hello(h)))) => h,
-        other => {
-            tracing::warn!("a front end did not say hello: {other:?}");
-            return;
-        }
+    let Some((hello, pid, via)) = admit(&host, cred, &mut rd, &mut wr).await else {
+        return;
     };
-    let uid = cred.map(|c| c.uid());
-    let pid = cred.and_then(|c| c.pid()).map(|p| p as u32);
-    if uid != Some(my_uid()) {
-        let why = format!(
-            "refused: this vault's owner runs as uid {}, and only that user may attach (you are uid {})",
-            my_uid(),
-            uid.map_or("unknown".into(), |u| u.to_string())
-        );
-        let _ = wire::send(&mut wr, &FromOwner::Refused(why)).await;
-        let _ = host.events().send(Event::AttachRefused {
-            uid: uid.unwrap_or(u32::MAX),
-            pid,
-        });
-        audit(&host, None, "attach", &hello, pid, uid, Outcome::Failed).await;
-        return;
-    }
-    if let Some(why) = mismatch(&hello) {
-        let _ = wire::send(&mut wr, &FromOwner::Refused(why)).await;
-        return;
-    }
-    let pid = pid.unwrap_or(0);
-    let via = format!("pid {pid}, {}", hello.command);
-    // Recorded before the front end can ask for anything.
-    audit(
-        &host,
-        Some(&via),
-        "attach",
-        &hello,
-        Some(pid),
-        uid,
-        Outcome::Ok,
-    )
-    .await;
-    if wire::send(&mut wr, &FromOwner::Welcome(host.info()))
-        .await
-        .is_err()
-    {
-        return;
-    }
     let _ = host.events().send(Event::Attached {
         pid,
         command: hello.command.clone(),
@@ -159,9 +116,89 @@ async fn serve(host: Arc<Host>, stream: UnixStream) {
             }
         }
     });
+    let watching = calls(&host, &mut rd, &tx, pid, via).await;
+    if let Some(w) = watching {
+        w.abort();
+    }
+    drop(tx);
+    // Replies still in flight are written if the peer is still reading.
+    let _ = tokio::time::timeout(Duration::from_secs(1), writer).await;
+    let _ = host.events().send(Event::Detached {
+        pid,
+        command: hello.command,
+    });
+}
+
+/// The handshake: the front end's hello, checked (its uid, its protocol), audited and
+/// welcomed. None: it was refused or left; else its hello, pid and audit name.
+async fn admit(
+    host: &Arc<Host>,
+    cred: Option<tokio::net::unix::UCred>,
+    rd: &mut BufReader<OwnedReadHalf>,
+    wr: &mut OwnedWriteHalf,
+) -> Option<(Hello, u32, String)> {
+    let hello = tokio::time::timeout(Duration::from_secs(10), wire::recv::<_, ToOwner>(rd));
+    let hello = match hello.await {
+        Ok(Ok(Some(ToOwner::Hello(h)))) => h,
+        other => {
+            tracing::warn!("a front end did not say hello: {other:?}");
+            return None;
+        }
+    };
+    let uid = cred.map(|c| c.uid());
+    let pid = cred.and_then(|c| c.pid()).map(|p| p as u32);
+    if uid != Some(my_uid()) {
+        let why = format!(
+            "refused: this vault's owner runs as uid {}, and only that user may attach (you are uid {})",
+            my_uid(),
+            uid.map_or("unknown".into(), |u| u.to_string())
+        );
+        let _ = wire::send(wr, &FromOwner::Refused(why)).await;
+        let _ = host.events().send(Event::AttachRefused {
+            uid: uid.unwrap_or(u32::MAX),
+            pid,
+        });
+        audit(host, None, "attach", &hello, pid, uid, Outcome::Failed).await;
+        return None;
+    }
+    if let Some(why) = mismatch(&hello) {
+        let _ = wire::send(wr, &FromOwner::Refused(why)).await;
+        return None;
+    }
+    let pid = pid.unwrap_or(0);
+    let via = format!("pid {pid}, {}", hello.command);
+    // Recorded before the front end can ask for anything.
+    audit(
+        host,
+        Some(&via),
+        "attach",
+        &hello,
+        Some(pid),
+        uid,
+        Outcome::Ok,
+    )
+    .await;
+    if wire::send(wr, &FromOwner::Welcome(host.info()))
+        .await
+        .is_err()
+    {
+        return None;
+    }
+    Some((hello, pid, via))
+}
+
+/// An admitted front end's calls until it leaves, each run on its own task; returns the
+/// event forwarder it may have started.
+async fn calls(
+    host: &Arc<Host>,
+    rd: &mut BufReader<OwnedReadHalf>,
+    tx: &mpsc::UnboundedSender<FromOwner>,
+    pid: u32,
+    via: String,
+) -> Option<tokio::task::JoinHandle<()>> {
     let mut watching: Option<tokio::task::JoinHandle<()>> = None;
     loop {
-        match wire::recv::<_, ToOwner>(&mut rd).await {
+        match wire::recv::<_, ToOwner>(rd).await {
             Ok(Some(ToOwner::Call { id, request })) => {
                 tracing::debug!(pid, id, "call");
                 let (host, tx, via) = (host.clone(), tx.clone(), via.clone());
@@ -184,16 +221,7 @@ async fn serve(host: Arc<Host>, stream: UnixStream) {
             }
         }
     }
-    if let Some(w) = watching {
-        w.abort();
-    }
-    drop(tx);
-    // Replies still in flight are written if the peer is still reading.
-    let _ = tokio::time::timeout(Duration::from_secs(1), writer).await;
-    let _ = host.events().send(Event::Detached {
-        pid,
-        command: hello.command,
-    });
+    watching
 }
 
 fn mismatch(h: &Hello) -> Option<String> {

@@ -23,6 +23,7 @@ mod query;
 mod rotations;
 pub mod socket;
 mod supabase;
+mod sync;
 mod wait;
 
 use std::collections::BTreeSet;

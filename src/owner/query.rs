@@ -9,7 +9,63 @@ use super::Owner;
 impl Owner {
     pub(crate) async fn query(&self, via: Option<String>, q: Query) -> Result<Reply, String> {
         match q {
+            Query::Secrets { .. }
+            | Query::Secret { .. }
+            | Query::Reveal { .. }
+            | Query::History { .. }
+            | Query::Trash
+            | Query::Export { .. }
+            | Query::Policies { .. }
+            | Query::Mappings { .. }
+            | Query::TooLong { .. } => self.secret_query(via, q).await,
+            Query::Status
+            | Query::Delta(_)
+            | Query::Dashboard
+            | Query::Targets
+            | Query::Connections
+            | Query::Branches { .. } => self.state_query(q).await,
             Query::Projects => self.read(|r| Ok(Reply::Projects(r.projects()?))).await,
+            Query::Alerts => self.alert_list().await,
+            Query::Audit { action } => {
+                self.read(move |r| Ok(Reply::Audit(r.audit_entries(action.as_deref())?)))
+                    .await
+            }
+            Query::VerifyAudit => self.read(|r| Ok(Reply::Verdict(r.audit_verify()?))).await,
+            Query::KeyRotations => {
+                let now = self.vault.now();
+                self.read(move |r| {
+                    Ok(Reply::KeyRotations {
+                        now,
+                        items: r.key_rotations()?,
+                        signing: r.signing_rotations()?,
+                    })
+                })
+                .await
+            }
+            Query::SigningRotations => {
+                let now = self.vault.now();
+                self.read(move |r| {
+                    Ok(Reply::SigningRotations {
+                        now,
+                        items: r.signing_rotations()?,
+                    })
+                })
+                .await
+            }
+            Query::AccessKeys => self.read(|r| Ok(Reply::AccessKeys(r.access_keys()?))).await,
+            Query::VaultInfo => {
+                let v = self.vault.clone();
+                tokio::task::spawn_blocking(move || v.key_info())
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map(Reply::VaultInfo)
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    async fn secret_query(&self, via: Option<String>, q: Query) -> Result<Reply, String> {
+        match q {
             Query::Secrets { project } => {
                 self.read(move |r| {
                     let secrets = r.secrets(project.as_deref())?;
@@ -43,91 +99,7 @@ impl Owner {
                 .await
             }
             Query::Trash => self.read(|r| Ok(Reply::Trash(r.trash()?))).await,
-            Query::Alerts => self.alert_list().await,
-            Query::Export { project } => {
-                let p = project.clone();
-                let (lines, skipped) = self.read(move |r| r.export_env(&p)).await?;
-                // The export reveals values: recorded before anything leaves.
-                let detail = format!("{} variable(s)", lines.len());
-                self.write(via, move |tx| {
-                    tx.audit("export", &project, Outcome::Ok, &detail)
-                })
-                .await?;
-                Ok(Reply::Exported {
-                    lines: lines.into_iter().map(Sensitive::from).collect(),
-                    skipped,
-                })
-            }
-            Query::Audit { action } => {
-                self.read(move |r| Ok(Reply::Audit(r.audit_entries(action.as_deref())?)))
-                    .await
-            }
-            Query::VerifyAudit => self.read(|r| Ok(Reply::Verdict(r.audit_verify()?))).await,
-            Query::KeyRotations => {
-                let now = self.vault.now();
-                self.read(move |r| {
-                    Ok(Reply::KeyRotations {
-                        now,
-                        items: r.key_rotations()?,
-                        signing: r.signing_rotations()?,
-                    })
-                })
-                .await
-            }
-            Query::SigningRotations => {
-                let now = self.vault.now();
-                self.read(move |r| {
-                    Ok(Reply::SigningRotations {
-                        now,
-                        items: r.signing_rotations()?,
-                    })
-                })
-                .await
-            }
-            Query::AccessKeys => self.read(|r| Ok(Reply::AccessKeys(r.access_keys()?))).await,
-            Query::Connections => {
-                self.read(|r| {
-                    Ok(Reply::Connections {
-                        connections: r.connections()?,
-                        targets: r.targets()?,
-                    })
-                })
-                .await
-            }
-            Query::Targets => self.read(|r| Ok(Reply::Targets(targets(r)?))).await,
-            Query::Branches { target } => self.branch_list(target).await,
-            Query::Status => {
-                let now = self.vault.now();
-                self.read(move |r| {
-                    // The totals from the same rows: one pass over the variables.
-                    let variables = r.sync_status(None)?;
-                    let mut totals: std::collections::HashMap<&str, crate::vault::TargetTotals> =
-                        Default::default();
-                    for v in &variables {
-                        totals
-                            .entry(v.target.as_str())
-                            .or_default()
-                            .count(v.state.state);
-                    }
-                    let targets = r
-                        .targets()?
-                        .into_iter()
-                        .map(|t| {
-                            let n = totals.remove(t.project_ref.as_str()).unwrap_or_default();
-                            (t, n)
-                        })
-                        .collect();
-                    Ok(Reply::Status {
-                        targets,
-                        variables,
-                        legacy: r.legacy_keys_states()?,
-                        key_rotations: r.key_rotations()?,
-                        signing_rotations: r.signing_rotations()?,
-                        now,
-                    })
-                })
-                .await
-            }
+            Query::Export { project } => self.export(via, project).await,
             Query::Policies { project, name } => {
                 self.read(move |r| {
                     Ok(Reply::Policies {
@@ -154,6 +126,27 @@ impl Owner {
                 })
                 .await
             }
+            _ => unreachable!("query sends only a secret's reads here"),
+        }
+    }
+
+    async fn state_query(&self, q: Query) -> Result<Reply, String> {
+        match q {
+            Query::Connections => {
+                self.read(|r| {
+                    Ok(Reply::Connections {
+                        connections: r.connections()?,
+                        targets: r.targets()?,
+                    })
+                })
+                .await
+            }
+            Query::Targets => self.read(|r| Ok(Reply::Targets(targets(r)?))).await,
+            Query::Branches { target } => self.branch_list(target).await,
+            Query::Status => {
+                let now = self.vault.now();
+                self.read(move |r| status(r, now)).await
+            }
             Query::Delta(d) => {
                 self.read(move |r| {
                     let mut out = crate::ops::DashboardDelta {
@@ -179,14 +172,6 @@ impl Owner {
                 })
                 .await
             }
-            Query::VaultInfo => {
-                let v = self.vault.clone();
-                tokio::task::spawn_blocking(move || v.key_info())
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .map(Reply::VaultInfo)
-                    .map_err(|e| e.to_string())
-            }
             Query::Dashboard => {
                 self.read(|r| {
                     let mut targets = Vec::new();
@@ -202,7 +187,24 @@ impl Owner {
                 })
                 .await
             }
+            _ => unreachable!("query sends only sync state reads here"),
         }
+    }
+
+    /// A project's variables as `.env` lines; the export is audited before they leave.
+    async fn export(&self, via: Option<String>, project: String) -> Result<Reply, String> {
+        let p = project.clone();
+        let (lines, skipped) = self.read(move |r| r.export_env(&p)).await?;
+        // The export reveals values: recorded before anything leaves.
+        let detail = format!("{} variable(s)", lines.len());
+        self.write(via, move |tx| {
+            tx.audit("export", &project, Outcome::Ok, &detail)
+        })
+        .await?;
+        Ok(Reply::Exported {
+            lines: lines.into_iter().map(Sensitive::from).collect(),
+            skipped,
+        })
     }
 
     /// A value (or one field) for a front end whose purpose is to show it; the reveal is
@@ -249,6 +251,36 @@ impl Owner {
         .await?;
         Ok(Reply::Revealed { version: v, value })
     }
+}
+
+/// The status screen: every target with its totals, every variable, the rotations.
+fn status(r: &crate::vault::ReadTx<'_>, now: crate::vault::Millis) -> crate::vault::Result<Reply> {
+    // The totals from the same rows: one pass over the variables.
+    let variables = r.sync_status(None)?;
+    let mut totals: std::collections::HashMap<&str, crate::vault::TargetTotals> =
+        Default::default();
+    for v in &variables {
+        totals
+            .entry(v.target.as_str())
+            .or_default()
+            .count(v.state.state);
+    }
+    let targets = r
+        .targets()?
+        .into_iter()
+        .map(|t| {
+            let n = totals.remove(t.project_ref.as_str()).unwrap_or_default();
+            (t, n)
+        })
+        .collect();
+    Ok(Reply::Status {
+        targets,
+        variables,
+        legacy: r.legacy_keys_states()?,
+        key_rotations: r.key_rotations()?,
+        signing_rotations: r.signing_rotations()?,
+        now,
+    })
 }
 
 fn targets(

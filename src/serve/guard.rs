@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use super::App;
 use super::limiter::{Gate, Peer};
 use super::reply::ApiError;
-use crate::vault::access_key_id;
+use crate::vault::{Refusal, access_key_id};
 
 /// Limits on one request. The connection's own (head deadline, how many) are in
 /// conn.rs; hyper refuses heads beyond its buffer (64 KiB) before these apply.
@@ -146,31 +146,7 @@ pub async fn authenticate(
     };
     let grant = match verdict {
         Ok(g) => g,
-        Err(why) => {
-            app.limiter.failed(peer);
-            let refusal = why.map(|(r, _)| r);
-            let id = why.and_then(|(_, k)| access_key_id(k)).map(str::to_string);
-            let reason = refusal.map_or("no key", |r| r.as_str());
-            let detail = format!("{route} from {peer}: 401 ({reason})");
-            let noted = app.refusals.note(peer, detail);
-            if app.refusals.alert_due() {
-                app.engine.notify(crate::engine::Event::AccessRefused {
-                    refused: super::refusals::ALERT_AFTER,
-                    detail: format!("the latest from {peer} ({reason}); see `keyward audit --action access-key-use`"),
-                });
-            }
-            if let Some(d) = noted {
-                let audited = app
-                    .engine
-                    .apply(move |tx| tx.record_access_use(id.as_deref(), false, &d))
-                    .await;
-                if let Err(e) = audited {
-                    return ApiError::internal(format!("cannot write the audit log: {e}"))
-                        .into_response();
-                }
-            }
-            return ApiError::unauthorized(refusal).into_response();
-        }
+        Err(why) => return refuse(&app, peer, &route, why).await,
     };
     app.limiter.succeeded(peer);
     let path: String = req.uri().path().chars().take(256).collect();
@@ -189,6 +165,35 @@ pub async fn authenticate(
         Ok(()) => response,
         Err(e) => ApiError::internal(format!("cannot write the audit log: {e}")).into_response(),
     }
+}
+
+/// A request with no key or a refused one: counted against its peer, audited (naming
+/// the key's id, never the key) and answered 401.
+async fn refuse(app: &App, peer: Peer, route: &str, why: Option<(Refusal, &str)>) -> Response {
+    app.limiter.failed(peer);
+    let refusal = why.map(|(r, _)| r);
+    let id = why.and_then(|(_, k)| access_key_id(k)).map(str::to_string);
+    let reason = refusal.map_or("no key", |r| r.as_str());
+    let detail = format!("{route} from {peer}: 401 ({reason})");
+    let noted = app.refusals.note(peer, detail);
+    if app.refusals.alert_due() {
+        app.engine.notify(crate::engine::Event::AccessRefused {
+            refused: super::refusals::ALERT_AFTER,
+            detail: format!(
+                "the latest from {peer} ({reason}); see `keyward audit --action access-key-use`"
+            ),
+        });
+    }
+    if let Some(d) = noted {
+        let audited = app
+            .engine
+            .apply(move |tx| tx.record_access_use(id.as_deref(), false, &d))
+            .await;
+        if let Err(e) = audited {
+            return ApiError::internal(format!("cannot write the audit log: {e}")).into_response();
+        }
+    }
+    ApiError::unauthorized(refusal).into_response()
 }
 
 /// Writes a refusal entry (or a summary of counted ones) that names no key. A failure

@@ -71,12 +71,10 @@ pub enum VaultError {
         "the vault file is damaged ({0}): restore it from a backup; `keyward audit verify` tells whether its log was touched too"
     )]
     Damaged(String),
-    #[error("vault storage error ({0}): check the disk and the file's permissions, then retry")]
-    Storage(String),
-    /// The same message as `Storage` for an error of redb or of the file system: its
-    /// first line is the message, and the error itself is kept as the source.
+    /// An error of redb, of the file system, of a record's decoding or of the thread a
+    /// write ran on: `why` says it in one line, and the error itself is kept as the source.
     #[error("vault storage error ({why}): check the disk and the file's permissions, then retry")]
-    StorageIo {
+    Storage {
         why: String,
         #[source]
         source: BoxError,
@@ -121,6 +119,13 @@ impl VaultError {
     pub(crate) fn conflict(msg: impl Into<String>) -> Self {
         Self::Conflict(msg.into())
     }
+    /// A storage error whose message is `why`, keeping `source` behind it.
+    pub(crate) fn storage(why: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Storage {
+            why: why.into(),
+            source: source.into(),
+        }
+    }
 }
 
 macro_rules! storage_from {
@@ -128,10 +133,10 @@ macro_rules! storage_from {
         impl From<$t> for VaultError {
             fn from(e: $t) -> Self {
                 // Storage errors carry no record content, only redb's own description.
-                VaultError::StorageIo {
-                    why: e.to_string().lines().next().unwrap_or("unknown").to_string(),
-                    source: Box::new(e),
-                }
+                VaultError::storage(
+                    e.to_string().lines().next().unwrap_or("unknown"),
+                    e,
+                )
             }
         }
     )*};
@@ -147,7 +152,7 @@ storage_from!(
 
 impl From<serde_json::Error> for VaultError {
     fn from(e: serde_json::Error) -> Self {
-        VaultError::Storage(format!("a record could not be decoded: {e}"))
+        VaultError::storage(format!("a record could not be decoded: {e}"), e)
     }
 }
 
@@ -161,9 +166,22 @@ mod tests {
         let e = VaultError::from(std::io::Error::other("disk on fire\nsecond line"));
         assert_eq!(
             e.to_string(),
-            VaultError::Storage("disk on fire".into()).to_string()
+            "vault storage error (disk on fire): check the disk and the file's permissions, then retry"
         );
         let source = e.source().expect("the io error is kept");
         assert!(source.to_string().starts_with("disk on fire"));
+        let json = serde_json::from_str::<u8>("x").unwrap_err();
+        let said = json.to_string();
+        let e = VaultError::from(json);
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "vault storage error (a record could not be decoded: {said}): check the disk and the file's permissions, then retry"
+            )
+        );
+        assert_eq!(
+            e.source().expect("the json error is kept").to_string(),
+            said
+        );
     }
 }

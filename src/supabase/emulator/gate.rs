@@ -37,31 +37,8 @@ pub async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -
     }
 
     let (req, recorded_request) = if shared.control.is_recording() {
-        let (parts, body) = req.into_parts();
-        let bytes = axum::body::to_bytes(body, BODY_LIMIT)
-            .await
-            .unwrap_or_default();
-        let header = |name| {
-            parts
-                .headers
-                .get(name)
-                .and_then(|v: &HeaderValue| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let rec = Exchange {
-            method: method.to_string(),
-            route: template.clone(),
-            path: path.clone(),
-            query: parts.uri.query().map(str::to_owned),
-            user_agent: header(header::USER_AGENT),
-            request_content_type: header(header::CONTENT_TYPE),
-            request_body: bytes.to_vec(),
-            status: 0,
-            response_content_type: None,
-            response_headers: Vec::new(),
-            response_body: Vec::new(),
-        };
-        (Request::from_parts(parts, Body::from(bytes)), Some(rec))
+        let (req, rec) = recorded(req, &method, &template, &path).await;
+        (req, Some(rec))
     } else {
         (req, None)
     };
@@ -109,37 +86,78 @@ pub async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -
     };
 
     if let Some(b) = budget {
-        let h = response.headers_mut();
-        h.insert("x-ratelimit-limit", HeaderValue::from(b.limit));
-        h.insert("x-ratelimit-remaining", HeaderValue::from(b.remaining));
-        h.insert("x-ratelimit-reset", HeaderValue::from(b.reset.as_secs()));
+        ratelimit_headers(&mut response, b);
     }
     if management && method != Method::GET && response.status().is_success() {
         shared.persist();
     }
     match recorded_request {
-        Some(mut rec) => {
-            let (parts, body) = response.into_parts();
-            let bytes = axum::body::to_bytes(body, BODY_LIMIT)
-                .await
-                .unwrap_or_default();
-            rec.status = parts.status.as_u16();
-            rec.response_content_type = parts
-                .headers
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            rec.response_headers = parts
-                .headers
-                .iter()
-                .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
-                .collect();
-            rec.response_body = bytes.to_vec();
-            shared.control.record(rec);
-            Response::from_parts(parts, Body::from(bytes))
-        }
+        Some(rec) => record(&shared, rec, response).await,
         None => response,
     }
+}
+
+/// The request read whole for the recording, and put back together for the handler.
+async fn recorded(
+    req: Request,
+    method: &Method,
+    template: &Option<String>,
+    path: &str,
+) -> (Request, Exchange) {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, BODY_LIMIT)
+        .await
+        .unwrap_or_default();
+    let header = |name| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let rec = Exchange {
+        method: method.to_string(),
+        route: template.clone(),
+        path: path.to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        user_agent: header(header::USER_AGENT),
+        request_content_type: header(header::CONTENT_TYPE),
+        request_body: bytes.to_vec(),
+        status: 0,
+        response_content_type: None,
+        response_headers: Vec::new(),
+        response_body: Vec::new(),
+    };
+    (Request::from_parts(parts, Body::from(bytes)), rec)
+}
+
+/// The response read whole and recorded with its request, then passed on.
+async fn record(shared: &Shared, mut rec: Exchange, response: Response) -> Response {
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, BODY_LIMIT)
+        .await
+        .unwrap_or_default();
+    rec.status = parts.status.as_u16();
+    rec.response_content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    rec.response_headers = parts
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
+    rec.response_body = bytes.to_vec();
+    shared.control.record(rec);
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+fn ratelimit_headers(response: &mut Response, b: Budget) {
+    let h = response.headers_mut();
+    h.insert("x-ratelimit-limit", HeaderValue::from(b.limit));
+    h.insert("x-ratelimit-remaining", HeaderValue::from(b.remaining));
+    h.insert("x-ratelimit-reset", HeaderValue::from(b.reset.as_secs()));
 }
 
 fn injected(status: u16, budget: Option<Budget>) -> Response {

@@ -69,29 +69,41 @@ fn named_meta(
     meta_of(secrets, id, key)
 }
 
+/// The secret reads a write transaction answers as a read one does (redb's two kinds
+/// of transaction share no trait to write them once over).
+macro_rules! secret_reads {
+    ($($tx:ident),*) => {$(
+        impl $tx<'_> {
+            /// The secret's metadata, trashed or not.
+            pub fn secret(&self, project: &str, name: &str) -> Result<SecretMeta> {
+                let pid = self.project_id(project)?;
+                named_meta(
+                    &self.tx.open_table(SECRET_NAMES)?,
+                    &self.tx.open_table(SECRETS)?,
+                    &self.vault.meta_key,
+                    (pid.0, project, name),
+                )
+            }
+
+            /// A secret by its stable id, with its project's and its own current names
+            /// (project name, secret name, metadata); None when it was purged.
+            pub fn secret_by_id(
+                &self,
+                id: SecretId,
+            ) -> Result<Option<(String, String, SecretMeta)>> {
+                by_id(
+                    &self.tx.open_table(SECRETS)?,
+                    &self.tx.open_table(PROJECTS)?,
+                    id,
+                    &self.vault.meta_key,
+                )
+            }
+        }
+    )*};
+}
+secret_reads!(ReadTx, WriteTx);
+
 impl WriteTx<'_> {
-    /// The secret's metadata, trashed or not.
-    pub fn secret(&self, project: &str, name: &str) -> Result<SecretMeta> {
-        let pid = self.project_id(project)?;
-        named_meta(
-            &self.tx.open_table(SECRET_NAMES)?,
-            &self.tx.open_table(SECRETS)?,
-            &self.vault.meta_key,
-            (pid.0, project, name),
-        )
-    }
-
-    /// A secret by its stable id, with its project's and its own current names; None
-    /// when it was purged.
-    pub fn secret_by_id(&self, id: SecretId) -> Result<Option<(String, String, SecretMeta)>> {
-        by_id(
-            &self.tx.open_table(SECRETS)?,
-            &self.tx.open_table(PROJECTS)?,
-            id,
-            &self.vault.meta_key,
-        )
-    }
-
     /// The secret's metadata, refusing trashed ones.
     pub(crate) fn live_secret(&self, project: &str, name: &str) -> Result<SecretMeta> {
         let m = self.secret(project, name)?;
@@ -350,26 +362,6 @@ pub(crate) fn open_value(
 }
 
 impl ReadTx<'_> {
-    /// A secret by its stable id: (project name, secret name, metadata).
-    pub fn secret_by_id(&self, id: SecretId) -> Result<Option<(String, String, SecretMeta)>> {
-        by_id(
-            &self.tx.open_table(SECRETS)?,
-            &self.tx.open_table(PROJECTS)?,
-            id,
-            &self.vault.meta_key,
-        )
-    }
-
-    pub fn secret(&self, project: &str, name: &str) -> Result<SecretMeta> {
-        let pid = self.project_id(project)?;
-        named_meta(
-            &self.tx.open_table(SECRET_NAMES)?,
-            &self.tx.open_table(SECRETS)?,
-            &self.vault.meta_key,
-            (pid.0, project, name),
-        )
-    }
-
     /// Live secrets (not trashed), of one project or all, sorted by project then name.
     /// Reads metadata rows only: no sealed record is opened.
     pub fn secrets(&self, project: Option<&str>) -> Result<Vec<Listed>> {
