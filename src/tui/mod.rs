@@ -18,6 +18,7 @@ pub mod data;
 pub mod draw_ctx;
 pub mod effects;
 pub mod keys;
+mod lean;
 pub mod list;
 pub mod logging;
 pub mod modals;
@@ -36,7 +37,6 @@ mod tests;
 use std::path::PathBuf;
 
 use crossterm::event::EventStream;
-use ratatui::backend::CrosstermBackend;
 
 use crate::vault::{Clock, SealedVault, Vault};
 
@@ -110,7 +110,7 @@ pub fn run(
             }
         };
         let guard = terminal::TerminalGuard::enter()?;
-        let backend = quiet::Quiet::new(CrosstermBackend::new(std::io::stdout()));
+        let backend = quiet::Quiet::new(lean::Lean::new(std::io::stdout()));
         let app = app(vault_label);
         let mut tui = runner::Tui::with_front(backend, app, front, config)?;
         tui.clipboard = true;

@@ -107,6 +107,24 @@ pub fn pad(s: &str, w: usize) -> String {
     out
 }
 
+/// A list row: the marker and the name (cut in the middle to `name_w`) in the row's
+/// style, then the padding and `tail` plain. A highlight over the whole row made every
+/// cursor move over SSH rewrite two whole rows; now it rewrites two names.
+pub fn name_row(
+    marker: &str,
+    name: &str,
+    name_w: usize,
+    tail: &str,
+    style: ratatui::style::Style,
+) -> Line<'static> {
+    let name = fit_middle(name, name_w);
+    let gap = name_w.saturating_sub(width(&name));
+    Line::from(vec![
+        ratatui::text::Span::styled(format!("{marker}{name}"), style),
+        ratatui::text::Span::raw(format!("{} {tail}", " ".repeat(gap))),
+    ])
+}
+
 /// Rows that never wrap, drawn straight into the buffer, cut at the area's width: a
 /// `Paragraph` runs every line through its truncator first, which was half of a frame
 /// at 200x60 (benches/tui.rs).

@@ -2,10 +2,9 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{fit_middle, frame, inner_height, pad};
+use super::{frame, inner_height};
 use crate::tui::action::Action;
 use crate::tui::app::Focus;
 use crate::tui::data::Snapshot;
@@ -62,10 +61,6 @@ impl ProjectsPane {
             let name_w = w.saturating_sub(count.len() + 3);
             let sel = pos == self.list.selected;
             let marker = if sel { "▸ " } else { "  " };
-            let text = format!(
-                "{marker}{} {count}",
-                pad(&fit_middle(&p.name, name_w), name_w)
-            );
             let style = if sel && focused {
                 t.style(Role::Selected)
             } else if sel {
@@ -73,7 +68,7 @@ impl ProjectsPane {
             } else {
                 Default::default()
             };
-            lines.push(Line::from(Span::styled(text, style)));
+            lines.push(super::name_row(marker, &p.name, name_w, &count, style));
         }
         super::draw_rows(f, inner, &lines);
     }

@@ -3,10 +3,9 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{ago, fit_middle, frame, inner_height, pad};
+use super::{ago, frame, inner_height};
 use crate::tui::app::Focus;
 use crate::tui::data::Snapshot;
 use crate::tui::draw_ctx::DrawCtx;
@@ -157,10 +156,6 @@ impl SecretsPane {
                 (false, true) => " ●",
                 (false, false) => "  ",
             };
-            let text = format!(
-                "{marker}{} {tail}",
-                pad(&fit_middle(&s.meta.name, name_w), name_w)
-            );
             let style = if sel && focused {
                 t.style(Role::Selected)
             } else if sel {
@@ -170,7 +165,7 @@ impl SecretsPane {
             } else {
                 Default::default()
             };
-            lines.push(Line::from(Span::styled(text, style)));
+            lines.push(super::name_row(marker, &s.meta.name, name_w, &tail, style));
         }
         super::draw_rows(f, inner, &lines);
     }

@@ -1,18 +1,20 @@
 //! What the dashboard sends to the terminal, counted through the backend a real terminal
-//! gets (crossterm behind `Quiet`), for a change a user watches over SSH.
+//! gets (`Lean` behind `Quiet`), for a change a user watches over SSH.
 
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
 
-use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
+use ratatui::backend::{Backend, ClearType, WindowSize};
 use ratatui::buffer::Cell;
 use ratatui::layout::{Position, Size};
 
 use super::fixtures::states_vault;
 use super::{app, key};
 use crate::engine::{Delta, Event};
+use crate::tui::lean::Lean;
 use crate::tui::quiet::Quiet;
 use crate::tui::runner::Tui;
+use crate::tui::theme::Theme;
 
 /// The bytes written to the "terminal".
 #[derive(Clone, Default)]
@@ -34,8 +36,9 @@ impl Wire {
     }
 }
 
-/// Crossterm writing to a `Wire`, with the size a terminal would report (there is none).
-struct Sized(CrosstermBackend<Wire>, Size);
+/// The dashboard's backend writing to a `Wire`, with the size a terminal would report
+/// (there is none).
+struct Sized(Lean<Wire>, Size);
 
 impl Backend for Sized {
     type Error = io::Error;
@@ -79,23 +82,17 @@ impl Backend for Sized {
 /// show and remove a footer gauge for that one variable: 619-922 bytes.
 #[test]
 fn one_rows_status_change_writes_under_200_bytes() {
+    for theme in themes() {
+        one_rows_status_change(theme);
+    }
+}
+
+fn one_rows_status_change((which, theme): (&str, Theme)) {
     let dir = tempfile::tempdir().unwrap();
-    let v = states_vault(&dir);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let _g = rt.enter();
-    let wire = Wire::default();
-    let backend = Quiet::new(Sized(
-        CrosstermBackend::new(wire.clone()),
-        Size::new(100, 30),
-    ));
-    let mut tui = Tui::detached(backend, app(), v).unwrap();
-    rt.block_on(tui.settle());
     // The secret whose state the mappings pane shows: Stripe webhook secret, pending.
-    for k in ["tab", "down", "down", "down"] {
-        tui.press(key(k));
-        rt.block_on(tui.settle());
-    }
-    tui.draw().unwrap();
+    let (mut tui, wire) = terminal(&dir, &rt, theme, &["tab", "down", "down", "down"]);
     let vault = tui
         .front()
         .and_then(|f| f.host())
@@ -125,11 +122,72 @@ fn one_rows_status_change_writes_under_200_bytes() {
     let shown = String::from_utf8_lossy(&written);
     assert!(
         shown.contains("✓"),
-        "the row's change was not drawn: {shown:?}"
+        "the row's change was not drawn ({which}): {shown:?}"
     );
+    // Shown with --nocapture, for docs/benchmarks.md.
+    eprintln!("a row's status change, {which}: {} bytes", written.len());
     assert!(
         written.len() < 200,
-        "{} bytes for one row's change: {shown:?}",
+        "{} bytes for one row's change ({which}): {shown:?}",
+        written.len()
+    );
+}
+
+/// The built-in colours, and none (NO_COLOR): each has its own escape sequences.
+fn themes() -> [(&'static str, Theme); 2] {
+    [("colour", Theme::colored()), ("no colour", Theme::mono())]
+}
+
+/// The dashboard on the states fixture at 100x30, drawn after `keys`, and its wire.
+fn terminal(
+    dir: &tempfile::TempDir,
+    rt: &tokio::runtime::Runtime,
+    theme: Theme,
+    keys: &[&str],
+) -> (Tui<Quiet<Sized>>, Wire) {
+    let wire = Wire::default();
+    let backend = Quiet::new(Sized(Lean::new(wire.clone()), Size::new(100, 30)));
+    let mut app = app();
+    app.theme = theme;
+    let mut tui = Tui::detached(backend, app, states_vault(dir)).unwrap();
+    rt.block_on(tui.settle());
+    for k in keys {
+        tui.press(key(k));
+        rt.block_on(tui.settle());
+    }
+    tui.draw().unwrap();
+    (tui, wire)
+}
+
+/// Moving the selection one row over SSH: the old and the new row, and the details
+/// pane's new content, nothing else.
+#[test]
+fn a_cursor_move_writes_under_150_bytes() {
+    for theme in themes() {
+        a_cursor_move(theme);
+    }
+}
+
+fn a_cursor_move((which, theme): (&str, Theme)) {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let _g = rt.enter();
+    // From Resend API key (failed) to Stripe secret key (drifted): one variable each.
+    let (mut tui, wire) = terminal(&dir, &rt, theme, &["tab", "down"]);
+    wire.take();
+    tui.press(key("down"));
+    rt.block_on(tui.settle());
+    tui.draw().unwrap();
+    let written = wire.take();
+    let shown = String::from_utf8_lossy(&written);
+    assert!(
+        shown.contains("drifted"),
+        "the new selection's details were not drawn ({which}): {shown:?}"
+    );
+    eprintln!("a cursor move, {which}: {} bytes", written.len());
+    assert!(
+        written.len() < 150,
+        "{} bytes for one cursor move ({which}): {shown:?}",
         written.len()
     );
 }

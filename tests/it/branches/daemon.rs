@@ -15,14 +15,19 @@ const POLL_MS: u64 = 1000;
 
 #[track_caller]
 fn until(what: &str, f: impl Fn() -> bool) {
+    assert!(wait(f), "timed out: {what}");
+}
+
+/// Whether `f` came true within 20 s.
+fn wait(f: impl Fn() -> bool) -> bool {
     let start = Instant::now();
     while !f() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "timed out: {what}"
-        );
+        if start.elapsed() > Duration::from_secs(20) {
+            return false;
+        }
         std::thread::sleep(Duration::from_millis(10));
     }
+    true
 }
 
 fn branch_refs(sb: &Sandbox) -> Vec<String> {
@@ -71,7 +76,15 @@ fn the_daemon_seeds_new_branches_and_drops_gone_ones_within_the_rate_budget() {
     until("b2 followed", || branch_refs(&sb).contains(&b2));
     assert!(remote(&emu, &b2).is_empty(), "nothing before it is ready");
     emu.world(|w| w.ready_branch(&b2));
-    until("b2 seeded", || remote(&emu, &b2).contains_key("K"));
+    let seeded = wait(|| remote(&emu, &b2).contains_key("K"));
+    if !seeded {
+        crate::support::sigterm(daemon.id());
+        let out = daemon.wait_with_output().unwrap();
+        panic!(
+            "timed out: b2 seeded; the daemon's log:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 
     // Deleted at once, and scheduled for deletion: both leave the status, and
     // nothing is written to them.
