@@ -67,6 +67,20 @@ impl Names {
             states,
         })
     }
+
+    /// After `id` was mapped to make `vars`: the next mapping of this transaction to the
+    /// same target starts from here (these names are its own, the ones it no longer
+    /// makes on their way out).
+    fn claim(&mut self, id: SecretId, vars: &[&str]) {
+        for (n, (secret, removing)) in self.states.iter_mut() {
+            if *secret == id && !vars.contains(&n.as_str()) {
+                *removing = true;
+            }
+        }
+        for n in vars {
+            self.states.insert(n.to_string(), (id, false));
+        }
+    }
 }
 
 impl WriteTx<'_> {
@@ -136,17 +150,8 @@ impl WriteTx<'_> {
             .as_slice(),
         )?;
         self.resync(meta.id, target, Some(&mapping))?;
-        // The next mapping of this transaction to the same target starts from here: this
-        // secret's names are its own, the ones it no longer makes on their way out.
         let mut names = names;
-        for (n, (secret, removing)) in names.states.iter_mut() {
-            if *secret == meta.id && !var_names.contains(&n.as_str()) {
-                *removing = true;
-            }
-        }
-        for n in &var_names {
-            names.states.insert(n.to_string(), (meta.id, false));
-        }
+        names.claim(meta.id, &var_names);
         if t.branches.is_some() {
             self.fan_out(target)?;
         }

@@ -316,76 +316,111 @@ impl WriteTx<'_> {
                 Some(v) => v,
                 None => self.value_at(m.id, m.version)?,
             };
-            for (var, field) in &desired {
-                if let Some(other) = states
-                    .get(self, target, var)?
-                    .filter(|s| s.secret != id && s.state != SyncState::Removing)
-                {
-                    let other = other.secret;
-                    let this = self.label(id)?;
-                    let that = self.label(other)?;
-                    return Err(VaultError::conflict(format!(
-                        "in {target}, {}",
-                        rules::Conflict {
-                            name: var.clone(),
-                            first: that,
-                            second: this,
-                        }
-                    )));
-                }
-                let text = match field {
-                    Some(f) => value.field(f).unwrap_or_default(),
-                    None => value.as_simple().unwrap_or_default(),
-                };
-                rules::check_value(var, text)
-                    .map_err(|e| in_target(VaultError::invalid(e.to_string()), target))?;
-            }
-            for (var, field) in &desired {
-                let old = states.get(self, target, var)?.filter(|s| s.secret == id);
-                let op = OutboxOp::Upsert {
-                    secret: id,
-                    field: field.clone(),
-                    version: m.version,
-                };
-                // Already synced at this version: only the check is queued, and not even
-                // that when the listing shows the same value there; the row stays as it is
-                // (a full reconciliation of 10,000 such variables rewrote them all twice,
-                // to pending and back).
-                if old.is_some_and(|o| {
-                    o.state == SyncState::Synced
-                        && o.field == *field
-                        && o.version == m.version
-                        && o.pushed_version == Some(m.version)
-                        && o.error.is_none()
-                }) {
-                    let text = match field {
-                        Some(f) => value.field(f).unwrap_or_default(),
-                        None => value.as_simple().unwrap_or_default(),
-                    };
-                    let there = listed.and_then(|l| l.get(var));
-                    if there.is_none_or(|d| *d != crate::supabase::api::secret_digest(text)) {
-                        self.put_op(target, var, &op)?;
-                    }
-                    continue;
-                }
-                let s = VarState {
-                    secret: id,
-                    field: field.clone(),
-                    state: SyncState::Pending,
-                    version: m.version,
-                    pushed_version: old.and_then(|s| s.pushed_version),
-                    synced_at: old.and_then(|s| s.synced_at),
-                    error: None,
-                    attempts: 0,
-                    next_retry: None,
-                    refused: false,
-                };
-                self.put_var(target, var, &s)?;
-                self.put_op(target, var, &op)?;
-                states.put(var, s);
+            self.check_desired(id, target, &desired, &value, states)?;
+            for var in &desired {
+                self.queue_upsert(m, target, var, &value, states, listed)?;
             }
             self.values.0.insert(key, value);
         }
+        self.retire_undesired(id, target, &desired, states)
+    }
+
+    /// Refuses before anything is written: a name another secret holds on the target,
+    /// or a value Supabase would refuse.
+    fn check_desired(
+        &self,
+        id: SecretId,
+        target: &str,
+        desired: &[(String, Option<String>)],
+        value: &crate::vault::secrets::record::SecretValue,
+        states: &mut TargetStates,
+    ) -> Result<()> {
+        for (var, field) in desired {
+            if let Some(other) = states
+                .get(self, target, var)?
+                .filter(|s| s.secret != id && s.state != SyncState::Removing)
+            {
+                let other = other.secret;
+                let this = self.label(id)?;
+                let that = self.label(other)?;
+                return Err(VaultError::conflict(format!(
+                    "in {target}, {}",
+                    rules::Conflict {
+                        name: var.clone(),
+                        first: that,
+                        second: this,
+                    }
+                )));
+            }
+            rules::check_value(var, field_text(value, field))
+                .map_err(|e| in_target(VaultError::invalid(e.to_string()), target))?;
+        }
+        Ok(())
+    }
+
+    /// Queues a variable (name, field) of secret `m` for an upsert on `target`, pending
+    /// at its version.
+    fn queue_upsert(
+        &mut self,
+        m: &SecretMeta,
+        target: &str,
+        (var, field): &(String, Option<String>),
+        value: &crate::vault::secrets::record::SecretValue,
+        states: &mut TargetStates,
+        listed: Option<&RemoteDigests>,
+    ) -> Result<()> {
+        let id = m.id;
+        let old = states.get(self, target, var)?.filter(|s| s.secret == id);
+        let op = OutboxOp::Upsert {
+            secret: id,
+            field: field.clone(),
+            version: m.version,
+        };
+        // Already synced at this version: only the check is queued, and not even that
+        // when the listing shows the same value there; the row stays as it is (a full
+        // reconciliation of 10,000 such variables rewrote them all twice, to pending
+        // and back).
+        if old.is_some_and(|o| {
+            o.state == SyncState::Synced
+                && o.field == *field
+                && o.version == m.version
+                && o.pushed_version == Some(m.version)
+                && o.error.is_none()
+        }) {
+            let there = listed.and_then(|l| l.get(var));
+            if there
+                .is_none_or(|d| *d != crate::supabase::api::secret_digest(field_text(value, field)))
+            {
+                self.put_op(target, var, &op)?;
+            }
+            return Ok(());
+        }
+        let s = VarState {
+            secret: id,
+            field: field.clone(),
+            state: SyncState::Pending,
+            version: m.version,
+            pushed_version: old.and_then(|s| s.pushed_version),
+            synced_at: old.and_then(|s| s.synced_at),
+            error: None,
+            attempts: 0,
+            next_retry: None,
+            refused: false,
+        };
+        self.put_var(target, var, &s)?;
+        self.put_op(target, var, &op)?;
+        states.put(var, s);
+        Ok(())
+    }
+
+    /// Queues deletes for the variables secret `id` made on `target` and no longer does.
+    fn retire_undesired(
+        &mut self,
+        id: SecretId,
+        target: &str,
+        desired: &[(String, Option<String>)],
+        states: &mut TargetStates,
+    ) -> Result<()> {
         for var in states.own(self, target, id)? {
             if desired.iter().any(|(n, _)| *n == var) {
                 continue;
@@ -456,3 +491,14 @@ pub type RemoteDigests = std::collections::HashMap<String, String>;
 pub(crate) struct ValueCache(
     std::collections::HashMap<(SecretId, u32), crate::vault::secrets::record::SecretValue>,
 );
+
+/// The text a variable carries: its field of a structured value, or the whole value.
+fn field_text<'a>(
+    value: &'a crate::vault::secrets::record::SecretValue,
+    field: &Option<String>,
+) -> &'a str {
+    match field {
+        Some(f) => value.field(f).unwrap_or_default(),
+        None => value.as_simple().unwrap_or_default(),
+    }
+}
