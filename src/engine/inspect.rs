@@ -223,7 +223,7 @@ pub async fn drift_all(
             let (t, names) = (r.clone(), td.drifted.clone());
             tokio::task::spawn_blocking(move || v.write(|tx| tx.mark_drifted(&t, &names)))
                 .await
-                .map_err(|e| VaultError::storage(e.to_string(), e))??;
+                .map_err(|e| VaultError::task_failed("", e))??;
         }
         out.push(td);
     }

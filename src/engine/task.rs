@@ -157,10 +157,18 @@ async fn write<T: Send + 'static>(
     vault: &Arc<Vault>,
     f: impl FnOnce(&mut crate::vault::WriteTx<'_>) -> Result<T, VaultError> + Send + 'static,
 ) -> Result<T, VaultError> {
+    on_blocking(vault, move |v| v.write(f)).await
+}
+
+/// `f` on the vault, on a blocking thread.
+async fn on_blocking<T: Send + 'static>(
+    vault: &Arc<Vault>,
+    f: impl FnOnce(&Vault) -> Result<T, VaultError> + Send + 'static,
+) -> Result<T, VaultError> {
     let v = vault.clone();
-    tokio::task::spawn_blocking(move || v.write(f))
+    tokio::task::spawn_blocking(move || f(&v))
         .await
-        .unwrap_or_else(|e| Err(VaultError::storage(format!("write failed: {e}"), e)))
+        .unwrap_or_else(|e| Err(VaultError::task_failed("write failed: ", e)))
 }
 
 impl PushScheduler {
@@ -172,10 +180,7 @@ impl PushScheduler {
         via: Option<String>,
         reply: tokio::sync::oneshot::Sender<Result<(), VaultError>>,
     ) {
-        let v = self.vault.clone();
-        let out = tokio::task::spawn_blocking(move || v.write_touched(via.as_deref(), job))
-            .await
-            .unwrap_or_else(|e| Err(VaultError::storage(format!("write failed: {e}"), e)));
+        let out = on_blocking(&self.vault, move |v| v.write_touched(via.as_deref(), job)).await;
         let sync = match &out {
             Ok(((), touched)) => {
                 let _ = self.events.send(super::event::Delta::event(touched));

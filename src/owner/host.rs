@@ -177,7 +177,7 @@ impl Host {
             }
         })
         .await
-        .unwrap_or_else(|e| Ok(Err(crate::vault::VaultError::storage(e.to_string(), e))));
+        .unwrap_or_else(|e| Ok(Err(crate::vault::VaultError::task_failed("", e))));
         let opened = match opened {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err((None, e.to_string())),

@@ -126,6 +126,11 @@ impl VaultError {
             source: source.into(),
         }
     }
+    /// A blocking task that panicked or was cancelled: a storage error whose message is
+    /// `prefix` and the task's error, keeping it behind.
+    pub(crate) fn task_failed(prefix: &str, e: tokio::task::JoinError) -> Self {
+        Self::storage(format!("{prefix}{e}"), e)
+    }
 }
 
 macro_rules! storage_from {
