@@ -19,6 +19,16 @@ pub(super) enum Step {
     Done(Outcome),
 }
 
+impl Step {
+    /// The outcome: `save`'s when the form is to save now.
+    pub(super) fn or_save(self, save: impl FnOnce() -> Outcome) -> Outcome {
+        match self {
+            Step::Save => save(),
+            Step::Done(o) => o,
+        }
+    }
+}
+
 /// The actions every form answers alike, over `n` fields of which `editable` tells
 /// which take the focus (at least one does); `busy` while a save is in flight.
 pub(super) fn update(

@@ -103,10 +103,8 @@ impl Modal for Form {
 
     fn update(&mut self, a: Action) -> Outcome {
         let n = self.fields.len();
-        match super::fields::update(a, self.saving.is_some(), &mut self.focus, n, |_| true) {
-            super::fields::Step::Save => self.save(),
-            super::fields::Step::Done(o) => o,
-        }
+        super::fields::update(a, self.saving.is_some(), &mut self.focus, n, |_| true)
+            .or_save(|| self.save())
     }
 
     fn key(&mut self, k: &KeyEvent) -> Outcome {

@@ -143,10 +143,8 @@ impl Modal for PolicyEditor {
 
     fn update(&mut self, a: Action) -> Outcome {
         let n = self.rows.len() * 2;
-        match super::fields::update(a, self.saving.is_some(), &mut self.focus, n, |_| true) {
-            super::fields::Step::Save => self.save(),
-            super::fields::Step::Done(o) => o,
-        }
+        super::fields::update(a, self.saving.is_some(), &mut self.focus, n, |_| true)
+            .or_save(|| self.save())
     }
 
     fn key(&mut self, k: &KeyEvent) -> Outcome {

@@ -232,10 +232,8 @@ impl Modal for RotationForm {
         let n = self.fields.len();
         let editable: Vec<bool> = (0..n).map(|i| self.editable(i)).collect();
         let busy = self.saving.is_some();
-        match super::super::fields::update(a, busy, &mut self.focus, n, |i| editable[i]) {
-            super::super::fields::Step::Save => self.save(),
-            super::super::fields::Step::Done(o) => o,
-        }
+        super::super::fields::update(a, busy, &mut self.focus, n, |i| editable[i])
+            .or_save(|| self.save())
     }
 
     fn key(&mut self, k: &KeyEvent) -> Outcome {
