@@ -59,6 +59,13 @@ impl ListState {
         self.selected = (self.selected + n).min(self.visible.len().saturating_sub(1));
     }
 
+    /// A new filter: the selection back to the top, the rows it lets through shown.
+    pub fn refilter<T>(&mut self, filter: &str, items: &[T], text: impl Fn(&T) -> String) {
+        self.filter = filter.to_string();
+        self.top();
+        self.refresh(items, text, None);
+    }
+
     pub fn top(&mut self) {
         self.selected = 0;
     }

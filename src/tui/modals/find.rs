@@ -46,9 +46,7 @@ impl Find {
     }
 
     fn refilter(&mut self) {
-        self.list.filter = self.filter.value().to_string();
-        self.list.top();
-        self.list.refresh(&self.items, text, None);
+        self.list.refilter(self.filter.value(), &self.items, text);
     }
 }
 

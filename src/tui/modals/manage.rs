@@ -375,9 +375,7 @@ impl Modal for ManageTarget {
     fn key(&mut self, k: &KeyEvent) -> Outcome {
         if let Some(input) = &mut self.filtering {
             input.handle_event(&crossterm::event::Event::Key(*k));
-            self.list.filter = input.value().to_string();
-            self.list.top();
-            self.list.refresh(&self.secrets, text_of, None);
+            self.list.refilter(input.value(), &self.secrets, text_of);
         }
         Outcome::None
     }
@@ -419,9 +417,7 @@ impl Modal for ManageTarget {
     fn paste(&mut self, text: &str) {
         if let Some(input) = &mut self.filtering {
             crate::tui::textarea::paste_into(input, text);
-            self.list.filter = input.value().to_string();
-            self.list.top();
-            self.list.refresh(&self.secrets, text_of, None);
+            self.list.refilter(input.value(), &self.secrets, text_of);
         }
     }
 

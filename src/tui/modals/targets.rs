@@ -96,9 +96,8 @@ impl Modal for AddTarget {
             return Outcome::None;
         }
         self.filter.handle_event(&crossterm::event::Event::Key(*k));
-        self.list.filter = self.filter.value().to_string();
-        self.list.top();
-        self.list.refresh(&self.items, text_of, None);
+        self.list
+            .refilter(self.filter.value(), &self.items, text_of);
         Outcome::None
     }
 
@@ -154,9 +153,8 @@ impl Modal for AddTarget {
 
     fn paste(&mut self, text: &str) {
         crate::tui::textarea::paste_into(&mut self.filter, text);
-        self.list.filter = self.filter.value().to_string();
-        self.list.top();
-        self.list.refresh(&self.items, text_of, None);
+        self.list
+            .refilter(self.filter.value(), &self.items, text_of);
     }
 
     super::form_save!(refused);
