@@ -5,7 +5,7 @@ use super::common::{addr, session, unexpected};
 use super::{CmdResult, GlobalArgs};
 use crate::ops::{Change, Outcome, Query, Reply, Request, RotatedKey, SigningRotated};
 use crate::vault::{
-    KeyKind, NewKeyRotation, NewSigningRotation, SigningAlg, format_time_of_day, parse_duration,
+    KeyKind, NewKeyRotation, NewSigningRotation, SigningAlg, format_schedule, parse_duration,
     parse_time_of_day, reserved_name_warning,
 };
 
@@ -272,8 +272,8 @@ pub(super) const NOT_RETURNED: &str =
 pub(super) fn first_run(auto: bool, every_days: u32, at_minute: u32, name: &str) -> String {
     if auto {
         format!(
-            "every {every_days} day(s) at {} UTC, first run now (by `keyward daemon`, or `keyward rotation run {name}`)",
-            format_time_of_day(at_minute),
+            "{}, first run now (by `keyward daemon`, or `keyward rotation run {name}`)",
+            format_schedule(every_days, at_minute),
         )
     } else {
         format!("manual only: `keyward rotation run {name}`")

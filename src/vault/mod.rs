@@ -69,7 +69,8 @@ pub use supabase_keys::api::record::{
 };
 pub use supabase_keys::legacy::{Holder, LegacyKeysState};
 pub use supabase_keys::schedule::{
-    ROTATION_NAME_MAX, Scheduled, format_time_of_day, next_due_after, parse_time_of_day,
+    ROTATION_NAME_MAX, Scheduled, format_schedule, format_time_of_day, next_due_after,
+    parse_time_of_day,
 };
 pub use supabase_keys::signing::record::{
     Aging, DEFAULT_SIGNING_GRACE, NewSigningRotation, SigningAlg, SigningKeyRef, SigningPhase,

@@ -88,6 +88,14 @@ pub fn format_time_of_day(minutes: u32) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
+/// `every N day(s) at HH:MM UTC`: a schedule as the audit log and the CLI tell it.
+pub fn format_schedule(every_days: u32, at_minute: u32) -> String {
+    format!(
+        "every {every_days} day(s) at {} UTC",
+        format_time_of_day(at_minute)
+    )
+}
+
 /// `", manual only"` after a schedule's description when automatic runs are off.
 pub(in crate::vault) fn manual_suffix(auto: bool) -> &'static str {
     if auto { "" } else { ", manual only" }

@@ -18,7 +18,7 @@ use crate::vault::secrets::versions::Written;
 use crate::vault::storage::database::{ReadTx, WriteTx};
 use crate::vault::supabase_keys::api::record::*;
 use crate::vault::supabase_keys::schedule::{
-    check_new, check_schedule, format_time_of_day, manual_suffix,
+    check_new, check_schedule, format_schedule, manual_suffix,
 };
 use crate::vault::supabase_keys::stored::{Stored, stored_rotation};
 
@@ -96,11 +96,10 @@ impl WriteTx<'_> {
         };
         self.save_key_rotation(&r)?;
         let detail = format!(
-            "{} key of {} every {} day(s) at {} UTC into {}/{}{}",
+            "{} key of {} {} into {}/{}{}",
             r.key_type.as_str(),
             r.project_ref,
-            r.every_days,
-            format_time_of_day(r.at_minute),
+            format_schedule(r.every_days, r.at_minute),
             r.into.project,
             r.into.name,
             manual_suffix(r.auto)
@@ -175,8 +174,8 @@ impl WriteTx<'_> {
         r.grace = grace;
         self.save_key_rotation(&r)?;
         let detail = format!(
-            "every {every_days} day(s) at {} UTC{}",
-            format_time_of_day(at_minute),
+            "{}{}",
+            format_schedule(every_days, at_minute),
             manual_suffix(auto)
         );
         self.audit("key-rotation-edit", name, Outcome::Ok, &detail)?;

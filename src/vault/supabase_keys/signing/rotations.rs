@@ -10,7 +10,7 @@ use crate::vault::clock::Millis;
 use crate::vault::error::{Result, VaultError};
 use crate::vault::storage::database::{ReadTx, WriteTx};
 use crate::vault::supabase_keys::schedule::{
-    check_new, check_schedule, format_time_of_day, manual_suffix,
+    check_new, check_schedule, format_schedule, manual_suffix,
 };
 use crate::vault::supabase_keys::signing::record::*;
 use crate::vault::supabase_keys::stored::{Stored, stored_rotation};
@@ -85,11 +85,10 @@ impl WriteTx<'_> {
         };
         self.save_signing_rotation(&r)?;
         let detail = format!(
-            "{} signing keys of {} every {} day(s) at {} UTC, grace {}{}",
+            "{} signing keys of {} {}, grace {}{}",
             r.algorithm.as_str(),
             r.project_ref,
-            r.every_days,
-            format_time_of_day(r.at_minute),
+            format_schedule(r.every_days, r.at_minute),
             crate::vault::clock::format_duration(r.grace),
             manual_suffix(r.auto)
         );
@@ -130,8 +129,8 @@ impl WriteTx<'_> {
         r.reschedule(every_days, at_minute, auto);
         self.save_signing_rotation(&r)?;
         let detail = format!(
-            "every {every_days} day(s) at {} UTC, grace {}{}",
-            format_time_of_day(at_minute),
+            "{}, grace {}{}",
+            format_schedule(every_days, at_minute),
             crate::vault::clock::format_duration(r.grace),
             manual_suffix(auto)
         );
