@@ -218,14 +218,17 @@ pub fn render_form(
     contexts: &[Context],
 ) {
     let w = inner.width as usize;
+    lines.truncate(inner.height.saturating_sub(1) as usize);
+    footed(cx, f, inner, lines, hints(cx, contexts, w));
+}
+
+/// A box filled: its `lines` padded to the height of `inner` (never cut), then `hint`
+/// on the last line.
+pub fn footed(cx: &DrawCtx, f: &mut Frame, inner: Rect, mut lines: Vec<Line>, hint: String) {
     let room = inner.height.saturating_sub(1) as usize;
-    lines.truncate(room);
     while lines.len() < room {
         lines.push(Line::raw(""));
     }
-    lines.push(Line::styled(
-        hints(cx, contexts, w),
-        cx.theme.style(Role::Key),
-    ));
+    lines.push(Line::styled(hint, cx.theme.style(Role::Key)));
     f.render_widget(ratatui::widgets::Paragraph::new(lines), inner);
 }

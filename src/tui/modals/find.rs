@@ -5,7 +5,6 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -106,15 +105,8 @@ impl Modal for Find {
                 row_style(cx, pos == self.list.selected),
             ));
         }
-        while lines.len() < inner.height as usize - 1 {
-            lines.push(Line::raw(""));
-        }
         let hint = super::hints(cx, &[Context::Prompt], w);
-        lines.push(Line::styled(
-            format!("type to search · {hint}"),
-            t.style(Role::Key),
-        ));
-        f.render_widget(Paragraph::new(lines), inner);
+        super::footed(cx, f, inner, lines, format!("type to search · {hint}"));
         f.set_cursor_position((inner.x + 6 + self.filter.visual_cursor() as u16, inner.y));
     }
 

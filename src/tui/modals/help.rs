@@ -6,7 +6,6 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -205,20 +204,13 @@ impl Modal for Help {
                 Item::Blank => Line::raw(""),
             });
         }
-        while lines.len() < inner.height as usize - 1 {
-            lines.push(Line::raw(""));
-        }
         let below = shown.len().saturating_sub(top + room);
         let foot = if below > 0 {
             format!("↓ {below} more below · type to filter · ↑↓ PgUp PgDn scroll · esc close")
         } else {
             "type to filter · ↑↓ PgUp PgDn scroll · esc close".to_string()
         };
-        lines.push(Line::styled(
-            crate::tui::panes::fit(&foot, w),
-            t.style(Role::Key),
-        ));
-        f.render_widget(Paragraph::new(lines), inner);
+        super::footed(cx, f, inner, lines, crate::tui::panes::fit(&foot, w));
     }
 
     fn takes_text(&self) -> bool {

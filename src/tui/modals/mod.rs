@@ -32,7 +32,7 @@ pub mod unseal;
 
 pub use any::AnyModal;
 pub use chrome::{
-    actor_label, boxed, error_lines, field_label, filter_head, fit_hints, help_hint, hints,
+    actor_label, boxed, error_lines, field_label, filter_head, fit_hints, footed, help_hint, hints,
     is_navigation, navigate, render_form, row_style, typed_move,
 };
 

@@ -5,7 +5,6 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -137,14 +136,13 @@ impl Modal for AddTarget {
                 row_style(cx, pos == self.list.selected),
             ));
         }
-        while lines.len() < inner.height as usize - 1 {
-            lines.push(Line::raw(""));
-        }
-        lines.push(Line::styled(
-            "type to filter · enter adds · esc close",
-            t.style(Role::Key),
-        ));
-        f.render_widget(Paragraph::new(lines), inner);
+        super::footed(
+            cx,
+            f,
+            inner,
+            lines,
+            "type to filter · enter adds · esc close".into(),
+        );
     }
 
     fn takes_text(&self) -> bool {
