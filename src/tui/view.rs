@@ -102,7 +102,9 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     let right = format!(" {}", fit(&right, w.saturating_sub(13)));
     let left_w = w.saturating_sub(super::panes::width(&right));
     let text = format!("{}{right}", super::panes::pad(&left, left_w));
-    f.render_widget(Paragraph::new(text).style(t.style(Role::Header)), area);
+    let buf = f.buffer_mut();
+    buf.set_style(area, t.style(Role::Header));
+    super::panes::put_line(buf, area.x, area.y, &Line::raw(text), area.width);
 }
 
 fn draw_body(app: &App, f: &mut Frame, area: Rect) {
@@ -191,5 +193,11 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect, msg: Vec<Line<'static>>) {
         spans.push(Span::styled(format!(" {k}"), t.style(Role::Key)));
         spans.push(Span::styled(format!(" {d} "), t.style(Role::Footer)));
     }
-    f.render_widget(Paragraph::new(Line::from(spans)), keys);
+    super::panes::put_line(
+        f.buffer_mut(),
+        keys.x,
+        keys.y,
+        &Line::from(spans),
+        keys.width,
+    );
 }

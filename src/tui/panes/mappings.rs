@@ -50,9 +50,7 @@ impl MappingsPane {
         let focused = cx.focus == Focus::Mappings;
         let t = cx.theme;
         let Some(s) = selected else {
-            let block = frame(cx, "Mappings".into(), focused, None);
-            let inner = block.inner(area);
-            f.render_widget(block, area);
+            let inner = frame(cx, f, area, "Mappings".into(), focused, None);
             let msg = if cx.data.targets.is_empty() {
                 "No targets yet: c connects a Supabase account, then T (targets) adds one."
             } else {
@@ -61,9 +59,14 @@ impl MappingsPane {
             return note(cx, f, inner, msg);
         };
         let rows = cx.data.vars_of(s.meta.id);
-        let block = frame(cx, "Mappings".into(), focused, Some(rows.len().to_string()));
-        let inner = block.inner(area);
-        f.render_widget(block, area);
+        let inner = frame(
+            cx,
+            f,
+            area,
+            "Mappings".into(),
+            focused,
+            Some(rows.len().to_string()),
+        );
         if rows.is_empty() {
             let msg = if cx.data.targets.is_empty() {
                 format!(

@@ -36,9 +36,7 @@ impl ProjectsPane {
     pub fn draw(&self, cx: &DrawCtx, f: &mut Frame, area: Rect) {
         let focused = cx.focus == Focus::Projects;
         let extra = (!self.list.filter.is_empty()).then(|| format!("/{}", self.list.filter));
-        let block = frame(cx, "Projects".into(), focused, extra);
-        let inner = block.inner(area);
-        f.render_widget(block, area);
+        let inner = frame(cx, f, area, "Projects".into(), focused, extra);
         let t = cx.theme;
         if self.list.is_empty() {
             // The key that does it here, wrapped: the pane is 16 columns at 80x24.
@@ -68,7 +66,7 @@ impl ProjectsPane {
             } else {
                 Default::default()
             };
-            lines.push(super::name_row(marker, &p.name, name_w, &count, style));
+            lines.push(super::name_row(marker, &p.name, name_w, count, style));
         }
         super::draw_rows(f, inner, &lines);
     }

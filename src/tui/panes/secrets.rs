@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::Paragraph;
 
-use super::{ago, frame, inner_height};
+use super::{Ago, frame, inner_height, push_right};
 use crate::tui::app::Focus;
 use crate::tui::data::Snapshot;
 use crate::tui::draw_ctx::DrawCtx;
@@ -112,9 +112,7 @@ impl SecretsPane {
             Some(p) => format!("Secrets · {p}"),
             None => "Secrets".into(),
         };
-        let block = frame(cx, title, focused, Some(extra));
-        let inner = block.inner(area);
-        f.render_widget(block, area);
+        let inner = frame(cx, f, area, title, focused, Some(extra));
         let t = cx.theme;
         if self.list.is_empty() {
             // With no project yet, n makes one first (a secret needs a project).
@@ -137,17 +135,20 @@ impl SecretsPane {
         for pos in self.list.window(inner_height(area)) {
             let s = &items[self.list.visible[pos]];
             let sel = pos == self.list.selected;
-            let kind = match &s.meta.shape {
-                Shape::Simple => String::new(),
-                Shape::Structured { fields } => format!("{{{}}}", fields.len()),
-            };
-            let ver = format!("v{}", s.meta.version);
-            let when = ago(now, s.meta.updated);
-            let tail = if wide {
-                format!("{kind:>4} {ver:>4} {when:>9}")
-            } else {
-                format!("{kind:>4} {ver:>4}")
-            };
+            // "{kind:>4} {ver:>4} {when:>9}", in one String.
+            let mut tail = String::with_capacity(20);
+            match &s.meta.shape {
+                Shape::Simple => tail.push_str("    "),
+                Shape::Structured { fields } => {
+                    push_right(&mut tail, 4, format_args!("{{{}}}", fields.len()))
+                }
+            }
+            tail.push(' ');
+            push_right(&mut tail, 4, format_args!("v{}", s.meta.version));
+            if wide {
+                tail.push(' ');
+                push_right(&mut tail, 9, format_args!("{}", Ago(now, s.meta.updated)));
+            }
             let name_w = w.saturating_sub(super::width(&tail) + 3);
             let marked = self.marked.contains(&s.meta.id);
             let marker = match (sel, marked) {
@@ -165,7 +166,7 @@ impl SecretsPane {
             } else {
                 Default::default()
             };
-            lines.push(super::name_row(marker, &s.meta.name, name_w, &tail, style));
+            lines.push(super::name_row(marker, &s.meta.name, name_w, tail, style));
         }
         super::draw_rows(f, inner, &lines);
     }
