@@ -63,6 +63,14 @@ impl Pacing {
         self.defer.filter(|d| *d > now)
     }
 
+    /// When the loop must schedule for the burst, even if that moment has passed: on a
+    /// loaded machine the loop may first look after the deadline, and a burst left
+    /// open kept every later change's deadline in the past, so nothing was scheduled
+    /// until some other event (a branch seeded under load was never pushed).
+    pub(crate) fn pending(&self) -> Option<Instant> {
+        self.defer
+    }
+
     /// Called as scheduling proceeds: the burst's wait is over. A stream that ended, or
     /// ran MAX_HOLD, frees the targets it held (a longer one starts a new window).
     pub(crate) fn begin(&mut self, now: Instant) {
@@ -124,6 +132,26 @@ mod tests {
         p.begin(t0 + QUIET);
         assert!(p.may_start("a"));
         assert!(p.may_start("b"));
+    }
+
+    /// The loop looking only after the deadline still schedules, and later changes get
+    /// deadlines of their own.
+    #[test]
+    fn a_deadline_passed_unobserved_stays_pending_until_scheduled() {
+        let t0 = Instant::now();
+        let mut p = Pacing::default();
+        p.changed(t0, none());
+        let late = t0 + ms(900);
+        assert_eq!(p.deferred(late), None, "batches may start");
+        assert_eq!(
+            p.pending(),
+            Some(t0 + QUIET),
+            "and the loop is told to start them"
+        );
+        p.begin(late);
+        assert_eq!(p.pending(), None);
+        p.changed(late + ms(10), none());
+        assert_eq!(p.deferred(late + ms(10)), Some(late + ms(10) + QUIET));
     }
 
     fn none() -> std::iter::Empty<&'static str> {

@@ -288,7 +288,8 @@ pub(super) async fn run(
     s.schedule();
     loop {
         let wake = s.next_wake;
-        let defer = s.pacing.deferred(tokio::time::Instant::now());
+        // Past or not: a deadline the loop missed is met at once.
+        let defer = s.pacing.pending();
         let release = s.release;
         tokio::select! {
             cmd = rx.recv() => {
