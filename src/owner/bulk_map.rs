@@ -5,9 +5,10 @@
 //! with one pair by pair, so each refusal is reported and every other pair lands.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::Owner;
-use crate::ops::{Change, MapRequest, Mapped, Outcome, Reply};
+use crate::ops::{MapRequest, Mapped, Outcome, Reply};
 
 /// How many targets are listed at once to check their names (the clients keep to the
 /// rate budgets whatever this is).
@@ -15,16 +16,26 @@ const LISTINGS_AT_ONCE: usize = 16;
 
 /// Pairs per transaction: 50 secrets x 200 targets made 200 durable commits, one per
 /// target (a fifth of the CPU and most of the wall time at zero latency); groups of
-/// whole targets up to this many pairs make ten, and never hold the writer (the engine,
-/// other front ends) for more than about a tenth of a second.
-const PAIRS_PER_WRITE: usize = 1_000;
+/// whole targets up to this many pairs make four, and hold the writer (the engine,
+/// other front ends) for about a quarter of a second at most.
+const PAIRS_PER_WRITE: usize = 2_500;
 
-/// One (secret, target) mapping to make, and how a refusal names it.
+/// One (secret, target) mapping to make; `secret` is how a refusal names it.
 #[derive(Clone)]
 struct Pair {
+    project: String,
+    name: String,
     secret: String,
     target: String,
-    change: Change,
+}
+
+/// What every pair of one request shares: the targets' names as listed (read by
+/// reference: a copy per pair of a target's 50 names was a third of a bulk map onto
+/// targets that already hold variables), the variable name, adoption.
+struct Shared {
+    remote: BTreeMap<String, BTreeSet<String>>,
+    env_name: Option<String>,
+    adopt: bool,
 }
 
 /// What a committed write mapped, and the (target, variable) rows it queued.
@@ -37,7 +48,11 @@ impl Owner {
                 "--as names the variable of one secret: map the secrets one at a time".into(),
             );
         }
-        let remote = self.list_names(&m.targets).await?;
+        let shared = Arc::new(Shared {
+            remote: self.list_names(&m.targets).await?,
+            env_name: m.env_name.clone(),
+            adopt: m.adopt,
+        });
         let mut out = Mapped::default();
         let mut rows = Vec::new();
         let per_write = (PAIRS_PER_WRITE / m.secrets.len().max(1)).max(1);
@@ -46,20 +61,14 @@ impl Owner {
                 .iter()
                 .flat_map(|t| {
                     m.secrets.iter().map(|(p, n)| Pair {
+                        project: p.clone(),
+                        name: n.clone(),
                         secret: format!("{p}/{n}"),
                         target: t.clone(),
-                        change: Change::Map {
-                            project: p.clone(),
-                            name: n.clone(),
-                            target: t.clone(),
-                            env_name: m.env_name.clone(),
-                            adopt: m.adopt,
-                            remote: remote.get(t).cloned(),
-                        },
                     })
                 })
                 .collect();
-            self.map_group(&via, pairs, m.push, &mut out, &mut rows)
+            self.map_group(&via, &shared, pairs, m.push, &mut out, &mut rows)
                 .await;
         }
         out.push = self.push_rows(rows).await;
@@ -100,6 +109,7 @@ impl Owner {
     async fn map_group(
         &self,
         via: &Option<String>,
+        shared: &Arc<Shared>,
         pairs: Vec<Pair>,
         push: bool,
         out: &mut Mapped,
@@ -107,7 +117,7 @@ impl Owner {
     ) {
         let targets: BTreeSet<&str> = pairs.iter().map(|p| p.target.as_str()).collect();
         if targets.len() > 1 {
-            if let Ok(done) = self.write_pairs(via, &pairs, push).await {
+            if let Ok(done) = self.write_pairs(via, shared, &pairs, push).await {
                 return record(out, rows, &pairs, done);
             }
         }
@@ -126,12 +136,15 @@ impl Owner {
             let Some(mine) = by_target.remove(t) else {
                 continue;
             };
-            if let Ok(done) = self.write_pairs(via, &mine, push).await {
+            if let Ok(done) = self.write_pairs(via, shared, &mine, push).await {
                 record(out, rows, &mine, done);
                 continue;
             }
             for p in mine {
-                match self.write_pairs(via, std::slice::from_ref(&p), push).await {
+                match self
+                    .write_pairs(via, shared, std::slice::from_ref(&p), push)
+                    .await
+                {
                     Ok(done) => record(out, rows, std::slice::from_ref(&p), done),
                     Err(e) => out
                         .refused
@@ -141,18 +154,29 @@ impl Owner {
         }
     }
 
-    /// One durable transaction for `pairs`: all of them or none.
+    /// One durable transaction for `pairs`: all of them or none. Each pair is what
+    /// `Change::Map` applies (`WriteTx::map`), with the listing borrowed.
     async fn write_pairs(
         &self,
         via: &Option<String>,
+        shared: &Arc<Shared>,
         pairs: &[Pair],
         push: bool,
     ) -> Result<Written, String> {
-        let batch: Vec<Change> = pairs.iter().map(|p| p.change.clone()).collect();
+        let batch = pairs.to_vec();
+        let shared = shared.clone();
         self.write(via.clone(), move |tx| {
             let mut outcomes = Vec::with_capacity(batch.len());
-            for change in batch {
-                outcomes.push(super::apply(tx, change)?);
+            for p in &batch {
+                let names = tx.map(
+                    &p.project,
+                    &p.name,
+                    &p.target,
+                    shared.env_name.as_deref(),
+                    shared.adopt,
+                    shared.remote.get(&p.target),
+                )?;
+                outcomes.push(Outcome::Mapped(names));
             }
             let touched = if push { tx.queued_rows()? } else { Vec::new() };
             Ok((outcomes, touched))
