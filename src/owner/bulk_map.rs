@@ -20,13 +20,19 @@ const LISTINGS_AT_ONCE: usize = 16;
 /// other front ends) for about a quarter of a second at most.
 const PAIRS_PER_WRITE: usize = 2_500;
 
-/// One (secret, target) mapping to make; `secret` is how a refusal names it.
+/// One (secret, target) mapping to make.
 #[derive(Clone)]
 struct Pair {
     project: String,
     name: String,
-    secret: String,
     target: String,
+}
+
+impl Pair {
+    /// How the report names the secret: project/name.
+    fn label(&self) -> String {
+        format!("{}/{}", self.project, self.name)
+    }
 }
 
 /// What every pair of one request shares: the targets' names as listed (read by
@@ -63,7 +69,6 @@ impl Owner {
                     m.secrets.iter().map(|(p, n)| Pair {
                         project: p.clone(),
                         name: n.clone(),
-                        secret: format!("{p}/{n}"),
                         target: t.clone(),
                     })
                 })
@@ -115,40 +120,27 @@ impl Owner {
         out: &mut Mapped,
         rows: &mut Vec<(String, String)>,
     ) {
-        let targets: BTreeSet<&str> = pairs.iter().map(|p| p.target.as_str()).collect();
-        if targets.len() > 1 {
+        // Pairs come target by target, in the order asked for (as the report lists them).
+        let by_target: Vec<&[Pair]> = pairs.chunk_by(|a, b| a.target == b.target).collect();
+        if by_target.len() > 1 {
             if let Ok(done) = self.write_pairs(via, shared, &pairs, push).await {
                 return record(out, rows, &pairs, done);
             }
         }
-        let mut by_target: BTreeMap<&str, Vec<Pair>> = BTreeMap::new();
-        for p in &pairs {
-            by_target.entry(&p.target).or_default().push(p.clone());
-        }
-        // In the order asked for, as the report lists them.
-        let mut order: Vec<&str> = Vec::new();
-        for p in &pairs {
-            if order.last() != Some(&p.target.as_str()) {
-                order.push(&p.target);
-            }
-        }
-        for t in order {
-            let Some(mine) = by_target.remove(t) else {
-                continue;
-            };
-            if let Ok(done) = self.write_pairs(via, shared, &mine, push).await {
-                record(out, rows, &mine, done);
+        for mine in by_target {
+            if let Ok(done) = self.write_pairs(via, shared, mine, push).await {
+                record(out, rows, mine, done);
                 continue;
             }
             for p in mine {
                 match self
-                    .write_pairs(via, shared, std::slice::from_ref(&p), push)
+                    .write_pairs(via, shared, std::slice::from_ref(p), push)
                     .await
                 {
-                    Ok(done) => record(out, rows, std::slice::from_ref(&p), done),
+                    Ok(done) => record(out, rows, std::slice::from_ref(p), done),
                     Err(e) => out
                         .refused
-                        .push(format!("{} -> {}: {e}", p.secret, p.target)),
+                        .push(format!("{} -> {}: {e}", p.label(), p.target)),
                 }
             }
         }
@@ -189,7 +181,7 @@ fn record(out: &mut Mapped, rows: &mut Vec<(String, String)>, pairs: &[Pair], do
     let (outcomes, touched) = done;
     for (p, o) in pairs.iter().zip(outcomes) {
         if let Outcome::Mapped(names) = o {
-            out.mapped.push((p.secret.clone(), p.target.clone(), names));
+            out.mapped.push((p.label(), p.target.clone(), names));
         }
     }
     rows.extend(touched);
