@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use super::Owner;
 use crate::ops::{MapRequest, Mapped, Outcome, Reply};
+use crate::vault::How;
 
 /// How many targets are listed at once to check their names (the clients keep to the
 /// rate budgets whatever this is).
@@ -147,7 +148,8 @@ impl Owner {
     }
 
     /// One durable transaction for `pairs`: all of them or none. Each pair is what
-    /// `Change::Map` applies (`WriteTx::map`), with the listing borrowed.
+    /// `Change::Map` applies (`WriteTx::map`), with the listing borrowed, and the pairs
+    /// share the records they read (`Mapper`).
     async fn write_pairs(
         &self,
         via: &Option<String>,
@@ -159,15 +161,14 @@ impl Owner {
         let shared = shared.clone();
         self.write(via.clone(), move |tx| {
             let mut outcomes = Vec::with_capacity(batch.len());
+            let mut mapper = tx.mapper();
             for p in &batch {
-                let names = tx.map(
-                    &p.project,
-                    &p.name,
-                    &p.target,
-                    shared.env_name.as_deref(),
-                    shared.adopt,
-                    shared.remote.get(&p.target),
-                )?;
+                let how = How {
+                    env_name: shared.env_name.as_deref(),
+                    adopt: shared.adopt,
+                    remote: shared.remote.get(&p.target),
+                };
+                let names = mapper.map(&p.project, &p.name, &p.target, how)?;
                 outcomes.push(Outcome::Mapped(names));
             }
             let touched = if push { tx.queued_rows()? } else { Vec::new() };

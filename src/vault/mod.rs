@@ -80,6 +80,7 @@ pub use sync::branches::record::{
     BranchChanges, BranchInfo, BranchWatch, ListedBranch, glob_match,
 };
 pub use sync::connections::token_fingerprint;
+pub(crate) use sync::mapper::How;
 pub use sync::outbox::RemoteDigests;
 pub use sync::outbox_watch::{OutboxRows, RowState, touched_rows};
 pub use sync::record::{

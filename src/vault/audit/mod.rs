@@ -218,6 +218,15 @@ fn eq(a: &str, b: &str) -> bool {
     crate::crypto::verify(a.as_bytes(), b.as_bytes())
 }
 
+/// The chain's end as this transaction left it. A bulk map appends 10,000 entries in a
+/// few transactions; each read, parsed and rewrote the head, and derived the key, again.
+/// Only `append_event` moves it, and the head is written once, before the commit.
+pub(crate) struct Tail {
+    key: zeroize::Zeroizing<[u8; 32]>,
+    count: u64,
+    last: String,
+}
+
 impl WriteTx<'_> {
     /// Appends one entry to the chain, in this transaction.
     pub fn audit(
@@ -241,32 +250,57 @@ impl WriteTx<'_> {
     }
 
     fn append_event(&mut self, event: Event) -> Result<()> {
-        let key = self.vault.key.derive("audit");
-        let mut meta = self.tx.open_table(META)?;
-        let (count, last) = match meta.get("audit_head")? {
+        let tail = match self.audit_tail.take() {
+            Some(t) => t,
+            None => self.read_tail()?,
+        };
+        let seq = tail.count + 1;
+        let mac = entry_mac(&tail.key, seq, &event, &tail.last)?;
+        let entry = Entry {
+            seq,
+            event,
+            prev: tail.last,
+            mac: mac.clone(),
+        };
+        self.tx
+            .open_table(AUDIT)?
+            .insert(seq, serde_json::to_vec(&entry)?.as_slice())?;
+        self.audit_tail = Some(Tail {
+            key: tail.key,
+            count: seq,
+            last: mac,
+        });
+        Ok(())
+    }
+
+    fn read_tail(&self) -> Result<Tail> {
+        let (count, last) = match self.tx.open_table(META)?.get("audit_head")? {
             Some(g) => {
                 let h: Head = serde_json::from_slice(g.value())?;
                 (h.count, h.last)
             }
             None => (0, GENESIS.to_string()),
         };
-        let seq = count + 1;
-        let mac = entry_mac(&key, seq, &event, &last)?;
-        let entry = Entry {
-            seq,
-            event,
-            prev: last,
-            mac: mac.clone(),
-        };
-        self.tx
-            .open_table(AUDIT)?
-            .insert(seq, serde_json::to_vec(&entry)?.as_slice())?;
-        let head = Head {
-            count: seq,
-            tag: head_tag(&key, seq, &mac),
-            last: mac,
-        };
-        meta.insert("audit_head", serde_json::to_vec(&head)?.as_slice())?;
+        Ok(Tail {
+            key: self.vault.key.derive("audit"),
+            count,
+            last,
+        })
+    }
+
+    /// Writes the head the entries appended in this transaction left; called once,
+    /// just before it commits.
+    pub(crate) fn write_audit_head(&mut self) -> Result<()> {
+        if let Some(t) = &self.audit_tail {
+            let head = Head {
+                count: t.count,
+                tag: head_tag(&t.key, t.count, &t.last),
+                last: t.last.clone(),
+            };
+            self.tx
+                .open_table(META)?
+                .insert("audit_head", serde_json::to_vec(&head)?.as_slice())?;
+        }
         Ok(())
     }
 

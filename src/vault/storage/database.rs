@@ -193,8 +193,10 @@ impl Vault {
             touched: Touched::default(),
             names: None,
             values: Default::default(),
+            audit_tail: None,
         };
         let out = f(&mut wtx)?;
+        wtx.write_audit_head()?;
         let touched = std::mem::take(&mut wtx.touched);
         wtx.tx.commit()?;
         Ok((out, touched))
@@ -457,10 +459,12 @@ pub struct WriteTx<'v> {
     /// What this transaction changed, for whoever shows it.
     pub(crate) touched: Touched,
     /// One target's variable names as mapping checks them, kept across the mappings of
-    /// one transaction (see `sync::mappings::Names`).
-    pub(crate) names: Option<crate::vault::sync::mappings::Names>,
+    /// one transaction (see `sync::mapper::Names`).
+    pub(crate) names: Option<crate::vault::sync::mapper::Names>,
     /// Secret values this transaction opened (see `sync::outbox::ValueCache`).
     pub(crate) values: crate::vault::sync::outbox::ValueCache,
+    /// The audit chain's end, once this transaction appended to it.
+    pub(crate) audit_tail: Option<crate::vault::audit::Tail>,
 }
 
 /// What a committed write changed: front ends re-read only that, and the sync engine

@@ -8,198 +8,14 @@ use redb::ReadableTable;
 
 use crate::vault::audit::Outcome;
 use crate::vault::error::{Result, VaultError};
-use crate::vault::names as rules;
 use crate::vault::secrets::record::SecretId;
 use crate::vault::storage::database::{ReadTx, WriteTx};
-use crate::vault::sync::outbox::{LEDGER, MAPPINGS, decode_target, derive_vars, scan_ledger};
+use crate::vault::sync::outbox::{LEDGER, MAPPINGS, decode_target, scan_ledger};
 use crate::vault::sync::record::{
     Mapping, MappingRow, SyncState, TargetTotals, VarState, VarStatus,
 };
 
-/// Supabase's cap on a project's variables: what keyward will hold on `target` (its
-/// other variables and `vars`, the ones `secret` makes) plus what others hold by hand.
-fn check_cap(
-    secret: &str,
-    target: &str,
-    ours_now: &BTreeSet<&str>,
-    vars: &[&str],
-    remote: Option<&BTreeSet<String>>,
-) -> Result<()> {
-    let mut total: BTreeSet<&str> = ours_now.clone();
-    total.extend(vars.iter().copied());
-    if let Some(remote) = remote {
-        total.extend(
-            remote
-                .iter()
-                .map(String::as_str)
-                .filter(|n| !n.starts_with(rules::RESERVED_PREFIX)),
-        );
-    }
-    if total.len() > rules::PROJECT_SECRET_CAP {
-        let over = total.len() - rules::PROJECT_SECRET_CAP;
-        return Err(VaultError::invalid(format!(
-            "{secret} would take {target} to {} variables, {over} over Supabase's cap of {}: unmap others, or bundle related values as one structured secret stored as JSON",
-            total.len(),
-            rules::PROJECT_SECRET_CAP
-        )));
-    }
-    Ok(())
-}
-
-/// A target's variables as mapping checks them (name -> which secret, on its way out),
-/// read once per transaction and kept current by the mappings made in it: a bulk map of
-/// 50 secrets read and MAC-checked every state of the target 50 times. Any other write
-/// that moves the target's states drops it (`touch_var`).
-pub(crate) struct Names {
-    pub(crate) target: String,
-    states: std::collections::HashMap<String, (SecretId, bool)>,
-}
-
-impl Names {
-    fn read(tx: &WriteTx<'_>, target: &str) -> Result<Names> {
-        let states = tx
-            .var_states(target)?
-            .into_iter()
-            .map(|(n, s)| (n, (s.secret, s.state == SyncState::Removing)))
-            .collect();
-        Ok(Names {
-            target: target.to_string(),
-            states,
-        })
-    }
-
-    /// After `id` was mapped to make `vars`: the next mapping of this transaction to the
-    /// same target starts from here (these names are its own, the ones it no longer
-    /// makes on their way out).
-    fn claim(&mut self, id: SecretId, vars: &[&str]) {
-        for (n, (secret, removing)) in self.states.iter_mut() {
-            if *secret == id && !vars.contains(&n.as_str()) {
-                *removing = true;
-            }
-        }
-        for n in vars {
-            self.states.insert(n.to_string(), (id, false));
-        }
-    }
-}
-
 impl WriteTx<'_> {
-    /// Maps `project/name` to `target`. `remote` is the set of names the target holds
-    /// now (from a listing), when the caller could list it: names there that keyward
-    /// does not own are refused unless `adopt`, and they count toward the cap.
-    pub fn map(
-        &mut self,
-        project: &str,
-        name: &str,
-        target: &str,
-        env_name: Option<&str>,
-        adopt: bool,
-        remote: Option<&BTreeSet<String>>,
-    ) -> Result<Vec<String>> {
-        let meta = self.live_secret(project, name)?;
-        let t = self.target_record(target)?;
-        if t.removing {
-            return Err(crate::vault::sync::targets::unknown_target(target));
-        }
-        if let Some(n) = env_name {
-            rules::check_env_name(n).map_err(|e| VaultError::invalid(e.to_string()))?;
-        }
-        let mapping = Mapping {
-            env_name: env_name.map(str::to_string),
-            adopt,
-            created: self.now,
-            ..Mapping::default()
-        };
-        let vars = derive_vars(&meta, &mapping)
-            .map_err(|e| prefix(e, &format!("{project}/{name} -> {target}")))?;
-        let names = match self.names.take() {
-            Some(n) if n.target == target => n,
-            _ => Names::read(self, target)?,
-        };
-        let ours_now: BTreeSet<&str> = names
-            .states
-            .iter()
-            .filter(|(_, (secret, removing))| !removing && *secret != meta.id)
-            .map(|(n, _)| n.as_str())
-            .collect();
-        let var_names: Vec<&str> = vars.iter().map(|(n, _)| n.as_str()).collect();
-        if let Some(remote) = remote {
-            let mut taken = Vec::new();
-            for n in var_names.iter().copied() {
-                if remote.contains(n) && !ours_now.contains(n) && !self.owns(target, n)? {
-                    taken.push(n);
-                }
-            }
-            self.adopt_or_refuse(target, taken, adopt)?;
-        }
-        check_cap(
-            &format!("{project}/{name}"),
-            target,
-            &ours_now,
-            &var_names,
-            remote,
-        )?;
-        self.tx.open_table(MAPPINGS)?.insert(
-            (meta.id.0, target),
-            crate::vault::storage::tagged::encode(
-                &self.vault.meta_key,
-                "mappings",
-                &[&meta.id.0.to_string(), target],
-                &mapping,
-            )?
-            .as_slice(),
-        )?;
-        self.resync(meta.id, target, Some(&mapping))?;
-        let mut names = names;
-        names.claim(meta.id, &var_names);
-        if t.branches.is_some() {
-            self.fan_out(target)?;
-        }
-        if self.names.is_none() {
-            self.names = Some(names);
-        }
-        let names: Vec<String> = vars.into_iter().map(|(n, _)| n).collect();
-        self.audit(
-            "sync-map",
-            &format!("{project}/{name}"),
-            Outcome::Ok,
-            &format!("to {target} as {}", names.join(", ")),
-        )?;
-        Ok(names)
-    }
-
-    /// Whether keyward's ledger holds `var` of `target` (its tag checked).
-    fn owns(&self, target: &str, var: &str) -> Result<bool> {
-        let t = self.tx.open_table(LEDGER)?;
-        let row: Option<()> = crate::vault::sync::outbox::decode_var(
-            &self.vault.meta_key,
-            &t,
-            "ledger",
-            target,
-            var,
-        )?;
-        Ok(row.is_some())
-    }
-
-    /// Names on the target that keyward did not create: refused unless `adopt`, and then
-    /// claimed in the ledger (the vault's value will replace them).
-    fn adopt_or_refuse(&self, target: &str, taken: Vec<&str>, adopt: bool) -> Result<()> {
-        if !taken.is_empty() && !adopt {
-            return Err(VaultError::conflict(format!(
-                "{} already exist(s) on {target} and keyward did not create it: map with --adopt to take it over (the vault's value will replace it)",
-                taken.join(", ")
-            )));
-        }
-        if adopt {
-            let mut ledger = self.tx.open_table(LEDGER)?;
-            for n in taken {
-                let row = crate::vault::sync::outbox::ledger_row(&self.vault.meta_key, target, n)?;
-                ledger.insert((target, n), row.as_slice())?;
-            }
-        }
-        Ok(())
-    }
-
     /// Unmaps; its variables there are queued for deletion.
     pub fn unmap(&mut self, project: &str, name: &str, target: &str) -> Result<()> {
         let meta = self.secret(project, name)?;
@@ -233,14 +49,6 @@ impl WriteTx<'_> {
             Outcome::Ok,
             &format!("from {target}"),
         )
-    }
-}
-
-fn prefix(e: VaultError, what: &str) -> VaultError {
-    match e {
-        VaultError::Invalid(m) => VaultError::Invalid(format!("{what}: {m}")),
-        VaultError::Conflict(m) => VaultError::Conflict(format!("{what}: {m}")),
-        other => other,
     }
 }
 

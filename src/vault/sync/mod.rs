@@ -5,6 +5,7 @@
 pub(super) mod batch;
 pub(super) mod branches;
 pub(super) mod connections;
+pub(super) mod mapper;
 pub(super) mod mappings;
 pub(super) mod outbox;
 pub(super) mod outbox_watch;

@@ -257,8 +257,9 @@ impl WriteTx<'_> {
     /// THE hook: every write that changes a secret's value, name or life calls it, in
     /// its own transaction, so the outbox always matches the vault.
     pub(crate) fn sync_secret(&mut self, id: SecretId) -> Result<()> {
+        let meta = self.meta_by_id(id)?;
         for (target, m) in self.mappings_of(id)? {
-            self.resync(id, &target, Some(&m))?;
+            self.resync_known(id, meta.as_ref(), &target, Some(&m))?;
         }
         Ok(())
     }
@@ -271,8 +272,21 @@ impl WriteTx<'_> {
         target: &str,
         mapping: Option<&Mapping>,
     ) -> Result<()> {
+        let meta = self.meta_by_id(id)?;
+        self.resync_known(id, meta.as_ref(), target, mapping)
+    }
+
+    /// `resync` with the secret's record already read (None: it was purged): a secret
+    /// set in a vault where it goes to 200 targets read it again for each.
+    pub(crate) fn resync_known(
+        &mut self,
+        id: SecretId,
+        meta: Option<&SecretMeta>,
+        target: &str,
+        mapping: Option<&Mapping>,
+    ) -> Result<()> {
         let mut states = TargetStates::lazy();
-        self.resync_with(id, target, mapping, &mut states, None)
+        self.resync_with(id, meta, target, mapping, &mut states, None)
     }
 
     /// `resync` for many secrets of one target: its states are read and decoded once
@@ -289,7 +303,8 @@ impl WriteTx<'_> {
     ) -> Result<()> {
         let mut states = TargetStates::load(self, target)?;
         for (id, mapping) in pairs {
-            self.resync_with(*id, target, *mapping, &mut states, listed)?;
+            let meta = self.meta_by_id(*id)?;
+            self.resync_with(*id, meta.as_ref(), target, *mapping, &mut states, listed)?;
         }
         Ok(())
     }
@@ -297,13 +312,13 @@ impl WriteTx<'_> {
     fn resync_with(
         &mut self,
         id: SecretId,
+        meta: Option<&SecretMeta>,
         target: &str,
         mapping: Option<&Mapping>,
         states: &mut TargetStates,
         listed: Option<&RemoteDigests>,
     ) -> Result<()> {
-        let meta = self.meta_by_id(id)?;
-        let live = meta.as_ref().filter(|m| !m.is_trashed());
+        let live = meta.filter(|m| !m.is_trashed());
         let desired = match (live, mapping) {
             (Some(m), Some(map)) => derive_vars(m, map).map_err(|e| in_target(e, target))?,
             _ => Vec::new(),

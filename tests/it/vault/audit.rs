@@ -26,6 +26,40 @@ fn busy() -> Sandbox {
     sb
 }
 
+/// A transaction that appends many entries (a bulk map appends one per pair) writes
+/// the head once, at its end: the chain and the head agree after it and after the next.
+#[test]
+fn many_entries_in_one_transaction_keep_the_chain_and_head() {
+    let sb = Sandbox::new();
+    let v = sb.create();
+    let before = v.read().unwrap().audit_entries(None).unwrap().len();
+    v.write(|tx| {
+        tx.add_project("p")?;
+        for i in 0..3 {
+            tx.set_value(
+                "p",
+                &format!("k{i}"),
+                &SecretValue::simple("v"),
+                Cause::Edit,
+            )?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let verdict = v.read().unwrap().audit_verify().unwrap();
+    assert!(verdict.intact, "{:?}", verdict.problem);
+    assert_eq!(verdict.entries as usize, before + 4);
+    v.write(|tx| {
+        tx.set_value("p", "k0", &SecretValue::simple("w"), Cause::Edit)
+            .map(|_| ())
+    })
+    .unwrap();
+    drop(v);
+    let verdict = sb.open().read().unwrap().audit_verify().unwrap();
+    assert!(verdict.intact, "{:?}", verdict.problem);
+    assert_eq!(verdict.entries as usize, before + 5);
+}
+
 /// Edits the raw file as someone with the file but without the key could.
 fn tamper(sb: &Sandbox, f: impl FnOnce(&mut redb::Table<u64, &[u8]>)) {
     tamper_table(sb, AUDIT, f);

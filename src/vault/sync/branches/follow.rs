@@ -257,7 +257,7 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    fn put_mapping(&mut self, id: SecretId, target: &str, m: &Mapping) -> Result<()> {
+    pub(crate) fn put_mapping(&mut self, id: SecretId, target: &str, m: &Mapping) -> Result<()> {
         let row = crate::vault::storage::tagged::encode(
             &self.vault.meta_key,
             "mappings",
