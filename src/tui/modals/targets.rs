@@ -94,9 +94,15 @@ impl Modal for AddTarget {
             navigate(&mut self.list, a);
             return Outcome::None;
         }
-        self.filter.handle_event(&crossterm::event::Event::Key(*k));
-        self.list
-            .refilter(self.filter.value(), &self.items, text_of);
+        // A key that moves the filter's cursor keeps the selection where it is.
+        if self
+            .filter
+            .handle_event(&crossterm::event::Event::Key(*k))
+            .is_some_and(|c| c.value)
+        {
+            self.list
+                .refilter(self.filter.value(), &self.items, text_of);
+        }
         Outcome::None
     }
 
@@ -156,4 +162,42 @@ impl Modal for AddTarget {
     }
 
     super::form_save!(refused);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
+
+    fn press(m: &mut AddTarget, code: KeyCode) {
+        m.key(&KeyEvent::new(code, KeyModifiers::NONE));
+    }
+
+    /// Moving the filter's cursor is not a new filter: the selection stays put.
+    #[test]
+    fn a_cursor_key_in_the_filter_keeps_the_selection() {
+        let items = ["alpha", "apex", "argon"]
+            .map(|n| Candidate {
+                connection: "c".into(),
+                project_ref: format!("ref{n}"),
+                name: n.into(),
+                organization: "o".into(),
+                added: false,
+            })
+            .to_vec();
+        let mut m = AddTarget::new(items, Vec::new());
+        press(&mut m, KeyCode::Char('a'));
+        press(&mut m, KeyCode::Down);
+        press(&mut m, KeyCode::Down);
+        let chosen = m.list.selected;
+        assert_eq!(chosen, 2);
+        press(&mut m, KeyCode::Left);
+        press(&mut m, KeyCode::Home);
+        assert_eq!(m.list.selected, chosen);
+        press(&mut m, KeyCode::Char('p'));
+        assert_eq!(
+            m.list.selected, 0,
+            "a new filter starts from its first match"
+        );
+    }
 }
