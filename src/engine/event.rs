@@ -69,10 +69,13 @@ pub enum Event {
         pid: u32,
         command: String,
     },
-    /// A process of another user was refused at the owner's socket.
+    /// A process was refused at the owner's socket: another user's, or (`version`) a
+    /// keyward of another version whose protocol differs.
     AttachRefused {
         uid: u32,
         pid: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<String>,
     },
     /// An alert (config file `[[alert]]`) was delivered, or gave up: the owner's log
     /// says so; the audit log keeps it.

@@ -157,27 +157,25 @@ async fn admit(
         let _ = host.events().send(Event::AttachRefused {
             uid: uid.unwrap_or(u32::MAX),
             pid,
+            version: None,
         });
-        audit(host, None, "attach", &hello, pid, uid, Outcome::Failed).await;
+        audit(host, None, &hello, pid, uid, Outcome::Failed).await;
         return None;
     }
     if let Some(why) = mismatch(&hello) {
         let _ = wire::send(wr, &FromOwner::Refused(why)).await;
+        let _ = host.events().send(Event::AttachRefused {
+            uid: uid.unwrap_or(u32::MAX),
+            pid,
+            version: Some(hello.version.clone()),
+        });
+        audit(host, None, &hello, pid, uid, Outcome::Failed).await;
         return None;
     }
     let pid = pid.unwrap_or(0);
     let via = format!("pid {pid}, {}", hello.command);
     // Recorded before the front end can ask for anything.
-    audit(
-        host,
-        Some(&via),
-        "attach",
-        &hello,
-        Some(pid),
-        uid,
-        Outcome::Ok,
-    )
-    .await;
+    audit(host, Some(&via), &hello, Some(pid), uid, Outcome::Ok).await;
     if wire::send(wr, &FromOwner::Welcome(host.info()))
         .await
         .is_err()
@@ -253,7 +251,6 @@ async fn forward(mut events: broadcast::Receiver<Event>, tx: mpsc::UnboundedSend
 async fn audit(
     host: &Arc<Host>,
     via: Option<&str>,
-    action: &'static str,
     hello: &Hello,
     pid: Option<u32>,
     uid: Option<u32>,
@@ -263,12 +260,15 @@ async fn audit(
     let via = via.map(str::to_owned);
     let subject = hello.command.clone();
     let detail = format!(
-        "pid {}, uid {}",
+        "pid {}, uid {}, keyward {}",
         pid.map_or("unknown".into(), |p| p.to_string()),
-        uid.map_or("unknown".into(), |u| u.to_string())
+        uid.map_or("unknown".into(), |u| u.to_string()),
+        hello.version
     );
     if let Err(e) = owner
-        .write(via, move |tx| tx.audit(action, &subject, outcome, &detail))
+        .write(via, move |tx| {
+            tx.audit("attach", &subject, outcome, &detail)
+        })
         .await
     {
         tracing::warn!("auditing an attach: {e}");

@@ -111,15 +111,19 @@ impl Describer {
                 None,
                 format!("detached: pid {pid} ({command})"),
             )],
-            Event::AttachRefused { uid, pid } => vec![line(
-                Warn,
-                "attach_refused",
-                None,
-                format!(
-                    "refused an attach from uid {uid}{}: only this owner's user may attach",
-                    pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
-                ),
-            )],
+            Event::AttachRefused { uid, pid, version } => {
+                let pid = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
+                let message = match version {
+                    Some(v) => format!(
+                        "refused an attach from keyward {v}{pid}: this owner is keyward {}, which speaks another protocol; restart the owner after an upgrade",
+                        env!("CARGO_PKG_VERSION")
+                    ),
+                    None => format!(
+                        "refused an attach from uid {uid}{pid}: only this owner's user may attach"
+                    ),
+                };
+                vec![line(Warn, "attach_refused", None, message)]
+            }
             Event::AlertDelivery { alert, ok, message } => vec![line(
                 if *ok { Info } else { Warn },
                 if *ok { "alert" } else { "alert_failed" },

@@ -181,3 +181,42 @@ fn the_daemon_logs_pushes_failures_health_drift_and_rotations_and_watch_follows(
     let status = watch.wait().unwrap();
     assert!(!status.success());
 }
+
+/// A keyward of another version (another protocol) is refused at the socket with what to
+/// do, and the daemon says so in its log and its audit log.
+#[test]
+fn another_versions_attach_is_refused_logged_and_audited() {
+    use std::io::Write;
+    let sb = crate::support::vault::Sandbox::new();
+    ok(&sb.kw(&["init"], ""));
+    let daemon = Owner::daemon(&sb);
+    let started = daemon.wait_log("attach at ");
+    let socket = started
+        .split("attach at ")
+        .nth(1)
+        .and_then(|r| r.split(';').next())
+        .unwrap_or_else(|| panic!("no socket in {started:?}"))
+        .to_string();
+    let mut s = std::os::unix::net::UnixStream::connect(&socket).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(
+        b"{\"hello\":{\"protocol\":999,\"version\":\"9.9.9\",\"command\":\"keyward status\"}}\n",
+    )
+    .unwrap();
+    let mut answer = String::new();
+    BufReader::new(&s).read_line(&mut answer).unwrap();
+    assert!(
+        answer.contains("refused") && answer.contains("restart the owner"),
+        "{answer}"
+    );
+    let logged = daemon.wait_log("refused an attach from keyward 9.9.9");
+    assert!(logged.contains("restart the owner"), "{logged}");
+    drop(daemon);
+    let v = sb.open();
+    let entries = v.read().unwrap().audit_entries(Some("attach")).unwrap();
+    let refused = entries
+        .iter()
+        .find(|e| e.event.detail.contains("keyward 9.9.9"))
+        .unwrap_or_else(|| panic!("no audited refusal in {entries:?}"));
+    assert_eq!(refused.event.outcome, keyward::vault::Outcome::Failed);
+}
