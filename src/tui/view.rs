@@ -40,13 +40,13 @@ pub fn draw(app: &App, f: &mut Frame) {
 fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     // Attached to another process's vault: say whose (its pid), first, where it shows.
-    let left = match &app.owner {
+    let who = match &app.owner {
         Some(o) => {
             // `keyward daemon` shows as "daemon"; a dashboard's own command is `keyward`.
             let who = o.command.strip_prefix("keyward ").unwrap_or("dashboard");
-            format!(" keyward ⇄ {who} {} · {}", o.pid, app.vault_label)
+            format!(" keyward ⇄ {who} {}", o.pid)
         }
-        None => format!(" keyward · {}", app.vault_label),
+        None => " keyward".to_string(),
     };
     let right = if !app.open {
         "sealed ".to_string()
@@ -101,6 +101,17 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     let w = area.width as usize;
     let right = format!(" {}", fit(&right, w.saturating_sub(13)));
     let left_w = w.saturating_sub(super::panes::width(&right));
+    // The vault's path cut in the middle keeps its file name; cut to "/t…" it says
+    // nothing, so without room for a dozen columns of it there is none.
+    let room = left_w.saturating_sub(super::panes::width(&who) + 3);
+    let left = if room >= 12 {
+        format!(
+            "{who} · {}",
+            super::panes::fit_middle(&app.vault_label, room)
+        )
+    } else {
+        who
+    };
     let text = format!("{}{right}", super::panes::pad(&left, left_w));
     let buf = f.buffer_mut();
     buf.set_style(area, t.style(Role::Header));
