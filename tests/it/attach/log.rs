@@ -190,13 +190,7 @@ fn another_versions_attach_is_refused_logged_and_audited() {
     let sb = crate::support::vault::Sandbox::new();
     ok(&sb.kw(&["init"], ""));
     let daemon = Owner::daemon(&sb);
-    let started = daemon.wait_log("attach at ");
-    let socket = started
-        .split("attach at ")
-        .nth(1)
-        .and_then(|r| r.split(';').next())
-        .unwrap_or_else(|| panic!("no socket in {started:?}"))
-        .to_string();
+    let socket = super::socket_in(&daemon.wait_log("attach at "));
     let mut s = std::os::unix::net::UnixStream::connect(&socket).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     s.write_all(

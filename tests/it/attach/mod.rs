@@ -128,6 +128,16 @@ impl Drop for Owner {
     }
 }
 
+/// The socket path a daemon's first line names ("... attach at PATH; ...").
+#[track_caller]
+pub fn socket_in(line: &str) -> String {
+    line.split("attach at ")
+        .nth(1)
+        .and_then(|r| r.split(';').next())
+        .unwrap_or_else(|| panic!("no socket in {line:?}"))
+        .to_string()
+}
+
 /// A vault whose secret `app/one` (`first-value`) is mapped to REF_A (`alpha`) of `emu`
 /// through the connection `main`: what a daemon's log and alerts are shown on.
 pub fn one_mapped(emu: &keyward::supabase::emulator::Emulator) -> Sandbox {

@@ -112,12 +112,7 @@ fn the_daemon_refuses_a_peer_of_another_uid_and_says_so() {
     let mut err = BufReader::new(daemon.stderr.take().unwrap());
     let mut line = String::new();
     err.read_line(&mut line).unwrap();
-    let socket = line
-        .split("attach at ")
-        .nth(1)
-        .and_then(|r| r.split(';').next())
-        .unwrap_or_else(|| panic!("no socket in {line:?}"))
-        .to_string();
+    let socket = super::socket_in(&line);
 
     // This process (root) can reach the socket, but its own keyward will not talk to
     // another user's process...
