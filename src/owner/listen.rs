@@ -153,23 +153,12 @@ async fn admit(
             my_uid(),
             uid.map_or("unknown".into(), |u| u.to_string())
         );
-        let _ = wire::send(wr, &FromOwner::Refused(why)).await;
-        let _ = host.events().send(Event::AttachRefused {
-            uid: uid.unwrap_or(u32::MAX),
-            pid,
-            version: None,
-        });
-        audit(host, None, &hello, pid, uid, Outcome::Failed).await;
+        refuse(host, wr, why, &hello, pid, uid, None).await;
         return None;
     }
     if let Some(why) = mismatch(&hello) {
-        let _ = wire::send(wr, &FromOwner::Refused(why)).await;
-        let _ = host.events().send(Event::AttachRefused {
-            uid: uid.unwrap_or(u32::MAX),
-            pid,
-            version: Some(hello.version.clone()),
-        });
-        audit(host, None, &hello, pid, uid, Outcome::Failed).await;
+        let version = Some(hello.version.clone());
+        refuse(host, wr, why, &hello, pid, uid, version).await;
         return None;
     }
     let pid = pid.unwrap_or(0);
@@ -183,6 +172,26 @@ async fn admit(
         return None;
     }
     Some((hello, pid, via))
+}
+
+/// Says no to a front end: audited first, so the log line (the event) is never ahead
+/// of the audit entry, then the refusal and the line.
+async fn refuse(
+    host: &Arc<Host>,
+    wr: &mut OwnedWriteHalf,
+    why: String,
+    hello: &Hello,
+    pid: Option<u32>,
+    uid: Option<u32>,
+    version: Option<String>,
+) {
+    audit(host, None, hello, pid, uid, Outcome::Failed).await;
+    let _ = wire::send(wr, &FromOwner::Refused(why)).await;
+    let _ = host.events().send(Event::AttachRefused {
+        uid: uid.unwrap_or(u32::MAX),
+        pid,
+        version,
+    });
 }
 
 /// An admitted front end's calls until it leaves, each run on its own task; returns the

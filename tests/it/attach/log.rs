@@ -205,7 +205,7 @@ fn another_versions_attach_is_refused_logged_and_audited() {
     );
     let logged = daemon.wait_log("refused an attach from keyward 9.9.9");
     assert!(logged.contains("restart the owner"), "{logged}");
-    drop(daemon);
+    assert!(daemon.stop().success());
     let v = sb.open();
     let entries = v.read().unwrap().audit_entries(Some("attach")).unwrap();
     let refused = entries
