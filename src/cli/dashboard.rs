@@ -19,8 +19,9 @@ pub fn run(g: &GlobalArgs) -> CmdResult {
     }
     crate::tui::check_terminal()?;
     if !crate::vault::present(&path)? {
+        // The question on a line of its own: after a long path it wrapped mid-"[y/N]".
         eprint!(
-            "There is no vault at {}. Create one now? [y/N] ",
+            "There is no vault at {}.\nCreate one now? [y/N] ",
             path.display()
         );
         std::io::stderr().flush()?;

@@ -72,8 +72,19 @@ pub(super) fn new_passphrase(file: Option<&std::path::Path>, env: &str) -> CmdRe
     if p.expose_secret().is_empty() {
         return Err("the passphrase is empty: choose a non-empty passphrase".into());
     }
+    let n = p.expose_secret().chars().count();
+    if n < ADVISED_PASSPHRASE_CHARS {
+        // Advice, not a rule: whoever copies the vault file can guess offline, at the
+        // KDF's pace, for as long as they like.
+        eprintln!(
+            "warning: a passphrase of {n} characters is quick to guess from a copy of the vault file: {ADVISED_PASSPHRASE_CHARS} or more (a few random words) is far stronger"
+        );
+    }
     Ok(p)
 }
+
+/// Below this, choosing a passphrase prints a warning.
+const ADVISED_PASSPHRASE_CHARS: usize = 12;
 
 pub fn init(g: &GlobalArgs, a: InitArgs) -> CmdResult {
     let path = common::vault_path(g)?;

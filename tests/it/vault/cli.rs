@@ -316,7 +316,7 @@ fn passphrase_file_and_passphrase_change() {
     ok(&sb.kw(&["secret", "set", "billing/k"], "v"));
     let newf = sb.dir.path().join("new");
     std::fs::write(&newf, "brand new\n").unwrap();
-    ok(&sb.kw(
+    let changed = sb.kw(
         &[
             "passphrase",
             "change",
@@ -324,7 +324,19 @@ fn passphrase_file_and_passphrase_change() {
             newf.to_str().unwrap(),
         ],
         "",
-    ));
+    );
+    ok(&changed);
+    // A short one is taken, with advice; a long one (the sandbox's) gets none.
+    let said = String::from_utf8_lossy(&changed.stderr);
+    assert!(
+        said.contains("warning: a passphrase of 9 characters"),
+        "{said}"
+    );
+    let long = Sandbox::new();
+    let made = long.kw(&["init"], "");
+    ok(&made);
+    let said = String::from_utf8_lossy(&made.stderr);
+    assert!(!said.contains("passphrase of"), "{said}");
     fails(
         &sb.kw(&["secret", "get", "billing/k"], ""),
         "wrong passphrase",
