@@ -126,6 +126,15 @@ impl VaultError {
             source: source.into(),
         }
     }
+    /// A refusal (invalid, conflict) whose message starts with what it is about
+    /// (`what: message`); any other error unchanged.
+    pub(crate) fn about(self, what: &str) -> Self {
+        match self {
+            Self::Invalid(m) => Self::Invalid(format!("{what}: {m}")),
+            Self::Conflict(m) => Self::Conflict(format!("{what}: {m}")),
+            other => other,
+        }
+    }
     /// A blocking task that panicked or was cancelled: a storage error whose message is
     /// `prefix` and the task's error, keeping it behind.
     pub(crate) fn task_failed(prefix: &str, e: tokio::task::JoinError) -> Self {

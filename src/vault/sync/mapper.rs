@@ -175,7 +175,7 @@ impl Mapper<'_, '_> {
         };
         let label = format!("{project}/{name}");
         let vars =
-            derive_vars(&meta, &mapping).map_err(|e| prefix(e, &format!("{label} -> {target}")))?;
+            derive_vars(&meta, &mapping).map_err(|e| e.about(&format!("{label} -> {target}")))?;
         let var_names: Vec<&str> = vars.iter().map(|(n, _)| n.as_str()).collect();
         let tx = &mut *self.tx;
         let mut names = match tx.names.take() {
@@ -271,13 +271,5 @@ impl WriteTx<'_> {
             }
         }
         Ok(())
-    }
-}
-
-fn prefix(e: VaultError, what: &str) -> VaultError {
-    match e {
-        VaultError::Invalid(m) => VaultError::Invalid(format!("{what}: {m}")),
-        VaultError::Conflict(m) => VaultError::Conflict(format!("{what}: {m}")),
-        other => other,
     }
 }

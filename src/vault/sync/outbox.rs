@@ -473,11 +473,7 @@ impl WriteTx<'_> {
 }
 
 fn in_target(e: VaultError, target: &str) -> VaultError {
-    match e {
-        VaultError::Invalid(m) => VaultError::Invalid(format!("mapped to {target}: {m}")),
-        VaultError::Conflict(m) => VaultError::Conflict(format!("mapped to {target}: {m}")),
-        other => other,
-    }
+    e.about(&format!("mapped to {target}"))
 }
 
 impl ReadTx<'_> {

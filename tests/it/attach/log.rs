@@ -186,19 +186,14 @@ fn the_daemon_logs_pushes_failures_health_drift_and_rotations_and_watch_follows(
 /// do, and the daemon says so in its log and its audit log.
 #[test]
 fn another_versions_attach_is_refused_logged_and_audited() {
-    use std::io::Write;
     let sb = crate::support::vault::Sandbox::new();
     ok(&sb.kw(&["init"], ""));
     let daemon = Owner::daemon(&sb);
     let socket = super::socket_in(&daemon.wait_log("attach at "));
-    let mut s = std::os::unix::net::UnixStream::connect(&socket).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    s.write_all(
-        b"{\"hello\":{\"protocol\":999,\"version\":\"9.9.9\",\"command\":\"keyward status\"}}\n",
-    )
-    .unwrap();
-    let mut answer = String::new();
-    BufReader::new(&s).read_line(&mut answer).unwrap();
+    let answer = super::hello(
+        &socket,
+        r#"{"hello":{"protocol":999,"version":"9.9.9","command":"keyward status"}}"#,
+    );
     assert!(
         answer.contains("refused") && answer.contains("restart the owner"),
         "{answer}"

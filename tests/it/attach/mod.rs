@@ -138,6 +138,19 @@ pub fn socket_in(line: &str) -> String {
         .to_string()
 }
 
+/// Says `hello` (one JSON line) at the owner's `socket` as a front end would; the
+/// owner's first answer line. Every wait has a deadline: an owner that never answers
+/// fails the test.
+pub fn hello(socket: &str, hello: &str) -> String {
+    use std::io::Write;
+    let mut s = std::os::unix::net::UnixStream::connect(socket).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(format!("{hello}\n").as_bytes()).unwrap();
+    let mut answer = String::new();
+    BufReader::new(&s).read_line(&mut answer).unwrap();
+    answer
+}
+
 /// A vault whose secret `app/one` (`first-value`) is mapped to REF_A (`alpha`) of `emu`
 /// through the connection `main`: what a daemon's log and alerts are shown on.
 pub fn one_mapped(emu: &keyward::supabase::emulator::Emulator) -> Sandbox {

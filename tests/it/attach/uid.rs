@@ -2,9 +2,8 @@
 //! `nobody`, through util-linux `setpriv`); skipped with a note where that is
 //! impossible (not root, no setpriv), never under CI.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::net::UnixStream;
 use std::process::{Command, Output, Stdio};
 
 use super::Owner;
@@ -118,14 +117,10 @@ fn the_daemon_refuses_a_peer_of_another_uid_and_says_so() {
     // another user's process...
     fails(&sb.kw(&["status"], ""), "runs as uid 65534, not as you");
     // ...and the daemon refuses a peer that is not its user, whatever it says.
-    let mut s = UnixStream::connect(&socket).unwrap();
-    // Every wait has a deadline: a daemon that never answers fails the test.
-    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
-        .unwrap();
-    s.write_all(b"{\"hello\":{\"protocol\":1,\"version\":\"0\",\"command\":\"intruder\"}}\n")
-        .unwrap();
-    let mut answer = String::new();
-    BufReader::new(&s).read_line(&mut answer).unwrap();
+    let answer = super::hello(
+        &socket,
+        r#"{"hello":{"protocol":1,"version":"0","command":"intruder"}}"#,
+    );
     assert!(
         answer.contains("refused") && answer.contains("only that user may attach"),
         "{answer}"
